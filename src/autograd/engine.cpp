@@ -1,0 +1,277 @@
+// The backward engine. It (1) finds every node reachable from the roots and counts, for each,
+// how many edges point at it; (2) runs nodes whose gradients are complete, latest-created
+// first, summing gradients that arrive along several edges. Both steps use explicit stacks,
+// never recursion, so graphs of any depth work.
+#include <algorithm>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "autograd/function.h"
+#include "core/check.h"
+#include "nabla/ops.h"
+
+namespace nabla::autograd {
+namespace {
+thread_local bool t_create_graph = false;
+
+struct GraphTask {
+  bool keep_graph = false;
+  bool create_graph = false;
+  // Set for autograd::grad / backward(inputs=...): only these get gradients.
+  bool capture_mode = false;
+  std::unordered_map<Node*, int> dependencies;
+  std::unordered_map<Node*, variable_list> buffers;
+  std::unordered_set<Node*> needed;  // nodes on a path to a wanted input (when restricted)
+  bool restricted = false;
+};
+
+void add_to_buffer(variable_list& buffer, size_t pos, Tensor grad) {
+  if (buffer.size() <= pos) buffer.resize(pos + 1);
+  if (!buffer[pos].defined()) {
+    buffer[pos] = std::move(grad);
+  } else {
+    buffer[pos] = buffer[pos] + grad;
+  }
+}
+
+// Counts incoming edges of every node reachable from the roots (iterative DFS).
+void compute_dependencies(GraphTask& task, const std::vector<Node*>& roots) {
+  std::vector<Node*> stack(roots.begin(), roots.end());
+  std::unordered_set<Node*> seen(roots.begin(), roots.end());
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const Edge& e : n->next_edges()) {
+      Node* next = e.function.get();
+      if (!next) continue;
+      ++task.dependencies[next];
+      if (seen.insert(next).second) stack.push_back(next);
+    }
+  }
+}
+
+// Marks the nodes from which some target node can be reached, in reverse topological order.
+void compute_needed(GraphTask& task, const std::vector<Node*>& roots,
+                    const std::unordered_set<Node*>& targets) {
+  // Post-order by an explicit stack: a node is needed if it is a target or any child is.
+  std::vector<std::pair<Node*, size_t>> stack;
+  std::unordered_set<Node*> visited;
+  for (Node* r : roots) {
+    if (!visited.insert(r).second) continue;
+    stack.emplace_back(r, 0);
+    while (!stack.empty()) {
+      auto& [n, i] = stack.back();
+      if (i < n->next_edges().size()) {
+        Node* next = n->next_edges()[i++].function.get();
+        if (next && visited.insert(next).second) stack.emplace_back(next, 0);
+        continue;
+      }
+      bool need = targets.count(n) > 0;
+      for (const Edge& e : n->next_edges())
+        if (e.function && task.needed.count(e.function.get())) need = true;
+      if (need) task.needed.insert(n);
+      stack.pop_back();
+    }
+  }
+}
+
+struct ByLatest {
+  bool operator()(Node* a, Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
+};
+
+void check_grad_shape(const Node& from, size_t input_nr, const Edge& edge, const Tensor& grad) {
+  const OutputMeta* meta = nullptr;
+  if (edge.function->num_outputs() > edge.input_nr) meta = &edge.function->output_meta(edge.input_nr);
+  if (!meta) return;
+  NABLA_CHECK(grad.sizes() == IntArrayRef(meta->sizes),
+              "[backward] {} returned a gradient of shape {} for its input {}, which has "
+              "shape {} (an internal error in that op's backward)",
+              from.name(), grad.sizes(), input_nr, IntArrayRef(meta->sizes));
+}
+
+}  // namespace
+
+bool backward_creates_graph() { return t_create_graph; }
+
+// Runs the graph from `roots` (with their gradients). When `capture` is non-empty, returns the
+// gradients arriving at those edges instead of accumulating into leaves.
+variable_list run_backward(const variable_list& roots, const variable_list& grad_roots,
+                           bool keep_graph, bool create_graph, const variable_list& inputs,
+                           bool accumulate_into_inputs, bool allow_unused) {
+  GraphTask task;
+  task.keep_graph = keep_graph;
+  task.create_graph = create_graph;
+
+  // Root edges and their gradients.
+  std::vector<Edge> root_edges;
+  variable_list root_grads;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const Tensor& r = roots[i];
+    NABLA_CHECK(r.defined(), "[backward] tensor {} of the outputs is undefined", i);
+    Edge e = gradient_edge(r);
+    NABLA_CHECK(e.is_valid(),
+                "[backward] element {} of tensors does not require grad and does not have a "
+                "grad_fn (did you forget requires_grad(true), or run it under NoGradGuard?)",
+                i);
+    Tensor g = i < grad_roots.size() ? grad_roots[i] : Tensor();
+    if (!g.defined()) {
+      NABLA_CHECK(r.numel() == 1,
+                  "[backward] grad can be implicitly created only for scalar outputs; output "
+                  "{} has shape {}: pass a gradient of that shape",
+                  i, r.sizes());
+      g = ones_like(r, TensorOptions().requires_grad(false));
+    } else {
+      NABLA_CHECK(g.sizes() == r.sizes(),
+                  "[backward] gradient {} has shape {} but the output has shape {}", i,
+                  g.sizes(), r.sizes());
+    }
+    root_edges.push_back(e);
+    root_grads.push_back(g);
+  }
+
+  // Edges of the inputs whose gradients are wanted.
+  std::vector<Edge> input_edges;
+  std::unordered_set<Node*> targets;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& in = inputs[i];
+    NABLA_CHECK(in.defined() && in.requires_grad(),
+                "[grad] input {} does not require grad: only tensors that require grad can "
+                "have gradients",
+                i);
+    Edge e = gradient_edge(in);
+    input_edges.push_back(e);
+    targets.insert(e.function.get());
+  }
+  const bool capture = !inputs.empty() && !accumulate_into_inputs;
+
+  std::vector<Node*> root_nodes;
+  for (const Edge& e : root_edges) root_nodes.push_back(e.function.get());
+  compute_dependencies(task, root_nodes);
+  if (!inputs.empty()) {
+    task.restricted = true;
+    compute_needed(task, root_nodes, targets);
+  }
+
+  for (size_t i = 0; i < root_edges.size(); ++i)
+    add_to_buffer(task.buffers[root_edges[i].function.get()], root_edges[i].input_nr,
+                  root_grads[i]);
+
+  // Gradients captured for autograd::grad, keyed by (node, output_nr).
+  std::vector<Tensor> captured(input_edges.size());
+
+  std::priority_queue<Node*, std::vector<Node*>, ByLatest> ready;
+  for (Node* n : root_nodes)
+    if (task.dependencies[n] == 0) ready.push(n);
+  std::unordered_set<Node*> queued(root_nodes.begin(), root_nodes.end());
+
+  const bool prev_create = t_create_graph;
+  t_create_graph = create_graph;
+  AutoGradMode grad_mode(create_graph);
+  try {
+    while (!ready.empty()) {
+      Node* node = ready.top();
+      ready.pop();
+      variable_list grads = std::move(task.buffers[node]);
+      task.buffers.erase(node);
+      if (grads.size() < node->num_outputs()) grads.resize(node->num_outputs());
+      for (uint32_t k = 0; k < grads.size(); ++k)
+        if (grads[k].defined() && node->has_pre_hooks()) grads[k] = node->call_pre_hooks(k, grads[k]);
+
+      if (capture) {
+        for (size_t i = 0; i < input_edges.size(); ++i)
+          if (input_edges[i].function.get() == node && input_edges[i].input_nr < grads.size())
+            captured[i] = grads[input_edges[i].input_nr];
+      }
+      const bool is_leaf_acc = dynamic_cast<AccumulateGrad*>(node) != nullptr;
+      bool run = !task.restricted || task.needed.count(node);
+      if (is_leaf_acc && capture) run = false;  // autograd::grad never touches .grad()
+      if (capture && targets.count(node) && !is_leaf_acc) {
+        // Its gradient is captured; nothing below it is wanted unless another target is.
+        bool below = false;
+        for (const Edge& e : node->next_edges())
+          if (e.function && task.needed.count(e.function.get())) below = true;
+        run = below;
+      }
+      variable_list outs;
+      if (run) {
+        outs = node->apply(std::move(grads));
+        if (!keep_graph) node->release_variables();
+      }
+      const auto& edges = node->next_edges();
+      for (size_t i = 0; i < edges.size(); ++i) {
+        const Edge& e = edges[i];
+        if (!e.function) continue;
+        Node* next = e.function.get();
+        if (run && i < outs.size() && outs[i].defined()) {
+          check_grad_shape(*node, i, e, outs[i]);
+          add_to_buffer(task.buffers[next], e.input_nr, std::move(outs[i]));
+        }
+        if (--task.dependencies[next] == 0 && queued.insert(next).second) ready.push(next);
+      }
+    }
+  } catch (...) {
+    t_create_graph = prev_create;
+    throw;
+  }
+  t_create_graph = prev_create;
+
+  if (capture) {
+    for (size_t i = 0; i < captured.size(); ++i) {
+      NABLA_CHECK(captured[i].defined() || allow_unused,
+                  "[grad] one of the differentiated tensors (input {}) appears to not have been "
+                  "used in the graph; pass allow_unused=true if this is intended",
+                  i);
+    }
+  }
+  return captured;
+}
+
+variable_list grad(const variable_list& outputs, const variable_list& inputs,
+                   const variable_list& grad_outputs, std::optional<bool> retain_graph,
+                   bool create_graph, bool allow_unused) {
+  NABLA_CHECK(!inputs.empty(), "[grad] expected at least one input");
+  return run_backward(outputs, grad_outputs, retain_graph.value_or(create_graph), create_graph,
+                      inputs, /*accumulate_into_inputs=*/false, allow_unused);
+}
+
+void backward(const variable_list& tensors, const variable_list& grad_tensors,
+              std::optional<bool> retain_graph, bool create_graph, const variable_list& inputs) {
+  run_backward(tensors, grad_tensors, retain_graph.value_or(create_graph), create_graph, inputs,
+               /*accumulate_into_inputs=*/true, /*allow_unused=*/true);
+}
+
+// ---- leaves ----------------------------------------------------------------------------
+
+AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf)
+    : Node("AccumulateGrad", {}, nullptr), leaf_(std::move(leaf)) {
+  add_output(OutputMeta{leaf_->sizes, leaf_->dtype, leaf_->device()});
+}
+
+variable_list AccumulateGrad::apply(variable_list&& grads) {
+  Tensor grad = grads.empty() ? Tensor() : std::move(grads[0]);
+  if (!grad.defined()) return {};
+  for (const TensorHook& h : leaf_->hooks) {
+    Tensor replaced = h.fn(grad);
+    if (replaced.defined()) grad = replaced;
+  }
+  Tensor& acc = leaf_->grad;
+  if (t_create_graph) {
+    acc = acc.defined() ? acc + grad : grad;
+  } else if (!acc.defined()) {
+    // Steal the gradient when nothing else holds it; otherwise keep a copy of our own.
+    const bool exclusive = grad.impl().use_count() == 1 && grad.impl()->storage.use_count() == 1 &&
+                           grad.is_contiguous() && !grad.requires_grad();
+    acc = exclusive ? grad : grad.detach().clone();
+  } else {
+    NoGradGuard no_grad;
+    if (acc.requires_grad()) {
+      acc = acc + grad;
+    } else {
+      acc.add_(grad);
+    }
+  }
+  return {};
+}
+
+}  // namespace nabla::autograd

@@ -1,0 +1,16 @@
+// The library's one way to run loops on several threads. Chunks are cut from `grain` alone,
+// never from the thread count, so results do not depend on how many threads ran.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace nabla::detail {
+
+int num_threads();
+/// Calls fn(begin, end) over [0, n) in chunks of at least `grain` items, on up to
+/// num_threads() threads. Runs inline when the work is one chunk or already in a parallel region.
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+bool in_parallel_region();
+
+}  // namespace nabla::detail

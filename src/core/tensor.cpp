@@ -1,0 +1,279 @@
+// Tensor handles: geometry, attributes, element access and autograd state.
+#include <sstream>
+
+#include "autograd/function.h"
+#include "backend/backend.h"
+#include "core/check.h"
+#include "core/tensor_impl.h"
+#include "nabla/ops.h"
+
+namespace nabla {
+
+// ---- TensorImpl ------------------------------------------------------------------------
+
+bool TensorImpl::is_contiguous() const {
+  int64_t expected = 1;
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    if (sizes[d] == 1) continue;
+    if (strides[d] != expected) return false;
+    expected *= sizes[d];
+  }
+  return true;
+}
+
+void TensorImpl::set_sizes_contiguous(std::vector<int64_t> new_sizes) {
+  strides = detail::contiguous_strides(new_sizes);
+  sizes = std::move(new_sizes);
+  recompute_numel();
+}
+
+void TensorImpl::recompute_numel() { numel = detail::compute_numel(sizes); }
+
+namespace detail {
+
+std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
+  std::vector<int64_t> strides(sizes.size());
+  int64_t s = 1;
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    strides[d] = s;
+    s *= std::max<int64_t>(sizes[d], 1);
+  }
+  return strides;
+}
+
+int64_t compute_numel(IntArrayRef sizes) {
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  return n;
+}
+
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
+  for (size_t d = 0; d < sizes.size(); ++d)
+    NABLA_CHECK(sizes[d] >= 0, "[empty] negative dimension {} in size {}", sizes[d], sizes);
+  Backend& be = backend_for(device);
+  auto storage = std::make_shared<Storage>();
+  const int64_t n = compute_numel(sizes);
+  storage->nbytes = static_cast<size_t>(n) * elementSize(dtype);
+  storage->data = be.allocate(storage->nbytes);
+  storage->device = device;
+  storage->deleter = [&be](void* p) { be.deallocate(p); };
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::move(storage);
+  impl->dtype = dtype;
+  impl->set_sizes_contiguous(sizes.vec());
+  return Tensor(std::move(impl));
+}
+
+Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
+                 int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = base.impl()->storage;
+  impl->dtype = base.scalar_type();
+  impl->sizes = std::move(sizes);
+  impl->strides = std::move(strides);
+  impl->offset = offset;
+  impl->is_view = true;
+  impl->recompute_numel();
+  return Tensor(std::move(impl));
+}
+
+Tensor alias_detached(const Tensor& t) {
+  const TensorImpl* src = t.unsafeGetTensorImpl();
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = src->storage;
+  impl->dtype = src->dtype;
+  impl->sizes = src->sizes;
+  impl->strides = src->strides;
+  impl->offset = src->offset;
+  impl->numel = src->numel;
+  impl->is_view = src->is_view;
+  return Tensor(std::move(impl));
+}
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  const int64_t n = std::max<int64_t>(ndim, 1);  // a 0-d tensor accepts dims -1 and 0
+  NABLA_CHECK(dim >= -n && dim < n,
+              "[{}] dimension out of range (expected to be in range of [{}, {}], but got {})", op,
+              -n, n - 1, dim);
+  return dim < 0 ? dim + n : dim;
+}
+
+std::string shape_str(IntArrayRef sizes) { return fmt::format("{}", sizes); }
+
+}  // namespace detail
+
+// ---- attributes ------------------------------------------------------------------------
+
+namespace {
+const TensorImpl& impl_of(const Tensor& t, const char* what) {
+  NABLA_CHECK(t.defined(), "[{}] called on an undefined tensor", what);
+  return *t.unsafeGetTensorImpl();
+}
+}  // namespace
+
+IntArrayRef Tensor::sizes() const { return impl_of(*this, "sizes").sizes; }
+IntArrayRef Tensor::strides() const { return impl_of(*this, "strides").strides; }
+int64_t Tensor::dim() const { return static_cast<int64_t>(impl_of(*this, "dim").sizes.size()); }
+int64_t Tensor::numel() const { return impl_of(*this, "numel").numel; }
+int64_t Tensor::storage_offset() const { return impl_of(*this, "storage_offset").offset; }
+ScalarType Tensor::scalar_type() const { return impl_of(*this, "scalar_type").dtype; }
+Device Tensor::device() const { return impl_of(*this, "device").device(); }
+bool Tensor::is_contiguous() const { return impl_of(*this, "is_contiguous").is_contiguous(); }
+uint32_t Tensor::_version() const { return impl_of(*this, "_version").storage->version; }
+
+int64_t Tensor::size(int64_t d) const {
+  return sizes()[detail::wrap_dim(d, dim(), "size")];
+}
+int64_t Tensor::stride(int64_t d) const {
+  return strides()[detail::wrap_dim(d, dim(), "stride")];
+}
+
+TensorOptions Tensor::options() const {
+  return TensorOptions().dtype(scalar_type()).device(device());
+}
+
+std::string Tensor::toString() const {
+  if (!defined()) return "UndefinedTensor";
+  return fmt::format("CPU{}Type{}", nabla::toString(scalar_type()), sizes());
+}
+
+// ---- element access --------------------------------------------------------------------
+
+void* Tensor::data_ptr() const { return impl_of(*this, "data_ptr").data(); }
+
+void Tensor::check_dtype_for_access(ScalarType requested, const char* what) const {
+  NABLA_CHECK(scalar_type() == requested,
+              "[{}] expected a tensor of dtype {} for this element type, but it has dtype {}",
+              what, requested, scalar_type());
+}
+
+void Tensor::check_accessor(ScalarType requested, size_t n) const {
+  check_dtype_for_access(requested, "accessor");
+  NABLA_CHECK(static_cast<size_t>(dim()) == n,
+              "[accessor] expected a tensor of {} dimensions, got {} (shape {})", n, dim(),
+              sizes());
+  NABLA_CHECK(is_cpu(), "[accessor] only CPU tensors can be accessed element by element");
+}
+
+Scalar Tensor::item() const {
+  NABLA_CHECK(numel() == 1,
+              "[item] a tensor with {} elements cannot be converted to a Scalar (shape {})",
+              numel(), sizes());
+  Tensor c = is_cpu() ? *this : cpu();
+  const char* p = static_cast<const char*>(c.data_ptr());
+  switch (scalar_type()) {
+    case ScalarType::Float: return Scalar(*reinterpret_cast<const float*>(p));
+    case ScalarType::Double: return Scalar(*reinterpret_cast<const double*>(p));
+    case ScalarType::Long: return Scalar(*reinterpret_cast<const int64_t*>(p));
+    case ScalarType::Int: return Scalar(*reinterpret_cast<const int32_t*>(p));
+    case ScalarType::Byte: return Scalar(*reinterpret_cast<const uint8_t*>(p));
+    case ScalarType::Bool: return Scalar(*reinterpret_cast<const bool*>(p));
+  }
+  return Scalar();
+}
+
+// ---- autograd --------------------------------------------------------------------------
+
+bool Tensor::requires_grad() const {
+  const TensorImpl& i = impl_of(*this, "requires_grad");
+  return i.requires_grad || i.grad_fn != nullptr;
+}
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "requires_grad_"));
+  NABLA_CHECK(!requires_grad || is_floating_point(),
+              "[requires_grad_] only tensors of floating point dtype can require gradients, "
+              "got {}",
+              scalar_type());
+  NABLA_CHECK(i.grad_fn == nullptr || requires_grad,
+              "[requires_grad_] you can only change requires_grad flags of leaf variables; use "
+              ".detach() to get a tensor that does not require grad");
+  if (i.grad_fn == nullptr) i.requires_grad = requires_grad;
+  return *this;
+}
+
+const Tensor& Tensor::grad() const { return impl_of(*this, "grad").grad; }
+Tensor& Tensor::mutable_grad() const {
+  return const_cast<TensorImpl&>(impl_of(*this, "mutable_grad")).grad;
+}
+void Tensor::set_grad(const Tensor& g) const {
+  if (g.defined()) {
+    NABLA_CHECK(g.sizes() == sizes(), "[set_grad] gradient of shape {} for a tensor of shape {}",
+                g.sizes(), sizes());
+  }
+  mutable_grad() = g;
+}
+bool Tensor::is_leaf() const { return impl_of(*this, "is_leaf").grad_fn == nullptr; }
+std::shared_ptr<autograd::Node> Tensor::grad_fn() const { return impl_of(*this, "grad_fn").grad_fn; }
+int64_t Tensor::output_nr() const { return impl_of(*this, "output_nr").output_nr; }
+bool Tensor::retains_grad() const { return impl_of(*this, "retains_grad").retains_grad; }
+
+void Tensor::retain_grad() const {
+  TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "retain_grad"));
+  NABLA_CHECK(requires_grad(), "[retain_grad] can't retain_grad on a tensor that has "
+                               "requires_grad=false");
+  if (is_leaf() || i.retains_grad) return;  // leaves always keep .grad()
+  i.retains_grad = true;
+  std::weak_ptr<TensorImpl> weak = impl_;
+  i.grad_fn->add_pre_hook(i.output_nr, [weak](const Tensor& g) -> Tensor {
+    if (auto self = weak.lock()) {
+      NoGradGuard no_grad;
+      if (!self->grad.defined()) {
+        self->grad = g.detach().clone();
+      } else {
+        self->grad = self->grad + g.detach();
+      }
+    }
+    return Tensor();
+  });
+}
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph,
+                      bool create_graph, std::optional<std::vector<Tensor>> inputs) const {
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph,
+                     inputs.value_or(std::vector<Tensor>{}));
+}
+
+Tensor Tensor::detach() const {
+  impl_of(*this, "detach");
+  return detail::alias_detached(*this);
+}
+
+Tensor& Tensor::detach_() {
+  TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "detach_"));
+  i.grad_fn.reset();
+  i.requires_grad = false;
+  return *this;
+}
+
+unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+  TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "register_hook"));
+  NABLA_CHECK(requires_grad(), "[register_hook] cannot register a hook on a tensor that doesn't "
+                               "require gradient");
+  if (i.grad_fn) return i.grad_fn->add_pre_hook(i.output_nr, std::move(hook));
+  static unsigned next_leaf_handle = 1u << 30;  // disjoint from node hook handles
+  const unsigned h = next_leaf_handle++;
+  i.hooks.push_back({h, std::move(hook)});
+  return h;
+}
+
+unsigned Tensor::register_hook(std::function<void(const Tensor&)> hook) const {
+  return register_hook(std::function<Tensor(const Tensor&)>([hook](const Tensor& g) {
+    hook(g);
+    return Tensor();
+  }));
+}
+
+void Tensor::remove_hook(unsigned handle) const {
+  TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "remove_hook"));
+  if (i.grad_fn && i.grad_fn->remove_pre_hook(handle)) return;
+  for (auto it = i.hooks.begin(); it != i.hooks.end(); ++it) {
+    if (it->handle == handle) {
+      i.hooks.erase(it);
+      return;
+    }
+  }
+  NABLA_ERROR("[remove_hook] no hook with handle {} on this tensor", handle);
+}
+
+}  // namespace nabla

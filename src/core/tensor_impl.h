@@ -1,0 +1,88 @@
+// TensorImpl: what a Tensor handle points to. Storage is shared between views; sizes, strides
+// and offset (in elements) say where this tensor's elements are in it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "nabla/autograd.h"
+#include "nabla/tensor.h"
+
+namespace nabla {
+
+/// A block of device memory. The version counter is shared by every view of the storage:
+/// autograd compares it with the value saved at forward time to catch in-place changes.
+struct Storage {
+  void* data = nullptr;
+  size_t nbytes = 0;
+  Device device = Device(DeviceType::CPU);
+  std::function<void(void*)> deleter;  // empty for memory nabla does not own (from_blob)
+  uint32_t version = 0;
+
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage() {
+    if (deleter) deleter(data);
+  }
+};
+
+/// A hook on a tensor's gradient; returns an undefined tensor to leave the gradient as is.
+struct TensorHook {
+  unsigned handle;
+  std::function<Tensor(const Tensor&)> fn;
+};
+
+class TensorImpl {
+ public:
+  std::shared_ptr<Storage> storage;
+  std::vector<int64_t> sizes;
+  std::vector<int64_t> strides;
+  int64_t offset = 0;  // in elements
+  int64_t numel = 1;
+  ScalarType dtype = ScalarType::Float;
+  bool is_view = false;
+  bool is_wrapped_number = false;  // a 0-d tensor made from a C++ number (type promotion)
+
+  // ---- autograd state ----
+  bool requires_grad = false;  // set on leaves only; non-leaves require grad via grad_fn
+  bool retains_grad = false;
+  uint32_t output_nr = 0;
+  Tensor grad;
+  std::shared_ptr<autograd::Node> grad_fn;
+  std::weak_ptr<autograd::Node> grad_accumulator;  // leaves: the node that fills .grad()
+  std::vector<TensorHook> hooks;                   // leaves: run before accumulation
+
+  char* data() const {
+    return static_cast<char*>(storage->data) + offset * static_cast<int64_t>(elementSize(dtype));
+  }
+  Device device() const { return storage->device; }
+  bool is_contiguous() const;
+  void set_sizes_contiguous(std::vector<int64_t> new_sizes);
+  void recompute_numel();
+};
+
+namespace detail {
+
+/// Row-major strides for `sizes`.
+std::vector<int64_t> contiguous_strides(IntArrayRef sizes);
+int64_t compute_numel(IntArrayRef sizes);
+/// A new, uninitialized, contiguous tensor.
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device = Device(DeviceType::CPU));
+/// A view of `base`'s storage with other geometry; carries no autograd history.
+Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
+                 int64_t offset);
+/// A tensor sharing `t`'s storage and geometry but no autograd state.
+Tensor alias_detached(const Tensor& t);
+/// Wraps a dim index in [-ndim, ndim) to [0, ndim); raises nabla::Error naming `op` otherwise.
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+/// "[2, 3]"
+std::string shape_str(IntArrayRef sizes);
+/// Marks an in-place write to `t`'s storage.
+inline void bump_version(const Tensor& t) { ++t.impl()->storage->version; }
+
+}  // namespace detail
+}  // namespace nabla

@@ -1,0 +1,188 @@
+// Factories: empty, zeros, ones, full, arange, linspace, eye, from_blob, tensor(...).
+#include <cmath>
+
+#include "ops/op_helpers.h"
+#include "nabla/creation.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT
+
+namespace {
+// Applies requires_grad from the options to a freshly made tensor.
+Tensor finish(Tensor t, const TensorOptions& options) {
+  if (options.requires_grad()) t.requires_grad_(true);
+  return t;
+}
+TensorOptions like(const Tensor& t, const TensorOptions& o) {
+  check_defined(t, "*_like");
+  TensorOptions r = o;
+  if (!o.has_dtype()) r = r.dtype(t.scalar_type());
+  if (!o.has_device()) r = r.device(t.device());
+  return r;
+}
+}  // namespace
+
+Tensor empty(IntArrayRef size, const TensorOptions& o) {
+  return finish(make_tensor(size, o.dtype(), o.device()), o);
+}
+
+Tensor full(IntArrayRef size, const Scalar& value, const TensorOptions& o) {
+  ScalarType dtype = o.dtype();
+  if (!o.has_dtype())
+    dtype = value.isFloatingPoint() ? ScalarType::Float : value.type();
+  Tensor t = make_tensor(size, dtype, o.device());
+  backend_for(o.device()).fill(t, value);
+  return finish(t, o);
+}
+
+Tensor zeros(IntArrayRef size, const TensorOptions& o) {
+  return full(size, 0, o.dtype(o.dtype()));
+}
+Tensor ones(IntArrayRef size, const TensorOptions& o) { return full(size, 1, o.dtype(o.dtype())); }
+Tensor empty_like(const Tensor& t, const TensorOptions& o) { return empty(t.sizes(), like(t, o)); }
+Tensor zeros_like(const Tensor& t, const TensorOptions& o) { return zeros(t.sizes(), like(t, o)); }
+Tensor ones_like(const Tensor& t, const TensorOptions& o) { return ones(t.sizes(), like(t, o)); }
+Tensor full_like(const Tensor& t, const Scalar& v, const TensorOptions& o) {
+  return full(t.sizes(), v, like(t, o));
+}
+Tensor rand_like(const Tensor& t, const TensorOptions& o) { return rand(t.sizes(), like(t, o)); }
+Tensor randn_like(const Tensor& t, const TensorOptions& o) { return randn(t.sizes(), like(t, o)); }
+
+Tensor arange(const Scalar& end, const TensorOptions& o) { return arange(0, end, 1, o); }
+Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& o) {
+  return arange(start, end, 1, o);
+}
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& o) {
+  const double s = start.toDouble(), e = end.toDouble(), st = step.toDouble();
+  NABLA_CHECK(st != 0, "[arange] step must be nonzero");
+  NABLA_CHECK(std::isfinite(s) && std::isfinite(e), "[arange] unsupported range: {} -> {}", s, e);
+  NABLA_CHECK((st > 0 && e >= s) || (st < 0 && e <= s),
+              "[arange] upper bound and larger bound inconsistent with step sign (start {}, end "
+              "{}, step {})",
+              s, e, st);
+  const bool all_integral =
+      start.isIntegral(true) && end.isIntegral(true) && step.isIntegral(true);
+  const ScalarType dtype = o.has_dtype() ? o.dtype() : (all_integral ? kLong : kFloat);
+  const int64_t n = static_cast<int64_t>(std::ceil((e - s) / st));
+  Tensor t = make_tensor({n}, dtype, o.device());
+  // Computed in double on the host, then converted: exact for integers, as PyTorch for floats.
+  Tensor host = make_tensor({n}, kDouble, Device(kCPU));
+  double* p = host.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) p[i] = s + st * static_cast<double>(i);
+  backend_for(t).copy(host, t);
+  return finish(t, o);
+}
+
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const TensorOptions& o) {
+  NABLA_CHECK(steps >= 0, "[linspace] number of steps must be non-negative, got {}", steps);
+  const double s = start.toDouble(), e = end.toDouble();
+  Tensor host = make_tensor({steps}, kDouble, Device(kCPU));
+  double* p = host.data_ptr<double>();
+  const double step = steps > 1 ? (e - s) / static_cast<double>(steps - 1) : 0.0;
+  // Symmetric formula (as PyTorch): the second half counts back from `end`, so both ends are exact.
+  const int64_t half = steps / 2;
+  for (int64_t i = 0; i < steps; ++i)
+    p[i] = i < half ? s + step * static_cast<double>(i)
+                    : e - step * static_cast<double>(steps - 1 - i);
+  Tensor t = make_tensor({steps}, o.dtype(), o.device());
+  backend_for(t).copy(host, t);
+  return finish(t, o);
+}
+
+Tensor eye(int64_t n, const TensorOptions& o) { return eye(n, n, o); }
+Tensor eye(int64_t n, int64_t m, const TensorOptions& o) {
+  NABLA_CHECK(n >= 0 && m >= 0, "[eye] n and m must be non-negative, got {} and {}", n, m);
+  Tensor t = zeros({n, m}, o.requires_grad(false));
+  if (n > 0 && m > 0) {
+    Tensor diag = t.as_strided({std::min(n, m)}, {m + 1}, 0);
+    backend_for(t).fill(diag, 1);
+  }
+  return finish(t, o);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& o) {
+  return from_blob(data, sizes, contiguous_strides(sizes), o);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& o) {
+  NABLA_CHECK(sizes.size() == strides.size(),
+              "[from_blob] sizes {} and strides {} have different lengths", sizes, strides);
+  NABLA_CHECK(data != nullptr || compute_numel(sizes) == 0, "[from_blob] data is null");
+  int64_t extent = 1;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    NABLA_CHECK(sizes[i] >= 0 && strides[i] >= 0, "[from_blob] negative size or stride");
+    if (sizes[i] > 0) extent += (sizes[i] - 1) * strides[i];
+  }
+  auto storage = std::make_shared<Storage>();
+  storage->data = data;
+  storage->nbytes = static_cast<size_t>(extent) * elementSize(o.dtype());
+  storage->device = o.device();
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::move(storage);
+  impl->dtype = o.dtype();
+  impl->sizes = sizes.vec();
+  impl->strides = strides.vec();
+  impl->recompute_numel();
+  return finish(Tensor(std::move(impl)), o);
+}
+
+// ---- nabla::tensor ---------------------------------------------------------------------
+
+namespace {
+using detail::TensorDataContainer;
+
+// Walks the nested list: checks it is rectangular, finds its shape and the dtype of its values.
+void infer_shape(const TensorDataContainer& c, size_t depth, std::vector<int64_t>& shape,
+                 std::optional<ScalarType>& dtype) {
+  if (c.is_scalar()) {
+    NABLA_CHECK(depth == shape.size(),
+                "[tensor] expected a list at depth {} (the lists are not rectangular)", depth);
+    ScalarType t = c.scalar().isFloatingPoint() ? kFloat : c.scalar().type();
+    dtype = dtype ? promoteTypes(*dtype, t) : t;
+    return;
+  }
+  const int64_t n = static_cast<int64_t>(c.children().size());
+  if (depth == shape.size()) {
+    shape.push_back(n);
+  } else {
+    NABLA_CHECK(shape[depth] == n,
+                "[tensor] expected a list of {} elements at depth {}, got {} (the lists are not "
+                "rectangular)",
+                shape[depth], depth, n);
+  }
+  for (const auto& child : c.children()) infer_shape(child, depth + 1, shape, dtype);
+}
+
+void flatten_values(const TensorDataContainer& c, std::vector<double>& f,
+                    std::vector<int64_t>& i, bool floating) {
+  if (c.is_scalar()) {
+    if (floating) f.push_back(c.scalar().toDouble());
+    else i.push_back(c.scalar().toLong());
+    return;
+  }
+  for (const auto& child : c.children()) flatten_values(child, f, i, floating);
+}
+}  // namespace
+
+Tensor tensor(const detail::TensorDataContainer& data, const TensorOptions& o) {
+  std::vector<int64_t> shape;
+  std::optional<ScalarType> inferred;
+  if (data.is_scalar()) {
+    inferred = data.scalar().isFloatingPoint() ? kFloat : data.scalar().type();
+  } else {
+    infer_shape(data, 0, shape, inferred);
+  }
+  const ScalarType dtype = o.has_dtype() ? o.dtype() : inferred.value_or(kFloat);
+  const bool floating = inferred && isFloatingType(*inferred);
+  std::vector<double> fv;
+  std::vector<int64_t> iv;
+  flatten_values(data, fv, iv, floating);
+  Tensor host = floating ? from_blob(fv.data(), shape, TensorOptions(kDouble))
+                         : from_blob(iv.data(), shape, TensorOptions(kLong));
+  Tensor t = make_tensor(shape, dtype, o.device());
+  backend_for(t).copy(host, t);
+  return finish(t, o);
+}
+
+}  // namespace nabla

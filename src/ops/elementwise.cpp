@@ -1,0 +1,585 @@
+// Elementwise ops: each op's forward, its backward formula and its shape rule, side by side.
+// Unary ops keep float dtypes (integers go to float32 for transcendental ops); binary ops
+// broadcast and promote as PyTorch. Backward formulas use nabla's own ops, so they are
+// differentiable themselves (double backward needs no extra code).
+#include <cmath>
+
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT: op helpers
+
+// ---- the two drivers -------------------------------------------------------------------
+
+namespace detail {
+
+/// Forward of a unary op: `x` converted to `compute` dtype, result in `out` when given.
+Tensor unary_forward(UnaryOp op, const Tensor& x, ScalarType compute, const Tensor* out) {
+  Tensor in = cast(x, compute);
+  Tensor result = out ? *out : make_tensor(x.sizes(), op == UnaryOp::LogicalNot ? kBool : compute,
+                                           x.device());
+  backend_for(x).unary(op, in, result);
+  return result;
+}
+
+/// Forward of a binary op with broadcasting and promotion; writes into `out` when given and
+/// of the result's shape and dtype.
+Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char* name,
+                      const Tensor* out) {
+  check_defined(a, name, "self");
+  check_defined(b, name, "other");
+  check_same_device(a, b, name);
+  const std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  ScalarType compute = result_type(a, b);
+  if (op == BinaryOp::Div && !isFloatingType(compute)) compute = ScalarType::Float;  // true div
+  if (op == BinaryOp::Pow && !isFloatingType(compute)) {
+    NABLA_CHECK(b.scalar_type() == kBool || (b.lt(wrap_scalar(0, b.device()))).any().item<bool>() ==
+                                               false,
+                "[pow] integers to negative integer powers are not allowed");
+  }
+  const ScalarType out_dtype = writes_bool(op) ? kBool : compute;
+  Tensor result;
+  if (out && out->sizes() == IntArrayRef(shape) && out->scalar_type() == out_dtype) {
+    result = *out;
+  } else {
+    result = make_tensor(shape, out_dtype, a.device());
+  }
+  backend_for(a).binary(op, expand_to(cast(a, compute), shape, name),
+                        expand_to(cast(b, compute), shape, name), result);
+  return result;
+}
+
+}  // namespace detail
+
+namespace {
+
+// Records a unary op whose gradient is grad * df(x, result).
+template <class DF>
+Tensor unary_op(UnaryOp op, const Tensor& self, const char* backward_name, bool save_self,
+                bool save_result, DF df, bool keep_integer = false) {
+  check_defined(self, backward_name);
+  const ScalarType compute = keep_integer ? self.scalar_type() : float_type(self.scalar_type());
+  Tensor result = unary_forward(op, self, compute, nullptr);
+  if (needs_grad(self)) {
+    SavedTensor x(save_self ? self : Tensor(), false);
+    SavedTensor r(save_result ? result : Tensor(), true);
+    record(backward_name, {result}, {self},
+           [x, r, df](const variable_list& g, const Node& n) -> variable_list {
+             return {df(g[0], x.unpack(n), r.unpack(n))};
+           });
+  }
+  return result;
+}
+
+}  // namespace
+
+// ---- unary ops: forward, and d(out)/d(self) --------------------------------------------
+
+Tensor neg(const Tensor& self) {
+  return unary_op(UnaryOp::Neg, self, "NegBackward0", false, false,
+                  [](const Tensor& g, const Tensor&, const Tensor&) { return g.neg(); }, true);
+}
+// exp: d/dx e^x = e^x, so the output is saved, not the input.
+Tensor exp(const Tensor& self) {
+  return unary_op(UnaryOp::Exp, self, "ExpBackward0", false, true,
+                  [](const Tensor& g, const Tensor&, const Tensor& r) { return g * r; });
+}
+Tensor log(const Tensor& self) {
+  return unary_op(UnaryOp::Log, self, "LogBackward0", true, false,
+                  [](const Tensor& g, const Tensor& x, const Tensor&) { return g / x; });
+}
+Tensor sqrt(const Tensor& self) {
+  return unary_op(UnaryOp::Sqrt, self, "SqrtBackward0", false, true,
+                  [](const Tensor& g, const Tensor&, const Tensor& r) { return g / (2 * r); });
+}
+Tensor rsqrt(const Tensor& self) {
+  return unary_op(UnaryOp::Rsqrt, self, "RsqrtBackward0", false, true,
+                  [](const Tensor& g, const Tensor&, const Tensor& r) {
+                    return -0.5 * g * r * r * r;
+                  });
+}
+Tensor abs(const Tensor& self) {
+  return unary_op(UnaryOp::Abs, self, "AbsBackward0", true, false,
+                  [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x.sign(); },
+                  true);
+}
+Tensor sin(const Tensor& self) {
+  return unary_op(UnaryOp::Sin, self, "SinBackward0", true, false,
+                  [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x.cos(); });
+}
+Tensor cos(const Tensor& self) {
+  return unary_op(UnaryOp::Cos, self, "CosBackward0", true, false,
+                  [](const Tensor& g, const Tensor& x, const Tensor&) { return -g * x.sin(); });
+}
+// sigmoid: s' = s (1 - s), from the saved output.
+Tensor sigmoid(const Tensor& self) {
+  return unary_op(UnaryOp::Sigmoid, self, "SigmoidBackward0", false, true,
+                  [](const Tensor& g, const Tensor&, const Tensor& r) { return g * r * (1 - r); });
+}
+// tanh: t' = 1 - t^2, from the saved output.
+Tensor tanh(const Tensor& self) {
+  return unary_op(UnaryOp::Tanh, self, "TanhBackward0", false, true,
+                  [](const Tensor& g, const Tensor&, const Tensor& r) { return g * (1 - r * r); });
+}
+// relu: the gradient passes where the output is positive (0 at the kink, as PyTorch).
+Tensor relu(const Tensor& self) {
+  return unary_op(
+      UnaryOp::Relu, self, "ReluBackward0", false, true,
+      [](const Tensor& g, const Tensor&, const Tensor& r) { return g * (r > 0).to(g.dtype()); },
+      true);
+}
+Tensor square(const Tensor& self) {
+  return unary_op(UnaryOp::Square, self, "PowBackward0", true, false,
+                  [](const Tensor& g, const Tensor& x, const Tensor&) { return 2 * g * x; },
+                  true);
+}
+Tensor reciprocal(const Tensor& self) {
+  return unary_op(UnaryOp::Reciprocal, self, "ReciprocalBackward0", false, true,
+                  [](const Tensor& g, const Tensor&, const Tensor& r) { return -g * r * r; });
+}
+Tensor sign(const Tensor& self) {
+  return unary_op(UnaryOp::Sign, self, "SignBackward0", false, false,
+                  [](const Tensor& g, const Tensor&, const Tensor&) { return zeros_like(g); },
+                  true);
+}
+Tensor erf(const Tensor& self) {
+  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+  return unary_op(UnaryOp::Erf, self, "ErfBackward0", true, false,
+                  [](const Tensor& g, const Tensor& x, const Tensor&) {
+                    return g * (M_2_SQRTPI * (-(x * x)).exp());
+                  });
+}
+Tensor logical_not(const Tensor& self) {
+  check_defined(self, "logical_not");
+  return unary_forward(UnaryOp::LogicalNot, self, self.scalar_type(), nullptr);
+}
+
+// gelu, composed: x * Phi(x) with Phi the normal CDF ("none"), or its tanh approximation.
+Tensor gelu(const Tensor& self, const std::string& approximate) {
+  if (approximate == "none") return self * 0.5 * (1 + erf(self * M_SQRT1_2));
+  NABLA_CHECK(approximate == "tanh",
+              "[gelu] approximate must be 'none' or 'tanh', got '{}'", approximate);
+  const double k = std::sqrt(2.0 / M_PI);
+  return 0.5 * self * (1 + (k * (self + 0.044715 * self * self * self)).tanh());
+}
+
+// ---- pow -------------------------------------------------------------------------------
+
+Tensor pow(const Tensor& self, const Scalar& exponent) {
+  check_defined(self, "pow");
+  const bool integral = !self.is_floating_point() && exponent.isIntegral(true);
+  NABLA_CHECK(!integral || exponent.toLong() >= 0,
+              "[pow] integers to negative integer powers are not allowed");
+  const ScalarType compute = integral ? self.scalar_type() : float_type(self.scalar_type());
+  Tensor e = wrap_scalar(exponent, self.device());
+  Tensor result = binary_forward(BinaryOp::Pow, cast(self, compute), e, "pow", nullptr);
+  if (needs_grad(self)) {
+    const double p = exponent.toDouble();
+    record("PowBackward0", {result}, {self},
+           [x = SavedTensor(self, false), p](const variable_list& g, const Node& n)
+               -> variable_list {
+             if (p == 0.0) return {zeros_like(g[0])};
+             return {g[0] * p * x.unpack(n).pow(p - 1)};
+           });
+  }
+  return result;
+}
+
+Tensor pow(const Tensor& self, const Tensor& exponent) {
+  Tensor result = binary_forward(BinaryOp::Pow, self, exponent, "pow", nullptr);
+  if (needs_grad(self, exponent)) {
+    record("PowBackward1", {result}, {self, exponent},
+           [a = SavedTensor(self, false), b = SavedTensor(exponent, false),
+            r = SavedTensor(result, true)](const variable_list& g, const Node& n)
+               -> variable_list {
+             Tensor x = a.unpack(n), e = b.unpack(n);
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * e * x.pow(e - 1), x);
+             if (n.needs_input_grad(1)) {
+               // d/de x^e = x^e log x, taken as 0 where x == 0 and e >= 0 (PyTorch's choice).
+               Tensor d = r.unpack(n) * x.log();
+               d = where((x == 0).logical_and(e >= 0), zeros_like(d), d);
+               out[1] = grad_for(g[0] * d, e);
+             }
+             return out;
+           });
+  }
+  return result;
+}
+
+Tensor pow(const Scalar& self, const Tensor& exponent) {
+  return pow(full_like(exponent, self, TensorOptions().dtype(result_type(
+                                           wrap_scalar(self, exponent.device()), exponent))),
+             exponent);
+}
+
+// ---- binary arithmetic -----------------------------------------------------------------
+
+Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  const bool scaled = !(alpha.isIntegral(true) && alpha.toLong() == 1);
+  Tensor b = other;
+  if (scaled) {
+    NoGradGuard no_grad;  // alpha's factor is applied by hand in backward
+    b = other * alpha;
+  }
+  Tensor result = binary_forward(BinaryOp::Add, self, b, "add", nullptr);
+  if (needs_grad(self, other)) {
+    const double a = alpha.toDouble();
+    record("AddBackward0", {result}, {self, other},
+           [ss = self.sizes().vec(), st = self.scalar_type(), os = other.sizes().vec(),
+            ot = other.scalar_type(), a](const variable_list& g, const Node& n) -> variable_list {
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = grad_for(g[0], ss, st);
+             if (n.needs_input_grad(1)) out[1] = grad_for(a == 1.0 ? g[0] : g[0] * a, os, ot);
+             return out;
+           });
+  }
+  return result;
+}
+
+Tensor sub(const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  return add(self, other, -alpha);
+}
+
+Tensor mul(const Tensor& self, const Tensor& other) {
+  Tensor result = binary_forward(BinaryOp::Mul, self, other, "mul", nullptr);
+  if (needs_grad(self, other)) {
+    record("MulBackward0", {result}, {self, other},
+           [a = SavedTensor(self, false), b = SavedTensor(other, false)](const variable_list& g,
+                                                                         const Node& n)
+               -> variable_list {
+             variable_list out(2);
+             Tensor x = a.unpack(n), y = b.unpack(n);
+             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * y, x);
+             if (n.needs_input_grad(1)) out[1] = grad_for(g[0] * x, y);
+             return out;
+           });
+  }
+  return result;
+}
+
+Tensor div(const Tensor& self, const Tensor& other) {
+  Tensor result = binary_forward(BinaryOp::Div, self, other, "div", nullptr);
+  if (needs_grad(self, other)) {
+    record("DivBackward0", {result}, {self, other},
+           [a = SavedTensor(self, false), b = SavedTensor(other, false)](const variable_list& g,
+                                                                         const Node& n)
+               -> variable_list {
+             variable_list out(2);
+             Tensor x = a.unpack(n), y = b.unpack(n);
+             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] / y, x);
+             if (n.needs_input_grad(1)) out[1] = grad_for(-g[0] * x / (y * y), y);
+             return out;
+           });
+  }
+  return result;
+}
+
+namespace {
+// maximum / minimum: the gradient goes to the chosen input, split evenly on ties.
+Tensor min_max(BinaryOp op, const Tensor& self, const Tensor& other, const char* name,
+               const char* backward_name) {
+  Tensor result = binary_forward(op, self, other, name, nullptr);
+  if (needs_grad(self, other)) {
+    const bool is_max = op == BinaryOp::Maximum;
+    record(backward_name, {result}, {self, other},
+           [a = SavedTensor(self, false), b = SavedTensor(other, false), is_max](
+               const variable_list& g, const Node& n) -> variable_list {
+             Tensor x = a.unpack(n), y = b.unpack(n);
+             Tensor wins = is_max ? (x > y) : (x < y);
+             Tensor ties = (x == y);
+             Tensor share = wins.to(g[0].dtype()) + 0.5 * ties.to(g[0].dtype());
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * share, x);
+             if (n.needs_input_grad(1)) out[1] = grad_for(g[0] * (1 - share), y);
+             return out;
+           });
+  }
+  return result;
+}
+}  // namespace
+
+Tensor maximum(const Tensor& self, const Tensor& other) {
+  return min_max(BinaryOp::Maximum, self, other, "maximum", "MaximumBackward0");
+}
+Tensor minimum(const Tensor& self, const Tensor& other) {
+  return min_max(BinaryOp::Minimum, self, other, "minimum", "MinimumBackward0");
+}
+
+Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  return add(self, wrap_scalar(other, self.device()), alpha);
+}
+Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  return sub(self, wrap_scalar(other, self.device()), alpha);
+}
+Tensor mul(const Tensor& self, const Scalar& other) {
+  return mul(self, wrap_scalar(other, self.device()));
+}
+Tensor div(const Tensor& self, const Scalar& other) {
+  return div(self, wrap_scalar(other, self.device()));
+}
+
+// ---- clamp -----------------------------------------------------------------------------
+
+Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max) {
+  check_defined(self, "clamp");
+  NABLA_CHECK(min.has_value() || max.has_value(),
+              "[clamp] at least one of 'min' or 'max' must not be None");
+  std::optional<double> lo, hi;
+  if (min) lo = min->toDouble();
+  if (max) hi = max->toDouble();
+  ScalarType compute = self.scalar_type();
+  if (!self.is_floating_point() && ((min && min->isFloatingPoint()) ||
+                                    (max && max->isFloatingPoint())))
+    compute = ScalarType::Float;
+  Tensor in = cast(self, compute);
+  Tensor result = make_tensor(self.sizes(), compute, self.device());
+  backend_for(self).clamp(in, lo, hi, result);
+  if (needs_grad(self)) {
+    record("ClampBackward1", {result}, {self},
+           [x = SavedTensor(self, false), lo, hi](const variable_list& g, const Node& n)
+               -> variable_list {
+             Tensor v = x.unpack(n);
+             Tensor pass = ones_like(v, TensorOptions().dtype(kBool));
+             if (lo) pass = pass.logical_and(v >= *lo);
+             if (hi) pass = pass.logical_and(v <= *hi);
+             return {g[0] * pass.to(g[0].dtype())};
+           });
+  }
+  return result;
+}
+Tensor clamp_min(const Tensor& self, const Scalar& min) { return clamp(self, min, std::nullopt); }
+Tensor clamp_max(const Tensor& self, const Scalar& max) { return clamp(self, std::nullopt, max); }
+
+// ---- comparisons and logic (no gradient) -----------------------------------------------
+
+#define NABLA_COMPARISON(name, OP)                                                  \
+  Tensor name(const Tensor& self, const Tensor& other) {                            \
+    return binary_forward(BinaryOp::OP, self, other, #name, nullptr);               \
+  }                                                                                 \
+  Tensor Tensor::name(const Tensor& other) const { return nabla::name(*this, other); } \
+  Tensor Tensor::name(const Scalar& other) const {                                  \
+    return nabla::name(*this, wrap_scalar(other, device()));                        \
+  }
+NABLA_COMPARISON(eq, Eq)
+NABLA_COMPARISON(ne, Ne)
+NABLA_COMPARISON(lt, Lt)
+NABLA_COMPARISON(le, Le)
+NABLA_COMPARISON(gt, Gt)
+NABLA_COMPARISON(ge, Ge)
+#undef NABLA_COMPARISON
+
+Tensor logical_and(const Tensor& self, const Tensor& other) {
+  return binary_forward(BinaryOp::LogicalAnd, self, other, "logical_and", nullptr);
+}
+Tensor logical_or(const Tensor& self, const Tensor& other) {
+  return binary_forward(BinaryOp::LogicalOr, self, other, "logical_or", nullptr);
+}
+
+// ---- where and masked_fill -------------------------------------------------------------
+
+Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
+  check_defined(condition, "where", "condition");
+  check_defined(self, "where", "self");
+  check_defined(other, "where", "other");
+  NABLA_CHECK(condition.scalar_type() == kBool,
+              "[where] expected condition to be a bool tensor, got {}", condition.scalar_type());
+  check_same_device(self, other, "where");
+  check_same_device(condition, self, "where");
+  std::vector<int64_t> shape = broadcast_shapes(condition.sizes(), self.sizes(), "where");
+  shape = broadcast_shapes(shape, other.sizes(), "where");
+  const ScalarType compute = result_type(self, other);
+  Tensor result = make_tensor(shape, compute, self.device());
+  backend_for(self).where(expand_to(condition, shape, "where"),
+                          expand_to(cast(self, compute), shape, "where"),
+                          expand_to(cast(other, compute), shape, "where"), result);
+  if (needs_grad(self, other)) {
+    record("WhereBackward0", {result}, {self, other},
+           [c = SavedTensor(condition, false), ss = self.sizes().vec(), st = self.scalar_type(),
+            os = other.sizes().vec(), ot = other.scalar_type()](const variable_list& g,
+                                                                const Node& n) -> variable_list {
+             Tensor cond = c.unpack(n);
+             Tensor zero = zeros({}, g[0].options());
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = grad_for(where(cond, g[0], zero), ss, st);
+             if (n.needs_input_grad(1)) out[1] = grad_for(where(cond, zero, g[0]), os, ot);
+             return out;
+           });
+  }
+  return result;
+}
+Tensor where(const Tensor& condition, const Tensor& self, const Scalar& other) {
+  return where(condition, self, wrap_scalar(other, self.device()));
+}
+Tensor where(const Tensor& condition, const Scalar& self, const Tensor& other) {
+  return where(condition, wrap_scalar(self, other.device()), other);
+}
+
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) {
+  check_defined(mask, "masked_fill", "mask");
+  NABLA_CHECK(mask.scalar_type() == kBool,
+              "[masked_fill] expected a bool mask, got {}", mask.scalar_type());
+  Tensor fill = full({}, value, TensorOptions().dtype(self.scalar_type()).device(self.device()));
+  Tensor result = where(mask, fill, self);
+  NABLA_CHECK(result.sizes() == self.sizes(),
+              "[masked_fill] mask of shape {} cannot be broadcast to the tensor's shape {}",
+              mask.sizes(), self.sizes());
+  return result;
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
+  return nabla::masked_fill(*this, mask, value);
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
+  NABLA_CHECK(value.dim() == 0, "[masked_fill] only supports a 0-dimensional value tensor, got "
+                                "shape {}", value.sizes());
+  Tensor result = where(mask, value.to(scalar_type()), *this);
+  NABLA_CHECK(result.sizes() == sizes(),
+              "[masked_fill] mask of shape {} cannot be broadcast to the tensor's shape {}",
+              mask.sizes(), sizes());
+  return result;
+}
+
+// ---- Tensor methods and operators ------------------------------------------------------
+
+Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const { return nabla::add(*this, o, alpha); }
+Tensor Tensor::add(const Scalar& o, const Scalar& alpha) const { return nabla::add(*this, o, alpha); }
+Tensor Tensor::sub(const Tensor& o, const Scalar& alpha) const { return nabla::sub(*this, o, alpha); }
+Tensor Tensor::sub(const Scalar& o, const Scalar& alpha) const { return nabla::sub(*this, o, alpha); }
+Tensor Tensor::mul(const Tensor& o) const { return nabla::mul(*this, o); }
+Tensor Tensor::mul(const Scalar& o) const { return nabla::mul(*this, o); }
+Tensor Tensor::div(const Tensor& o) const { return nabla::div(*this, o); }
+Tensor Tensor::div(const Scalar& o) const { return nabla::div(*this, o); }
+Tensor Tensor::neg() const { return nabla::neg(*this); }
+Tensor Tensor::pow(const Tensor& e) const { return nabla::pow(*this, e); }
+Tensor Tensor::pow(const Scalar& e) const { return nabla::pow(*this, e); }
+Tensor Tensor::exp() const { return nabla::exp(*this); }
+Tensor Tensor::log() const { return nabla::log(*this); }
+Tensor Tensor::sqrt() const { return nabla::sqrt(*this); }
+Tensor Tensor::rsqrt() const { return nabla::rsqrt(*this); }
+Tensor Tensor::abs() const { return nabla::abs(*this); }
+Tensor Tensor::sin() const { return nabla::sin(*this); }
+Tensor Tensor::cos() const { return nabla::cos(*this); }
+Tensor Tensor::sigmoid() const { return nabla::sigmoid(*this); }
+Tensor Tensor::tanh() const { return nabla::tanh(*this); }
+Tensor Tensor::relu() const { return nabla::relu(*this); }
+Tensor Tensor::square() const { return nabla::square(*this); }
+Tensor Tensor::reciprocal() const { return nabla::reciprocal(*this); }
+Tensor Tensor::sign() const { return nabla::sign(*this); }
+Tensor Tensor::logical_not() const { return nabla::logical_not(*this); }
+Tensor Tensor::logical_and(const Tensor& o) const { return nabla::logical_and(*this, o); }
+Tensor Tensor::logical_or(const Tensor& o) const { return nabla::logical_or(*this, o); }
+Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const {
+  return nabla::clamp(*this, min, max);
+}
+Tensor Tensor::clamp_min(const Scalar& min) const { return nabla::clamp_min(*this, min); }
+Tensor Tensor::clamp_max(const Scalar& max) const { return nabla::clamp_max(*this, max); }
+Tensor Tensor::maximum(const Tensor& o) const { return nabla::maximum(*this, o); }
+Tensor Tensor::minimum(const Tensor& o) const { return nabla::minimum(*this, o); }
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
+Tensor operator+(const Scalar& a, const Tensor& b) { return add(b, a); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, b); }
+Tensor operator-(const Scalar& a, const Tensor& b) { return sub(wrap_scalar(a, b.device()), b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }
+Tensor operator*(const Scalar& a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator/(const Tensor& a, const Scalar& b) { return div(a, b); }
+Tensor operator/(const Scalar& a, const Tensor& b) { return div(wrap_scalar(a, b.device()), b); }
+Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+Tensor operator==(const Tensor& a, const Scalar& b) { return a.eq(b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+Tensor operator!=(const Tensor& a, const Scalar& b) { return a.ne(b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+Tensor operator<(const Tensor& a, const Scalar& b) { return a.lt(b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+Tensor operator<=(const Tensor& a, const Scalar& b) { return a.le(b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+Tensor operator>(const Tensor& a, const Scalar& b) { return a.gt(b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+Tensor operator>=(const Tensor& a, const Scalar& b) { return a.ge(b); }
+Tensor operator!(const Tensor& a) { return logical_not(a); }
+Tensor operator&(const Tensor& a, const Tensor& b) { return logical_and(a, b); }
+Tensor operator|(const Tensor& a, const Tensor& b) { return logical_or(a, b); }
+
+// ---- in place --------------------------------------------------------------------------
+
+namespace {
+// In-place binary op: writes straight into self when nothing is recorded.
+Tensor& binary_inplace(Tensor& self, BinaryOp op, const Tensor& other, const char* name,
+                       Tensor (*out_of_place)(const Tensor&, const Tensor&)) {
+  return apply_inplace(self, name, other, [&](const Tensor& value) {
+    if (!GradMode::is_enabled() || !(value.requires_grad() || other.requires_grad())) {
+      return binary_forward(op, value, other, name, &value);
+    }
+    return out_of_place(value, other);
+  });
+}
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
+  const bool scaled = !(alpha.isIntegral(true) && alpha.toLong() == 1);
+  if (scaled) return add_(other * alpha);
+  return binary_inplace(*this, BinaryOp::Add, other, "add_",
+                        [](const Tensor& a, const Tensor& b) { return nabla::add(a, b); });
+}
+Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) {
+  return add_(wrap_scalar(other, device()), alpha);
+}
+Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) { return add_(other, -alpha); }
+Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) {
+  return add_(wrap_scalar(other, device()), -alpha);
+}
+Tensor& Tensor::mul_(const Tensor& other) {
+  return binary_inplace(*this, BinaryOp::Mul, other, "mul_",
+                        [](const Tensor& a, const Tensor& b) { return nabla::mul(a, b); });
+}
+Tensor& Tensor::mul_(const Scalar& other) { return mul_(wrap_scalar(other, device())); }
+Tensor& Tensor::div_(const Tensor& other) {
+  return binary_inplace(*this, BinaryOp::Div, other, "div_",
+                        [](const Tensor& a, const Tensor& b) { return nabla::div(a, b); });
+}
+Tensor& Tensor::div_(const Scalar& other) { return div_(wrap_scalar(other, device())); }
+
+Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
+  return apply_inplace(*this, "clamp_", Tensor(), [&](const Tensor& v) {
+    return nabla::clamp(v, min, max);
+  });
+}
+Tensor& Tensor::relu_() {
+  return apply_inplace(*this, "relu_", Tensor(), [](const Tensor& v) { return nabla::relu(v); });
+}
+Tensor& Tensor::neg_() {
+  return apply_inplace(*this, "neg_", Tensor(), [](const Tensor& v) { return nabla::neg(v); });
+}
+Tensor& Tensor::exp_() {
+  return apply_inplace(*this, "exp_", Tensor(), [](const Tensor& v) { return nabla::exp(v); });
+}
+Tensor& Tensor::sqrt_() {
+  return apply_inplace(*this, "sqrt_", Tensor(), [](const Tensor& v) { return nabla::sqrt(v); });
+}
+Tensor& Tensor::pow_(const Scalar& e) {
+  return apply_inplace(*this, "pow_", Tensor(), [&](const Tensor& v) { return nabla::pow(v, e); });
+}
+Tensor& Tensor::addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  return add_(t1 * t2, value);
+}
+Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  return add_(t1 / t2, value);
+}
+
+Tensor& Tensor::fill_(const Scalar& value) {
+  return apply_inplace(*this, "fill_", Tensor(), [&](const Tensor& v) {
+    if (!GradMode::is_enabled() || !v.requires_grad()) {
+      backend_for(v).fill(v, value);
+      return v;
+    }
+    return zeros_like(v) + value;
+  });
+}
+Tensor& Tensor::zero_() { return fill_(0); }
+
+}  // namespace nabla

@@ -1,0 +1,56 @@
+// Helpers shared by the op families: type promotion, broadcasting, casting, and reducing a
+// gradient back to an input's shape. None of them records autograd history.
+#pragma once
+
+#include <vector>
+
+#include "autograd/function.h"
+#include "backend/backend.h"
+#include "core/check.h"
+#include "core/tensor_impl.h"
+#include "nabla/ops.h"
+
+namespace nabla::detail {
+
+using autograd::needs_grad;
+using autograd::record;
+using autograd::SavedTensor;
+using autograd::variable_list;
+using autograd::Node;
+
+/// PyTorch's result type: tensors with dims decide, unless a 0-d tensor or a number is of a
+/// higher kind (bool < integer < floating); a floating number then gives float32.
+ScalarType result_type(const Tensor& a, const Tensor& b);
+ScalarType result_type(const std::vector<const Tensor*>& operands);
+/// The dtype ops like exp give for `t`: itself if floating, float32 otherwise.
+inline ScalarType float_type(ScalarType t) { return isFloatingType(t) ? t : ScalarType::Float; }
+
+/// A 0-d tensor holding `s` (float64, int64 or bool), marked as a wrapped number.
+Tensor wrap_scalar(const Scalar& s, Device device);
+/// `t` converted to `dtype` without autograd (no copy when it already is).
+Tensor cast(const Tensor& t, ScalarType dtype);
+/// A view of `t` broadcast to `shape` (zero strides), without autograd.
+Tensor expand_to(const Tensor& t, IntArrayRef shape, const char* op);
+/// The same storage and geometry, contiguous copy when needed, without autograd.
+Tensor contiguous_nograd(const Tensor& t);
+/// Raises unless both tensors live on the same device.
+void check_same_device(const Tensor& a, const Tensor& b, const char* op);
+void check_defined(const Tensor& t, const char* op, const char* arg = "self");
+
+/// Sums `grad` down to `shape` (undoing broadcasting); differentiable.
+Tensor sum_to(const Tensor& grad, IntArrayRef shape);
+/// The gradient for `input` from a gradient of the broadcast result: summed to its shape and
+/// cast to its dtype.
+Tensor grad_for(const Tensor& grad, const Tensor& input);
+inline Tensor grad_for(const Tensor& grad, IntArrayRef sizes, ScalarType dtype) {
+  Tensor g = sum_to(grad, sizes);
+  return g.scalar_type() == dtype ? g : g.to(dtype);
+}
+
+/// Runs an in-place op on `self`: `compute()` returns the new value out of place (recorded in
+/// the graph when needed). Checks leaf rules, writes into self's storage, bumps the version
+/// and rebases self's history onto the new node.
+Tensor& apply_inplace(Tensor& self, const char* op, const Tensor& other,
+                      const std::function<Tensor(const Tensor& self_value)>& compute);
+
+}  // namespace nabla::detail

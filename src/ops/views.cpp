@@ -1,0 +1,459 @@
+// View ops: results share storage with the input, only sizes, strides and offset change.
+// Each backward maps the gradient back to the input's geometry.
+#include <numeric>
+
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT
+
+namespace {
+
+// Records a view op whose backward is `bw(grad)`.
+Tensor record_view(const char* name, const Tensor& self, Tensor result,
+                   std::function<Tensor(const Tensor&)> bw) {
+  if (needs_grad(self)) {
+    record(name, {result}, {self},
+           [bw = std::move(bw)](const variable_list& g, const Node&) -> variable_list {
+             return {bw(g[0])};
+           });
+  }
+  return result;
+}
+
+// The shape `view`/`reshape` ask for, with one -1 inferred.
+std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op) {
+  std::vector<int64_t> out = shape.vec();
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == -1) {
+      NABLA_CHECK(infer < 0, "[{}] only one dimension can be inferred in shape {}", op, shape);
+      infer = static_cast<int64_t>(i);
+    } else {
+      NABLA_CHECK(out[i] >= 0, "[{}] invalid shape dimension {} in {}", op, out[i], shape);
+      known *= out[i];
+    }
+  }
+  if (infer >= 0) {
+    NABLA_CHECK(known != 0 && numel % known == 0,
+                "[{}] shape {} is invalid for input of size {}", op, shape, numel);
+    out[infer] = numel / known;
+  }
+  NABLA_CHECK(compute_numel(out) == numel, "[{}] shape {} is invalid for input of size {}", op,
+              shape, numel);
+  return out;
+}
+
+// Strides for viewing `t` as `shape` without a copy, or nullopt when impossible
+// (PyTorch's computeStride: chunks of dims that are contiguous among themselves).
+std::optional<std::vector<int64_t>> view_strides(const Tensor& t, IntArrayRef shape) {
+  IntArrayRef old_sizes = t.sizes(), old_strides = t.strides();
+  std::vector<int64_t> new_strides(shape.size(), 0);
+  if (t.numel() == 0) return contiguous_strides(shape);
+  int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
+  int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t d = static_cast<int64_t>(old_sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= old_sizes[d];
+    if (d == 0 || (old_sizes[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+        new_strides[view_d] = view_numel * chunk_base_stride;
+        view_numel *= shape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        chunk_base_stride = old_strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return new_strides;
+}
+
+}  // namespace
+
+Tensor Tensor::view(IntArrayRef size) const {
+  check_defined(*this, "view");
+  std::vector<int64_t> shape = infer_size(size, numel(), "view");
+  auto strides = view_strides(*this, shape);
+  NABLA_CHECK(strides.has_value(),
+              "[view] size {} is not compatible with input tensor's size {} and stride {} (at "
+              "least one dimension spans across two contiguous subspaces); use .reshape(...) "
+              "instead",
+              IntArrayRef(shape), sizes(), this->strides());
+  Tensor result = make_view(*this, shape, std::move(*strides), storage_offset());
+  return record_view("ViewBackward0", *this, result,
+                     [in = sizes().vec()](const Tensor& g) { return g.reshape(in); });
+}
+
+Tensor Tensor::reshape(IntArrayRef shape) const {
+  check_defined(*this, "reshape");
+  std::vector<int64_t> s = infer_size(shape, numel(), "reshape");
+  if (view_strides(*this, s)) return view(s);
+  return contiguous().view(s);
+}
+Tensor reshape(const Tensor& self, IntArrayRef shape) { return self.reshape(shape); }
+
+Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
+                          std::optional<int64_t> offset) const {
+  check_defined(*this, "as_strided");
+  NABLA_CHECK(size.size() == stride.size(),
+              "[as_strided] size {} and stride {} have different lengths", size, stride);
+  NABLA_CHECK(!(GradMode::is_enabled() && requires_grad()),
+              "[as_strided] is not differentiable in nabla; use view ops instead");
+  const int64_t off = offset.value_or(storage_offset());
+  int64_t max_index = off;
+  for (size_t i = 0; i < size.size(); ++i) {
+    NABLA_CHECK(size[i] >= 0 && stride[i] >= 0, "[as_strided] negative size or stride");
+    if (size[i] > 0) max_index += (size[i] - 1) * stride[i];
+  }
+  const int64_t capacity =
+      static_cast<int64_t>(impl()->storage->nbytes / elementSize(scalar_type()));
+  NABLA_CHECK(compute_numel(size) == 0 || max_index < capacity,
+              "[as_strided] size {} stride {} offset {} reaches element {}, outside the "
+              "storage of {} elements",
+              size, stride, off, max_index, capacity);
+  return make_view(*this, size.vec(), stride.vec(), off);
+}
+
+Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
+  check_defined(*this, "transpose");
+  const int64_t d0 = wrap_dim(dim0, dim(), "transpose"), d1 = wrap_dim(dim1, dim(), "transpose");
+  std::vector<int64_t> s = sizes().vec(), st = strides().vec();
+  if (dim() > 0) {
+    std::swap(s[d0], s[d1]);
+    std::swap(st[d0], st[d1]);
+  }
+  Tensor result = make_view(*this, s, st, storage_offset());
+  return record_view("TransposeBackward0", *this, result,
+                     [d0, d1](const Tensor& g) { return g.transpose(d0, d1); });
+}
+Tensor transpose(const Tensor& self, int64_t d0, int64_t d1) { return self.transpose(d0, d1); }
+
+Tensor Tensor::t() const {
+  check_defined(*this, "t");
+  NABLA_CHECK(dim() <= 2, "[t] expects a tensor with <= 2 dimensions, but self is {}D", dim());
+  if (dim() < 2) return view(sizes());
+  return transpose(0, 1);
+}
+
+Tensor Tensor::permute(IntArrayRef dims) const {
+  check_defined(*this, "permute");
+  NABLA_CHECK(static_cast<int64_t>(dims.size()) == dim(),
+              "[permute] number of dims {} doesn't match the tensor's {} dims (shape {})",
+              dims.size(), dim(), sizes());
+  std::vector<int64_t> s(dims.size()), st(dims.size()), inverse(dims.size());
+  std::vector<bool> seen(dims.size(), false);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int64_t d = wrap_dim(dims[i], dim(), "permute");
+    NABLA_CHECK(!seen[d], "[permute] repeated dim {} in {}", d, dims);
+    seen[d] = true;
+    s[i] = sizes()[d];
+    st[i] = strides()[d];
+    inverse[d] = static_cast<int64_t>(i);
+  }
+  Tensor result = make_view(*this, s, st, storage_offset());
+  return record_view("PermuteBackward0", *this, result,
+                     [inverse](const Tensor& g) { return g.permute(inverse); });
+}
+Tensor permute(const Tensor& self, IntArrayRef dims) { return self.permute(dims); }
+
+Tensor Tensor::expand(IntArrayRef size, bool /*implicit*/) const {
+  check_defined(*this, "expand");
+  NABLA_CHECK(static_cast<int64_t>(size.size()) >= dim(),
+              "[expand] the number of sizes provided ({}) must be greater or equal to the "
+              "number of dimensions in the tensor ({})",
+              size.size(), dim());
+  std::vector<int64_t> shape = size.vec();
+  const int64_t lead = static_cast<int64_t>(size.size()) - dim();
+  for (int64_t i = 0; i < static_cast<int64_t>(size.size()); ++i) {
+    if (shape[i] == -1) {
+      NABLA_CHECK(i >= lead, "[expand] -1 is not allowed in a leading, non-existing dimension");
+      shape[i] = sizes()[i - lead];
+    }
+    if (i >= lead) {
+      const int64_t have = sizes()[i - lead];
+      NABLA_CHECK(have == shape[i] || have == 1,
+                  "[expand] the expanded size of the tensor ({}) must match the existing size "
+                  "({}) at non-singleton dimension {}; target sizes {}, tensor sizes {}",
+                  shape[i], have, i, size, sizes());
+    }
+  }
+  Tensor result = expand_to(*this, shape, "expand");
+  if (result.is_same(*this)) result = make_view(*this, sizes().vec(), strides().vec(),
+                                                 storage_offset());
+  return record_view("ExpandBackward0", *this, result,
+                     [in = sizes().vec()](const Tensor& g) { return sum_to(g, in); });
+}
+
+Tensor Tensor::squeeze() const {
+  check_defined(*this, "squeeze");
+  std::vector<int64_t> s, st;
+  for (int64_t d = 0; d < dim(); ++d) {
+    if (sizes()[d] == 1) continue;
+    s.push_back(sizes()[d]);
+    st.push_back(strides()[d]);
+  }
+  Tensor result = make_view(*this, s, st, storage_offset());
+  return record_view("SqueezeBackward0", *this, result,
+                     [in = sizes().vec()](const Tensor& g) { return g.reshape(in); });
+}
+
+Tensor Tensor::squeeze(int64_t d) const {
+  check_defined(*this, "squeeze");
+  d = wrap_dim(d, dim(), "squeeze");
+  if (dim() == 0 || sizes()[d] != 1) return view(sizes());
+  std::vector<int64_t> s = sizes().vec(), st = strides().vec();
+  s.erase(s.begin() + d);
+  st.erase(st.begin() + d);
+  Tensor result = make_view(*this, s, st, storage_offset());
+  return record_view("SqueezeBackward1", *this, result,
+                     [d](const Tensor& g) { return g.unsqueeze(d); });
+}
+Tensor squeeze(const Tensor& self) { return self.squeeze(); }
+Tensor squeeze(const Tensor& self, int64_t dim) { return self.squeeze(dim); }
+
+Tensor Tensor::unsqueeze(int64_t d) const {
+  check_defined(*this, "unsqueeze");
+  d = wrap_dim(d, dim() + 1, "unsqueeze");
+  std::vector<int64_t> s = sizes().vec(), st = strides().vec();
+  const int64_t new_stride = d < dim() ? st[d] * s[d] : 1;
+  s.insert(s.begin() + d, 1);
+  st.insert(st.begin() + d, new_stride);
+  Tensor result = make_view(*this, s, st, storage_offset());
+  return record_view("UnsqueezeBackward0", *this, result,
+                     [d](const Tensor& g) { return g.squeeze(d); });
+}
+Tensor unsqueeze(const Tensor& self, int64_t dim) { return self.unsqueeze(dim); }
+
+Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
+  check_defined(*this, "flatten");
+  if (dim() == 0) return reshape({1});
+  const int64_t s = wrap_dim(start_dim, dim(), "flatten"), e = wrap_dim(end_dim, dim(), "flatten");
+  NABLA_CHECK(s <= e, "[flatten] start_dim {} cannot come after end_dim {}", start_dim, end_dim);
+  std::vector<int64_t> shape(sizes().begin(), sizes().begin() + s);
+  int64_t n = 1;
+  for (int64_t d = s; d <= e; ++d) n *= sizes()[d];
+  shape.push_back(n);
+  shape.insert(shape.end(), sizes().begin() + e + 1, sizes().end());
+  return reshape(shape);
+}
+Tensor flatten(const Tensor& self, int64_t s, int64_t e) { return self.flatten(s, e); }
+
+Tensor Tensor::unflatten(int64_t d, IntArrayRef new_sizes) const {
+  check_defined(*this, "unflatten");
+  d = wrap_dim(d, dim(), "unflatten");
+  std::vector<int64_t> inner = infer_size(new_sizes, sizes()[d], "unflatten");
+  std::vector<int64_t> shape(sizes().begin(), sizes().begin() + d);
+  shape.insert(shape.end(), inner.begin(), inner.end());
+  shape.insert(shape.end(), sizes().begin() + d + 1, sizes().end());
+  return view(shape);
+}
+
+// ---- slicing ---------------------------------------------------------------------------
+
+namespace {
+// grad of a slice: zeros of the input's shape with the gradient written into the slice.
+// Recorded as an op so that double backward works (its own backward takes the slice again).
+Tensor slice_backward(const Tensor& grad, const std::vector<int64_t>& in_sizes, int64_t dim,
+                      int64_t start, int64_t end, int64_t step) {
+  Tensor result = zeros(in_sizes, grad.options());
+  {
+    NoGradGuard no_grad;
+    Tensor dst = result.slice(dim, start, end, step);
+    backend_for(grad).copy(grad, dst);
+  }
+  if (needs_grad(grad)) {
+    record("SliceBackwardBackward0", {result}, {grad},
+           [dim, start, end, step](const variable_list& g, const Node&) -> variable_list {
+             return {g[0].slice(dim, start, end, step)};
+           });
+  }
+  return result;
+}
+
+Tensor select_backward(const Tensor& grad, const std::vector<int64_t>& in_sizes, int64_t dim,
+                       int64_t index) {
+  return slice_backward(grad.unsqueeze(dim), in_sizes, dim, index, index + 1, 1);
+}
+}  // namespace
+
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int64_t> end,
+                     int64_t step) const {
+  check_defined(*this, "slice");
+  NABLA_CHECK(dim() > 0, "[slice] cannot be applied to a 0-dim tensor");
+  d = wrap_dim(d, dim(), "slice");
+  NABLA_CHECK(step > 0, "[slice] step must be positive, got {}", step);
+  const int64_t n = sizes()[d];
+  int64_t s = start.value_or(0), e = end.value_or(n);
+  // Python semantics: negative counts from the end, out of range clamps.
+  if (s < 0) s += n;
+  if (e < 0) e += n;
+  s = std::clamp<int64_t>(s, 0, n);
+  e = std::clamp<int64_t>(e, s, n);
+  std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
+  sz[d] = (e - s + step - 1) / step;
+  st[d] *= step;
+  Tensor result = make_view(*this, sz, st, storage_offset() + s * strides()[d]);
+  return record_view("SliceBackward0", *this, result,
+                     [in = sizes().vec(), d, s, e, step](const Tensor& g) {
+                       return slice_backward(g, in, d, s, e, step);
+                     });
+}
+
+Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
+  check_defined(*this, "narrow");
+  NABLA_CHECK(dim() > 0, "[narrow] cannot be applied to a 0-dim tensor");
+  d = wrap_dim(d, dim(), "narrow");
+  const int64_t n = sizes()[d];
+  if (start < 0) start += n;
+  NABLA_CHECK(start >= 0 && length >= 0 && start + length <= n,
+              "[narrow] start ({}) + length ({}) exceeds dimension size ({}) of dim {}", start,
+              length, n, d);
+  return slice(d, start, start + length, 1);
+}
+Tensor narrow(const Tensor& self, int64_t d, int64_t s, int64_t l) { return self.narrow(d, s, l); }
+
+Tensor Tensor::select(int64_t d, int64_t index) const {
+  check_defined(*this, "select");
+  NABLA_CHECK(dim() > 0, "[select] cannot be applied to a 0-dim tensor");
+  d = wrap_dim(d, dim(), "select");
+  const int64_t n = sizes()[d];
+  NABLA_CHECK(index >= -n && index < n,
+              "[select] index {} is out of bounds for dimension {} with size {}", index, d, n);
+  if (index < 0) index += n;
+  std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
+  sz.erase(sz.begin() + d);
+  st.erase(st.begin() + d);
+  Tensor result = make_view(*this, sz, st, storage_offset() + index * strides()[d]);
+  return record_view("SelectBackward0", *this, result,
+                     [in = sizes().vec(), d, index](const Tensor& g) {
+                       return select_backward(g, in, d, index);
+                     });
+}
+Tensor select(const Tensor& self, int64_t d, int64_t i) { return self.select(d, i); }
+
+std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
+  check_defined(*this, "split");
+  NABLA_CHECK(dim() > 0, "[split] cannot be applied to a 0-dim tensor");
+  d = wrap_dim(d, dim(), "split");
+  const int64_t n = sizes()[d];
+  NABLA_CHECK(split_size > 0 || (split_size == 0 && n == 0),
+              "[split] split_size must be positive, got {}", split_size);
+  std::vector<Tensor> parts;
+  if (n == 0) return {*this};
+  for (int64_t s = 0; s < n; s += split_size) parts.push_back(narrow(d, s, std::min(split_size, n - s)));
+  return parts;
+}
+
+std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d) const {
+  check_defined(*this, "split_with_sizes");
+  d = wrap_dim(d, dim(), "split_with_sizes");
+  int64_t total = 0;
+  for (int64_t s : split_sizes) {
+    NABLA_CHECK(s >= 0, "[split_with_sizes] negative split size {}", s);
+    total += s;
+  }
+  NABLA_CHECK(total == sizes()[d],
+              "[split_with_sizes] split sizes {} sum to {}, but dimension {} has size {}",
+              split_sizes, total, d, sizes()[d]);
+  std::vector<Tensor> parts;
+  int64_t start = 0;
+  for (int64_t s : split_sizes) {
+    parts.push_back(narrow(d, start, s));
+    start += s;
+  }
+  return parts;
+}
+std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t d) const {
+  return split_with_sizes(split_sizes, d);
+}
+std::vector<Tensor> split(const Tensor& self, int64_t s, int64_t d) { return self.split(s, d); }
+
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
+  check_defined(*this, "chunk");
+  NABLA_CHECK(chunks > 0, "[chunk] number of chunks must be positive, got {}", chunks);
+  NABLA_CHECK(dim() > 0, "[chunk] cannot be applied to a 0-dim tensor");
+  d = wrap_dim(d, dim(), "chunk");
+  const int64_t n = sizes()[d];
+  const int64_t size = std::max<int64_t>((n + chunks - 1) / chunks, 1);
+  return split(size, d);
+}
+std::vector<Tensor> chunk(const Tensor& self, int64_t c, int64_t d) { return self.chunk(c, d); }
+
+std::vector<Tensor> Tensor::unbind(int64_t d) const {
+  check_defined(*this, "unbind");
+  d = wrap_dim(d, dim(), "unbind");
+  std::vector<Tensor> parts;
+  for (int64_t i = 0; i < sizes()[d]; ++i) parts.push_back(select(d, i));
+  return parts;
+}
+
+// ---- copies and conversion -------------------------------------------------------------
+
+Tensor Tensor::clone() const {
+  check_defined(*this, "clone");
+  Tensor result = make_tensor(sizes(), scalar_type(), device());
+  backend_for(*this).copy(*this, result);
+  return record_view("CloneBackward0", *this, result, [](const Tensor& g) { return g; });
+}
+
+Tensor Tensor::contiguous() const {
+  check_defined(*this, "contiguous");
+  return is_contiguous() ? *this : clone();
+}
+
+Tensor Tensor::to(ScalarType dtype, bool, bool copy) const {
+  check_defined(*this, "to");
+  if (dtype == scalar_type() && !copy) return *this;
+  Tensor result = make_tensor(sizes(), dtype, device());
+  backend_for(*this).copy(*this, result);
+  if (isFloatingType(dtype) && is_floating_point()) {
+    return record_view("ToCopyBackward0", *this, result,
+                       [from = scalar_type()](const Tensor& g) { return g.to(from); });
+  }
+  return result;
+}
+
+Tensor Tensor::to(Device device, bool non_blocking, bool copy) const {
+  check_defined(*this, "to");
+  backend_for(device);  // raises for a device nabla was built without
+  if (device == this->device() || (device.is_cpu() && is_cpu())) return copy ? clone() : *this;
+  NABLA_ERROR("[to] copies between {} and {} are not supported yet", this->device().str(),
+              device.str());
+  (void)non_blocking;
+}
+
+Tensor Tensor::to(Device device, ScalarType dtype, bool non_blocking, bool copy) const {
+  return to(device, non_blocking, copy).to(dtype, non_blocking, false);
+}
+Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy) const {
+  Tensor r = o.has_device() ? to(o.device(), non_blocking, copy) : *this;
+  if (o.has_dtype()) r = r.to(o.dtype(), non_blocking, copy && !o.has_device());
+  if (o.has_requires_grad() && o.requires_grad() && r.is_leaf()) r.requires_grad_(true);
+  return r;
+}
+Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy) const {
+  return to(other.device(), other.scalar_type(), non_blocking, copy);
+}
+
+Tensor& Tensor::copy_(const Tensor& src, bool) {
+  check_defined(src, "copy_", "src");
+  const std::vector<int64_t> shape = broadcast_shapes(sizes(), src.sizes(), "copy_");
+  NABLA_CHECK(IntArrayRef(shape) == sizes(),
+              "[copy_] source of shape {} cannot be broadcast to the destination's shape {}",
+              src.sizes(), sizes());
+  return apply_inplace(*this, "copy_", src, [&](const Tensor& v) {
+    if (!GradMode::is_enabled() || !src.requires_grad()) {
+      backend_for(v).copy(expand_to(src, v.sizes(), "copy_"), v);
+      return v;
+    }
+    return src.to(v.scalar_type()).expand(v.sizes()).clone();
+  });
+}
+
+}  // namespace nabla
