@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
-#include <nabla/nabla.h>
+#include <nabla/autograd.h>
+#include <nabla/creation.h>
+#include <nabla/indexing.h>
+#include <nabla/ops.h>
+#include <nabla/print.h>
 
 TEST(Smoke, AddMulBackward) {
   auto a = nabla::tensor({1.0, 2.0, 3.0}, nabla::requires_grad(true));

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "nabla/core.h"
@@ -113,11 +115,14 @@ class Tensor {
     return item().to<T>();
   }
   template <class T, size_t N>
-  TensorAccessor<T, N> accessor() const {
+  TensorAccessor<T, N> accessor() const& {
     static_assert(N > 0, "accessor is for tensors of one dimension or more; use item<T>()");
     check_accessor(CppTypeToScalarType<std::remove_const_t<T>>::value, N);
     return TensorAccessor<T, N>(data_ptr<T>(), sizes().data(), strides().data());
   }
+  /// The accessor points into the tensor's sizes: a temporary would leave it dangling.
+  template <class T, size_t N>
+  TensorAccessor<T, N> accessor() && = delete;
 
   // ---- autograd ----------------------------------------------------------------------
   bool requires_grad() const;
@@ -147,8 +152,17 @@ class Tensor {
   Tensor& detach_();
   /// Calls `hook(grad)` when the gradient of this tensor is computed; a hook that returns a
   /// defined tensor replaces the gradient. Returns a handle for remove_hook.
-  unsigned register_hook(std::function<Tensor(const Tensor&)> hook) const;
-  unsigned register_hook(std::function<void(const Tensor&)> hook) const;
+  template <class Hook>
+  unsigned register_hook(Hook&& hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<Hook&, const Tensor&>>) {
+      return register_hook_impl([h = std::forward<Hook>(hook)](const Tensor& g) mutable {
+        h(g);
+        return Tensor();
+      });
+    } else {
+      return register_hook_impl(std::function<Tensor(const Tensor&)>(std::forward<Hook>(hook)));
+    }
+  }
   void remove_hook(unsigned handle) const;
 
   // ---- conversion --------------------------------------------------------------------
@@ -331,6 +345,7 @@ class Tensor {
   Tensor operator[](const Tensor& index) const;
 
  private:
+  unsigned register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;
   void check_dtype_for_access(ScalarType requested, const char* what) const;
   void check_accessor(ScalarType requested, size_t n) const;
   std::shared_ptr<TensorImpl> impl_;

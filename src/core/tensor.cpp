@@ -246,7 +246,7 @@ Tensor& Tensor::detach_() {
   return *this;
 }
 
-unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+unsigned Tensor::register_hook_impl(std::function<Tensor(const Tensor&)> hook) const {
   TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "register_hook"));
   NABLA_CHECK(requires_grad(), "[register_hook] cannot register a hook on a tensor that doesn't "
                                "require gradient");
@@ -255,13 +255,6 @@ unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const 
   const unsigned h = next_leaf_handle++;
   i.hooks.push_back({h, std::move(hook)});
   return h;
-}
-
-unsigned Tensor::register_hook(std::function<void(const Tensor&)> hook) const {
-  return register_hook(std::function<Tensor(const Tensor&)>([hook](const Tensor& g) {
-    hook(g);
-    return Tensor();
-  }));
 }
 
 void Tensor::remove_hook(unsigned handle) const {

@@ -420,6 +420,10 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) 
   check_defined(mask, "masked_fill", "mask");
   NABLA_CHECK(mask.scalar_type() == kBool,
               "[masked_fill] expected a bool mask, got {}", mask.scalar_type());
+  check_defined(self, "masked_fill");
+  NABLA_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), "masked_fill") == self.sizes().vec(),
+              "[masked_fill] mask of shape {} cannot be broadcast to the tensor's shape {}",
+              mask.sizes(), self.sizes());
   Tensor fill = full({}, value, TensorOptions().dtype(self.scalar_type()).device(self.device()));
   Tensor result = where(mask, fill, self);
   NABLA_CHECK(result.sizes() == self.sizes(),

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Forward values of the op table (tests/op_db.cpp) computed by PyTorch, as test fixtures.
+
+Run with Debian's python3-torch:  /usr/bin/python3 scripts/make_fixtures.py
+Writes tests/data/op_fixtures.json: for each row name, the outputs' shapes and values (float64).
+The inputs are regenerated from the same formula in C++ (sample_input in tests/op_db.cpp), so
+only outputs are stored. CI does not need torch: the JSON is committed.
+"""
+import json
+import math
+import os
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+
+def sample_input(shape, k, domain):
+    n = math.prod(shape)
+    v = []
+    for i in range(n):
+        x = 2.0 * math.sin(0.37 * i + 1.3 * k + 0.5)
+        if domain == "pos":
+            x = 0.5 + abs(x)
+        if domain == "nz":
+            x = (-1.0 if x < 0 else 1.0) * (0.5 + abs(x))
+        v.append(x)
+    return torch.tensor(v, dtype=torch.float64).reshape(shape)
+
+
+def idx(v):
+    return torch.tensor(v, dtype=torch.int64)
+
+
+T = torch
+# name: (shapes, fn, domain) -- mirrors tests/op_db.cpp row by row.
+ROWS = {
+    "neg": ([[3, 4]], lambda x: [-x[0]], "any"),
+    "exp": ([[3, 4]], lambda x: [x[0].exp()], "any"),
+    "log": ([[3, 4]], lambda x: [x[0].log()], "pos"),
+    "sqrt": ([[3, 4]], lambda x: [x[0].sqrt()], "pos"),
+    "rsqrt": ([[3, 4]], lambda x: [x[0].rsqrt()], "pos"),
+    "abs": ([[3, 4]], lambda x: [x[0].abs()], "nz"),
+    "sin": ([[3, 4]], lambda x: [x[0].sin()], "any"),
+    "cos": ([[3, 4]], lambda x: [x[0].cos()], "any"),
+    "sigmoid": ([[3, 4]], lambda x: [x[0].sigmoid()], "any"),
+    "tanh": ([[3, 4]], lambda x: [x[0].tanh()], "any"),
+    "relu": ([[3, 4]], lambda x: [x[0].relu()], "nz"),
+    "square": ([[3, 4]], lambda x: [x[0].square()], "any"),
+    "reciprocal": ([[3, 4]], lambda x: [x[0].reciprocal()], "nz"),
+    "erf": ([[3, 4]], lambda x: [T.erf(x[0])], "any"),
+    "gelu": ([[3, 4]], lambda x: [T.nn.functional.gelu(x[0])], "any"),
+    "gelu_tanh": ([[3, 4]], lambda x: [T.nn.functional.gelu(x[0], approximate="tanh")], "any"),
+    "clamp": ([[3, 4]], lambda x: [x[0].clamp(-1.1, 0.9)], "any"),
+    "clamp_min": ([[3, 4]], lambda x: [x[0].clamp_min(0.3)], "any"),
+    "pow_scalar": ([[3, 4]], lambda x: [x[0].pow(3)], "any"),
+    "pow_frac": ([[3, 4]], lambda x: [x[0].pow(1.5)], "pos"),
+    "add": ([[3, 4], [4]], lambda x: [x[0] + x[1]], "any"),
+    "add_alpha": ([[3, 4], [3, 1]], lambda x: [x[0].add(x[1], alpha=2.5)], "any"),
+    "sub": ([[3, 4], [3, 1]], lambda x: [x[0] - x[1]], "any"),
+    "mul": ([[2, 3, 4], [3, 4]], lambda x: [x[0] * x[1]], "any"),
+    "div": ([[3, 4], [4]], lambda x: [x[0] / x[1]], "nz"),
+    "add_scalar": ([[3, 4]], lambda x: [x[0] + 1.5], "any"),
+    "rsub_scalar": ([[3, 4]], lambda x: [2.0 - x[0]], "any"),
+    "rdiv_scalar": ([[3, 4]], lambda x: [2.0 / x[0]], "nz"),
+    "pow_tensor": ([[3, 4], [3, 4]], lambda x: [x[0].pow(x[1])], "pos"),
+    "maximum": ([[3, 4], [4]], lambda x: [T.maximum(x[0], x[1])], "any"),
+    "minimum": ([[3, 4], [3, 1]], lambda x: [T.minimum(x[0], x[1])], "any"),
+    "where": ([[3, 4], [3, 4]], lambda x: [T.where(x[0] > x[1], x[0], x[1] * 2)], "any"),
+    "masked_fill": ([[3, 4]], lambda x: [x[0].masked_fill(x[0] > 0.5, -3.0)], "any"),
+    "sum": ([[3, 4]], lambda x: [x[0].sum()], "any"),
+    "sum_dim": ([[2, 3, 4]], lambda x: [x[0].sum([0, 2])], "any"),
+    "sum_keepdim": ([[2, 3, 4]], lambda x: [x[0].sum([-1], keepdim=True)], "any"),
+    "mean": ([[3, 4]], lambda x: [x[0].mean()], "any"),
+    "mean_dim": ([[2, 3, 4]], lambda x: [x[0].mean([1], keepdim=True)], "any"),
+    "prod": ([[2, 3]], lambda x: [x[0].prod()], "nz"),
+    "prod_dim": ([[3, 4]], lambda x: [x[0].prod(1)], "nz"),
+    "max": ([[3, 4]], lambda x: [x[0].max()], "any"),
+    "max_dim": ([[3, 4]], lambda x: [x[0].max(1)[0]], "any"),
+    "min_dim": ([[3, 4]], lambda x: [x[0].min(0, keepdim=True)[0]], "any"),
+    "amax": ([[2, 3, 4]], lambda x: [x[0].amax([0, 2])], "any"),
+    "var": ([[3, 4]], lambda x: [x[0].var()], "any"),
+    "var_dim": ([[3, 4]], lambda x: [x[0].var([1], unbiased=False, keepdim=True)], "any"),
+    "std": ([[3, 4]], lambda x: [x[0].std([0])], "any"),
+    "logsumexp": ([[3, 4]], lambda x: [x[0].logsumexp([1])], "any"),
+    "norm": ([[3, 4]], lambda x: [x[0].norm()], "any"),
+    "norm_p1_dim": ([[3, 4]], lambda x: [x[0].norm(1, [1])], "nz"),
+    "norm_p3_dim": ([[3, 4]], lambda x: [x[0].norm(3, [0], keepdim=True)], "nz"),
+    "softmax": ([[3, 4]], lambda x: [x[0].softmax(1)], "any"),
+    "softmax_dim0": ([[3, 4]], lambda x: [x[0].softmax(0)], "any"),
+    "log_softmax": ([[2, 3, 4]], lambda x: [x[0].log_softmax(-1)], "any"),
+    "mm": ([[3, 4], [4, 5]], lambda x: [x[0].mm(x[1])], "any"),
+    "mm_transposed": ([[4, 3], [5, 4]], lambda x: [x[0].t().mm(x[1].t())], "any"),
+    "bmm": ([[2, 3, 4], [2, 4, 2]], lambda x: [x[0].bmm(x[1])], "any"),
+    "matmul_broadcast": ([[2, 3, 4], [4, 2]], lambda x: [x[0].matmul(x[1])], "any"),
+    "matmul_batch_broadcast": ([[2, 1, 3, 4], [3, 4, 2]], lambda x: [x[0].matmul(x[1])], "any"),
+    "matmul_vec": ([[3, 4], [4]], lambda x: [x[0].matmul(x[1])], "any"),
+    "addmm": ([[3, 5], [3, 4], [4, 5]], lambda x: [T.addmm(x[0], x[1], x[2], beta=0.5, alpha=2.0)], "any"),
+    "dot": ([[5], [5]], lambda x: [x[0].dot(x[1])], "any"),
+    "outer": ([[3], [4]], lambda x: [x[0].outer(x[1])], "any"),
+    "view": ([[3, 4]], lambda x: [x[0].view(2, 6)], "any"),
+    "reshape_transposed": ([[3, 4]], lambda x: [x[0].t().reshape(12)], "any"),
+    "transpose": ([[2, 3, 4]], lambda x: [x[0].transpose(0, 2)], "any"),
+    "permute": ([[2, 3, 4]], lambda x: [x[0].permute(1, 2, 0)], "any"),
+    "expand": ([[3, 1]], lambda x: [x[0].expand(2, 3, 4)], "any"),
+    "squeeze_unsqueeze": ([[3, 1, 4]], lambda x: [x[0].squeeze(1).unsqueeze(0)], "any"),
+    "flatten": ([[2, 3, 4]], lambda x: [x[0].flatten(1)], "any"),
+    "narrow": ([[4, 5]], lambda x: [x[0].narrow(1, 1, 3)], "any"),
+    "select": ([[4, 5]], lambda x: [x[0].select(0, -2)], "any"),
+    "slice_step": ([[4, 7]], lambda x: [x[0][:, 1:6:2]], "any"),
+    "split": ([[5, 3]], lambda x: list(x[0].split(2)), "any"),
+    "chunk": ([[3, 6]], lambda x: list(x[0].chunk(3, 1)), "any"),
+    "unbind": ([[3, 2]], lambda x: list(x[0].unbind(1)), "any"),
+    "cat": ([[2, 3], [4, 3]], lambda x: [T.cat([x[0], x[1]])], "any"),
+    "cat_dim1": ([[2, 3], [2, 1]], lambda x: [T.cat([x[0], x[1]], 1)], "any"),
+    "stack": ([[2, 3], [2, 3]], lambda x: [T.stack([x[0], x[1]], 1)], "any"),
+    "index_select": ([[4, 3]], lambda x: [x[0].index_select(0, idx([3, 0, 3, 1]))], "any"),
+    "gather": ([[3, 4]], lambda x: [x[0].gather(1, idx([0, 3, 3, 1, 2, 0]).view(3, 2))], "any"),
+    "scatter_add": ([[3, 4], [3, 2]],
+                    lambda x: [x[0].scatter_add(1, idx([0, 3, 3, 3, 2, 0]).view(3, 2), x[1])], "any"),
+    "index_tensor": ([[4, 3]], lambda x: [x[0][idx([2, 2, 0])]], "any"),
+    "index_slices": ([[4, 5]], lambda x: [x[0][1:, ::2]], "any"),
+    "index_mixed": ([[3, 4, 5]], lambda x: [x[0][..., idx([3, 0]), 1]], "any"),
+    "clone_contiguous": ([[3, 4]], lambda x: [x[0].t().contiguous() * 1.0], "any"),
+    "reuse": ([[3, 4]], lambda x: [x[0] * x[0].exp() + x[0].sum()], "any"),
+    "mlp_layer": ([[5, 4], [3, 4], [3]],
+                  lambda x: [T.matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)], "any"),
+}
+
+
+def main():
+    out = {}
+    for name, (shapes, fn, domain) in ROWS.items():
+        inputs = [sample_input(s, k, domain) for k, s in enumerate(shapes)]
+        outputs = fn(inputs)
+        out[name] = [{"shape": list(o.shape), "values": o.flatten().tolist()} for o in outputs]
+    path = os.path.join(os.path.dirname(__file__), "..", "tests", "data", "op_fixtures.json")
+    with open(path, "w") as f:
+        json.dump({"generator": "scripts/make_fixtures.py", "torch": torch.__version__,
+                   "ops": out}, f, indent=1)
+    print(f"wrote {len(out)} ops to {os.path.normpath(path)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+// The autograd engine: accumulation, graph reuse and release, no-grad, hooks, higher order,
+// in-place checks, deep graphs.
+#include <gtest/gtest.h>
+#include <nabla/autograd.h>
+#include <nabla/creation.h>
+#include <nabla/indexing.h>
+#include <nabla/ops.h>
+#include <nabla/print.h>
+
+#include <cmath>
+#include <thread>
+
+using namespace nabla;  // NOLINT
+
+namespace {
+
+Tensor leaf(std::vector<double> v) {
+  return tensor(v, TensorOptions().dtype(kFloat64).requires_grad(true));
+}
+double at(const Tensor& t, int64_t i) { return t.reshape({-1})[i].item<double>(); }
+
+TEST(Autograd, TensorUsedTwiceGetsTheSum) {
+  Tensor x = leaf({1, 2, 3});
+  Tensor y = (x * x + x * 3).sum();  // dy/dx = 2x + 3
+  y.backward();
+  EXPECT_DOUBLE_EQ(at(x.grad(), 0), 5);
+  EXPECT_DOUBLE_EQ(at(x.grad(), 2), 9);
+}
+
+TEST(Autograd, GradientsAccumulateAcrossBackwardCalls) {
+  Tensor x = leaf({1, 2});
+  (x * 2).sum().backward();
+  (x * 3).sum().backward();
+  EXPECT_DOUBLE_EQ(at(x.grad(), 1), 5);
+}
+
+TEST(Autograd, BroadcastingIsUndoneInBackward) {
+  Tensor a = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}}, dtype(kFloat64).requires_grad(true));
+  Tensor b = tensor({10.0, 20.0, 30.0}, dtype(kFloat64).requires_grad(true));
+  Tensor c = tensor(2.0, dtype(kFloat64).requires_grad(true));
+  ((a + b) * c).sum().backward();
+  EXPECT_EQ(b.grad().sizes().vec(), std::vector<int64_t>{3});
+  EXPECT_DOUBLE_EQ(at(b.grad(), 0), 4);  // two rows, times c
+  EXPECT_EQ(c.grad().dim(), 0);
+  EXPECT_DOUBLE_EQ(c.grad().item<double>(), 21 + 2 * 60);  // sum over the broadcast b
+}
+
+TEST(Autograd, SecondBackwardWithoutRetainGraphIsAnError) {
+  Tensor x = leaf({1, 2});
+  Tensor y = (x.exp() * x).sum();
+  y.backward();
+  try {
+    y.backward();
+    FAIL() << "expected nabla::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("second time"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Autograd, RetainGraphAllowsASecondBackward) {
+  Tensor x = leaf({1, 2});
+  Tensor y = (x.exp() * x).sum();
+  y.backward({}, true);
+  y.backward();
+  EXPECT_NEAR(at(x.grad(), 0), 2 * (std::exp(1.0) * 2), 1e-12);
+}
+
+TEST(Autograd, NonScalarBackwardNeedsAGradient) {
+  Tensor x = leaf({1, 2});
+  EXPECT_THROW((x * 2).backward(), Error);
+  (x * 2).backward(tensor({1.0, 0.5}, dtype(kFloat64)));
+  EXPECT_DOUBLE_EQ(at(x.grad(), 1), 1.0);
+  EXPECT_THROW((x * 2).backward(tensor({1.0, 0.5, 2.0}, dtype(kFloat64))), Error);
+}
+
+TEST(Autograd, BackwardOnATensorThatNeedsNoGradIsAnError) {
+  Tensor x = tensor({1.0, 2.0});
+  EXPECT_THROW(x.sum().backward(), Error);
+}
+
+TEST(Autograd, IntegerTensorsCannotRequireGrad) {
+  EXPECT_THROW(tensor({1, 2}).requires_grad_(), Error);
+  EXPECT_THROW(zeros({2}, TensorOptions().dtype(kInt64).requires_grad(true)), Error);
+}
+
+TEST(Autograd, NoGradGuardRecordsNothing) {
+  Tensor x = leaf({1, 2});
+  Tensor y;
+  {
+    NoGradGuard guard;
+    y = x * 2;
+    EXPECT_FALSE(GradMode::is_enabled());
+  }
+  EXPECT_TRUE(GradMode::is_enabled());
+  EXPECT_FALSE(y.requires_grad());
+  EXPECT_EQ(y.grad_fn(), nullptr);
+}
+
+TEST(Autograd, GradModeIsPerThread) {
+  NoGradGuard guard;
+  bool other_thread_enabled = false;
+  std::thread t([&] { other_thread_enabled = GradMode::is_enabled(); });
+  t.join();
+  EXPECT_TRUE(other_thread_enabled);
+}
+
+TEST(Autograd, DetachCutsTheGraphAndSharesData) {
+  Tensor x = leaf({1, 2});
+  Tensor y = x * 2;
+  Tensor d = y.detach();
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_EQ(d.data_ptr(), y.data_ptr());
+}
+
+TEST(Autograd, GradFnHasAReadableName) {
+  Tensor x = leaf({1, 2});
+  EXPECT_EQ((x * 2).grad_fn()->name(), "MulBackward0");
+  EXPECT_EQ(x.exp().grad_fn()->name(), "ExpBackward0");
+  EXPECT_TRUE(x.is_leaf());
+  EXPECT_FALSE((x + 1).is_leaf());
+}
+
+TEST(Autograd, InPlaceChangeOfASavedTensorIsDetected) {
+  Tensor x = leaf({1, 2});
+  Tensor y = x * 1;   // non-leaf
+  Tensor z = y.exp();  // saves its output
+  Tensor w = z * y;    // saves y and z
+  y.mul_(2);           // modifies y after it was saved
+  try {
+    w.sum().backward();
+    FAIL() << "expected nabla::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("modified by an in-place operation"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Autograd, InPlaceOnALeafThatRequiresGradIsAnError) {
+  Tensor x = leaf({1, 2});
+  EXPECT_THROW(x.add_(1), Error);
+  {
+    NoGradGuard g;
+    x.add_(1);  // allowed: this is how optimizers update weights
+  }
+  EXPECT_DOUBLE_EQ(at(x, 0), 2);
+}
+
+TEST(Autograd, InPlaceOpsAreDifferentiated) {
+  Tensor x = leaf({1, 2, 3});
+  Tensor y = x * 2;
+  y.mul_(x);  // y = 2x^2
+  y.add_(1);
+  EXPECT_EQ(y._version(), 2u);
+  y.sum().backward();
+  EXPECT_DOUBLE_EQ(at(x.grad(), 2), 12);  // 4x
+}
+
+TEST(Autograd, VersionCounterIsSharedByViews) {
+  Tensor x = zeros({4});
+  Tensor v = x.narrow(0, 1, 2);
+  v.add_(1);
+  EXPECT_EQ(x._version(), 1u);
+  EXPECT_DOUBLE_EQ(x[1].item<double>(), 1);
+}
+
+TEST(Autograd, HooksSeeAndReplaceGradients) {
+  Tensor x = leaf({1, 2});
+  Tensor seen;
+  x.register_hook([&](const Tensor& g) { seen = g.clone(); });
+  Tensor y = x * 3;
+  y.register_hook([](const Tensor& g) { return g * 10; });
+  y.sum().backward();
+  EXPECT_DOUBLE_EQ(at(seen, 0), 30);
+  EXPECT_DOUBLE_EQ(at(x.grad(), 0), 30);
+}
+
+TEST(Autograd, RetainGradKeepsGradOfNonLeaf) {
+  Tensor x = leaf({1, 2});
+  Tensor y = x * 3;
+  y.retain_grad();
+  (y * y).sum().backward();
+  EXPECT_DOUBLE_EQ(at(y.grad(), 1), 12);
+}
+
+TEST(Autograd, GradReturnsInsteadOfAccumulating) {
+  Tensor x = leaf({1, 2});
+  Tensor y = (x * x * x).sum();
+  auto g = autograd::grad({y}, {x});
+  EXPECT_DOUBLE_EQ(at(g[0], 1), 12);  // 3x^2
+  EXPECT_FALSE(x.grad().defined());
+}
+
+TEST(Autograd, HigherOrderGradients) {
+  Tensor x = leaf({1, 2});
+  Tensor y = (x * x * x).sum();
+  auto g = autograd::grad({y}, {x}, {}, true, /*create_graph=*/true);
+  EXPECT_TRUE(g[0].requires_grad());
+  auto gg = autograd::grad({g[0].sum()}, {x});
+  EXPECT_DOUBLE_EQ(at(gg[0], 1), 12);  // 6x
+  Tensor z = (x.sin()).sum();
+  auto dz = autograd::grad({z}, {x}, {}, true, true);
+  auto ddz = autograd::grad({dz[0].sum()}, {x});
+  EXPECT_NEAR(at(ddz[0], 0), -std::sin(1.0), 1e-12);
+}
+
+TEST(Autograd, GradOfAnUnusedInputIsAnErrorUnlessAllowed) {
+  Tensor x = leaf({1, 2});
+  Tensor unused = leaf({3});
+  Tensor y = (x * 2).sum();
+  EXPECT_THROW(autograd::grad({y}, {x, unused}, {}, true), Error);
+  auto g = autograd::grad({y}, {x, unused}, {}, true, false, /*allow_unused=*/true);
+  EXPECT_FALSE(g[1].defined());
+}
+
+TEST(Autograd, GradWithRespectToANonLeaf) {
+  Tensor x = leaf({1, 2});
+  Tensor h = x * 2;
+  Tensor y = (h * h).sum();
+  auto g = autograd::grad({y}, {h});
+  EXPECT_DOUBLE_EQ(at(g[0], 1), 8);  // 2h
+}
+
+TEST(Autograd, DeepChainBackpropagatesWithoutRecursion) {
+  Tensor x = tensor({1.0}, dtype(kFloat64).requires_grad(true));
+  Tensor y = x;
+  for (int i = 0; i < 100000; ++i) y = y * 1.0;
+  y.sum().backward();
+  EXPECT_DOUBLE_EQ(at(x.grad(), 0), 1.0);
+  // And the chain is freed without recursion when `y` goes (this would overflow the stack).
+  y = Tensor();
+}
+
+TEST(Autograd, GraphIsFreedWhenItsLastTensorGoes) {
+  std::weak_ptr<autograd::Node> weak;
+  {
+    Tensor x = leaf({1, 2});
+    Tensor y = (x * 2).exp();
+    weak = y.grad_fn();
+    EXPECT_FALSE(weak.expired());
+  }
+  EXPECT_TRUE(weak.expired());
+}
+
+TEST(Autograd, OutputSavedByItsOwnNodeMakesNoCycle) {
+  std::weak_ptr<autograd::Node> weak;
+  {
+    Tensor x = leaf({1, 2});
+    Tensor y = x.exp();  // ExpBackward saves y
+    weak = y.grad_fn();
+  }
+  EXPECT_TRUE(weak.expired());
+}
+
+TEST(Autograd, TypePromotionGradientsKeepTheInputDtype) {
+  Tensor a = tensor({1.0f, 2.0f}, requires_grad(true));
+  Tensor b = tensor({3.0, 4.0}, dtype(kFloat64).requires_grad(true));
+  Tensor c = a * b;
+  EXPECT_EQ(c.scalar_type(), kFloat64);
+  c.sum().backward();
+  EXPECT_EQ(a.grad().scalar_type(), kFloat32);
+  EXPECT_EQ(b.grad().scalar_type(), kFloat64);
+  EXPECT_FLOAT_EQ(a.grad()[1].item<float>(), 4.0f);
+}
+
+}  // namespace

@@ -1,0 +1,230 @@
+// Tensors: creation, dtypes and promotion, views and their storage sharing, elementwise ops,
+// conversion, element access and the errors of each.
+#include <gtest/gtest.h>
+#include <nabla/autograd.h>
+#include <nabla/creation.h>
+#include <nabla/indexing.h>
+#include <nabla/ops.h>
+#include <nabla/print.h>
+
+#include <cmath>
+
+using namespace nabla;  // NOLINT
+
+namespace {
+
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+TEST(Creation, TensorFromNestedLists) {
+  Tensor t = tensor({{1, 2, 3}, {4, 5, 6}});
+  EXPECT_EQ(t.sizes().vec(), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(t.scalar_type(), kInt64);
+  EXPECT_EQ(t[1][2].item<int64_t>(), 6);
+  EXPECT_EQ(tensor({1.5, 2.0}).scalar_type(), kFloat32);
+  EXPECT_EQ(tensor({true, false}).scalar_type(), kBool);
+  EXPECT_EQ(tensor(3.5).dim(), 0);
+  EXPECT_EQ(tensor({1, 2}, dtype(kFloat64)).scalar_type(), kFloat64);
+  EXPECT_EQ(tensor(std::vector<float>{1, 2, 3}).numel(), 3);
+  EXPECT_TRUE(contains(error_of([] { tensor({{1, 2}, {3}}); }), "rectangular"));
+}
+
+TEST(Creation, Factories) {
+  EXPECT_EQ(zeros({2, 3}).scalar_type(), kFloat32);
+  EXPECT_EQ(ones({2}, dtype(kInt32))[1].item<int>(), 1);
+  EXPECT_EQ(full({2}, 7).scalar_type(), kInt64);
+  EXPECT_EQ(full({2}, 7.5)[0].item<float>(), 7.5f);
+  EXPECT_EQ(full({2}, true).scalar_type(), kBool);
+  Tensor a = arange(5);
+  EXPECT_EQ(a.scalar_type(), kInt64);
+  EXPECT_EQ(a[4].item<int64_t>(), 4);
+  Tensor b = arange(0.0, 1.0, 0.25);
+  EXPECT_EQ(b.numel(), 4);
+  EXPECT_EQ(b.scalar_type(), kFloat32);
+  Tensor l = linspace(0, 1, 5);
+  EXPECT_FLOAT_EQ(l[4].item<float>(), 1.0f);
+  EXPECT_FLOAT_EQ(l[1].item<float>(), 0.25f);
+  Tensor e = eye(3);
+  EXPECT_EQ(e.sum().item<float>(), 3.0f);
+  EXPECT_EQ(e[1][1].item<float>(), 1.0f);
+  EXPECT_EQ(eye(2, 3)[1][2].item<float>(), 0.0f);
+  EXPECT_EQ(zeros_like(e, dtype(kInt64)).scalar_type(), kInt64);
+  EXPECT_TRUE(ones({2}, requires_grad(true)).requires_grad());
+  EXPECT_THROW(arange(0, 5, 0), Error);
+  EXPECT_THROW(zeros({2, -1}), Error);
+}
+
+TEST(Creation, FromBlobSharesMemory) {
+  float data[6] = {1, 2, 3, 4, 5, 6};
+  Tensor t = from_blob(data, {2, 3});
+  EXPECT_EQ(t[1][0].item<float>(), 4.0f);
+  t.mul_(2);
+  EXPECT_EQ(data[5], 12.0f);
+}
+
+TEST(Dtype, PromotionFollowsPyTorch) {
+  Tensor i = tensor({1, 2});
+  Tensor f = tensor({1.0f, 2.0f});
+  Tensor d = tensor({1.0, 2.0}, dtype(kFloat64));
+  Tensor u = tensor({1, 2}, dtype(kUInt8));
+  EXPECT_EQ((i + f).scalar_type(), kFloat32);
+  EXPECT_EQ((f + d).scalar_type(), kFloat64);
+  EXPECT_EQ((i + 1).scalar_type(), kInt64);
+  EXPECT_EQ((i * 1.5).scalar_type(), kFloat32);  // a C++ double counts as float32
+  EXPECT_EQ((u + 1).scalar_type(), kUInt8);       // a number does not widen a tensor
+  EXPECT_EQ((u + i).scalar_type(), kInt64);
+  EXPECT_EQ((f + tensor(1.0, dtype(kFloat64))).scalar_type(), kFloat32);  // 0-d: same kind
+  EXPECT_EQ((i + tensor(1.0, dtype(kFloat64))).scalar_type(), kFloat64);  // 0-d: higher kind
+  EXPECT_EQ((i / tensor({2, 2})).scalar_type(), kFloat32);                // true division
+  EXPECT_EQ((i / 2)[0].item<float>(), 0.5f);
+  EXPECT_EQ((tensor({true}) + tensor({true})).scalar_type(), kBool);
+  EXPECT_EQ(promoteTypes(kUInt8, kInt32), kInt32);
+}
+
+TEST(Dtype, ConversionAndAccess) {
+  Tensor f = tensor({1.7f, -2.2f});
+  EXPECT_EQ(f.to(kInt64)[1].item<int64_t>(), -2);
+  EXPECT_EQ(f.to(kBool)[0].item<bool>(), true);
+  EXPECT_TRUE(f.is_floating_point());
+  EXPECT_FALSE(f.to(kInt32).is_floating_point());
+  EXPECT_EQ(f.data_ptr<float>()[0], 1.7f);
+  EXPECT_TRUE(contains(error_of([&] { f.data_ptr<double>(); }), "float32"));
+  EXPECT_TRUE(contains(error_of([&] { f.item<float>(); }), "2 elements"));
+  Tensor m = arange(6, dtype(kFloat32)).view({2, 3});
+  auto acc = m.accessor<float, 2>();
+  EXPECT_EQ(acc[1][2], 5.0f);
+  Tensor mt = m.t();
+  auto acc_t = mt.accessor<float, 2>();
+  EXPECT_EQ(acc_t[2][1], 5.0f);
+  EXPECT_THROW((m.accessor<float, 3>()), Error);
+}
+
+TEST(Views, ShareStorage) {
+  Tensor x = arange(12, dtype(kFloat32));
+  Tensor v = x.view({3, 4});
+  Tensor t = v.t();
+  Tensor s = v.select(1, 2);
+  Tensor n = v.narrow(0, 1, 2);
+  Tensor p = x.view({2, 3, 2}).permute({2, 0, 1});
+  for (const Tensor& view : {v, t, s, n, p}) EXPECT_EQ(view.data_ptr<float>() - view.storage_offset(), x.data_ptr<float>());
+  s.fill_(-1);
+  EXPECT_EQ(x[6].item<float>(), -1.0f);
+  EXPECT_FALSE(t.is_contiguous());
+  EXPECT_EQ(t[2][1].item<float>(), -1.0f);  // x[6], set through `s`
+}
+
+TEST(Views, ReshapeCopiesOnlyWhenItMust) {
+  Tensor x = arange(12).view({3, 4});
+  EXPECT_EQ(x.reshape({4, 3}).data_ptr(), x.data_ptr());
+  Tensor t = x.t();
+  Tensor r = t.reshape({12});
+  EXPECT_NE(r.data_ptr(), x.data_ptr());
+  EXPECT_EQ(r[1].item<int64_t>(), 4);
+  EXPECT_TRUE(contains(error_of([&] { t.view({12}); }), "reshape"));
+  EXPECT_TRUE(contains(error_of([&] { x.view({5, -1}); }), "[view] shape [5, -1] is invalid"));
+}
+
+TEST(Views, SplitChunkUnbindExpandSqueeze) {
+  Tensor x = arange(10);
+  auto parts = x.split(4);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[2].numel(), 2);
+  auto parts2 = x.split({3, 7});
+  EXPECT_EQ(parts2[1][0].item<int64_t>(), 3);
+  EXPECT_EQ(x.chunk(3).size(), 3u);
+  EXPECT_EQ(x.view({2, 5}).unbind(1).size(), 5u);
+  Tensor e = tensor({1, 2}).view({2, 1}).expand({2, 3});
+  EXPECT_EQ(e.strides()[1], 0);
+  EXPECT_EQ(e[1][2].item<int64_t>(), 2);
+  EXPECT_EQ(zeros({1, 3, 1}).squeeze().sizes().vec(), std::vector<int64_t>{3});
+  EXPECT_EQ(zeros({3}).unsqueeze(-1).sizes().vec(), (std::vector<int64_t>{3, 1}));
+  EXPECT_EQ(zeros({2, 3, 4}).flatten(1).sizes().vec(), (std::vector<int64_t>{2, 12}));
+  EXPECT_EQ(x.slice(0, -3).numel(), 3);
+  EXPECT_EQ(x.slice(0, 2, 100).numel(), 8);
+  EXPECT_TRUE(contains(error_of([&] { x.select(0, 10); }), "index 10 is out of bounds"));
+  EXPECT_TRUE(contains(error_of([&] { x.transpose(0, 2); }), "dimension out of range"));
+  EXPECT_TRUE(contains(error_of([&] { e.expand({3, 3}); }), "[expand]"));
+  EXPECT_TRUE(contains(error_of([&] { x.split({3, 3}); }), "sum to 6"));
+  EXPECT_TRUE(contains(error_of([&] { x.narrow(0, 8, 5); }), "exceeds dimension size"));
+  EXPECT_THROW(x.view({3, 4}).permute({0, 0}), Error);
+}
+
+TEST(Elementwise, ValuesAndBroadcasting) {
+  Tensor a = tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 5.0f, 6.0f}});
+  Tensor b = tensor({10.0f, 20.0f, 30.0f});
+  Tensor c = a + b;
+  EXPECT_EQ(c[1][2].item<float>(), 36.0f);
+  EXPECT_EQ((a * 2 - 1)[0][1].item<float>(), 3.0f);
+  EXPECT_EQ((1 - a)[0][0].item<float>(), 0.0f);
+  EXPECT_EQ((a / b)[1][0].item<float>(), 0.4f);
+  EXPECT_FLOAT_EQ(a.exp()[0][0].item<float>(), std::exp(1.0f));
+  EXPECT_EQ((a > 2.5).scalar_type(), kBool);
+  EXPECT_EQ((a > 2.5).sum().item<int64_t>(), 4);
+  EXPECT_EQ(a.clamp(2, 4)[1][2].item<float>(), 4.0f);
+  EXPECT_EQ(where(a > 3, a, zeros_like(a))[0][2].item<float>(), 0.0f);
+  EXPECT_EQ(a.masked_fill(a < 2, -1)[0][0].item<float>(), -1.0f);
+  EXPECT_EQ(tensor({2, 3}).pow(3)[1].item<int64_t>(), 27);
+  EXPECT_TRUE(std::isnan(tensor({std::nanf("")}).relu()[0].item<float>()));
+  EXPECT_EQ(maximum(a, b)[1][0].item<float>(), 10.0f);
+  EXPECT_EQ(tensor({-1.5f}).abs()[0].item<float>(), 1.5f);
+}
+
+TEST(Elementwise, ErrorsNameTheOpAndShapes) {
+  Tensor a = zeros({2, 3}), b = zeros({4});
+  std::string msg = error_of([&] { a + b; });
+  EXPECT_TRUE(contains(msg, "[add]")) << msg;
+  EXPECT_TRUE(contains(msg, "[2, 3]")) << msg;
+  EXPECT_TRUE(contains(msg, "[4]")) << msg;
+  EXPECT_TRUE(contains(error_of([&] { where(a, a, a); }), "bool"));
+  EXPECT_TRUE(contains(error_of([&] { a.masked_fill(ones({3, 3}, dtype(kBool)), 1); }),
+                       "[masked_fill]"));
+  EXPECT_TRUE(contains(error_of([&] { tensor({2}).pow(-1); }), "negative"));
+  EXPECT_TRUE(contains(error_of([] { Tensor u; u + u; }), "undefined"));
+  EXPECT_TRUE(contains(error_of([&] { tensor({1, 2}).exp(); }), "(no error)"));
+}
+
+TEST(InPlace, OpsWriteIntoStorage) {
+  Tensor a = ones({2, 2});
+  float* p = a.data_ptr<float>();
+  a.add_(1).mul_(3).sub_(tensor({1.0f, 2.0f})).div_(2);
+  EXPECT_EQ(a.data_ptr<float>(), p);
+  EXPECT_EQ(a[0][1].item<float>(), 2.0f);  // ((1 + 1) * 3 - 2) / 2
+  a.zero_();
+  EXPECT_EQ(a.sum().item<float>(), 0.0f);
+  a.fill_(2).clamp_(0, 1);
+  EXPECT_EQ(a[1][1].item<float>(), 1.0f);
+  a.copy_(tensor({5.0, 6.0}, dtype(kFloat64)));
+  EXPECT_EQ(a[1][1].item<float>(), 6.0f);
+  EXPECT_EQ(a._version(), 8u);
+  Tensor i = tensor({1, 2});
+  EXPECT_TRUE(contains(error_of([&] { i.add_(1.5); }), "can't be cast"));
+  EXPECT_TRUE(contains(error_of([&] { a.add_(ones({3, 2, 2})); }), "doesn't match"));
+}
+
+TEST(Devices, CpuOnlyBuildSaysSo) {
+  EXPECT_EQ(zeros({1}).device(), Device(kCPU));
+  EXPECT_EQ(Device("cuda:1").index(), 1);
+  EXPECT_TRUE(contains(error_of([] { zeros({1}).to(Device(kCUDA)); }), "without a backend"));
+  EXPECT_THROW(Device("tpu"), Error);
+  EXPECT_EQ(zeros({1}).cpu().device().str(), "cpu");
+}
+
+TEST(Threads, SetAndGet) {
+  const int before = get_num_threads();
+  set_num_threads(1);
+  EXPECT_EQ(get_num_threads(), 1);
+  set_num_threads(before);
+  EXPECT_THROW(set_num_threads(0), Error);
+}
+
+}  // namespace
