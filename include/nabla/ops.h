@@ -42,6 +42,10 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
 // ---- random numbers (Philox 4x32-10, counter-based: same seed, same numbers) ------------
 /// Seeds the default generator.
 void manual_seed(uint64_t seed);
+/// Seeds the default generator with a non-deterministic seed and returns it (torch.seed()).
+uint64_t seed();
+/// The seed the default generator was last seeded with (67280421310721 until seeded).
+uint64_t initial_seed();
 /// Uniform in [0, 1).
 Tensor rand(IntArrayRef size, const TensorOptions& options = {});
 /// Standard normal.
@@ -173,6 +177,11 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim = 0);
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+/// self with alpha * source added into the rows `index` (1-D) of dim; repeated rows add up.
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                 const Scalar& alpha = 1);
+/// The [count, ndim] int64 coordinates of the nonzero elements, in row-major order.
+Tensor nonzero(const Tensor& self);
 /// The shape two shapes broadcast to; raises nabla::Error naming `op` when they cannot.
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast");
 

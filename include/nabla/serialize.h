@@ -20,8 +20,15 @@ void save(const Tensor& tensor, const std::string& path);
 /// Writes named tensors atomically; names must be unique and non-empty.
 void save(const NamedTensors& tensors, const std::string& path,
           const std::map<std::string, std::string>& metadata = {});
-/// Reads what save(const Tensor&, path) wrote (or a file with exactly one tensor).
+/// Writes a list of tensors atomically, named "0", "1", ... (as LibTorch's torch::save).
+void save(const std::vector<Tensor>& tensors, const std::string& path);
+/// Reads what save(const Tensor&, path) wrote (or any file with exactly one tensor). An
+/// undefined `tensor` becomes the loaded tensor; a defined one keeps its identity (and
+/// requires_grad) and takes the loaded data, shape and strides, as LibTorch's set_: the dtypes
+/// must then match.
 void load(Tensor& tensor, const std::string& path);
+/// Reads what save(const std::vector<Tensor>&, path) wrote: tensors "0", "1", ... in order.
+void load(std::vector<Tensor>& tensors, const std::string& path);
 /// Reads every tensor of a safetensors file, in file order; every field and offset is checked.
 NamedTensors load_safetensors(const std::string& path,
                               std::map<std::string, std::string>* metadata = nullptr);

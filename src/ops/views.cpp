@@ -50,7 +50,7 @@ std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op
 std::optional<std::vector<int64_t>> view_strides(const Tensor& t, IntArrayRef shape) {
   IntArrayRef old_sizes = t.sizes(), old_strides = t.strides();
   std::vector<int64_t> new_strides(shape.size(), 0);
-  if (t.numel() == 0) return contiguous_strides(shape);
+  if (t.numel() == 0 || t.dim() == 0) return contiguous_strides(shape);  // 0 or 1 element
   int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
   int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
   int64_t tensor_numel = 1, view_numel = 1;

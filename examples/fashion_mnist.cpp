@@ -1,0 +1,195 @@
+// Trains a classifier on Fashion-MNIST (Debian's dataset-fashion-mnist package by default).
+//   nabla_example_fashion_mnist                      # MLP 784-256-128-10, Adam 1e-3, 5 epochs
+//   nabla_example_fashion_mnist --epochs 1 --checkpoint run.ckpt && \
+//   nabla_example_fashion_mnist --epochs 3 --checkpoint run.ckpt --resume
+//   nabla_example_fashion_mnist --evaluate --checkpoint run.ckpt
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nabla/checkpoint.h>
+#include <nabla/nabla.h>
+#include <nabla/train.h>
+
+namespace nn = nabla::nn;
+namespace F = nabla::nn::functional;
+
+struct Config {
+  std::string model = "mlp", optimizer = "adam", data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string checkpoint = "fashion_mnist.ckpt", curves = "fashion_mnist";
+  int epochs = 5, threads = 0, workers = 1;
+  int64_t batch_size = 64, limit_train = 0, limit_test = 0;
+  double lr = 1e-3, momentum = 0.9;
+  uint64_t seed = 0;
+  bool resume = false, evaluate = false;
+};
+
+nn::Sequential make_model(const std::string& name) {
+  if (name == "mlp")
+    return nn::Sequential(nn::Flatten(), nn::Linear(784, 256), nn::ReLU(), nn::Linear(256, 128),
+                          nn::ReLU(), nn::Linear(128, 10));
+  throw nabla::Error("unknown model '" + name + "' (available: mlp)");
+}
+
+std::unique_ptr<nabla::optim::Optimizer> make_optimizer(const Config& c,
+                                                        std::vector<nabla::Tensor> params) {
+  using namespace nabla::optim;
+  if (c.optimizer == "adam") return std::make_unique<Adam>(params, AdamOptions(c.lr));
+  if (c.optimizer == "adamw") return std::make_unique<AdamW>(params, AdamWOptions(c.lr));
+  if (c.optimizer == "sgd")
+    return std::make_unique<SGD>(params, SGDOptions(c.lr).momentum(c.momentum));
+  if (c.optimizer == "rmsprop") return std::make_unique<RMSprop>(params, RMSpropOptions(c.lr));
+  throw nabla::Error("unknown optimizer '" + c.optimizer + "' (adam, adamw, sgd, rmsprop)");
+}
+
+// The first `limit` examples of a dataset (all when limit is 0).
+nabla::data::TensorDataset take(const nabla::data::datasets::FashionMNIST& d, int64_t limit) {
+  const int64_t n = limit > 0 ? std::min<int64_t>(limit, d.size()) : d.size();
+  return nabla::data::TensorDataset(d.images().narrow(0, 0, n), d.targets().narrow(0, 0, n));
+}
+
+// Mean loss and accuracy of `model` over `loader`, without recording the graph.
+std::pair<double, double> evaluate(nn::Sequential& model, nabla::data::DataLoader& loader) {
+  nabla::NoGradGuard no_grad;
+  model->eval();
+  nabla::train::RunningMean loss;
+  int64_t correct = 0, seen = 0;
+  for (auto& batch : loader) {
+    nabla::Tensor logits = model->forward(batch.data);
+    loss.add(F::cross_entropy(logits, batch.target).item<double>(), batch.target.size(0));
+    correct += nabla::train::count_correct(logits, batch.target);
+    seen += batch.target.size(0);
+  }
+  return {loss.mean(), seen ? static_cast<double>(correct) / seen : 0.0};
+}
+
+void save_checkpoint(const std::string& path, nn::Sequential& model,
+                     const nabla::optim::Optimizer& opt, int epoch, const Config& c) {
+  nabla::NamedTensors all;
+  for (auto& [k, v] : nn::state_dict(*model)) all.emplace_back("model." + k, v);
+  for (auto& [k, v] : opt.state_dict()) all.emplace_back("optimizer." + k, v);
+  nabla::save(all, path,
+              {{"epoch", std::to_string(epoch)}, {"model", c.model}, {"optimizer", c.optimizer}});
+}
+
+// Restores model and optimizer; returns the number of epochs the checkpoint had completed.
+int load_checkpoint(const std::string& path, nn::Sequential& model,
+                    nabla::optim::Optimizer* opt, const Config& c) {
+  std::map<std::string, std::string> meta;
+  nabla::NamedTensors all = nabla::load_safetensors(path, &meta);
+  if (meta["model"] != c.model)
+    throw nabla::Error("checkpoint '" + path + "' is of model '" + meta["model"] +
+                       "', not '" + c.model + "'");
+  nabla::NamedTensors model_state, opt_state;
+  for (auto& [k, v] : all) {
+    if (k.rfind("model.", 0) == 0) model_state.emplace_back(k.substr(6), v);
+    if (k.rfind("optimizer.", 0) == 0) opt_state.emplace_back(k.substr(10), v);
+  }
+  nn::load_state_dict(*model, model_state);
+  if (opt) {
+    if (meta["optimizer"] != c.optimizer)
+      throw nabla::Error("checkpoint '" + path + "' was trained with '" + meta["optimizer"] +
+                         "', not '" + c.optimizer + "'");
+    opt->load_state_dict(opt_state);
+  }
+  return std::stoi(meta.count("epoch") ? meta["epoch"] : "0");
+}
+
+int run(const Config& c) {
+  if (c.threads > 0) nabla::set_num_threads(c.threads);
+  nabla::manual_seed(c.seed);
+  using nabla::data::datasets::FashionMNIST;
+  FashionMNIST train_full(c.data_dir, true), test_full(c.data_dir, false);
+  auto options = nabla::data::DataLoaderOptions(c.batch_size).num_workers(c.workers);
+  nabla::data::DataLoader train_loader(take(train_full, c.limit_train),
+                                       nabla::data::DataLoaderOptions(options).shuffle(true).seed(c.seed));
+  nabla::data::DataLoader test_loader(take(test_full, c.limit_test), options);
+
+  nn::Sequential model = make_model(c.model);
+  auto opt = make_optimizer(c, model->parameters());
+  if (c.evaluate) {
+    load_checkpoint(c.checkpoint, model, nullptr, c);
+    auto [loss, acc] = evaluate(model, test_loader);
+    std::printf("test loss %.4f  test accuracy %.2f%%\n", loss, 100 * acc);
+    return 0;
+  }
+  std::cout << nabla::train::summary(*model, nabla::zeros({1, 1, 28, 28}));
+  int start = 0;
+  nabla::train::Curves curves;
+  if (c.resume) {
+    start = load_checkpoint(c.checkpoint, model, opt.get(), c);
+    try {
+      curves.read_csv(c.curves + ".csv");
+    } catch (const nabla::Error&) {  // no curves yet: start them here
+    }
+    std::printf("resumed from %s after epoch %d\n", c.checkpoint.c_str(), start);
+  }
+  for (int epoch = start; epoch < c.epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    model->train();
+    train_loader.set_epoch(epoch);
+    nabla::train::RunningMean loss;
+    int64_t correct = 0;
+    nabla::train::ProgressBar bar(static_cast<int64_t>(train_loader.size()),
+                                  "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs));
+    for (auto& batch : train_loader) {
+      opt->zero_grad();
+      nabla::Tensor logits = model->forward(batch.data);
+      nabla::Tensor batch_loss = F::cross_entropy(logits, batch.target);
+      batch_loss.backward();
+      opt->step();
+      loss.add(batch_loss.item<double>(), batch.target.size(0));
+      correct += nabla::train::count_correct(logits, batch.target);
+      bar.update(1, {{"loss", loss.mean()}});
+    }
+    bar.finish();
+    const double train_acc = static_cast<double>(correct) / loss.count();
+    auto [test_loss, test_acc] = evaluate(model, test_loader);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("epoch %d  train loss %.6f  train acc %.2f%%  test loss %.4f  test acc %.2f%%  "
+                "time %.1fs\n",
+                epoch + 1, loss.mean(), 100 * train_acc, test_loss, 100 * test_acc, secs);
+    std::fflush(stdout);
+    save_checkpoint(c.checkpoint, model, *opt, epoch + 1, c);
+    curves.add(epoch + 1, {{"train_loss", loss.mean()}, {"test_loss", test_loss},
+                           {"train_accuracy", train_acc}, {"test_accuracy", test_acc}});
+    curves.write_csv(c.curves + ".csv");
+    curves.write_svg(c.curves + ".svg");
+  }
+  std::printf("saved %s, %s.csv, %s.svg\n", c.checkpoint.c_str(), c.curves.c_str(),
+              c.curves.c_str());
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  Config c;
+  CLI::App app{"Train a classifier on Fashion-MNIST with nabla"};
+  app.add_option("--model", c.model, "Model: mlp")->capture_default_str();
+  app.add_option("--epochs", c.epochs, "Epochs to train (in all, with --resume)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", c.batch_size, "Batch size")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--optimizer", c.optimizer, "adam, adamw, sgd or rmsprop")->capture_default_str();
+  app.add_option("--lr", c.lr, "Learning rate")->capture_default_str();
+  app.add_option("--momentum", c.momentum, "Momentum (sgd)")->capture_default_str();
+  app.add_option("--threads", c.threads, "Threads (0: all cores)")->capture_default_str();
+  app.add_option("--workers", c.workers, "Data loader threads")->capture_default_str();
+  app.add_option("--seed", c.seed, "Random seed")->capture_default_str();
+  app.add_option("--data-dir", c.data_dir, "Folder with the Fashion-MNIST IDX files")
+      ->capture_default_str();
+  app.add_option("--checkpoint", c.checkpoint, "Checkpoint file")->capture_default_str();
+  app.add_option("--curves", c.curves, "Prefix of the curves' .csv and .svg")->capture_default_str();
+  app.add_option("--limit-train", c.limit_train, "Use only the first N training images");
+  app.add_option("--limit-test", c.limit_test, "Use only the first N test images");
+  app.add_flag("--resume", c.resume, "Continue from --checkpoint");
+  app.add_flag("--evaluate", c.evaluate, "Only evaluate --checkpoint on the test set");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(c);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

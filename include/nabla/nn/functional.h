@@ -1,0 +1,62 @@
+// nabla::nn::functional: the stateless forms of the layers and losses, as LibTorch's
+// torch::nn::functional. Users usually alias it: `namespace F = nabla::nn::functional;`
+//   F::linear(x, w, b);  F::cross_entropy(logits, target, F::CrossEntropyFuncOptions()
+//                                              .label_smoothing(0.1));
+// Everything here is built from differentiable nabla ops, so autograd flows through it.
+#pragma once
+
+#include "nabla/nn/options.h"
+#include "nabla/tensor.h"
+
+namespace nabla::nn::functional {
+
+// ---- layers ------------------------------------------------------------------------------
+/// input @ weight^T + bias; input [*, in], weight [out, in], bias [out].
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
+/// Zeroes elements with probability p while training and scales the rest by 1/(1-p).
+Tensor dropout(Tensor input, const DropoutFuncOptions& options = {});
+/// Rows of `weight` picked by the integer `input`: shape input.sizes() + [embedding_dim].
+Tensor embedding(const Tensor& input, const Tensor& weight,
+                 const EmbeddingFuncOptions& options = {});
+/// Normalizes over the trailing `normalized_shape` dims (biased variance).
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
+/// Normalizes each channel (dim 1) of [N, C] or [N, C, L] input. In training, uses batch
+/// statistics and updates running_mean / running_var (unbiased variance) in place.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormFuncOptions& options = {});
+
+// ---- activations -------------------------------------------------------------------------
+Tensor relu(Tensor input, const ReLUFuncOptions& options = {});
+Tensor leaky_relu(Tensor input, const LeakyReLUFuncOptions& options = {});
+Tensor elu(Tensor input, const ELUFuncOptions& options = {});
+Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {});
+/// x * sigmoid(x).
+Tensor silu(const Tensor& input);
+Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options);
+Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options);
+
+// ---- losses ------------------------------------------------------------------------------
+Tensor mse_loss(const Tensor& input, const Tensor& target, const MSEFuncOptions& options = {});
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
+                      const SmoothL1LossFuncOptions& options = {});
+Tensor huber_loss(const Tensor& input, const Tensor& target,
+                  const HuberLossFuncOptions& options = {});
+/// Negative log-likelihood of log-probabilities `input` ([C], [N, C] or [N, C, d1, ...]) for
+/// int64 class indices `target` ([], [N] or [N, d1, ...]).
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options = {});
+/// nll_loss(log_softmax(input, 1), target). `target` holds class indices (int64) or, with the
+/// input's shape and a floating dtype, class probabilities.
+Tensor cross_entropy(const Tensor& input, const Tensor& target,
+                     const CrossEntropyFuncOptions& options = {});
+/// -w (t log(x) + (1 - t) log(1 - x)) for probabilities x in [0, 1] (logs clamped at -100).
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            const BinaryCrossEntropyFuncOptions& options = {});
+/// binary_cross_entropy(sigmoid(input), target), computed stably from the logits.
+Tensor binary_cross_entropy_with_logits(
+    const Tensor& input, const Tensor& target,
+    const BinaryCrossEntropyWithLogitsFuncOptions& options = {});
+/// target * (log(target) - input), with `input` holding log-probabilities.
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options = {});
+
+}  // namespace nabla::nn::functional

@@ -1,0 +1,87 @@
+// Loss modules, as LibTorch's: forward(input, target) calls the nn::functional loss with the
+// module's options.
+//   nabla::nn::CrossEntropyLoss criterion(nabla::nn::CrossEntropyLossOptions().ignore_index(0));
+//   auto loss = criterion(logits, labels);
+#pragma once
+
+#include "nabla/nn/functional.h"
+#include "nabla/nn/module.h"
+#include "nabla/nn/options.h"
+
+// One loss module: options, pretty_print and forward(input, target) -> F::fn(...).
+#define NABLA_NN_SIMPLE_LOSS(Name, OptionsType)                                    \
+  class Name##Impl : public Cloneable<Name##Impl> {                                \
+   public:                                                                         \
+    explicit Name##Impl(OptionsType options = {}) : options(std::move(options)) {} \
+    void reset() override;                                                         \
+    void pretty_print(std::ostream& stream) const override;                        \
+    Tensor forward(const Tensor& input, const Tensor& target);                     \
+    OptionsType options;                                                           \
+  };                                                                               \
+  NABLA_MODULE(Name)
+
+namespace nabla::nn {
+
+/// Mean squared error: (input - target)^2.
+NABLA_NN_SIMPLE_LOSS(MSELoss, MSELossOptions);
+/// Mean absolute error: |input - target|.
+NABLA_NN_SIMPLE_LOSS(L1Loss, L1LossOptions);
+/// 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere.
+NABLA_NN_SIMPLE_LOSS(SmoothL1Loss, SmoothL1LossOptions);
+/// 0.5 d^2 where |d| <= delta, delta (|d| - 0.5 delta) elsewhere.
+NABLA_NN_SIMPLE_LOSS(HuberLoss, HuberLossOptions);
+/// Kullback-Leibler divergence of log-probabilities `input` from `target`.
+NABLA_NN_SIMPLE_LOSS(KLDivLoss, KLDivLossOptions);
+
+/// Negative log-likelihood; the options' weight is registered as the buffer "weight".
+class NLLLossImpl : public Cloneable<NLLLossImpl> {
+ public:
+  explicit NLLLossImpl(NLLLossOptions options = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+  NLLLossOptions options;
+  Tensor weight;
+};
+NABLA_MODULE(NLLLoss);
+
+/// log_softmax + nll_loss; the options' weight is registered as the buffer "weight".
+class CrossEntropyLossImpl : public Cloneable<CrossEntropyLossImpl> {
+ public:
+  explicit CrossEntropyLossImpl(CrossEntropyLossOptions options = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+  CrossEntropyLossOptions options;
+  Tensor weight;
+};
+NABLA_MODULE(CrossEntropyLoss);
+
+/// Binary cross entropy of probabilities; the weight is the buffer "weight".
+class BCELossImpl : public Cloneable<BCELossImpl> {
+ public:
+  explicit BCELossImpl(BCELossOptions options = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+  BCELossOptions options;
+  Tensor weight;
+};
+NABLA_MODULE(BCELoss);
+
+/// Binary cross entropy of logits; weight and pos_weight are buffers.
+class BCEWithLogitsLossImpl : public Cloneable<BCEWithLogitsLossImpl> {
+ public:
+  explicit BCEWithLogitsLossImpl(BCEWithLogitsLossOptions options = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+  BCEWithLogitsLossOptions options;
+  Tensor weight;
+  Tensor pos_weight;
+};
+NABLA_MODULE(BCEWithLogitsLoss);
+
+}  // namespace nabla::nn
+
+#undef NABLA_NN_SIMPLE_LOSS

@@ -1,0 +1,259 @@
+// Options of the nn layers and losses, with fluent setters as LibTorch's (TORCH_ARG):
+//   nabla::nn::LinearOptions(784, 256).bias(false)
+//   nabla::nn::CrossEntropyLossOptions().ignore_index(0).label_smoothing(0.1)
+// nn::functional takes the same classes under LibTorch's *FuncOptions names.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nabla/nn/module.h"
+#include "nabla/tensor.h"
+
+namespace nabla {
+
+/// How a loss reduces its per-element values: LibTorch's torch::kNone / kMean / kSum
+/// (kBatchMean only for kl_div: the sum divided by the batch size).
+enum class Reduction : int8_t { None, Mean, Sum, BatchMean };
+constexpr Reduction kNone = Reduction::None;
+constexpr Reduction kMean = Reduction::Mean;
+constexpr Reduction kSum = Reduction::Sum;
+constexpr Reduction kBatchMean = Reduction::BatchMean;
+/// "none", "mean", "sum", "batchmean".
+const char* toString(Reduction r);
+
+namespace nn {
+
+// ---- layers ------------------------------------------------------------------------------
+
+struct LinearOptions {
+  LinearOptions(int64_t in_features, int64_t out_features)
+      : in_features_(in_features), out_features_(out_features) {}
+  NABLA_ARG(int64_t, in_features);
+  NABLA_ARG(int64_t, out_features);
+  NABLA_ARG(bool, bias) = true;
+};
+
+struct FlattenOptions {
+  NABLA_ARG(int64_t, start_dim) = 1;
+  NABLA_ARG(int64_t, end_dim) = -1;
+};
+
+struct UnflattenOptions {
+  UnflattenOptions(int64_t dim, std::vector<int64_t> sizes) : dim_(dim), sizes_(std::move(sizes)) {}
+  NABLA_ARG(int64_t, dim);
+  NABLA_ARG(std::vector<int64_t>, sizes);
+};
+
+struct DropoutOptions {
+  DropoutOptions(double p = 0.5) : p_(p) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(double, p);
+  NABLA_ARG(bool, inplace) = false;
+};
+
+struct EmbeddingOptions {
+  EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
+      : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  NABLA_ARG(int64_t, num_embeddings);
+  NABLA_ARG(int64_t, embedding_dim);
+  /// Entries at this index get no gradient (and the row starts as zeros).
+  NABLA_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  /// Not supported yet (raises nabla::Error when set).
+  NABLA_ARG(std::optional<double>, max_norm) = std::nullopt;
+  NABLA_ARG(double, norm_type) = 2.;
+  /// Not supported yet (raises nabla::Error when true).
+  NABLA_ARG(bool, scale_grad_by_freq) = false;
+  /// Not supported (nabla has no sparse tensors; raises nabla::Error when true).
+  NABLA_ARG(bool, sparse) = false;
+  /// Use this tensor as the weight instead of a random one.
+  NABLA_ARG(Tensor, _weight) = Tensor();
+};
+
+struct EmbeddingFromPretrainedOptions {
+  /// Whether the weight stays fixed (requires_grad false).
+  NABLA_ARG(bool, freeze) = true;
+  NABLA_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  NABLA_ARG(std::optional<double>, max_norm) = std::nullopt;
+  NABLA_ARG(double, norm_type) = 2.;
+  NABLA_ARG(bool, scale_grad_by_freq) = false;
+  NABLA_ARG(bool, sparse) = false;
+};
+
+struct LayerNormOptions {
+  LayerNormOptions(std::vector<int64_t> normalized_shape)  // NOLINT: implicit, as in LibTorch
+      : normalized_shape_(std::move(normalized_shape)) {}
+  NABLA_ARG(std::vector<int64_t>, normalized_shape);
+  NABLA_ARG(double, eps) = 1e-5;
+  NABLA_ARG(bool, elementwise_affine) = true;
+};
+
+struct BatchNormOptions {
+  BatchNormOptions(int64_t num_features) : num_features_(num_features) {}  // NOLINT: implicit
+  NABLA_ARG(int64_t, num_features);
+  NABLA_ARG(double, eps) = 1e-5;
+  /// Weight of the new batch in the running averages; nullopt: a cumulative average.
+  NABLA_ARG(std::optional<double>, momentum) = 0.1;
+  NABLA_ARG(bool, affine) = true;
+  NABLA_ARG(bool, track_running_stats) = true;
+};
+using BatchNorm1dOptions = BatchNormOptions;
+
+struct ReLUOptions {
+  ReLUOptions(bool inplace = false) : inplace_(inplace) {}  // NOLINT: implicit
+  NABLA_ARG(bool, inplace);
+};
+
+struct LeakyReLUOptions {
+  NABLA_ARG(double, negative_slope) = 1e-2;
+  NABLA_ARG(bool, inplace) = false;
+};
+
+struct ELUOptions {
+  NABLA_ARG(double, alpha) = 1.0;
+  NABLA_ARG(bool, inplace) = false;
+};
+
+struct GELUOptions {
+  /// "none" (exact, with erf) or "tanh".
+  NABLA_ARG(std::string, approximate) = "none";
+};
+
+struct SoftmaxOptions {
+  SoftmaxOptions(int64_t dim) : dim_(dim) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(int64_t, dim);
+};
+
+struct LogSoftmaxOptions {
+  LogSoftmaxOptions(int64_t dim) : dim_(dim) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(int64_t, dim);
+};
+
+// ---- losses ------------------------------------------------------------------------------
+
+struct MSELossOptions {
+  MSELossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT: implicit
+  NABLA_ARG(Reduction, reduction);
+};
+
+struct L1LossOptions {
+  L1LossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT: implicit
+  NABLA_ARG(Reduction, reduction);
+};
+
+struct SmoothL1LossOptions {
+  SmoothL1LossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT
+  NABLA_ARG(Reduction, reduction);
+  /// Where the loss changes from quadratic to linear.
+  NABLA_ARG(double, beta) = 1.0;
+};
+
+struct HuberLossOptions {
+  HuberLossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT: implicit
+  NABLA_ARG(Reduction, reduction);
+  NABLA_ARG(double, delta) = 1.0;
+};
+
+struct NLLLossOptions {
+  /// Per-class weights, shape [C].
+  NABLA_ARG(Tensor, weight) = Tensor();
+  /// Targets equal to it contribute nothing, not even to the mean's denominator.
+  NABLA_ARG(int64_t, ignore_index) = -100;
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+struct CrossEntropyLossOptions {
+  NABLA_ARG(Tensor, weight) = Tensor();
+  NABLA_ARG(int64_t, ignore_index) = -100;
+  NABLA_ARG(Reduction, reduction) = kMean;
+  /// Mixes the target with the uniform distribution: (1 - s) * target + s / C.
+  NABLA_ARG(double, label_smoothing) = 0.0;
+};
+
+struct BCELossOptions {
+  /// Rescales each element's loss; broadcast to the input's shape.
+  NABLA_ARG(Tensor, weight) = Tensor();
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+struct BCEWithLogitsLossOptions {
+  NABLA_ARG(Tensor, weight) = Tensor();
+  NABLA_ARG(Reduction, reduction) = kMean;
+  /// Weight of positive examples, per class (broadcast along the last dimension).
+  NABLA_ARG(Tensor, pos_weight) = Tensor();
+};
+
+struct KLDivLossOptions {
+  KLDivLossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT: implicit
+  /// kBatchMean gives the mathematically correct KL divergence per sample.
+  NABLA_ARG(Reduction, reduction);
+  /// Whether the target is given as log-probabilities.
+  NABLA_ARG(bool, log_target) = false;
+};
+
+namespace functional {
+
+struct DropoutFuncOptions {
+  NABLA_ARG(double, p) = 0.5;
+  NABLA_ARG(bool, training) = true;
+  NABLA_ARG(bool, inplace) = false;
+};
+
+struct EmbeddingFuncOptions {
+  NABLA_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  NABLA_ARG(std::optional<double>, max_norm) = std::nullopt;
+  NABLA_ARG(double, norm_type) = 2.;
+  NABLA_ARG(bool, scale_grad_by_freq) = false;
+  NABLA_ARG(bool, sparse) = false;
+};
+
+struct LayerNormFuncOptions {
+  LayerNormFuncOptions(std::vector<int64_t> normalized_shape)  // NOLINT: implicit
+      : normalized_shape_(std::move(normalized_shape)) {}
+  NABLA_ARG(std::vector<int64_t>, normalized_shape);
+  NABLA_ARG(Tensor, weight) = Tensor();
+  NABLA_ARG(Tensor, bias) = Tensor();
+  NABLA_ARG(double, eps) = 1e-5;
+};
+
+struct BatchNormFuncOptions {
+  NABLA_ARG(Tensor, weight) = Tensor();
+  NABLA_ARG(Tensor, bias) = Tensor();
+  /// Normalize with the batch's statistics (and update the running ones).
+  NABLA_ARG(bool, training) = false;
+  NABLA_ARG(std::optional<double>, momentum) = 0.1;
+  NABLA_ARG(double, eps) = 1e-5;
+};
+
+struct SoftmaxFuncOptions {
+  SoftmaxFuncOptions(int64_t dim) : dim_(dim) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(int64_t, dim);
+  /// Convert the input to this dtype first.
+  NABLA_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
+};
+
+struct LogSoftmaxFuncOptions {
+  LogSoftmaxFuncOptions(int64_t dim) : dim_(dim) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(int64_t, dim);
+  NABLA_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
+};
+
+using ReLUFuncOptions = ReLUOptions;
+using LeakyReLUFuncOptions = LeakyReLUOptions;
+using ELUFuncOptions = ELUOptions;
+using GELUFuncOptions = GELUOptions;
+using MSELossFuncOptions = MSELossOptions;
+using MSEFuncOptions = MSELossOptions;
+using L1LossFuncOptions = L1LossOptions;
+using SmoothL1LossFuncOptions = SmoothL1LossOptions;
+using HuberLossFuncOptions = HuberLossOptions;
+using NLLLossFuncOptions = NLLLossOptions;
+using CrossEntropyFuncOptions = CrossEntropyLossOptions;
+using BinaryCrossEntropyFuncOptions = BCELossOptions;
+using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
+using KLDivFuncOptions = KLDivLossOptions;
+
+}  // namespace functional
+}  // namespace nn
+}  // namespace nabla

@@ -1,0 +1,97 @@
+// Training utilities: a progress bar, running metrics, a model summary and training curves
+// (CSV and an SVG plot). nabla's own addition; LibTorch has no equivalent.
+//   nabla::train::ProgressBar bar(loader.size(), "epoch 1/5");
+//   for (auto& batch : loader) { ...; bar.update(1, {{"loss", running.mean()}}); }
+//   bar.finish();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nabla/nn/module.h"
+#include "nabla/tensor.h"
+
+namespace nabla {
+namespace train {
+
+/// A progress bar on a stream. On a terminal it redraws one line in place; otherwise (a log
+/// file, CI) it prints a plain line every `plain_interval_s` seconds and at the end.
+class ProgressBar {
+ public:
+  ProgressBar(int64_t total, std::string label, std::ostream* out = nullptr,
+              double plain_interval_s = 5.0);
+  /// Advances by `n` steps and shows `metrics` (name, value) beside the bar.
+  void update(int64_t n = 1, const std::vector<std::pair<std::string, double>>& metrics = {});
+  /// Draws the final state and ends the line.
+  void finish();
+  /// Steps per second so far.
+  double rate() const;
+  double elapsed_seconds() const;
+  /// The line as it is drawn now (without carriage return), e.g.
+  /// "epoch 1 [=====>    ] 470/938 50% 812.3 it/s ETA 0:01 loss 0.5231".
+  std::string line() const;
+
+ private:
+  int64_t total_, done_ = 0;
+  std::string label_;
+  std::ostream* out_;
+  bool tty_;
+  double plain_interval_s_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+  std::vector<std::pair<std::string, double>> metrics_;
+  bool finished_ = false;
+};
+
+/// A running mean weighted by counts: add(batch_loss, batch_size).
+class RunningMean {
+ public:
+  void add(double value, int64_t count = 1) {
+    sum_ += value * static_cast<double>(count);
+    count_ += count;
+  }
+  double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0.0; }
+  int64_t count() const { return count_; }
+  void reset() { sum_ = 0, count_ = 0; }
+
+ private:
+  double sum_ = 0;
+  int64_t count_ = 0;
+};
+
+/// Number of rows of `logits` [N, C] whose argmax equals `targets` [N].
+int64_t count_correct(const Tensor& logits, const Tensor& targets);
+/// Fraction of correct rows, in [0, 1].
+double accuracy(const Tensor& logits, const Tensor& targets);
+
+/// A table of the model's layers, their output shapes for `example_input` (when the model is a
+/// Sequential, run layer by layer) and parameter counts, with the total.
+std::string summary(const nn::Module& model, const Tensor& example_input = {});
+int64_t count_parameters(const nn::Module& model, bool trainable_only = false);
+
+/// Per-epoch metrics, written as CSV and drawn as an SVG plot (one panel per metric group:
+/// names containing "loss" share one panel, the others another).
+class Curves {
+ public:
+  void add(int64_t epoch, const std::vector<std::pair<std::string, double>>& metrics);
+  /// Both written atomically (temporary file, then rename).
+  void write_csv(const std::string& path) const;
+  void write_svg(const std::string& path) const;
+  std::string csv() const;
+  std::string svg() const;
+  /// Rows already recorded, e.g. to continue after --resume.
+  void read_csv(const std::string& path);
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<std::pair<int64_t, std::vector<double>>> rows_;
+};
+
+/// Writes `contents` to `path` atomically: a temporary file in the same folder, then a rename.
+void write_file_atomically(const std::string& path, const std::string& contents);
+
+}  // namespace train
+}  // namespace nabla

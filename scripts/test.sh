@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Everything CI checks, in one command (on a fresh Debian machine too):
+#   1. installs the build dependencies (scripts/install-deps.sh),
+#   2. checks formatting (clang-format; reported at the end, does not stop the run),
+#   3. Release build with -Werror (library, tests, examples, benchmarks), then ctest,
+#   4. ASan + UBSan build, then ctest again (leak checking on).
+# Build directories: $NABLA_BUILD_ROOT (default build-test/) /release and /sanitize.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+build_root="${NABLA_BUILD_ROOT:-$root/build-test}"
+jobs="$(nproc)"
+started=$SECONDS
+
+section() { printf '\n==== %s (%ds)\n' "$*" $((SECONDS - started)); }
+
+section "dependencies"
+bash scripts/install-deps.sh
+
+section "clang-format"
+format_ok=1
+bash scripts/format.sh --check || format_ok=0
+
+section "release build"
+cmake -S . -B "$build_root/release" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DNABLA_WERROR=ON -DNABLA_BUILD_TESTS=ON -DNABLA_BUILD_EXAMPLES=ON -DNABLA_BUILD_BENCH=ON
+cmake --build "$build_root/release" --parallel "$jobs"
+bash scripts/include-time.sh c++ include || true  # reported here; enforced by ctest
+
+section "release tests"
+(cd "$build_root/release" && ctest --output-on-failure --parallel "$jobs" --timeout 1800)
+
+section "sanitizer build (ASan + UBSan)"
+# -O1 keeps the instrumented tests quick; -g1 gives line numbers in reports. No -Werror here:
+# GCC warns spuriously under -fsanitize=address, and the release build enforces warnings.
+cmake -S . -B "$build_root/sanitize" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DNABLA_SANITIZE=ON \
+  -DNABLA_BUILD_TESTS=ON -DNABLA_BUILD_EXAMPLES=ON -DNABLA_BUILD_BENCH=OFF
+cmake --build "$build_root/sanitize" --parallel "$jobs"
+
+section "sanitizer tests"
+lsan_supp="$root/scripts/lsan.supp"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+if [[ -f $lsan_supp ]]; then export LSAN_OPTIONS="suppressions=$lsan_supp:print_suppressions=0"; fi
+(cd "$build_root/sanitize" && ctest --output-on-failure --parallel "$jobs" --timeout 1800)
+
+section "done"
+if ((!format_ok)); then
+  echo "FAILED: clang-format (see above)" >&2
+  exit 1
+fi
+echo "all checks passed in $((SECONDS - started)) s"

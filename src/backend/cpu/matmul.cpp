@@ -1,0 +1,168 @@
+// Batched matrix products: out[b] = beta * out[b] + alpha * a[b] @ b[b].
+// float32/float64 go to CBLAS (OpenBLAS); a transposed view is passed as a transposed operand
+// instead of being copied. Many small matrices, and integer dtypes, use a plain loop kernel
+// run in parallel over the batch.
+#include <cblas.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "backend/cpu/cpu_backend.h"
+#include "core/dispatch.h"
+#include "core/parallel.h"
+#include "core/tensor_impl.h"
+
+namespace nabla::cpu {
+
+namespace {
+
+// How BLAS can read one [rows, cols] matrix of a batch: row-major as is, or transposed.
+struct MatLayout {
+  bool ok = false;
+  bool trans = false;  // the memory holds the matrix column by column
+  int64_t ld = 1;
+};
+
+// Strides of size-1 dims do not matter, so they never force a copy.
+MatLayout blas_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {
+  MatLayout l;
+  if (cols <= 1 || col_stride == 1) {
+    const int64_t ld = rows <= 1 ? std::max<int64_t>(cols, 1) : row_stride;
+    if (ld >= std::max<int64_t>(cols, 1)) return {true, false, ld};
+  }
+  if (rows <= 1 || row_stride == 1) {
+    const int64_t ld = cols <= 1 ? std::max<int64_t>(rows, 1) : col_stride;
+    if (ld >= std::max<int64_t>(rows, 1)) return {true, true, ld};
+  }
+  return l;
+}
+
+MatLayout layout_of(const Tensor& t) {
+  return blas_layout(t.size(1), t.size(2), t.stride(1), t.stride(2));
+}
+
+// A contiguous copy of `t` when BLAS cannot read its matrices as they are.
+Tensor blas_operand(const Tensor& t) {
+  if (layout_of(t).ok) return t;
+  Tensor c = detail::make_tensor(t.sizes(), t.scalar_type(), t.device());
+  cpu_backend().copy(t, c);
+  return c;
+}
+
+template <class T>
+void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const auto opa = ta ? CblasTrans : CblasNoTrans;
+  const auto opb = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, opa, opb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    cblas_dgemm(CblasRowMajor, opa, opb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
+// One matrix product with any strides: c = beta * c + alpha * a @ b, accumulated in T
+// (integers) or in T (floats, for small sizes where BLAS call overhead dominates).
+template <class T>
+void loop_matmul(const T* a, int64_t as0, int64_t as1, const T* b, int64_t bs0, int64_t bs1, T* c,
+                 int64_t cs0, int64_t cs1, int64_t n, int64_t m, int64_t k, T beta, T alpha,
+                 std::vector<T>& acc) {
+  acc.assign(static_cast<size_t>(m), T(0));
+  for (int64_t i = 0; i < n; ++i) {
+    std::fill(acc.begin(), acc.end(), T(0));
+    for (int64_t p = 0; p < k; ++p) {
+      const T av = a[i * as0 + p * as1];
+      const T* brow = b + p * bs0;
+      if (bs1 == 1) {
+        for (int64_t j = 0; j < m; ++j) acc[j] += av * brow[j];
+      } else {
+        for (int64_t j = 0; j < m; ++j) acc[j] += av * brow[j * bs1];
+      }
+    }
+    T* crow = c + i * cs0;
+    // beta == 0 ignores what out held (it may be uninitialized), as BLAS does.
+    if (beta == T(0)) {
+      for (int64_t j = 0; j < m; ++j) crow[j * cs1] = alpha * acc[j];
+    } else {
+      for (int64_t j = 0; j < m; ++j) crow[j * cs1] = beta * crow[j * cs1] + alpha * acc[j];
+    }
+  }
+}
+
+template <class T>
+void loop_batched(const Tensor& a, const Tensor& b, const Tensor& out, T beta, T alpha) {
+  const int64_t B = out.size(0), n = out.size(1), m = out.size(2), k = a.size(2);
+  const T* pa = a.data_ptr<T>();
+  const T* pb = b.data_ptr<T>();
+  T* pc = out.data_ptr<T>();
+  const int64_t work = std::max<int64_t>(n * m * std::max<int64_t>(k, 1), 1);
+  detail::parallel_for(B, std::max<int64_t>(1, 32768 / work), [&](int64_t b0, int64_t b1) {
+    std::vector<T> acc;
+    for (int64_t i = b0; i < b1; ++i) {
+      loop_matmul<T>(pa + i * a.stride(0), a.stride(1), a.stride(2), pb + i * b.stride(0),
+                     b.stride(1), b.stride(2), pc + i * out.stride(0), out.stride(1), out.stride(2),
+                     n, m, k, beta, alpha, acc);
+    }
+  });
+}
+
+template <class T>
+void blas_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& out, T beta, T alpha) {
+  const int64_t B = out.size(0), n = out.size(1), m = out.size(2), k = a_in.size(2);
+  // BLAS writes row-major C; any other output layout goes through a contiguous buffer.
+  const MatLayout lc = layout_of(out);
+  const bool direct = lc.ok && !lc.trans;
+  Tensor c = out;
+  if (!direct) {
+    c = detail::make_tensor(out.sizes(), out.scalar_type(), out.device());
+    if (beta != T(0)) cpu_backend().copy(out, c);
+  }
+  const Tensor a = blas_operand(a_in), b = blas_operand(b_in);
+  const MatLayout la = layout_of(a), lb = layout_of(b);
+  const int64_t ldc = direct ? lc.ld : std::max<int64_t>(m, 1);
+  const T* pa = a.data_ptr<T>();
+  const T* pb = b.data_ptr<T>();
+  T* pc = c.data_ptr<T>();
+  for (int64_t i = 0; i < B; ++i) {
+    gemm<T>(la.trans, lb.trans, n, m, k, alpha, pa + i * a.stride(0), la.ld, pb + i * b.stride(0),
+            lb.ld, beta, pc + i * c.stride(0), ldc);
+  }
+  if (!direct) cpu_backend().copy(c, out);
+}
+
+// k == 0: the product is empty, so out = beta * out (beta == 0 gives zeros, even over NaN).
+template <class T>
+void scale_only(const Tensor& out, T beta) {
+  const int64_t B = out.size(0), n = out.size(1), m = out.size(2);
+  T* p = out.data_ptr<T>();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < m; ++j) {
+        T& v = p[b * out.stride(0) + i * out.stride(1) + j * out.stride(2)];
+        v = beta == T(0) ? T(0) : T(beta * v);
+      }
+}
+
+}  // namespace
+
+void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, double beta,
+                        double alpha) {
+  NABLA_CHECK(a.dim() == 3 && b.dim() == 3 && out.dim() == 3,
+              "[matmul] the backend expects 3-D operands, got {}, {} and {}", a.sizes(), b.sizes(),
+              out.sizes());
+  const int64_t B = out.size(0), n = out.size(1), m = out.size(2), k = a.size(2);
+  if (B == 0 || n == 0 || m == 0) return;
+  detail::dispatch_numeric(out.scalar_type(), "matmul", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T tb = static_cast<T>(beta), ta = static_cast<T>(alpha);
+    if (k == 0) return scale_only<T>(out, tb);
+    if constexpr (std::is_floating_point_v<T>) {
+      // Many small products: one thread per matrix beats BLAS's per-call overhead.
+      const bool small = n * m * k <= 16 * 16 * 16 && B > 1;
+      if (!small) return blas_batched<T>(a, b, out, tb, ta);
+    }
+    loop_batched<T>(a, b, out, tb, ta);
+  });
+}
+
+}  // namespace nabla::cpu

@@ -1,0 +1,422 @@
+// Losses: nn::functional forms (composed from differentiable ops) and the loss modules.
+#include "nabla/nn/loss.h"
+
+#include <ostream>
+
+#include "core/check.h"
+#include "nabla/ops.h"
+
+namespace nabla {
+
+const char* toString(Reduction r) {
+  switch (r) {
+    case Reduction::None:
+      return "none";
+    case Reduction::Mean:
+      return "mean";
+    case Reduction::Sum:
+      return "sum";
+    case Reduction::BatchMean:
+      return "batchmean";
+  }
+  return "?";
+}
+
+namespace nn {
+namespace functional {
+namespace {
+
+Tensor reduce(const Tensor& loss, Reduction reduction, const char* op) {
+  switch (reduction) {
+    case Reduction::None:
+      return loss;
+    case Reduction::Mean:
+      return loss.mean();
+    case Reduction::Sum:
+      return loss.sum();
+    case Reduction::BatchMean:
+      break;
+  }
+  NABLA_ERROR("[{}] reduction '{}' is only supported by kl_div (use kMean, kSum or kNone)", op,
+              toString(reduction));
+}
+
+void check_input(const Tensor& input, const Tensor& target, const char* op) {
+  NABLA_CHECK(input.defined() && target.defined(), "[{}] input and target must be defined", op);
+  NABLA_CHECK(input.is_floating_point(), "[{}] expected a floating point input, got dtype {}", op,
+              input.scalar_type());
+}
+
+// For losses comparing input and target elementwise: they must broadcast together.
+void check_pointwise(const Tensor& input, const Tensor& target, const char* op) {
+  check_input(input, target, op);
+  broadcast_shapes(input.sizes(), target.sizes(), op);
+}
+
+void check_same_shape(const Tensor& input, const Tensor& target, const char* op) {
+  check_input(input, target, op);
+  NABLA_CHECK(input.sizes() == target.sizes(),
+              "[{}] target of shape {} must have the same shape as the input {}", op,
+              target.sizes(), input.sizes());
+}
+
+// log(x) clamped at -100 as PyTorch's BCE, without a 0 * inf = nan gradient at x == 0.
+Tensor clamped_log(const Tensor& x) {
+  Tensor positive = x > 0;
+  return where(positive, where(positive, x, 1.0).log(), -100.0).clamp_min(-100);
+}
+
+// log(sigmoid(x)), stable for large |x|, each branch fed only the values it is exact for so
+// that neither overflows nor leaks nan into the gradient.
+Tensor log_sigmoid(const Tensor& x) {
+  Tensor pos = -((-x.clamp_min(0)).exp() + 1).log();
+  Tensor xn = x.clamp_max(0);
+  Tensor neg = xn - (xn.exp() + 1).log();
+  return where(x >= 0, pos, neg);
+}
+
+// ---- negative log-likelihood over class indices --------------------------------------------
+
+// Class-index targets flattened: log-probabilities [M, C], targets [M] (int64), and the
+// shape of the unreduced loss.
+struct ClassTargets {
+  Tensor logp;
+  Tensor target;
+  std::vector<int64_t> loss_shape;
+  int64_t classes;
+};
+
+ClassTargets flatten_class_targets(const Tensor& input, const Tensor& target, int64_t ignore_index,
+                                   const char* op) {
+  check_input(input, target, op);
+  NABLA_CHECK(input.dim() >= 1,
+              "[{}] input must have a class dim: [C], [N, C] or [N, C, d1, ...], "
+              "got a 0-d tensor",
+              op);
+  NABLA_CHECK(isIntegralType(target.scalar_type(), /*include_bool=*/false),
+              "[{}] expected target of dtype int64 (class indices), got {}", op,
+              target.scalar_type());
+  ClassTargets r;
+  const int64_t d = input.dim();
+  r.classes = input.size(d == 1 ? 0 : 1);
+  if (d == 1) {
+    NABLA_CHECK(target.dim() == 0,
+                "[{}] for input of shape {} ([C]) the target must be 0-d, got {}", op,
+                input.sizes(), target.sizes());
+    r.logp = input.unsqueeze(0);
+    r.target = target.unsqueeze(0);
+  } else {
+    std::vector<int64_t> expected = input.sizes().vec();
+    expected.erase(expected.begin() + 1);
+    NABLA_CHECK(target.sizes() == IntArrayRef(expected),
+                "[{}] expected target of shape {} for input of shape {}, got {}", op,
+                IntArrayRef(expected), input.sizes(), target.sizes());
+    r.loss_shape = expected;
+    if (d == 2) {
+      r.logp = input;
+    } else {
+      // [N, C, d1, ...] -> [N, d1, ..., C] -> [M, C]
+      std::vector<int64_t> perm{0};
+      for (int64_t i = 2; i < d; ++i) perm.push_back(i);
+      perm.push_back(1);
+      r.logp = input.permute(perm).reshape({-1, r.classes});
+    }
+    r.target = target.reshape({-1});
+  }
+  r.target = r.target.to(kLong).contiguous();
+  const int64_t* t = r.target.data_ptr<int64_t>();
+  for (int64_t i = 0; i < r.target.numel(); ++i) {
+    NABLA_CHECK(t[i] == ignore_index || (t[i] >= 0 && t[i] < r.classes),
+                "[{}] target {} is out of bounds for {} classes (valid targets are 0..{}, or "
+                "ignore_index {})",
+                op, t[i], r.classes, r.classes - 1, ignore_index);
+  }
+  return r;
+}
+
+void check_class_weight(const Tensor& weight, int64_t classes, const char* op) {
+  if (!weight.defined()) return;
+  NABLA_CHECK(weight.dim() == 1 && weight.size(0) == classes,
+              "[{}] weight must be a 1-D tensor with one entry per class ({}), got shape {}", op,
+              classes, weight.sizes());
+  NABLA_CHECK(weight.is_floating_point(), "[{}] weight must be floating point, got {}", op,
+              weight.scalar_type());
+}
+
+// The per-target weights ([M], zero where ignored) and the picked -w * logp ([M]).
+struct NllTerms {
+  Tensor loss;
+  Tensor target_weight;
+  Tensor valid;
+};
+
+NllTerms nll_terms(const ClassTargets& ct, const Tensor& weight, int64_t ignore_index) {
+  NllTerms r;
+  r.valid = ct.target != ignore_index;
+  Tensor safe = where(r.valid, ct.target, int64_t(0));
+  Tensor picked = ct.logp.gather(1, safe.unsqueeze(1)).squeeze(1);
+  r.target_weight = r.valid.to(ct.logp.scalar_type());
+  if (weight.defined()) {
+    r.target_weight = weight.to(ct.logp.scalar_type()).index_select(0, safe) * r.target_weight;
+  }
+  r.loss = -(picked * r.target_weight);
+  return r;
+}
+
+// PyTorch's reduction for class-index losses: the weighted mean divides by the total weight of
+// the targets that are not ignored.
+Tensor reduce_nll(const Tensor& loss, const Tensor& target_weight, const ClassTargets& ct,
+                  Reduction reduction, const char* op) {
+  switch (reduction) {
+    case Reduction::None:
+      return loss.view(ct.loss_shape);
+    case Reduction::Sum:
+      return loss.sum();
+    case Reduction::Mean:
+      return loss.sum() / target_weight.sum();
+    case Reduction::BatchMean:
+      break;
+  }
+  return reduce(loss, reduction, op);
+}
+
+Tensor cross_entropy_probabilities(const Tensor& logp, const Tensor& target,
+                                   const CrossEntropyFuncOptions& options, int64_t class_dim) {
+  const char* op = "cross_entropy";
+  NABLA_CHECK(target.sizes() == logp.sizes(),
+              "[{}] class-probability targets must have the input's shape {}, got {}", op,
+              logp.sizes(), target.sizes());
+  NABLA_CHECK(options.ignore_index() < 0,
+              "[{}] ignore_index is not supported for class-probability (floating point) targets",
+              op);
+  const int64_t classes = logp.size(class_dim);
+  check_class_weight(options.weight(), classes, op);
+  const double ls = options.label_smoothing();
+  Tensor t = ls > 0 ? target * (1 - ls) + ls / double(classes) : target;
+  Tensor prod = logp * t;
+  if (options.weight().defined()) {
+    std::vector<int64_t> wshape(static_cast<size_t>(logp.dim()), 1);
+    wshape[static_cast<size_t>(class_dim)] = classes;
+    prod = prod * options.weight().view(wshape);
+  }
+  switch (options.reduction()) {
+    case Reduction::None:
+      return -prod.sum({class_dim});
+    case Reduction::Sum:
+      return -prod.sum();
+    case Reduction::Mean:
+      return -prod.sum() / double(logp.numel() / std::max<int64_t>(classes, 1));
+    case Reduction::BatchMean:
+      break;
+  }
+  return reduce(prod, options.reduction(), op);
+}
+
+}  // namespace
+
+// ---- regression losses -------------------------------------------------------------------
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, const MSEFuncOptions& options) {
+  check_pointwise(input, target, "mse_loss");
+  return reduce((input - target).square(), options.reduction(), "mse_loss");
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options) {
+  check_pointwise(input, target, "l1_loss");
+  return reduce((input - target).abs(), options.reduction(), "l1_loss");
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
+                      const SmoothL1LossFuncOptions& options) {
+  check_pointwise(input, target, "smooth_l1_loss");
+  const double beta = options.beta();
+  NABLA_CHECK(beta >= 0, "[smooth_l1_loss] beta must be non-negative, got {}", beta);
+  Tensor diff = input - target;
+  Tensor ad = diff.abs();
+  if (beta == 0) return reduce(ad, options.reduction(), "smooth_l1_loss");
+  Tensor loss = where(ad < beta, diff.square() * (0.5 / beta), ad - 0.5 * beta);
+  return reduce(loss, options.reduction(), "smooth_l1_loss");
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options) {
+  check_pointwise(input, target, "huber_loss");
+  const double delta = options.delta();
+  NABLA_CHECK(delta > 0, "[huber_loss] delta must be positive, got {}", delta);
+  Tensor diff = input - target;
+  Tensor ad = diff.abs();
+  Tensor loss = where(ad <= delta, diff.square() * 0.5, (ad - 0.5 * delta) * delta);
+  return reduce(loss, options.reduction(), "huber_loss");
+}
+
+// ---- classification losses ---------------------------------------------------------------
+
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options) {
+  const char* op = "nll_loss";
+  ClassTargets ct = flatten_class_targets(input, target, options.ignore_index(), op);
+  check_class_weight(options.weight(), ct.classes, op);
+  NllTerms terms = nll_terms(ct, options.weight(), options.ignore_index());
+  return reduce_nll(terms.loss, terms.target_weight, ct, options.reduction(), op);
+}
+
+Tensor cross_entropy(const Tensor& input, const Tensor& target,
+                     const CrossEntropyFuncOptions& options) {
+  const char* op = "cross_entropy";
+  check_input(input, target, op);
+  NABLA_CHECK(input.dim() >= 1,
+              "[{}] input must have a class dim: [C], [N, C] or [N, C, d1, ...], "
+              "got a 0-d tensor",
+              op);
+  const double ls = options.label_smoothing();
+  NABLA_CHECK(ls >= 0 && ls <= 1, "[{}] label_smoothing must be between 0.0 and 1.0, got {}", op,
+              ls);
+  const int64_t class_dim = input.dim() == 1 ? 0 : 1;
+  Tensor logp = input.log_softmax(class_dim);
+  if (target.is_floating_point())
+    return cross_entropy_probabilities(logp, target, options, class_dim);
+
+  ClassTargets ct = flatten_class_targets(logp, target, options.ignore_index(), op);
+  check_class_weight(options.weight(), ct.classes, op);
+  NllTerms terms = nll_terms(ct, options.weight(), options.ignore_index());
+  Tensor nll = reduce_nll(terms.loss, terms.target_weight, ct, options.reduction(), op);
+  if (ls == 0) return nll;
+  // Label smoothing adds the (weighted) mean of -logp over classes, with the nll's
+  // denominator, as PyTorch.
+  Tensor per_class =
+      options.weight().defined() ? ct.logp * options.weight().to(ct.logp.scalar_type()) : ct.logp;
+  Tensor smooth = where(terms.valid, -per_class.sum({1}), 0.0);
+  Tensor smooth_reduced = reduce_nll(smooth, terms.target_weight, ct, options.reduction(), op);
+  return nll * (1 - ls) + smooth_reduced * (ls / double(ct.classes));
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            const BinaryCrossEntropyFuncOptions& options) {
+  const char* op = "binary_cross_entropy";
+  check_same_shape(input, target, op);
+  {
+    Tensor x = input.detach();
+    NABLA_CHECK(!((x < 0) | (x > 1)).any().item<bool>(),
+                "[{}] all elements of input should be between 0 and 1", op);
+  }
+  Tensor loss = -(target * clamped_log(input) + (1 - target) * clamped_log(1 - input));
+  if (options.weight().defined()) {
+    broadcast_shapes(options.weight().sizes(), input.sizes(), op);
+    loss = loss * options.weight();
+  }
+  return reduce(loss, options.reduction(), op);
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BinaryCrossEntropyWithLogitsFuncOptions& options) {
+  const char* op = "binary_cross_entropy_with_logits";
+  check_same_shape(input, target, op);
+  Tensor log_sig = log_sigmoid(input);
+  if (options.pos_weight().defined()) {
+    broadcast_shapes(options.pos_weight().sizes(), input.sizes(), op);
+    log_sig = log_sig * ((options.pos_weight() - 1) * target + 1);
+  }
+  Tensor loss = (1 - target) * input - log_sig;
+  if (options.weight().defined()) {
+    broadcast_shapes(options.weight().sizes(), input.sizes(), op);
+    loss = loss * options.weight();
+  }
+  return reduce(loss, options.reduction(), op);
+}
+
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options) {
+  const char* op = "kl_div";
+  check_pointwise(input, target, op);
+  Tensor loss;
+  if (options.log_target()) {
+    loss = target.exp() * (target - input);
+  } else {
+    // xlogy(t, t) - t * input, with 0 * log(0) = 0.
+    Tensor zero = target == 0;
+    Tensor xlogy = where(zero, 0.0, target * where(zero, 1.0, target).log());
+    loss = xlogy - target * input;
+  }
+  if (options.reduction() == Reduction::BatchMean) {
+    return input.dim() == 0 ? loss.sum() : loss.sum() / double(input.size(0));
+  }
+  return reduce(loss, options.reduction(), op);
+}
+
+}  // namespace functional
+
+namespace F = functional;
+
+// ---- modules -------------------------------------------------------------------------------
+
+#define NABLA_NN_LOSS_BASICS(Name, fn)                                    \
+  void Name##Impl::reset() {}                                             \
+  void Name##Impl::pretty_print(std::ostream& stream) const {             \
+    stream << "nabla::nn::" #Name "()";                                   \
+  }                                                                       \
+  Tensor Name##Impl::forward(const Tensor& input, const Tensor& target) { \
+    return F::fn(input, target, options);                                 \
+  }
+
+NABLA_NN_LOSS_BASICS(MSELoss, mse_loss)
+NABLA_NN_LOSS_BASICS(L1Loss, l1_loss)
+NABLA_NN_LOSS_BASICS(SmoothL1Loss, smooth_l1_loss)
+NABLA_NN_LOSS_BASICS(HuberLoss, huber_loss)
+NABLA_NN_LOSS_BASICS(KLDivLoss, kl_div)
+#undef NABLA_NN_LOSS_BASICS
+
+NLLLossImpl::NLLLossImpl(NLLLossOptions options) : options(std::move(options)) { reset(); }
+void NLLLossImpl::reset() { weight = register_buffer("weight", options.weight()); }
+void NLLLossImpl::pretty_print(std::ostream& stream) const { stream << "nabla::nn::NLLLoss()"; }
+Tensor NLLLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return F::nll_loss(input, target,
+                     F::NLLLossFuncOptions()
+                         .weight(weight)
+                         .ignore_index(options.ignore_index())
+                         .reduction(options.reduction()));
+}
+
+CrossEntropyLossImpl::CrossEntropyLossImpl(CrossEntropyLossOptions options)
+    : options(std::move(options)) {
+  reset();
+}
+void CrossEntropyLossImpl::reset() { weight = register_buffer("weight", options.weight()); }
+void CrossEntropyLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::CrossEntropyLoss()";
+}
+Tensor CrossEntropyLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return F::cross_entropy(input, target,
+                          F::CrossEntropyFuncOptions()
+                              .weight(weight)
+                              .ignore_index(options.ignore_index())
+                              .reduction(options.reduction())
+                              .label_smoothing(options.label_smoothing()));
+}
+
+BCELossImpl::BCELossImpl(BCELossOptions options) : options(std::move(options)) { reset(); }
+void BCELossImpl::reset() { weight = register_buffer("weight", options.weight()); }
+void BCELossImpl::pretty_print(std::ostream& stream) const { stream << "nabla::nn::BCELoss()"; }
+Tensor BCELossImpl::forward(const Tensor& input, const Tensor& target) {
+  return F::binary_cross_entropy(
+      input, target,
+      F::BinaryCrossEntropyFuncOptions().weight(weight).reduction(options.reduction()));
+}
+
+BCEWithLogitsLossImpl::BCEWithLogitsLossImpl(BCEWithLogitsLossOptions options)
+    : options(std::move(options)) {
+  reset();
+}
+void BCEWithLogitsLossImpl::reset() {
+  weight = register_buffer("weight", options.weight());
+  pos_weight = register_buffer("pos_weight", options.pos_weight());
+}
+void BCEWithLogitsLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::BCEWithLogitsLoss()";
+}
+Tensor BCEWithLogitsLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return F::binary_cross_entropy_with_logits(input, target,
+                                             F::BinaryCrossEntropyWithLogitsFuncOptions()
+                                                 .weight(weight)
+                                                 .pos_weight(pos_weight)
+                                                 .reduction(options.reduction()));
+}
+
+}  // namespace nn
+}  // namespace nabla

@@ -1,0 +1,318 @@
+// Layers and activations: construction, initialization, printing and forward.
+#include "nabla/nn/modules.h"
+
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <ostream>
+
+#include "core/check.h"
+#include "nabla/nn/init.h"
+#include "nabla/ops.h"
+
+namespace nabla::nn {
+
+namespace F = functional;
+
+// ---- Linear ------------------------------------------------------------------------------
+
+LinearImpl::LinearImpl(const LinearOptions& options) : options(options) { reset(); }
+
+void LinearImpl::reset() {
+  NABLA_CHECK(options.in_features() >= 0 && options.out_features() >= 0,
+              "[Linear] in_features and out_features must be non-negative, got {} and {}",
+              options.in_features(), options.out_features());
+  weight =
+      register_parameter("weight", nabla::empty({options.out_features(), options.in_features()}));
+  if (options.bias()) {
+    bias = register_parameter("bias", nabla::empty({options.out_features()}));
+  } else {
+    bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
+  }
+  reset_parameters();
+}
+
+void LinearImpl::reset_parameters() {
+  init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (bias.defined()) {
+    auto [fan_in, fan_out] = init::_calculate_fan_in_and_fan_out(weight);
+    (void)fan_out;
+    const double bound = fan_in > 0 ? 1.0 / std::sqrt(double(fan_in)) : 0.0;
+    init::uniform_(bias, -bound, bound);
+  }
+}
+
+void LinearImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "nabla::nn::Linear(in_features=" << options.in_features()
+         << ", out_features=" << options.out_features() << ", bias=" << options.bias() << ")";
+}
+
+Tensor LinearImpl::forward(const Tensor& input) { return F::linear(input, weight, bias); }
+
+// ---- shape -------------------------------------------------------------------------------
+
+void IdentityImpl::pretty_print(std::ostream& stream) const { stream << "nabla::nn::Identity()"; }
+
+void FlattenImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::Flatten(start_dim=" << options.start_dim()
+         << ", end_dim=" << options.end_dim() << ")";
+}
+
+Tensor FlattenImpl::forward(const Tensor& input) {
+  return input.flatten(options.start_dim(), options.end_dim());
+}
+
+void UnflattenImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::Unflatten(dim=" << options.dim() << ", unflattened_size={"
+         << fmt::format("{}", fmt::join(options.sizes(), ", ")) << "})";
+}
+
+Tensor UnflattenImpl::forward(const Tensor& input) {
+  return input.unflatten(options.dim(), options.sizes());
+}
+
+// ---- Dropout -----------------------------------------------------------------------------
+
+DropoutImpl::DropoutImpl(const DropoutOptions& options) : options(options) { reset(); }
+
+void DropoutImpl::reset() {
+  NABLA_CHECK(options.p() >= 0 && options.p() <= 1,
+              "[Dropout] dropout probability has to be between 0 and 1, but got {}", options.p());
+}
+
+void DropoutImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "nabla::nn::Dropout(p=" << options.p()
+         << ", inplace=" << options.inplace() << ")";
+}
+
+Tensor DropoutImpl::forward(Tensor input) {
+  return F::dropout(
+      std::move(input),
+      F::DropoutFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training()));
+}
+
+// ---- Embedding ---------------------------------------------------------------------------
+
+EmbeddingImpl::EmbeddingImpl(EmbeddingOptions options) : options(std::move(options)) { reset(); }
+
+void EmbeddingImpl::reset() {
+  const int64_t num = options.num_embeddings();
+  NABLA_CHECK(num >= 0 && options.embedding_dim() >= 0,
+              "[Embedding] num_embeddings and embedding_dim must be non-negative, got {} and {}",
+              num, options.embedding_dim());
+  if (options.padding_idx().has_value()) {
+    int64_t& pad = *options.padding_idx();
+    NABLA_CHECK(pad >= -num && pad < num,
+                "[Embedding] padding_idx {} must be within num_embeddings ({})", pad, num);
+    if (pad < 0) pad += num;
+  }
+  if (!options._weight().defined()) {
+    weight = register_parameter("weight", nabla::empty({num, options.embedding_dim()}));
+    reset_parameters();
+  } else {
+    NABLA_CHECK(options._weight().sizes() == IntArrayRef({num, options.embedding_dim()}),
+                "[Embedding] _weight has shape {}, expected [{}, {}]", options._weight().sizes(),
+                num, options.embedding_dim());
+    weight = register_parameter("weight", options._weight());
+    // The table is now the parameter; a later reset() (or clone()) makes a fresh one.
+    options._weight(Tensor());
+  }
+}
+
+void EmbeddingImpl::reset_parameters() {
+  init::normal_(weight);
+  if (options.padding_idx().has_value()) {
+    NoGradGuard no_grad;
+    weight[*options.padding_idx()].fill_(0);
+  }
+}
+
+void EmbeddingImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::Embedding(num_embeddings=" << options.num_embeddings()
+         << ", embedding_dim=" << options.embedding_dim();
+  if (options.padding_idx()) stream << ", padding_idx=" << *options.padding_idx();
+  stream << ")";
+}
+
+Tensor EmbeddingImpl::forward(const Tensor& indices) {
+  return F::embedding(indices, weight,
+                      F::EmbeddingFuncOptions()
+                          .padding_idx(options.padding_idx())
+                          .max_norm(options.max_norm())
+                          .norm_type(options.norm_type())
+                          .scale_grad_by_freq(options.scale_grad_by_freq())
+                          .sparse(options.sparse()));
+}
+
+Embedding Embedding::from_pretrained(const Tensor& embeddings,
+                                     const EmbeddingFromPretrainedOptions& options) {
+  NABLA_CHECK(embeddings.defined() && embeddings.dim() == 2,
+              "[Embedding::from_pretrained] embeddings must be a 2-D tensor, got {}",
+              embeddings.defined() ? embeddings.sizes() : IntArrayRef());
+  Embedding embedding(EmbeddingOptions(embeddings.size(0), embeddings.size(1))
+                          ._weight(embeddings)
+                          .padding_idx(options.padding_idx())
+                          .max_norm(options.max_norm())
+                          .norm_type(options.norm_type())
+                          .scale_grad_by_freq(options.scale_grad_by_freq())
+                          .sparse(options.sparse()));
+  embedding->weight.set_requires_grad(!options.freeze());
+  return embedding;
+}
+
+// ---- normalization -----------------------------------------------------------------------
+
+LayerNormImpl::LayerNormImpl(LayerNormOptions options) : options(std::move(options)) { reset(); }
+
+void LayerNormImpl::reset() {
+  if (options.elementwise_affine()) {
+    weight = register_parameter("weight", nabla::empty(options.normalized_shape()));
+    bias = register_parameter("bias", nabla::empty(options.normalized_shape()));
+  } else {
+    weight = register_parameter("weight", Tensor(), /*requires_grad=*/false);
+    bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
+  }
+  reset_parameters();
+}
+
+void LayerNormImpl::reset_parameters() {
+  if (weight.defined()) init::ones_(weight);
+  if (bias.defined()) init::zeros_(bias);
+}
+
+void LayerNormImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "nabla::nn::LayerNorm(" << IntArrayRef(options.normalized_shape())
+         << ", eps=" << options.eps() << ", elementwise_affine=" << options.elementwise_affine()
+         << ")";
+}
+
+Tensor LayerNormImpl::forward(const Tensor& input) {
+  return F::layer_norm(input, F::LayerNormFuncOptions(options.normalized_shape())
+                                  .weight(weight)
+                                  .bias(bias)
+                                  .eps(options.eps()));
+}
+
+BatchNorm1dImpl::BatchNorm1dImpl(const BatchNormOptions& options) : options(options) { reset(); }
+
+void BatchNorm1dImpl::reset() {
+  const int64_t c = options.num_features();
+  if (options.affine()) {
+    weight = register_parameter("weight", nabla::empty({c}));
+    bias = register_parameter("bias", nabla::empty({c}));
+  } else {
+    weight = register_parameter("weight", Tensor(), /*requires_grad=*/false);
+    bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
+  }
+  if (options.track_running_stats()) {
+    running_mean = register_buffer("running_mean", zeros({c}));
+    running_var = register_buffer("running_var", ones({c}));
+    num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, kLong));
+  } else {
+    running_mean = register_buffer("running_mean", Tensor());
+    running_var = register_buffer("running_var", Tensor());
+    num_batches_tracked = register_buffer("num_batches_tracked", Tensor());
+  }
+  reset_parameters();
+}
+
+void BatchNorm1dImpl::reset_running_stats() {
+  if (!options.track_running_stats()) return;
+  NoGradGuard no_grad;
+  running_mean.zero_();
+  running_var.fill_(1);
+  num_batches_tracked.zero_();
+}
+
+void BatchNorm1dImpl::reset_parameters() {
+  reset_running_stats();
+  if (weight.defined()) init::ones_(weight);
+  if (bias.defined()) init::zeros_(bias);
+}
+
+void BatchNorm1dImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "nabla::nn::BatchNorm1d(" << options.num_features()
+         << ", eps=" << options.eps() << ", momentum=";
+  if (options.momentum()) {
+    stream << *options.momentum();
+  } else {
+    stream << "None";
+  }
+  stream << ", affine=" << options.affine()
+         << ", track_running_stats=" << options.track_running_stats() << ")";
+}
+
+Tensor BatchNorm1dImpl::forward(const Tensor& input) {
+  NABLA_CHECK(input.defined() && (input.dim() == 2 || input.dim() == 3),
+              "[BatchNorm1d] expected 2D or 3D input (got {}D input of shape {})",
+              input.defined() ? input.dim() : 0, input.defined() ? input.sizes() : IntArrayRef());
+  NABLA_CHECK(input.size(1) == options.num_features(),
+              "[BatchNorm1d] input of shape {} has {} channels (dim 1), expected {}", input.sizes(),
+              input.size(1), options.num_features());
+  double momentum = options.momentum().value_or(0.0);
+  if (is_training() && options.track_running_stats()) {
+    NoGradGuard no_grad;
+    num_batches_tracked.add_(1);
+    // Without a momentum the running statistics are a cumulative average over batches.
+    if (!options.momentum()) momentum = 1.0 / double(num_batches_tracked.item<int64_t>());
+  }
+  const bool use_batch_stats = is_training() || !options.track_running_stats();
+  return F::batch_norm(input, running_mean, running_var,
+                       F::BatchNormFuncOptions()
+                           .weight(weight)
+                           .bias(bias)
+                           .training(use_batch_stats)
+                           .momentum(momentum)
+                           .eps(options.eps()));
+}
+
+// ---- activations -------------------------------------------------------------------------
+
+void ReLUImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::ReLU(";
+  if (options.inplace()) stream << "inplace=true";
+  stream << ")";
+}
+Tensor ReLUImpl::forward(Tensor input) { return F::relu(std::move(input), options); }
+
+void LeakyReLUImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::LeakyReLU(negative_slope=" << options.negative_slope();
+  if (options.inplace()) stream << ", inplace=true";
+  stream << ")";
+}
+Tensor LeakyReLUImpl::forward(Tensor input) { return F::leaky_relu(std::move(input), options); }
+
+void ELUImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::ELU(alpha=" << options.alpha();
+  if (options.inplace()) stream << ", inplace=true";
+  stream << ")";
+}
+Tensor ELUImpl::forward(Tensor input) { return F::elu(std::move(input), options); }
+
+void GELUImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::GELU(";
+  if (options.approximate() != "none") stream << "approximate=" << options.approximate();
+  stream << ")";
+}
+Tensor GELUImpl::forward(const Tensor& input) { return F::gelu(input, options); }
+
+void SiLUImpl::pretty_print(std::ostream& stream) const { stream << "nabla::nn::SiLU()"; }
+Tensor SiLUImpl::forward(const Tensor& input) { return F::silu(input); }
+
+void SigmoidImpl::pretty_print(std::ostream& stream) const { stream << "nabla::nn::Sigmoid()"; }
+Tensor SigmoidImpl::forward(const Tensor& input) { return input.sigmoid(); }
+
+void TanhImpl::pretty_print(std::ostream& stream) const { stream << "nabla::nn::Tanh()"; }
+Tensor TanhImpl::forward(const Tensor& input) { return input.tanh(); }
+
+void SoftmaxImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::Softmax(dim=" << options.dim() << ")";
+}
+Tensor SoftmaxImpl::forward(const Tensor& input) { return F::softmax(input, options.dim()); }
+
+void LogSoftmaxImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::LogSoftmax(dim=" << options.dim() << ")";
+}
+Tensor LogSoftmaxImpl::forward(const Tensor& input) { return F::log_softmax(input, options.dim()); }
+
+}  // namespace nabla::nn

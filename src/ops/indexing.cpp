@@ -1,0 +1,658 @@
+// Indexing and joining: cat, stack, index_select, gather, scatter_add, index_add, nonzero,
+// Tensor::index (Python-style indexing) and the in-place writers index_put_ and masked_fill_.
+//
+// Tensor::index applies integers, slices, None and Ellipsis as views (select/slice/unsqueeze),
+// then turns the index tensors into one index_select over the flattened indexed dims. Its
+// gradient therefore comes from the views' and index_select's backward (index_add into zeros).
+#include "nabla/indexing.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT: op helpers
+using indexing::TensorIndex;
+
+namespace indexing {
+TensorIndex::TensorIndex(const char* s) : kind_(Kind::Ellipsis) {
+  NABLA_CHECK(s != nullptr && std::string(s) == "...",
+              "[index] expected \"...\" to represent an ellipsis, got \"{}\"", s ? s : "");
+}
+}  // namespace indexing
+
+namespace {
+
+// `fresh` (a tensor no one else holds) reshaped without being marked a view, so that in-place
+// ops on the result are allowed (PyTorch's _unsafe_view).
+Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape) {
+  Tensor out = make_view(fresh, shape.vec(), contiguous_strides(shape), fresh.storage_offset());
+  out.unsafeGetTensorImpl()->is_view = false;
+  if (needs_grad(fresh)) {
+    record("UnsafeViewBackward0", {out}, {fresh},
+           [in = fresh.sizes().vec()](const variable_list& g, const Node&) -> variable_list {
+             return {g[0].reshape(in)};
+           });
+  }
+  return out;
+}
+
+void check_index_dtype(const Tensor& index, const char* op, bool allow_int32) {
+  const ScalarType t = index.scalar_type();
+  NABLA_CHECK(t == kLong || (allow_int32 && t == kInt),
+              "[{}] expected an index of dtype int64{}, got {}", op, allow_int32 ? " or int32" : "",
+              t);
+}
+
+// A contiguous int64 copy of an integer index tensor with negative entries wrapped, checked
+// against [-size, size) before anything is written. Reads the values on the host.
+Tensor normalized_index(const Tensor& index, int64_t size, int64_t dim, const char* op) {
+  NABLA_CHECK(index.is_cpu(), "[{}] index tensors must be on the CPU", op);
+  Tensor out = make_tensor(index.sizes(), kLong, index.device());
+  backend_for(index).copy(index, out);
+  int64_t* p = out.data_ptr<int64_t>();
+  for (int64_t i = 0, n = out.numel(); i < n; ++i) {
+    NABLA_CHECK(p[i] >= -size && p[i] < size,
+                "[{}] index {} is out of bounds for dimension {} with size {}", op, p[i], dim,
+                size);
+    if (p[i] < 0) p[i] += size;
+  }
+  return out;
+}
+
+// The autograd node of an op with one output whose backward is `bw(grad)` for each input.
+using GradFn = std::function<Tensor(const Tensor& grad, size_t input)>;
+void record_multi(const char* name, const Tensor& result, const std::vector<Tensor>& inputs,
+                  GradFn bw) {
+  record(name, {result}, inputs,
+         [bw = std::move(bw)](const variable_list& g, const Node& n) -> variable_list {
+           variable_list out(n.num_inputs());
+           for (size_t i = 0; i < out.size(); ++i)
+             if (n.needs_input_grad(i)) out[i] = bw(g[0], i);
+           return out;
+         });
+}
+
+}  // namespace
+
+// ---- cat and stack --------------------------------------------------------------------------
+
+// cat: inputs promoted to a common dtype and copied side by side; the gradient of input i is
+// the matching narrow of the output's gradient. 1-D empty tensors are skipped (as PyTorch).
+Tensor cat(TensorList tensors, int64_t dim) {
+  NABLA_CHECK(!tensors.empty(), "[cat] expected a non-empty list of tensors");
+  std::vector<const Tensor*> ops;
+  const Tensor* ref = nullptr;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    NABLA_CHECK(tensors[i].defined(), "[cat] tensor at position {} is undefined", i);
+    NABLA_CHECK(tensors[i].dim() > 0,
+                "[cat] zero-dimensional tensor (at position {}) cannot be concatenated", i);
+    check_same_device(tensors[0], tensors[i], "cat");
+    ops.push_back(&tensors[i]);
+    const bool legacy_empty = tensors[i].dim() == 1 && tensors[i].size(0) == 0;
+    if (!ref && !legacy_empty) ref = &tensors[i];
+  }
+  const ScalarType dtype = result_type(ops);
+  if (!ref) return make_tensor({0}, dtype, tensors[0].device());
+  const int64_t d = wrap_dim(dim, ref->dim(), "cat");
+  std::vector<int64_t> shape = ref->sizes().vec();
+  shape[d] = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    if (t.dim() == 1 && t.size(0) == 0) continue;
+    NABLA_CHECK(t.dim() == ref->dim(),
+                "[cat] tensors must have the same number of dimensions: got {} and {} (tensor "
+                "number {} in the list has shape {})",
+                ref->dim(), t.dim(), i, t.sizes());
+    for (int64_t k = 0; k < t.dim(); ++k) {
+      NABLA_CHECK(k == d || t.size(k) == ref->size(k),
+                  "[cat] sizes of tensors must match except in dimension {}. Expected size {} "
+                  "but got size {} for tensor number {} in the list",
+                  d, ref->size(k), t.size(k), i);
+    }
+    shape[d] += t.size(d);
+  }
+  Tensor result = make_tensor(shape, dtype, ref->device());
+  std::vector<int64_t> offsets;
+  int64_t off = 0;
+  for (const Tensor& t : tensors) {
+    offsets.push_back(off);
+    if (t.dim() == 1 && t.size(0) == 0) continue;
+    std::vector<int64_t> part = shape;
+    part[d] = t.size(d);
+    const Tensor dst = make_view(result, part, result.strides().vec(), off * result.stride(d));
+    backend_for(t).copy(t, dst);
+    off += t.size(d);
+  }
+  if (needs_grad(tensors.vec())) {
+    std::vector<std::vector<int64_t>> in_sizes;
+    std::vector<ScalarType> in_types;
+    for (const Tensor& t : tensors) {
+      in_sizes.push_back(t.sizes().vec());
+      in_types.push_back(t.scalar_type());
+    }
+    record_multi("CatBackward0", result, tensors.vec(),
+                 [d, offsets, in_sizes, in_types](const Tensor& g, size_t i) {
+                   const auto& s = in_sizes[i];
+                   if (s.size() == 1 && s[0] == 0) return zeros(s, g.options().dtype(in_types[i]));
+                   Tensor part = g.narrow(d, offsets[i], s[d]);
+                   return part.scalar_type() == in_types[i] ? part : part.to(in_types[i]);
+                 });
+  }
+  return result;
+}
+
+// stack: all inputs of one shape, joined along a new dim; input i's gradient is grad.select.
+Tensor stack(TensorList tensors, int64_t dim) {
+  NABLA_CHECK(!tensors.empty(), "[stack] expected a non-empty list of tensors");
+  std::vector<const Tensor*> ops;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    NABLA_CHECK(tensors[i].defined(), "[stack] tensor at position {} is undefined", i);
+    NABLA_CHECK(tensors[i].sizes() == tensors[0].sizes(),
+                "[stack] expects each tensor to be equal size, but got {} at entry 0 and {} at "
+                "entry {}",
+                tensors[0].sizes(), tensors[i].sizes(), i);
+    check_same_device(tensors[0], tensors[i], "stack");
+    ops.push_back(&tensors[i]);
+  }
+  const int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
+  std::vector<int64_t> shape = tensors[0].sizes().vec();
+  shape.insert(shape.begin() + d, static_cast<int64_t>(tensors.size()));
+  Tensor result = make_tensor(shape, result_type(ops), tensors[0].device());
+  std::vector<int64_t> part_strides = result.strides().vec();
+  part_strides.erase(part_strides.begin() + d);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor dst = make_view(result, tensors[i].sizes().vec(), part_strides,
+                                 static_cast<int64_t>(i) * result.stride(d));
+    backend_for(result).copy(tensors[i], dst);
+  }
+  if (needs_grad(tensors.vec())) {
+    std::vector<ScalarType> in_types;
+    for (const Tensor& t : tensors) in_types.push_back(t.scalar_type());
+    record_multi("StackBackward0", result, tensors.vec(), [d, in_types](const Tensor& g, size_t i) {
+      Tensor part = g.select(d, static_cast<int64_t>(i));
+      return part.scalar_type() == in_types[i] ? part : part.to(in_types[i]);
+    });
+  }
+  return result;
+}
+
+// ---- index_select, gather, scatter_add, index_add -------------------------------------------
+
+// index_select: rows `index` of dim; backward adds the gradient back into those rows.
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
+  check_defined(self, "index_select", "self");
+  check_defined(index, "index_select", "index");
+  check_same_device(self, index, "index_select");
+  check_index_dtype(index, "index_select", true);
+  NABLA_CHECK(index.dim() <= 1, "[index_select] index is supposed to be a vector, got shape {}",
+              index.sizes());
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), "index_select");
+  std::vector<int64_t> shape = self.sizes().vec();
+  if (shape.empty()) {
+    shape = index.sizes().vec();
+  } else {
+    shape[d] = index.numel();
+  }
+  Tensor result = make_tensor(shape, self.scalar_type(), self.device());
+  backend_for(self).index_select(self, d, index, result);
+  if (needs_grad(self)) {
+    record("IndexSelectBackward0", {result}, {self},
+           [d, idx = index, in = self.sizes().vec()](const variable_list& g, const Node&)
+               -> variable_list { return {index_add(zeros(in, g[0].options()), d, idx, g[0])}; });
+  }
+  return result;
+}
+
+// index_add: self + source added into rows `index` of dim. d/dself = g,
+// d/dsource = alpha * g.index_select(dim, index).
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                 const Scalar& alpha) {
+  check_defined(self, "index_add", "self");
+  check_defined(index, "index_add", "index");
+  check_defined(source, "index_add", "source");
+  check_same_device(self, index, "index_add");
+  check_same_device(self, source, "index_add");
+  check_index_dtype(index, "index_add", true);
+  NABLA_CHECK(index.dim() <= 1, "[index_add] index is supposed to be a vector, got shape {}",
+              index.sizes());
+  NABLA_CHECK(self.scalar_type() == source.scalar_type(),
+              "[index_add] self ({}) and source ({}) must have the same scalar type",
+              self.scalar_type(), source.scalar_type());
+  const int64_t nd = std::max<int64_t>(self.dim(), 1);
+  const int64_t d = wrap_dim(dim, nd, "index_add");
+  std::vector<int64_t> expect = self.dim() == 0 ? std::vector<int64_t>{1} : self.sizes().vec();
+  expect[d] = index.numel();
+  std::vector<int64_t> got = source.dim() == 0 ? std::vector<int64_t>{1} : source.sizes().vec();
+  NABLA_CHECK(got == expect,
+              "[index_add] source of shape {} does not match: expected {} (self {} with dim "
+              "{} of the index's length {})",
+              source.sizes(), IntArrayRef(expect), self.sizes(), d, index.numel());
+  const bool scaled = !(alpha.toDouble() == 1.0);
+  Tensor src = scaled ? source * alpha : source;
+  Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
+  backend_for(self).copy(self, result);
+  backend_for(self).index_add(result, d, index, src);
+  if (needs_grad(self, src)) {
+    record("IndexAddBackward0", {result}, {self, src},
+           [d, idx = index, got, src_sizes = src.sizes().vec()](const variable_list& g,
+                                                                const Node& n) -> variable_list {
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = g[0];
+             if (n.needs_input_grad(1)) {
+               Tensor gs = g[0].dim() == 0 ? g[0].reshape({1}) : g[0];
+               out[1] = gs.index_select(d, idx).reshape(src_sizes);
+             }
+             return out;
+           });
+  }
+  return result;
+}
+
+namespace {
+// gather/scatter_add shape rules: same number of dims, index no larger than `other` anywhere
+// and no larger than self outside dim.
+void check_scatter_shapes(const Tensor& self, int64_t d, const Tensor& index, const Tensor* src,
+                          const char* op) {
+  NABLA_CHECK(index.dim() == self.dim(),
+              "[{}] index tensor must have the same number of dimensions as self ({} vs {})", op,
+              index.dim(), self.dim());
+  for (int64_t k = 0; k < self.dim(); ++k) {
+    NABLA_CHECK(k == d || index.size(k) <= self.size(k),
+                "[{}] size of index {} does not fit self {} at dimension {}", op, index.sizes(),
+                self.sizes(), k);
+    if (src) {
+      NABLA_CHECK(src->dim() == self.dim() && index.size(k) <= src->size(k),
+                  "[{}] size of index {} does not fit src {} at dimension {}", op, index.sizes(),
+                  src->sizes(), k);
+    }
+  }
+}
+
+// The part of `t` that `index` covers: t narrowed to index's size in every dim (a view).
+Tensor covered_part(const Tensor& t, const Tensor& index) {
+  Tensor r = t;
+  for (int64_t k = 0; k < t.dim(); ++k)
+    if (r.size(k) != index.size(k)) r = r.narrow(k, 0, index.size(k));
+  return r;
+}
+}  // namespace
+
+// gather: out[i][j] = self[index[i][j]][j] (dim 0); backward scatters the gradient back.
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
+  check_defined(self, "gather", "self");
+  check_defined(index, "gather", "index");
+  check_same_device(self, index, "gather");
+  check_index_dtype(index, "gather", false);
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), "gather");
+  check_scatter_shapes(self, d, index, nullptr, "gather");
+  Tensor result = make_tensor(index.sizes(), self.scalar_type(), self.device());
+  backend_for(self).gather(self, d, index, result);
+  if (needs_grad(self)) {
+    record("GatherBackward0", {result}, {self},
+           [d, idx = index, in = self.sizes().vec()](const variable_list& g, const Node&)
+               -> variable_list { return {scatter_add(zeros(in, g[0].options()), d, idx, g[0])}; });
+  }
+  return result;
+}
+
+// scatter_add: self with src[i][j] added at [index[i][j]][j] (dim 0). d/dself = g,
+// d/dsrc = g.gather(dim, index) on the part of src that index covers (zero elsewhere).
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_defined(self, "scatter_add", "self");
+  check_defined(index, "scatter_add", "index");
+  check_defined(src, "scatter_add", "src");
+  check_same_device(self, index, "scatter_add");
+  check_same_device(self, src, "scatter_add");
+  check_index_dtype(index, "scatter_add", false);
+  NABLA_CHECK(self.scalar_type() == src.scalar_type(),
+              "[scatter_add] expected self.dtype to be equal to src.dtype, got {} and {}",
+              self.scalar_type(), src.scalar_type());
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), "scatter_add");
+  check_scatter_shapes(self, d, index, &src, "scatter_add");
+  const Tensor part = covered_part(src, index);  // differentiable view
+  Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
+  backend_for(self).copy(self, result);
+  backend_for(self).scatter_add(result, d, index, part);
+  if (needs_grad(self, part)) {
+    record("ScatterAddBackward0", {result}, {self, part},
+           [d, idx = index](const variable_list& g, const Node& n) -> variable_list {
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = g[0];
+             if (n.needs_input_grad(1)) out[1] = g[0].gather(d, idx);
+             return out;
+           });
+  }
+  return result;
+}
+
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
+  return nabla::index_select(*this, dim, index);
+}
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
+  return nabla::gather(*this, dim, index);
+}
+Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return nabla::scatter_add(*this, dim, index, src);
+}
+
+// ---- nonzero --------------------------------------------------------------------------------
+
+// [count, ndim] int64 coordinates of the nonzero elements, in row-major order. Not
+// differentiable. Reads the values on the host.
+Tensor nonzero(const Tensor& self) {
+  check_defined(self, "nonzero");
+  NABLA_CHECK(self.is_cpu(), "[nonzero] is only implemented for CPU tensors");
+  const Tensor mask = cast(self, kBool);
+  const Tensor flat = contiguous_nograd(mask);
+  const bool* p = flat.data_ptr<bool>();
+  const int64_t n = flat.numel(), nd = self.dim();
+  const int64_t count = std::count(p, p + n, true);
+  Tensor out = make_tensor({count, nd}, kLong, self.device());
+  int64_t* o = out.data_ptr<int64_t>();
+  std::vector<int64_t> pos(nd, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    if (p[i]) {
+      std::copy(pos.begin(), pos.end(), o);
+      o += nd;
+    }
+    for (int64_t k = nd - 1; k >= 0; --k) {
+      if (++pos[k] < self.size(k)) break;
+      pos[k] = 0;
+    }
+  }
+  return out;
+}
+
+// ---- Tensor::index --------------------------------------------------------------------------
+
+namespace {
+
+// The result of applying an index list: `view` after the basic indices (integers, slices,
+// None, Ellipsis) and, for the advanced ones, the dims of `view` they index with their
+// int64 indices (wrapped, range-checked, broadcast to one shape).
+struct IndexPlan {
+  Tensor view;
+  std::vector<int64_t> dims;
+  std::vector<Tensor> indices;
+  std::vector<int64_t> index_shape;
+};
+
+int64_t dims_consumed(const TensorIndex& ix) {
+  if (ix.is_integer() || ix.is_slice()) return 1;
+  if (ix.is_tensor()) {
+    const ScalarType t = ix.tensor().scalar_type();
+    return (t == kBool || t == kByte) ? ix.tensor().dim() : 1;
+  }
+  return 0;
+}
+
+IndexPlan plan_index(const Tensor& self, ArrayRef<TensorIndex> indices, const char* op) {
+  check_defined(self, op);
+  int64_t consumed = 0, ellipses = 0;
+  for (const TensorIndex& ix : indices) {
+    consumed += dims_consumed(ix);
+    ellipses += ix.is_ellipsis();
+  }
+  NABLA_CHECK(ellipses <= 1, "[{}] an index can only have a single ellipsis ('...')", op);
+  NABLA_CHECK(consumed <= self.dim(), "[{}] too many indices for tensor of dimension {} (got {})",
+              op, self.dim(), consumed);
+  IndexPlan plan;
+  Tensor v = self;
+  std::vector<std::pair<int64_t, Tensor>> raw;  // (dim of v, index tensor)
+  int64_t d = 0;
+  auto add_bool = [&](bool b) {
+    v = v.unsqueeze(d);
+    raw.emplace_back(d, b ? zeros({1}, kLong) : empty({0}, kLong));
+    ++d;
+  };
+  for (const TensorIndex& ix : indices) {
+    switch (ix.kind()) {
+      case TensorIndex::Kind::Integer: {
+        const int64_t n = v.size(d), i = ix.integer();
+        NABLA_CHECK(i >= -n && i < n,
+                    "[{}] index {} is out of bounds for dimension {} with size {}", op, i, d, n);
+        v = v.select(d, i);
+        break;
+      }
+      case TensorIndex::Kind::Slice: {
+        const auto& s = ix.slice();
+        NABLA_CHECK(s.step() > 0, "[{}] step must be greater than zero, got {}", op, s.step());
+        v = v.slice(d, s.start(), s.stop(), s.step());
+        ++d;
+        break;
+      }
+      case TensorIndex::Kind::None:
+        v = v.unsqueeze(d++);
+        break;
+      case TensorIndex::Kind::Ellipsis:
+        d += self.dim() - consumed;
+        break;
+      case TensorIndex::Kind::Boolean:
+        add_bool(ix.boolean());
+        break;
+      case TensorIndex::Kind::Tensor: {
+        const Tensor& t = ix.tensor();
+        check_defined(t, op, "index");
+        check_same_device(self, t, op);
+        const ScalarType dt = t.scalar_type();
+        if (dt == kBool || dt == kByte) {
+          if (t.dim() == 0) {
+            add_bool(t.item<bool>());
+            break;
+          }
+          for (int64_t k = 0; k < t.dim(); ++k) {
+            NABLA_CHECK(t.size(k) == v.size(d + k),
+                        "[{}] the shape of the mask {} at index {} does not match the shape of "
+                        "the indexed tensor {} at index {}",
+                        op, t.sizes(), k, v.sizes(), d + k);
+          }
+          const Tensor nz = nonzero(t);
+          for (int64_t k = 0; k < t.dim(); ++k) raw.emplace_back(d + k, nz.select(1, k));
+          d += t.dim();
+        } else {
+          NABLA_CHECK(dt == kLong || dt == kInt,
+                      "[{}] tensors used as indices must be long, int, byte or bool tensors, "
+                      "got {}",
+                      op, dt);
+          raw.emplace_back(d++, t);
+        }
+        break;
+      }
+    }
+  }
+  plan.view = v;
+  std::vector<int64_t> shape;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    shape =
+        i == 0 ? raw[i].second.sizes().vec() : broadcast_shapes(shape, raw[i].second.sizes(), op);
+  }
+  plan.index_shape = shape;
+  for (auto& [dim, t] : raw) {
+    plan.dims.push_back(dim);
+    plan.indices.push_back(expand_to(normalized_index(t, v.size(dim), dim, op), shape, op));
+  }
+  return plan;
+}
+
+bool adjacent(const std::vector<int64_t>& dims) {
+  for (size_t i = 1; i < dims.size(); ++i)
+    if (dims[i] != dims[i - 1] + 1) return false;
+  return true;
+}
+
+// The view with the indexed dims moved to the front when they are not adjacent (PyTorch then
+// puts the index shape first); returns the (possibly permuted) view and the first indexed dim.
+std::pair<Tensor, int64_t> move_indexed_dims(const IndexPlan& plan) {
+  if (adjacent(plan.dims)) return {plan.view, plan.dims[0]};
+  std::vector<int64_t> perm = plan.dims;
+  for (int64_t k = 0; k < plan.view.dim(); ++k)
+    if (std::find(plan.dims.begin(), plan.dims.end(), k) == plan.dims.end()) perm.push_back(k);
+  return {plan.view.permute(perm), 0};
+}
+
+// Row-major linear index into the block of indexed dims [first, first + k) of `v`.
+Tensor linear_index(const IndexPlan& plan, const Tensor& v, int64_t first) {
+  NoGradGuard no_grad;
+  const int64_t k = static_cast<int64_t>(plan.indices.size());
+  Tensor lin = plan.indices[k - 1];
+  int64_t stride = v.size(first + k - 1);
+  for (int64_t i = k - 2; i >= 0; --i) {
+    lin = lin + plan.indices[i] * stride;
+    stride *= v.size(first + i);
+  }
+  return contiguous_nograd(lin).reshape({-1});
+}
+
+// `shape` with dims [first, first + k) replaced by `mid`.
+std::vector<int64_t> splice(IntArrayRef shape, int64_t first, int64_t k, IntArrayRef mid) {
+  std::vector<int64_t> out(shape.begin(), shape.begin() + first);
+  out.insert(out.end(), mid.begin(), mid.end());
+  out.insert(out.end(), shape.begin() + first + k, shape.end());
+  return out;
+}
+
+}  // namespace
+
+Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
+  IndexPlan plan = plan_index(*this, indices, "index");
+  if (plan.indices.empty()) {
+    // Only basic indices: a view; an empty list gives an alias, as x[...] does.
+    return plan.view.is_same(*this) ? view(sizes()) : plan.view;
+  }
+  auto [v, first] = move_indexed_dims(plan);
+  const int64_t k = static_cast<int64_t>(plan.dims.size());
+  const Tensor lin = linear_index(plan, v, first);
+  const Tensor flat = v.flatten(first, first + k - 1);
+  const Tensor picked = flat.index_select(first, lin);
+  return unsafe_view(picked, splice(v.sizes(), first, k, plan.index_shape));
+}
+Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
+  return index(ArrayRef<TensorIndex>(indices.begin(), indices.size()));
+}
+Tensor Tensor::operator[](const Tensor& index) const { return this->index({TensorIndex(index)}); }
+
+// ---- index_put_ and masked_fill_ -----------------------------------------------------------
+
+namespace {
+
+// Whether a tensor of shape `from` broadcasts to exactly `to`.
+bool broadcasts_to(IntArrayRef from, IntArrayRef to) {
+  if (from.size() > to.size()) return false;
+  const size_t lead = to.size() - from.size();
+  for (size_t i = 0; i < from.size(); ++i)
+    if (from[i] != 1 && from[i] != to[lead + i]) return false;
+  return true;
+}
+
+// Writes `value` into self[indices] with no autograd. Basic indices write through the view;
+// index tensors build the new block with where() (last write wins for repeated indices).
+void index_put_nograd(const Tensor& self, ArrayRef<TensorIndex> indices, const Tensor& value) {
+  NoGradGuard no_grad;
+  IndexPlan plan = plan_index(self, indices, "index_put_");
+  const Tensor val = cast(value, self.scalar_type());
+  if (plan.indices.empty()) {
+    NABLA_CHECK(broadcasts_to(val.sizes(), plan.view.sizes()),
+                "[index_put_] shape mismatch: value tensor of shape {} cannot be broadcast to "
+                "indexing result of shape {}",
+                value.sizes(), plan.view.sizes());
+    backend_for(self).copy(expand_to(val, plan.view.sizes(), "index_put_"), plan.view);
+    return;
+  }
+  auto [v, first] = move_indexed_dims(plan);
+  const int64_t k = static_cast<int64_t>(plan.dims.size());
+  const std::vector<int64_t> res_shape = splice(v.sizes(), first, k, plan.index_shape);
+  NABLA_CHECK(broadcasts_to(val.sizes(), res_shape),
+              "[index_put_] shape mismatch: value tensor of shape {} cannot be broadcast to "
+              "indexing result of shape {}",
+              value.sizes(), IntArrayRef(res_shape));
+  const Tensor lin = linear_index(plan, v, first);
+  const int64_t L = lin.numel();
+  if (L == 0) return;
+  // Block size N of the flattened indexed dims; source[p] = the last j with lin[j] == p.
+  int64_t N = 1;
+  for (int64_t i = 0; i < k; ++i) N *= v.size(first + i);
+  Tensor source = full({N}, int64_t(-1), TensorOptions().dtype(kLong));
+  const int64_t* l = lin.data_ptr<int64_t>();
+  int64_t* s = source.data_ptr<int64_t>();
+  for (int64_t j = 0; j < L; ++j) s[l[j]] = j;
+  const Tensor hit = source.ge(0);
+  // Values laid out as [first dims, L, rest], gathered to [first dims, N, rest].
+  const Tensor vals = contiguous_nograd(expand_to(val, res_shape, "index_put_"))
+                          .reshape(splice(v.sizes(), first, k, {L}));
+  const Tensor block = vals.index_select(first, source.clamp_min(0));
+  std::vector<int64_t> mask_shape(v.dim() - k + 1, 1);
+  mask_shape[first] = N;
+  // Write the new block back through the (possibly permuted) view of self.
+  std::vector<int64_t> vshape = v.sizes().vec();
+  const Tensor old_flat = v.reshape(splice(vshape, first, k, {N}));
+  const Tensor updated = where(hit.view(mask_shape), block, old_flat);
+  backend_for(self).copy(updated.reshape(vshape), v);
+}
+
+// Out of place self with self[indices] = value, recorded for autograd:
+// d/dself = g with the written positions zeroed, d/dvalue = g[indices] summed to value's shape.
+Tensor index_put(const Tensor& self, std::vector<TensorIndex> indices, const Tensor& value) {
+  Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
+  backend_for(self).copy(self, result);
+  index_put_nograd(result, indices, value);
+  if (needs_grad(self, value)) {
+    record("IndexPutBackward0", {result}, {self, value},
+           [indices, vs = value.sizes().vec(), vt = value.scalar_type()](
+               const variable_list& g, const Node& n) -> variable_list {
+             variable_list out(2);
+             if (n.needs_input_grad(0))
+               out[0] = index_put(g[0], indices, zeros({}, g[0].options()));
+             if (n.needs_input_grad(1)) out[1] = grad_for(g[0].index(indices), vs, vt);
+             return out;
+           });
+  }
+  return result;
+}
+
+}  // namespace
+
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) {
+  check_defined(*this, "index_put_");
+  check_defined(value, "index_put_", "value");
+  check_same_device(*this, value, "index_put_");
+  const bool record_graph = GradMode::is_enabled() && (requires_grad() || value.requires_grad());
+  if (!record_graph) {
+    // The fast path: write in place, nothing else copied.
+    index_put_nograd(*this, indices, value);
+    bump_version(*this);
+    return *this;
+  }
+  std::vector<TensorIndex> ix(indices.begin(), indices.end());
+  return apply_inplace(*this, "index_put_", value,
+                       [&](const Tensor& old) { return index_put(old, ix, value); });
+}
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Scalar& value) {
+  check_defined(*this, "index_put_");
+  Tensor v = make_tensor({}, scalar_type(), device());
+  backend_for(*this).fill(v, value);
+  return index_put_(indices, v);
+}
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) {
+  return index_put_(ArrayRef<TensorIndex>(indices.begin(), indices.size()), value);
+}
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value) {
+  return index_put_(ArrayRef<TensorIndex>(indices.begin(), indices.size()), value);
+}
+
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
+  check_defined(*this, "masked_fill_");
+  check_defined(mask, "masked_fill_", "mask");
+  NABLA_CHECK(mask.scalar_type() == kBool, "[masked_fill_] expected a bool mask, got {}",
+              mask.scalar_type());
+  const auto shape = broadcast_shapes(sizes(), mask.sizes(), "masked_fill_");
+  NABLA_CHECK(IntArrayRef(shape) == sizes(),
+              "[masked_fill_] mask of shape {} cannot be broadcast to the tensor's shape {}",
+              mask.sizes(), sizes());
+  return apply_inplace(*this, "masked_fill_", Tensor(),
+                       [&](const Tensor& old) { return old.masked_fill(mask, value); });
+}
+
+}  // namespace nabla

@@ -1,0 +1,256 @@
+// Matrix products: mm, bmm, addmm, dot, outer and NumPy-style matmul. mm/bmm/addmm/dot run
+// the backend's batched product on 3-D views (no copies); matmul is composed of them and of
+// view ops, so its gradient (including the sum over broadcast batch dims) comes for free.
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT: op helpers
+
+namespace {
+
+void check_matmul_dtypes(const Tensor& a, const Tensor& b, const char* op) {
+  check_same_device(a, b, op);
+  NABLA_CHECK(a.scalar_type() == b.scalar_type(),
+              "[{}] expected m1 and m2 to have the same dtype, but got: {} != {}", op,
+              a.scalar_type(), b.scalar_type());
+  NABLA_CHECK(a.scalar_type() != kBool, "[{}] not implemented for dtype bool", op);
+}
+
+// A 3-D view [1, rows, cols] of a matrix, for the backend (no autograd, no copy).
+Tensor as_batch(const Tensor& m) {
+  return make_view(m, {1, m.size(0), m.size(1)}, {0, m.stride(0), m.stride(1)}, m.storage_offset());
+}
+
+// A new tensor of `shape` holding a @ b, computed by the backend on the 3-D views a3, b3
+// (the result is a fresh tensor, not a view, so in-place ops on it are allowed).
+Tensor product(const Tensor& a3, const Tensor& b3, IntArrayRef shape) {
+  Tensor out = make_tensor(shape, a3.scalar_type(), a3.device());
+  Tensor out3 = make_view(out, {a3.size(0), a3.size(1), b3.size(2)},
+                          contiguous_strides({a3.size(0), a3.size(1), b3.size(2)}), 0);
+  backend_for(a3).matmul(a3, b3, out3, 0.0, 1.0);
+  return out;
+}
+
+void check_integral_scalar(const Tensor& t, const Scalar& s, const char* name) {
+  NABLA_CHECK(t.is_floating_point() || !s.isFloatingPoint(),
+              "[addmm] for integral input tensors, argument {} must not be a floating point "
+              "number",
+              name);
+}
+
+// `fresh` (a new tensor no one else holds) reshaped without being marked a view, so that the
+// caller may modify the result in place (PyTorch's _unsafe_view).
+Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape) {
+  Tensor result = make_view(fresh, shape.vec(), contiguous_strides(shape), fresh.storage_offset());
+  result.unsafeGetTensorImpl()->is_view = false;
+  if (needs_grad(fresh)) {
+    record("UnsafeViewBackward0", {result}, {fresh},
+           [in = fresh.sizes().vec()](const variable_list& g, const Node&) -> variable_list {
+             return {g[0].reshape(in)};
+           });
+  }
+  return result;
+}
+
+}  // namespace
+
+// ---- mm: [n, k] x [k, m] -> [n, m]; dA = g @ B^T, dB = A^T @ g ---------------------------
+
+Tensor mm(const Tensor& self, const Tensor& mat2) {
+  check_defined(self, "mm", "self");
+  check_defined(mat2, "mm", "mat2");
+  NABLA_CHECK(self.dim() == 2, "[mm] self must be a matrix, got a {}-D tensor of shape {}",
+              self.dim(), self.sizes());
+  NABLA_CHECK(mat2.dim() == 2, "[mm] mat2 must be a matrix, got a {}-D tensor of shape {}",
+              mat2.dim(), mat2.sizes());
+  NABLA_CHECK(self.size(1) == mat2.size(0), "[mm] shapes {} and {} cannot be multiplied ({} != {})",
+              self.sizes(), mat2.sizes(), self.size(1), mat2.size(0));
+  check_matmul_dtypes(self, mat2, "mm");
+  Tensor result = product(as_batch(self), as_batch(mat2), {self.size(0), mat2.size(1)});
+  if (needs_grad(self, mat2)) {
+    record("MmBackward0", {result}, {self, mat2},
+           [a = SavedTensor(self, false), b = SavedTensor(mat2, false)](
+               const variable_list& g, const Node& n) -> variable_list {
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = g[0].mm(b.unpack(n).t());
+             if (n.needs_input_grad(1)) out[1] = a.unpack(n).t().mm(g[0]);
+             return out;
+           });
+  }
+  return result;
+}
+
+// ---- bmm: [B, n, k] x [B, k, m] -> [B, n, m] ----------------------------------------------
+
+Tensor bmm(const Tensor& self, const Tensor& mat2) {
+  check_defined(self, "bmm", "self");
+  check_defined(mat2, "bmm", "mat2");
+  NABLA_CHECK(self.dim() == 3, "[bmm] batch1 must be a 3-D tensor, got shape {}", self.sizes());
+  NABLA_CHECK(mat2.dim() == 3, "[bmm] batch2 must be a 3-D tensor, got shape {}", mat2.sizes());
+  NABLA_CHECK(self.size(0) == mat2.size(0), "[bmm] batch sizes of {} and {} differ ({} != {})",
+              self.sizes(), mat2.sizes(), self.size(0), mat2.size(0));
+  NABLA_CHECK(self.size(2) == mat2.size(1),
+              "[bmm] shapes {} and {} cannot be multiplied ({} != {})", self.sizes(), mat2.sizes(),
+              self.size(2), mat2.size(1));
+  check_matmul_dtypes(self, mat2, "bmm");
+  Tensor result = product(self, mat2, {self.size(0), self.size(1), mat2.size(2)});
+  if (needs_grad(self, mat2)) {
+    record("BmmBackward0", {result}, {self, mat2},
+           [a = SavedTensor(self, false), b = SavedTensor(mat2, false)](
+               const variable_list& g, const Node& n) -> variable_list {
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = g[0].bmm(b.unpack(n).transpose(1, 2));
+             if (n.needs_input_grad(1)) out[1] = a.unpack(n).transpose(1, 2).bmm(g[0]);
+             return out;
+           });
+  }
+  return result;
+}
+
+// ---- addmm: beta * self + alpha * mat1 @ mat2 (self broadcast to [n, m]) ------------------
+
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
+             const Scalar& alpha) {
+  check_defined(self, "addmm", "self");
+  check_defined(mat1, "addmm", "mat1");
+  check_defined(mat2, "addmm", "mat2");
+  NABLA_CHECK(mat1.dim() == 2, "[addmm] mat1 must be a matrix, got a {}-D tensor of shape {}",
+              mat1.dim(), mat1.sizes());
+  NABLA_CHECK(mat2.dim() == 2, "[addmm] mat2 must be a matrix, got a {}-D tensor of shape {}",
+              mat2.dim(), mat2.sizes());
+  NABLA_CHECK(mat1.size(1) == mat2.size(0),
+              "[addmm] shapes {} and {} cannot be multiplied ({} != {})", mat1.sizes(),
+              mat2.sizes(), mat1.size(1), mat2.size(0));
+  check_matmul_dtypes(mat1, mat2, "addmm");
+  check_same_device(self, mat1, "addmm");
+  NABLA_CHECK(self.scalar_type() == mat1.scalar_type(),
+              "[addmm] expected self and mat1 to have the same dtype, but got: {} != {}",
+              self.scalar_type(), mat1.scalar_type());
+  check_integral_scalar(self, beta, "beta");
+  check_integral_scalar(self, alpha, "alpha");
+  const std::vector<int64_t> shape{mat1.size(0), mat2.size(1)};
+  const bool fits = self.dim() <= 2 &&
+                    (self.dim() < 1 || self.size(-1) == 1 || self.size(-1) == shape[1]) &&
+                    (self.dim() < 2 || self.size(0) == 1 || self.size(0) == shape[0]);
+  NABLA_CHECK(fits, "[addmm] self of shape {} cannot be broadcast to the product's shape {}",
+              self.sizes(), IntArrayRef(shape));
+  Tensor result = make_tensor(shape, self.scalar_type(), self.device());
+  const double b = beta.toDouble();
+  // beta == 0 ignores self entirely (NaN in self does not propagate), as PyTorch.
+  if (b != 0.0) backend_for(self).copy(expand_to(self, shape, "addmm"), result);
+  backend_for(self).matmul(as_batch(mat1), as_batch(mat2), as_batch(result), b, alpha.toDouble());
+  if (needs_grad(self, mat1, mat2)) {
+    record("AddmmBackward0", {result}, {self, mat1, mat2},
+           [m1 = SavedTensor(mat1, false), m2 = SavedTensor(mat2, false), in = self.sizes().vec(),
+            dt = self.scalar_type(), beta,
+            alpha](const variable_list& g, const Node& n) -> variable_list {
+             variable_list out(3);
+             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * beta, in, dt);
+             if (n.needs_input_grad(1)) out[1] = g[0].mm(m2.unpack(n).t()) * alpha;
+             if (n.needs_input_grad(2)) out[2] = m1.unpack(n).t().mm(g[0]) * alpha;
+             return out;
+           });
+  }
+  return result;
+}
+
+// ---- dot and outer ------------------------------------------------------------------------
+
+Tensor dot(const Tensor& self, const Tensor& other) {
+  check_defined(self, "dot", "self");
+  check_defined(other, "dot", "other");
+  NABLA_CHECK(self.dim() == 1 && other.dim() == 1,
+              "[dot] 1D tensors expected, but got {}D and {}D tensors", self.dim(), other.dim());
+  NABLA_CHECK(self.size(0) == other.size(0),
+              "[dot] inconsistent tensor size, expected tensor [{}] and src [{}] to have the "
+              "same number of elements, but got {} and {} elements respectively",
+              self.size(0), other.size(0), self.size(0), other.size(0));
+  check_same_device(self, other, "dot");
+  NABLA_CHECK(self.scalar_type() == other.scalar_type(),
+              "[dot] expected both vectors to have same dtype, but found {} and {}",
+              self.scalar_type(), other.scalar_type());
+  NABLA_CHECK(self.scalar_type() != kBool, "[dot] not implemented for dtype bool");
+  const int64_t k = self.size(0);
+  // [1, 1, k] x [1, k, 1]: one row times one column.
+  Tensor a = make_view(self, {1, 1, k}, {0, 0, self.stride(0)}, self.storage_offset());
+  Tensor b = make_view(other, {1, k, 1}, {0, other.stride(0), 0}, other.storage_offset());
+  Tensor result = product(a, b, {});
+  if (needs_grad(self, other)) {
+    record("DotBackward0", {result}, {self, other},
+           [x = SavedTensor(self, false), y = SavedTensor(other, false)](
+               const variable_list& g, const Node& n) -> variable_list {
+             variable_list out(2);
+             if (n.needs_input_grad(0)) out[0] = g[0] * y.unpack(n);
+             if (n.needs_input_grad(1)) out[1] = g[0] * x.unpack(n);
+             return out;
+           });
+  }
+  return result;
+}
+
+// outer is a broadcast product, as in PyTorch (its gradient is MulBackward0's).
+Tensor outer(const Tensor& self, const Tensor& vec2) {
+  check_defined(self, "outer", "self");
+  check_defined(vec2, "outer", "vec2");
+  NABLA_CHECK(self.dim() == 1, "[outer] expected 1-D argument self, but got {}-D", self.dim());
+  NABLA_CHECK(vec2.dim() == 1, "[outer] expected 1-D argument vec2, but got {}-D", vec2.dim());
+  return self.reshape({self.size(0), 1}) * vec2;
+}
+
+// ---- matmul (NumPy rules) -----------------------------------------------------------------
+
+Tensor matmul(const Tensor& self, const Tensor& other) {
+  check_defined(self, "matmul", "self");
+  check_defined(other, "matmul", "other");
+  const int64_t da = self.dim(), db = other.dim();
+  NABLA_CHECK(da > 0 && db > 0,
+              "[matmul] both arguments need at least 1 dimension, but they are {}D and {}D", da,
+              db);
+  const int64_t k = self.size(-1);
+  const int64_t k2 = db == 1 ? other.size(0) : other.size(-2);
+  NABLA_CHECK(k == k2, "[matmul] shapes {} and {} cannot be multiplied ({} != {})", self.sizes(),
+              other.sizes(), k, k2);
+  check_matmul_dtypes(self, other, "matmul");
+  if (da == 1 && db == 1) return dot(self, other);
+  if (da == 2 && db == 1) return unsafe_view(self.mm(other.unsqueeze(1)), {self.size(0)});
+  if (da == 1 && db == 2) return unsafe_view(self.unsqueeze(0).mm(other), {other.size(1)});
+  if (da == 2 && db == 2) return self.mm(other);
+  if (da >= 3 && db <= 2) {
+    // Fold the batch dims of self into the rows: one mm (no copy when self allows a view).
+    std::vector<int64_t> out_shape(self.sizes().begin(), self.sizes().end() - 1);
+    const int64_t rows = compute_numel(out_shape);
+    const Tensor rhs = db == 1 ? other.unsqueeze(1) : other;
+    if (db == 2) out_shape.push_back(other.size(1));
+    return unsafe_view(self.reshape({rows, k}).mm(rhs), out_shape);
+  }
+  // General case: broadcast the batch dims, flatten them into one, and bmm.
+  const Tensor a = da == 1 ? self.unsqueeze(0) : self;
+  const Tensor b = db == 1 ? other.unsqueeze(1) : other;
+  const int64_t n = a.size(-2), m = b.size(-1);
+  const IntArrayRef ba = a.sizes().slice(0, a.dim() - 2), bb = b.sizes().slice(0, b.dim() - 2);
+  std::vector<int64_t> batch = broadcast_shapes(ba, bb, "matmul");
+  const int64_t nb = compute_numel(batch);
+  std::vector<int64_t> ea = batch, eb = batch;
+  ea.insert(ea.end(), {n, k});
+  eb.insert(eb.end(), {k, m});
+  Tensor r = a.expand(ea).reshape({nb, n, k}).bmm(b.expand(eb).reshape({nb, k, m}));
+  std::vector<int64_t> out_shape = batch;
+  if (da > 1) out_shape.push_back(n);
+  if (db > 1) out_shape.push_back(m);
+  return unsafe_view(r, out_shape);
+}
+
+// ---- Tensor methods -------------------------------------------------------------------------
+
+Tensor Tensor::mm(const Tensor& mat2) const { return nabla::mm(*this, mat2); }
+Tensor Tensor::bmm(const Tensor& mat2) const { return nabla::bmm(*this, mat2); }
+Tensor Tensor::matmul(const Tensor& other) const { return nabla::matmul(*this, other); }
+Tensor Tensor::addmm(const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
+                     const Scalar& alpha) const {
+  return nabla::addmm(*this, mat1, mat2, beta, alpha);
+}
+Tensor Tensor::dot(const Tensor& other) const { return nabla::dot(*this, other); }
+Tensor Tensor::outer(const Tensor& vec2) const { return nabla::outer(*this, vec2); }
+
+}  // namespace nabla

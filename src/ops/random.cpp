@@ -1,0 +1,295 @@
+// Random tensors from the default generator (Philox 4x32-10, see core/generator.h): element i
+// of an op's output uses counter (offset + i), and each op advances the generator's offset by
+// the counters it used. Floating fills run on the tensor's device (Backend::random_uniform /
+// random_normal); integer draws (randint, randperm, multinomial, bernoulli) are made on the host
+// from the same Philox stream and copied to the device, as arange is.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/generator.h"
+#include "core/parallel.h"
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT: op helpers
+
+namespace {
+
+constexpr int64_t kHostGrain = 8192;
+
+Tensor finish(Tensor t, const TensorOptions& options) {
+  if (options.requires_grad()) t.requires_grad_(true);
+  return t;
+}
+
+void check_floating(ScalarType dtype, const char* op) {
+  NABLA_CHECK(isFloatingType(dtype),
+              "[{}] expected a floating point dtype (float32 or float64), got {}", op, dtype);
+}
+
+void fill_uniform(const Tensor& out, double from, double to) {
+  const PhiloxSlice s = default_generator().reserve(static_cast<uint64_t>(out.numel()));
+  backend_for(out).random_uniform(out, s.seed, s.offset, from, to);
+}
+
+void fill_normal(const Tensor& out, double mean, double std) {
+  const PhiloxSlice s = default_generator().reserve(static_cast<uint64_t>(out.numel()));
+  backend_for(out).random_normal(out, s.seed, s.offset, mean, std);
+}
+
+// In-place random fill. The new values do not depend on the old ones, so a recorded node
+// passes a zero gradient back (as PyTorch's UniformBackward0 / NormalBackward0).
+Tensor& random_inplace(Tensor& self, const char* op, const char* node,
+                       const std::function<void(const Tensor&)>& fill) {
+  check_defined(self, op);
+  check_floating(self.scalar_type(), op);
+  return apply_inplace(self, op, Tensor(), [&](const Tensor& v) -> Tensor {
+    if (!needs_grad(v)) {
+      fill(v);  // v is self here: write straight into its storage
+      return v;
+    }
+    Tensor r = make_tensor(v.sizes(), v.scalar_type(), v.device());
+    fill(r);
+    record(node, {r}, {v},
+           [](const variable_list& g, const Node&) { return variable_list{zeros_like(g[0])}; });
+    return r;
+  });
+}
+
+// Whether every integer in [lo, hi] is exactly representable in `dtype`.
+bool fits(int64_t lo, int64_t hi, ScalarType dtype) {
+  switch (dtype) {
+    case ScalarType::Bool:
+      return lo >= 0 && hi <= 1;
+    case ScalarType::Byte:
+      return lo >= 0 && hi <= 255;
+    case ScalarType::Int:
+      return lo >= INT32_MIN && hi <= INT32_MAX;
+    case ScalarType::Long:
+      return true;
+    case ScalarType::Float:
+      return lo >= -(int64_t{1} << 24) && hi <= (int64_t{1} << 24);
+    case ScalarType::Double:
+      return lo >= -(int64_t{1} << 53) && hi <= (int64_t{1} << 53);
+  }
+  return false;
+}
+
+// A host tensor made on the CPU, moved to the device and dtype the options ask for.
+Tensor to_device(const Tensor& host, ScalarType dtype, Device device) {
+  Tensor t = make_tensor(host.sizes(), dtype, device);
+  backend_for(t).copy(host, t);
+  return t;
+}
+
+// Non-negative, finite float64 weights on the host, checked row by row.
+Tensor host_weights(const Tensor& probs, int64_t rows, int64_t k) {
+  Tensor p = alias_detached(probs);
+  if (!p.is_cpu()) p = p.to(Device(kCPU));
+  p = contiguous_nograd(cast(p, kDouble));
+  const double* w = p.data_ptr<double>();
+  for (int64_t r = 0; r < rows; ++r) {
+    double total = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      const double v = w[r * k + j];
+      NABLA_CHECK(std::isfinite(v) && v >= 0,
+                  "[multinomial] probability tensor contains either inf, nan or element < 0 "
+                  "(row {}, category {}: {})",
+                  r, j, v);
+      total += v;
+    }
+    NABLA_CHECK(total > 0, "[multinomial] invalid distribution: the weights of row {} sum to 0", r);
+  }
+  return p;
+}
+
+// With replacement: inverse-CDF lookups, sample s of row r using counter offset + r * n + s.
+void sample_with_replacement(const double* w, int64_t k, int64_t n, PhiloxSlice s, int64_t row,
+                             int64_t* out) {
+  std::vector<double> cdf(k);
+  std::partial_sum(w, w + k, cdf.begin());
+  const double total = cdf.back();
+  int64_t last = k - 1;  // the last category with weight, for u rounding up to the total
+  while (w[last] == 0) --last;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto b = philox(s.offset + static_cast<uint64_t>(row * n + i), s.seed);
+    const double u = uniform_double(b[0], b[1]) * total;
+    const int64_t j = std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
+    out[i] = std::min(j, last);
+  }
+}
+
+// Without replacement: each category gets an exponential arrival time -log(U) / w (counter
+// offset + row * k + j); the n earliest arrivals are a draw of n categories one after the other
+// without replacement, in draw order. Zero weights never arrive.
+void sample_without_replacement(const double* w, int64_t k, int64_t n, PhiloxSlice s, int64_t row,
+                                int64_t* out) {
+  std::vector<double> key(k);
+  for (int64_t j = 0; j < k; ++j) {
+    const auto b = philox(s.offset + static_cast<uint64_t>(row * k + j), s.seed);
+    const double u = 1.0 - uniform_double(b[0], b[1]);  // (0, 1]
+    key[j] = w[j] > 0 ? -std::log(u) / w[j] : INFINITY;
+  }
+  std::vector<int64_t> idx(k);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::partial_sort(idx.begin(), idx.begin() + n, idx.end(), [&](int64_t a, int64_t b) {
+    return key[a] < key[b] || (key[a] == key[b] && a < b);
+  });
+  std::copy(idx.begin(), idx.begin() + n, out);
+}
+
+}  // namespace
+
+// ---- floating fills --------------------------------------------------------------------
+
+Tensor rand(IntArrayRef size, const TensorOptions& o) {
+  check_floating(o.dtype(), "rand");
+  Tensor t = make_tensor(size, o.dtype(), o.device());
+  fill_uniform(t, 0.0, 1.0);
+  return finish(t, o);
+}
+
+Tensor randn(IntArrayRef size, const TensorOptions& o) {
+  check_floating(o.dtype(), "randn");
+  Tensor t = make_tensor(size, o.dtype(), o.device());
+  fill_normal(t, 0.0, 1.0);
+  return finish(t, o);
+}
+
+Tensor& Tensor::uniform_(double from, double to) {
+  NABLA_CHECK(from <= to,
+              "[uniform_] expects to return a [from, to) range, but found from={} > to={}", from,
+              to);
+  NABLA_CHECK(std::isfinite(to - from),
+              "[uniform_] from and to must be finite and their difference representable, got "
+              "from={}, to={}",
+              from, to);
+  return random_inplace(*this, "uniform_", "UniformBackward0",
+                        [&](const Tensor& out) { fill_uniform(out, from, to); });
+}
+
+Tensor& Tensor::normal_(double mean, double std) {
+  NABLA_CHECK(std >= 0, "[normal_] expects std >= 0.0, but found std {}", std);
+  NABLA_CHECK(std::isfinite(mean) && std::isfinite(std),
+              "[normal_] mean and std must be finite, got mean={}, std={}", mean, std);
+  return random_inplace(*this, "normal_", "NormalBackward0",
+                        [&](const Tensor& out) { fill_normal(out, mean, std); });
+}
+
+// ---- integers --------------------------------------------------------------------------
+
+Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& o) {
+  return randint(0, high, size, o);
+}
+
+Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& o) {
+  NABLA_CHECK(low < high,
+              "[randint] expects 'low' to be less than 'high', but got low={} >= high={}", low,
+              high);
+  const ScalarType dtype = o.has_dtype() ? o.dtype() : kLong;
+  NABLA_CHECK(fits(low, high - 1, dtype), "[randint] range [{}, {}) is out of bounds for {}", low,
+              high, dtype);
+  Tensor host = make_tensor(size, kLong);
+  const PhiloxSlice s = default_generator().reserve(static_cast<uint64_t>(host.numel()));
+  // 64 random bits modulo the range: the bias is at most range / 2^64.
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  int64_t* out = host.data_ptr<int64_t>();
+  parallel_for(host.numel(), kHostGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const auto b = philox(s.offset + static_cast<uint64_t>(i), s.seed);
+      out[i] = static_cast<int64_t>(static_cast<uint64_t>(low) + bits64(b[0], b[1]) % range);
+    }
+  });
+  return finish(to_device(host, dtype, o.device()), o);
+}
+
+Tensor randperm(int64_t n, const TensorOptions& o) {
+  NABLA_CHECK(n >= 0, "[randperm] n must be non-negative, got {}", n);
+  const ScalarType dtype = o.has_dtype() ? o.dtype() : kLong;
+  NABLA_CHECK(n == 0 || fits(0, n - 1, dtype), "[randperm] n={} is too large for {}", n, dtype);
+  Tensor host = make_tensor({n}, kLong);
+  int64_t* perm = host.data_ptr<int64_t>();
+  std::iota(perm, perm + n, int64_t{0});
+  const PhiloxSlice s = default_generator().reserve(static_cast<uint64_t>(n));
+  // Fisher-Yates: step i swaps perm[i] with perm[j], j uniform in [0, i] from counter offset + i.
+  // The draws do not depend on each other, so they are made in parallel first.
+  std::vector<int64_t> swap_with(static_cast<size_t>(n));
+  parallel_for(n, kHostGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const auto b = philox(s.offset + static_cast<uint64_t>(i), s.seed);
+      swap_with[i] = static_cast<int64_t>(bits64(b[0], b[1]) % static_cast<uint64_t>(i + 1));
+    }
+  });
+  for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[swap_with[i]]);
+  return finish(to_device(host, dtype, o.device()), o);
+}
+
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {
+  check_defined(probs, "multinomial", "probs");
+  NABLA_CHECK(probs.dim() == 1 || probs.dim() == 2,
+              "[multinomial] probs must be 1-D or 2-D, got shape {}", probs.sizes());
+  check_floating(probs.scalar_type(), "multinomial");
+  NABLA_CHECK(num_samples > 0, "[multinomial] cannot sample num_samples={} <= 0 samples",
+              num_samples);
+  const int64_t k = probs.size(-1), rows = probs.dim() == 2 ? probs.size(0) : 1;
+  NABLA_CHECK(k > 0, "[multinomial] probs of shape {} have no categories", probs.sizes());
+  NABLA_CHECK(replacement || num_samples <= k,
+              "[multinomial] cannot take {} samples from {} categories without replacement",
+              num_samples, k);
+  Tensor p = host_weights(probs, rows, k);
+  const double* w = p.data_ptr<double>();
+  if (!replacement) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t nonzero =
+          std::count_if(w + r * k, w + (r + 1) * k, [](double v) { return v > 0; });
+      NABLA_CHECK(nonzero >= num_samples,
+                  "[multinomial] row {} has only {} categories with nonzero weight, fewer than "
+                  "num_samples={} (replacement=false)",
+                  r, nonzero, num_samples);
+    }
+  }
+  Tensor host = probs.dim() == 2 ? make_tensor({rows, num_samples}, kLong)
+                                 : make_tensor({num_samples}, kLong);
+  int64_t* out = host.data_ptr<int64_t>();
+  const PhiloxSlice s =
+      default_generator().reserve(static_cast<uint64_t>(rows * (replacement ? num_samples : k)));
+  parallel_for(
+      rows, std::max<int64_t>(1, kHostGrain / std::max(k, num_samples)),
+      [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+          if (replacement) {
+            sample_with_replacement(w + r * k, k, num_samples, s, r, out + r * num_samples);
+          } else {
+            sample_without_replacement(w + r * k, k, num_samples, s, r, out + r * num_samples);
+          }
+        }
+      });
+  return to_device(host, kLong, probs.device());
+}
+
+Tensor bernoulli(const Tensor& probs) {
+  check_defined(probs, "bernoulli", "probs");
+  check_floating(probs.scalar_type(), "bernoulli");
+  Tensor p = alias_detached(probs);
+  if (!p.is_cpu()) p = p.to(Device(kCPU));
+  p = contiguous_nograd(cast(p, kDouble));
+  const double* w = p.data_ptr<double>();
+  const int64_t n = p.numel();
+  for (int64_t i = 0; i < n; ++i)
+    NABLA_CHECK(w[i] >= 0 && w[i] <= 1,
+                "[bernoulli] expects p to be in [0, 1], but got p={} at flat index {}", w[i], i);
+  Tensor host = make_tensor(p.sizes(), kDouble);
+  double* out = host.data_ptr<double>();
+  const PhiloxSlice s = default_generator().reserve(static_cast<uint64_t>(n));
+  parallel_for(n, kHostGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const auto b = philox(s.offset + static_cast<uint64_t>(i), s.seed);
+      out[i] = uniform_double(b[0], b[1]) < w[i] ? 1.0 : 0.0;
+    }
+  });
+  return to_device(host, probs.scalar_type(), probs.device());
+}
+
+}  // namespace nabla

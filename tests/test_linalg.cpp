@@ -1,0 +1,377 @@
+// Matrix products: mm, bmm, matmul, addmm, dot, outer. Forward values against hand-computed
+// answers and naive loops, strided/transposed operands, zero sizes, errors, and float64
+// gradients against central differences.
+#include <gtest/gtest.h>
+#include <nabla/nabla.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+using namespace nabla;  // NOLINT
+
+namespace {
+
+std::vector<double> values(const Tensor& t) {
+  Tensor c = t.detach().to(kDouble).contiguous();
+  const double* p = c.data_ptr<double>();
+  return std::vector<double>(p, p + c.numel());
+}
+
+// Deterministic pseudo-random float64 values in [-1, 1), as a leaf.
+Tensor rnd(std::vector<int64_t> shape, uint64_t seed, bool grad = true) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  std::vector<double> v(n);
+  uint64_t x = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  for (auto& e : v) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    e = static_cast<double>(x >> 11) / static_cast<double>(1ULL << 53) * 2.0 - 1.0;
+  }
+  Tensor t = tensor(v, kDouble).reshape(shape).detach();
+  return grad ? t.requires_grad_(true) : t;
+}
+
+void expect_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-5) {
+  const auto got = values(t);
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], tol) << "at " << i;
+}
+
+void expect_close(const Tensor& a, const Tensor& b, double tol = 1e-5) {
+  ASSERT_EQ(a.sizes().vec(), b.sizes().vec());
+  expect_values(a, values(b), tol);
+}
+
+// Naive reference product of two 2-D tensors in double.
+Tensor ref_mm(const Tensor& a, const Tensor& b) {
+  const auto av = values(a), bv = values(b);
+  const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
+  std::vector<double> out(n * m, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < m; ++j) out[i * m + j] += av[i * k + p] * bv[p * m + j];
+  return tensor(out, kDouble).reshape({n, m});
+}
+
+// Compares the gradients backward() gives with central differences of <f(x), w> for a fixed
+// projection w, for every input (all float64 leaves).
+void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& f,
+                std::vector<Tensor> inputs, double tol = 1e-6) {
+  Tensor out = f(inputs);
+  const Tensor w = rnd(out.sizes().vec(), 99, false);
+  const auto wv = values(w);
+  auto project = [&](const Tensor& o) {
+    const auto ov = values(o);
+    double s = 0;
+    for (size_t i = 0; i < ov.size(); ++i) s += ov[i] * wv[i];
+    return s;
+  };
+  out.backward(w);
+  const double eps = 1e-6;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    ASSERT_TRUE(inputs[i].grad().defined()) << "input " << i << " got no gradient";
+    ASSERT_EQ(inputs[i].grad().sizes().vec(), inputs[i].sizes().vec());
+    const auto analytic = values(inputs[i].grad());
+    double* p = inputs[i].data_ptr<double>();
+    for (int64_t j = 0; j < inputs[i].numel(); ++j) {
+      const double orig = p[j];
+      double plus, minus;
+      {
+        NoGradGuard g;
+        p[j] = orig + eps;
+        plus = project(f(inputs));
+        p[j] = orig - eps;
+        minus = project(f(inputs));
+        p[j] = orig;
+      }
+      EXPECT_NEAR(analytic[j], (plus - minus) / (2 * eps), tol)
+          << "input " << i << " element " << j;
+    }
+  }
+}
+
+#define EXPECT_ERROR(stmt, text)                                                  \
+  do {                                                                            \
+    try {                                                                         \
+      (void)(stmt);                                                               \
+      ADD_FAILURE() << "expected nabla::Error containing: " << (text);            \
+    } catch (const nabla::Error& e) {                                             \
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what(); \
+    }                                                                             \
+  } while (0)
+
+}  // namespace
+
+// ---- forward values ------------------------------------------------------------------------
+
+TEST(Mm, HandComputed) {
+  auto a = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}});
+  auto b = tensor({{7.0, 8.0}, {9.0, 10.0}, {11.0, 12.0}});
+  auto c = mm(a, b);
+  EXPECT_EQ(c.sizes().vec(), std::vector<int64_t>({2, 2}));
+  EXPECT_EQ(c.scalar_type(), kFloat);
+  expect_values(c, {58, 64, 139, 154});
+  expect_values(a.to(kDouble).mm(b.to(kDouble)), {58, 64, 139, 154});
+  auto ci = tensor({{1, 2, 3}, {4, 5, 6}}).mm(tensor({{7, 8}, {9, 10}, {11, 12}}));
+  EXPECT_EQ(ci.scalar_type(), kLong);
+  expect_values(ci, {58, 64, 139, 154});
+  auto cb = tensor({{1, 2}}).to(kByte).mm(tensor({{3}, {4}}).to(kByte));
+  EXPECT_EQ(cb.scalar_type(), kByte);
+  expect_values(cb, {11});
+  auto ci32 = tensor({{2, -1}}).to(kInt).mm(tensor({{3}, {4}}).to(kInt));
+  expect_values(ci32, {2});
+}
+
+TEST(Mm, TransposedAndStridedOperands) {
+  auto a = rnd({5, 7}, 1, false), b = rnd({7, 4}, 2, false);
+  auto expected = ref_mm(a, b);
+  auto at = a.t().contiguous().t();  // column-major storage, read as transposed by BLAS
+  auto bt = b.t().contiguous().t();
+  EXPECT_FALSE(at.is_contiguous());
+  expect_close(mm(at, b), expected, 1e-12);
+  expect_close(mm(a, bt), expected, 1e-12);
+  expect_close(mm(at, bt), expected, 1e-12);
+  // Every other column: neither row- nor column-major, so it is copied first.
+  auto wide = rnd({5, 14}, 3, false);
+  auto strided = wide.slice(1, 0, 14, 2);
+  expect_close(mm(strided, b), ref_mm(strided.contiguous(), b), 1e-12);
+  // Float32 through sgemm, and a broadcast (stride 0) operand.
+  auto af = a.to(kFloat), bf = b.to(kFloat);
+  expect_close(mm(af.t().contiguous().t(), bf), expected, 1e-5);
+  auto row = rnd({1, 7}, 4, false).expand({5, 7});
+  expect_close(mm(row, b), ref_mm(row.contiguous(), b), 1e-12);
+  // A column vector with arbitrary strides on its size-1 dim.
+  auto col = rnd({7, 1}, 5, false);
+  expect_close(mm(a, col), ref_mm(a, col), 1e-12);
+}
+
+TEST(Mm, LargerThanBlasThreshold) {
+  auto a = rnd({65, 33}, 6, false), b = rnd({33, 70}, 7, false);
+  expect_close(mm(a, b), ref_mm(a, b), 1e-10);
+  expect_close(mm(a.to(kFloat), b.to(kFloat)), ref_mm(a, b), 1e-4);
+}
+
+TEST(Mm, ZeroSizes) {
+  auto c = mm(ones({2, 0}), ones({0, 3}));
+  EXPECT_EQ(c.sizes().vec(), std::vector<int64_t>({2, 3}));
+  expect_values(c, std::vector<double>(6, 0.0));
+  EXPECT_EQ(mm(ones({0, 3}), ones({3, 2})).sizes().vec(), std::vector<int64_t>({0, 2}));
+  EXPECT_EQ(mm(ones({2, 3}), ones({3, 0})).sizes().vec(), std::vector<int64_t>({2, 0}));
+  auto ci = mm(ones({2, 0}, kLong), ones({0, 2}, kLong));
+  expect_values(ci, {0, 0, 0, 0});
+}
+
+TEST(Mm, ResultIsNotAView) {
+  auto x = rnd({2, 3}, 8), w = rnd({3, 2}, 9);
+  auto y = mm(x, w);
+  y.add_(1.0);  // allowed: the product is a fresh tensor
+  EXPECT_EQ(y.grad_fn()->name(), "AddBackward0");
+  auto z = matmul(rnd({2, 2, 3}, 1), w);
+  z.mul_(2.0);
+  auto v = matmul(x, rnd({3}, 2));
+  v.mul_(2.0);
+}
+
+TEST(Bmm, ValuesAndLayouts) {
+  auto a = tensor({{{1.0, 2.0}, {3.0, 4.0}}, {{0.0, 1.0}, {1.0, 0.0}}});
+  auto b = tensor({{{5.0, 6.0}, {7.0, 8.0}}, {{1.0, 2.0}, {3.0, 4.0}}});
+  expect_values(bmm(a, b), {19, 22, 43, 50, 3, 4, 1, 2});
+  // Many small matrices (the per-matrix loop kernel) and a few large (BLAS), with a
+  // transposed operand in each.
+  for (auto dims : {std::vector<int64_t>{50, 3, 4, 2}, std::vector<int64_t>{3, 30, 20, 25}}) {
+    const int64_t B = dims[0], n = dims[1], k = dims[2], m = dims[3];
+    auto x = rnd({B, n, k}, 10, false), y = rnd({B, m, k}, 11, false).transpose(1, 2);
+    auto r = bmm(x, y);
+    for (int64_t i : {int64_t(0), B - 1}) expect_close(r[i], ref_mm(x[i], y[i]), 1e-10);
+    auto rf = bmm(x.to(kFloat), y.to(kFloat));
+    for (int64_t i : {int64_t(0), B - 1}) expect_close(rf[i], ref_mm(x[i], y[i]), 1e-4);
+  }
+  EXPECT_EQ(bmm(ones({0, 2, 3}), ones({0, 3, 4})).sizes().vec(), std::vector<int64_t>({0, 2, 4}));
+  expect_values(bmm(ones({2, 1, 0}), ones({2, 0, 1})), {0, 0});
+}
+
+TEST(Matmul, AllRankCombinations) {
+  auto v3 = tensor({1.0, 2.0, 3.0});
+  auto m23 = tensor({{1.0, 0.0, 2.0}, {0.0, 1.0, 1.0}});
+  auto m32 = tensor({{1.0, 2.0}, {3.0, 4.0}, {5.0, 6.0}});
+  auto d = matmul(v3, v3);
+  EXPECT_EQ(d.dim(), 0);
+  expect_values(d, {14});
+  auto mv = matmul(m23, v3);
+  EXPECT_EQ(mv.sizes().vec(), std::vector<int64_t>({2}));
+  expect_values(mv, {7, 5});
+  auto vm = matmul(v3, m32);
+  EXPECT_EQ(vm.sizes().vec(), std::vector<int64_t>({2}));
+  expect_values(vm, {22, 28});
+  expect_values(matmul(m23, m32), {11, 14, 8, 10});
+  // Batched x matrix (folded into one mm), batched x vector.
+  auto b = rnd({4, 2, 3}, 12, false);
+  auto r = matmul(b, m32.to(kDouble));
+  EXPECT_EQ(r.sizes().vec(), std::vector<int64_t>({4, 2, 2}));
+  for (int64_t i = 0; i < 4; ++i) expect_close(r[i], ref_mm(b[i], m32.to(kDouble)), 1e-12);
+  auto rv = matmul(b, v3.to(kDouble));
+  EXPECT_EQ(rv.sizes().vec(), std::vector<int64_t>({4, 2}));
+  expect_close(rv[3], ref_mm(b[3], v3.to(kDouble).reshape({3, 1})).reshape({2}), 1e-12);
+  // Vector x batched, matrix x batched.
+  auto c = rnd({4, 3, 5}, 13, false);
+  auto r2 = matmul(v3.to(kDouble), c);
+  EXPECT_EQ(r2.sizes().vec(), std::vector<int64_t>({4, 5}));
+  expect_close(r2[1], ref_mm(v3.to(kDouble).reshape({1, 3}), c[1]).reshape({5}), 1e-12);
+  auto r3 = matmul(m23.to(kDouble), c);
+  EXPECT_EQ(r3.sizes().vec(), std::vector<int64_t>({4, 2, 5}));
+  expect_close(r3[2], ref_mm(m23.to(kDouble), c[2]), 1e-12);
+}
+
+TEST(Matmul, BroadcastBatchDims) {
+  auto a = rnd({2, 1, 3, 4}, 14, false), b = rnd({5, 4, 2}, 15, false);
+  auto r = matmul(a, b);
+  EXPECT_EQ(r.sizes().vec(), std::vector<int64_t>({2, 5, 3, 2}));
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 5; ++j) expect_close(r[i][j], ref_mm(a[i][0], b[j]), 1e-12);
+  // Transposed batched operand.
+  auto bt = rnd({5, 2, 4}, 16, false).transpose(1, 2);
+  auto r2 = matmul(a, bt);
+  expect_close(r2[1][3], ref_mm(a[1][0], bt[3]), 1e-12);
+  EXPECT_EQ(matmul(ones({0, 2, 3}), ones({3, 4})).sizes().vec(), std::vector<int64_t>({0, 2, 4}));
+  EXPECT_EQ(matmul(ones({2, 0, 3}), ones({1, 3, 4})).sizes().vec(),
+            std::vector<int64_t>({2, 0, 4}));
+}
+
+TEST(Addmm, ValuesBroadcastAndBetaZero) {
+  auto self = tensor({10.0, 20.0});
+  auto m1 = tensor({{1.0, 2.0}, {3.0, 4.0}});
+  auto m2 = tensor({{1.0, 0.0}, {0.0, 1.0}});
+  expect_values(addmm(self, m1, m2, 0.5, 2.0), {7, 14, 11, 18});
+  expect_values(self.addmm(m1, m2), {11, 22, 13, 24});
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto bad = tensor({{nan, nan}, {nan, nan}});
+  expect_values(addmm(bad, m1, m2, 0.0), {1, 2, 3, 4});
+  expect_values(
+      addmm(tensor({{1, 1}, {1, 1}}), tensor({{1, 2}, {3, 4}}), tensor({{1, 0}, {0, 1}}), 2, 3),
+      {5, 8, 11, 14});
+  // k == 0: beta * self.
+  expect_values(addmm(ones({2, 2}), ones({2, 0}), ones({0, 2}), 3.0), {3, 3, 3, 3});
+}
+
+TEST(DotOuter, Values) {
+  auto a = tensor({1.0, 2.0, 3.0}), b = tensor({4.0, -5.0, 6.0});
+  auto d = dot(a, b);
+  EXPECT_EQ(d.dim(), 0);
+  EXPECT_FLOAT_EQ(d.item<float>(), 12.0f);
+  EXPECT_EQ(tensor({1, 2}).dot(tensor({3, 4})).item<int64_t>(), 11);
+  EXPECT_FLOAT_EQ(dot(ones({0}), ones({0})).item<float>(), 0.0f);
+  // A strided vector.
+  auto s = tensor({1.0, 9.0, 2.0, 9.0, 3.0}).slice(0, 0, 5, 2);
+  EXPECT_FLOAT_EQ(dot(s, b).item<float>(), 12.0f);
+  auto o = outer(a, tensor({1.0, 10.0}));
+  EXPECT_EQ(o.sizes().vec(), std::vector<int64_t>({3, 2}));
+  expect_values(o, {1, 10, 2, 20, 3, 30});
+  EXPECT_EQ(outer(tensor({1, 2}), tensor({0.5})).scalar_type(), kFloat);
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+TEST(LinalgErrors, Messages) {
+  EXPECT_ERROR(mm(ones({3, 4}), ones({5, 2})),
+               "[mm] shapes [3, 4] and [5, 2] cannot be multiplied (4 != 5)");
+  EXPECT_ERROR(mm(ones({3}), ones({3, 2})), "[mm] self must be a matrix");
+  EXPECT_ERROR(mm(ones({3, 2}), ones({2, 2, 2})), "[mm] mat2 must be a matrix");
+  EXPECT_ERROR(mm(ones({2, 2}), ones({2, 2}, kDouble)),
+               "[mm] expected m1 and m2 to have the same dtype, but got: float32 != float64");
+  EXPECT_ERROR(mm(ones({2, 2}, kBool), ones({2, 2}, kBool)), "[mm] not implemented for dtype bool");
+  EXPECT_ERROR(mm(Tensor(), ones({2, 2})), "[mm]");
+  EXPECT_ERROR(bmm(ones({2, 3}), ones({2, 3, 4})), "[bmm] batch1 must be a 3-D tensor");
+  EXPECT_ERROR(bmm(ones({2, 2, 3}), ones({3, 3, 4})), "[bmm] batch sizes");
+  EXPECT_ERROR(bmm(ones({2, 2, 3}), ones({2, 4, 4})),
+               "[bmm] shapes [2, 2, 3] and [2, 4, 4] cannot be multiplied (3 != 4)");
+  EXPECT_ERROR(matmul(ones({}), ones({2})), "[matmul] both arguments need at least 1 dimension");
+  EXPECT_ERROR(matmul(ones({2, 3}), ones({4})),
+               "[matmul] shapes [2, 3] and [4] cannot be multiplied (3 != 4)");
+  EXPECT_ERROR(matmul(ones({2, 2, 3}), ones({3, 3, 1})), "[matmul] shapes");
+  EXPECT_ERROR(matmul(ones({2, 2, 3}), ones({3, 3, 1})), "cannot be broadcast");
+  EXPECT_ERROR(matmul(ones({2, 3}), ones({3}, kDouble)), "[matmul] expected m1 and m2");
+  EXPECT_ERROR(dot(ones({2, 2}), ones({2})), "[dot] 1D tensors expected, but got 2D and 1D");
+  EXPECT_ERROR(dot(ones({3}), ones({4})), "[dot] inconsistent tensor size");
+  EXPECT_ERROR(dot(ones({3}), ones({3}, kDouble)),
+               "[dot] expected both vectors to have same dtype");
+  EXPECT_ERROR(outer(ones({2, 2}), ones({2})), "[outer] expected 1-D argument self");
+  EXPECT_ERROR(addmm(ones({3}), ones({2, 2}), ones({2, 2})), "[addmm] self of shape [3]");
+  EXPECT_ERROR(addmm(ones({2, 2}), ones({2, 3}), ones({2, 2})),
+               "[addmm] shapes [2, 3] and [2, 2] cannot be multiplied (3 != 2)");
+  EXPECT_ERROR(addmm(ones({2, 2}, kLong), ones({2, 2}, kLong), ones({2, 2}, kLong), 0.5),
+               "[addmm] for integral input tensors, argument beta");
+  EXPECT_ERROR(addmm(ones({2, 2}, kDouble), ones({2, 2}), ones({2, 2})),
+               "[addmm] expected self and mat1 to have the same dtype");
+}
+
+// ---- gradients -------------------------------------------------------------------------------
+
+TEST(LinalgGrad, Mm) {
+  check_grad([](const std::vector<Tensor>& x) { return mm(x[0], x[1]); },
+             {rnd({3, 4}, 20), rnd({4, 2}, 21)});
+  // Transposed views as inputs.
+  check_grad([](const std::vector<Tensor>& x) { return mm(x[0].t(), x[1].t()); },
+             {rnd({4, 3}, 22), rnd({2, 4}, 23)});
+  auto y = mm(rnd({2, 2}, 1), rnd({2, 2}, 2));
+  EXPECT_EQ(y.grad_fn()->name(), "MmBackward0");
+}
+
+TEST(LinalgGrad, Bmm) {
+  check_grad([](const std::vector<Tensor>& x) { return bmm(x[0], x[1]); },
+             {rnd({2, 3, 4}, 24), rnd({2, 4, 2}, 25)});
+  EXPECT_EQ(bmm(rnd({1, 2, 2}, 1), rnd({1, 2, 2}, 2)).grad_fn()->name(), "BmmBackward0");
+}
+
+TEST(LinalgGrad, MatmulVariants) {
+  auto f = [](const std::vector<Tensor>& x) { return matmul(x[0], x[1]); };
+  check_grad(f, {rnd({3}, 26), rnd({3}, 27)});
+  check_grad(f, {rnd({2, 3}, 28), rnd({3}, 29)});
+  check_grad(f, {rnd({3}, 30), rnd({3, 2}, 31)});
+  check_grad(f, {rnd({2, 2, 3}, 32), rnd({3, 2}, 33)});
+  check_grad(f, {rnd({2, 2, 3}, 34), rnd({3}, 35)});
+  check_grad(f, {rnd({3}, 36), rnd({2, 3, 2}, 37)});
+  check_grad(f, {rnd({2, 3}, 38), rnd({2, 3, 2}, 39)});
+  // Broadcast batch dims: gradients summed over the broadcast.
+  check_grad(f, {rnd({2, 1, 2, 3}, 40), rnd({3, 3, 2}, 41)});
+}
+
+TEST(LinalgGrad, AddmmDotOuter) {
+  check_grad([](const std::vector<Tensor>& x) { return addmm(x[0], x[1], x[2], 0.5, -2.0); },
+             {rnd({2}, 42), rnd({3, 4}, 43), rnd({4, 2}, 44)});
+  check_grad([](const std::vector<Tensor>& x) { return addmm(x[0], x[1], x[2]); },
+             {rnd({3, 2}, 45), rnd({3, 4}, 46), rnd({4, 2}, 47)});
+  check_grad([](const std::vector<Tensor>& x) { return dot(x[0], x[1]); },
+             {rnd({4}, 48), rnd({4}, 49)});
+  check_grad([](const std::vector<Tensor>& x) { return outer(x[0], x[1]); },
+             {rnd({3}, 50), rnd({2}, 51)});
+  EXPECT_EQ(addmm(rnd({2, 2}, 1), rnd({2, 2}, 2), rnd({2, 2}, 3)).grad_fn()->name(),
+            "AddmmBackward0");
+  EXPECT_EQ(dot(rnd({2}, 1), rnd({2}, 2)).grad_fn()->name(), "DotBackward0");
+}
+
+TEST(LinalgGrad, DoubleBackwardOfMm) {
+  // d/dA of sum((A @ B) * W) is W @ B^T; its gradient w.r.t. B (through create_graph) is
+  // checked against the closed form: d/dB <W B^T, V> = V^T W.
+  auto a = rnd({2, 3}, 60), b = rnd({3, 2}, 61);
+  auto w = rnd({2, 2}, 62, false), v = rnd({2, 3}, 63, false);
+  auto y = mm(a, b);
+  auto ga = autograd::grad({y}, {a}, {w}, std::nullopt, /*create_graph=*/true)[0];
+  expect_close(ga, mm(w, b.detach().t()), 1e-12);
+  auto gb = autograd::grad({ga}, {b}, {v})[0];
+  expect_close(gb, mm(v.t(), w), 1e-12);
+}
+
+TEST(Matmul, ThreadCountDoesNotChangeResults) {
+  auto a = rnd({8, 40, 30}, 80, false).to(kFloat), b = rnd({8, 30, 20}, 81, false).to(kFloat);
+  auto small_a = rnd({64, 4, 5}, 82, false), small_b = rnd({64, 5, 3}, 83, false);
+  set_num_threads(1);
+  auto r1 = matmul(a, b), s1 = bmm(small_a, small_b);
+  set_num_threads(2);
+  auto r2 = matmul(a, b), s2 = bmm(small_a, small_b);
+  EXPECT_TRUE(r1.equal(r2));
+  EXPECT_TRUE(s1.equal(s2));
+  for (int64_t i : {0, 63}) expect_close(s2[i], ref_mm(small_a[i], small_b[i]), 1e-12);
+}
