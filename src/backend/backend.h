@@ -32,7 +32,8 @@ class Backend {
 
   // ---- memory ----
   virtual void* allocate(size_t nbytes) = 0;
-  virtual void deallocate(void* ptr) = 0;
+  /// Frees a block from allocate(); `nbytes` is the size it was allocated with.
+  virtual void deallocate(void* ptr, size_t nbytes) = 0;
 
   // ---- copy and fill ----
   /// dst[i] = src[i] converted to dst's dtype; src broadcast to dst's shape.

@@ -56,7 +56,7 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
   storage->nbytes = static_cast<size_t>(n) * elementSize(dtype);
   storage->data = be.allocate(storage->nbytes);
   storage->device = device;
-  storage->deleter = [&be](void* p) { be.deallocate(p); };
+  storage->deleter = [&be, nbytes = storage->nbytes](void* p) { be.deallocate(p, nbytes); };
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);
   impl->dtype = dtype;

@@ -11,7 +11,7 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
   void* allocate(size_t nbytes) override;
-  void deallocate(void* ptr) override;
+  void deallocate(void* ptr, size_t nbytes) override;
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out) override;

@@ -1,21 +1,113 @@
-// CPU memory: 64-byte aligned blocks (a cache line, and what AVX-512 loads like).
+// CPU memory: 64-byte aligned blocks (a cache line, and what AVX-512 loads like), recycled by
+// a small caching allocator. A training step frees and allocates the same sizes every
+// iteration; handing the blocks back instead of returning them to the OS avoids a page fault
+// per touched page of every fresh buffer.
 #include <cstdlib>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "backend/cpu/cpu_backend.h"
 #include "core/check.h"
 
 namespace nabla {
 namespace cpu {
+namespace {
 
-void* CpuBackend::allocate(size_t nbytes) {
-  constexpr size_t kAlign = 64;
-  const size_t rounded = (nbytes + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
-  NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU", nbytes);
-  return p;
+constexpr size_t kAlign = 64;
+// Blocks smaller than this come straight from malloc's own fast bins; larger ones are cached.
+constexpr size_t kMinCached = 4096;
+// Cached (free) bytes above this are given back to the OS.
+constexpr size_t kMaxCachedBytes = size_t{1} << 30;
+
+class BlockCache {
+ public:
+  void* get(size_t rounded) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = free_.find(rounded);
+      if (it != free_.end() && !it->second.empty()) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        cached_bytes_ -= rounded;
+        sizes_[p] = rounded;
+        return p;
+      }
+    }
+    void* p = std::aligned_alloc(kAlign, rounded);
+    if (p == nullptr) {
+      release_all();  // give the cache back and try once more
+      p = std::aligned_alloc(kAlign, rounded);
+    }
+    NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU", rounded);
+    std::lock_guard<std::mutex> lock(mutex_);
+    sizes_[p] = rounded;
+    return p;
+  }
+
+  void put(void* p) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto it = sizes_.find(p);
+    const size_t size = it->second;
+    sizes_.erase(it);
+    if (cached_bytes_ + size > kMaxCachedBytes) {
+      lock.unlock();
+      std::free(p);
+      return;
+    }
+    free_[size].push_back(p);
+    cached_bytes_ += size;
+  }
+
+  void release_all() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [size, blocks] : free_)
+      for (void* p : blocks) std::free(p);
+    free_.clear();
+    cached_bytes_ = 0;
+  }
+
+  ~BlockCache() { release_all(); }
+
+ private:
+  std::mutex mutex_;
+  std::map<size_t, std::vector<void*>> free_;  // exact rounded size -> free blocks
+  std::unordered_map<void*, size_t> sizes_;    // blocks in use -> their size
+  size_t cached_bytes_ = 0;
+};
+
+BlockCache& cache() {
+  // Never destroyed: tensors in static objects may be freed after main returns.
+  static BlockCache* c = new BlockCache();
+  return *c;
 }
 
-void CpuBackend::deallocate(void* ptr) { std::free(ptr); }
+size_t round_up(size_t nbytes) {
+  const size_t r = (nbytes + kAlign - 1) / kAlign * kAlign;
+  return r == 0 ? kAlign : r;
+}
+
+}  // namespace
+
+void* CpuBackend::allocate(size_t nbytes) {
+  const size_t rounded = round_up(nbytes);
+  if (rounded < kMinCached) {
+    void* p = std::aligned_alloc(kAlign, rounded);
+    NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU", nbytes);
+    return p;
+  }
+  return cache().get(rounded);
+}
+
+void CpuBackend::deallocate(void* ptr, size_t nbytes) {
+  if (ptr == nullptr) return;
+  if (round_up(nbytes) < kMinCached) {
+    std::free(ptr);
+    return;
+  }
+  cache().put(ptr);
+}
 
 CpuBackend& cpu_backend() {
   static CpuBackend backend;
