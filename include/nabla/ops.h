@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "nabla/tensor.h"
@@ -134,9 +135,17 @@ Tensor amax(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false);
 Tensor amin(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false);
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor argmin(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
-Tensor var(const Tensor& self, bool unbiased = true);
+Tensor var(const Tensor& self);
+template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+Tensor var(const Tensor& self, B unbiased) {
+  return self.var(unbiased);
+}
 Tensor var(const Tensor& self, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
-Tensor std(const Tensor& self, bool unbiased = true);
+Tensor std(const Tensor& self);
+template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+Tensor std(const Tensor& self, B unbiased) {
+  return self.std(unbiased);
+}
 Tensor std(const Tensor& self, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
 Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim = false);
 Tensor norm(const Tensor& self, const Scalar& p = 2);

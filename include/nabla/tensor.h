@@ -311,9 +311,19 @@ class Tensor {
   Tensor amin(IntArrayRef dim = {}, bool keepdim = false) const;
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor var(bool unbiased = true) const;
+  // var/std over all elements take a real `bool` only (a template), so that var({1}) means
+  // "over dim 1" as in LibTorch, not var(unbiased=true).
+  Tensor var() const { return var_all(true); }
+  template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+  Tensor var(B unbiased) const {
+    return var_all(unbiased);
+  }
   Tensor var(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
-  Tensor std(bool unbiased = true) const;
+  Tensor std() const { return std_all(true); }
+  template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+  Tensor std(B unbiased) const {
+    return std_all(unbiased);
+  }
   Tensor std(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
   Tensor logsumexp(IntArrayRef dim, bool keepdim = false) const;
   Tensor norm(const Scalar& p = 2) const;
@@ -345,6 +355,8 @@ class Tensor {
   Tensor operator[](const Tensor& index) const;
 
  private:
+  Tensor var_all(bool unbiased) const;
+  Tensor std_all(bool unbiased) const;
   unsigned register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;
   void check_dtype_for_access(ScalarType requested, const char* what) const;
   void check_accessor(ScalarType requested, size_t n) const;

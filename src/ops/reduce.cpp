@@ -428,14 +428,16 @@ Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
 Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
   return arg_impl(self, dim, keepdim, false);
 }
-Tensor var(const Tensor& self, bool unbiased) {
+Tensor Tensor::var_all(bool unbiased) const {
+  const Tensor& self = *this;
   check_defined(self, "var");
   return var_std(self, all_dims(self), unbiased, false, false);
 }
 Tensor var(const Tensor& self, IntArrayRef dim, bool unbiased, bool keepdim) {
   return var_std(self, reduce_dims(self, dim, "var"), unbiased, keepdim, false);
 }
-Tensor std(const Tensor& self, bool unbiased) {
+Tensor Tensor::std_all(bool unbiased) const {
+  const Tensor& self = *this;
   check_defined(self, "std");
   return var_std(self, all_dims(self), unbiased, false, true);
 }
@@ -563,11 +565,11 @@ Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {
 Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const {
   return nabla::argmin(*this, dim, keepdim);
 }
-Tensor Tensor::var(bool unbiased) const { return nabla::var(*this, unbiased); }
+Tensor var(const Tensor& self) { return self.var(); }
 Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const {
   return nabla::var(*this, dim, unbiased, keepdim);
 }
-Tensor Tensor::std(bool unbiased) const { return nabla::std(*this, unbiased); }
+Tensor std(const Tensor& self) { return self.std(); }
 Tensor Tensor::std(IntArrayRef dim, bool unbiased, bool keepdim) const {
   return nabla::std(*this, dim, unbiased, keepdim);
 }
