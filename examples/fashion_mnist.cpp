@@ -3,14 +3,14 @@
 //   nabla_example_fashion_mnist --epochs 1 --checkpoint run.ckpt && \
 //   nabla_example_fashion_mnist --epochs 3 --checkpoint run.ckpt --resume
 //   nabla_example_fashion_mnist --evaluate --checkpoint run.ckpt
+#include <nabla/checkpoint.h>
+#include <nabla/nabla.h>
+#include <nabla/train.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
-#include <nabla/checkpoint.h>
-#include <nabla/nabla.h>
-#include <nabla/train.h>
 
 namespace nn = nabla::nn;
 namespace F = nabla::nn::functional;
@@ -74,13 +74,13 @@ void save_checkpoint(const std::string& path, nn::Sequential& model,
 }
 
 // Restores model and optimizer; returns the number of epochs the checkpoint had completed.
-int load_checkpoint(const std::string& path, nn::Sequential& model,
-                    nabla::optim::Optimizer* opt, const Config& c) {
+int load_checkpoint(const std::string& path, nn::Sequential& model, nabla::optim::Optimizer* opt,
+                    const Config& c) {
   std::map<std::string, std::string> meta;
   nabla::NamedTensors all = nabla::load_safetensors(path, &meta);
   if (meta["model"] != c.model)
-    throw nabla::Error("checkpoint '" + path + "' is of model '" + meta["model"] +
-                       "', not '" + c.model + "'");
+    throw nabla::Error("checkpoint '" + path + "' is of model '" + meta["model"] + "', not '" +
+                       c.model + "'");
   nabla::NamedTensors model_state, opt_state;
   for (auto& [k, v] : all) {
     if (k.rfind("model.", 0) == 0) model_state.emplace_back(k.substr(6), v);
@@ -102,8 +102,9 @@ int run(const Config& c) {
   using nabla::data::datasets::FashionMNIST;
   FashionMNIST train_full(c.data_dir, true), test_full(c.data_dir, false);
   auto options = nabla::data::DataLoaderOptions(c.batch_size).num_workers(c.workers);
-  nabla::data::DataLoader train_loader(take(train_full, c.limit_train),
-                                       nabla::data::DataLoaderOptions(options).shuffle(true).seed(c.seed));
+  nabla::data::DataLoader train_loader(
+      take(train_full, c.limit_train),
+      nabla::data::DataLoaderOptions(options).shuffle(true).seed(c.seed));
   nabla::data::DataLoader test_loader(take(test_full, c.limit_test), options);
 
   nn::Sequential model = make_model(c.model);
@@ -131,8 +132,9 @@ int run(const Config& c) {
     train_loader.set_epoch(epoch);
     nabla::train::RunningMean loss;
     int64_t correct = 0;
-    nabla::train::ProgressBar bar(static_cast<int64_t>(train_loader.size()),
-                                  "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs));
+    nabla::train::ProgressBar bar(
+        static_cast<int64_t>(train_loader.size()),
+        "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs));
     for (auto& batch : train_loader) {
       opt->zero_grad();
       nabla::Tensor logits = model->forward(batch.data);
@@ -148,13 +150,16 @@ int run(const Config& c) {
     auto [test_loss, test_acc] = evaluate(model, test_loader);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("epoch %d  train loss %.6f  train acc %.2f%%  test loss %.4f  test acc %.2f%%  "
-                "time %.1fs\n",
-                epoch + 1, loss.mean(), 100 * train_acc, test_loss, 100 * test_acc, secs);
+    std::printf(
+        "epoch %d  train loss %.6f  train acc %.2f%%  test loss %.4f  test acc %.2f%%  "
+        "time %.1fs\n",
+        epoch + 1, loss.mean(), 100 * train_acc, test_loss, 100 * test_acc, secs);
     std::fflush(stdout);
     save_checkpoint(c.checkpoint, model, *opt, epoch + 1, c);
-    curves.add(epoch + 1, {{"train_loss", loss.mean()}, {"test_loss", test_loss},
-                           {"train_accuracy", train_acc}, {"test_accuracy", test_acc}});
+    curves.add(epoch + 1, {{"train_loss", loss.mean()},
+                           {"test_loss", test_loss},
+                           {"train_accuracy", train_acc},
+                           {"test_accuracy", test_acc}});
     curves.write_csv(c.curves + ".csv");
     curves.write_svg(c.curves + ".svg");
   }
@@ -168,8 +173,10 @@ int main(int argc, char** argv) {
   CLI::App app{"Train a classifier on Fashion-MNIST with nabla"};
   app.add_option("--model", c.model, "Model: mlp")->capture_default_str();
   app.add_option("--epochs", c.epochs, "Epochs to train (in all, with --resume)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", c.batch_size, "Batch size")->capture_default_str()
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", c.batch_size, "Batch size")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--optimizer", c.optimizer, "adam, adamw, sgd or rmsprop")->capture_default_str();
   app.add_option("--lr", c.lr, "Learning rate")->capture_default_str();
@@ -180,7 +187,8 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", c.data_dir, "Folder with the Fashion-MNIST IDX files")
       ->capture_default_str();
   app.add_option("--checkpoint", c.checkpoint, "Checkpoint file")->capture_default_str();
-  app.add_option("--curves", c.curves, "Prefix of the curves' .csv and .svg")->capture_default_str();
+  app.add_option("--curves", c.curves, "Prefix of the curves' .csv and .svg")
+      ->capture_default_str();
   app.add_option("--limit-train", c.limit_train, "Use only the first N training images");
   app.add_option("--limit-test", c.limit_test, "Use only the first N test images");
   app.add_flag("--resume", c.resume, "Continue from --checkpoint");

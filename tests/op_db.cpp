@@ -60,13 +60,17 @@ std::vector<OpInfo> make_table() {
       {"pow_tensor", {{3, 4}, {3, 4}}, [](const V& x) { return V{x[0].pow(x[1])}; }, Pos},
       {"maximum", {{3, 4}, {4}}, [](const V& x) { return V{nabla::maximum(x[0], x[1])}; }},
       {"minimum", {{3, 4}, {3, 1}}, [](const V& x) { return V{nabla::minimum(x[0], x[1])}; }},
-      {"where", {{3, 4}, {3, 4}},
+      {"where",
+       {{3, 4}, {3, 4}},
        [](const V& x) { return V{nabla::where(x[0] > x[1], x[0], x[1] * 2)}; }},
-      {"masked_fill", {{3, 4}},
-       [](const V& x) { return V{x[0].masked_fill(x[0] > 0.5, -3.0)}; }},
+      {"masked_fill", {{3, 4}}, [](const V& x) { return V{x[0].masked_fill(x[0] > 0.5, -3.0)}; }},
       // ---- reductions ----
       {"sum", {{3, 4}}, [](const V& x) { return V{x[0].sum()}; }},
-      {"sum_dim", {{2, 3, 4}}, [](const V& x) { return V{x[0].sum({0, 2})}; }},
+      {"sum_dim",
+       {{2, 3, 4}},
+       [](const V& x) {
+         return V{x[0].sum({0, 2})};
+       }},
       {"sum_keepdim", {{2, 3, 4}}, [](const V& x) { return V{x[0].sum({-1}, true)}; }},
       {"mean", {{3, 4}}, [](const V& x) { return V{x[0].mean()}; }},
       {"mean_dim", {{2, 3, 4}}, [](const V& x) { return V{x[0].mean({1}, true)}; }},
@@ -75,7 +79,11 @@ std::vector<OpInfo> make_table() {
       {"max", {{3, 4}}, [](const V& x) { return V{x[0].max()}; }},
       {"max_dim", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].max(1))}; }},
       {"min_dim", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].min(0, true))}; }},
-      {"amax", {{2, 3, 4}}, [](const V& x) { return V{x[0].amax({0, 2})}; }},
+      {"amax",
+       {{2, 3, 4}},
+       [](const V& x) {
+         return V{x[0].amax({0, 2})};
+       }},
       {"var", {{3, 4}}, [](const V& x) { return V{x[0].var()}; }},
       {"var_dim", {{3, 4}}, [](const V& x) { return V{x[0].var({1}, false, true)}; }},
       {"std", {{3, 4}}, [](const V& x) { return V{x[0].std({0}, true)}; }},
@@ -90,22 +98,36 @@ std::vector<OpInfo> make_table() {
       {"mm", {{3, 4}, {4, 5}}, [](const V& x) { return V{x[0].mm(x[1])}; }},
       {"mm_transposed", {{4, 3}, {5, 4}}, [](const V& x) { return V{x[0].t().mm(x[1].t())}; }},
       {"bmm", {{2, 3, 4}, {2, 4, 2}}, [](const V& x) { return V{x[0].bmm(x[1])}; }},
-      {"matmul_broadcast", {{2, 3, 4}, {4, 2}},
-       [](const V& x) { return V{x[0].matmul(x[1])}; }},
-      {"matmul_batch_broadcast", {{2, 1, 3, 4}, {3, 4, 2}},
+      {"matmul_broadcast", {{2, 3, 4}, {4, 2}}, [](const V& x) { return V{x[0].matmul(x[1])}; }},
+      {"matmul_batch_broadcast",
+       {{2, 1, 3, 4}, {3, 4, 2}},
        [](const V& x) { return V{x[0].matmul(x[1])}; }},
       {"matmul_vec", {{3, 4}, {4}}, [](const V& x) { return V{x[0].matmul(x[1])}; }},
-      {"addmm", {{3, 5}, {3, 4}, {4, 5}},
+      {"addmm",
+       {{3, 5}, {3, 4}, {4, 5}},
        [](const V& x) { return V{nabla::addmm(x[0], x[1], x[2], 0.5, 2.0)}; }},
       {"dot", {{5}, {5}}, [](const V& x) { return V{x[0].dot(x[1])}; }},
       {"outer", {{3}, {4}}, [](const V& x) { return V{x[0].outer(x[1])}; }},
       // ---- shape, joining, indexing ----
-      {"view", {{3, 4}}, [](const V& x) { return V{x[0].view({2, 6})}; }},
+      {"view",
+       {{3, 4}},
+       [](const V& x) {
+         return V{x[0].view({2, 6})};
+       }},
       {"reshape_transposed", {{3, 4}}, [](const V& x) { return V{x[0].t().reshape({12})}; }},
       {"transpose", {{2, 3, 4}}, [](const V& x) { return V{x[0].transpose(0, 2)}; }},
-      {"permute", {{2, 3, 4}}, [](const V& x) { return V{x[0].permute({1, 2, 0})}; }},
-      {"expand", {{3, 1}}, [](const V& x) { return V{x[0].expand({2, 3, 4})}; }},
-      {"squeeze_unsqueeze", {{3, 1, 4}},
+      {"permute",
+       {{2, 3, 4}},
+       [](const V& x) {
+         return V{x[0].permute({1, 2, 0})};
+       }},
+      {"expand",
+       {{3, 1}},
+       [](const V& x) {
+         return V{x[0].expand({2, 3, 4})};
+       }},
+      {"squeeze_unsqueeze",
+       {{3, 1, 4}},
        [](const V& x) { return V{x[0].squeeze(1).unsqueeze(0)}; }},
       {"flatten", {{2, 3, 4}}, [](const V& x) { return V{x[0].flatten(1)}; }},
       {"narrow", {{4, 5}}, [](const V& x) { return V{x[0].narrow(1, 1, 3)}; }},
@@ -114,24 +136,49 @@ std::vector<OpInfo> make_table() {
       {"split", {{5, 3}}, [](const V& x) { return x[0].split(2); }},
       {"chunk", {{3, 6}}, [](const V& x) { return x[0].chunk(3, 1); }},
       {"unbind", {{3, 2}}, [](const V& x) { return x[0].unbind(1); }},
-      {"cat", {{2, 3}, {4, 3}}, [](const V& x) { return V{nabla::cat({x[0], x[1]})}; }},
-      {"cat_dim1", {{2, 3}, {2, 1}}, [](const V& x) { return V{nabla::cat({x[0], x[1]}, 1)}; }},
-      {"stack", {{2, 3}, {2, 3}}, [](const V& x) { return V{nabla::stack({x[0], x[1]}, 1)}; }},
-      {"index_select", {{4, 3}},
-       [](const V& x) { return V{x[0].index_select(0, idx({3, 0, 3, 1}))}; }},
-      {"gather", {{3, 4}},
-       [](const V& x) { return V{x[0].gather(1, idx({0, 3, 3, 1, 2, 0}).view({3, 2}))}; }},
-      {"scatter_add", {{3, 4}, {3, 2}},
+      {"cat",
+       {{2, 3}, {4, 3}},
+       [](const V& x) {
+         return V{nabla::cat({x[0], x[1]})};
+       }},
+      {"cat_dim1",
+       {{2, 3}, {2, 1}},
+       [](const V& x) {
+         return V{nabla::cat({x[0], x[1]}, 1)};
+       }},
+      {"stack",
+       {{2, 3}, {2, 3}},
+       [](const V& x) {
+         return V{nabla::stack({x[0], x[1]}, 1)};
+       }},
+      {"index_select",
+       {{4, 3}},
+       [](const V& x) {
+         return V{x[0].index_select(0, idx({3, 0, 3, 1}))};
+       }},
+      {"gather",
+       {{3, 4}},
+       [](const V& x) {
+         return V{x[0].gather(1, idx({0, 3, 3, 1, 2, 0}).view({3, 2}))};
+       }},
+      {"scatter_add",
+       {{3, 4}, {3, 2}},
        [](const V& x) {
          return V{x[0].scatter_add(1, idx({0, 3, 3, 3, 2, 0}).view({3, 2}), x[1])};
        }},
-      {"index_tensor", {{4, 3}}, [](const V& x) { return V{x[0].index({idx({2, 2, 0})})}; }},
-      {"index_slices", {{4, 5}},
+      {"index_tensor",
+       {{4, 3}},
+       [](const V& x) {
+         return V{x[0].index({idx({2, 2, 0})})};
+       }},
+      {"index_slices",
+       {{4, 5}},
        [](const V& x) {
          using namespace nabla::indexing;
          return V{x[0].index({Slice(1, None), Slice(None, None, 2)})};
        }},
-      {"index_mixed", {{3, 4, 5}},
+      {"index_mixed",
+       {{3, 4, 5}},
        [](const V& x) {
          using namespace nabla::indexing;
          return V{x[0].index({"...", idx({3, 0}), 1})};  // rows of the last dims by index
@@ -139,7 +186,8 @@ std::vector<OpInfo> make_table() {
       {"clone_contiguous", {{3, 4}}, [](const V& x) { return V{x[0].t().contiguous() * 1.0}; }},
       // ---- compositions that exercise the engine ----
       {"reuse", {{3, 4}}, [](const V& x) { return V{x[0] * x[0].exp() + x[0].sum()}; }},
-      {"mlp_layer", {{5, 4}, {3, 4}, {3}},
+      {"mlp_layer",
+       {{5, 4}, {3, 4}, {3}},
        [](const V& x) { return V{nabla::matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)}; }},
   };
   return t;

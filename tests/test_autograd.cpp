@@ -122,7 +122,7 @@ TEST(Autograd, GradFnHasAReadableName) {
 
 TEST(Autograd, InPlaceChangeOfASavedTensorIsDetected) {
   Tensor x = leaf({1, 2});
-  Tensor y = x * 1;   // non-leaf
+  Tensor y = x * 1;    // non-leaf
   Tensor z = y.exp();  // saves its output
   Tensor w = z * y;    // saves y and z
   y.mul_(2);           // modifies y after it was saved

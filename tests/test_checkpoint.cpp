@@ -11,9 +11,7 @@ using namespace nabla;  // NOLINT
 
 namespace {
 
-nn::Sequential mlp() {
-  return nn::Sequential(nn::Linear(6, 5), nn::ReLU(), nn::Linear(5, 3));
-}
+nn::Sequential mlp() { return nn::Sequential(nn::Linear(6, 5), nn::ReLU(), nn::Linear(5, 3)); }
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("nabla_ckpt_" + name)).string();
@@ -60,7 +58,7 @@ TEST(Checkpoint, MismatchedCheckpointsAreClearErrorsAndChangeNothing) {
   }
   EXPECT_TRUE(before.equal(model->named_parameters()["2.weight"]));
   save(NamedTensors{{"0.weight", zeros({5, 6})}}, path);
-  EXPECT_THROW(load(model, path), Error);          // strict: missing keys
+  EXPECT_THROW(load(model, path), Error);  // strict: missing keys
   EXPECT_NO_THROW(load(model, path, /*strict=*/false));
   EXPECT_THROW(load(model, temp_path("does_not_exist")), Error);
   std::remove(path.c_str());

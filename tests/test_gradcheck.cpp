@@ -10,8 +10,8 @@
 #include "op_db.h"
 
 using nabla::Tensor;
-using nabla::testing::OpInfo;
 using nabla::testing::op_db;
+using nabla::testing::OpInfo;
 using nabla::testing::sample_input;
 
 namespace {

@@ -81,7 +81,7 @@ TEST(Dtype, PromotionFollowsPyTorch) {
   EXPECT_EQ((f + d).scalar_type(), kFloat64);
   EXPECT_EQ((i + 1).scalar_type(), kInt64);
   EXPECT_EQ((i * 1.5).scalar_type(), kFloat32);  // a C++ double counts as float32
-  EXPECT_EQ((u + 1).scalar_type(), kUInt8);       // a number does not widen a tensor
+  EXPECT_EQ((u + 1).scalar_type(), kUInt8);      // a number does not widen a tensor
   EXPECT_EQ((u + i).scalar_type(), kInt64);
   EXPECT_EQ((f + tensor(1.0, dtype(kFloat64))).scalar_type(), kFloat32);  // 0-d: same kind
   EXPECT_EQ((i + tensor(1.0, dtype(kFloat64))).scalar_type(), kFloat64);  // 0-d: higher kind
@@ -116,7 +116,8 @@ TEST(Views, ShareStorage) {
   Tensor s = v.select(1, 2);
   Tensor n = v.narrow(0, 1, 2);
   Tensor p = x.view({2, 3, 2}).permute({2, 0, 1});
-  for (const Tensor& view : {v, t, s, n, p}) EXPECT_EQ(view.data_ptr<float>() - view.storage_offset(), x.data_ptr<float>());
+  for (const Tensor& view : {v, t, s, n, p})
+    EXPECT_EQ(view.data_ptr<float>() - view.storage_offset(), x.data_ptr<float>());
   s.fill_(-1);
   EXPECT_EQ(x[6].item<float>(), -1.0f);
   EXPECT_FALSE(t.is_contiguous());
@@ -186,10 +187,16 @@ TEST(Elementwise, ErrorsNameTheOpAndShapes) {
   EXPECT_TRUE(contains(msg, "[2, 3]")) << msg;
   EXPECT_TRUE(contains(msg, "[4]")) << msg;
   EXPECT_TRUE(contains(error_of([&] { where(a, a, a); }), "bool"));
-  EXPECT_TRUE(contains(error_of([&] { a.masked_fill(ones({3, 3}, dtype(kBool)), 1); }),
+  EXPECT_TRUE(contains(error_of([&] {
+                         a.masked_fill(ones({3, 3}, dtype(kBool)), 1);
+                       }),
                        "[masked_fill]"));
   EXPECT_TRUE(contains(error_of([&] { tensor({2}).pow(-1); }), "negative"));
-  EXPECT_TRUE(contains(error_of([] { Tensor u; u + u; }), "undefined"));
+  EXPECT_TRUE(contains(error_of([] {
+                         Tensor u;
+                         u + u;
+                       }),
+                       "undefined"));
   EXPECT_TRUE(contains(error_of([&] { tensor({1, 2}).exp(); }), "(no error)"));
 }
 

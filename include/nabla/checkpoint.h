@@ -9,7 +9,8 @@
 //   b = open("model.safetensors", "rb").read(); n = struct.unpack("<Q", b[:8])[0]
 //   h = json.loads(b[8:8 + n]); data = b[8 + n:]
 //   t = {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], {"F32": "<f4",
-//        "F64": "<f8", "I64": "<i8"}[v["dtype"]]).reshape(v["shape"]) for k, v in h.items() if k != "__metadata__"}
+//        "F64": "<f8", "I64": "<i8"}[v["dtype"]]).reshape(v["shape"]) for k, v in h.items() if k !=
+//        "__metadata__"}
 #pragma once
 
 #include <map>

@@ -17,7 +17,7 @@ class TensorDataContainer {
  public:
   TensorDataContainer(const Scalar& s) : is_scalar_(true), scalar_(s) {}  // NOLINT
   template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
-  TensorDataContainer(T v) : is_scalar_(true), scalar_(v) {}  // NOLINT
+  TensorDataContainer(T v) : is_scalar_(true), scalar_(v) {}            // NOLINT
   TensorDataContainer(std::initializer_list<TensorDataContainer> list)  // NOLINT
       : is_scalar_(false), children_(list.begin(), list.end()) {}
   template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>

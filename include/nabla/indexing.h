@@ -52,13 +52,13 @@ class Slice {
 class TensorIndex {
  public:
   enum class Kind { None, Ellipsis, Integer, Boolean, Slice, Tensor };
-  TensorIndex(NoneType) : kind_(Kind::None) {}         // NOLINT
-  TensorIndex(EllipsisType) : kind_(Kind::Ellipsis) {}  // NOLINT
-  TensorIndex(const char* s);                           // NOLINT: "..." only
-  TensorIndex(int64_t i) : kind_(Kind::Integer), integer_(i) {}  // NOLINT
-  TensorIndex(int i) : kind_(Kind::Integer), integer_(i) {}      // NOLINT
-  TensorIndex(bool b) : kind_(Kind::Boolean), boolean_(b) {}     // NOLINT
-  TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}        // NOLINT
+  TensorIndex(NoneType) : kind_(Kind::None) {}                           // NOLINT
+  TensorIndex(EllipsisType) : kind_(Kind::Ellipsis) {}                   // NOLINT
+  TensorIndex(const char* s);                                            // NOLINT: "..." only
+  TensorIndex(int64_t i) : kind_(Kind::Integer), integer_(i) {}          // NOLINT
+  TensorIndex(int i) : kind_(Kind::Integer), integer_(i) {}              // NOLINT
+  TensorIndex(bool b) : kind_(Kind::Boolean), boolean_(b) {}             // NOLINT
+  TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}                // NOLINT
   TensorIndex(Tensor t) : kind_(Kind::Tensor), tensor_(std::move(t)) {}  // NOLINT
   Kind kind() const { return kind_; }
   bool is_none() const { return kind_ == Kind::None; }

@@ -153,8 +153,7 @@ Tensor norm(const Tensor& self, std::optional<Scalar> p, IntArrayRef dim, bool k
 Tensor all(const Tensor& self);
 Tensor any(const Tensor& self);
 Tensor softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
-Tensor log_softmax(const Tensor& self, int64_t dim,
-                   std::optional<ScalarType> dtype = std::nullopt);
+Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 
 // ---- linear algebra --------------------------------------------------------------------
 /// [n, k] x [k, m] -> [n, m].

@@ -13,8 +13,8 @@ namespace nabla {
 class TensorOptions {
  public:
   TensorOptions() = default;
-  TensorOptions(ScalarType dtype) : dtype_(dtype) {}  // NOLINT: implicit, as in LibTorch
-  TensorOptions(Device device) : device_(device) {}   // NOLINT
+  TensorOptions(ScalarType dtype) : dtype_(dtype) {}             // NOLINT: implicit, as in LibTorch
+  TensorOptions(Device device) : device_(device) {}              // NOLINT
   TensorOptions(DeviceType device) : device_(Device(device)) {}  // NOLINT
 
   TensorOptions dtype(ScalarType d) const {

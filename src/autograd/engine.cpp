@@ -82,7 +82,8 @@ struct ByLatest {
 
 void check_grad_shape(const Node& from, size_t input_nr, const Edge& edge, const Tensor& grad) {
   const OutputMeta* meta = nullptr;
-  if (edge.function->num_outputs() > edge.input_nr) meta = &edge.function->output_meta(edge.input_nr);
+  if (edge.function->num_outputs() > edge.input_nr)
+    meta = &edge.function->output_meta(edge.input_nr);
   if (!meta) return;
   NABLA_CHECK(grad.sizes() == IntArrayRef(meta->sizes),
               "[backward] {} returned a gradient of shape {} for its input {}, which has "
@@ -123,8 +124,8 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
       g = ones_like(r, TensorOptions().requires_grad(false));
     } else {
       NABLA_CHECK(g.sizes() == r.sizes(),
-                  "[backward] gradient {} has shape {} but the output has shape {}", i,
-                  g.sizes(), r.sizes());
+                  "[backward] gradient {} has shape {} but the output has shape {}", i, g.sizes(),
+                  r.sizes());
     }
     root_edges.push_back(e);
     root_grads.push_back(g);
@@ -176,7 +177,8 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
       task.buffers.erase(node);
       if (grads.size() < node->num_outputs()) grads.resize(node->num_outputs());
       for (uint32_t k = 0; k < grads.size(); ++k)
-        if (grads[k].defined() && node->has_pre_hooks()) grads[k] = node->call_pre_hooks(k, grads[k]);
+        if (grads[k].defined() && node->has_pre_hooks())
+          grads[k] = node->call_pre_hooks(k, grads[k]);
 
       if (capture) {
         for (size_t i = 0; i < input_edges.size(); ++i)

@@ -14,12 +14,40 @@ namespace nabla {
 
 // Elementwise ops with one input. Names match the functors in ops/functors.h.
 enum class UnaryOp : uint8_t {
-  Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sin, Cos, Sigmoid, Tanh, Relu, Sign, Reciprocal, Square,
-  Erf, LogicalNot,
+  Neg,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Abs,
+  Sin,
+  Cos,
+  Sigmoid,
+  Tanh,
+  Relu,
+  Sign,
+  Reciprocal,
+  Square,
+  Erf,
+  LogicalNot,
 };
 // Elementwise ops with two inputs; comparisons and logical ops write bool.
 enum class BinaryOp : uint8_t {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  LogicalAnd,
+  LogicalOr,
 };
 inline bool writes_bool(BinaryOp op) { return op >= BinaryOp::Eq; }
 // Reductions over a set of dims.

@@ -5,11 +5,11 @@
 
 #include "nabla/core.h"
 
-#define NABLA_CHECK(cond, ...)                                      \
-  do {                                                              \
-    if (__builtin_expect(!(cond), 0)) {                             \
-      throw ::nabla::Error(::fmt::format(__VA_ARGS__));             \
-    }                                                               \
+#define NABLA_CHECK(cond, ...)                          \
+  do {                                                  \
+    if (__builtin_expect(!(cond), 0)) {                 \
+      throw ::nabla::Error(::fmt::format(__VA_ARGS__)); \
+    }                                                   \
   } while (0)
 
 #define NABLA_ERROR(...) throw ::nabla::Error(::fmt::format(__VA_ARGS__))

@@ -1,4 +1,5 @@
-// Runtime dtype -> compile-time type: dispatch(dtype, [&](auto tag) { using T = decltype(tag)::type; })
+// Runtime dtype -> compile-time type: dispatch(dtype, [&](auto tag) { using T =
+// decltype(tag)::type; })
 #pragma once
 
 #include <cstdint>
@@ -16,12 +17,18 @@ struct TypeTag {
 template <class F>
 decltype(auto) dispatch_all(ScalarType dtype, const char* op, F&& f) {
   switch (dtype) {
-    case ScalarType::Float: return f(TypeTag<float>{});
-    case ScalarType::Double: return f(TypeTag<double>{});
-    case ScalarType::Long: return f(TypeTag<int64_t>{});
-    case ScalarType::Int: return f(TypeTag<int32_t>{});
-    case ScalarType::Byte: return f(TypeTag<uint8_t>{});
-    case ScalarType::Bool: return f(TypeTag<bool>{});
+    case ScalarType::Float:
+      return f(TypeTag<float>{});
+    case ScalarType::Double:
+      return f(TypeTag<double>{});
+    case ScalarType::Long:
+      return f(TypeTag<int64_t>{});
+    case ScalarType::Int:
+      return f(TypeTag<int32_t>{});
+    case ScalarType::Byte:
+      return f(TypeTag<uint8_t>{});
+    case ScalarType::Bool:
+      return f(TypeTag<bool>{});
   }
   NABLA_ERROR("[{}] unsupported dtype", op);
 }
@@ -30,9 +37,12 @@ decltype(auto) dispatch_all(ScalarType dtype, const char* op, F&& f) {
 template <class F>
 decltype(auto) dispatch_floating(ScalarType dtype, const char* op, F&& f) {
   switch (dtype) {
-    case ScalarType::Float: return f(TypeTag<float>{});
-    case ScalarType::Double: return f(TypeTag<double>{});
-    default: break;
+    case ScalarType::Float:
+      return f(TypeTag<float>{});
+    case ScalarType::Double:
+      return f(TypeTag<double>{});
+    default:
+      break;
   }
   NABLA_ERROR("[{}] expected a floating point tensor (float32 or float64), got {}", op, dtype);
 }
@@ -41,12 +51,18 @@ decltype(auto) dispatch_floating(ScalarType dtype, const char* op, F&& f) {
 template <class F>
 decltype(auto) dispatch_numeric(ScalarType dtype, const char* op, F&& f) {
   switch (dtype) {
-    case ScalarType::Float: return f(TypeTag<float>{});
-    case ScalarType::Double: return f(TypeTag<double>{});
-    case ScalarType::Long: return f(TypeTag<int64_t>{});
-    case ScalarType::Int: return f(TypeTag<int32_t>{});
-    case ScalarType::Byte: return f(TypeTag<uint8_t>{});
-    default: break;
+    case ScalarType::Float:
+      return f(TypeTag<float>{});
+    case ScalarType::Double:
+      return f(TypeTag<double>{});
+    case ScalarType::Long:
+      return f(TypeTag<int64_t>{});
+    case ScalarType::Int:
+      return f(TypeTag<int32_t>{});
+    case ScalarType::Byte:
+      return f(TypeTag<uint8_t>{});
+    default:
+      break;
   }
   NABLA_ERROR("[{}] not supported for dtype {}", op, dtype);
 }

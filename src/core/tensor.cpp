@@ -121,12 +121,8 @@ Device Tensor::device() const { return impl_of(*this, "device").device(); }
 bool Tensor::is_contiguous() const { return impl_of(*this, "is_contiguous").is_contiguous(); }
 uint32_t Tensor::_version() const { return impl_of(*this, "_version").storage->version; }
 
-int64_t Tensor::size(int64_t d) const {
-  return sizes()[detail::wrap_dim(d, dim(), "size")];
-}
-int64_t Tensor::stride(int64_t d) const {
-  return strides()[detail::wrap_dim(d, dim(), "stride")];
-}
+int64_t Tensor::size(int64_t d) const { return sizes()[detail::wrap_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[detail::wrap_dim(d, dim(), "stride")]; }
 
 TensorOptions Tensor::options() const {
   return TensorOptions().dtype(scalar_type()).device(device());
@@ -143,8 +139,8 @@ void* Tensor::data_ptr() const { return impl_of(*this, "data_ptr").data(); }
 
 void Tensor::check_dtype_for_access(ScalarType requested, const char* what) const {
   NABLA_CHECK(scalar_type() == requested,
-              "[{}] expected a tensor of dtype {} for this element type, but it has dtype {}",
-              what, requested, scalar_type());
+              "[{}] expected a tensor of dtype {} for this element type, but it has dtype {}", what,
+              requested, scalar_type());
 }
 
 void Tensor::check_accessor(ScalarType requested, size_t n) const {
@@ -162,12 +158,18 @@ Scalar Tensor::item() const {
   Tensor c = is_cpu() ? *this : cpu();
   const char* p = static_cast<const char*>(c.data_ptr());
   switch (scalar_type()) {
-    case ScalarType::Float: return Scalar(*reinterpret_cast<const float*>(p));
-    case ScalarType::Double: return Scalar(*reinterpret_cast<const double*>(p));
-    case ScalarType::Long: return Scalar(*reinterpret_cast<const int64_t*>(p));
-    case ScalarType::Int: return Scalar(*reinterpret_cast<const int32_t*>(p));
-    case ScalarType::Byte: return Scalar(*reinterpret_cast<const uint8_t*>(p));
-    case ScalarType::Bool: return Scalar(*reinterpret_cast<const bool*>(p));
+    case ScalarType::Float:
+      return Scalar(*reinterpret_cast<const float*>(p));
+    case ScalarType::Double:
+      return Scalar(*reinterpret_cast<const double*>(p));
+    case ScalarType::Long:
+      return Scalar(*reinterpret_cast<const int64_t*>(p));
+    case ScalarType::Int:
+      return Scalar(*reinterpret_cast<const int32_t*>(p));
+    case ScalarType::Byte:
+      return Scalar(*reinterpret_cast<const uint8_t*>(p));
+    case ScalarType::Bool:
+      return Scalar(*reinterpret_cast<const bool*>(p));
   }
   return Scalar();
 }
@@ -204,14 +206,17 @@ void Tensor::set_grad(const Tensor& g) const {
   mutable_grad() = g;
 }
 bool Tensor::is_leaf() const { return impl_of(*this, "is_leaf").grad_fn == nullptr; }
-std::shared_ptr<autograd::Node> Tensor::grad_fn() const { return impl_of(*this, "grad_fn").grad_fn; }
+std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
+  return impl_of(*this, "grad_fn").grad_fn;
+}
 int64_t Tensor::output_nr() const { return impl_of(*this, "output_nr").output_nr; }
 bool Tensor::retains_grad() const { return impl_of(*this, "retains_grad").retains_grad; }
 
 void Tensor::retain_grad() const {
   TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "retain_grad"));
-  NABLA_CHECK(requires_grad(), "[retain_grad] can't retain_grad on a tensor that has "
-                               "requires_grad=false");
+  NABLA_CHECK(requires_grad(),
+              "[retain_grad] can't retain_grad on a tensor that has "
+              "requires_grad=false");
   if (is_leaf() || i.retains_grad) return;  // leaves always keep .grad()
   i.retains_grad = true;
   std::weak_ptr<TensorImpl> weak = impl_;
@@ -228,8 +233,8 @@ void Tensor::retain_grad() const {
   });
 }
 
-void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph,
-                      bool create_graph, std::optional<std::vector<Tensor>> inputs) const {
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
+                      std::optional<std::vector<Tensor>> inputs) const {
   autograd::backward({*this}, {gradient}, retain_graph, create_graph,
                      inputs.value_or(std::vector<Tensor>{}));
 }
@@ -248,8 +253,9 @@ Tensor& Tensor::detach_() {
 
 unsigned Tensor::register_hook_impl(std::function<Tensor(const Tensor&)> hook) const {
   TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "register_hook"));
-  NABLA_CHECK(requires_grad(), "[register_hook] cannot register a hook on a tensor that doesn't "
-                               "require gradient");
+  NABLA_CHECK(requires_grad(),
+              "[register_hook] cannot register a hook on a tensor that doesn't "
+              "require gradient");
   if (i.grad_fn) return i.grad_fn->add_pre_hook(i.output_nr, std::move(hook));
   static unsigned next_leaf_handle = 1u << 30;  // disjoint from node hook handles
   const unsigned h = next_leaf_handle++;

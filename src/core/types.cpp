@@ -8,24 +8,36 @@ namespace nabla {
 
 size_t elementSize(ScalarType t) {
   switch (t) {
-    case ScalarType::Byte: return 1;
-    case ScalarType::Int: return 4;
-    case ScalarType::Long: return 8;
-    case ScalarType::Float: return 4;
-    case ScalarType::Double: return 8;
-    case ScalarType::Bool: return 1;
+    case ScalarType::Byte:
+      return 1;
+    case ScalarType::Int:
+      return 4;
+    case ScalarType::Long:
+      return 8;
+    case ScalarType::Float:
+      return 4;
+    case ScalarType::Double:
+      return 8;
+    case ScalarType::Bool:
+      return 1;
   }
   return 0;
 }
 
 const char* toString(ScalarType t) {
   switch (t) {
-    case ScalarType::Byte: return "uint8";
-    case ScalarType::Int: return "int32";
-    case ScalarType::Long: return "int64";
-    case ScalarType::Float: return "float32";
-    case ScalarType::Double: return "float64";
-    case ScalarType::Bool: return "bool";
+    case ScalarType::Byte:
+      return "uint8";
+    case ScalarType::Int:
+      return "int32";
+    case ScalarType::Long:
+      return "int64";
+    case ScalarType::Float:
+      return "float32";
+    case ScalarType::Double:
+      return "float64";
+    case ScalarType::Bool:
+      return "bool";
   }
   return "unknown";
 }
@@ -38,12 +50,18 @@ ScalarType promoteTypes(ScalarType a, ScalarType b) {
   // uint8 with a signed integer gives the signed one of at least 16 bits (int32 or int64 here).
   auto rank = [](ScalarType t) {
     switch (t) {
-      case ScalarType::Bool: return 0;
-      case ScalarType::Byte: return 1;
-      case ScalarType::Int: return 2;
-      case ScalarType::Long: return 3;
-      case ScalarType::Float: return 4;
-      case ScalarType::Double: return 5;
+      case ScalarType::Bool:
+        return 0;
+      case ScalarType::Byte:
+        return 1;
+      case ScalarType::Int:
+        return 2;
+      case ScalarType::Long:
+        return 3;
+      case ScalarType::Float:
+        return 4;
+      case ScalarType::Double:
+        return 5;
     }
     return 0;
   };

@@ -1,8 +1,8 @@
 // Factories: empty, zeros, ones, full, arange, linspace, eye, from_blob, tensor(...).
 #include <cmath>
 
-#include "ops/op_helpers.h"
 #include "nabla/creation.h"
+#include "ops/op_helpers.h"
 
 namespace nabla {
 
@@ -29,16 +29,13 @@ Tensor empty(IntArrayRef size, const TensorOptions& o) {
 
 Tensor full(IntArrayRef size, const Scalar& value, const TensorOptions& o) {
   ScalarType dtype = o.dtype();
-  if (!o.has_dtype())
-    dtype = value.isFloatingPoint() ? ScalarType::Float : value.type();
+  if (!o.has_dtype()) dtype = value.isFloatingPoint() ? ScalarType::Float : value.type();
   Tensor t = make_tensor(size, dtype, o.device());
   backend_for(o.device()).fill(t, value);
   return finish(t, o);
 }
 
-Tensor zeros(IntArrayRef size, const TensorOptions& o) {
-  return full(size, 0, o.dtype(o.dtype()));
-}
+Tensor zeros(IntArrayRef size, const TensorOptions& o) { return full(size, 0, o.dtype(o.dtype())); }
 Tensor ones(IntArrayRef size, const TensorOptions& o) { return full(size, 1, o.dtype(o.dtype())); }
 Tensor empty_like(const Tensor& t, const TensorOptions& o) { return empty(t.sizes(), like(t, o)); }
 Tensor zeros_like(const Tensor& t, const TensorOptions& o) { return zeros(t.sizes(), like(t, o)); }
@@ -61,8 +58,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
               "[arange] upper bound and larger bound inconsistent with step sign (start {}, end "
               "{}, step {})",
               s, e, st);
-  const bool all_integral =
-      start.isIntegral(true) && end.isIntegral(true) && step.isIntegral(true);
+  const bool all_integral = start.isIntegral(true) && end.isIntegral(true) && step.isIntegral(true);
   const ScalarType dtype = o.has_dtype() ? o.dtype() : (all_integral ? kLong : kFloat);
   const int64_t n = static_cast<int64_t>(std::ceil((e - s) / st));
   Tensor t = make_tensor({n}, dtype, o.device());
@@ -154,11 +150,13 @@ void infer_shape(const TensorDataContainer& c, size_t depth, std::vector<int64_t
   for (const auto& child : c.children()) infer_shape(child, depth + 1, shape, dtype);
 }
 
-void flatten_values(const TensorDataContainer& c, std::vector<double>& f,
-                    std::vector<int64_t>& i, bool floating) {
+void flatten_values(const TensorDataContainer& c, std::vector<double>& f, std::vector<int64_t>& i,
+                    bool floating) {
   if (c.is_scalar()) {
-    if (floating) f.push_back(c.scalar().toDouble());
-    else i.push_back(c.scalar().toLong());
+    if (floating)
+      f.push_back(c.scalar().toDouble());
+    else
+      i.push_back(c.scalar().toLong());
     return;
   }
   for (const auto& child : c.children()) flatten_values(child, f, i, floating);

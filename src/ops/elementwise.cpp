@@ -17,8 +17,8 @@ namespace detail {
 /// Forward of a unary op: `x` converted to `compute` dtype, result in `out` when given.
 Tensor unary_forward(UnaryOp op, const Tensor& x, ScalarType compute, const Tensor* out) {
   Tensor in = cast(x, compute);
-  Tensor result = out ? *out : make_tensor(x.sizes(), op == UnaryOp::LogicalNot ? kBool : compute,
-                                           x.device());
+  Tensor result =
+      out ? *out : make_tensor(x.sizes(), op == UnaryOp::LogicalNot ? kBool : compute, x.device());
   backend_for(x).unary(op, in, result);
   return result;
 }
@@ -34,9 +34,9 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
   ScalarType compute = result_type(a, b);
   if (op == BinaryOp::Div && !isFloatingType(compute)) compute = ScalarType::Float;  // true div
   if (op == BinaryOp::Pow && !isFloatingType(compute)) {
-    NABLA_CHECK(b.scalar_type() == kBool || (b.lt(wrap_scalar(0, b.device()))).any().item<bool>() ==
-                                               false,
-                "[pow] integers to negative integer powers are not allowed");
+    NABLA_CHECK(
+        b.scalar_type() == kBool || (b.lt(wrap_scalar(0, b.device()))).any().item<bool>() == false,
+        "[pow] integers to negative integer powers are not allowed");
   }
   const ScalarType out_dtype = writes_bool(op) ? kBool : compute;
   Tensor result;
@@ -77,8 +77,9 @@ Tensor unary_op(UnaryOp op, const Tensor& self, const char* backward_name, bool 
 // ---- unary ops: forward, and d(out)/d(self) --------------------------------------------
 
 Tensor neg(const Tensor& self) {
-  return unary_op(UnaryOp::Neg, self, "NegBackward0", false, false,
-                  [](const Tensor& g, const Tensor&, const Tensor&) { return g.neg(); }, true);
+  return unary_op(
+      UnaryOp::Neg, self, "NegBackward0", false, false,
+      [](const Tensor& g, const Tensor&, const Tensor&) { return g.neg(); }, true);
 }
 // exp: d/dx e^x = e^x, so the output is saved, not the input.
 Tensor exp(const Tensor& self) {
@@ -94,15 +95,14 @@ Tensor sqrt(const Tensor& self) {
                   [](const Tensor& g, const Tensor&, const Tensor& r) { return g / (2 * r); });
 }
 Tensor rsqrt(const Tensor& self) {
-  return unary_op(UnaryOp::Rsqrt, self, "RsqrtBackward0", false, true,
-                  [](const Tensor& g, const Tensor&, const Tensor& r) {
-                    return -0.5 * g * r * r * r;
-                  });
+  return unary_op(
+      UnaryOp::Rsqrt, self, "RsqrtBackward0", false, true,
+      [](const Tensor& g, const Tensor&, const Tensor& r) { return -0.5 * g * r * r * r; });
 }
 Tensor abs(const Tensor& self) {
-  return unary_op(UnaryOp::Abs, self, "AbsBackward0", true, false,
-                  [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x.sign(); },
-                  true);
+  return unary_op(
+      UnaryOp::Abs, self, "AbsBackward0", true, false,
+      [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x.sign(); }, true);
 }
 Tensor sin(const Tensor& self) {
   return unary_op(UnaryOp::Sin, self, "SinBackward0", true, false,
@@ -130,18 +130,18 @@ Tensor relu(const Tensor& self) {
       true);
 }
 Tensor square(const Tensor& self) {
-  return unary_op(UnaryOp::Square, self, "PowBackward0", true, false,
-                  [](const Tensor& g, const Tensor& x, const Tensor&) { return 2 * g * x; },
-                  true);
+  return unary_op(
+      UnaryOp::Square, self, "PowBackward0", true, false,
+      [](const Tensor& g, const Tensor& x, const Tensor&) { return 2 * g * x; }, true);
 }
 Tensor reciprocal(const Tensor& self) {
   return unary_op(UnaryOp::Reciprocal, self, "ReciprocalBackward0", false, true,
                   [](const Tensor& g, const Tensor&, const Tensor& r) { return -g * r * r; });
 }
 Tensor sign(const Tensor& self) {
-  return unary_op(UnaryOp::Sign, self, "SignBackward0", false, false,
-                  [](const Tensor& g, const Tensor&, const Tensor&) { return zeros_like(g); },
-                  true);
+  return unary_op(
+      UnaryOp::Sign, self, "SignBackward0", false, false,
+      [](const Tensor& g, const Tensor&, const Tensor&) { return zeros_like(g); }, true);
 }
 Tensor erf(const Tensor& self) {
   // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
@@ -158,8 +158,8 @@ Tensor logical_not(const Tensor& self) {
 // gelu, composed: x * Phi(x) with Phi the normal CDF ("none"), or its tanh approximation.
 Tensor gelu(const Tensor& self, const std::string& approximate) {
   if (approximate == "none") return self * 0.5 * (1 + erf(self * M_SQRT1_2));
-  NABLA_CHECK(approximate == "tanh",
-              "[gelu] approximate must be 'none' or 'tanh', got '{}'", approximate);
+  NABLA_CHECK(approximate == "tanh", "[gelu] approximate must be 'none' or 'tanh', got '{}'",
+              approximate);
   const double k = std::sqrt(2.0 / M_PI);
   return 0.5 * self * (1 + (k * (self + 0.044715 * self * self * self)).tanh());
 }
@@ -176,12 +176,12 @@ Tensor pow(const Tensor& self, const Scalar& exponent) {
   Tensor result = binary_forward(BinaryOp::Pow, cast(self, compute), e, "pow", nullptr);
   if (needs_grad(self)) {
     const double p = exponent.toDouble();
-    record("PowBackward0", {result}, {self},
-           [x = SavedTensor(self, false), p](const variable_list& g, const Node& n)
-               -> variable_list {
-             if (p == 0.0) return {zeros_like(g[0])};
-             return {g[0] * p * x.unpack(n).pow(p - 1)};
-           });
+    record(
+        "PowBackward0", {result}, {self},
+        [x = SavedTensor(self, false), p](const variable_list& g, const Node& n) -> variable_list {
+          if (p == 0.0) return {zeros_like(g[0])};
+          return {g[0] * p * x.unpack(n).pow(p - 1)};
+        });
   }
   return result;
 }
@@ -191,8 +191,7 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
   if (needs_grad(self, exponent)) {
     record("PowBackward1", {result}, {self, exponent},
            [a = SavedTensor(self, false), b = SavedTensor(exponent, false),
-            r = SavedTensor(result, true)](const variable_list& g, const Node& n)
-               -> variable_list {
+            r = SavedTensor(result, true)](const variable_list& g, const Node& n) -> variable_list {
              Tensor x = a.unpack(n), e = b.unpack(n);
              variable_list out(2);
              if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * e * x.pow(e - 1), x);
@@ -209,9 +208,10 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
 }
 
 Tensor pow(const Scalar& self, const Tensor& exponent) {
-  return pow(full_like(exponent, self, TensorOptions().dtype(result_type(
-                                           wrap_scalar(self, exponent.device()), exponent))),
-             exponent);
+  return pow(
+      full_like(exponent, self,
+                TensorOptions().dtype(result_type(wrap_scalar(self, exponent.device()), exponent))),
+      exponent);
 }
 
 // ---- binary arithmetic -----------------------------------------------------------------
@@ -246,9 +246,8 @@ Tensor mul(const Tensor& self, const Tensor& other) {
   Tensor result = binary_forward(BinaryOp::Mul, self, other, "mul", nullptr);
   if (needs_grad(self, other)) {
     record("MulBackward0", {result}, {self, other},
-           [a = SavedTensor(self, false), b = SavedTensor(other, false)](const variable_list& g,
-                                                                         const Node& n)
-               -> variable_list {
+           [a = SavedTensor(self, false), b = SavedTensor(other, false)](
+               const variable_list& g, const Node& n) -> variable_list {
              variable_list out(2);
              Tensor x = a.unpack(n), y = b.unpack(n);
              if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * y, x);
@@ -263,9 +262,8 @@ Tensor div(const Tensor& self, const Tensor& other) {
   Tensor result = binary_forward(BinaryOp::Div, self, other, "div", nullptr);
   if (needs_grad(self, other)) {
     record("DivBackward0", {result}, {self, other},
-           [a = SavedTensor(self, false), b = SavedTensor(other, false)](const variable_list& g,
-                                                                         const Node& n)
-               -> variable_list {
+           [a = SavedTensor(self, false), b = SavedTensor(other, false)](
+               const variable_list& g, const Node& n) -> variable_list {
              variable_list out(2);
              Tensor x = a.unpack(n), y = b.unpack(n);
              if (n.needs_input_grad(0)) out[0] = grad_for(g[0] / y, x);
@@ -330,16 +328,16 @@ Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar
   if (min) lo = min->toDouble();
   if (max) hi = max->toDouble();
   ScalarType compute = self.scalar_type();
-  if (!self.is_floating_point() && ((min && min->isFloatingPoint()) ||
-                                    (max && max->isFloatingPoint())))
+  if (!self.is_floating_point() &&
+      ((min && min->isFloatingPoint()) || (max && max->isFloatingPoint())))
     compute = ScalarType::Float;
   Tensor in = cast(self, compute);
   Tensor result = make_tensor(self.sizes(), compute, self.device());
   backend_for(self).clamp(in, lo, hi, result);
   if (needs_grad(self)) {
     record("ClampBackward1", {result}, {self},
-           [x = SavedTensor(self, false), lo, hi](const variable_list& g, const Node& n)
-               -> variable_list {
+           [x = SavedTensor(self, false), lo, hi](const variable_list& g,
+                                                  const Node& n) -> variable_list {
              Tensor v = x.unpack(n);
              Tensor pass = ones_like(v, TensorOptions().dtype(kBool));
              if (lo) pass = pass.logical_and(v >= *lo);
@@ -354,13 +352,13 @@ Tensor clamp_max(const Tensor& self, const Scalar& max) { return clamp(self, std
 
 // ---- comparisons and logic (no gradient) -----------------------------------------------
 
-#define NABLA_COMPARISON(name, OP)                                                  \
-  Tensor name(const Tensor& self, const Tensor& other) {                            \
-    return binary_forward(BinaryOp::OP, self, other, #name, nullptr);               \
-  }                                                                                 \
+#define NABLA_COMPARISON(name, OP)                                                     \
+  Tensor name(const Tensor& self, const Tensor& other) {                               \
+    return binary_forward(BinaryOp::OP, self, other, #name, nullptr);                  \
+  }                                                                                    \
   Tensor Tensor::name(const Tensor& other) const { return nabla::name(*this, other); } \
-  Tensor Tensor::name(const Scalar& other) const {                                  \
-    return nabla::name(*this, wrap_scalar(other, device()));                        \
+  Tensor Tensor::name(const Scalar& other) const {                                     \
+    return nabla::name(*this, wrap_scalar(other, device()));                           \
   }
 NABLA_COMPARISON(eq, Eq)
 NABLA_COMPARISON(ne, Ne)
@@ -397,8 +395,8 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
   if (needs_grad(self, other)) {
     record("WhereBackward0", {result}, {self, other},
            [c = SavedTensor(condition, false), ss = self.sizes().vec(), st = self.scalar_type(),
-            os = other.sizes().vec(), ot = other.scalar_type()](const variable_list& g,
-                                                                const Node& n) -> variable_list {
+            os = other.sizes().vec(),
+            ot = other.scalar_type()](const variable_list& g, const Node& n) -> variable_list {
              Tensor cond = c.unpack(n);
              Tensor zero = zeros({}, g[0].options());
              variable_list out(2);
@@ -418,8 +416,8 @@ Tensor where(const Tensor& condition, const Scalar& self, const Tensor& other) {
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) {
   check_defined(mask, "masked_fill", "mask");
-  NABLA_CHECK(mask.scalar_type() == kBool,
-              "[masked_fill] expected a bool mask, got {}", mask.scalar_type());
+  NABLA_CHECK(mask.scalar_type() == kBool, "[masked_fill] expected a bool mask, got {}",
+              mask.scalar_type());
   check_defined(self, "masked_fill");
   NABLA_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), "masked_fill") == self.sizes().vec(),
               "[masked_fill] mask of shape {} cannot be broadcast to the tensor's shape {}",
@@ -435,8 +433,10 @@ Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
   return nabla::masked_fill(*this, mask, value);
 }
 Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
-  NABLA_CHECK(value.dim() == 0, "[masked_fill] only supports a 0-dimensional value tensor, got "
-                                "shape {}", value.sizes());
+  NABLA_CHECK(value.dim() == 0,
+              "[masked_fill] only supports a 0-dimensional value tensor, got "
+              "shape {}",
+              value.sizes());
   Tensor result = where(mask, value.to(scalar_type()), *this);
   NABLA_CHECK(result.sizes() == sizes(),
               "[masked_fill] mask of shape {} cannot be broadcast to the tensor's shape {}",
@@ -446,10 +446,18 @@ Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
 
 // ---- Tensor methods and operators ------------------------------------------------------
 
-Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const { return nabla::add(*this, o, alpha); }
-Tensor Tensor::add(const Scalar& o, const Scalar& alpha) const { return nabla::add(*this, o, alpha); }
-Tensor Tensor::sub(const Tensor& o, const Scalar& alpha) const { return nabla::sub(*this, o, alpha); }
-Tensor Tensor::sub(const Scalar& o, const Scalar& alpha) const { return nabla::sub(*this, o, alpha); }
+Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const {
+  return nabla::add(*this, o, alpha);
+}
+Tensor Tensor::add(const Scalar& o, const Scalar& alpha) const {
+  return nabla::add(*this, o, alpha);
+}
+Tensor Tensor::sub(const Tensor& o, const Scalar& alpha) const {
+  return nabla::sub(*this, o, alpha);
+}
+Tensor Tensor::sub(const Scalar& o, const Scalar& alpha) const {
+  return nabla::sub(*this, o, alpha);
+}
 Tensor Tensor::mul(const Tensor& o) const { return nabla::mul(*this, o); }
 Tensor Tensor::mul(const Scalar& o) const { return nabla::mul(*this, o); }
 Tensor Tensor::div(const Tensor& o) const { return nabla::div(*this, o); }
@@ -549,9 +557,8 @@ Tensor& Tensor::div_(const Tensor& other) {
 Tensor& Tensor::div_(const Scalar& other) { return div_(wrap_scalar(other, device())); }
 
 Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
-  return apply_inplace(*this, "clamp_", Tensor(), [&](const Tensor& v) {
-    return nabla::clamp(v, min, max);
-  });
+  return apply_inplace(*this, "clamp_", Tensor(),
+                       [&](const Tensor& v) { return nabla::clamp(v, min, max); });
 }
 Tensor& Tensor::relu_() {
   return apply_inplace(*this, "relu_", Tensor(), [](const Tensor& v) { return nabla::relu(v); });

@@ -11,89 +11,129 @@ namespace nabla::functors {
 // ---- unary ----
 struct Neg {
   template <class T>
-  T operator()(T x) const { return static_cast<T>(-x); }
+  T operator()(T x) const {
+    return static_cast<T>(-x);
+  }
 };
 struct Exp {
   template <class T>
-  T operator()(T x) const { return std::exp(x); }
+  T operator()(T x) const {
+    return std::exp(x);
+  }
 };
 struct Log {
   template <class T>
-  T operator()(T x) const { return std::log(x); }
+  T operator()(T x) const {
+    return std::log(x);
+  }
 };
 struct Sqrt {
   template <class T>
-  T operator()(T x) const { return std::sqrt(x); }
+  T operator()(T x) const {
+    return std::sqrt(x);
+  }
 };
 struct Rsqrt {
   template <class T>
-  T operator()(T x) const { return T(1) / std::sqrt(x); }
+  T operator()(T x) const {
+    return T(1) / std::sqrt(x);
+  }
 };
 struct Abs {
   template <class T>
   T operator()(T x) const {
-    if constexpr (std::is_unsigned_v<T>) return x;
-    else return x < T(0) ? static_cast<T>(-x) : x;
+    if constexpr (std::is_unsigned_v<T>)
+      return x;
+    else
+      return x < T(0) ? static_cast<T>(-x) : x;
   }
 };
 struct Sin {
   template <class T>
-  T operator()(T x) const { return std::sin(x); }
+  T operator()(T x) const {
+    return std::sin(x);
+  }
 };
 struct Cos {
   template <class T>
-  T operator()(T x) const { return std::cos(x); }
+  T operator()(T x) const {
+    return std::cos(x);
+  }
 };
 struct Sigmoid {
   template <class T>
-  T operator()(T x) const { return T(1) / (T(1) + std::exp(-x)); }
+  T operator()(T x) const {
+    return T(1) / (T(1) + std::exp(-x));
+  }
 };
 struct Tanh {
   template <class T>
-  T operator()(T x) const { return std::tanh(x); }
+  T operator()(T x) const {
+    return std::tanh(x);
+  }
 };
 struct Relu {
   // NaN propagates, as in PyTorch: (x > 0) is false for NaN, so write x < 0 ? 0 : x.
   template <class T>
-  T operator()(T x) const { return x < T(0) ? T(0) : x; }
+  T operator()(T x) const {
+    return x < T(0) ? T(0) : x;
+  }
 };
 struct Sign {
   template <class T>
-  T operator()(T x) const { return static_cast<T>((T(0) < x) - (x < T(0))); }
+  T operator()(T x) const {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
 };
 struct Reciprocal {
   template <class T>
-  T operator()(T x) const { return T(1) / x; }
+  T operator()(T x) const {
+    return T(1) / x;
+  }
 };
 struct Square {
   template <class T>
-  T operator()(T x) const { return static_cast<T>(x * x); }
+  T operator()(T x) const {
+    return static_cast<T>(x * x);
+  }
 };
 struct Erf {
   template <class T>
-  T operator()(T x) const { return std::erf(x); }
+  T operator()(T x) const {
+    return std::erf(x);
+  }
 };
 struct LogicalNot {
   template <class T>
-  bool operator()(T x) const { return !x; }
+  bool operator()(T x) const {
+    return !x;
+  }
 };
 
 // ---- binary ----
 struct Add {
   template <class T>
-  T operator()(T a, T b) const { return static_cast<T>(a + b); }
+  T operator()(T a, T b) const {
+    return static_cast<T>(a + b);
+  }
 };
 struct Sub {
   template <class T>
-  T operator()(T a, T b) const { return static_cast<T>(a - b); }
+  T operator()(T a, T b) const {
+    return static_cast<T>(a - b);
+  }
 };
 struct Mul {
   template <class T>
-  T operator()(T a, T b) const { return static_cast<T>(a * b); }
+  T operator()(T a, T b) const {
+    return static_cast<T>(a * b);
+  }
 };
 struct Div {
   template <class T>
-  T operator()(T a, T b) const { return static_cast<T>(a / b); }
+  T operator()(T a, T b) const {
+    return static_cast<T>(a / b);
+  }
 };
 struct Pow {
   template <class T>
@@ -131,35 +171,51 @@ struct Minimum {
 };
 struct Eq {
   template <class T>
-  bool operator()(T a, T b) const { return a == b; }
+  bool operator()(T a, T b) const {
+    return a == b;
+  }
 };
 struct Ne {
   template <class T>
-  bool operator()(T a, T b) const { return a != b; }
+  bool operator()(T a, T b) const {
+    return a != b;
+  }
 };
 struct Lt {
   template <class T>
-  bool operator()(T a, T b) const { return a < b; }
+  bool operator()(T a, T b) const {
+    return a < b;
+  }
 };
 struct Le {
   template <class T>
-  bool operator()(T a, T b) const { return a <= b; }
+  bool operator()(T a, T b) const {
+    return a <= b;
+  }
 };
 struct Gt {
   template <class T>
-  bool operator()(T a, T b) const { return a > b; }
+  bool operator()(T a, T b) const {
+    return a > b;
+  }
 };
 struct Ge {
   template <class T>
-  bool operator()(T a, T b) const { return a >= b; }
+  bool operator()(T a, T b) const {
+    return a >= b;
+  }
 };
 struct LogicalAnd {
   template <class T>
-  bool operator()(T a, T b) const { return a && b; }
+  bool operator()(T a, T b) const {
+    return a && b;
+  }
 };
 struct LogicalOr {
   template <class T>
-  bool operator()(T a, T b) const { return a || b; }
+  bool operator()(T a, T b) const {
+    return a || b;
+  }
 };
 
 }  // namespace nabla::functors

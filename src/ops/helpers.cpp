@@ -10,8 +10,8 @@ std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* 
     const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
     NABLA_CHECK(da == db || da == 1 || db == 1,
-                "[{}] shapes {} and {} cannot be broadcast: dimension {} is {} vs {}", op, a, b,
-                i, da, db);
+                "[{}] shapes {} and {} cannot be broadcast: dimension {} is {} vs {}", op, a, b, i,
+                da, db);
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -27,17 +27,14 @@ std::optional<ScalarType> combine(std::optional<ScalarType> higher,
   if (!higher) return lower;
   if (!lower) return higher;
   if (isFloatingType(*higher)) return higher;
-  if (*higher == ScalarType::Bool || isFloatingType(*lower))
-    return promoteTypes(*higher, *lower);
+  if (*higher == ScalarType::Bool || isFloatingType(*lower)) return promoteTypes(*higher, *lower);
   return higher;
 }
 }  // namespace
 
 ScalarType result_type(const std::vector<const Tensor*>& operands) {
   std::optional<ScalarType> dim_result, zero_result, wrapped_result;
-  auto update = [](std::optional<ScalarType>& r, ScalarType t) {
-    r = r ? promoteTypes(*r, t) : t;
-  };
+  auto update = [](std::optional<ScalarType>& r, ScalarType t) { r = r ? promoteTypes(*r, t) : t; };
   for (const Tensor* t : operands) {
     const TensorImpl* impl = t->unsafeGetTensorImpl();
     if (impl->is_wrapped_number) {
@@ -131,8 +128,8 @@ Tensor& apply_inplace(Tensor& self, const char* op, const Tensor& other,
     NoGradGuard no_grad;
     Tensor value = compute(self);
     NABLA_CHECK(value.sizes() == self.sizes(),
-                "[{}] output with shape {} doesn't match the broadcast shape {}", op,
-                self.sizes(), value.sizes());
+                "[{}] output with shape {} doesn't match the broadcast shape {}", op, self.sizes(),
+                value.sizes());
     NABLA_CHECK(value.is_same(self) || isFloatingType(self.scalar_type()) ||
                     !isFloatingType(value.scalar_type()),
                 "[{}] result type {} can't be cast to the desired output type {}", op,

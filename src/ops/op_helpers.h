@@ -13,10 +13,10 @@
 namespace nabla::detail {
 
 using autograd::needs_grad;
+using autograd::Node;
 using autograd::record;
 using autograd::SavedTensor;
 using autograd::variable_list;
-using autograd::Node;
 
 /// PyTorch's result type: tensors with dims decide, unless a 0-d tensor or a number is of a
 /// higher kind (bool < integer < floating); a floating number then gives float32.

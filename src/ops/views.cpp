@@ -36,8 +36,8 @@ std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op
     }
   }
   if (infer >= 0) {
-    NABLA_CHECK(known != 0 && numel % known == 0,
-                "[{}] shape {} is invalid for input of size {}", op, shape, numel);
+    NABLA_CHECK(known != 0 && numel % known == 0, "[{}] shape {} is invalid for input of size {}",
+                op, shape, numel);
     out[infer] = numel / known;
   }
   NABLA_CHECK(compute_numel(out) == numel, "[{}] shape {} is invalid for input of size {}", op,
@@ -56,7 +56,8 @@ std::optional<std::vector<int64_t>> view_strides(const Tensor& t, IntArrayRef sh
   int64_t tensor_numel = 1, view_numel = 1;
   for (int64_t d = static_cast<int64_t>(old_sizes.size()) - 1; d >= 0; --d) {
     tensor_numel *= old_sizes[d];
-    if (d == 0 || (old_sizes[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
+    if (d == 0 ||
+        (old_sizes[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
         new_strides[view_d] = view_numel * chunk_base_stride;
         view_numel *= shape[view_d];
@@ -184,8 +185,8 @@ Tensor Tensor::expand(IntArrayRef size, bool /*implicit*/) const {
     }
   }
   Tensor result = expand_to(*this, shape, "expand");
-  if (result.is_same(*this)) result = make_view(*this, sizes().vec(), strides().vec(),
-                                                 storage_offset());
+  if (result.is_same(*this))
+    result = make_view(*this, sizes().vec(), strides().vec(), storage_offset());
   return record_view("ExpandBackward0", *this, result,
                      [in = sizes().vec()](const Tensor& g) { return sum_to(g, in); });
 }
@@ -330,10 +331,9 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
   Tensor result = make_view(*this, sz, st, storage_offset() + index * strides()[d]);
-  return record_view("SelectBackward0", *this, result,
-                     [in = sizes().vec(), d, index](const Tensor& g) {
-                       return select_backward(g, in, d, index);
-                     });
+  return record_view(
+      "SelectBackward0", *this, result,
+      [in = sizes().vec(), d, index](const Tensor& g) { return select_backward(g, in, d, index); });
 }
 Tensor select(const Tensor& self, int64_t d, int64_t i) { return self.select(d, i); }
 
@@ -346,7 +346,8 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
               "[split] split_size must be positive, got {}", split_size);
   std::vector<Tensor> parts;
   if (n == 0) return {*this};
-  for (int64_t s = 0; s < n; s += split_size) parts.push_back(narrow(d, s, std::min(split_size, n - s)));
+  for (int64_t s = 0; s < n; s += split_size)
+    parts.push_back(narrow(d, s, std::min(split_size, n - s)));
   return parts;
 }
 

@@ -96,11 +96,12 @@ std::string Curves::svg() const {
       for (size_t i : series)
         if (!std::isnan(values[i])) lo = std::min(lo, values[i]), hi = std::max(hi, values[i]);
     }
-    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" "
-                       "stroke=\"#888\"/>\n",
-                       x0, y0, w, h);
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">epoch</text>\n",
-                       x0 + w / 2, y0 + h + 30);
+    out += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" "
+        "stroke=\"#888\"/>\n",
+        x0, y0, w, h);
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">epoch</text>\n", x0 + w / 2,
+                       y0 + h + 30);
     if (series.empty() || !std::isfinite(lo)) continue;
     if (hi == lo) hi = lo + 1;
     if (e_hi == e_lo) e_hi = e_lo + 1;
@@ -118,11 +119,13 @@ std::string Curves::svg() const {
       const size_t i = series[s];
       std::string points;
       for (const auto& [epoch, values] : rows_)
-        if (!std::isnan(values[i])) points += fmt::format("{:.1f},{:.1f} ", px(epoch), py(values[i]));
+        if (!std::isnan(values[i]))
+          points += fmt::format("{:.1f},{:.1f} ", px(epoch), py(values[i]));
       const char* color = colors[s % 6];
-      out += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" "
-                         "points=\"{}\"/>\n",
-                         color, points);
+      out += fmt::format(
+          "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" "
+          "points=\"{}\"/>\n",
+          color, points);
       out += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", x0 + 8,
                          y0 + 14 + 14 * static_cast<double>(s), color, names_[i]);
     }

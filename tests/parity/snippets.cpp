@@ -17,7 +17,8 @@ namespace {
 
 void show(const std::string& name, const nb::Tensor& t) {
   std::printf("%s [", name.c_str());
-  for (size_t i = 0; i < t.sizes().size(); ++i) std::printf(i ? ", %ld" : "%ld", (long)t.sizes()[i]);
+  for (size_t i = 0; i < t.sizes().size(); ++i)
+    std::printf(i ? ", %ld" : "%ld", (long)t.sizes()[i]);
   std::printf("]");
   nb::Tensor flat = t.to(nb::kFloat64).contiguous().reshape({-1});
   for (int64_t i = 0; i < flat.numel(); ++i) {
@@ -103,7 +104,8 @@ int main() {
                           .scatter_add(1, nb::tensor({{0, 0, 3}, {1, 2, 1}}), a));
   // ---- autograd ----
   nb::Tensor x = f64({0.3, -1.2, 2.0}).requires_grad_();
-  nb::Tensor w = nb::tensor({{0.1, 0.2, 0.3}, {-0.4, 0.5, 0.6}}, nb::dtype(nb::kFloat64)).requires_grad_();
+  nb::Tensor w =
+      nb::tensor({{0.1, 0.2, 0.3}, {-0.4, 0.5, 0.6}}, nb::dtype(nb::kFloat64)).requires_grad_();
   nb::Tensor y = w.matmul(x).tanh();
   nb::Tensor loss = (y * y).sum() + x.exp().mean();
   loss.backward();

@@ -25,11 +25,9 @@ class CpuBackend final : public Backend {
   void softmax(const Tensor& x, int64_t dim, bool log, const Tensor& out) override;
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out, double beta,
               double alpha) override;
-  void index_select(const Tensor& x, int64_t dim, const Tensor& index,
-                    const Tensor& out) override;
+  void index_select(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& out) override;
   void gather(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& out) override;
-  void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
-                   const Tensor& src) override;
+  void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
   void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
   void random_uniform(const Tensor& out, uint64_t seed, uint64_t offset, double from,
                       double to) override;

@@ -16,8 +16,10 @@ using detail::dispatch_numeric;
 namespace {
 template <class To, class From>
 inline To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) return v != From(0);
-  else return static_cast<To>(v);
+  if constexpr (std::is_same_v<To, bool>)
+    return v != From(0);
+  else
+    return static_cast<To>(v);
 }
 }  // namespace
 
@@ -60,21 +62,36 @@ void unary_numeric(const char* name, const Tensor& x, const Tensor& out, F f) {
 void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out) {
   namespace f = functors;
   switch (op) {
-    case UnaryOp::Neg: return unary_numeric("neg", x, out, f::Neg{});
-    case UnaryOp::Abs: return unary_numeric("abs", x, out, f::Abs{});
-    case UnaryOp::Relu: return unary_numeric("relu", x, out, f::Relu{});
-    case UnaryOp::Sign: return unary_numeric("sign", x, out, f::Sign{});
-    case UnaryOp::Square: return unary_numeric("square", x, out, f::Square{});
-    case UnaryOp::Exp: return unary_float("exp", x, out, f::Exp{});
-    case UnaryOp::Log: return unary_float("log", x, out, f::Log{});
-    case UnaryOp::Sqrt: return unary_float("sqrt", x, out, f::Sqrt{});
-    case UnaryOp::Rsqrt: return unary_float("rsqrt", x, out, f::Rsqrt{});
-    case UnaryOp::Sin: return unary_float("sin", x, out, f::Sin{});
-    case UnaryOp::Cos: return unary_float("cos", x, out, f::Cos{});
-    case UnaryOp::Sigmoid: return unary_float("sigmoid", x, out, f::Sigmoid{});
-    case UnaryOp::Tanh: return unary_float("tanh", x, out, f::Tanh{});
-    case UnaryOp::Reciprocal: return unary_float("reciprocal", x, out, f::Reciprocal{});
-    case UnaryOp::Erf: return unary_float("erf", x, out, f::Erf{});
+    case UnaryOp::Neg:
+      return unary_numeric("neg", x, out, f::Neg{});
+    case UnaryOp::Abs:
+      return unary_numeric("abs", x, out, f::Abs{});
+    case UnaryOp::Relu:
+      return unary_numeric("relu", x, out, f::Relu{});
+    case UnaryOp::Sign:
+      return unary_numeric("sign", x, out, f::Sign{});
+    case UnaryOp::Square:
+      return unary_numeric("square", x, out, f::Square{});
+    case UnaryOp::Exp:
+      return unary_float("exp", x, out, f::Exp{});
+    case UnaryOp::Log:
+      return unary_float("log", x, out, f::Log{});
+    case UnaryOp::Sqrt:
+      return unary_float("sqrt", x, out, f::Sqrt{});
+    case UnaryOp::Rsqrt:
+      return unary_float("rsqrt", x, out, f::Rsqrt{});
+    case UnaryOp::Sin:
+      return unary_float("sin", x, out, f::Sin{});
+    case UnaryOp::Cos:
+      return unary_float("cos", x, out, f::Cos{});
+    case UnaryOp::Sigmoid:
+      return unary_float("sigmoid", x, out, f::Sigmoid{});
+    case UnaryOp::Tanh:
+      return unary_float("tanh", x, out, f::Tanh{});
+    case UnaryOp::Reciprocal:
+      return unary_float("reciprocal", x, out, f::Reciprocal{});
+    case UnaryOp::Erf:
+      return unary_float("erf", x, out, f::Erf{});
     case UnaryOp::LogicalNot:
       return dispatch_all(x.scalar_type(), "logical_not", [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -111,21 +128,36 @@ void binary_compare(const char* name, const Tensor& a, const Tensor& b, const Te
 void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
   namespace f = functors;
   switch (op) {
-    case BinaryOp::Add: return binary_same("add", a, b, out, f::Add{});
-    case BinaryOp::Sub: return binary_same("sub", a, b, out, f::Sub{});
-    case BinaryOp::Mul: return binary_same("mul", a, b, out, f::Mul{});
-    case BinaryOp::Div: return binary_same("div", a, b, out, f::Div{});
-    case BinaryOp::Pow: return binary_same("pow", a, b, out, f::Pow{});
-    case BinaryOp::Maximum: return binary_same("maximum", a, b, out, f::Maximum{});
-    case BinaryOp::Minimum: return binary_same("minimum", a, b, out, f::Minimum{});
-    case BinaryOp::Eq: return binary_compare("eq", a, b, out, f::Eq{});
-    case BinaryOp::Ne: return binary_compare("ne", a, b, out, f::Ne{});
-    case BinaryOp::Lt: return binary_compare("lt", a, b, out, f::Lt{});
-    case BinaryOp::Le: return binary_compare("le", a, b, out, f::Le{});
-    case BinaryOp::Gt: return binary_compare("gt", a, b, out, f::Gt{});
-    case BinaryOp::Ge: return binary_compare("ge", a, b, out, f::Ge{});
-    case BinaryOp::LogicalAnd: return binary_compare("logical_and", a, b, out, f::LogicalAnd{});
-    case BinaryOp::LogicalOr: return binary_compare("logical_or", a, b, out, f::LogicalOr{});
+    case BinaryOp::Add:
+      return binary_same("add", a, b, out, f::Add{});
+    case BinaryOp::Sub:
+      return binary_same("sub", a, b, out, f::Sub{});
+    case BinaryOp::Mul:
+      return binary_same("mul", a, b, out, f::Mul{});
+    case BinaryOp::Div:
+      return binary_same("div", a, b, out, f::Div{});
+    case BinaryOp::Pow:
+      return binary_same("pow", a, b, out, f::Pow{});
+    case BinaryOp::Maximum:
+      return binary_same("maximum", a, b, out, f::Maximum{});
+    case BinaryOp::Minimum:
+      return binary_same("minimum", a, b, out, f::Minimum{});
+    case BinaryOp::Eq:
+      return binary_compare("eq", a, b, out, f::Eq{});
+    case BinaryOp::Ne:
+      return binary_compare("ne", a, b, out, f::Ne{});
+    case BinaryOp::Lt:
+      return binary_compare("lt", a, b, out, f::Lt{});
+    case BinaryOp::Le:
+      return binary_compare("le", a, b, out, f::Le{});
+    case BinaryOp::Gt:
+      return binary_compare("gt", a, b, out, f::Gt{});
+    case BinaryOp::Ge:
+      return binary_compare("ge", a, b, out, f::Ge{});
+    case BinaryOp::LogicalAnd:
+      return binary_compare("logical_and", a, b, out, f::LogicalAnd{});
+    case BinaryOp::LogicalOr:
+      return binary_compare("logical_or", a, b, out, f::LogicalOr{});
   }
 }
 

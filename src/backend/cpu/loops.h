@@ -19,7 +19,7 @@ namespace nabla::cpu {
 /// Geometry shared by N operands after merging dims: sizes plus each operand's strides.
 template <size_t N>
 struct LoopShape {
-  std::vector<int64_t> sizes;                 // innermost last
+  std::vector<int64_t> sizes;                   // innermost last
   std::vector<std::array<int64_t, N>> strides;  // per dim, per operand
   int64_t numel = 1;
 };
@@ -34,8 +34,7 @@ LoopShape<N> make_loop_shape(IntArrayRef sizes, const std::array<const Tensor*, 
     if (!s.sizes.empty()) {
       // Merge with the previous dim when every operand steps over it contiguously.
       bool mergeable = true;
-      for (size_t k = 0; k < N; ++k)
-        mergeable &= s.strides.back()[k] == st[k] * sizes[d];
+      for (size_t k = 0; k < N; ++k) mergeable &= s.strides.back()[k] == st[k] * sizes[d];
       if (mergeable) {
         s.sizes.back() *= sizes[d];
         s.strides.back() = st;
