@@ -1,7 +1,7 @@
 // Trains a classifier on Fashion-MNIST (Debian's dataset-fashion-mnist package by default).
 //   nabla_example_fashion_mnist                      # MLP 784-256-128-10, Adam 1e-3, 5 epochs
-//   nabla_example_fashion_mnist --epochs 1 --checkpoint run.ckpt && \
-//   nabla_example_fashion_mnist --epochs 3 --checkpoint run.ckpt --resume
+//   nabla_example_fashion_mnist --epochs 1 --checkpoint run.ckpt    # stop after epoch 1,
+//   nabla_example_fashion_mnist --epochs 3 --checkpoint run.ckpt --resume  # then go on
 //   nabla_example_fashion_mnist --evaluate --checkpoint run.ckpt
 #include <nabla/checkpoint.h>
 #include <nabla/nabla.h>
