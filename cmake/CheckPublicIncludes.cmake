@@ -1,7 +1,7 @@
 # cmake -DINCLUDE_DIR=<dir> -P CheckPublicIncludes.cmake
 cmake_minimum_required(VERSION 3.20)
 # Public headers may include only the C++ standard library and other nabla headers, so that a
-# consumer never needs nabla's private dependencies (fmt, nlohmann_json, OpenBLAS, OpenMP).
+# consumer never needs nabla's private dependencies (fmt, nlohmann_json, OpenBLAS, zlib).
 set(standard_headers
   algorithm any array atomic bit bitset cassert cctype cerrno cfloat charconv chrono cinttypes
   climits clocale cmath codecvt compare complex concepts condition_variable cstdarg cstddef
