@@ -10,6 +10,8 @@
 // for any num_workers. Breaking out of the loop (or an exception) stops the workers.
 #pragma once
 
+#include "nabla/arg.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -20,24 +22,6 @@
 #include <vector>
 
 #include "nabla/data/dataset.h"
-
-#ifndef NABLA_ARG
-#define NABLA_ARG(T, name)                                        \
- public:                                                          \
-  inline auto name(const T& new_##name)->decltype(*this) {        \
-    this->name##_ = new_##name;                                   \
-    return *this;                                                 \
-  }                                                               \
-  inline auto name(T&& new_##name)->decltype(*this) {             \
-    this->name##_ = std::move(new_##name);                        \
-    return *this;                                                 \
-  }                                                               \
-  inline const T& name() const noexcept { return this->name##_; } \
-  inline T& name() noexcept { return this->name##_; }             \
-                                                                  \
- private:                                                         \
-  T name##_
-#endif
 
 namespace nabla {
 namespace data {

@@ -11,6 +11,8 @@
 //   NABLA_MODULE(Net);  // Net holds a std::shared_ptr<NetImpl>: net->parameters(), net(x)
 #pragma once
 
+#include "nabla/arg.h"
+
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -333,21 +335,3 @@ std::ostream& operator<<(std::ostream& stream, const ModuleHolder<Contained>& mo
 
 /// NABLA_MODULE(Linear) defines `Linear`, a ModuleHolder of `LinearImpl`.
 #define NABLA_MODULE(Name) NABLA_MODULE_IMPL(Name, Name##Impl)
-
-/// A fluent option, as LibTorch's TORCH_ARG: `LinearOptions(3, 4).bias(false)`;
-/// `options.bias()` reads it.
-#define NABLA_ARG(T, name)                                        \
- public:                                                          \
-  inline auto name(const T& new_##name)->decltype(*this) {        \
-    this->name##_ = new_##name;                                   \
-    return *this;                                                 \
-  }                                                               \
-  inline auto name(T&& new_##name)->decltype(*this) {             \
-    this->name##_ = std::move(new_##name);                        \
-    return *this;                                                 \
-  }                                                               \
-  inline const T& name() const noexcept { return this->name##_; } \
-  inline T& name() noexcept { return this->name##_; }             \
-                                                                  \
- private:                                                         \
-  T name##_

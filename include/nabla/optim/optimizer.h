@@ -12,6 +12,8 @@
 //   opt.load_state_dict(nabla::load_safetensors("opt.safetensors"));  // resume
 #pragma once
 
+#include "nabla/arg.h"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,26 +25,6 @@
 
 #include "nabla/serialize.h"
 #include "nabla/tensor.h"
-
-/// Declares an option with a chainable setter and getters, as LibTorch's TORCH_ARG:
-///   NABLA_ARG(double, lr) = 1e-3;  gives  opts.lr(0.1).lr() == 0.1
-#ifndef NABLA_ARG
-#define NABLA_ARG(T, name)                                        \
- public:                                                          \
-  inline auto name(const T& new_##name)->decltype(*this) {        \
-    this->name##_ = new_##name;                                   \
-    return *this;                                                 \
-  }                                                               \
-  inline auto name(T&& new_##name)->decltype(*this) {             \
-    this->name##_ = std::move(new_##name);                        \
-    return *this;                                                 \
-  }                                                               \
-  inline const T& name() const noexcept { return this->name##_; } \
-  inline T& name() noexcept { return this->name##_; }             \
-                                                                  \
- private:                                                         \
-  T name##_
-#endif
 
 namespace nabla {
 namespace optim {
