@@ -63,6 +63,10 @@ Tensor bernoulli(const Tensor& probs);
 // ---- threads ---------------------------------------------------------------------------
 void set_num_threads(int n);
 int get_num_threads();
+/// Flush-to-zero and denormals-are-zero for float32/float64 math on every thread that runs
+/// nabla kernels (on by default: denormals are 10-100x slower and never matter for training).
+/// Returns true when the CPU supports it, as torch::set_flush_denormal.
+bool set_flush_denormal(bool on);
 
 // ---- elementwise -----------------------------------------------------------------------
 Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);

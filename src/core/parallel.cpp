@@ -1,13 +1,20 @@
-// The library's thread pool. Workers sleep on a condition variable between jobs (no spinning,
-// so they never steal the cores from BLAS, data-loading threads or other processes); the
-// calling thread takes a share of every job. One job runs at a time: a second thread that calls
-// parallel_for meanwhile (a data-loading worker, say) runs its loop inline instead of waiting.
+// The library's thread pool. After a job, workers spin briefly (a training step issues its
+// next parallel op within microseconds, and a futex wake-up costs more than a small kernel),
+// then sleep on a condition variable, so an idle pool never steals the cores from data-loading
+// threads or other processes. The calling thread takes a share of every job. One job runs at a
+// time: a second thread that calls parallel_for meanwhile (a data-loading worker, say) runs its
+// loop inline instead of waiting.
+//
+// The floating-point mode (flush-to-zero and denormals-are-zero) is process-wide state here,
+// applied lazily by every thread that runs a kernel: MXCSR is per thread.
 #include "core/parallel.h"
 
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -23,7 +30,43 @@ namespace {
 
 thread_local bool t_in_parallel = false;
 
-int default_threads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+// ---- floating-point mode ----
+std::atomic<bool> g_flush_denormal{true};
+std::atomic<uint32_t> g_fp_generation{1};  // bumped by every set_flush_denormal
+thread_local uint32_t t_fp_generation = 0;
+
+void apply_fp_mode() {
+  t_fp_generation = g_fp_generation.load(std::memory_order_acquire);
+  constexpr unsigned kFtzDaz = _MM_FLUSH_ZERO_MASK | _MM_DENORMALS_ZERO_MASK;
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(g_flush_denormal.load(std::memory_order_relaxed) ? csr | kFtzDaz : csr & ~kFtzDaz);
+}
+
+// The main thread gets the mode before main() runs, so even kernels that never reach
+// sync_fp_mode see it.
+const bool g_main_thread_fp_mode = (apply_fp_mode(), true);
+
+// Spins until pred() holds or about `micros` have passed; true if pred() held.
+template <class Pred>
+bool spin_until(Pred pred, int micros) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + std::chrono::microseconds(micros);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (pred()) return true;
+      _mm_pause();
+    }
+    if (clock::now() > deadline) return false;
+  }
+}
+
+constexpr int kSpinMicros = 200;
+
+// Read once: hardware_concurrency() opens a file in /sys on every call.
+int default_threads() {
+  static const int n = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return n;
+}
 
 class ThreadPool {
  public:
@@ -36,54 +79,92 @@ class ThreadPool {
     std::lock_guard<std::mutex> job_lock(job_mutex_);
     stop_workers();
     stopping_ = false;
+    stopping_flag_ = false;
     // New workers start at the current generation: jobs already finished are not theirs.
     for (int i = 1; i < threads; ++i)
-      workers_.emplace_back([this, i, g = generation_] { worker_loop(i, g); });
+      workers_.emplace_back([this, g = generation_.load()] { worker_loop(g); });
   }
 
-  // Runs fn(t) for t in [0, parts) with the caller taking part 0; false if the pool is busy.
+  // Runs fn(t) for every t in [0, parts); false if the pool is busy. Parts are claimed one by
+  // one by the caller and by whichever workers are awake, so a worker the OS has not scheduled
+  // yet (a loaded machine) never holds the job up: the caller runs its parts instead.
   bool run(int parts, const std::function<void(int)>& fn) {
     std::unique_lock<std::mutex> job_lock(job_mutex_, std::try_to_lock);
     if (!job_lock.owns_lock()) return false;
+    uint32_t gen;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &fn;
       parts_ = parts;
-      pending_ = parts - 1;
-      ++generation_;
+      error_ = nullptr;
+      gen = static_cast<uint32_t>(generation_.load(std::memory_order_relaxed) + 1);
+      done_parts_.store(0, std::memory_order_relaxed);
+      claim_.store(uint64_t{gen} << 32, std::memory_order_relaxed);
+      generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
     wake_.notify_all();
     t_in_parallel = true;
-    std::exception_ptr error;
-    try {
-      fn(0);
-    } catch (...) {
-      error = std::current_exception();  // rethrown once the workers are done with `fn`
-    }
+    run_parts(gen, parts, fn);
     t_in_parallel = false;
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    // Only parts already running on a worker remain.
+    auto finished = [&] { return done_parts_.load(std::memory_order_acquire) == parts; };
+    if (!spin_until(finished, kSpinMicros)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, finished);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
     job_ = nullptr;
-    if (error) std::rethrow_exception(error);
+    if (error_) std::rethrow_exception(error_);
     return true;
   }
 
  private:
-  void worker_loop(int index, uint64_t seen) {
+  // Claims and runs parts of job `gen` until none is left (or the job is no longer `gen`).
+  void run_parts(uint32_t gen, int parts, const std::function<void(int)>& fn) {
+    for (;;) {
+      uint64_t c = claim_.load(std::memory_order_acquire);
+      int part;
+      do {
+        if (static_cast<uint32_t>(c >> 32) != gen) return;
+        part = static_cast<int>(c & 0xffffffffu);
+        if (part >= parts) return;
+      } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
+      try {
+        fn(part);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();  // rethrown by the caller
+      }
+      if (done_parts_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts) {
+        std::lock_guard<std::mutex> lock(mutex_);  // the caller checks done_parts_ under it
+        done_.notify_one();
+      }
+    }
+  }
+
+  void worker_loop(uint64_t seen) {
     t_in_parallel = true;
     for (;;) {
       const std::function<void(int)>* job;
+      int parts;
+      // Spin first: the next job usually comes within microseconds.
+      spin_until(
+          [&] {
+            return stopping_flag_.load(std::memory_order_relaxed) ||
+                   generation_.load(std::memory_order_acquire) != seen;
+          },
+          kSpinMicros);
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+        wake_.wait(lock, [&] { return stopping_ || generation_.load() != seen; });
         if (stopping_) return;
-        seen = generation_;
-        if (index >= parts_) continue;  // this job needs fewer threads
+        seen = generation_.load();
         job = job_;
+        parts = parts_;
       }
-      (*job)(index);
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_.notify_one();
+      if (job == nullptr) continue;  // that job is already over
+      sync_fp_mode();
+      run_parts(static_cast<uint32_t>(seen), parts, *job);
     }
   }
 
@@ -91,6 +172,7 @@ class ThreadPool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
+      stopping_flag_ = true;
     }
     wake_.notify_all();
     for (auto& w : workers_) w.join();
@@ -102,9 +184,13 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   std::vector<std::thread> workers_;
   const std::function<void(int)>* job_ = nullptr;
-  int parts_ = 0, pending_ = 0;
-  uint64_t generation_ = 0;
+  int parts_ = 0;
+  std::exception_ptr error_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> claim_{0};  // job generation (high 32 bits), next part (low 32 bits)
+  std::atomic<int> done_parts_{0};
   bool stopping_ = false;
+  std::atomic<bool> stopping_flag_{false};  // stopping_, readable while spinning
 };
 
 std::atomic<int> g_num_threads{0};  // 0: not set yet, use the machine's cores
@@ -118,6 +204,10 @@ ThreadPool& pool() {
 }  // namespace
 
 int num_threads() { return get_num_threads(); }
+
+void sync_fp_mode() {
+  if (t_fp_generation != g_fp_generation.load(std::memory_order_relaxed)) apply_fp_mode();
+}
 bool in_parallel_region() { return t_in_parallel; }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
@@ -125,6 +215,7 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   grain = std::max<int64_t>(grain, 1);
   const int64_t chunks = (n + grain - 1) / grain;
   const int threads = static_cast<int>(std::min<int64_t>(num_threads(), chunks));
+  sync_fp_mode();
   if (threads <= 1 || t_in_parallel) {
     fn(0, n);
     return;
@@ -144,8 +235,16 @@ void set_num_threads(int n) {
   NABLA_CHECK(n > 0, "[set_num_threads] expected a positive thread count, got {}", n);
   if (detail::g_num_threads.exchange(n) == n) return;
   detail::pool().resize(n);
-  // nabla decides per call whether a BLAS call gets threads; OpenBLAS's pool gets the same cap.
-  openblas_set_num_threads(n);
+  // OpenBLAS stays single-threaded: nabla splits large products over its own pool (its
+  // threads would otherwise spin against ours).
+  openblas_set_num_threads(1);
+}
+
+bool set_flush_denormal(bool on) {
+  detail::g_flush_denormal.store(on, std::memory_order_relaxed);
+  detail::g_fp_generation.fetch_add(1, std::memory_order_release);
+  detail::apply_fp_mode();
+  return true;  // every x86-64 CPU has FTZ and DAZ
 }
 
 int get_num_threads() {

@@ -12,5 +12,8 @@ int num_threads();
 /// num_threads() threads. Runs inline when the work is one chunk or already in a parallel region.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 bool in_parallel_region();
+/// Applies the process-wide floating-point mode (set_flush_denormal) to the calling thread if it
+/// changed since this thread last applied it: MXCSR is per thread. Kernels call it on entry.
+void sync_fp_mode();
 
 }  // namespace nabla::detail

@@ -126,8 +126,8 @@ Tensor tanh(const Tensor& self) {
 Tensor relu(const Tensor& self) {
   return unary_op(
       UnaryOp::Relu, self, "ReluBackward0", false, true,
-      [](const Tensor& g, const Tensor&, const Tensor& r) { return g * (r > 0).to(g.dtype()); },
-      true);
+      // One select instead of compare, cast and multiply (two fewer temporaries).
+      [](const Tensor& g, const Tensor&, const Tensor& r) { return where(r > 0, g, 0); }, true);
 }
 Tensor square(const Tensor& self) {
   return unary_op(

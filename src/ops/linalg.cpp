@@ -145,10 +145,14 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
            [m1 = SavedTensor(mat1, false), m2 = SavedTensor(mat2, false), in = self.sizes().vec(),
             dt = self.scalar_type(), beta,
             alpha](const variable_list& g, const Node& n) -> variable_list {
+             // Scaling by 1 is skipped: it would cost a full-size temporary per gradient.
+             auto scaled = [](const Tensor& t, const Scalar& s) {
+               return s.toDouble() == 1.0 ? t : t * s;
+             };
              variable_list out(3);
-             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * beta, in, dt);
-             if (n.needs_input_grad(1)) out[1] = g[0].mm(m2.unpack(n).t()) * alpha;
-             if (n.needs_input_grad(2)) out[2] = m1.unpack(n).t().mm(g[0]) * alpha;
+             if (n.needs_input_grad(0)) out[0] = grad_for(scaled(g[0], beta), in, dt);
+             if (n.needs_input_grad(1)) out[1] = scaled(g[0].mm(m2.unpack(n).t()), alpha);
+             if (n.needs_input_grad(2)) out[2] = scaled(m1.unpack(n).t().mm(g[0]), alpha);
              return out;
            });
   }

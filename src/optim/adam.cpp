@@ -4,7 +4,9 @@
 
 #include <cmath>
 
+#include "backend/cpu/fused.h"
 #include "core/check.h"
+#include "core/tensor_impl.h"
 #include "nabla/autograd.h"
 #include "nabla/ops.h"
 #include "nabla/optim/adamw.h"
@@ -55,6 +57,17 @@ void AdamParamState::visit_fields(FieldVisitor& v) {
 }
 
 namespace detail {
+namespace {
+bool same_layout(const Tensor& a, const Tensor& p) {
+  return cpu::fusable(a) && a.scalar_type() == p.scalar_type() && a.sizes() == p.sizes();
+}
+bool fused_adam_ok(const Tensor& param, const Tensor& grad, AdamParamState& st, bool amsgrad) {
+  return cpu::fusable(param) && !grad.requires_grad() && same_layout(grad, param) &&
+         same_layout(st.exp_avg(), param) && same_layout(st.exp_avg_sq(), param) &&
+         (!amsgrad || same_layout(st.max_exp_avg_sq(), param));
+}
+}  // namespace
+
 void adam_update(const Tensor& param, Tensor grad, AdamParamState& st, double lr, double beta1,
                  double beta2, double eps, double l2_weight_decay, bool amsgrad) {
   if (!st.exp_avg().defined()) {
@@ -64,6 +77,20 @@ void adam_update(const Tensor& param, Tensor grad, AdamParamState& st, double lr
   // Also when amsgrad is switched on after some steps.
   if (amsgrad && !st.max_exp_avg_sq().defined()) st.max_exp_avg_sq(zeros_like(param));
   st.step(st.step() + 1);
+  const auto t = static_cast<double>(st.step());
+  const double bias_correction1 = 1 - std::pow(beta1, t);
+  const double bias_correction2 = 1 - std::pow(beta2, t);
+  if (fused_adam_ok(param, grad, st, amsgrad)) {
+    // One pass over the parameter, no temporaries; the same formulas as below.
+    cpu::adam_update(param, grad, st.exp_avg(), st.exp_avg_sq(),
+                     amsgrad ? st.max_exp_avg_sq() : Tensor(), lr / bias_correction1, beta1, beta2,
+                     std::sqrt(bias_correction2), eps, l2_weight_decay);
+    nabla::detail::bump_version(param);
+    nabla::detail::bump_version(st.exp_avg());
+    nabla::detail::bump_version(st.exp_avg_sq());
+    if (amsgrad) nabla::detail::bump_version(st.max_exp_avg_sq());
+    return;
+  }
   if (l2_weight_decay != 0) grad = grad.add(param, l2_weight_decay);
 
   Tensor& m = st.exp_avg();
@@ -71,9 +98,6 @@ void adam_update(const Tensor& param, Tensor grad, AdamParamState& st, double lr
   m.mul_(beta1).add_(grad, 1 - beta1);
   v.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
 
-  const auto t = static_cast<double>(st.step());
-  const double bias_correction1 = 1 - std::pow(beta1, t);
-  const double bias_correction2 = 1 - std::pow(beta2, t);
   Tensor denom;
   if (amsgrad) {
     Tensor& v_max = st.max_exp_avg_sq();

@@ -92,6 +92,7 @@ void for_each_row(const LoopShape<N>& s, const std::array<char*, N>& base,
     }
   };
   if (s.numel < 2 * grain) {
+    detail::sync_fp_mode();
     run(0, s.numel);
   } else {
     detail::parallel_for(s.numel, grain, run);
@@ -134,6 +135,24 @@ inline void row_apply(const std::array<char*, sizeof...(In) + 1>& p,
         f(*reinterpret_cast<const In*>(p[I + 1] + i * st[I + 1])...);
 }
 
+/// Byte steps when every operand is one flat run: contiguous (step = element size) or a
+/// broadcast single element (step 0). False otherwise (the general strided loop is needed).
+template <size_t N>
+bool flat_steps(const std::array<const Tensor*, N>& ops, const std::array<int64_t, N>& esize,
+                std::array<int64_t, N>& steps) {
+  if (!ops[0]->is_contiguous()) return false;
+  for (size_t k = 0; k < N; ++k) {
+    if (ops[k]->is_contiguous()) {
+      steps[k] = esize[k];
+      continue;
+    }
+    for (int64_t st : ops[k]->strides())
+      if (st != 0) return false;
+    steps[k] = 0;
+  }
+  return true;
+}
+
 /// out[i] = f(in0[i], ...): the typed elementwise loop every map-style kernel uses.
 /// Out and In... are element types; `out` and every input already have the same shape
 /// (inputs broadcast with zero strides).
@@ -143,12 +162,33 @@ void map_kernel(const Tensor& out, const std::array<const Tensor*, sizeof...(In)
   std::array<const Tensor*, N> ops;
   ops[0] = &out;
   for (size_t k = 0; k < sizeof...(In); ++k) ops[k + 1] = inputs[k];
+  const std::array<int64_t, N> esize{static_cast<int64_t>(sizeof(Out)),
+                                     static_cast<int64_t>(sizeof(In))...};
+  std::array<int64_t, N> steps;
+  if (flat_steps<N>(ops, esize, steps)) {
+    // The common case (same-shape contiguous operands, or a scalar against a tensor): one flat
+    // loop, without building a loop shape.
+    std::array<char*, N> base;
+    for (size_t k = 0; k < N; ++k) base[k] = static_cast<char*>(ops[k]->data_ptr());
+    const int64_t n = out.numel();
+    constexpr int64_t kGrain = 32768;
+    auto run = [&](int64_t begin, int64_t end) {
+      std::array<char*, N> p;
+      for (size_t k = 0; k < N; ++k) p[k] = base[k] + begin * steps[k];
+      row_apply<Out, In...>(p, steps, end - begin, f, std::index_sequence_for<In...>{});
+    };
+    detail::sync_fp_mode();
+    if (n < 2 * kGrain) {
+      if (n > 0) run(0, n);
+    } else {
+      detail::parallel_for(n, kGrain, run);
+    }
+    return;
+  }
   LoopShape<N> shape = make_loop_shape<N>(out.sizes(), ops);
   if (shape.numel == 0) return;
   std::array<char*, N> base;
   for (size_t k = 0; k < N; ++k) base[k] = static_cast<char*>(ops[k]->data_ptr());
-  const std::array<int64_t, N> esize{static_cast<int64_t>(sizeof(Out)),
-                                     static_cast<int64_t>(sizeof(In))...};
   for_each_row<N>(shape, base, esize,
                   [&](const std::array<char*, N>& p, const std::array<int64_t, N>& st, int64_t n) {
                     row_apply<Out, In...>(p, st, n, f, std::index_sequence_for<In...>{});

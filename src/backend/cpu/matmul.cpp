@@ -50,14 +50,50 @@ Tensor blas_operand(const Tensor& t) {
 }
 
 template <class T>
-void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
-          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+void gemm1(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
+           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   const auto opa = ta ? CblasTrans : CblasNoTrans;
   const auto opb = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
     cblas_sgemm(CblasRowMajor, opa, opb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
     cblas_dgemm(CblasRowMajor, opa, opb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
+// OpenBLAS runs single-threaded: its own threads would spin against nabla's pool. Checked on
+// every product (a load of a global) since a program may have changed it.
+void keep_blas_single_threaded() {
+  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
+// Products too small to pay for a second thread stay on the caller.
+constexpr int64_t kParallelGemmWork = int64_t{1} << 18;  // n*m*k, as OpenBLAS's own threshold
+
+// One product, split over the pool along the larger side of C: column blocks are multiples of
+// the kernel's 16-float vector width, row blocks of its 4-row unroll. Each block is one
+// single-threaded BLAS call; the k loop is never split, so every element's sum runs in the same
+// order whatever the thread count.
+template <class T>
+void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  keep_blas_single_threaded();
+  const int threads = detail::num_threads();
+  if (threads <= 1 || n * m * k <= kParallelGemmWork || detail::in_parallel_region())
+    return gemm1<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (m >= n) {
+    const int64_t unit = 16, units = (m + unit - 1) / unit;
+    detail::parallel_for(units, (units + threads - 1) / threads, [&](int64_t u0, int64_t u1) {
+      const int64_t j0 = u0 * unit, j1 = std::min(m, u1 * unit);
+      gemm1<T>(ta, tb, n, j1 - j0, k, alpha, a, lda, tb ? b + j0 * ldb : b + j0, ldb, beta, c + j0,
+               ldc);
+    });
+  } else {
+    const int64_t unit = 4, units = (n + unit - 1) / unit;
+    detail::parallel_for(units, (units + threads - 1) / threads, [&](int64_t u0, int64_t u1) {
+      const int64_t i0 = u0 * unit, i1 = std::min(n, u1 * unit);
+      gemm1<T>(ta, tb, i1 - i0, m, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta,
+               c + i0 * ldc, ldc);
+    });
   }
 }
 
@@ -152,6 +188,7 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, dou
               out.sizes());
   const int64_t B = out.size(0), n = out.size(1), m = out.size(2), k = a.size(2);
   if (B == 0 || n == 0 || m == 0) return;
+  detail::sync_fp_mode();
   detail::dispatch_numeric(out.scalar_type(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T tb = static_cast<T>(beta), ta = static_cast<T>(alpha);

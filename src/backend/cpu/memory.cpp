@@ -1,7 +1,7 @@
 // CPU memory: 64-byte aligned blocks (a cache line, and what AVX-512 loads like), recycled by
-// a small caching allocator. A training step frees and allocates the same sizes every
-// iteration; handing the blocks back instead of returning them to the OS avoids a page fault
-// per touched page of every fresh buffer.
+// a caching allocator (per-thread free lists for small blocks, a shared one for large). A training
+// step frees and allocates the same sizes every iteration; handing the blocks back instead of
+// returning them to the OS avoids a page fault per touched page of every fresh buffer.
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -77,6 +77,51 @@ class BlockCache {
   size_t cached_bytes_ = 0;
 };
 
+// Small blocks: a free list per 64-byte size class and per thread, so the tensors of a
+// per-op-overhead-bound loop cost no malloc, no lock and no memalign bookkeeping. A block freed
+// on another thread than the one that allocated it simply joins that thread's list; lists are
+// capped so that a producer/consumer pair of threads cannot grow one without bound.
+class SmallCache {
+ public:
+  static constexpr size_t kClasses = kMinCached / kAlign;
+  static constexpr size_t kMaxPerClass = 64;
+
+  void* get(size_t rounded) {
+    std::vector<void*>& list = free_[rounded / kAlign];
+    if (list.empty()) return nullptr;
+    void* p = list.back();
+    list.pop_back();
+    return p;
+  }
+  bool put(void* p, size_t rounded) {
+    std::vector<void*>& list = free_[rounded / kAlign];
+    if (list.size() >= kMaxPerClass) return false;
+    list.push_back(p);
+    return true;
+  }
+  ~SmallCache();
+
+ private:
+  std::vector<void*> free_[kClasses];
+};
+
+// Set once this thread's cache is destroyed (thread exit; for the main thread, before static
+// tensors are freed): later blocks bypass it. A trivial type, so it outlives the cache.
+thread_local bool t_small_cache_gone = false;
+
+SmallCache::~SmallCache() {
+  t_small_cache_gone = true;
+  for (auto& list : free_)
+    for (void* p : list) std::free(p);
+}
+
+// Null once this thread's cache is gone.
+SmallCache* small_cache() {
+  if (t_small_cache_gone) return nullptr;
+  thread_local SmallCache c;
+  return &c;
+}
+
 BlockCache& cache() {
   // Never destroyed: tensors in static objects may be freed after main returns.
   static BlockCache* c = new BlockCache();
@@ -93,6 +138,8 @@ size_t round_up(size_t nbytes) {
 void* CpuBackend::allocate(size_t nbytes) {
   const size_t rounded = round_up(nbytes);
   if (rounded < kMinCached) {
+    SmallCache* sc = small_cache();
+    if (void* cached = sc ? sc->get(rounded) : nullptr) return cached;
     void* p = std::aligned_alloc(kAlign, rounded);
     NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU", nbytes);
     return p;
@@ -102,8 +149,10 @@ void* CpuBackend::allocate(size_t nbytes) {
 
 void CpuBackend::deallocate(void* ptr, size_t nbytes) {
   if (ptr == nullptr) return;
-  if (round_up(nbytes) < kMinCached) {
-    std::free(ptr);
+  const size_t rounded = round_up(nbytes);
+  if (rounded < kMinCached) {
+    SmallCache* sc = small_cache();
+    if (!sc || !sc->put(ptr, rounded)) std::free(ptr);
     return;
   }
   cache().put(ptr);

@@ -1,0 +1,209 @@
+// Fused kernels against their unfused compositions (the oracle): linear (one GEMM onto the
+// broadcast bias), cross_entropy (log-softmax + NLL in one node), the SGD and Adam updates (one
+// loop per parameter), and the floating-point mode (flush-to-zero) on every pool thread.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "nabla/nabla.h"
+
+using namespace nabla;  // NOLINT
+namespace F = nabla::nn::functional;
+using autograd::variable_list;
+
+namespace {
+
+Tensor rnd(std::vector<int64_t> shape, uint64_t seed, ScalarType dtype = kDouble,
+           bool grad = true) {
+  manual_seed(seed);
+  Tensor t = randn(shape, TensorOptions().dtype(dtype));
+  return grad ? t.requires_grad_() : t;
+}
+
+void expect_close(const Tensor& a, const Tensor& b, double tol) {
+  ASSERT_EQ(a.sizes(), b.sizes());
+  if (a.numel() == 0) return;
+  const double diff = (a.detach().to(kDouble) - b.detach().to(kDouble)).abs().max().item<double>();
+  EXPECT_LE(diff, tol) << "max |a - b| = " << diff;
+}
+
+// Values and gradients (wrt every input) of fused(inputs) and oracle(inputs) agree.
+void compare(const std::function<Tensor(const variable_list&)>& fused,
+             const std::function<Tensor(const variable_list&)>& oracle, const variable_list& in,
+             double tol) {
+  Tensor a = fused(in), b = oracle(in);
+  expect_close(a, b, tol);
+  Tensor w = rnd(a.sizes().vec(), 99, a.scalar_type(), false);
+  variable_list ga = autograd::grad({a}, in, {w}), gb = autograd::grad({b}, in, {w});
+  for (size_t i = 0; i < in.size(); ++i) expect_close(ga[i], gb[i], tol);
+}
+
+Tensor linear_oracle(const Tensor& x, const Tensor& w, const Tensor& b) {
+  Tensor y = x.matmul(w.t());
+  return b.defined() ? y + b : y;
+}
+
+}  // namespace
+
+// ---- linear --------------------------------------------------------------------------------
+
+TEST(FusedLinear, MatchesMatmulPlusBias) {
+  for (std::vector<int64_t> in_shape : {std::vector<int64_t>{5, 7}, {2, 3, 7}, {7}, {0, 7}}) {
+    Tensor x = rnd(in_shape, 1), w = rnd({4, 7}, 2), b = rnd({4}, 3);
+    compare([](const variable_list& v) { return F::linear(v[0], v[1], v[2]); },
+            [](const variable_list& v) { return linear_oracle(v[0], v[1], v[2]); }, {x, w, b},
+            1e-12);
+    compare([](const variable_list& v) { return F::linear(v[0], v[1]); },
+            [](const variable_list& v) { return linear_oracle(v[0], v[1], Tensor()); }, {x, w},
+            1e-12);
+  }
+}
+
+TEST(FusedLinear, Float32AndNonContiguousOperands) {
+  Tensor x = rnd({9, 6}, 4, kFloat, false).t().requires_grad_();  // [6, 9], strided
+  Tensor w = rnd({5, 9}, 5, kFloat), b = rnd({5}, 6, kFloat);
+  compare([](const variable_list& v) { return F::linear(v[0], v[1], v[2]); },
+          [](const variable_list& v) { return linear_oracle(v[0], v[1], v[2]); }, {x, w, b}, 1e-5);
+  EXPECT_EQ(F::linear(x, w, b).grad_fn()->name(), "AddmmBackward0");
+}
+
+TEST(FusedLinear, GradcheckAndDoubleBackward) {
+  Tensor x = rnd({3, 4}, 7), w = rnd({2, 4}, 8), b = rnd({2}, 9);
+  autograd::GradcheckOptions o;
+  o.check_grad_grad = true;
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const variable_list& v) { return F::linear(v[0], v[1], v[2]).tanh(); }, {x, w, b}, o));
+}
+
+TEST(FusedLinear, NoGraphWithoutGrad) {
+  NoGradGuard no_grad;
+  Tensor y = F::linear(rnd({2, 3}, 1), rnd({4, 3}, 2), rnd({4}, 3));
+  EXPECT_FALSE(y.requires_grad());
+  EXPECT_EQ(y.grad_fn(), nullptr);
+}
+
+TEST(FusedLinear, BadShapesRaise) {
+  EXPECT_THROW(F::linear(rnd({2, 3}, 1), rnd({4, 5}, 2)), Error);
+  EXPECT_THROW(F::linear(rnd({2, 3}, 1), rnd({4, 3}, 2), rnd({5}, 3)), Error);
+  EXPECT_THROW(F::linear(rnd({2, 3}, 1, kFloat), rnd({4, 3}, 2)), Error);
+}
+
+// ---- cross_entropy -------------------------------------------------------------------------
+
+namespace {
+Tensor ce_oracle(const Tensor& x, const Tensor& t, const F::CrossEntropyFuncOptions& o) {
+  return F::nll_loss(
+      x.log_softmax(1), t,
+      F::NLLLossFuncOptions().ignore_index(o.ignore_index()).reduction(o.reduction()));
+}
+}  // namespace
+
+TEST(FusedCrossEntropy, MatchesLogSoftmaxPlusNll) {
+  Tensor t = tensor(std::vector<int64_t>{2, 0, -100, 4, 1, 3});
+  for (ScalarType dt : {kDouble, kFloat}) {
+    for (auto red : {Reduction::Mean, Reduction::Sum, Reduction::None}) {
+      const auto o = F::CrossEntropyFuncOptions().reduction(red);
+      compare([&](const variable_list& v) { return F::cross_entropy(v[0], t, o); },
+              [&](const variable_list& v) { return ce_oracle(v[0], t, o); }, {rnd({6, 5}, 11, dt)},
+              dt == kDouble ? 1e-12 : 1e-5);
+    }
+  }
+  EXPECT_EQ(F::cross_entropy(rnd({6, 5}, 1), t).grad_fn()->name(), "NllLossBackward0");
+}
+
+TEST(FusedCrossEntropy, ExtremeLogitsAndAllIgnored) {
+  Tensor x = tensor({{1000.0, 0.0, -1000.0}, {-INFINITY, 0.0, 1.0}}).to(kDouble).requires_grad_();
+  Tensor t = tensor(std::vector<int64_t>{1, 2});
+  compare([&](const variable_list& v) { return F::cross_entropy(v[0], t); },
+          [&](const variable_list& v) { return ce_oracle(v[0], t, {}); }, {x}, 1e-9);
+  Tensor ignored = tensor(std::vector<int64_t>{-100, -100});
+  EXPECT_TRUE(std::isnan(F::cross_entropy(x, ignored).item<double>()));
+  EXPECT_THROW(F::cross_entropy(x, tensor(std::vector<int64_t>{0, 3})), Error);
+}
+
+TEST(FusedCrossEntropy, DoubleBackward) {
+  Tensor t = tensor(std::vector<int64_t>{1, 0, 2});
+  autograd::GradcheckOptions o;
+  o.check_grad_grad = true;
+  EXPECT_TRUE(autograd::gradcheck([&](const variable_list& v) { return F::cross_entropy(v[0], t); },
+                                  {rnd({3, 4}, 12)}, o));
+  EXPECT_TRUE(autograd::gradcheck(
+      [&](const variable_list& v) {
+        return F::cross_entropy(v[0], t, F::CrossEntropyFuncOptions().reduction(Reduction::None));
+      },
+      {rnd({3, 4}, 13)}, o));
+}
+
+// ---- optimizers: a contiguous parameter takes the fused loop, a transposed one the composed
+// ops; both see the same values and gradients and must stay equal. ---------------------------
+
+namespace {
+template <class Opt, class Options>
+void compare_optimizer(const Options& options, ScalarType dt, double tol) {
+  Tensor init = rnd({4, 6}, 21, dt, false);
+  Tensor fused = init.clone().requires_grad_();
+  Tensor composed = init.t().contiguous().t().requires_grad_();  // same values, strided
+  ASSERT_FALSE(composed.is_contiguous());
+  Opt a({fused}, options), b({composed}, options);
+  for (int step = 0; step < 4; ++step) {
+    Tensor g = rnd({4, 6}, 30 + step, dt, false);
+    fused.mutable_grad() = g.clone();
+    composed.mutable_grad() = g.t().contiguous().t();
+    a.step();
+    b.step();
+    expect_close(fused, composed, tol);
+  }
+}
+}  // namespace
+
+TEST(FusedOptim, SgdMatchesComposedOps) {
+  using optim::SGDOptions;
+  for (ScalarType dt : {kDouble, kFloat}) {
+    const double tol = dt == kDouble ? 1e-12 : 1e-5;
+    compare_optimizer<optim::SGD>(SGDOptions(0.1), dt, tol);
+    compare_optimizer<optim::SGD>(SGDOptions(0.1).momentum(0.9), dt, tol);
+    compare_optimizer<optim::SGD>(SGDOptions(0.1).momentum(0.9).dampening(0.3), dt, tol);
+    compare_optimizer<optim::SGD>(SGDOptions(0.1).momentum(0.9).nesterov(true), dt, tol);
+    compare_optimizer<optim::SGD>(SGDOptions(0.1).momentum(0.5).weight_decay(0.01), dt, tol);
+  }
+}
+
+TEST(FusedOptim, AdamMatchesComposedOps) {
+  using optim::AdamOptions;
+  using optim::AdamWOptions;
+  for (ScalarType dt : {kDouble, kFloat}) {
+    const double tol = dt == kDouble ? 1e-12 : 1e-5;
+    compare_optimizer<optim::Adam>(AdamOptions(0.01), dt, tol);
+    compare_optimizer<optim::Adam>(AdamOptions(0.01).weight_decay(0.1), dt, tol);
+    compare_optimizer<optim::Adam>(AdamOptions(0.01).amsgrad(true), dt, tol);
+    compare_optimizer<optim::AdamW>(AdamWOptions(0.01).weight_decay(0.1), dt, tol);
+  }
+}
+
+TEST(FusedOptim, InfParameterWithoutWeightDecayStaysFinite) {
+  // d = g + 0 * p would be nan for p = inf; the update must not form it.
+  Tensor p = tensor({INFINITY, 1.0}).requires_grad_();
+  optim::SGD opt({p}, optim::SGDOptions(0.1));
+  p.mutable_grad() = tensor({1.0, 1.0});
+  opt.step();
+  EXPECT_TRUE(std::isinf(p[0].item<double>()));
+}
+
+// ---- flush-to-zero -------------------------------------------------------------------------
+
+TEST(FlushDenormal, OnByDefaultOnEveryThreadAndSwitchable) {
+  const float denormal = std::numeric_limits<float>::denorm_min() * 1000;
+  const float tiny = std::numeric_limits<float>::min();  // the smallest normal float
+  // On by default: a product below the normal range is flushed to zero.
+  EXPECT_EQ((full({4}, tiny) * 0.5f).abs().max().item<float>(), 0.0f);
+  // Large enough to run on several pool threads.
+  EXPECT_TRUE(set_flush_denormal(false));
+  Tensor x = full({1 << 20}, denormal, TensorOptions().dtype(kFloat));  // made without flushing
+  EXPECT_EQ((x * 1.0f).min().item<float>(), denormal);
+  EXPECT_EQ((full({1 << 20}, tiny) * 0.5f).min().item<float>(), tiny * 0.5f);
+  EXPECT_TRUE(set_flush_denormal(true));
+  EXPECT_EQ((x * 1.0f).abs().max().item<float>(), 0.0f);  // denormal inputs read as zero
+  EXPECT_EQ((full({1 << 20}, tiny) * 0.5f).abs().max().item<float>(), 0.0f);
+}
