@@ -13,3 +13,4 @@
 #include "nabla/nn/modules.h"
 #include "nabla/nn/options.h"
 #include "nabla/nn/ordered_dict.h"
+#include "nabla/nn/rnn.h"
