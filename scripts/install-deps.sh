@@ -8,6 +8,7 @@ packages=(
   libopenblas-dev libfmt-dev nlohmann-json3-dev zlib1g-dev  # the library's dependencies
   libgtest-dev libgmock-dev libbenchmark-dev          # tests and benchmarks
   libcli11-dev dataset-fashion-mnist                  # the Fashion-MNIST trainer
+  fortunes                                            # the char-level language model's text
 )
 
 missing=()

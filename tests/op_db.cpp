@@ -94,6 +94,15 @@ std::vector<OpInfo> make_table() {
       {"softmax", {{3, 4}}, [](const V& x) { return V{x[0].softmax(1)}; }},
       {"softmax_dim0", {{3, 4}}, [](const V& x) { return V{x[0].softmax(0)}; }},
       {"log_softmax", {{2, 3, 4}}, [](const V& x) { return V{x[0].log_softmax(-1)}; }},
+      // ---- sorting (values; the gradient goes back to the chosen indices) ----
+      {"topk", {{3, 5}}, [](const V& x) { return V{std::get<0>(x[0].topk(2))}; }},
+      {"topk_smallest_dim0",
+       {{4, 3}},
+       [](const V& x) { return V{std::get<0>(nabla::topk(x[0], 3, 0, false))}; }},
+      {"sort", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].sort())}; }},
+      {"sort_descending_dim0",
+       {{4, 3}},
+       [](const V& x) { return V{std::get<0>(nabla::sort(x[0], 0, true))}; }},
       // ---- linear algebra ----
       {"mm", {{3, 4}, {4, 5}}, [](const V& x) { return V{x[0].mm(x[1])}; }},
       {"mm_transposed", {{4, 3}, {5, 4}}, [](const V& x) { return V{x[0].t().mm(x[1].t())}; }},

@@ -139,6 +139,12 @@ Tensor amax(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false);
 Tensor amin(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false);
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor argmin(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+/// The k largest (or smallest) elements along `dim` and their int64 indices, in order (also
+/// when sorted is false); NaN counts as the largest value, ties keep the lower index first.
+std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,
+                                bool largest = true, bool sorted = true);
+/// The elements along `dim` in ascending (or descending) order and their int64 indices; stable.
+std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false);
 Tensor var(const Tensor& self);
 template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
 Tensor var(const Tensor& self, B unbiased) {

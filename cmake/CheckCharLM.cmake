@@ -1,0 +1,81 @@
+# End-to-end test of the character-level language model on a small text: the loss falls, the
+# checkpoint writes text (the same text for the same seed), and bad input exits non-zero with
+# a message. Variables: EXE, FORTUNES_DIR (Debian's fortunes), WORK_DIR.
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+set(TEXT ${FORTUNES_DIR}/fortunes ${FORTUNES_DIR}/love)  # 45 kB of text
+set(tiny --hidden 32 --embedding 16 --seq-len 16 --batch-size 8 --steps 60 --eval-every 20
+         --eval-windows 64 --threads 2)
+
+function(run_lm out_var)
+  execute_process(COMMAND ${EXE} ${ARGN} WORKING_DIRECTORY ${WORK_DIR}
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "char_lm ${ARGN} failed (${rc}):\n${out}\n${err}")
+  endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+# "<prefix> loss X" from the output, as a number.
+function(loss_after out text prefix)
+  string(REGEX MATCH "${prefix} loss ([0-9.]+)" _ "${text}")
+  if(NOT CMAKE_MATCH_1)
+    message(FATAL_ERROR "no '${prefix} loss' in:\n${text}")
+  endif()
+  set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
+endfunction()
+
+run_lm(trained ${TEXT} ${tiny} --checkpoint lm.ckpt --curves lm)
+loss_after(val0 "${trained}" "step 0  val")
+loss_after(val_end "${trained}" "final val")
+loss_after(train_first "${trained}" "step 20  train")
+loss_after(train_last "${trained}" "step 60  train")
+if(NOT val_end LESS val0 OR NOT train_last LESS train_first)
+  message(FATAL_ERROR "the loss did not fall (val ${val0} -> ${val_end}, train ${train_first} -> "
+                      "${train_last}):\n${trained}")
+endif()
+foreach(f lm.ckpt lm.csv lm.svg)
+  if(NOT EXISTS ${WORK_DIR}/${f})
+    message(FATAL_ERROR "char_lm did not write ${f}")
+  endif()
+endforeach()
+
+run_lm(text1 --generate 40 --prompt "The " --checkpoint lm.ckpt --seed 7)
+run_lm(text2 --generate 40 --prompt "The " --checkpoint lm.ckpt --seed 7 --top-k 5)
+run_lm(text3 --generate 40 --prompt "The " --checkpoint lm.ckpt --seed 7)
+string(LENGTH "${text1}" n)
+if(NOT text1 MATCHES "^The " OR n LESS 44)
+  message(FATAL_ERROR "--generate 40 wrote too little after the prompt:\n'${text1}'")
+endif()
+if(NOT text1 STREQUAL text3)
+  message(FATAL_ERROR "same seed, different text:\n'${text1}'\n'${text3}'")
+endif()
+
+# Bad input: a clear message and a non-zero exit, never a crash.
+function(expect_failure pattern)
+  execute_process(COMMAND ${EXE} ${ARGN} WORKING_DIRECTORY ${WORK_DIR}
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(rc EQUAL 0 OR NOT rc MATCHES "^[0-9]+$" OR rc GREATER 127)
+    message(FATAL_ERROR "expected a clean failure for ${ARGN}, got '${rc}':\n${out}\n${err}")
+  endif()
+  if(NOT "${err}" MATCHES "${pattern}")
+    message(FATAL_ERROR "message for ${ARGN} lacks '${pattern}':\n${out}\n${err}")
+  endif()
+endfunction()
+file(WRITE ${WORK_DIR}/empty.txt "")
+string(ASCII 1 2 3 4 5 control)
+file(WRITE ${WORK_DIR}/control.txt "ab${control}${control}${control}cd")
+file(WRITE ${WORK_DIR}/short.txt "Hello, world.\n")
+file(WRITE ${WORK_DIR}/corrupt.ckpt "this is not a checkpoint")
+string(ASCII 1 ctrl_a)
+expect_failure("no such file or folder" ${WORK_DIR}/no-such-file.txt ${tiny})
+expect_failure("is empty" ${WORK_DIR}/empty.txt ${tiny})
+expect_failure("binary file" ${EXE} ${tiny})
+expect_failure("does not look like text" ${WORK_DIR}/control.txt ${tiny})
+expect_failure("too short" ${WORK_DIR}/short.txt ${tiny})
+expect_failure("not in the vocabulary" --generate 10 --checkpoint lm.ckpt --prompt "A${ctrl_a}")
+expect_failure("trained with --hidden 32, not 64" --generate 10 --checkpoint lm.ckpt --hidden 64)
+expect_failure("no checkpoint" --generate 10 --checkpoint missing.ckpt)
+expect_failure("corrupt.ckpt" --generate 10 --checkpoint corrupt.ckpt)
+expect_failure("temperature" --generate 10 --checkpoint lm.ckpt --temperature -1)
+message("char_lm checks passed")

@@ -1,0 +1,451 @@
+// A character-level language model: Embedding -> LSTM -> Linear, trained to predict the next
+// byte of a text, then used to write new text. By default it learns Debian's `fortunes`.
+//   nabla_example_char_lm                                  # train on /usr/share/games/fortunes
+//   nabla_example_char_lm my_book.txt --steps 2000         # or on any text files / folders
+//   nabla_example_char_lm --generate 400 --prompt "The " --temperature 0.8 --top-k 20
+// Training reads random windows of the text; the loss is the cross-entropy of every next
+// character (in nats; bits per character = nats / ln 2). The checkpoint holds the model, the
+// optimizer, the vocabulary and the model's shape, so --generate needs nothing else.
+#include <nabla/checkpoint.h>
+#include <nabla/nabla.h>
+#include <nabla/nn/utils/clip_grad.h>
+#include <nabla/nn/utils/sampling.h>
+#include <nabla/train.h>
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace fs = std::filesystem;
+namespace nn = nabla::nn;
+namespace F = nabla::nn::functional;
+using nabla::Tensor;
+using State = std::tuple<Tensor, Tensor>;  // the LSTM's (h, c)
+
+constexpr const char* kDefaultCorpus = "/usr/share/games/fortunes";
+constexpr const char* kFormat = "nabla-char-lm-1";  // checkpoint metadata "format"
+
+struct Config {
+  std::vector<std::string> paths = {kDefaultCorpus};
+  int64_t hidden = 256, embedding = 64, layers = 1;
+  int64_t seq_len = 64, batch_size = 32, steps = 5000, eval_every = 500, eval_windows = 1024;
+  double lr = 2e-3, clip = 1.0;
+  uint64_t seed = 0;
+  int threads = 0;
+  std::string checkpoint = "char_lm.ckpt", curves = "char_lm";
+  int64_t generate = 0, top_k = 0;  // generate > 0: only write text from the checkpoint
+  std::string prompt;
+  double temperature = 0.8;
+};
+
+// ---- corpus ----------------------------------------------------------------------------
+
+/// The text files under `path`, sorted: the file itself, or the plain files of a folder and
+/// its subfolders. Skipped: fortune's index files (*.dat), its *.u8 links to the same text,
+/// other symlinks (duplicates), hidden files, and `off/`, whose fortunes are rot13-encoded.
+std::vector<fs::path> text_files(const fs::path& path) {
+  if (!fs::exists(path)) throw nabla::Error("no such file or folder: '" + path.string() + "'");
+  if (!fs::is_directory(path)) return {path};
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(path); it != fs::recursive_directory_iterator();
+       ++it) {
+    const std::string name = it->path().filename().string();
+    if (it->is_directory() && name == "off") it.disable_recursion_pending();
+    const fs::path ext = it->path().extension();
+    if (it->is_symlink() || !it->is_regular_file() || name[0] == '.' || ext == ".dat" ||
+        ext == ".u8")
+      continue;
+    files.push_back(it->path());
+  }
+  if (files.empty()) throw nabla::Error("no text files in '" + path.string() + "'");
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// Control characters other than whitespace, backspace, bell and escape (which fortunes use
+/// for underlining and beeps). Bytes >= 128 count as text: UTF-8 and Latin-1 letters.
+bool is_binary_byte(unsigned char c) {
+  static const std::string allowed = "\t\n\v\f\r\b\a\x1b";
+  return (c < 0x20 && allowed.find(static_cast<char>(c)) == std::string::npos) || c == 0x7f;
+}
+
+/// The bytes of a text file; a missing, empty or binary file is an error, not training data.
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw nabla::Error("cannot open '" + path.string() + "'");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  std::string text = bytes.str();
+  if (text.empty()) throw nabla::Error("'" + path.string() + "' is empty");
+  if (text.find('\0') != std::string::npos)
+    throw nabla::Error("'" + path.string() + "' is a binary file (it contains NUL bytes)");
+  const auto odd = std::count_if(text.begin(), text.end(), [](char c) {
+    return is_binary_byte(static_cast<unsigned char>(c));
+  });
+  if (odd * 10 > static_cast<std::ptrdiff_t>(text.size()))
+    throw nabla::Error("'" + path.string() + "' does not look like text (" + std::to_string(odd) +
+                       " of " + std::to_string(text.size()) + " bytes are control characters)");
+  return text;
+}
+
+std::string read_corpus(const std::vector<std::string>& paths, size_t* file_count) {
+  std::string corpus;
+  *file_count = 0;
+  for (const auto& p : paths)
+    for (const auto& file : text_files(p)) {
+      corpus += read_text(file);
+      ++*file_count;
+    }
+  return corpus;
+}
+
+// ---- vocabulary ------------------------------------------------------------------------
+
+/// The distinct bytes of the text, sorted; token i is chars[i].
+class Vocab {
+ public:
+  explicit Vocab(const std::string& chars) : chars_(chars) {
+    index_.fill(-1);
+    for (size_t i = 0; i < chars_.size(); ++i) index_[static_cast<unsigned char>(chars_[i])] = i;
+  }
+  static Vocab of_text(const std::string& text) {
+    std::array<bool, 256> seen{};
+    for (char c : text) seen[static_cast<unsigned char>(c)] = true;
+    std::string chars;
+    for (int b = 0; b < 256; ++b)
+      if (seen[b]) chars += static_cast<char>(b);
+    return Vocab(chars);
+  }
+  int64_t size() const { return static_cast<int64_t>(chars_.size()); }
+  const std::string& chars() const { return chars_; }
+  bool contains(char c) const { return index_[static_cast<unsigned char>(c)] >= 0; }
+  /// Int64 tokens [n]; every character must be in the vocabulary.
+  Tensor encode(const std::string& text) const {
+    std::vector<int64_t> ids(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+      ids[i] = index_[static_cast<unsigned char>(text[i])];
+      if (ids[i] < 0)
+        throw nabla::Error("character " + describe(text[i]) + " at position " + std::to_string(i) +
+                           " is not in the vocabulary");
+    }
+    return nabla::tensor(ids, nabla::kLong);
+  }
+  char decode(int64_t token) const { return chars_.at(static_cast<size_t>(token)); }
+
+ private:
+  static std::string describe(char c) {
+    const auto b = static_cast<unsigned char>(c);
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", b);
+    return b >= 0x20 && b < 0x7f ? "'" + std::string(1, c) + "' (" + hex + ")" : hex;
+  }
+  std::string chars_;
+  std::array<int64_t, 256> index_{};
+};
+
+// ---- model -----------------------------------------------------------------------------
+
+struct ModelShape {
+  int64_t vocab, embedding, hidden, layers;
+};
+
+/// Embedding(V, E) -> LSTM(E, H, layers) -> Linear(H, V): logits of the next character.
+struct CharLMImpl : nn::Module {
+  explicit CharLMImpl(const ModelShape& s) {
+    // batch_first: tokens come as [B, T], as the batches are built.
+    auto lstm_options =
+        nn::LSTMOptions(s.embedding, s.hidden).num_layers(s.layers).batch_first(true);
+    embed = register_module("embed", nn::Embedding(s.vocab, s.embedding));
+    lstm = register_module("lstm", nn::LSTM(lstm_options));
+    head = register_module("head", nn::Linear(s.hidden, s.vocab));
+  }
+
+  /// tokens [B, T] -> logits [B, T, V] and the state after the last step.
+  std::tuple<Tensor, State> forward(const Tensor& tokens, std::optional<State> state = {}) {
+    auto [out, next_state] = lstm(embed(tokens), state);
+    return {head(out), next_state};
+  }
+
+  nn::Embedding embed{nullptr};
+  nn::LSTM lstm{nullptr};
+  nn::Linear head{nullptr};
+};
+NABLA_MODULE(CharLM);
+
+// ---- batches and evaluation ------------------------------------------------------------
+
+/// Windows of T + 1 consecutive tokens starting at `starts` [N]: [N, T + 1]. Column t is the
+/// input at step t and column t + 1 its target.
+Tensor windows(const Tensor& data, const Tensor& starts, int64_t seq_len) {
+  Tensor offsets = nabla::arange(seq_len + 1, nabla::kLong);
+  Tensor index = starts.unsqueeze(1) + offsets.unsqueeze(0);
+  return data.index_select(0, index.flatten()).view({starts.size(0), seq_len + 1});
+}
+
+/// Mean next-character cross-entropy of a batch of windows, every time step counted.
+Tensor window_loss(CharLM& model, const Tensor& batch) {
+  const int64_t seq_len = batch.size(1) - 1;
+  Tensor inputs = batch.narrow(1, 0, seq_len), targets = batch.narrow(1, 1, seq_len);
+  Tensor logits = std::get<0>(model->forward(inputs));
+  return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
+}
+
+/// Held-out windows spread evenly over the validation text, the same every evaluation.
+Tensor eval_windows(const Tensor& val, int64_t seq_len, int64_t max_windows) {
+  const int64_t room = val.size(0) - seq_len - 1;  // last valid start
+  const int64_t count = std::max<int64_t>(1, std::min(max_windows, room / seq_len + 1));
+  const int64_t stride = count > 1 ? room / (count - 1) : 0;
+  return windows(val, nabla::arange(count, nabla::kLong) * stride, seq_len);
+}
+
+double evaluate(CharLM& model, const Tensor& held_out) {
+  nabla::NoGradGuard no_grad;
+  model->eval();
+  nabla::train::RunningMean loss;
+  for (const Tensor& batch : held_out.split(256))
+    loss.add(window_loss(model, batch).item<double>(), batch.size(0));
+  model->train();
+  return loss.mean();
+}
+
+// ---- checkpoint ------------------------------------------------------------------------
+
+/// One safetensors file: "model.*" and "optimizer.*" state, the vocabulary bytes as a uint8
+/// tensor, and the model's shape in the metadata, written atomically.
+void save_checkpoint(const std::string& path, CharLM& model, const nabla::optim::Optimizer& opt,
+                     const Vocab& vocab, const ModelShape& shape, int64_t step) {
+  nabla::NamedTensors all;
+  for (auto& [k, v] : nn::state_dict(*model)) all.emplace_back("model." + k, v);
+  for (auto& [k, v] : opt.state_dict()) all.emplace_back("optimizer." + k, v);
+  std::vector<uint8_t> bytes(vocab.chars().begin(), vocab.chars().end());
+  all.emplace_back("vocab", nabla::tensor(bytes, nabla::kByte));
+  nabla::save(all, path,
+              {{"format", kFormat},
+               {"embedding", std::to_string(shape.embedding)},
+               {"hidden", std::to_string(shape.hidden)},
+               {"layers", std::to_string(shape.layers)},
+               {"step", std::to_string(step)}});
+}
+
+struct Loaded {
+  Vocab vocab;
+  ModelShape shape;
+  nabla::NamedTensors model_state;
+};
+
+Loaded load_checkpoint(const std::string& path) {
+  if (!fs::exists(path))
+    throw nabla::Error("no checkpoint '" + path + "': train a model first (or pass --checkpoint)");
+  std::map<std::string, std::string> meta;
+  nabla::NamedTensors all = nabla::load_safetensors(path, &meta);
+  if (meta["format"] != kFormat)
+    throw nabla::Error("'" + path + "' is not a char_lm checkpoint (format '" + meta["format"] +
+                       "', expected '" + kFormat + "')");
+  Loaded out{Vocab(""), {}, {}};
+  for (auto& [k, v] : all) {
+    if (k == "vocab") {
+      Tensor b = v.contiguous();
+      out.vocab = Vocab(std::string(b.data_ptr<uint8_t>(), b.data_ptr<uint8_t>() + b.numel()));
+    } else if (k.rfind("model.", 0) == 0) {
+      out.model_state.emplace_back(k.substr(6), v);
+    }
+  }
+  if (out.vocab.size() == 0) throw nabla::Error("'" + path + "' has no vocabulary");
+  auto size = [&](const std::string& key) {
+    try {
+      return std::stoll(meta.at(key));
+    } catch (const std::exception&) {
+      throw nabla::Error("'" + path + "' has no valid '" + key + "' in its metadata");
+    }
+  };
+  out.shape = {out.vocab.size(), size("embedding"), size("hidden"), size("layers")};
+  return out;
+}
+
+// ---- generation ------------------------------------------------------------------------
+
+/// `count` characters after `prompt`: the prompt sets the LSTM's state, then each sampled
+/// character is fed back in, one step at a time.
+std::string generate(CharLM& model, const Vocab& vocab, const std::string& prompt, int64_t count,
+                     const nn::utils::SamplingOptions& sampling) {
+  nabla::NoGradGuard no_grad;
+  model->eval();
+  auto [logits, state] = model->forward(vocab.encode(prompt).unsqueeze(0));
+  std::string text;
+  for (int64_t i = 0; i < count; ++i) {
+    Tensor next = nn::utils::sample(logits.select(1, -1), sampling);  // [1]
+    text += vocab.decode(next.item<int64_t>());
+    std::tie(logits, state) = model->forward(next.view({1, 1}), state);
+  }
+  model->train();
+  return text;
+}
+
+/// The prompt to start from: the user's, or a newline (fortunes start on a new line).
+std::string start_prompt(const Config& c, const Vocab& vocab) {
+  if (!c.prompt.empty()) return c.prompt;
+  return vocab.contains('\n') ? "\n" : std::string(1, vocab.chars()[0]);
+}
+
+// ---- the two modes ---------------------------------------------------------------------
+
+/// Writes text from a checkpoint. Shape options given on the command line must match it.
+int run_generate(const Config& c, const CLI::App& app) {
+  Loaded ckpt = load_checkpoint(c.checkpoint);
+  const std::pair<const char*, std::pair<int64_t, int64_t>> given[] = {
+      {"--embedding", {c.embedding, ckpt.shape.embedding}},
+      {"--hidden", {c.hidden, ckpt.shape.hidden}},
+      {"--layers", {c.layers, ckpt.shape.layers}}};
+  for (const auto& [flag, values] : given)
+    if (app.count(flag) && values.first != values.second)
+      throw nabla::Error("checkpoint '" + c.checkpoint + "' was trained with " + flag + " " +
+                         std::to_string(values.second) + ", not " + std::to_string(values.first));
+  CharLM model(ckpt.shape);
+  nn::load_state_dict(*model, ckpt.model_state);
+  nabla::manual_seed(c.seed);
+  const std::string prompt = start_prompt(c, ckpt.vocab);
+  const auto sampling = nn::utils::SamplingOptions().temperature(c.temperature).top_k(c.top_k);
+  std::string text = generate(model, ckpt.vocab, prompt, c.generate, sampling);
+  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::printf("\n");
+  return 0;
+}
+
+int run_train(const Config& c) {
+  nabla::manual_seed(c.seed);
+  size_t file_count = 0;
+  const std::string corpus = read_corpus(c.paths, &file_count);
+  const Vocab vocab = Vocab::of_text(corpus);
+  // The last 10% is held out: later text, never trained on.
+  const int64_t n = static_cast<int64_t>(corpus.size()), n_val = n / 10, n_train = n - n_val;
+  if (n_val < c.seq_len + 1)
+    throw nabla::Error("the text is too short: " + std::to_string(n) + " bytes; --seq-len " +
+                       std::to_string(c.seq_len) + " needs at least " +
+                       std::to_string(10 * (c.seq_len + 1)) + " (10% is held out)");
+  Tensor data = vocab.encode(corpus);
+  Tensor train = data.narrow(0, 0, n_train),
+         held_out = eval_windows(data.narrow(0, n_train, n_val), c.seq_len, c.eval_windows);
+  const ModelShape shape{vocab.size(), c.embedding, c.hidden, c.layers};
+  CharLM model(shape);
+  nabla::optim::Adam opt(model->parameters(), nabla::optim::AdamOptions(c.lr));
+  std::printf("corpus: %zu files, %lld bytes (%lld for training, %lld held out), %lld distinct\n",
+              file_count, static_cast<long long>(n), static_cast<long long>(n_train),
+              static_cast<long long>(n_val), static_cast<long long>(vocab.size()));
+  std::printf("model: embedding %lld, LSTM %lld x %lld, %lld parameters\n",
+              static_cast<long long>(c.embedding), static_cast<long long>(c.layers),
+              static_cast<long long>(c.hidden),
+              static_cast<long long>(nabla::train::count_parameters(*model)));
+  double val_loss = evaluate(model, held_out);
+  std::printf("step 0  val loss %.4f (%.3f bpc)\n", val_loss, val_loss / std::log(2.0));
+  std::fflush(stdout);
+
+  nabla::train::Curves curves;
+  double train_seconds = 0;
+  for (int64_t done = 0; done < c.steps;) {
+    // One progress bar per stretch between evaluations, so eval lines never cut through one.
+    const int64_t stretch = std::min(c.eval_every, c.steps - done);
+    nabla::train::ProgressBar bar(
+        stretch, "steps " + std::to_string(done + 1) + "-" + std::to_string(done + stretch));
+    nabla::train::RunningMean train_loss;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t s = 0; s < stretch; ++s) {
+      // Random windows (seeded): every batch starts from a zero state, so no state is carried.
+      Tensor starts = nabla::randint(0, n_train - c.seq_len, {c.batch_size});
+      Tensor loss = window_loss(model, windows(train, starts, c.seq_len));
+      opt.zero_grad();
+      loss.backward();
+      nn::utils::clip_grad_norm_(model->parameters(), c.clip);  // LSTMs have gradient spikes
+      opt.step();
+      train_loss.add(loss.item<double>());
+      bar.update(1, {{"loss", train_loss.mean()}, {"bpc", train_loss.mean() / std::log(2.0)}});
+    }
+    bar.finish();
+    train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    done += stretch;
+    val_loss = evaluate(model, held_out);
+    std::printf("step %lld  train loss %.4f (%.3f bpc)  val loss %.4f (%.3f bpc)  %.1f ms/step\n",
+                static_cast<long long>(done), train_loss.mean(), train_loss.mean() / std::log(2.0),
+                val_loss, val_loss / std::log(2.0), 1000 * train_seconds / done);
+    std::fflush(stdout);
+    save_checkpoint(c.checkpoint, model, opt, vocab, shape, done);
+    curves.add(done, {{"train_loss", train_loss.mean()}, {"val_loss", val_loss}});
+    curves.write_csv(c.curves + ".csv");
+    curves.write_svg(c.curves + ".svg");
+  }
+  std::printf(
+      "final val loss %.4f (%.3f bpc) after %lld steps, %.1f ms/step; saved %s, %s.csv, "
+      "%s.svg\n",
+      val_loss, val_loss / std::log(2.0), static_cast<long long>(c.steps),
+      1000 * train_seconds / std::max<int64_t>(c.steps, 1), c.checkpoint.c_str(), c.curves.c_str(),
+      c.curves.c_str());
+  const std::string prompt = start_prompt(c, vocab);
+  const auto sampling = nn::utils::SamplingOptions().temperature(c.temperature).top_k(c.top_k);
+  std::printf("sample:\n%s%s\n", prompt.c_str(),
+              generate(model, vocab, prompt, 300, sampling).c_str());
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  Config c;
+  CLI::App app{"Train a character-level LSTM language model with nabla, or write text with one"};
+  app.add_option("text", c.paths, "Text files or folders (default: Debian's fortunes)")
+      ->capture_default_str();
+  app.add_option("--embedding", c.embedding, "Embedding size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--hidden", c.hidden, "LSTM hidden size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--layers", c.layers, "LSTM layers")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--seq-len", c.seq_len, "Characters per training window")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", c.batch_size, "Windows per step")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--steps", c.steps, "Training steps")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--clip", c.clip, "Gradient norm clipping")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--eval-every", c.eval_every, "Steps between validations and checkpoints")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--eval-windows", c.eval_windows, "Held-out windows per validation")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--seed", c.seed, "Random seed (batches, initialization, sampling)")
+      ->capture_default_str();
+  app.add_option("--threads", c.threads, "Threads (0: all cores)")->capture_default_str();
+  app.add_option("--checkpoint", c.checkpoint, "Checkpoint file")->capture_default_str();
+  app.add_option("--curves", c.curves, "Prefix of the curves' .csv and .svg")
+      ->capture_default_str();
+  app.add_option("--generate", c.generate, "Write N characters from --checkpoint (no training)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--prompt", c.prompt, "Text to start from (default: a newline)");
+  app.add_option("--temperature", c.temperature, "Sampling temperature (0: greedy)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--top-k", c.top_k, "Sample among the k most likely characters (0: all)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (c.threads > 0) nabla::set_num_threads(c.threads);
+    return app.count("--generate") ? run_generate(c, app) : run_train(c);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
