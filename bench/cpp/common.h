@@ -1,0 +1,37 @@
+// Shared by every C++ benchmark. Each .cpp in bench/cpp/ is compiled twice: against nabla and,
+// with -DBENCH_TORCH, against LibTorch. The workload code is written once in namespace `fw`,
+// which shows that the two APIs coincide for it.
+//
+// Every program prints one JSON line per measurement (see emit()); bench/report.py turns the
+// lines of all programs into bench/RESULTS.md.
+#pragma once
+
+#ifdef BENCH_TORCH
+#include <torch/torch.h>
+namespace fw = torch;
+#else
+#include <nabla/nabla.h>
+namespace fw = nabla;
+#endif
+
+#include "util.h"
+
+namespace bench {
+
+// LibTorch's own switch; nabla has none, so the same MXCSR bits are set directly.
+inline void set_flush_denormal(bool on) {
+#ifdef BENCH_TORCH
+  at::globalContext().setFlushDenormal(on);
+#else
+  set_ftz_daz(on);
+#endif
+}
+
+// Flush-to-zero first, so that the framework's worker threads (created by set_num_threads)
+// inherit it.
+inline void configure(const Args& a) {
+  set_flush_denormal(a.ftz);
+  fw::set_num_threads(a.threads);
+}
+
+}  // namespace bench

@@ -1,0 +1,405 @@
+"""Turns the JSON lines of the benchmark programs into a Markdown report (stdlib only).
+
+Usage: report.py RESULTS.jsonl OUTPUT.md [--mode full|quick] [--build-dir DIR]
+
+Each line is one measurement: workload, case, framework, its configuration (threads,
+blas_threads, ftz), and seconds per call (median, min, max, samples); rate workloads add the
+FLOPs or bytes of one call. Lines of the same case, framework and configuration (repeated runs)
+are merged; each framework is then shown in its best configuration.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+from collections import defaultdict
+
+NAMES = {"nabla": "nabla", "pytorch": "PyTorch", "libtorch": "LibTorch",
+         "openblas": "OpenBLAS direct"}
+OTHERS = ("pytorch", "libtorch", "openblas")
+# MLP 784-256-128-10: multiply-adds per sample for forward, weight gradients and the input
+# gradients of layers 2 and 3 (the images need none).
+MLP_MACS = 2 * (784 * 256 + 256 * 128 + 128 * 10) + (256 * 128 + 128 * 10)
+
+
+class Result:
+    def __init__(self, line):
+        self.workload, self.case, self.framework = line["workload"], line["case"], \
+            line["framework"]
+        self.threads, self.blas, self.ftz = line.get("threads", 0), \
+            line.get("blas_threads", 0), line.get("ftz", 0)
+        self.samples = list(line.get("samples") or [line["median"]])
+        self.flops, self.bytes = line.get("flops"), line.get("bytes")
+        self.unit = line.get("unit")
+        self.extra = [line]
+
+    def merge(self, other):
+        self.samples += other.samples
+        self.extra += other.extra
+
+    @property
+    def median(self):
+        s = sorted(self.samples)
+        n = len(s)
+        return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+    @property
+    def config(self):
+        if self.framework == "nabla":
+            return f"t{self.threads}" + (" ftz" if self.ftz else "")
+        if self.framework == "openblas":
+            return f"b{self.blas}"
+        return f"t{self.threads} b{self.blas}" + (" ftz" if self.ftz else "")
+
+    def rate(self, t):
+        work = self.flops if self.flops is not None else self.bytes
+        return work / t / 1e9 if work else None
+
+
+def load(path):
+    groups, unavailable = {}, []
+    with open(path) as f:
+        for raw in f:
+            raw = raw.strip()
+            if not raw.startswith("{"):
+                continue
+            line = json.loads(raw)
+            if "unavailable" in line:
+                unavailable.append(line)
+                continue
+            r = Result(line)
+            key = (r.workload, r.case, r.framework, r.threads, r.blas, r.ftz)
+            if key in groups:
+                groups[key].merge(r)
+            else:
+                groups[key] = r
+    return list(groups.values()), unavailable
+
+
+def best(results, workload, case, framework, threads=None):
+    cands = [r for r in results if (r.workload, r.case, r.framework) == (workload, case, framework)
+             and (threads is None or r.threads == threads)]
+    return min(cands, key=lambda r: r.median) if cands else None
+
+
+def cases(results, workload):
+    """The workload's cases in the order of the framework that ran the most of them."""
+    per_fw = defaultdict(list)
+    for r in results:
+        if r.workload == workload and r.case not in per_fw[r.framework]:
+            per_fw[r.framework].append(r.case)
+    order = max(per_fw.values(), key=len, default=[])
+    for names in per_fw.values():
+        order += [c for c in names if c not in order]
+    return order
+
+
+def sh(*cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine(root):
+    info = {}
+    for line in sh("lscpu").splitlines():
+        k, _, v = line.partition(":")
+        info[k.strip()] = v.strip()
+    flags = info.get("Flags", "").split()
+    simd = [f for f in ("avx512f", "avx2", "fma") if f in flags]
+    dirty = "-dirty" if sh("git", "-C", root, "status", "--porcelain") else ""
+    pkgs = {p: sh("dpkg-query", "-W", "-f=${Version}", p)
+            for p in ("python3-torch", "libtorch-dev", "libopenblas0-pthread")}
+    return [
+        f"CPU: {info.get('Model name', platform.processor())}, {os.cpu_count()} logical CPUs "
+        f"({info.get('Thread(s) per core', '?')} thread(s) per core), SIMD: {', '.join(simd)}"
+        f"{'' if 'avx512f' in flags else ' (no AVX-512)'}",
+        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+        f"kernel {platform.release()}",
+        f"nabla {sh('git', '-C', root, 'rev-parse', '--short', 'HEAD')}{dirty}, "
+        f"g++ {sh('g++', '-dumpfullversion')}; PyTorch (python3-torch) "
+        f"{pkgs['python3-torch'] or 'n/a'}, LibTorch (libtorch-dev) "
+        f"{pkgs['libtorch-dev'] or 'n/a'}, OpenBLAS {pkgs['libopenblas0-pthread'] or 'n/a'}, "
+        f"Python {platform.python_version()}",
+    ]
+
+
+def num(x, digits=3):
+    if x is None:
+        return "n/a"
+    if x == 0:
+        return "0"
+    mag = abs(x)
+    if mag >= 100:
+        return f"{x:.0f}"
+    if mag >= 10:
+        return f"{x:.1f}"
+    return f"{x:.{digits - 1}f}" if mag >= 1 else f"{x:.{digits}g}"
+
+
+class Report:
+    def __init__(self, results, unavailable, mode):
+        self.r, self.unavailable, self.mode = results, unavailable, mode
+        self.out = []
+        fma = [r for r in results if r.workload == "peak" and r.case.startswith("fma")]
+        copy = [r for r in results if r.workload == "peak" and r.case == "copy"]
+        self.fma_peak = max((r.rate(r.median) for r in fma), default=None)
+        self.copy_peak = max((r.rate(r.median) for r in copy), default=None)
+        self.targets = []
+
+    def w(self, s=""):
+        self.out.append(s)
+
+    def table(self, header, rows):
+        self.w("| " + " | ".join(header) + " |")
+        self.w("|" + "|".join("---" for _ in header) + "|")
+        for row in rows:
+            self.w("| " + " | ".join(row) + " |")
+        self.w()
+
+    def target(self, name, value, shown, goal, ok):
+        verdict = "n/a" if value is None else ("**pass**" if ok(value) else "**FAIL**")
+        self.targets.append([name, shown if value is not None else "n/a", goal, verdict])
+
+    # A cell: the median, then (min-max), then the configuration, in `scale` units of seconds
+    # or, for rate workloads, as GFLOP/s or GB/s.
+    def cell(self, r, scale=1.0, as_rate=False):
+        if r is None:
+            return "n/a"
+        if as_rate:
+            lo, mid, hi = r.rate(max(r.samples)), r.rate(r.median), r.rate(min(r.samples))
+        else:
+            lo, mid, hi = min(r.samples) * scale, r.median * scale, max(r.samples) * scale
+        return f"{num(mid)} ({num(lo)}–{num(hi)}) {r.config}"
+
+    def speedups(self, nab, others):
+        return [num(o.median / nab.median) + "×" if nab and o else "n/a" for o in others]
+
+    def peaks(self):
+        rows = []
+        for case, unit in (("fma", "GFLOP/s"), ("copy", "GB/s")):
+            rs = {r.threads: r for r in self.r if r.workload == "peak" and r.case.startswith(case)}
+            if rs:
+                name = next(iter(rs.values())).case
+                rows.append([f"{name} ({unit})"] +
+                            [self.cell(rs.get(t), as_rate=True) for t in (1, 2)])
+        if rows:
+            self.w("## Measured machine peaks")
+            self.w()
+            self.table(["", "1 thread", "2 threads"], rows)
+
+    def longest_runs(self, framework):
+        """The MLP runs of `framework` with the most epochs (not the one-epoch probes)."""
+        runs = [e for r in self.r if (r.workload, r.framework) == ("mlp", framework)
+                for e in r.extra]
+        most = max(e.get("epochs", 0) for e in runs)
+        return [e for e in runs if e.get("epochs", 0) == most]
+
+    def mlp(self):
+        fws = [f for f in ("nabla", "pytorch", "libtorch") if best(self.r, "mlp", "epoch", f)]
+        if not fws:
+            return
+        self.w("## 1. Fashion-MNIST MLP training (784-256-128-10, SGD 0.1 m0.9, batch 64)")
+        self.w()
+        rows, by = [], {}
+        for f in fws:
+            r = best(self.r, "mlp", "epoch", f)
+            by[f] = r
+            n = r.extra[0].get("examples", 60000)
+            gflops = 2 * MLP_MACS * n / r.median / 1e9
+            full = self.longest_runs(f)
+            accs = [e.get("accuracy") for e in full]
+            rss = max(e.get("rss_mb", 0) for e in full)
+            others = [o.config + ": " + num(o.median) for o in self.r
+                      if (o.workload, o.framework) == ("mlp", f) and o is not r]
+            rows.append([NAMES[f], self.cell(r), num(gflops),
+                         num(100 * gflops / self.fma_peak) + "%" if self.fma_peak else "n/a",
+                         num(rss), ", ".join(f"{100 * a:.2f}%" for a in accs),
+                         "; ".join(others) or "–"])
+        self.table(["framework", "s/epoch median (min–max) config", "GFLOP/s", "% FMA peak",
+                    "peak RSS MB", "test accuracy (per full run)", "other configs (median s)"], rows)
+        nab = by.get("nabla")
+        torch_best = min((by[f] for f in ("pytorch", "libtorch") if f in by),
+                         key=lambda r: r.median, default=None)
+        if nab and torch_best:
+            ratio = nab.median / torch_best.median
+            self.target("MLP epoch vs the faster of PyTorch/LibTorch (nabla 2 threads)", ratio,
+                        f"{ratio:.2f}× ({NAMES[torch_best.framework]})", "≤ 0.35×",
+                        lambda v: v <= 0.35)
+        if nab and self.fma_peak:
+            n = nab.extra[0].get("examples", 60000)
+            frac = 2 * MLP_MACS * n / nab.median / 1e9 / self.fma_peak
+            self.target("MLP achieved GFLOP/s vs FMA peak", frac, f"{100 * frac:.1f}%",
+                        "≥ 40%", lambda v: v >= 0.40)
+        if nab and "libtorch" in by:
+            ratio = max(e["rss_mb"] for e in self.longest_runs("nabla")) / \
+                max(e["rss_mb"] for e in self.longest_runs("libtorch"))
+            self.target("MLP peak RSS vs LibTorch", ratio, f"{ratio:.2f}×", "≤ 0.8×",
+                        lambda v: v <= 0.8)
+        if nab and len(by) > 1:
+            accs = {f: sum(e["accuracy"] for e in self.longest_runs(f)) /
+                    len(self.longest_runs(f)) for f in by}
+            gap = max(abs(accs["nabla"] - a) for a in accs.values())
+            self.target("MLP test accuracy vs the others", gap,
+                        f"{100 * gap:.2f} points", "≤ 1 point", lambda v: v <= 0.01)
+
+    def per_case(self, workload, title, scale, unit, as_rate=False, peak=None, peak_name=""):
+        names = cases(self.r, workload)
+        fws = [f for f in ("nabla",) + OTHERS
+               if any(r.workload == workload and r.framework == f for r in self.r)]
+        if not names:
+            return
+        self.w(f"## {title}")
+        self.w()
+        others = [f for f in fws if f != "nabla"]
+        header = ["case"] + [f"{NAMES[f]} {unit}" for f in fws] + \
+                 [f"nabla speed vs {NAMES[f]}" for f in others]
+        if peak:
+            header.append(f"nabla % of {peak_name}")
+        rows = []
+        for c in names:
+            rs = {f: best(self.r, workload, c, f) for f in fws}
+            row = [c] + [self.cell(rs[f], scale, as_rate) for f in fws]
+            row += self.speedups(rs.get("nabla"), [rs[f] for f in others])
+            if peak:
+                nab = rs.get("nabla")
+                row.append(num(100 * nab.rate(nab.median) / peak) + "%" if nab else "n/a")
+            rows.append(row)
+        self.table(header, rows)
+        for u in self.unavailable:
+            if u["workload"] == workload:
+                self.w(f"{NAMES.get(u['framework'], u['framework'])}: n/a ({u['unavailable']})")
+                self.w()
+
+    def lstm(self):
+        self.per_case("lstm", "2. Character-level LSTM training step (Embedding(96, 64), "
+                      "LSTM(64, 256), Linear(256, 96), seq 64, batch 32, Adam)", 1e3, "ms")
+        nab, pt = best(self.r, "lstm", "step", "nabla"), best(self.r, "lstm", "step", "pytorch")
+        if nab and pt:
+            ratio = nab.median / pt.median
+            self.target("LSTM step vs PyTorch", ratio, f"{ratio:.2f}×", "≤ 0.4×",
+                        lambda v: v <= 0.4)
+        elif any(u["workload"] == "lstm" for u in self.unavailable):
+            self.target("LSTM step vs PyTorch", None, "", "≤ 0.4×", None)
+
+    def matmul(self):
+        self.per_case("matmul", "3. Matrix product, float32", 1, "GFLOP/s", True,
+                      self.fma_peak, "FMA peak")
+        worst = None
+        for c in cases(self.r, "matmul"):
+            nab, ob = best(self.r, "matmul", c, "nabla"), best(self.r, "matmul", c, "openblas")
+            if nab and ob:
+                ratio = ob.median / nab.median
+                if worst is None or ratio < worst[0]:
+                    worst = (ratio, c)
+        if worst:
+            self.target("matmul vs OpenBLAS direct, every size (worst case shown)", worst[0],
+                        f"{worst[0]:.2f}× ({worst[1]})", "≥ 0.95×", lambda v: v >= 0.95)
+
+    def elementwise(self):
+        self.per_case("elementwise", "4. Elementwise and reductions over 2^24 float32", 1,
+                      "GB/s", True, self.copy_peak, "copy peak")
+        alloc = best(self.r, "elementwise", "a + b", "nabla")
+        inplace = best(self.r, "elementwise", "a.add_(b)", "nabla")
+        if alloc and inplace:
+            ratio = inplace.median / alloc.median
+            self.target("allocating a + b vs in-place a.add_(b)", ratio, f"{ratio:.2f}×",
+                        "≥ 0.9×", lambda v: v >= 0.9)
+        if inplace and self.copy_peak:
+            frac = inplace.rate(inplace.median) / self.copy_peak
+            self.target("in-place a.add_(b) vs streaming copy", frac, f"{frac:.2f}×", "≥ 0.8×",
+                        lambda v: v >= 0.8)
+
+    def overhead(self):
+        self.per_case("overhead", "5. Per-op overhead (1-element tensors)", 1e6, "µs")
+        for case, goal in (("a + b (1 element, no grad)", 0.3),
+                           ("(a * b + a).sum() fwd+bwd", 4.0)):
+            r = best(self.r, "overhead", case, "nabla")
+            if r:
+                us = r.median * 1e6
+                self.target(f"per-op: {case}", us, f"{us:.2f} µs", f"≤ {goal} µs",
+                            lambda v, g=goal: v <= g)
+
+    def build(self):
+        names = cases(self.r, "build")
+        if not names:
+            return
+        self.w("## 6. Build")
+        self.w()
+        rows = []
+        for c in names:
+            rs = [best(self.r, "build", c, f) for f in ("nabla", "libtorch")]
+            cells = []
+            for r in rs:
+                if r is None:
+                    cells.append("n/a")
+                elif r.unit == "MB":
+                    cells.append(f"{num(r.median)} MB")
+                else:
+                    reps = f"{len(r.samples)} rep" + ("s" if len(r.samples) > 1 else "")
+                    cells.append(f"{num(r.median)} s ({num(min(r.samples))}–"
+                                 f"{num(max(r.samples))}, {reps})")
+            rows.append([c] + cells)
+        self.table(["case", "nabla", "LibTorch"], rows)
+        inc = best(self.r, "build", "#include header (C++17 -O2)", "nabla")
+        if inc:
+            self.target("#include <nabla/nabla.h> compile time (CPU)", inc.median,
+                        f"{inc.median:.2f} s", "< 1.5 s", lambda v: v < 1.5)
+        lib = best(self.r, "build", "library size (shared, stripped)", "nabla") or \
+            best(self.r, "build", "library size (libnabla.a, as built)", "nabla")
+        if lib:
+            self.target(f"library size ({lib.case.split('(')[1].rstrip(')')})", lib.median,
+                        f"{lib.median:.1f} MB", "< 10 MB", lambda v: v < 10)
+
+    def render(self, root, build_dir):
+        body_start = len(self.out)
+        self.peaks()
+        self.mlp()
+        self.lstm()
+        self.matmul()
+        self.elementwise()
+        self.overhead()
+        self.build()
+        body = self.out[body_start:]
+        self.out = self.out[:body_start]
+        self.w("# nabla benchmarks: nabla vs PyTorch vs LibTorch")
+        self.w()
+        self.w(f"Made by `bash bench/run.sh{' --quick' if self.mode == 'quick' else ''}` "
+               "(see bench/README.md for what each column means).")
+        if self.mode == "quick":
+            self.w("**Quick mode: a smoke check (1 MLP epoch on 12,800 images, short "
+                   "repetitions); not figures to quote.**")
+        self.w()
+        for line in machine(root):
+            self.w(f"- {line}")
+        self.w("- Configurations: `tN` = N framework threads, `bN` = N OpenBLAS threads, "
+               "`ftz` = denormals flushed to zero. Each framework was run in every "
+               "configuration listed in bench/run.sh; each cell shows its best.")
+        self.w()
+        if self.targets:
+            self.w("## Targets")
+            self.w()
+            self.table(["target", "measured", "goal", "result"], self.targets)
+        self.out += body
+        return "\n".join(self.out).rstrip() + "\n"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("results")
+    p.add_argument("output")
+    p.add_argument("--mode", default="full")
+    p.add_argument("--build-dir", default="")
+    a = p.parse_args()
+    results, unavailable = load(a.results)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = Report(results, unavailable, a.mode).render(root, a.build_dir)
+    os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
+    with open(a.output, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()

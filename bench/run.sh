@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Builds and runs every benchmark in nabla, PyTorch and LibTorch side by side and writes a
+# Markdown report (bench/README.md explains it).
+#   bash bench/run.sh                  # everything, ~10-15 minutes -> bench/RESULTS.md
+#   bash bench/run.sh --quick          # smoke check, ~2 minutes -> bench/out/RESULTS-quick.md
+#   bash bench/run.sh --only matmul    # one workload: mlp lstm matmul elementwise overhead build
+#   bash bench/run.sh --output FILE    # write the report elsewhere
+# Environment: NABLA_BENCH_BUILD_DIR (default build-bench), NABLA_BENCH_JOBS (ninja -j).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+python=/usr/bin/python3
+
+quick=0
+only=""
+output=""
+while (($#)); do
+  case "$1" in
+    --quick) quick=1 ;;
+    --only) only="$2"; shift ;;
+    --output) output="$2"; shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$only" in
+  ""|mlp|lstm|matmul|elementwise|overhead|build) ;;
+  *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead or build" >&2; exit 2 ;;
+esac
+build="${NABLA_BENCH_BUILD_DIR:-$root/build-bench}"
+out="$root/bench/out"
+if [[ -z "$output" ]]; then
+  if ((quick)); then output="$out/RESULTS-quick.md"; else output="$root/bench/RESULTS.md"; fi
+fi
+mkdir -p "$out"
+results="$out/results.jsonl"
+: > "$results"
+log="$out/run.log"
+: > "$log"
+
+bash "$root/bench/install-deps.sh"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNABLA_BUILD_BENCH=ON >> "$log"
+targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops)
+targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops)
+echo "run.sh: building ${targets[*]} in $build"
+ninja -C "$build" ${NABLA_BENCH_JOBS:+-j"$NABLA_BENCH_JOBS"} "${targets[@]}" >> "$log"
+
+if ((quick)); then reps=5; else reps=7; fi
+flags=(--reps "$reps")
+((quick)) && flags+=(--quick)
+want() { [[ -z "$only" || "$only" == "$1" ]]; }
+
+# run LABEL OPENBLAS_THREADS COMMAND...: appends the command's JSON lines to the results.
+run() {
+  local label="$1" blas="$2"
+  shift 2
+  echo "run.sh: $label" >&2
+  if ! OPENBLAS_NUM_THREADS="$blas" "$@" >> "$results" 2>> "$log"; then
+    echo "run.sh: $label failed (see $log)" >&2
+  fi
+}
+bin="$build/bench"
+py="$root/bench/pytorch"
+
+# The machine's peaks first, and OpenBLAS alone on the matmul shapes.
+run "peak" 1 "$bin/nabla_bench_peak" "${flags[@]}" --only peak
+if want matmul; then
+  for t in 1 2; do
+    run "openblas sgemm, $t threads" "$t" "$bin/nabla_bench_peak" "${flags[@]}" --only matmul \
+      --threads "$t"
+  done
+fi
+
+# Each framework in each configuration worth trying: nabla on 1 and 2 threads (it sizes
+# OpenBLAS's pool itself); PyTorch and LibTorch with torch threads / OpenBLAS threads 1/1,
+# 2/1 and 2/2. Flush-to-zero is on everywhere. The report keeps each framework's best.
+configs=("1 1" "2 1" "2 2")
+nabla_configs=(1 2)
+mlp_runs=2
+if ((quick)); then  # fewer configurations, to stay within a couple of minutes
+  configs=("1 1" "2 2")
+  nabla_configs=(2)
+  mlp_runs=1
+fi
+for workload in mlp lstm ops; do
+  if [[ "$workload" == ops ]]; then
+    sub=()
+    for w in matmul elementwise overhead; do want "$w" && sub+=("$w"); done
+    ((${#sub[@]})) || continue
+  else
+    want "$workload" || continue
+    sub=("")
+  fi
+  for w in "${sub[@]}"; do
+    extra=()
+    [[ -n "$w" ]] && extra=(--only "$w")
+    name="${w:-$workload}"
+    repeat=1
+    [[ "$workload" == mlp ]] && repeat=$mlp_runs
+    for ((r = 0; r < repeat; ++r)); do
+      # The MLP target is for nabla on 2 threads; 1 thread is measured elsewhere.
+      nabla_threads=("${nabla_configs[@]}")
+      [[ "$workload" == mlp ]] && nabla_threads=(2)
+      for t in "${nabla_threads[@]}"; do
+        run "$name nabla t$t" "$t" "$bin/nabla_bench_$workload" "${flags[@]}" "${extra[@]}" \
+          --threads "$t"
+      done
+      for c in "${configs[@]}"; do
+        read -r t b <<< "$c"
+        probe=()
+        if [[ "$workload" == mlp && "$c" != "1 1" ]]; then
+          # OpenBLAS on 2 threads under 2 torch threads oversubscribes the MLP's small GEMMs;
+          # 2/1 is probed with one epoch (on a busy machine it can take ten times longer).
+          [[ "$c" == "2 2" || $r -gt 0 ]] && continue
+          probe=(--epochs 1)
+        fi
+        run "$name libtorch t$t b$b" "$b" "$bin/torch_bench_$workload" "${flags[@]}" \
+          "${extra[@]}" "${probe[@]}" --threads "$t"
+        run "$name pytorch t$t b$b" "$b" "$python" "$py/$workload.py" "${flags[@]}" \
+          "${extra[@]}" "${probe[@]}" --threads "$t"
+      done
+    done
+  done
+done
+
+if want build; then
+  if ((quick)); then build_reps=(1 1); else build_reps=(5 3); fi
+  run "build" 1 "$python" "$root/bench/build_time.py" "$root" "$build" "${build_reps[@]}"
+fi
+
+mode=full
+((quick)) && mode=quick
+"$python" "$root/bench/report.py" "$results" "$output" --mode "$mode" --build-dir "$build"
+echo "run.sh: wrote $output (raw lines: $results)"
