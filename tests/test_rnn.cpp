@@ -253,16 +253,21 @@ TEST(Rnn, PrettyPrint) {
 // ---- fused ops ---------------------------------------------------------------------------
 
 TEST(RnnFused, LstmFusedMatchesUnfused) {
+  // Rows long enough for the vectorized loop and its remainder (37), gates from tiny to
+  // saturated (the float kernel has its own exp and tanh), one row of exact zeros.
   for (auto dtype : {kFloat, kDouble}) {
-    Tensor g1 = randn({5, 4 * 7}, dtype).requires_grad_(),
-           c1 = randn({5, 7}, dtype).requires_grad_();
+    Tensor g0 = randn({9, 4 * 37}, dtype) * 4;
+    g0[0] = linspace(-40, 40, 4 * 37, dtype);
+    g0[1] = linspace(-1e-3, 1e-3, 4 * 37, dtype);
+    g0[2] = zeros({4 * 37}, dtype);
+    Tensor g1 = g0.requires_grad_(), c1 = (randn({9, 37}, dtype) * 2).requires_grad_();
     Tensor g2 = g1.detach().clone().requires_grad_(), c2 = c1.detach().clone().requires_grad_();
     auto [h1, cy1] = fused_lstm_cell(g1, c1);
     auto [h2, cy2] = unfused_lstm_cell(g2, c2);
     EXPECT_EQ(h1.grad_fn()->name(), "FusedLstmCellBackward0");
     EXPECT_TRUE(h1.allclose(h2, 1e-6, 1e-6));
     EXPECT_TRUE(cy1.allclose(cy2, 1e-6, 1e-6));
-    Tensor wh = randn({5, 7}, dtype), wc = randn({5, 7}, dtype);
+    Tensor wh = randn({9, 37}, dtype), wc = randn({9, 37}, dtype);
     ((h1 * wh).sum() + (cy1 * wc).sum()).backward();
     ((h2 * wh).sum() + (cy2 * wc).sum()).backward();
     EXPECT_TRUE(g1.grad().allclose(g2.grad(), 1e-5, 1e-6));
@@ -272,20 +277,74 @@ TEST(RnnFused, LstmFusedMatchesUnfused) {
 
 TEST(RnnFused, GruFusedMatchesUnfused) {
   for (auto dtype : {kFloat, kDouble}) {
-    Tensor a1 = randn({4, 3 * 6}, dtype).requires_grad_(),
-           b1 = randn({4, 18}, dtype).requires_grad_();
-    Tensor h1 = randn({4, 6}, dtype).requires_grad_();
+    Tensor a1 = (randn({7, 3 * 37}, dtype) * 4).requires_grad_(),
+           b1 = (randn({7, 3 * 37}, dtype) * 4).requires_grad_();
+    Tensor h1 = randn({7, 37}, dtype).requires_grad_();
     Tensor a2 = a1.detach().clone().requires_grad_(), b2 = b1.detach().clone().requires_grad_();
     Tensor h2 = h1.detach().clone().requires_grad_();
     Tensor y1 = fused_gru_cell(a1, b1, h1), y2 = unfused_gru_cell(a2, b2, h2);
     EXPECT_EQ(y1.grad_fn()->name(), "FusedGruCellBackward0");
     EXPECT_TRUE(y1.allclose(y2, 1e-6, 1e-6));
-    Tensor w = randn({4, 6}, dtype);
+    Tensor w = randn({7, 37}, dtype);
     (y1 * w).sum().backward();
     (y2 * w).sum().backward();
     EXPECT_TRUE(a1.grad().allclose(a2.grad(), 1e-5, 1e-6));
     EXPECT_TRUE(b1.grad().allclose(b2.grad(), 1e-5, 1e-6));
     EXPECT_TRUE(h1.grad().allclose(h2.grad(), 1e-5, 1e-6));
+  }
+}
+
+TEST(RnnFused, LstmLayerMatchesSteps) {
+  using nn::detail::fused_lstm_layer;
+  using nn::detail::lstm_layer_by_steps;
+  const int64_t T = 5, B = 3, H = 6;
+  for (auto dtype : {kFloat, kDouble}) {
+    for (bool reverse : {false, true}) {
+      std::vector<Tensor> a{randn({T * B, 4 * H}, dtype) * 2, randn({4 * H, H}, dtype) * 0.5,
+                            randn({B, H}, dtype), randn({B, H}, dtype)};
+      std::vector<Tensor> b;
+      for (auto& t : a) {
+        t.requires_grad_();
+        b.push_back(t.detach().clone().requires_grad_());
+      }
+      auto [o1, h1, c1] = fused_lstm_layer(a[0], a[1], a[2], a[3], reverse);
+      auto [o2, h2, c2] = lstm_layer_by_steps(b[0], b[1], b[2], b[3], reverse);
+      EXPECT_EQ(o1.grad_fn()->name(), "FusedLstmLayerBackward0");
+      EXPECT_TRUE(o1.allclose(o2, 1e-5, 1e-6));
+      EXPECT_TRUE(h1.allclose(h2, 1e-5, 1e-6));
+      EXPECT_TRUE(c1.allclose(c2, 1e-5, 1e-6));
+      Tensor wo = randn({T * B, H}, dtype), wh = randn({B, H}, dtype), wc = randn({B, H}, dtype);
+      ((o1 * wo).sum() + (h1 * wh).sum() + (c1 * wc).sum()).backward();
+      ((o2 * wo).sum() + (h2 * wh).sum() + (c2 * wc).sum()).backward();
+      for (size_t i = 0; i < a.size(); ++i)
+        EXPECT_TRUE(a[i].grad().allclose(b[i].grad(), 1e-4, 1e-5)) << "input " << i;
+      // Only the output used: the final states get zero gradients.
+      auto [o3, h3, c3] = fused_lstm_layer(a[0], a[1], a[2], a[3], reverse);
+      auto [o4, h4, c4] = lstm_layer_by_steps(b[0], b[1], b[2], b[3], reverse);
+      Tensor g3 = autograd::grad({(o3 * wo).sum()}, {a[1]})[0];
+      Tensor g4 = autograd::grad({(o4 * wo).sum()}, {b[1]})[0];
+      EXPECT_TRUE(g3.allclose(g4, 1e-4, 1e-5));
+    }
+  }
+  EXPECT_THROW(fused_lstm_layer(randn({7, 8}), randn({8, 2}), randn({3, 2}), randn({3, 2})), Error);
+  EXPECT_THROW(fused_lstm_layer(randn({6, 8}), randn({8, 2}), randn({3, 2}), randn({2, 2})), Error);
+  EXPECT_THROW(
+      fused_lstm_layer(randn({6, 8}), randn({8, 2}, kDouble), randn({3, 2}), randn({3, 2})), Error);
+}
+
+TEST(RnnFused, LstmLayerGradcheckWithDoubleBackward) {
+  autograd::GradcheckOptions opts;
+  opts.check_grad_grad = true;
+  for (bool reverse : {false, true}) {
+    std::vector<Tensor> in{randn({3 * 2, 8}, kDouble), randn({8, 2}, kDouble),
+                           randn({2, 2}, kDouble), randn({2, 2}, kDouble)};
+    for (auto& t : in) t.requires_grad_();
+    EXPECT_TRUE(autograd::gradcheck(
+        [reverse](const variable_list& x) {
+          auto [o, h, c] = nn::detail::fused_lstm_layer(x[0], x[1], x[2], x[3], reverse);
+          return variable_list{o, h, c};
+        },
+        in, opts));
   }
 }
 
@@ -353,13 +412,11 @@ TEST(RnnFused, SequenceModuleGradcheck) {
       {x, h}));
 }
 
-TEST(RnnFused, OneNodePerStepForTheGates) {
-  nn::LSTM lstm(3, 4);
-  auto [out, s] = lstm(randn({6, 2, 3}));
-  // Walk the graph: per step there is one fused node (not a dozen elementwise ones).
+/// How many nodes of each name the graph behind `root` has.
+std::map<std::string, int> count_node_names(const Tensor& root) {
   std::map<std::string, int> count;
   std::unordered_set<const autograd::Node*> seen;
-  std::vector<std::shared_ptr<autograd::Node>> stack{out.grad_fn()};
+  std::vector<std::shared_ptr<autograd::Node>> stack{root.grad_fn()};
   while (!stack.empty()) {
     auto n = stack.back();
     stack.pop_back();
@@ -367,9 +424,26 @@ TEST(RnnFused, OneNodePerStepForTheGates) {
     ++count[n->name()];
     for (auto& e : n->next_edges()) stack.push_back(e.function);
   }
-  EXPECT_EQ(count["FusedLstmCellBackward0"], 6);
+  return count;
+}
+
+TEST(RnnFused, OneNodePerStepForTheGates) {
+  // A dense LSTM batch: one node for the whole layer. Packed (steps of different batch sizes)
+  // and GRU: one fused node per step. Never a dozen elementwise ones.
+  nn::LSTM lstm(3, 4);
+  auto [out, s] = lstm(randn({6, 2, 3}));
+  auto count = count_node_names(out);
+  EXPECT_EQ(count["FusedLstmLayerBackward0"], 1);
+  EXPECT_EQ(count["FusedLstmCellBackward0"], 0);
   EXPECT_EQ(count["SigmoidBackward0"], 0);
   EXPECT_EQ(count["TanhBackward0"], 0);
+  auto packed = R::pack_sequence({randn({6, 3}), randn({4, 3})}, true);
+  count = count_node_names(std::get<0>(lstm->forward_with_packed_input(packed)).data());
+  EXPECT_EQ(count["FusedLstmCellBackward0"], 6);
+  nn::GRU gru(3, 4);
+  count = count_node_names(std::get<0>(gru(randn({6, 2, 3}))));
+  EXPECT_EQ(count["FusedGruCellBackward0"], 6);
+  EXPECT_EQ(count["SigmoidBackward0"], 0);
 }
 
 // ---- packed sequences --------------------------------------------------------------------
@@ -465,22 +539,36 @@ size_t count_nodes(const Tensor& root) {
 
 TEST(RnnLong, ThousandStepsBackpropagateWithLinearGraph) {
   nn::LSTM lstm(nn::LSTMOptions(4, 8).batch_first(true));
-  auto run = [&](int64_t steps) {
+  nn::GRU gru(nn::GRUOptions(4, 8).batch_first(true));
+  // Dense LSTM (one layer node), packed LSTM and GRU (one cell node per step).
+  auto run = [&](int64_t steps, int which) {
     Tensor x = randn({2, steps, 4}).requires_grad_();
-    auto [out, s] = lstm(x);
-    Tensor loss = out.sum() + std::get<1>(s).sum();
+    Tensor loss;
+    if (which == 0) {
+      auto [out, s] = lstm(x);
+      loss = out.sum() + std::get<1>(s).sum();
+    } else if (which == 1) {
+      auto packed = R::pack_padded_sequence(x, tensor({steps, steps - steps / 3}), true);
+      loss = std::get<0>(lstm->forward_with_packed_input(packed)).data().sum();
+    } else {
+      loss = std::get<0>(gru(x)).sum();
+    }
     const size_t nodes = count_nodes(loss);
     lstm->zero_grad();
+    gru->zero_grad();
     loss.backward();
     EXPECT_TRUE(x.grad().defined());
-    EXPECT_TRUE(lstm->parameters()[1].grad().defined());
+    EXPECT_TRUE((which == 2 ? gru->parameters() : lstm->parameters())[1].grad().defined());
     return nodes;
   };
-  const size_t n500 = run(500), n1000 = run(1000);
-  const size_t n1 = run(1);
-  // The graph grows by a fixed number of nodes per step.
-  EXPECT_EQ(n1000 - n500, 500 * ((n1000 - n1) / 999));
-  EXPECT_LE((n1000 - n500) / 500, 4u);
+  for (int which : {0, 1, 2}) {
+    SCOPED_TRACE(which);
+    const size_t n500 = run(500, which), n1000 = run(1000, which);
+    const size_t n3 = run(3, which);
+    // The graph grows by a fixed number of nodes per step (none for the fused layer).
+    EXPECT_EQ(n1000 - n500, 500 * ((n1000 - n3) / 997));
+    EXPECT_LE((n1000 - n500) / 500, 4u);
+  }
 }
 
 TEST(RnnLong, TruncatedBpttStopsAtTheDetachedState) {

@@ -1,9 +1,11 @@
 // RNN, LSTM, GRU and their cells: parameters, checks, printing and the time loop. Every
 // sequence is run as packed rows (a padded batch is the packed case with all batch sizes equal):
 // the input projection of a layer is one matmul over all rows, then per step one addmm for the
-// recurrent projection and one fused cell op (rnn_cells.cpp).
+// recurrent projection and one fused cell op (rnn_cells.cpp). An LSTM over a dense batch runs
+// the whole layer as one op (fused_lstm_layer).
 #include "nabla/nn/rnn.h"
 
+#include <algorithm>
 #include <cmath>
 #include <ostream>
 
@@ -53,13 +55,18 @@ std::tuple<Tensor, Tensor, Tensor> run_direction(Mode mode, const Tensor& x,
   Tensor bias = w.b_ih;
   if (!gru && w.b_ih.defined()) bias = w.b_ih + w.b_hh;
   const Tensor xproj = F::linear(x, w.w_ih, bias);
+  // A dense batch (every sequence as long) of an LSTM runs as one node for the whole layer.
+  const bool dense = std::all_of(batch_sizes.begin(), batch_sizes.end(),
+                                 [&](int64_t b) { return b == batch_sizes.front(); });
+  if (lstm && dense) return detail::fused_lstm_layer(xproj, w.w_hh, h0, c0, reverse);
   const Tensor w_hh_t = w.w_hh.t();
   const int64_t steps = static_cast<int64_t>(batch_sizes.size());
-  std::vector<int64_t> offsets(steps + 1, 0);
-  for (int64_t t = 0; t < steps; ++t) offsets[t + 1] = offsets[t] + batch_sizes[t];
+  // One split node for all steps: its backward is one concatenation (a narrow per step would
+  // scatter into a full-size zero tensor each, quadratic in the sequence length).
+  const std::vector<Tensor> xproj_steps = xproj.split_with_sizes(batch_sizes, 0);
 
   auto step = [&](int64_t t, Tensor& h, Tensor& c) {
-    const Tensor xt = xproj.narrow(0, offsets[t], batch_sizes[t]);
+    const Tensor& xt = xproj_steps[t];
     if (lstm) {
       std::tie(h, c) = detail::fused_lstm_cell(nabla::addmm(xt, h, w_hh_t), c);
     } else if (gru) {

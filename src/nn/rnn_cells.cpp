@@ -4,6 +4,7 @@
 // Under create_graph the backward falls back to nabla's differentiable ops (double backward).
 #include <cmath>
 
+#include "backend/cpu/fast_math.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
 #include "nabla/nn/rnn.h"
@@ -23,10 +24,8 @@ using nabla::detail::variable_list;
 
 namespace {
 
-template <class T>
-inline T sigmoid_of(T x) {
-  return T(1) / (T(1) + std::exp(-x));
-}
+using nabla::detail::fast::sigmoid;
+using nabla::detail::fast::tanh;
 
 /// Rows per parallel chunk: about 16k gate values each, so small batches run inline.
 int64_t row_grain(int64_t values_per_row) {
@@ -49,6 +48,38 @@ void check_cell_args(const char* op, const Tensor& gates, int64_t chunks, const 
 
 // ---- LSTM kernels ------------------------------------------------------------------------
 
+// One batch row of the cell. Gates are [i | f | g | o], each H wide (PyTorch's order). The
+// __restrict parameters tell the compiler that outputs and inputs do not overlap: with seven
+// streams it would otherwise need more run-time overlap checks than it allows, and not vectorize.
+template <class T>
+void lstm_forward_row(const T* __restrict gates, const T* __restrict c0, T* __restrict c1,
+                      T* __restrict h1, int64_t H) {
+  const T *gi = gates, *gf = gates + H, *gg = gates + 2 * H, *go = gates + 3 * H;
+  for (int64_t j = 0; j < H; ++j) {
+    const T cell = sigmoid(gf[j]) * c0[j] + sigmoid(gi[j]) * tanh(gg[j]);
+    c1[j] = cell;
+    h1[j] = sigmoid(go[j]) * tanh(cell);
+  }
+}
+
+template <class T>
+void lstm_backward_row(const T* __restrict gates, const T* __restrict c0, const T* __restrict c1,
+                       const T* __restrict dh, const T* __restrict dc, T* __restrict dgates,
+                       T* __restrict dc0, int64_t H) {
+  const T *gi = gates, *gf = gates + H, *gg = gates + 2 * H, *go = gates + 3 * H;
+  T *dgi = dgates, *dgf = dgates + H, *dgg = dgates + 2 * H, *dgo = dgates + 3 * H;
+  for (int64_t j = 0; j < H; ++j) {
+    const T i = sigmoid(gi[j]), f = sigmoid(gf[j]), g = tanh(gg[j]), o = sigmoid(go[j]);
+    const T tc = tanh(c1[j]);
+    const T dcell = dh[j] * o * (T(1) - tc * tc) + dc[j];
+    dgi[j] = dcell * g * i * (T(1) - i);
+    dgf[j] = dcell * c0[j] * f * (T(1) - f);
+    dgg[j] = dcell * i * (T(1) - g * g);
+    dgo[j] = dh[j] * tc * o * (T(1) - o);
+    dc0[j] = dcell * f;
+  }
+}
+
 void lstm_forward_kernel(const Tensor& gates, const Tensor& cx, const Tensor& hy,
                          const Tensor& cy) {
   const int64_t B = cx.size(0), H = cx.size(1);
@@ -58,19 +89,9 @@ void lstm_forward_kernel(const Tensor& gates, const Tensor& cx, const Tensor& hy
     const T* c0 = cx.data_ptr<T>();
     T* h1 = hy.data_ptr<T>();
     T* c1 = cy.data_ptr<T>();
-    nabla::detail::parallel_for(B, row_grain(4 * H), [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        const T* gr = g + b * 4 * H;
-        for (int64_t j = 0; j < H; ++j) {
-          const T i = sigmoid_of(gr[j]);
-          const T f = sigmoid_of(gr[H + j]);
-          const T c = std::tanh(gr[2 * H + j]);
-          const T o = sigmoid_of(gr[3 * H + j]);
-          const T cell = f * c0[b * H + j] + i * c;
-          c1[b * H + j] = cell;
-          h1[b * H + j] = o * std::tanh(cell);
-        }
-      }
+    nabla::detail::parallel_for(B, row_grain(4 * H), [=](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b)
+        lstm_forward_row(g + b * 4 * H, c0 + b * H, c1 + b * H, h1 + b * H, H);
     });
   });
 }
@@ -90,24 +111,10 @@ void lstm_backward_kernel(const Tensor& gates, const Tensor& cx, const Tensor& c
     const T* dc = dcy.data_ptr<T>();
     T* dg = dgates.data_ptr<T>();
     T* dc0 = dcx.data_ptr<T>();
-    nabla::detail::parallel_for(B, row_grain(4 * H), [&](int64_t begin, int64_t end) {
+    nabla::detail::parallel_for(B, row_grain(4 * H), [=](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
-        const T* gr = g + b * 4 * H;
-        T* dgr = dg + b * 4 * H;
-        for (int64_t j = 0; j < H; ++j) {
-          const int64_t k = b * H + j;
-          const T i = sigmoid_of(gr[j]);
-          const T f = sigmoid_of(gr[H + j]);
-          const T c = std::tanh(gr[2 * H + j]);
-          const T o = sigmoid_of(gr[3 * H + j]);
-          const T tc = std::tanh(c1[k]);
-          const T dcell = dh[k] * o * (T(1) - tc * tc) + dc[k];
-          dgr[j] = dcell * c * i * (T(1) - i);
-          dgr[H + j] = dcell * c0[k] * f * (T(1) - f);
-          dgr[2 * H + j] = dcell * i * (T(1) - c * c);
-          dgr[3 * H + j] = dh[k] * tc * o * (T(1) - o);
-          dc0[k] = dcell * f;
-        }
+        const int64_t k = b * H;
+        lstm_backward_row(g + 4 * k, c0 + k, c1 + k, dh + k, dc + k, dg + 4 * k, dc0 + k, H);
       }
     });
   });
@@ -136,14 +143,14 @@ void gru_forward_kernel(const Tensor& gi, const Tensor& gh, const Tensor& hx, co
     const T* b_ = gh.data_ptr<T>();
     const T* h0 = hx.data_ptr<T>();
     T* h1 = hy.data_ptr<T>();
-    nabla::detail::parallel_for(B, row_grain(3 * H), [&](int64_t begin, int64_t end) {
+    nabla::detail::parallel_for(B, row_grain(3 * H), [=](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
         const T* ar = a + b * 3 * H;
         const T* br = b_ + b * 3 * H;
         for (int64_t j = 0; j < H; ++j) {
-          const T r = sigmoid_of(ar[j] + br[j]);
-          const T z = sigmoid_of(ar[H + j] + br[H + j]);
-          const T n = std::tanh(ar[2 * H + j] + r * br[2 * H + j]);
+          const T r = sigmoid(ar[j] + br[j]);
+          const T z = sigmoid(ar[H + j] + br[H + j]);
+          const T n = tanh(ar[2 * H + j] + r * br[2 * H + j]);
           h1[b * H + j] = n + z * (h0[b * H + j] - n);  // PyTorch's form of (1-z)n + z h
         }
       }
@@ -163,7 +170,7 @@ void gru_backward_kernel(const Tensor& gi, const Tensor& gh, const Tensor& hx, c
     T* da = dgi.data_ptr<T>();
     T* db = dgh.data_ptr<T>();
     T* dh0 = dhx.data_ptr<T>();
-    nabla::detail::parallel_for(B, row_grain(3 * H), [&](int64_t begin, int64_t end) {
+    nabla::detail::parallel_for(B, row_grain(3 * H), [=](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
         const T* ar = a + b * 3 * H;
         const T* br = b_ + b * 3 * H;
@@ -171,9 +178,9 @@ void gru_backward_kernel(const Tensor& gi, const Tensor& gh, const Tensor& hx, c
         T* dbr = db + b * 3 * H;
         for (int64_t j = 0; j < H; ++j) {
           const int64_t k = b * H + j;
-          const T r = sigmoid_of(ar[j] + br[j]);
-          const T z = sigmoid_of(ar[H + j] + br[H + j]);
-          const T n = std::tanh(ar[2 * H + j] + r * br[2 * H + j]);
+          const T r = sigmoid(ar[j] + br[j]);
+          const T z = sigmoid(ar[H + j] + br[H + j]);
+          const T n = tanh(ar[2 * H + j] + r * br[2 * H + j]);
           const T dn = dh[k] * (T(1) - z) * (T(1) - n * n);
           const T dz = dh[k] * (h0[k] - n) * z * (T(1) - z);
           const T dr = dn * br[2 * H + j] * r * (T(1) - r);
@@ -250,6 +257,156 @@ Tensor fused_gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& hx) {
            });
   }
   return hy;
+}
+
+// ---- a whole LSTM layer ------------------------------------------------------------------
+
+namespace {
+
+/// t-th block of `rows` rows of a contiguous [T*rows, width] (or [T, rows, width]) tensor, as a
+/// [rows, width] view without autograd.
+Tensor step_rows(const Tensor& t, int64_t step, int64_t rows, int64_t width) {
+  return nabla::detail::make_view(t, {rows, width}, {width, 1},
+                                  t.storage_offset() + step * rows * width);
+}
+
+/// [n, k] as the [1, n, k] operand the backend's batched matmul takes (any 2-D strides).
+Tensor as_batch(const Tensor& t) {
+  return nabla::detail::make_view(t, {1, t.size(0), t.size(1)}, {0, t.stride(0), t.stride(1)},
+                                  t.storage_offset());
+}
+
+/// out = beta * out + a @ b on 2-D tensors, without autograd.
+void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double beta) {
+  nabla::backend_for(out).matmul(as_batch(a), as_batch(b), as_batch(out), beta, 1.0);
+}
+
+/// The layer's backward with differentiable ops (create_graph): the forward is recomputed step
+/// by step from the saved inputs, so that second derivatives reach them, then differentiated
+/// with the same formulas as the kernels.
+variable_list lstm_layer_backward_graph(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0,
+                                        const Tensor& c0, bool reverse, const variable_list& g) {
+  const int64_t B = h0.size(0), T = xproj.size(0) / B;
+  std::vector<Tensor> gates(T), h_in(T), c_in(T);
+  Tensor h = h0, c = c0;
+  for (int64_t k = 0; k < T; ++k) {
+    const int64_t t = reverse ? T - 1 - k : k;
+    h_in[t] = h, c_in[t] = c;
+    gates[t] = nabla::addmm(xproj.narrow(0, t * B, B), h, w_hh.t());
+    std::tie(h, c) = fused_lstm_cell(gates[t], c);
+  }
+  Tensor dh = g[1], dc = g[2], dw;
+  std::vector<Tensor> dgates(T);
+  for (int64_t k = T - 1; k >= 0; --k) {
+    const int64_t t = reverse ? T - 1 - k : k;
+    auto dgc = lstm_backward_graph(gates[t], c_in[t], dh + g[0].narrow(0, t * B, B), dc);
+    dgates[t] = dgc[0], dc = dgc[1];
+    dh = dgates[t].mm(w_hh);
+    const Tensor dw_t = dgates[t].t().mm(h_in[t]);
+    dw = dw.defined() ? dw + dw_t : dw_t;
+  }
+  return {nabla::cat(dgates, 0), dh, dc, dw};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> fused_lstm_layer(const Tensor& xproj, const Tensor& w_hh,
+                                                    const Tensor& h0, const Tensor& c0,
+                                                    bool reverse) {
+  const char* op = "fused_lstm_layer";
+  for (auto [t, name] : {std::pair{&xproj, "xproj"}, {&w_hh, "w_hh"}, {&h0, "h0"}, {&c0, "c0"}}) {
+    check_defined(*t, op, name);
+    NABLA_CHECK(t->dim() == 2 && t->is_cpu() && t->scalar_type() == h0.scalar_type(),
+                "[{}] {} must be a 2-D CPU tensor of h0's dtype {}, got {} of shape {}", op, name,
+                h0.scalar_type(), t->scalar_type(), t->sizes());
+  }
+  const int64_t B = h0.size(0), H = h0.size(1);
+  NABLA_CHECK(
+      B > 0 && c0.sizes() == h0.sizes() && xproj.size(1) == 4 * H && xproj.size(0) % B == 0 &&
+          xproj.size(0) > 0 && w_hh.size(0) == 4 * H && w_hh.size(1) == H,
+      "[{}] expected xproj [T*B, 4H], w_hh [4H, H], h0 and c0 [B, H], got {}, {}, {} and {}", op,
+      xproj.sizes(), w_hh.sizes(), h0.sizes(), c0.sizes());
+  const int64_t T = xproj.size(0) / B;
+  const ScalarType dtype = h0.scalar_type();
+  const Device device = h0.device();
+  Backend& be = nabla::backend_for(h0);
+  // Everything indexed by time step t (not by processing order): pre-activations, the states
+  // each step started from, the cell state it ended with, and the output.
+  Tensor gates = make_tensor({T * B, 4 * H}, dtype, device);
+  Tensor h_in = make_tensor({T * B, H}, dtype, device),
+         c_in = make_tensor({T * B, H}, dtype, device);
+  Tensor c_out = make_tensor({T * B, H}, dtype, device),
+         out = make_tensor({T * B, H}, dtype, device);
+  be.copy(contiguous_nograd(xproj), gates);
+  const Tensor w_t = w_hh.t();  // [H, 4H] view: gates += h @ W_hh^T
+  Tensor h_prev = h0, c_prev = c0;
+  for (int64_t k = 0; k < T; ++k) {
+    const int64_t t = reverse ? T - 1 - k : k;
+    const Tensor g_t = step_rows(gates, t, B, 4 * H), h_t = step_rows(h_in, t, B, H),
+                 c_t = step_rows(c_in, t, B, H);
+    be.copy(h_prev, h_t);
+    be.copy(c_prev, c_t);
+    gemm(h_t, w_t, g_t, 1.0);
+    h_prev = step_rows(out, t, B, H), c_prev = step_rows(c_out, t, B, H);
+    lstm_forward_kernel(g_t, c_t, h_prev, c_prev);
+  }
+  Tensor hT = make_tensor({B, H}, dtype, device), cT = make_tensor({B, H}, dtype, device);
+  be.copy(h_prev, hT);
+  be.copy(c_prev, cT);
+  if (needs_grad({&xproj, &w_hh, &h0, &c0})) {
+    record("FusedLstmLayerBackward0", {out, hT, cT}, {xproj, h0, c0, w_hh},
+           [sx = SavedTensor(xproj, false), sw = SavedTensor(w_hh, false),
+            sh0 = SavedTensor(h0, false), sc0 = SavedTensor(c0, false), gates, h_in, c_in, c_out, B,
+            H, T, reverse](const variable_list& g, const Node& node) -> variable_list {
+             const Tensor w = sw.unpack(node);
+             if (GradMode::is_enabled()) {
+               variable_list r = lstm_layer_backward_graph(sx.unpack(node), w, sh0.unpack(node),
+                                                           sc0.unpack(node), reverse, g);
+               return {r[0], r[1], r[2], r[3]};
+             }
+             Backend& be = nabla::backend_for(w);
+             const ScalarType dtype = w.scalar_type();
+             const Tensor dout = contiguous_nograd(g[0]);
+             Tensor dgates = make_tensor({T * B, 4 * H}, dtype, w.device());
+             Tensor dh = contiguous_nograd(g[1]), dc = contiguous_nograd(g[2]);
+             Tensor dh_t = make_tensor({B, H}, dtype, w.device());
+             for (int64_t k = T - 1; k >= 0; --k) {
+               const int64_t t = reverse ? T - 1 - k : k;
+               const Tensor dg_t = step_rows(dgates, t, B, 4 * H);
+               be.binary(BinaryOp::Add, dh, step_rows(dout, t, B, H), dh_t);
+               Tensor dc_prev = make_tensor({B, H}, dtype, w.device());
+               lstm_backward_kernel(step_rows(gates, t, B, 4 * H), step_rows(c_in, t, B, H),
+                                    step_rows(c_out, t, B, H), dh_t, dc, dg_t, dc_prev);
+               dc = dc_prev;
+               dh = make_tensor({B, H}, dtype, w.device());
+               gemm(dg_t, w, dh, 0.0);
+             }
+             // The recurrent weight's gradient over all steps at once: one [4H, T*B] x [T*B, H]
+             // product instead of T thin ones and T additions.
+             Tensor dw;
+             if (node.needs_input_grad(3)) {
+               dw = make_tensor({4 * H, H}, dtype, w.device());
+               gemm(dgates.t(), h_in, dw, 0.0);
+             }
+             return {dgates, dh, dc, dw};
+           });
+  }
+  return {out, hT, cT};
+}
+
+std::tuple<Tensor, Tensor, Tensor> lstm_layer_by_steps(const Tensor& xproj, const Tensor& w_hh,
+                                                       const Tensor& h0, const Tensor& c0,
+                                                       bool reverse) {
+  const int64_t B = h0.size(0), T = xproj.size(0) / B;
+  std::vector<Tensor> out(T);
+  Tensor h = h0, c = c0;
+  const std::vector<Tensor> x_steps = xproj.split(B, 0);
+  for (int64_t k = 0; k < T; ++k) {
+    const int64_t t = reverse ? T - 1 - k : k;
+    std::tie(h, c) = fused_lstm_cell(nabla::addmm(x_steps[t], h, w_hh.t()), c);
+    out[t] = h;
+  }
+  return {nabla::cat(out, 0), h, c};
 }
 
 std::tuple<Tensor, Tensor> unfused_lstm_cell(const Tensor& gates, const Tensor& cx) {

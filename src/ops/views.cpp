@@ -344,11 +344,10 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
   const int64_t n = sizes()[d];
   NABLA_CHECK(split_size > 0 || (split_size == 0 && n == 0),
               "[split] split_size must be positive, got {}", split_size);
-  std::vector<Tensor> parts;
   if (n == 0) return {*this};
-  for (int64_t s = 0; s < n; s += split_size)
-    parts.push_back(narrow(d, s, std::min(split_size, n - s)));
-  return parts;
+  std::vector<int64_t> sizes;
+  for (int64_t s = 0; s < n; s += split_size) sizes.push_back(std::min(split_size, n - s));
+  return split_with_sizes(sizes, d);
 }
 
 std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d) const {
@@ -363,10 +362,20 @@ std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d)
               "[split_with_sizes] split sizes {} sum to {}, but dimension {} has size {}",
               split_sizes, total, d, sizes()[d]);
   std::vector<Tensor> parts;
-  int64_t start = 0;
-  for (int64_t s : split_sizes) {
-    parts.push_back(narrow(d, start, s));
-    start += s;
+  {
+    NoGradGuard no_grad;  // one node for all the parts (below), not one per part
+    int64_t start = 0;
+    for (int64_t s : split_sizes) {
+      parts.push_back(narrow(d, start, s));
+      start += s;
+    }
+  }
+  // One backward that concatenates the parts' gradients: as many narrows, each scattering into
+  // a zero tensor of the full size, would cost O(parts x size), which is what made an RNN's
+  // time loop quadratic in the sequence length.
+  if (needs_grad(*this)) {
+    record("SplitWithSizesBackward0", parts, {*this},
+           [d](const variable_list& g, const Node&) -> variable_list { return {cat(g, d)}; });
   }
   return parts;
 }
@@ -390,7 +399,14 @@ std::vector<Tensor> Tensor::unbind(int64_t d) const {
   check_defined(*this, "unbind");
   d = wrap_dim(d, dim(), "unbind");
   std::vector<Tensor> parts;
-  for (int64_t i = 0; i < sizes()[d]; ++i) parts.push_back(select(d, i));
+  {
+    NoGradGuard no_grad;  // one node for all the parts, as split_with_sizes
+    for (int64_t i = 0; i < sizes()[d]; ++i) parts.push_back(select(d, i));
+  }
+  if (needs_grad(*this) && !parts.empty()) {
+    record("UnbindBackward0", parts, {*this},
+           [d](const variable_list& g, const Node&) -> variable_list { return {stack(g, d)}; });
+  }
   return parts;
 }
 
