@@ -52,8 +52,8 @@ void check_cell_args(const char* op, const Tensor& gates, int64_t chunks, const 
 // __restrict parameters tell the compiler that outputs and inputs do not overlap: with seven
 // streams it would otherwise need more run-time overlap checks than it allows, and not vectorize.
 template <class T>
-void lstm_forward_row(const T* __restrict gates, const T* __restrict c0, T* __restrict c1,
-                      T* __restrict h1, int64_t H) {
+NABLA_CPU_CLONES void lstm_forward_row(const T* __restrict gates, const T* __restrict c0,
+                                       T* __restrict c1, T* __restrict h1, int64_t H) {
   const T *gi = gates, *gf = gates + H, *gg = gates + 2 * H, *go = gates + 3 * H;
   for (int64_t j = 0; j < H; ++j) {
     const T cell = sigmoid(gf[j]) * c0[j] + sigmoid(gi[j]) * tanh(gg[j]);
@@ -63,9 +63,10 @@ void lstm_forward_row(const T* __restrict gates, const T* __restrict c0, T* __re
 }
 
 template <class T>
-void lstm_backward_row(const T* __restrict gates, const T* __restrict c0, const T* __restrict c1,
-                       const T* __restrict dh, const T* __restrict dc, T* __restrict dgates,
-                       T* __restrict dc0, int64_t H) {
+NABLA_CPU_CLONES void lstm_backward_row(const T* __restrict gates, const T* __restrict c0,
+                                        const T* __restrict c1, const T* __restrict dh,
+                                        const T* __restrict dc, T* __restrict dgates,
+                                        T* __restrict dc0, int64_t H) {
   const T *gi = gates, *gf = gates + H, *gg = gates + 2 * H, *go = gates + 3 * H;
   T *dgi = dgates, *dgf = dgates + H, *dgg = dgates + 2 * H, *dgo = dgates + 3 * H;
   for (int64_t j = 0; j < H; ++j) {

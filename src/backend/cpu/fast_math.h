@@ -9,6 +9,14 @@
 #include <cmath>
 #include <cstdint>
 
+/// Compiles a hot kernel function for AVX-512, AVX2 and the baseline, picked at load time by the
+/// CPU (GCC's function multiversioning): the library itself is built for plain x86-64.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define NABLA_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NABLA_CPU_CLONES
+#endif
+
 namespace nabla::detail::fast {
 
 /// e^x for float: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6 polynomial, 2^n by
