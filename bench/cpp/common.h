@@ -18,12 +18,12 @@ namespace fw = nabla;
 
 namespace bench {
 
-// LibTorch's own switch; nabla has none, so the same MXCSR bits are set directly.
+// Each framework's own switch (nabla's is on by default and reaches its pool threads).
 inline void set_flush_denormal(bool on) {
 #ifdef BENCH_TORCH
   at::globalContext().setFlushDenormal(on);
 #else
-  set_ftz_daz(on);
+  nabla::set_flush_denormal(on);
 #endif
 }
 
