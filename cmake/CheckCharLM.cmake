@@ -5,7 +5,7 @@ file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 set(TEXT ${FORTUNES_DIR}/fortunes ${FORTUNES_DIR}/love)  # 45 kB of text
 set(tiny --hidden 32 --embedding 16 --seq-len 16 --batch-size 8 --steps 60 --eval-every 20
-         --eval-windows 64 --threads 2)
+         --threads 2)
 
 function(run_lm out_var)
   execute_process(COMMAND ${EXE} ${ARGN} WORKING_DIRECTORY ${WORK_DIR}

@@ -3,9 +3,11 @@
 //   nabla_example_char_lm                                  # train on /usr/share/games/fortunes
 //   nabla_example_char_lm my_book.txt --steps 2000         # or on any text files / folders
 //   nabla_example_char_lm --generate 400 --prompt "The " --temperature 0.8 --top-k 20
-// Training reads random windows of the text; the loss is the cross-entropy of every next
-// character (in nats; bits per character = nats / ln 2). The checkpoint holds the model, the
-// optimizer, the vocabulary and the model's shape, so --generate needs nothing else.
+// Training reads the text as batch-size parallel streams, seq-len characters of each per step,
+// carrying the LSTM state from one step to the next (truncated backpropagation through time);
+// the loss is the cross-entropy of every next character (nats; bits per character = nats/ln 2). The
+// checkpoint holds the model, the optimizer, the vocabulary and the model's shape, so --generate
+// needs nothing else.
 #include <nabla/checkpoint.h>
 #include <nabla/nabla.h>
 #include <nabla/nn/utils/clip_grad.h>
@@ -34,7 +36,7 @@ constexpr const char* kFormat = "nabla-char-lm-1";  // checkpoint metadata "form
 struct Config {
   std::vector<std::string> paths = {kDefaultCorpus};
   int64_t hidden = 256, embedding = 64, layers = 1;
-  int64_t seq_len = 64, batch_size = 32, steps = 5000, eval_every = 500, eval_windows = 1024;
+  int64_t seq_len = 64, batch_size = 32, steps = 5000, eval_every = 500;
   double lr = 2e-3, clip = 1.0;
   uint64_t seed = 0;
   int threads = 0;
@@ -180,36 +182,40 @@ NABLA_MODULE(CharLM);
 
 // ---- batches and evaluation ------------------------------------------------------------
 
-/// Windows of T + 1 consecutive tokens starting at `starts` [N]: [N, T + 1]. Column t is the
-/// input at step t and column t + 1 its target.
-Tensor windows(const Tensor& data, const Tensor& starts, int64_t seq_len) {
-  Tensor offsets = nabla::arange(seq_len + 1, nabla::kLong);
-  Tensor index = starts.unsqueeze(1) + offsets.unsqueeze(0);
-  return data.index_select(0, index.flatten()).view({starts.size(0), seq_len + 1});
+/// The text cut into `count` contiguous streams, one per row: [count, L + 1]. Row i continues
+/// where it left off from one batch to the next, so the LSTM state can be carried along it.
+Tensor streams(const Tensor& data, int64_t count) {
+  const int64_t length = (data.size(0) - 1) / count;
+  std::vector<Tensor> rows;
+  for (int64_t i = 0; i < count; ++i) rows.push_back(data.narrow(0, i * length, length + 1));
+  return nabla::stack(rows);
 }
 
-/// Mean next-character cross-entropy of a batch of windows, every time step counted.
-Tensor window_loss(CharLM& model, const Tensor& batch) {
-  const int64_t seq_len = batch.size(1) - 1;
-  Tensor inputs = batch.narrow(1, 0, seq_len), targets = batch.narrow(1, 1, seq_len);
-  Tensor logits = std::get<0>(model->forward(inputs));
-  return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
+/// Mean next-character cross-entropy of token rows [B, T + 1] (column t is the input at step t,
+/// column t + 1 its target), every step counted, starting from `state`; and the state after.
+std::tuple<Tensor, State> sequence_loss(CharLM& model, const Tensor& batch,
+                                        std::optional<State> state) {
+  const int64_t steps = batch.size(1) - 1;
+  Tensor inputs = batch.narrow(1, 0, steps), targets = batch.narrow(1, 1, steps);
+  auto [logits, next_state] = model->forward(inputs, state);
+  Tensor loss = F::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
+  return {loss, next_state};
 }
 
-/// Held-out windows spread evenly over the validation text, the same every evaluation.
-Tensor eval_windows(const Tensor& val, int64_t seq_len, int64_t max_windows) {
-  const int64_t room = val.size(0) - seq_len - 1;  // last valid start
-  const int64_t count = std::max<int64_t>(1, std::min(max_windows, room / seq_len + 1));
-  const int64_t stride = count > 1 ? room / (count - 1) : 0;
-  return windows(val, nabla::arange(count, nabla::kLong) * stride, seq_len);
-}
-
+/// Loss per character over the whole held-out text, read as streams in chunks of 256 steps
+/// with the state carried (as in training, every character is predicted with its context).
 double evaluate(CharLM& model, const Tensor& held_out) {
   nabla::NoGradGuard no_grad;
   model->eval();
   nabla::train::RunningMean loss;
-  for (const Tensor& batch : held_out.split(256))
-    loss.add(window_loss(model, batch).item<double>(), batch.size(0));
+  std::optional<State> state;
+  const int64_t length = held_out.size(1) - 1;
+  for (int64_t t = 0; t < length; t += 256) {
+    const int64_t steps = std::min<int64_t>(256, length - t);
+    auto [chunk_loss, next] = sequence_loss(model, held_out.narrow(1, t, steps + 1), state);
+    loss.add(chunk_loss.item<double>(), static_cast<double>(steps));
+    state = next;
+  }
   model->train();
   return loss.mean();
 }
@@ -329,9 +335,18 @@ int run_train(const Config& c) {
     throw nabla::Error("the text is too short: " + std::to_string(n) + " bytes; --seq-len " +
                        std::to_string(c.seq_len) + " needs at least " +
                        std::to_string(10 * (c.seq_len + 1)) + " (10% is held out)");
+  const int64_t min_train = c.batch_size * (c.seq_len + 1) + 1;
+  if (n_train < min_train)
+    throw nabla::Error("the text is too short: " + std::to_string(n) + " bytes; --batch-size " +
+                       std::to_string(c.batch_size) + " streams of --seq-len " +
+                       std::to_string(c.seq_len) + " need " + std::to_string(min_train) +
+                       " for training, after 10% held out");
   Tensor data = vocab.encode(corpus);
-  Tensor train = data.narrow(0, 0, n_train),
-         held_out = eval_windows(data.narrow(0, n_train, n_val), c.seq_len, c.eval_windows);
+  // Training: batch_size streams, each step the next seq_len characters of every stream.
+  // Held out: up to 32 streams, read through at every evaluation.
+  const Tensor train = streams(data.narrow(0, 0, n_train), c.batch_size);
+  const Tensor held_out =
+      streams(data.narrow(0, n_train, n_val), std::clamp<int64_t>(n_val / (c.seq_len + 1), 1, 32));
   const ModelShape shape{vocab.size(), c.embedding, c.hidden, c.layers};
   CharLM model(shape);
   nabla::optim::Adam opt(model->parameters(), nabla::optim::AdamOptions(c.lr));
@@ -348,6 +363,8 @@ int run_train(const Config& c) {
 
   nabla::train::Curves curves;
   double train_seconds = 0;
+  int64_t position = 0;  // in the training streams
+  std::optional<State> state;
   for (int64_t done = 0; done < c.steps;) {
     // One progress bar per stretch between evaluations, so eval lines never cut through one.
     const int64_t stretch = std::min(c.eval_every, c.steps - done);
@@ -356,9 +373,13 @@ int run_train(const Config& c) {
     nabla::train::RunningMean train_loss;
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t s = 0; s < stretch; ++s) {
-      // Random windows (seeded): every batch starts from a zero state, so no state is carried.
-      Tensor starts = nabla::randint(0, n_train - c.seq_len, {c.batch_size});
-      Tensor loss = window_loss(model, windows(train, starts, c.seq_len));
+      // Truncated backpropagation through time: the state flows on from the previous chunk of
+      // each stream, detached, so gradients stop at the chunk's start. At the streams' end,
+      // start over from a zero state.
+      if (position + c.seq_len + 1 > train.size(1)) position = 0, state.reset();
+      auto [loss, next] = sequence_loss(model, train.narrow(1, position, c.seq_len + 1), state);
+      state = State{std::get<0>(next).detach(), std::get<1>(next).detach()};
+      position += c.seq_len;
       opt.zero_grad();
       loss.backward();
       nn::utils::clip_grad_norm_(model->parameters(), c.clip);  // LSTMs have gradient spikes
@@ -420,9 +441,6 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--eval-every", c.eval_every, "Steps between validations and checkpoints")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--eval-windows", c.eval_windows, "Held-out windows per validation")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", c.seed, "Random seed (batches, initialization, sampling)")
