@@ -235,3 +235,25 @@ TEST(Threads, SetAndGet) {
 }
 
 }  // namespace
+
+// Sizes and strides are stored inline up to 6 dims and on the heap beyond: shapes that cross
+// that line in both directions keep their values.
+TEST(TensorShape, ManyDimsCrossTheInlineLimit) {
+  Tensor x = arange(2 * 3 * 1 * 2 * 2 * 1 * 3 * 2, kFloat).reshape({2, 3, 1, 2, 2, 1, 3, 2});
+  EXPECT_EQ(x.dim(), 8);
+  EXPECT_EQ(x.sizes(), IntArrayRef({2, 3, 1, 2, 2, 1, 3, 2}));
+  EXPECT_EQ(x.strides(), IntArrayRef({72, 24, 24, 12, 6, 6, 2, 1}));
+  Tensor p = x.permute({7, 6, 5, 4, 3, 2, 1, 0});
+  EXPECT_EQ(p.sizes(), IntArrayRef({2, 3, 1, 2, 2, 1, 3, 2}));
+  EXPECT_FALSE(p.is_contiguous());
+  Tensor c = p.contiguous();
+  EXPECT_TRUE(c.is_contiguous());
+  EXPECT_TRUE(c.equal(p));
+  Tensor s = x.squeeze();  // 8 -> 6 dims: back to inline storage
+  EXPECT_EQ(s.sizes(), IntArrayRef({2, 3, 2, 2, 3, 2}));
+  EXPECT_EQ(s.strides(), IntArrayRef({72, 24, 12, 6, 2, 1}));
+  EXPECT_EQ(s.sum().item<float>(), 143.0f * 144.0f / 2.0f);
+  Tensor y = s.reshape({2, 3, 2, 2, 3, 1, 2});  // 6 -> 7 dims
+  EXPECT_EQ(y.strides(), IntArrayRef({72, 24, 12, 6, 2, 2, 1}));
+  EXPECT_TRUE(y.flatten().equal(x.flatten()));
+}

@@ -247,7 +247,7 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors,
 
 AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf)
     : Node("AccumulateGrad", {}, nullptr), leaf_(std::move(leaf)) {
-  add_output(OutputMeta{leaf_->sizes, leaf_->dtype, leaf_->device()});
+  add_output(OutputMeta{leaf_->sizes.vec(), leaf_->dtype, leaf_->device()});
 }
 
 variable_list AccumulateGrad::apply(variable_list&& grads) {

@@ -21,9 +21,14 @@ bool TensorImpl::is_contiguous() const {
   return true;
 }
 
-void TensorImpl::set_sizes_contiguous(std::vector<int64_t> new_sizes) {
-  strides = detail::contiguous_strides(new_sizes);
-  sizes = std::move(new_sizes);
+void TensorImpl::set_sizes_contiguous(IntArrayRef new_sizes) {
+  sizes = new_sizes;
+  strides.resize_uninitialized(new_sizes.size());
+  int64_t s = 1;  // as contiguous_strides, without a vector
+  for (int64_t d = static_cast<int64_t>(new_sizes.size()) - 1; d >= 0; --d) {
+    strides[d] = s;
+    s *= std::max<int64_t>(new_sizes[d], 1);
+  }
   recompute_numel();
 }
 
@@ -60,7 +65,7 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);
   impl->dtype = dtype;
-  impl->set_sizes_contiguous(sizes.vec());
+  impl->set_sizes_contiguous(sizes);
   return Tensor(std::move(impl));
 }
 

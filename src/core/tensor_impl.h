@@ -2,6 +2,7 @@
 // and offset (in elements) say where this tensor's elements are in it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -36,11 +37,59 @@ struct TensorHook {
   std::function<Tensor(const Tensor&)> fn;
 };
 
+/// Sizes or strides: up to kInline dims stored in place, so that making a tensor does not
+/// allocate for them (two of the four allocations a small op used to make); more on the heap.
+class DimVector {
+ public:
+  static constexpr size_t kInline = 6;
+  DimVector() = default;
+  DimVector(IntArrayRef v) { assign(v); }  // NOLINT: as std::vector<int64_t> converts
+  DimVector(const std::vector<int64_t>& v) { assign(v); }  // NOLINT
+  DimVector(const DimVector& other) { assign(other); }
+  DimVector& operator=(const DimVector& other) {
+    if (this != &other) assign(other);
+    return *this;
+  }
+  DimVector& operator=(IntArrayRef v) {
+    assign(v);
+    return *this;
+  }
+  DimVector& operator=(const std::vector<int64_t>& v) {
+    assign(v);
+    return *this;
+  }
+  operator IntArrayRef() const { return IntArrayRef(data(), size_); }  // NOLINT
+  const int64_t* data() const { return size_ <= kInline ? inline_ : heap_.data(); }
+  int64_t* data() { return size_ <= kInline ? inline_ : heap_.data(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int64_t operator[](size_t i) const { return data()[i]; }
+  int64_t& operator[](size_t i) { return data()[i]; }
+  const int64_t* begin() const { return data(); }
+  const int64_t* end() const { return data() + size_; }
+  std::vector<int64_t> vec() const { return std::vector<int64_t>(begin(), end()); }
+  /// `n` dims with unspecified values (to be written through data()).
+  void resize_uninitialized(size_t n) {
+    if (n > kInline) heap_.resize(n);
+    size_ = n;
+  }
+
+ private:
+  void assign(IntArrayRef v) {
+    const size_t n = v.size();
+    resize_uninitialized(n);
+    std::copy(v.begin(), v.end(), data());
+  }
+  int64_t inline_[kInline] = {};
+  std::vector<int64_t> heap_;
+  size_t size_ = 0;
+};
+
 class TensorImpl {
  public:
   std::shared_ptr<Storage> storage;
-  std::vector<int64_t> sizes;
-  std::vector<int64_t> strides;
+  DimVector sizes;
+  DimVector strides;
   int64_t offset = 0;  // in elements
   int64_t numel = 1;
   ScalarType dtype = ScalarType::Float;
@@ -61,7 +110,7 @@ class TensorImpl {
   }
   Device device() const { return storage->device; }
   bool is_contiguous() const;
-  void set_sizes_contiguous(std::vector<int64_t> new_sizes);
+  void set_sizes_contiguous(IntArrayRef new_sizes);
   void recompute_numel();
 };
 
