@@ -263,3 +263,15 @@ TEST(Autograd, TypePromotionGradientsKeepTheInputDtype) {
 }
 
 }  // namespace
+
+// A root that is also reachable from another root runs once, after that root has passed its
+// gradient down (so both contributions reach the leaf).
+TEST(AutogradEngine, RootReachableFromAnotherRoot) {
+  Tensor x = tensor({1.0, 2.0}, kDouble).requires_grad_();
+  Tensor y = x * 2;
+  Tensor z = (y * 3).sum();
+  autograd::backward({y, z}, {ones_like(y), Tensor()}, /*retain_graph=*/true);
+  EXPECT_TRUE(x.grad().equal(tensor({8.0, 8.0}, kDouble)));  // 2 from y, 2 * 3 from z
+  Tensor g = autograd::grad({y.sum(), z}, {x}, {}, true)[0];
+  EXPECT_TRUE(g.equal(tensor({8.0, 8.0}, kDouble)));
+}

@@ -4,8 +4,6 @@
 // never recursion, so graphs of any depth work.
 #include <algorithm>
 #include <queue>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "autograd/function.h"
 #include "core/check.h"
@@ -15,15 +13,67 @@ namespace nabla::autograd {
 namespace {
 thread_local bool t_create_graph = false;
 
+/// Node* -> dense index 0, 1, 2, ... in order of insertion: an open-addressing table in one
+/// array. (std::unordered_map allocates per entry, which dominated backward on small graphs.)
+class NodeIndex {
+ public:
+  static constexpr uint32_t kAbsent = ~0u;
+  /// n's index, adding it if new (`inserted` says whether it was).
+  uint32_t insert(Node* n, bool* inserted) {
+    if (2 * (count_ + 1) > slots_.size()) grow();
+    size_t i = slot_of(n);
+    *inserted = slots_[i].node == nullptr;
+    if (*inserted) slots_[i] = {n, static_cast<uint32_t>(count_++)};
+    return slots_[i].index;
+  }
+  uint32_t find(Node* n) const {
+    if (slots_.empty()) return kAbsent;
+    const Slot& s = slots_[slot_of(n)];
+    return s.node ? s.index : kAbsent;
+  }
+  size_t size() const { return count_; }
+
+ private:
+  struct Slot {
+    Node* node = nullptr;
+    uint32_t index = 0;
+  };
+  size_t slot_of(Node* n) const {  // linear probing from a mixed hash of the address
+    const size_t mask = slots_.size() - 1;
+    size_t i = (reinterpret_cast<uintptr_t>(n) * 0x9E3779B97F4A7C15ull >> 20) & mask;
+    while (slots_[i].node != nullptr && slots_[i].node != n) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(16, 2 * old.size()), Slot{});
+    for (const Slot& s : old)
+      if (s.node) slots_[slot_of(s.node)] = s;
+  }
+  std::vector<Slot> slots_;
+  size_t count_ = 0;
+};
+
+/// Per-node state of one backward run, indexed by NodeIndex.
 struct GraphTask {
-  bool keep_graph = false;
-  bool create_graph = false;
-  // Set for autograd::grad / backward(inputs=...): only these get gradients.
-  bool capture_mode = false;
-  std::unordered_map<Node*, int> dependencies;
-  std::unordered_map<Node*, variable_list> buffers;
-  std::unordered_set<Node*> needed;  // nodes on a path to a wanted input (when restricted)
+  NodeIndex index;
+  std::vector<int> dependencies;       // edges into the node not yet processed
+  std::vector<variable_list> buffers;  // gradients arrived so far, per output
+  std::vector<char> queued;
+  std::vector<char> needed;  // on a path to a wanted input (when restricted)
+  std::vector<char> is_target;
   bool restricted = false;
+
+  uint32_t add(Node* n, bool* inserted) {
+    const uint32_t i = index.insert(n, inserted);
+    if (*inserted) {
+      dependencies.push_back(0);
+      buffers.emplace_back();
+      queued.push_back(0);
+    }
+    return i;
+  }
+  uint32_t at(Node* n) const { return index.find(n); }
 };
 
 void add_to_buffer(variable_list& buffer, size_t pos, Tensor grad) {
@@ -35,42 +85,51 @@ void add_to_buffer(variable_list& buffer, size_t pos, Tensor grad) {
   }
 }
 
-// Counts incoming edges of every node reachable from the roots (iterative DFS).
+// Indexes every node reachable from the roots and counts its incoming edges (iterative DFS).
 void compute_dependencies(GraphTask& task, const std::vector<Node*>& roots) {
-  std::vector<Node*> stack(roots.begin(), roots.end());
-  std::unordered_set<Node*> seen(roots.begin(), roots.end());
+  std::vector<Node*> stack;
+  bool inserted = false;
+  for (Node* r : roots)
+    if (task.add(r, &inserted), inserted) stack.push_back(r);
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     for (const Edge& e : n->next_edges()) {
       Node* next = e.function.get();
       if (!next) continue;
-      ++task.dependencies[next];
-      if (seen.insert(next).second) stack.push_back(next);
+      const uint32_t i = task.add(next, &inserted);
+      ++task.dependencies[i];
+      if (inserted) stack.push_back(next);
     }
   }
 }
 
 // Marks the nodes from which some target node can be reached, in reverse topological order.
-void compute_needed(GraphTask& task, const std::vector<Node*>& roots,
-                    const std::unordered_set<Node*>& targets) {
+void compute_needed(GraphTask& task, const std::vector<Node*>& roots) {
   // Post-order by an explicit stack: a node is needed if it is a target or any child is.
+  const size_t n_nodes = task.index.size();
+  task.needed.assign(n_nodes, 0);
+  std::vector<char> visited(n_nodes, 0);
   std::vector<std::pair<Node*, size_t>> stack;
-  std::unordered_set<Node*> visited;
   for (Node* r : roots) {
-    if (!visited.insert(r).second) continue;
+    if (visited[task.at(r)]) continue;
+    visited[task.at(r)] = 1;
     stack.emplace_back(r, 0);
     while (!stack.empty()) {
       auto& [n, i] = stack.back();
       if (i < n->next_edges().size()) {
         Node* next = n->next_edges()[i++].function.get();
-        if (next && visited.insert(next).second) stack.emplace_back(next, 0);
+        if (next && !visited[task.at(next)]) {
+          visited[task.at(next)] = 1;
+          stack.emplace_back(next, 0);
+        }
         continue;
       }
-      bool need = targets.count(n) > 0;
+      const uint32_t k = task.at(n);
+      bool need = task.is_target[k] != 0;
       for (const Edge& e : n->next_edges())
-        if (e.function && task.needed.count(e.function.get())) need = true;
-      if (need) task.needed.insert(n);
+        if (e.function && task.needed[task.at(e.function.get())]) need = true;
+      task.needed[k] = need;
       stack.pop_back();
     }
   }
@@ -101,8 +160,6 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
                            bool keep_graph, bool create_graph, const variable_list& inputs,
                            bool accumulate_into_inputs, bool allow_unused) {
   GraphTask task;
-  task.keep_graph = keep_graph;
-  task.create_graph = create_graph;
 
   // Root edges and their gradients.
   std::vector<Edge> root_edges;
@@ -133,7 +190,6 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
 
   // Edges of the inputs whose gradients are wanted.
   std::vector<Edge> input_edges;
-  std::unordered_set<Node*> targets;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& in = inputs[i];
     NABLA_CHECK(in.defined() && in.requires_grad(),
@@ -142,29 +198,38 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
                 i);
     Edge e = gradient_edge(in);
     input_edges.push_back(e);
-    targets.insert(e.function.get());
   }
   const bool capture = !inputs.empty() && !accumulate_into_inputs;
 
   std::vector<Node*> root_nodes;
   for (const Edge& e : root_edges) root_nodes.push_back(e.function.get());
   compute_dependencies(task, root_nodes);
+  task.is_target.assign(task.index.size(), 0);
+  for (const Edge& e : input_edges) {
+    const uint32_t k = task.at(e.function.get());
+    if (k != NodeIndex::kAbsent) task.is_target[k] = 1;  // unreachable inputs get no gradient
+  }
   if (!inputs.empty()) {
     task.restricted = true;
-    compute_needed(task, root_nodes, targets);
+    compute_needed(task, root_nodes);
   }
 
   for (size_t i = 0; i < root_edges.size(); ++i)
-    add_to_buffer(task.buffers[root_edges[i].function.get()], root_edges[i].input_nr,
+    add_to_buffer(task.buffers[task.at(root_edges[i].function.get())], root_edges[i].input_nr,
                   root_grads[i]);
 
   // Gradients captured for autograd::grad, keyed by (node, output_nr).
   std::vector<Tensor> captured(input_edges.size());
 
   std::priority_queue<Node*, std::vector<Node*>, ByLatest> ready;
-  for (Node* n : root_nodes)
-    if (task.dependencies[n] == 0) ready.push(n);
-  std::unordered_set<Node*> queued(root_nodes.begin(), root_nodes.end());
+  // Roots that are reachable from other roots wait for those, as any node.
+  for (Node* n : root_nodes) {
+    const uint32_t k = task.at(n);
+    if (task.dependencies[k] == 0 && !task.queued[k]) {
+      task.queued[k] = 1;
+      ready.push(n);
+    }
+  }
 
   const bool prev_create = t_create_graph;
   t_create_graph = create_graph;
@@ -173,8 +238,9 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
     while (!ready.empty()) {
       Node* node = ready.top();
       ready.pop();
-      variable_list grads = std::move(task.buffers[node]);
-      task.buffers.erase(node);
+      const uint32_t node_k = task.at(node);
+      variable_list grads = std::move(task.buffers[node_k]);
+      task.buffers[node_k] = variable_list();
       if (grads.size() < node->num_outputs()) grads.resize(node->num_outputs());
       for (uint32_t k = 0; k < grads.size(); ++k)
         if (grads[k].defined() && node->has_pre_hooks())
@@ -186,13 +252,13 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
             captured[i] = grads[input_edges[i].input_nr];
       }
       const bool is_leaf_acc = dynamic_cast<AccumulateGrad*>(node) != nullptr;
-      bool run = !task.restricted || task.needed.count(node);
+      bool run = !task.restricted || task.needed[node_k];
       if (is_leaf_acc && capture) run = false;  // autograd::grad never touches .grad()
-      if (capture && targets.count(node) && !is_leaf_acc) {
+      if (capture && task.is_target[node_k] && !is_leaf_acc) {
         // Its gradient is captured; nothing below it is wanted unless another target is.
         bool below = false;
         for (const Edge& e : node->next_edges())
-          if (e.function && task.needed.count(e.function.get())) below = true;
+          if (e.function && task.needed[task.at(e.function.get())]) below = true;
         run = below;
       }
       variable_list outs;
@@ -205,11 +271,15 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
         const Edge& e = edges[i];
         if (!e.function) continue;
         Node* next = e.function.get();
+        const uint32_t next_k = task.at(next);
         if (run && i < outs.size() && outs[i].defined()) {
           check_grad_shape(*node, i, e, outs[i]);
-          add_to_buffer(task.buffers[next], e.input_nr, std::move(outs[i]));
+          add_to_buffer(task.buffers[next_k], e.input_nr, std::move(outs[i]));
         }
-        if (--task.dependencies[next] == 0 && queued.insert(next).second) ready.push(next);
+        if (--task.dependencies[next_k] == 0 && !task.queued[next_k]) {
+          task.queued[next_k] = 1;
+          ready.push(next);
+        }
       }
     }
   } catch (...) {
