@@ -530,6 +530,18 @@ Tensor& binary_inplace(Tensor& self, BinaryOp op, const Tensor& other, const cha
     return out_of_place(value, other);
   });
 }
+/// A unary op in place: written straight into self when nothing is recorded and self is
+/// floating point (one pass over memory); otherwise computed out of place and copied back.
+Tensor& unary_inplace(Tensor& self, UnaryOp op, const char* name,
+                      Tensor (*out_of_place)(const Tensor&)) {
+  return apply_inplace(self, name, Tensor(), [&](const Tensor& value) {
+    if ((!GradMode::is_enabled() || !value.requires_grad()) &&
+        isFloatingType(value.scalar_type())) {
+      return unary_forward(op, value, value.scalar_type(), &value);
+    }
+    return out_of_place(value);
+  });
+}
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
@@ -561,16 +573,18 @@ Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
                        [&](const Tensor& v) { return nabla::clamp(v, min, max); });
 }
 Tensor& Tensor::relu_() {
-  return apply_inplace(*this, "relu_", Tensor(), [](const Tensor& v) { return nabla::relu(v); });
+  return unary_inplace(*this, UnaryOp::Relu, "relu_",
+                       [](const Tensor& v) { return nabla::relu(v); });
 }
 Tensor& Tensor::neg_() {
-  return apply_inplace(*this, "neg_", Tensor(), [](const Tensor& v) { return nabla::neg(v); });
+  return unary_inplace(*this, UnaryOp::Neg, "neg_", [](const Tensor& v) { return nabla::neg(v); });
 }
 Tensor& Tensor::exp_() {
-  return apply_inplace(*this, "exp_", Tensor(), [](const Tensor& v) { return nabla::exp(v); });
+  return unary_inplace(*this, UnaryOp::Exp, "exp_", [](const Tensor& v) { return nabla::exp(v); });
 }
 Tensor& Tensor::sqrt_() {
-  return apply_inplace(*this, "sqrt_", Tensor(), [](const Tensor& v) { return nabla::sqrt(v); });
+  return unary_inplace(*this, UnaryOp::Sqrt, "sqrt_",
+                       [](const Tensor& v) { return nabla::sqrt(v); });
 }
 Tensor& Tensor::pow_(const Scalar& e) {
   return apply_inplace(*this, "pow_", Tensor(), [&](const Tensor& v) { return nabla::pow(v, e); });

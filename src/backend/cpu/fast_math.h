@@ -9,13 +9,7 @@
 #include <cmath>
 #include <cstdint>
 
-/// Compiles a hot kernel function for AVX-512, AVX2 and the baseline, picked at load time by the
-/// CPU (GCC's function multiversioning): the library itself is built for plain x86-64.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define NABLA_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define NABLA_CPU_CLONES
-#endif
+#include "backend/cpu/multiversion.h"
 
 namespace nabla::detail::fast {
 
