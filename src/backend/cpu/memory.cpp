@@ -16,11 +16,8 @@ namespace cpu {
 namespace {
 
 constexpr size_t kAlign = 64;
-// Blocks up to this size live in per-thread free lists (no lock, no map); larger ones in the
-// shared BlockCache. Small blocks are sized in steps of 64 bytes, mid-size ones (from 4 KiB)
-// in steps of 4 KiB, so that 128 lists cover them.
-constexpr size_t kMidStep = 4096;
-constexpr size_t kMinCached = 256 * 1024;
+// Blocks smaller than this come straight from malloc's own fast bins; larger ones are cached.
+constexpr size_t kMinCached = 4096;
 // Cached (free) bytes above this are given back to the OS.
 constexpr size_t kMaxCachedBytes = size_t{1} << 30;
 
@@ -80,41 +77,32 @@ class BlockCache {
   size_t cached_bytes_ = 0;
 };
 
-// Small and mid-size blocks: a free list per size class and per thread, so the tensors of a
-// per-op-overhead-bound loop (and the per-step buffers of a recurrent layer) cost no malloc,
-// no lock and no map. A block freed on another thread than the one that allocated it simply
-// joins that thread's list; lists are capped (per class and in bytes) so that a
-// producer/consumer pair of threads cannot grow one without bound.
+// Small blocks: a free list per 64-byte size class and per thread, so the tensors of a
+// per-op-overhead-bound loop cost no malloc, no lock and no memalign bookkeeping. A block freed
+// on another thread than the one that allocated it simply joins that thread's list; lists are
+// capped so that a producer/consumer pair of threads cannot grow one without bound.
 class SmallCache {
  public:
-  static constexpr size_t kSmallClasses = kMidStep / kAlign;  // 64 B .. 4 KiB - 64
-  static constexpr size_t kClasses = kSmallClasses + kMinCached / kMidStep;
+  static constexpr size_t kClasses = kMinCached / kAlign;
   static constexpr size_t kMaxPerClass = 64;
-  static constexpr size_t kMaxBytes = size_t{32} << 20;
 
-  static size_t class_of(size_t rounded) {
-    return rounded < kMidStep ? rounded / kAlign : kSmallClasses + rounded / kMidStep - 1;
-  }
   void* get(size_t rounded) {
-    std::vector<void*>& list = free_[class_of(rounded)];
+    std::vector<void*>& list = free_[rounded / kAlign];
     if (list.empty()) return nullptr;
     void* p = list.back();
     list.pop_back();
-    bytes_ -= rounded;
     return p;
   }
   bool put(void* p, size_t rounded) {
-    std::vector<void*>& list = free_[class_of(rounded)];
-    if (list.size() >= kMaxPerClass || bytes_ + rounded > kMaxBytes) return false;
+    std::vector<void*>& list = free_[rounded / kAlign];
+    if (list.size() >= kMaxPerClass) return false;
     list.push_back(p);
-    bytes_ += rounded;
     return true;
   }
   ~SmallCache();
 
  private:
   std::vector<void*> free_[kClasses];
-  size_t bytes_ = 0;
 };
 
 // Set once this thread's cache is destroyed (thread exit; for the main thread, before static
@@ -141,8 +129,7 @@ BlockCache& cache() {
 }
 
 size_t round_up(size_t nbytes) {
-  const size_t step = nbytes < kMidStep || nbytes >= kMinCached ? kAlign : kMidStep;
-  const size_t r = (nbytes + step - 1) / step * step;
+  const size_t r = (nbytes + kAlign - 1) / kAlign * kAlign;
   return r == 0 ? kAlign : r;
 }
 
