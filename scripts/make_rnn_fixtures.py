@@ -12,29 +12,15 @@ Writes tests/data/rnn_<case>.safetensors, each holding (float32):
 Packed cases also hold `lengths` (int64) and give `out` padded with zeros (pad_packed_sequence).
 The test builds the same module from the case name (see kCases in tests/test_rnn.cpp).
 """
-import json
 import os
-import struct
+import sys
 
 import torch
 
-DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_checkpoint_fixture import save_safetensors  # noqa: E402
+
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data")
-
-
-def save_safetensors(tensors, path):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().numpy().tobytes()
-        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * (-len(raw) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
-
 
 # name: (module factory, input shape, initial state shape or None, packed lengths or None)
 CASES = {
