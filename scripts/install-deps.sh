@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages needed to build and test nabla. Does nothing (and needs no
+# Installs the Debian packages needed to build and test nabla, plus any package names given as
+# arguments (bench/install-deps.sh passes PyTorch's and LibTorch's). Does nothing (and needs no
 # network) when they are all installed already.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
   libcli11-dev dataset-fashion-mnist                  # the Fashion-MNIST trainer
   fortunes                                            # the char-level language model's text
 )
+packages+=("$@")
 
 missing=()
 for pkg in "${packages[@]}"; do
