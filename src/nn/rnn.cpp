@@ -126,6 +126,55 @@ std::string shape_of(const Tensor& t) { return fmt::format("{}", t.sizes()); }
 
 }  // namespace
 
+namespace {
+
+namespace R = utils::rnn;
+
+/// Unbatched input [T, in] runs as a batch of one; states are then [L*D, H].
+struct Unbatched {
+  bool active = false;
+  int64_t batch_dim = 1;
+};
+
+Unbatched prepare_unbatched(const char* name, bool batch_first, Tensor& input,
+                            std::vector<Tensor>& hx) {
+  NABLA_CHECK(input.defined(), "[{}] input is undefined", name);
+  NABLA_CHECK(input.dim() == 2 || input.dim() == 3,
+              "[{}] expected input of 3 dimensions [T, B, input_size] ([B, T, input_size] with "
+              "batch_first) or 2 (unbatched), got shape {}",
+              name, input.sizes());
+  Unbatched u{input.dim() == 2, batch_first ? 0 : 1};
+  for (auto& h : hx) {
+    if (!h.defined()) continue;
+    const int64_t want = u.active ? 2 : 3;
+    NABLA_CHECK(h.dim() == want,
+                "[{}] for {} input the hidden state should be {}-D, got shape {} (input shape {})",
+                name, u.active ? "unbatched 2-D" : "batched 3-D", want, h.sizes(), input.sizes());
+    if (u.active) h = h.unsqueeze(1);
+  }
+  if (u.active) input = input.unsqueeze(u.batch_dim);
+  return u;
+}
+
+Tensor restore_unbatched(const Unbatched& u, const Tensor& t, int64_t dim) {
+  return u.active ? t.squeeze(dim) : t;
+}
+
+int64_t padded_batch(const Tensor& input, bool batch_first) {
+  return batch_first ? input.size(0) : input.size(1);
+}
+
+std::vector<Tensor> unpack_lstm_state(const std::optional<std::tuple<Tensor, Tensor>>& hx_opt) {
+  if (!hx_opt) return {Tensor(), Tensor()};
+  const auto& [h, c] = *hx_opt;
+  NABLA_CHECK(h.defined() && c.defined(),
+              "[LSTM] the initial state (h_0, c_0) has an undefined "
+              "tensor");
+  return {h, c};
+}
+
+}  // namespace
+
 // ---- RNNImplBase -------------------------------------------------------------------------
 
 namespace detail {
@@ -334,6 +383,29 @@ std::tuple<Tensor, std::vector<Tensor>> RNNImplBase<Derived>::forward_helper(
   return {out, finals};
 }
 
+template <class Derived>
+std::tuple<Tensor, std::vector<Tensor>> RNNImplBase<Derived>::forward_padded(
+    const Tensor& input_, std::vector<Tensor> hx) {
+  Tensor input = input_;
+  const bool batch_first = options_base.batch_first();
+  const auto u = prepare_unbatched(module_name(), batch_first, input, hx);
+  auto [out, finals] = forward_helper(input, {}, {}, padded_batch(input, batch_first), hx);
+  for (auto& f : finals) f = restore_unbatched(u, f, 1);
+  return {restore_unbatched(u, out, u.batch_dim), finals};
+}
+
+template <class Derived>
+std::tuple<R::PackedSequence, std::vector<Tensor>> RNNImplBase<Derived>::forward_packed(
+    const R::PackedSequence& packed_input, std::vector<Tensor> hx) {
+  const Tensor& bs = packed_input.batch_sizes();
+  auto [out, finals] = forward_helper(packed_input.data(), bs, packed_input.sorted_indices(),
+                                      bs[0].item<int64_t>(), std::move(hx));
+  for (auto& f : finals) f = permute_hidden(f, packed_input.unsorted_indices());
+  return {
+      R::PackedSequence(out, bs, packed_input.sorted_indices(), packed_input.unsorted_indices()),
+      finals};
+}
+
 template class RNNImplBase<RNNImpl>;
 template class RNNImplBase<LSTMImpl>;
 template class RNNImplBase<GRUImpl>;
@@ -341,55 +413,6 @@ template class RNNImplBase<GRUImpl>;
 }  // namespace detail
 
 // ---- RNN, LSTM, GRU ----------------------------------------------------------------------
-
-namespace {
-
-namespace R = utils::rnn;
-
-/// Unbatched input [T, in] runs as a batch of one; states are then [L*D, H].
-struct Unbatched {
-  bool active = false;
-  int64_t batch_dim = 1;
-};
-
-Unbatched prepare_unbatched(const char* name, bool batch_first, Tensor& input,
-                            std::vector<Tensor>& hx) {
-  NABLA_CHECK(input.defined(), "[{}] input is undefined", name);
-  NABLA_CHECK(input.dim() == 2 || input.dim() == 3,
-              "[{}] expected input of 3 dimensions [T, B, input_size] ([B, T, input_size] with "
-              "batch_first) or 2 (unbatched), got shape {}",
-              name, input.sizes());
-  Unbatched u{input.dim() == 2, batch_first ? 0 : 1};
-  for (auto& h : hx) {
-    if (!h.defined()) continue;
-    const int64_t want = u.active ? 2 : 3;
-    NABLA_CHECK(h.dim() == want,
-                "[{}] for {} input the hidden state should be {}-D, got shape {} (input shape {})",
-                name, u.active ? "unbatched 2-D" : "batched 3-D", want, h.sizes(), input.sizes());
-    if (u.active) h = h.unsqueeze(1);
-  }
-  if (u.active) input = input.unsqueeze(u.batch_dim);
-  return u;
-}
-
-Tensor restore_unbatched(const Unbatched& u, const Tensor& t, int64_t dim) {
-  return u.active ? t.squeeze(dim) : t;
-}
-
-int64_t padded_batch(const Tensor& input, bool batch_first) {
-  return batch_first ? input.size(0) : input.size(1);
-}
-
-std::vector<Tensor> unpack_lstm_state(const std::optional<std::tuple<Tensor, Tensor>>& hx_opt) {
-  if (!hx_opt) return {Tensor(), Tensor()};
-  const auto& [h, c] = *hx_opt;
-  NABLA_CHECK(h.defined() && c.defined(),
-              "[LSTM] the initial state (h_0, c_0) has an undefined "
-              "tensor");
-  return {h, c};
-}
-
-}  // namespace
 
 RNNImpl::RNNImpl(const RNNOptions& options_)
     : RNNImplBase(detail::RNNOptionsBase(rnn_mode(options_.nonlinearity(), "RNN"),
@@ -403,23 +426,15 @@ RNNImpl::RNNImpl(const RNNOptions& options_)
   reset();
 }
 
-std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input_, Tensor hx) {
-  Tensor input = input_;
-  std::vector<Tensor> states{std::move(hx)};
-  const auto u = prepare_unbatched("RNN", options.batch_first(), input, states);
-  auto [out, finals] =
-      forward_helper(input, {}, {}, padded_batch(input, options.batch_first()), states);
-  return {restore_unbatched(u, out, u.batch_dim), restore_unbatched(u, finals[0], 1)};
+std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input, Tensor hx) {
+  auto [out, finals] = forward_padded(input, {std::move(hx)});
+  return {out, finals[0]};
 }
 
 std::tuple<R::PackedSequence, Tensor> RNNImpl::forward_with_packed_input(
     const R::PackedSequence& packed_input, Tensor hx) {
-  const Tensor& bs = packed_input.batch_sizes();
-  auto [out, finals] = forward_helper(packed_input.data(), bs, packed_input.sorted_indices(),
-                                      bs[0].item<int64_t>(), {std::move(hx)});
-  return {
-      R::PackedSequence(out, bs, packed_input.sorted_indices(), packed_input.unsorted_indices()),
-      permute_hidden(finals[0], packed_input.unsorted_indices())};
+  auto [out, finals] = forward_packed(packed_input, {std::move(hx)});
+  return {out, finals[0]};
 }
 
 LSTMImpl::LSTMImpl(const LSTMOptions& options_)
@@ -436,24 +451,15 @@ LSTMImpl::LSTMImpl(const LSTMOptions& options_)
 }
 
 std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(
-    const Tensor& input_, std::optional<std::tuple<Tensor, Tensor>> hx_opt) {
-  Tensor input = input_;
-  std::vector<Tensor> states = unpack_lstm_state(hx_opt);
-  const auto u = prepare_unbatched("LSTM", options.batch_first(), input, states);
-  auto [out, finals] =
-      forward_helper(input, {}, {}, padded_batch(input, options.batch_first()), states);
-  return {restore_unbatched(u, out, u.batch_dim),
-          {restore_unbatched(u, finals[0], 1), restore_unbatched(u, finals[1], 1)}};
+    const Tensor& input, std::optional<std::tuple<Tensor, Tensor>> hx_opt) {
+  auto [out, finals] = forward_padded(input, unpack_lstm_state(hx_opt));
+  return {out, {finals[0], finals[1]}};
 }
 
 std::tuple<R::PackedSequence, std::tuple<Tensor, Tensor>> LSTMImpl::forward_with_packed_input(
     const R::PackedSequence& packed_input, std::optional<std::tuple<Tensor, Tensor>> hx_opt) {
-  const Tensor& bs = packed_input.batch_sizes();
-  auto [out, finals] = forward_helper(packed_input.data(), bs, packed_input.sorted_indices(),
-                                      bs[0].item<int64_t>(), unpack_lstm_state(hx_opt));
-  const Tensor& unsort = packed_input.unsorted_indices();
-  return {R::PackedSequence(out, bs, packed_input.sorted_indices(), unsort),
-          {permute_hidden(finals[0], unsort), permute_hidden(finals[1], unsort)}};
+  auto [out, finals] = forward_packed(packed_input, unpack_lstm_state(hx_opt));
+  return {out, {finals[0], finals[1]}};
 }
 
 GRUImpl::GRUImpl(const GRUOptions& options_)
@@ -468,23 +474,15 @@ GRUImpl::GRUImpl(const GRUOptions& options_)
   reset();
 }
 
-std::tuple<Tensor, Tensor> GRUImpl::forward(const Tensor& input_, Tensor hx) {
-  Tensor input = input_;
-  std::vector<Tensor> states{std::move(hx)};
-  const auto u = prepare_unbatched("GRU", options.batch_first(), input, states);
-  auto [out, finals] =
-      forward_helper(input, {}, {}, padded_batch(input, options.batch_first()), states);
-  return {restore_unbatched(u, out, u.batch_dim), restore_unbatched(u, finals[0], 1)};
+std::tuple<Tensor, Tensor> GRUImpl::forward(const Tensor& input, Tensor hx) {
+  auto [out, finals] = forward_padded(input, {std::move(hx)});
+  return {out, finals[0]};
 }
 
 std::tuple<R::PackedSequence, Tensor> GRUImpl::forward_with_packed_input(
     const R::PackedSequence& packed_input, Tensor hx) {
-  const Tensor& bs = packed_input.batch_sizes();
-  auto [out, finals] = forward_helper(packed_input.data(), bs, packed_input.sorted_indices(),
-                                      bs[0].item<int64_t>(), {std::move(hx)});
-  return {
-      R::PackedSequence(out, bs, packed_input.sorted_indices(), packed_input.unsorted_indices()),
-      permute_hidden(finals[0], packed_input.unsorted_indices())};
+  auto [out, finals] = forward_packed(packed_input, {std::move(hx)});
+  return {out, finals[0]};
 }
 
 // ---- cells -------------------------------------------------------------------------------

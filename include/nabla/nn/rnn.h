@@ -204,6 +204,14 @@ class RNNImplBase : public Cloneable<Derived> {
                                                          const Tensor& sorted_indices,
                                                          int64_t max_batch_size,
                                                          std::vector<Tensor> hx);
+  /// forward of a padded (or unbatched) input from initial states (undefined: zeros): the
+  /// output and the final states, without the batch dim again when the input had none.
+  std::tuple<Tensor, std::vector<Tensor>> forward_padded(const Tensor& input,
+                                                         std::vector<Tensor> hx);
+  /// The same over a PackedSequence: the packed output and the final states in the order of
+  /// the sequences as given.
+  std::tuple<utils::rnn::PackedSequence, std::vector<Tensor>> forward_packed(
+      const utils::rnn::PackedSequence& packed_input, std::vector<Tensor> hx);
   const char* module_name() const;
 
   std::vector<std::string> flat_weights_names_;
