@@ -3,11 +3,12 @@
 //   nabla_example_char_lm                                  # train on /usr/share/games/fortunes
 //   nabla_example_char_lm my_book.txt --steps 2000         # or on any text files / folders
 //   nabla_example_char_lm --generate 400 --prompt "The " --temperature 0.8 --top-k 20
-// Training reads the text as batch-size parallel streams, seq-len characters of each per step,
-// carrying the LSTM state from one step to the next (truncated backpropagation through time);
-// the loss is the cross-entropy of every next character (nats; bits per character = nats/ln 2). The
-// checkpoint holds the model, the optimizer, the vocabulary and the model's shape, so --generate
-// needs nothing else.
+// The last 10% of every file is held out for validation. The rest is cut into records (a
+// fortune ends with a line "%"), shuffled with the seed, and read as batch-size parallel
+// streams, seq-len characters of each per step, carrying the LSTM state from one step to the
+// next (truncated backpropagation through time). The loss is the cross-entropy of every next
+// character (nats; bits per character = nats / ln 2). The checkpoint holds the model, the
+// optimizer, the vocabulary and the model's shape, so --generate needs nothing else.
 #include <nabla/checkpoint.h>
 #include <nabla/nabla.h>
 #include <nabla/nn/utils/clip_grad.h>
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 namespace fs = std::filesystem;
 namespace nn = nabla::nn;
@@ -96,15 +98,51 @@ std::string read_text(const fs::path& path) {
   return text;
 }
 
-std::string read_corpus(const std::vector<std::string>& paths, size_t* file_count) {
-  std::string corpus;
-  *file_count = 0;
+/// The text split into what is trained on and what is held out. The last 10% of every file is
+/// held out, so that validation reads every kind of text in the corpus (the tail of the whole
+/// corpus would be its last few files only). The training text is kept as records: fortune
+/// files hold one quotation per record, each ended by a line "%"; other files are one record.
+struct Corpus {
+  std::vector<std::string> train_records;
+  std::string held_out;
+  size_t file_count = 0;
+  int64_t train_size = 0;
+  int64_t size() const { return train_size + static_cast<int64_t>(held_out.size()); }
+};
+
+/// `text` cut after every line "%", which ends a fortune.
+void append_records(std::string_view text, std::vector<std::string>& records) {
+  while (!text.empty()) {
+    size_t end = text.find("\n%\n");
+    end = end == std::string_view::npos ? text.size() : end + 3;
+    records.emplace_back(text.substr(0, end));
+    text.remove_prefix(end);
+  }
+}
+
+Corpus read_corpus(const std::vector<std::string>& paths) {
+  Corpus corpus;
   for (const auto& p : paths)
     for (const auto& file : text_files(p)) {
-      corpus += read_text(file);
-      ++*file_count;
+      const std::string text = read_text(file);
+      const size_t n_train = text.size() - text.size() / 10;
+      append_records(std::string_view(text).substr(0, n_train), corpus.train_records);
+      corpus.held_out.append(text, n_train);
+      corpus.train_size += static_cast<int64_t>(n_train);
+      ++corpus.file_count;
     }
   return corpus;
+}
+
+/// The training records joined in a random order (from the seeded generator). The files come
+/// sorted, that is by topic; in file order, each of the parallel training streams would read
+/// one or two files for a thousand steps, and the batches would drift from topic to topic.
+std::string shuffled_text(const std::vector<std::string>& records) {
+  const Tensor order = nabla::randperm(static_cast<int64_t>(records.size()), nabla::kLong);
+  const auto* index = order.data_ptr<int64_t>();
+  std::string text;
+  for (size_t i = 0; i < records.size(); ++i) text += records[static_cast<size_t>(index[i])];
+  return text;
 }
 
 // ---- vocabulary ------------------------------------------------------------------------
@@ -326,11 +364,11 @@ int run_generate(const Config& c, const CLI::App& app) {
 
 int run_train(const Config& c) {
   nabla::manual_seed(c.seed);
-  size_t file_count = 0;
-  const std::string corpus = read_corpus(c.paths, &file_count);
-  const Vocab vocab = Vocab::of_text(corpus);
-  // The last 10% is held out: later text, never trained on.
-  const int64_t n = static_cast<int64_t>(corpus.size()), n_val = n / 10, n_train = n - n_val;
+  const Corpus corpus = read_corpus(c.paths);
+  const std::string train_text = shuffled_text(corpus.train_records);
+  const Vocab vocab = Vocab::of_text(train_text + corpus.held_out);
+  const int64_t n = corpus.size(), n_val = static_cast<int64_t>(corpus.held_out.size()),
+                n_train = corpus.train_size;
   if (n_val < c.seq_len + 1)
     throw nabla::Error("the text is too short: " + std::to_string(n) + " bytes; --seq-len " +
                        std::to_string(c.seq_len) + " needs at least " +
@@ -341,17 +379,16 @@ int run_train(const Config& c) {
                        std::to_string(c.batch_size) + " streams of --seq-len " +
                        std::to_string(c.seq_len) + " need " + std::to_string(min_train) +
                        " for training, after 10% held out");
-  Tensor data = vocab.encode(corpus);
   // Training: batch_size streams, each step the next seq_len characters of every stream.
   // Held out: up to 32 streams, read through at every evaluation.
-  const Tensor train = streams(data.narrow(0, 0, n_train), c.batch_size);
+  const Tensor train = streams(vocab.encode(train_text), c.batch_size);
   const Tensor held_out =
-      streams(data.narrow(0, n_train, n_val), std::clamp<int64_t>(n_val / (c.seq_len + 1), 1, 32));
+      streams(vocab.encode(corpus.held_out), std::clamp<int64_t>(n_val / (c.seq_len + 1), 1, 32));
   const ModelShape shape{vocab.size(), c.embedding, c.hidden, c.layers};
   CharLM model(shape);
   nabla::optim::Adam opt(model->parameters(), nabla::optim::AdamOptions(c.lr));
   std::printf("corpus: %zu files, %lld bytes (%lld for training, %lld held out), %lld distinct\n",
-              file_count, static_cast<long long>(n), static_cast<long long>(n_train),
+              corpus.file_count, static_cast<long long>(n), static_cast<long long>(n_train),
               static_cast<long long>(n_val), static_cast<long long>(vocab.size()));
   std::printf("model: embedding %lld, LSTM %lld x %lld, %lld parameters\n",
               static_cast<long long>(c.embedding), static_cast<long long>(c.layers),

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The char-level language model of examples/char_lm.cpp in PyTorch, for comparing curves.
 
-Same corpus files (in the same order), vocabulary, 90/10 split, model, optimizer, clipping,
+Same corpus files, vocabulary, 90/10 split of every file, record shuffling, model, optimizer, clipping,
 batches and validation as the C++ example, so that its loss curve can be put next to nabla's:
 
     /usr/bin/python3 scripts/char_lm_torch.py --steps 2000 --eval-every 500 [--stateful 0|1]
@@ -34,12 +34,22 @@ def text_files(path):
 
 
 def read_corpus(paths):
-    data = b""
+    """(training records, held-out text): the last 10% of every file is held out; the rest is
+    cut after every line "%" (the end of a fortune) into records, as in char_lm.cpp."""
+    records, held_out = [], b""
     for p in paths:
         for f in text_files(p):
             with open(f, "rb") as fh:
-                data += fh.read()
-    return data
+                text = fh.read()
+            n_train = len(text) - len(text) // 10
+            held_out += text[n_train:]
+            rest = text[:n_train]
+            while rest:
+                end = rest.find(b"\n%\n")
+                end = len(rest) if end < 0 else end + 3
+                records.append(rest[:end])
+                rest = rest[end:]
+    return records, held_out
 
 
 class CharLM(nn.Module):
@@ -75,13 +85,14 @@ def main():
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)
 
-    corpus = read_corpus(a.text)
-    chars = sorted(set(corpus))
+    records, held_out = read_corpus(a.text)
+    # The training records in a seeded random order, as char_lm.cpp (another generator, so
+    # another order: the same procedure, not the same bytes).
+    corpus = b"".join(records[i] for i in torch.randperm(len(records)).tolist())
+    chars = sorted(set(corpus + held_out))
     index = {c: i for i, c in enumerate(chars)}
-    data = torch.tensor([index[c] for c in corpus], dtype=torch.long)
-    n = len(data)
-    n_val = n // 10
-    train, val = data[: n - n_val], data[n - n_val:]
+    train = torch.tensor([index[c] for c in corpus], dtype=torch.long)
+    val = torch.tensor([index[c] for c in held_out], dtype=torch.long)
     T, B = a.seq_len, a.batch_size
     model = CharLM(len(chars), a.embedding, a.hidden, a.layers)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
