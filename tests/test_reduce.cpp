@@ -237,6 +237,21 @@ TEST(Sum, AccuracyAndThreadIndependence) {
   expect_tensor(one[3], {3}, rows, 1e-6);
 }
 
+TEST(Reduce, ColumnsInGroupsOfRows) {
+  // The column kernel adds four rows at a time, then the rest one by one: 7 rows, both parts.
+  Tensor x = (arange(7 * 1500, dtype(kFloat)) * 0.01f).sin().view({7, 1500});
+  std::vector<double> v = values(x), sums(1500, 0.0), maxes(1500, -1.0);
+  for (int64_t r = 0; r < 7; ++r)
+    for (int64_t c = 0; c < 1500; ++c)
+      sums[c] += v[r * 1500 + c], maxes[c] = std::max(maxes[c], v[r * 1500 + c]);
+  expect_tensor(x.sum({0}), {1500}, sums, 1e-6);
+  expect_tensor(x.amax({0}), {1500}, maxes);
+  Tensor n = arange(7 * 1500, dtype(kLong)).view({7, 1500});
+  std::vector<double> int_sums(1500);
+  for (int64_t c = 0; c < 1500; ++c) int_sums[c] = 21.0 * 1500 + 7.0 * c;
+  expect_tensor(n.sum({0}), {1500}, int_sums);
+}
+
 TEST(Reduce, WideInnerDims) {
   // More inner elements than one tile of the column kernels.
   Tensor x = arange(3 * 2500, dtype(kFloat)).view({3, 2500});
@@ -582,6 +597,27 @@ TEST(Softmax, Gradients) {
   Tensor r = randd({3}).set_requires_grad(true);
   EXPECT_EQ(r.softmax(0).grad_fn()->name(), "SoftmaxBackward0");
   EXPECT_EQ(r.log_softmax(0).grad_fn()->name(), "LogSoftmaxBackward0");
+}
+
+TEST(Softmax, FloatRowsMatchDouble) {
+  // The float kernel's vectorized exp against double softmax of the same float inputs: long
+  // rows with a tail (4099 is not a multiple of the kernel's lanes), logits over [-30, 30].
+  Tensor xf = (arange(2 * 4099, dtype(kFloat)) * 0.37f).sin().mul(30).view({2, 4099});
+  Tensor xd = xf.to(kDouble);
+  // Tolerances: x - max is rounded to float (half an ulp of 60 is 1.9e-6), then a few ulps.
+  Tensor rel = (xf.softmax(1).to(kDouble) / xd.softmax(1) - 1).abs().max();
+  EXPECT_LT(rel.item<double>(), 4e-6) << "softmax";
+  Tensor abs_err = (xf.log_softmax(1).to(kDouble) - xd.log_softmax(1)).abs().max();
+  EXPECT_LT(abs_err.item<double>(), 1e-5) << "log_softmax";
+  // Masked (-inf) and far-below-the-max entries are exactly 0; a NaN makes its row NaN.
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor p = tensor({{0.0f, -inf, -200.0f, 0.0f},
+                     {1.0f, std::numeric_limits<float>::quiet_NaN(), 0.0f, 0.0f}})
+                 .softmax(1);
+  EXPECT_EQ(p[0][1].item<float>(), 0.0f);
+  EXPECT_EQ(p[0][2].item<float>(), 0.0f);
+  EXPECT_EQ(p[0][0].item<float>(), 0.5f);
+  for (double e : values(p[1])) EXPECT_TRUE(std::isnan(e));
 }
 
 // ---- equal, allclose, isclose ----------------------------------------------------------

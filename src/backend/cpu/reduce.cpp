@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/fast_math.h"
+#include "backend/cpu/multiversion.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
 #include "core/tensor_impl.h"
@@ -21,7 +23,9 @@ namespace nabla::cpu {
 
 namespace {
 
-constexpr int64_t kLanes = 8;           // independent accumulators per run (vectorizable)
+// Independent accumulators per run: they become vector registers, enough of them to hide the
+// adds' latency (float sums accumulate in double: 4 AVX-512 registers of 8).
+constexpr int64_t kLanes = 32;
 constexpr int64_t kBlock = 4096;        // elements per partial result of a long row
 constexpr int64_t kTile = 1024;         // inner elements handled together by column kernels
 constexpr int64_t kGrainElems = 32768;  // input elements per parallel task, at least
@@ -174,8 +178,9 @@ struct AnyR {
 // ---- the reduction loops ---------------------------------------------------------------
 
 /// One run of at most kBlock elements, in kLanes interleaved accumulators combined pairwise.
+/// Always inlined, so that it is compiled for the instruction set of the kernel calling it.
 template <class Acc, class T, class Op>
-Acc reduce_run(const T* p, int64_t n, int64_t stride, Op op) {
+[[gnu::always_inline]] inline Acc reduce_run(const T* p, int64_t n, int64_t stride, Op op) {
   Acc lane[kLanes];
   for (int64_t l = 0; l < kLanes; ++l) lane[l] = Op::identity();
   int64_t i = 0;
@@ -193,28 +198,49 @@ Acc reduce_run(const T* p, int64_t n, int64_t stride, Op op) {
 }
 
 template <class Acc, class T, class Op>
-Acc reduce_row(const T* p, int64_t n, int64_t stride, Op op) {
+[[gnu::always_inline]] inline Acc reduce_row(const T* p, int64_t n, int64_t stride, Op op) {
   Acc acc = Op::identity();
   for (int64_t b = 0; b < n; b += kBlock)
     acc = op(acc, reduce_run<Acc>(p + b * stride, std::min(kBlock, n - b), stride, op));
   return acc;
 }
 
+/// The first element of output k's row.
+template <class T>
+const T* row_start(const Plan& pl, int64_t k) {
+  return reinterpret_cast<const T*>(pl.data) + (k / pl.inner) * pl.so + (k % pl.inner) * pl.si;
+}
+
+/// Rows [begin, end) of the plan, one output each. Compiled for AVX-512, AVX2 and the baseline:
+/// the lanes of reduce_run become vector registers of the widest kind the CPU has.
+template <class T, class Out, class Acc, class Op>
+NABLA_CPU_CLONES void reduce_row_range(const Plan& pl, Out* out, int64_t begin, int64_t end) {
+  for (int64_t k = begin; k < end; ++k)
+    out[k] = store<Out>(reduce_row<Acc>(row_start<T>(pl, k), pl.red, pl.sr, Op{}));
+}
+
+/// Blocks [begin, end) of rows cut into `blocks` blocks of kBlock: part[j] for block j % blocks
+/// of row j / blocks.
+template <class T, class Acc, class Op>
+NABLA_CPU_CLONES void reduce_block_range(const Plan& pl, int64_t blocks, Acc* part, int64_t begin,
+                                         int64_t end) {
+  for (int64_t j = begin; j < end; ++j) {
+    const int64_t b = (j % blocks) * kBlock;
+    part[j] = reduce_run<Acc>(row_start<T>(pl, j / blocks) + b * pl.sr,
+                              std::min(kBlock, pl.red - b), pl.sr, Op{});
+  }
+}
+
 /// One output per row of `red` elements.
 template <class T, class Out, class Acc, class Op>
 void reduce_rows(const Plan& pl, Out* out, Op op) {
-  const T* base = reinterpret_cast<const T*>(pl.data);
   const int64_t n_out = pl.outer * pl.inner;
-  auto row = [&](int64_t k) { return base + (k / pl.inner) * pl.so + (k % pl.inner) * pl.si; };
   if (n_out < 16 && pl.red >= 4 * kBlock) {
     // Few long rows: the blocks of reduce_row run in parallel, then combine in the same order.
     const int64_t nb = (pl.red + kBlock - 1) / kBlock;
     std::unique_ptr<Acc[]> part(new Acc[n_out * nb]);
     detail::parallel_for(n_out * nb, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        const int64_t b = (j % nb) * kBlock;
-        part[j] = reduce_run<Acc>(row(j / nb) + b * pl.sr, std::min(kBlock, pl.red - b), pl.sr, op);
-      }
+      reduce_block_range<T, Acc, Op>(pl, nb, part.get(), begin, end);
     });
     for (int64_t k = 0; k < n_out; ++k) {
       Acc acc = Op::identity();
@@ -225,34 +251,47 @@ void reduce_rows(const Plan& pl, Out* out, Op op) {
   }
   const int64_t grain = std::max<int64_t>(1, kGrainElems / std::max<int64_t>(pl.red, 1));
   detail::parallel_for(n_out, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t k = begin; k < end; ++k)
-      out[k] = store<Out>(reduce_row<Acc>(row(k), pl.red, pl.sr, op));
+    reduce_row_range<T, Out, Acc, Op>(pl, out, begin, end);
   });
+}
+
+/// Tiles [begin, end) of outputs along a dense inner dim (see reduce_cols). Four input rows are
+/// combined before they meet the accumulators, which saves three loads and stores of them.
+template <class T, class Out, class Acc, class Op>
+NABLA_CPU_CLONES void reduce_tile_range(const Plan& pl, Out* out, int64_t begin, int64_t end) {
+  const T* base = reinterpret_cast<const T*>(pl.data);
+  const int64_t tiles = (pl.inner + kTile - 1) / kTile;
+  const Op op;
+  Acc acc[kTile];
+  for (int64_t j = begin; j < end; ++j) {
+    const int64_t o = j / tiles, i0 = (j % tiles) * kTile, n = std::min(kTile, pl.inner - i0);
+    for (int64_t i = 0; i < n; ++i) acc[i] = Op::identity();
+    const T* p = base + o * pl.so + i0 * pl.si;
+    int64_t r = 0;
+    if (pl.si == 1) {
+      for (; r + 4 <= pl.red; r += 4) {
+        const T *q0 = p + r * pl.sr, *q1 = q0 + pl.sr, *q2 = q1 + pl.sr, *q3 = q2 + pl.sr;
+        for (int64_t i = 0; i < n; ++i)
+          acc[i] = op(acc[i], op(op(load<Acc>(q0[i]), load<Acc>(q1[i])),
+                                 op(load<Acc>(q2[i]), load<Acc>(q3[i]))));
+      }
+    }
+    for (; r < pl.red; ++r) {
+      const T* q = p + r * pl.sr;
+      for (int64_t i = 0; i < n; ++i) acc[i] = op(acc[i], load<Acc>(q[i * pl.si]));
+    }
+    Out* dst = out + o * pl.inner + i0;
+    for (int64_t i = 0; i < n; ++i) dst[i] = store<Out>(acc[i]);
+  }
 }
 
 /// Outputs along a dense inner dim: rows of `red` are accumulated into a tile of outputs.
 template <class T, class Out, class Acc, class Op>
-void reduce_cols(const Plan& pl, Out* out, Op op) {
-  const T* base = reinterpret_cast<const T*>(pl.data);
+void reduce_cols(const Plan& pl, Out* out, Op) {
   const int64_t tiles = (pl.inner + kTile - 1) / kTile;
   const int64_t grain = std::max<int64_t>(1, kGrainElems / std::max<int64_t>(pl.red * kTile, 1));
   detail::parallel_for(pl.outer * tiles, grain, [&](int64_t begin, int64_t end) {
-    Acc acc[kTile];
-    for (int64_t j = begin; j < end; ++j) {
-      const int64_t o = j / tiles, i0 = (j % tiles) * kTile, n = std::min(kTile, pl.inner - i0);
-      for (int64_t i = 0; i < n; ++i) acc[i] = Op::identity();
-      const T* p = base + o * pl.so + i0 * pl.si;
-      for (int64_t r = 0; r < pl.red; ++r) {
-        const T* q = p + r * pl.sr;
-        if (pl.si == 1) {
-          for (int64_t i = 0; i < n; ++i) acc[i] = op(acc[i], load<Acc>(q[i]));
-        } else {
-          for (int64_t i = 0; i < n; ++i) acc[i] = op(acc[i], load<Acc>(q[i * pl.si]));
-        }
-      }
-      Out* dst = out + o * pl.inner + i0;
-      for (int64_t i = 0; i < n; ++i) dst[i] = store<Out>(acc[i]);
-    }
+    reduce_tile_range<T, Out, Acc, Op>(pl, out, begin, end);
   });
 }
 
@@ -319,30 +358,55 @@ void arg_reduce_kernel(const Plan& pl, T* values, int64_t* indices) {
 
 // ---- softmax ---------------------------------------------------------------------------
 
-// Rows of a contiguous [outer, red, inner] tensor; `out` has the same layout.
+/// e^d for d = x - max(row) <= 0. float uses the vectorizable fast::exp; below -87 (where e^d
+/// is under float's smallest normal) and for masked entries (-inf) it is exactly 0.
+inline float softmax_exp(float d) { return d < -87.0f ? 0.0f : detail::fast::exp(d); }
+inline double softmax_exp(double d) { return std::exp(d); }
+
+/// Rows [begin, end) of a contiguous [outer, red] tensor into `out` (same layout): the row's
+/// max, then e^(x - max) summed in kLanes double accumulators, then the scaling. Compiled for
+/// AVX-512, AVX2 and the baseline.
+template <class T>
+NABLA_CPU_CLONES void softmax_row_range(const T* x, T* out, int64_t red, bool log, int64_t begin,
+                                        int64_t end) {
+  for (int64_t o = begin; o < end; ++o) {
+    const T* p = x + o * red;
+    T* q = out + o * red;
+    const T m = reduce_row<T>(p, red, 1, MaxR<T>{});
+    double lane[kLanes] = {};
+    int64_t r = 0;
+    if (log) {
+      for (; r + kLanes <= red; r += kLanes)
+        for (int64_t l = 0; l < kLanes; ++l) lane[l] += softmax_exp(p[r + l] - m);
+      for (; r < red; ++r) lane[0] += softmax_exp(p[r] - m);
+    } else {
+      for (; r + kLanes <= red; r += kLanes)
+        for (int64_t l = 0; l < kLanes; ++l) {
+          q[r + l] = softmax_exp(p[r + l] - m);
+          lane[l] += q[r + l];
+        }
+      for (; r < red; ++r) {
+        q[r] = softmax_exp(p[r] - m);
+        lane[0] += q[r];
+      }
+    }
+    for (int64_t w = kLanes / 2; w > 0; w /= 2)
+      for (int64_t l = 0; l < w; ++l) lane[l] += lane[l + w];
+    if (log) {
+      const T shift = static_cast<T>(m + std::log(lane[0]));
+      for (int64_t i = 0; i < red; ++i) q[i] = p[i] - shift;
+    } else {
+      const T scale = static_cast<T>(1.0 / lane[0]);
+      for (int64_t i = 0; i < red; ++i) q[i] *= scale;
+    }
+  }
+}
+
 template <class T>
 void softmax_rows(const T* x, T* out, int64_t outer, int64_t red, bool log) {
   const int64_t grain = std::max<int64_t>(1, kGrainElems / std::max<int64_t>(red, 1));
   detail::parallel_for(outer, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t o = begin; o < end; ++o) {
-      const T* p = x + o * red;
-      T* q = out + o * red;
-      T m = -std::numeric_limits<T>::infinity();
-      for (int64_t r = 0; r < red; ++r) m = p[r] > m ? p[r] : m;
-      double sum = 0;
-      if (log) {
-        for (int64_t r = 0; r < red; ++r) sum += std::exp(p[r] - m);
-        const T shift = static_cast<T>(m + std::log(sum));
-        for (int64_t r = 0; r < red; ++r) q[r] = p[r] - shift;
-      } else {
-        for (int64_t r = 0; r < red; ++r) {
-          q[r] = std::exp(p[r] - m);
-          sum += q[r];
-        }
-        const T scale = static_cast<T>(1.0 / sum);
-        for (int64_t r = 0; r < red; ++r) q[r] *= scale;
-      }
-    }
+    softmax_row_range(x, out, red, log, begin, end);
   });
 }
 
@@ -362,7 +426,7 @@ void softmax_cols(const T* x, T* out, int64_t outer, int64_t red, int64_t inner,
         for (int64_t i = 0; i < n; ++i) m[i] = p[r * inner + i] > m[i] ? p[r * inner + i] : m[i];
       for (int64_t r = 0; r < red; ++r) {
         for (int64_t i = 0; i < n; ++i) {
-          const T e = std::exp(p[r * inner + i] - m[i]);
+          const T e = softmax_exp(p[r * inner + i] - m[i]);
           if (!log) q[r * inner + i] = e;
           sum[i] += e;
         }
