@@ -86,7 +86,8 @@ class Backend {
   virtual void softmax(const Tensor& x, int64_t dim, bool log, const Tensor& out) = 0;
 
   // ---- linear algebra ----
-  /// out[b] = beta * out[b] + alpha * a[b] @ b[b] for 3-D [B, n, k] x [B, k, m] -> [B, n, m].
+  /// out[b] = beta * out[b] + alpha * a[b] @ b[b] for 3-D [B, n, k] x [B, k, m] -> [B, n, m],
+  /// or out = beta * out + alpha * a @ b for 2-D operands (one product, no views needed).
   virtual void matmul(const Tensor& a, const Tensor& b, const Tensor& out, double beta,
                       double alpha) = 0;
 

@@ -271,15 +271,9 @@ Tensor step_rows(const Tensor& t, int64_t step, int64_t rows, int64_t width) {
                                   t.storage_offset() + step * rows * width);
 }
 
-/// [n, k] as the [1, n, k] operand the backend's batched matmul takes (any 2-D strides).
-Tensor as_batch(const Tensor& t) {
-  return nabla::detail::make_view(t, {1, t.size(0), t.size(1)}, {0, t.stride(0), t.stride(1)},
-                                  t.storage_offset());
-}
-
 /// out = beta * out + a @ b on 2-D tensors, without autograd.
 void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double beta) {
-  nabla::backend_for(out).matmul(as_batch(a), as_batch(b), as_batch(out), beta, 1.0);
+  nabla::backend_for(out).matmul(a, b, out, beta, 1.0);
 }
 
 /// The layer's backward with differentiable ops (create_graph): the forward is recomputed step

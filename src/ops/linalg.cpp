@@ -17,18 +17,16 @@ void check_matmul_dtypes(const Tensor& a, const Tensor& b, const char* op) {
   NABLA_CHECK(a.scalar_type() != kBool, "[{}] not implemented for dtype bool", op);
 }
 
-// A 3-D view [1, rows, cols] of a matrix, for the backend (no autograd, no copy).
-Tensor as_batch(const Tensor& m) {
-  return make_view(m, {1, m.size(0), m.size(1)}, {0, m.stride(0), m.stride(1)}, m.storage_offset());
-}
-
-// A new tensor of `shape` holding a @ b, computed by the backend on the 3-D views a3, b3
-// (the result is a fresh tensor, not a view, so in-place ops on it are allowed).
-Tensor product(const Tensor& a3, const Tensor& b3, IntArrayRef shape) {
-  Tensor out = make_tensor(shape, a3.scalar_type(), a3.device());
-  Tensor out3 = make_view(out, {a3.size(0), a3.size(1), b3.size(2)},
-                          contiguous_strides({a3.size(0), a3.size(1), b3.size(2)}), 0);
-  backend_for(a3).matmul(a3, b3, out3, 0.0, 1.0);
+// A new tensor of `shape` holding a @ b, computed by the backend on a and b (both 2-D or both
+// 3-D); the result is a fresh tensor, not a view, so in-place ops on it are allowed.
+Tensor product(const Tensor& a, const Tensor& b, IntArrayRef shape) {
+  Tensor out = make_tensor(shape, a.scalar_type(), a.device());
+  if (out.dim() == a.dim()) {
+    backend_for(a).matmul(a, b, out, 0.0, 1.0);
+  } else {  // dot: [1, 1, k] x [1, k, 1] into a 0-d result
+    const std::vector<int64_t> batched{a.size(0), a.size(1), b.size(2)};
+    backend_for(a).matmul(a, b, make_view(out, batched, contiguous_strides(batched), 0), 0.0, 1.0);
+  }
   return out;
 }
 
@@ -67,7 +65,7 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
   NABLA_CHECK(self.size(1) == mat2.size(0), "[mm] shapes {} and {} cannot be multiplied ({} != {})",
               self.sizes(), mat2.sizes(), self.size(1), mat2.size(0));
   check_matmul_dtypes(self, mat2, "mm");
-  Tensor result = product(as_batch(self), as_batch(mat2), {self.size(0), mat2.size(1)});
+  Tensor result = product(self, mat2, {self.size(0), mat2.size(1)});
   if (needs_grad(self, mat2)) {
     record("MmBackward0", {result}, {self, mat2},
            [a = SavedTensor(self, false), b = SavedTensor(mat2, false)](
@@ -139,7 +137,7 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
   const double b = beta.toDouble();
   // beta == 0 ignores self entirely (NaN in self does not propagate), as PyTorch.
   if (b != 0.0) backend_for(self).copy(expand_to(self, shape, "addmm"), result);
-  backend_for(self).matmul(as_batch(mat1), as_batch(mat2), as_batch(result), b, alpha.toDouble());
+  backend_for(self).matmul(mat1, mat2, result, b, alpha.toDouble());
   if (needs_grad(self, mat1, mat2)) {
     record("AddmmBackward0", {result}, {self, mat1, mat2},
            [m1 = SavedTensor(mat1, false), m2 = SavedTensor(mat2, false), in = self.sizes().vec(),

@@ -1,4 +1,5 @@
-// Batched matrix products: out[b] = beta * out[b] + alpha * a[b] @ b[b].
+// Matrix products, one (2-D operands) or batched (3-D):
+// out[b] = beta * out[b] + alpha * a[b] @ b[b].
 // float32/float64 go to CBLAS (OpenBLAS); a transposed view is passed as a transposed operand
 // instead of being copied. Many small matrices, and integer dtypes, use a plain loop kernel
 // run in parallel over the batch.
@@ -37,16 +38,33 @@ MatLayout blas_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t co
   return l;
 }
 
-MatLayout layout_of(const Tensor& t) {
-  return blas_layout(t.size(1), t.size(2), t.stride(1), t.stride(2));
+// An operand as the kernels read it: `batch` matrices of rows x cols, with strides in elements.
+// Read once from a 2-D (one matrix) or 3-D tensor, so that no view has to be built per call.
+struct Mats {
+  void* data = nullptr;
+  int64_t batch = 1, rows = 0, cols = 0;
+  int64_t sb = 0, sr = 0, sc = 0;
+  template <class T>
+  T* ptr() const {
+    return static_cast<T*>(data);
+  }
+};
+
+Mats mats_of(const Tensor& t) {
+  const IntArrayRef size = t.sizes(), stride = t.strides();
+  if (size.size() == 2) return {t.data_ptr(), 1, size[0], size[1], 0, stride[0], stride[1]};
+  return {t.data_ptr(), size[0], size[1], size[2], stride[0], stride[1], stride[2]};
 }
 
-// A contiguous copy of `t` when BLAS cannot read its matrices as they are.
-Tensor blas_operand(const Tensor& t) {
-  if (layout_of(t).ok) return t;
-  Tensor c = detail::make_tensor(t.sizes(), t.scalar_type(), t.device());
-  cpu_backend().copy(t, c);
-  return c;
+MatLayout layout_of(const Mats& m) { return blas_layout(m.rows, m.cols, m.sr, m.sc); }
+
+// `t` as BLAS can read it: itself, or a contiguous copy kept alive by `holder`.
+Mats blas_operand(const Tensor& t, Tensor& holder) {
+  const Mats m = mats_of(t);
+  if (layout_of(m).ok) return m;
+  holder = detail::make_tensor(t.sizes(), t.scalar_type(), t.device());
+  cpu_backend().copy(t, holder);
+  return mats_of(holder);
 }
 
 template <class T>
@@ -126,55 +144,47 @@ void loop_matmul(const T* a, int64_t as0, int64_t as1, const T* b, int64_t bs0, 
 }
 
 template <class T>
-void loop_batched(const Tensor& a, const Tensor& b, const Tensor& out, T beta, T alpha) {
-  const int64_t B = out.size(0), n = out.size(1), m = out.size(2), k = a.size(2);
-  const T* pa = a.data_ptr<T>();
-  const T* pb = b.data_ptr<T>();
-  T* pc = out.data_ptr<T>();
+void loop_batched(const Mats& a, const Mats& b, const Mats& c, T beta, T alpha) {
+  const int64_t n = c.rows, m = c.cols, k = a.cols;
   const int64_t work = std::max<int64_t>(n * m * std::max<int64_t>(k, 1), 1);
-  detail::parallel_for(B, std::max<int64_t>(1, 32768 / work), [&](int64_t b0, int64_t b1) {
+  detail::parallel_for(c.batch, std::max<int64_t>(1, 32768 / work), [&](int64_t b0, int64_t b1) {
     std::vector<T> acc;
     for (int64_t i = b0; i < b1; ++i) {
-      loop_matmul<T>(pa + i * a.stride(0), a.stride(1), a.stride(2), pb + i * b.stride(0),
-                     b.stride(1), b.stride(2), pc + i * out.stride(0), out.stride(1), out.stride(2),
-                     n, m, k, beta, alpha, acc);
+      loop_matmul<T>(a.ptr<T>() + i * a.sb, a.sr, a.sc, b.ptr<T>() + i * b.sb, b.sr, b.sc,
+                     c.ptr<T>() + i * c.sb, c.sr, c.sc, n, m, k, beta, alpha, acc);
     }
   });
 }
 
 template <class T>
 void blas_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& out, T beta, T alpha) {
-  const int64_t B = out.size(0), n = out.size(1), m = out.size(2), k = a_in.size(2);
   // BLAS writes row-major C; any other output layout goes through a contiguous buffer.
-  const MatLayout lc = layout_of(out);
+  const Mats o = mats_of(out);
+  const MatLayout lc = layout_of(o);
   const bool direct = lc.ok && !lc.trans;
-  Tensor c = out;
+  Tensor c_buffer, a_copy, b_copy;
   if (!direct) {
-    c = detail::make_tensor(out.sizes(), out.scalar_type(), out.device());
-    if (beta != T(0)) cpu_backend().copy(out, c);
+    c_buffer = detail::make_tensor(out.sizes(), out.scalar_type(), out.device());
+    if (beta != T(0)) cpu_backend().copy(out, c_buffer);
   }
-  const Tensor a = blas_operand(a_in), b = blas_operand(b_in);
+  const Mats c = direct ? o : mats_of(c_buffer);
+  const Mats a = blas_operand(a_in, a_copy), b = blas_operand(b_in, b_copy);
   const MatLayout la = layout_of(a), lb = layout_of(b);
-  const int64_t ldc = direct ? lc.ld : std::max<int64_t>(m, 1);
-  const T* pa = a.data_ptr<T>();
-  const T* pb = b.data_ptr<T>();
-  T* pc = c.data_ptr<T>();
-  for (int64_t i = 0; i < B; ++i) {
-    gemm<T>(la.trans, lb.trans, n, m, k, alpha, pa + i * a.stride(0), la.ld, pb + i * b.stride(0),
-            lb.ld, beta, pc + i * c.stride(0), ldc);
+  const int64_t ldc = direct ? lc.ld : std::max<int64_t>(c.cols, 1);
+  for (int64_t i = 0; i < c.batch; ++i) {
+    gemm<T>(la.trans, lb.trans, c.rows, c.cols, a.cols, alpha, a.ptr<T>() + i * a.sb, la.ld,
+            b.ptr<T>() + i * b.sb, lb.ld, beta, c.ptr<T>() + i * c.sb, ldc);
   }
-  if (!direct) cpu_backend().copy(c, out);
+  if (!direct) cpu_backend().copy(c_buffer, out);
 }
 
 // k == 0: the product is empty, so out = beta * out (beta == 0 gives zeros, even over NaN).
 template <class T>
-void scale_only(const Tensor& out, T beta) {
-  const int64_t B = out.size(0), n = out.size(1), m = out.size(2);
-  T* p = out.data_ptr<T>();
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < m; ++j) {
-        T& v = p[b * out.stride(0) + i * out.stride(1) + j * out.stride(2)];
+void scale_only(const Mats& c, T beta) {
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t i = 0; i < c.rows; ++i)
+      for (int64_t j = 0; j < c.cols; ++j) {
+        T& v = c.ptr<T>()[b * c.sb + i * c.sr + j * c.sc];
         v = beta == T(0) ? T(0) : T(beta * v);
       }
 }
@@ -183,22 +193,24 @@ void scale_only(const Tensor& out, T beta) {
 
 void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, double beta,
                         double alpha) {
-  NABLA_CHECK(a.dim() == 3 && b.dim() == 3 && out.dim() == 3,
-              "[matmul] the backend expects 3-D operands, got {}, {} and {}", a.sizes(), b.sizes(),
-              out.sizes());
-  const int64_t B = out.size(0), n = out.size(1), m = out.size(2), k = a.size(2);
-  if (B == 0 || n == 0 || m == 0) return;
+  const int64_t dims = out.dim();
+  NABLA_CHECK((dims == 2 || dims == 3) && a.dim() == dims && b.dim() == dims,
+              "[matmul] the backend expects 2-D or 3-D operands, got {}, {} and {}", a.sizes(),
+              b.sizes(), out.sizes());
+  const Mats c = mats_of(out);
+  const int64_t n = c.rows, m = c.cols, k = a.sizes()[dims - 1];
+  if (c.batch == 0 || n == 0 || m == 0) return;
   detail::sync_fp_mode();
   detail::dispatch_numeric(out.scalar_type(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T tb = static_cast<T>(beta), ta = static_cast<T>(alpha);
-    if (k == 0) return scale_only<T>(out, tb);
+    if (k == 0) return scale_only<T>(c, tb);
     if constexpr (std::is_floating_point_v<T>) {
       // Many small products: one thread per matrix beats BLAS's per-call overhead.
-      const bool small = n * m * k <= 16 * 16 * 16 && B > 1;
+      const bool small = n * m * k <= 16 * 16 * 16 && c.batch > 1;
       if (!small) return blas_batched<T>(a, b, out, tb, ta);
     }
-    loop_batched<T>(a, b, out, tb, ta);
+    loop_batched<T>(mats_of(a), mats_of(b), c, tb, ta);
   });
 }
 
