@@ -375,3 +375,29 @@ TEST(Matmul, ThreadCountDoesNotChangeResults) {
   EXPECT_TRUE(s1.equal(s2));
   for (int64_t i : {0, 63}) expect_close(s2[i], ref_mm(small_a[i], small_b[i]), 1e-12);
 }
+
+TEST(Mm, ThinFloatProductsInColumnBlocks) {
+  // The shapes of an LSTM step (32 rows against a [256, 1024] or [1024, 256] weight): the CPU
+  // backend may cut them into column blocks for OpenBLAS's small-matrix kernel. Plain, with B
+  // transposed, and with A transposed; values against float64, same bits on 1 and 2 threads.
+  const auto h = rnd({32, 256}, 90, false), w = rnd({1024, 256}, 91, false);
+  const auto dg = rnd({32, 1024}, 92, false), ht = rnd({256, 32}, 93, false);
+  const Tensor hf = h.to(kFloat), wf = w.to(kFloat), dgf = dg.to(kFloat), htf = ht.to(kFloat);
+  struct Case {
+    Tensor a, b, a_ref, b_ref;
+  };
+  const std::vector<Case> cases = {{hf, wf.t().contiguous(), h, w.t()},
+                                   {hf, wf.t(), h, w.t()},
+                                   {dgf, wf, dg, w},
+                                   {htf.t(), wf.t(), ht.t(), w.t()}};
+  const int before = get_num_threads();
+  for (const Case& c : cases) {
+    set_num_threads(1);
+    const Tensor one = mm(c.a, c.b);
+    set_num_threads(2);
+    const Tensor two = mm(c.a, c.b);
+    EXPECT_TRUE(one.equal(two)) << c.a.sizes() << " x " << c.b.sizes();
+    expect_close(two, ref_mm(c.a_ref, c.b_ref), 1e-4);
+  }
+  set_num_threads(before);
+}

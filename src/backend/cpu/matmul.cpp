@@ -6,6 +6,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
@@ -68,14 +69,54 @@ Mats blas_operand(const Tensor& t, Tensor& holder) {
 }
 
 template <class T>
-void gemm1(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
-           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+void blas_gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
+               const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   const auto opa = ta ? CblasTrans : CblasNoTrans;
   const auto opb = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
     cblas_sgemm(CblasRowMajor, opa, opb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
     cblas_dgemm(CblasRowMajor, opa, opb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
+// OpenBLAS's SkylakeX, Cooperlake and SapphireRapids kernels compute an sgemm of at most 100^3
+// multiply-adds with a "small matrix" kernel that reads A and B in place; a larger one first
+// packs B into a buffer. A thin product, such as an RNN step's (32 rows against a 1 MiB
+// weight), would pack all of B on every call, so it is cut into column blocks that stay under
+// the limit: a 32 x 256 x 1024 product takes 153 us in blocks instead of 210 us in one call.
+bool has_small_sgemm_kernel() {
+  static const bool has = [] {
+    const std::string core = openblas_get_corename();
+    return core == "SkylakeX" || core == "Cooperlake" || core == "SapphireRapids";
+  }();
+  return has;
+}
+
+// The width of the column blocks that OpenBLAS computes with its small kernel, or 0 when the
+// product is small already or cannot be cut that way. Its rules, in row-major terms: at most
+// 100^3 multiply-adds; B transposed and A not needs n * width <= 1200 and k >= 32; both
+// transposed never. Widths are multiples of 16 (one AVX-512 register of floats).
+int64_t small_kernel_block(bool ta, bool tb, int64_t n, int64_t m, int64_t k) {
+  constexpr double kLimit = 1e6;
+  if (static_cast<double>(n) * static_cast<double>(m) * static_cast<double>(k) <= kLimit ||
+      (ta && tb) || !has_small_sgemm_kernel())
+    return 0;
+  int64_t width = static_cast<int64_t>(kLimit / (static_cast<double>(n) * static_cast<double>(k)));
+  if (tb) width = k >= 32 ? std::min<int64_t>(width, 1200 / n) : 0;
+  width -= width % 16;
+  return width;
+}
+
+// One single-threaded product.
+template <class T>
+void gemm1(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
+           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const int64_t width = std::is_same_v<T, float> ? small_kernel_block(ta, tb, n, m, k) : 0;
+  if (width == 0) return blas_gemm<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  for (int64_t j = 0; j < m; j += width) {
+    blas_gemm<T>(ta, tb, n, std::min(width, m - j), k, alpha, a, lda, tb ? b + j * ldb : b + j, ldb,
+                 beta, c + j, ldc);
   }
 }
 
