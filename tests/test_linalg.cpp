@@ -386,10 +386,16 @@ TEST(Mm, ThinFloatProductsInColumnBlocks) {
   struct Case {
     Tensor a, b, a_ref, b_ref;
   };
+  // Also products whose parts on 2 threads would be small enough for another OpenBLAS kernel
+  // than the whole: an MLP's last, 32-row batch against a [128, 256] weight, and 100 x 1000 x 20.
+  const auto w2 = rnd({128, 256}, 94, false), tall = rnd({100, 1000}, 95, false);
+  const auto narrow = rnd({1000, 20}, 96, false);
   const std::vector<Case> cases = {{hf, wf.t().contiguous(), h, w.t()},
                                    {hf, wf.t(), h, w.t()},
                                    {dgf, wf, dg, w},
-                                   {htf.t(), wf.t(), ht.t(), w.t()}};
+                                   {htf.t(), wf.t(), ht.t(), w.t()},
+                                   {hf, w2.to(kFloat).t(), h, w2.t()},
+                                   {tall.to(kFloat), narrow.to(kFloat), tall, narrow}};
   const int before = get_num_threads();
   for (const Case& c : cases) {
     set_num_threads(1);

@@ -93,19 +93,30 @@ bool has_small_sgemm_kernel() {
   return has;
 }
 
+// Whether OpenBLAS computes this sgemm with its small kernel. Its rule, in row-major terms: at
+// most 100^3 multiply-adds, never with both operands transposed, and with only B transposed
+// C must have at most 1200 elements and k >= 32.
+bool small_kernel_permits(bool ta, bool tb, int64_t n, int64_t m, int64_t k) {
+  if (!has_small_sgemm_kernel() || (ta && tb) ||
+      static_cast<double>(n) * static_cast<double>(m) * static_cast<double>(k) > 1e6)
+    return false;
+  return !tb || (n * m <= 1200 && k >= 32);
+}
+
 // The width of the column blocks that OpenBLAS computes with its small kernel, or 0 when the
-// product is small already or cannot be cut that way. Its rules, in row-major terms: at most
-// 100^3 multiply-adds; B transposed and A not needs n * width <= 1200 and k >= 32; both
-// transposed never. Widths are multiples of 16 (one AVX-512 register of floats).
+// product runs it already or cannot be cut that way. Widths are multiples of 16 (one AVX-512
+// register of floats).
 int64_t small_kernel_block(bool ta, bool tb, int64_t n, int64_t m, int64_t k) {
-  constexpr double kLimit = 1e6;
-  if (static_cast<double>(n) * static_cast<double>(m) * static_cast<double>(k) <= kLimit ||
-      (ta && tb) || !has_small_sgemm_kernel())
-    return 0;
-  int64_t width = static_cast<int64_t>(kLimit / (static_cast<double>(n) * static_cast<double>(k)));
-  if (tb) width = k >= 32 ? std::min<int64_t>(width, 1200 / n) : 0;
+  if (small_kernel_permits(ta, tb, n, m, k) || n <= 0 || k <= 0) return 0;
+  int64_t width = static_cast<int64_t>(1e6 / (static_cast<double>(n) * static_cast<double>(k)));
+  if (tb) width = std::min<int64_t>(width, 1200 / n);
   width -= width % 16;
-  return width;
+  return width >= 16 && small_kernel_permits(ta, tb, n, width, k) ? width : 0;
+}
+
+// Whether OpenBLAS computes this product (or every block of it) with its small kernel.
+bool runs_small_kernel(bool ta, bool tb, int64_t n, int64_t m, int64_t k) {
+  return small_kernel_permits(ta, tb, n, m, k) || small_kernel_block(ta, tb, n, m, k) > 0;
 }
 
 // One single-threaded product.
@@ -128,6 +139,20 @@ void keep_blas_single_threaded() {
 // Products too small to pay for a second thread stay on the caller.
 constexpr int64_t kParallelGemmWork = int64_t{1} << 18;  // n*m*k, as OpenBLAS's own threshold
 
+// Whether the parts gemm() would give each thread run the same OpenBLAS kernel as the whole:
+// a part small enough for the small kernel, of a product that is not, would round differently
+// and make the result depend on the thread count. The smallest part is the last one.
+template <class T>
+bool same_kernel_when_split(bool ta, bool tb, int64_t n, int64_t m, int64_t k, int threads) {
+  if (!std::is_same_v<T, float> || runs_small_kernel(ta, tb, n, m, k)) return true;
+  const bool by_columns = m >= n;
+  const int64_t size = by_columns ? m : n, unit = by_columns ? 16 : 4;
+  const int64_t units = (size + unit - 1) / unit, grain = (units + threads - 1) / threads;
+  const int64_t last = size - ((units + grain - 1) / grain - 1) * grain * unit;
+  return by_columns ? !runs_small_kernel(ta, tb, n, last, k)
+                    : !runs_small_kernel(ta, tb, last, m, k);
+}
+
 // One product, split over the pool along the larger side of C: column blocks are multiples of
 // the kernel's 16-float vector width, row blocks of its 4-row unroll. Each block is one
 // single-threaded BLAS call; the k loop is never split, so every element's sum runs in the same
@@ -137,7 +162,8 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   keep_blas_single_threaded();
   const int threads = detail::num_threads();
-  if (threads <= 1 || n * m * k <= kParallelGemmWork || detail::in_parallel_region())
+  if (threads <= 1 || n * m * k <= kParallelGemmWork || detail::in_parallel_region() ||
+      !same_kernel_when_split<T>(ta, tb, n, m, k, threads))
     return gemm1<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
   if (m >= n) {
     const int64_t unit = 16, units = (m + unit - 1) / unit;
