@@ -404,6 +404,11 @@ TEST(Mm, ThinFloatProductsInColumnBlocks) {
     const Tensor two = mm(c.a, c.b);
     EXPECT_TRUE(one.equal(two)) << c.a.sizes() << " x " << c.b.sizes();
     expect_close(two, ref_mm(c.a_ref, c.b_ref), 1e-4);
+    // float64 too (OpenBLAS has small dgemm kernels with their own rules).
+    set_num_threads(1);
+    const Tensor one_d = mm(c.a_ref, c.b_ref);
+    set_num_threads(2);
+    EXPECT_TRUE(one_d.equal(mm(c.a_ref, c.b_ref))) << "float64 " << c.a.sizes();
   }
   set_num_threads(before);
 }

@@ -140,17 +140,22 @@ void keep_blas_single_threaded() {
 constexpr int64_t kParallelGemmWork = int64_t{1} << 18;  // n*m*k, as OpenBLAS's own threshold
 
 // Whether the parts gemm() would give each thread run the same OpenBLAS kernel as the whole:
-// a part small enough for the small kernel, of a product that is not, would round differently
-// and make the result depend on the thread count. The smallest part is the last one.
+// a part small enough for a small-matrix kernel, of a product that is not, would round
+// differently and make the result depend on the thread count. The smallest part is the last
+// one. Where the rule is not known (double, other cores), every part must stay above 100^3
+// multiply-adds, the limit of all of OpenBLAS's small-matrix kernels.
 template <class T>
 bool same_kernel_when_split(bool ta, bool tb, int64_t n, int64_t m, int64_t k, int threads) {
-  if (!std::is_same_v<T, float> || runs_small_kernel(ta, tb, n, m, k)) return true;
+  const bool known_rule = std::is_same_v<T, float> && has_small_sgemm_kernel();
+  if (known_rule && runs_small_kernel(ta, tb, n, m, k)) return true;
   const bool by_columns = m >= n;
   const int64_t size = by_columns ? m : n, unit = by_columns ? 16 : 4;
   const int64_t units = (size + unit - 1) / unit, grain = (units + threads - 1) / threads;
   const int64_t last = size - ((units + grain - 1) / grain - 1) * grain * unit;
-  return by_columns ? !runs_small_kernel(ta, tb, n, last, k)
-                    : !runs_small_kernel(ta, tb, last, m, k);
+  const int64_t part_n = by_columns ? n : last, part_m = by_columns ? last : m;
+  if (!known_rule)
+    return static_cast<double>(part_n) * static_cast<double>(part_m) * static_cast<double>(k) > 1e6;
+  return !runs_small_kernel(ta, tb, part_n, part_m, k);
 }
 
 // One product, split over the pool along the larger side of C: column blocks are multiples of
