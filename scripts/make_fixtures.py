@@ -129,6 +129,8 @@ ROWS = {
     "reuse": ([[3, 4]], lambda x: [x[0] * x[0].exp() + x[0].sum()], "any"),
     "mlp_layer": ([[5, 4], [3, 4], [3]],
                   lambda x: [T.matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)], "any"),
+    # ---- backend: elementwise ops of include/nabla/op_list.h that had no row ----
+    "sign": ([[3, 4]], lambda x: [x[0].sign()], "nz"),
 }
 
 

@@ -1,6 +1,8 @@
 // Fused kernels against their unfused compositions (the oracle): linear (one GEMM onto the
 // broadcast bias), cross_entropy (log-softmax + NLL in one node), the SGD and Adam updates (one
-// loop per parameter), and the floating-point mode (flush-to-zero) on every pool thread.
+// loop per parameter), and the floating-point mode (flush-to-zero) on every pool thread. The
+// composite fallbacks (what a backend without the fused families runs) are forced with
+// detail::FusedKernelsGuard(false) and must give the same values as the kernels.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -113,6 +115,37 @@ TEST(FusedCrossEntropy, MatchesLogSoftmaxPlusNll) {
   EXPECT_EQ(F::cross_entropy(rnd({6, 5}, 1), t).grad_fn()->name(), "NllLossBackward0");
 }
 
+TEST(FusedCrossEntropy, FallbackMatchesKernel) {
+  Tensor t = tensor(std::vector<int64_t>{2, 0, -100, 4, 1, 3});
+  for (ScalarType dt : {kDouble, kFloat}) {
+    for (auto red : {Reduction::Mean, Reduction::Sum, Reduction::None}) {
+      const auto o = F::CrossEntropyFuncOptions().reduction(red);
+      compare([&](const variable_list& v) { return F::cross_entropy(v[0], t, o); },
+              [&](const variable_list& v) {
+                nabla::detail::FusedKernelsGuard off(false);
+                Tensor r = F::cross_entropy(v[0], t, o);
+                EXPECT_NE(r.grad_fn()->name(), "NllLossBackward0");  // the composition ran
+                return r;
+              },
+              {rnd({6, 5}, 14, dt)}, dt == kDouble ? 1e-12 : 1e-5);
+    }
+  }
+  nabla::detail::FusedKernelsGuard off(false);
+  Tensor x = rnd({2, 3}, 15);
+  EXPECT_TRUE(
+      std::isnan(F::cross_entropy(x, tensor(std::vector<int64_t>{-100, -100})).item<double>()));
+  for (int64_t bad : {3, -1}) {
+    try {
+      F::cross_entropy(x, tensor(std::vector<int64_t>{0, bad}));
+      ADD_FAILURE() << "target " << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("[cross_entropy] target " + std::to_string(bad)),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(FusedCrossEntropy, ExtremeLogitsAndAllIgnored) {
   Tensor x = tensor({{1000.0, 0.0, -1000.0}, {-INFINITY, 0.0, 1.0}}).to(kDouble).requires_grad_();
   Tensor t = tensor(std::vector<int64_t>{1, 2});
@@ -180,6 +213,79 @@ TEST(FusedOptim, AdamMatchesComposedOps) {
     compare_optimizer<optim::Adam>(AdamOptions(0.01).amsgrad(true), dt, tol);
     compare_optimizer<optim::AdamW>(AdamWOptions(0.01).weight_decay(0.1), dt, tol);
   }
+}
+
+namespace {
+// The same contiguous parameter updated by the kernel and by the composition (kernels off).
+template <class Opt, class Options>
+void compare_optimizer_fallback(const Options& options, ScalarType dt, double tol) {
+  Tensor fused = rnd({4, 6}, 22, dt, false).requires_grad_();
+  Tensor composed = fused.detach().clone().requires_grad_();
+  Opt a({fused}, options), b({composed}, options);
+  for (int step = 0; step < 4; ++step) {
+    Tensor g = rnd({4, 6}, 40 + step, dt, false);
+    fused.mutable_grad() = g.clone();
+    composed.mutable_grad() = g.clone();
+    a.step();
+    {
+      nabla::detail::FusedKernelsGuard off(false);
+      b.step();
+    }
+    expect_close(fused, composed, tol);
+  }
+}
+}  // namespace
+
+TEST(FusedOptim, FallbackMatchesKernel) {
+  using optim::AdamOptions;
+  using optim::AdamWOptions;
+  using optim::SGDOptions;
+  for (ScalarType dt : {kDouble, kFloat}) {
+    const double tol = dt == kDouble ? 1e-12 : 1e-5;
+    compare_optimizer_fallback<optim::SGD>(SGDOptions(0.1), dt, tol);
+    compare_optimizer_fallback<optim::SGD>(SGDOptions(0.1).momentum(0.9).dampening(0.3), dt, tol);
+    compare_optimizer_fallback<optim::SGD>(SGDOptions(0.1).momentum(0.9).nesterov(true), dt, tol);
+    compare_optimizer_fallback<optim::SGD>(SGDOptions(0.1).momentum(0.5).weight_decay(0.01), dt,
+                                           tol);
+    compare_optimizer_fallback<optim::Adam>(AdamOptions(0.01).weight_decay(0.1), dt, tol);
+    compare_optimizer_fallback<optim::Adam>(AdamOptions(0.01).amsgrad(true), dt, tol);
+    compare_optimizer_fallback<optim::AdamW>(AdamWOptions(0.01).weight_decay(0.1), dt, tol);
+  }
+}
+
+// A model trained where the backend has only the basic families (fused kernels off) follows
+// the one trained with the kernels: LSTM and GRU layers and cells, linear, cross-entropy, Adam.
+TEST(FusedFallback, WholeModelTrainsTheSame) {
+  auto run = [](bool fused) {
+    nabla::detail::FusedKernelsGuard guard(fused);
+    manual_seed(5);
+    nn::LSTM lstm(nn::LSTMOptions(3, 5).num_layers(2));
+    nn::GRU gru(nn::GRUOptions(5, 4));
+    nn::LSTMCell cell(4, 4);
+    nn::Linear head(4, 3);
+    std::vector<Tensor> params;
+    for (nn::Module* m : std::vector<nn::Module*>{lstm.get(), gru.get(), cell.get(), head.get()}) {
+      m->to(kDouble);
+      for (auto& p : m->parameters()) params.push_back(p);
+    }
+    optim::Adam opt(params, optim::AdamOptions(0.01));
+    Tensor x = randn({6, 2, 3}, kDouble);  // [T, B, in]
+    Tensor target = tensor(std::vector<int64_t>{0, 2});
+    Tensor loss;
+    for (int step = 0; step < 3; ++step) {
+      opt.zero_grad();
+      Tensor h = std::get<0>(gru(std::get<0>(lstm(x))));
+      auto [hc, cc] = cell(h[-1]);
+      loss = F::cross_entropy(head(hc), target);
+      loss.backward();
+      opt.step();
+    }
+    return std::make_pair(loss.detach(), head->weight.detach().clone());
+  };
+  auto [loss_fused, w_fused] = run(true);
+  auto [loss_composed, w_composed] = run(false);
+  expect_close(loss_fused, loss_composed, 1e-10);
+  expect_close(w_fused, w_composed, 1e-10);
 }
 
 TEST(FusedOptim, InfParameterWithoutWeightDecayStaysFinite) {

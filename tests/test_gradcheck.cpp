@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "nabla/op_list.h"
 #include "op_db.h"
 
 using nabla::Tensor;
@@ -80,6 +81,34 @@ TEST_P(OpTest, SecondDerivativeMatchesFiniteDifferences) {
       << op.name;
 }
 
+// Rows that do not run on the meta device yet: sort and topk order values on the host, and
+// index_select, gather and scatter_add take their (CPU-made) index on the input's device only.
+const std::set<std::string> kNotOnMetaYet = {
+    "topk",   "topk_smallest_dim0", "sort", "sort_descending_dim0", "index_select",
+    "gather", "scatter_add"};
+
+// On the meta device (shapes and dtypes, no storage) every row gives the CPU's shapes, strides
+// and dtypes, on meta.
+TEST_P(OpTest, MetaDeviceGivesTheCpuShapesAndDtypes) {
+  const OpInfo& op = GetParam();
+  std::vector<Tensor> cpu_in = make_inputs(op, nabla::kFloat32, false), meta_in;
+  for (const Tensor& t : cpu_in) meta_in.push_back(t.to(nabla::kMeta));
+  std::vector<Tensor> want = op.fn(cpu_in), got;
+  if (kNotOnMetaYet.count(op.name)) {
+    // Listed rows must still fail, so the list shrinks when one starts working.
+    EXPECT_THROW(op.fn(meta_in), nabla::Error) << op.name << " runs on meta: unlist it";
+    return;
+  }
+  got = op.fn(meta_in);
+  ASSERT_EQ(got.size(), want.size()) << op.name;
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].device(), nabla::Device(nabla::kMeta)) << op.name << " output " << i;
+    EXPECT_EQ(got[i].sizes(), want[i].sizes()) << op.name << " output " << i;
+    EXPECT_EQ(got[i].strides(), want[i].strides()) << op.name << " output " << i;
+    EXPECT_EQ(got[i].scalar_type(), want[i].scalar_type()) << op.name << " output " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(OpDb, OpTest, ::testing::ValuesIn(op_db()),
                          [](const ::testing::TestParamInfo<OpInfo>& info) {
                            return info.param.name;
@@ -90,6 +119,29 @@ TEST(OpDb, NamesAreUniqueAndEveryFixtureHasARow) {
   for (const OpInfo& op : op_db()) EXPECT_TRUE(names.insert(op.name).second) << op.name;
   for (const auto& [name, _] : fixtures()["ops"].items())
     EXPECT_TRUE(names.count(name)) << "fixture " << name << " has no row in op_db.cpp";
+}
+
+// Every elementwise op of the one op list (nabla/op_list.h) names its op-table row, and the
+// row exists; a new op without a row fails here. Non-differentiable ops name none.
+TEST(OpDb, EveryElementwiseOpHasItsRow) {
+  std::set<std::string> rows;
+  for (const OpInfo& op : op_db()) rows.insert(op.name);
+  struct Entry {
+    const char* op;
+    const char* row;
+  };
+  const std::vector<Entry> ops = {
+#define NABLA_ENTRY(F, name, kind, row) {#name, row},
+      NABLA_UNARY_OPS(NABLA_ENTRY) NABLA_BINARY_OPS(NABLA_ENTRY)
+#undef NABLA_ENTRY
+  };
+  int with_row = 0;
+  for (const Entry& e : ops) {
+    if (e.row == nullptr) continue;
+    ++with_row;
+    EXPECT_TRUE(rows.count(e.row)) << e.op << ": no row '" << e.row << "' in tests/op_db.cpp";
+  }
+  EXPECT_GE(with_row, 20);  // the list is not empty or all opted out
 }
 
 }  // namespace

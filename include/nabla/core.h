@@ -22,9 +22,33 @@ class Error : public std::runtime_error {
 
 // ---- dtypes ----------------------------------------------------------------------------
 
+/// The one list of element types: X(C++ type, ScalarType name, PyTorch name, kind, promotion
+/// rank, safetensors name). It generates the enum (its order is the enum's values), the C++
+/// type <-> ScalarType traits, sizes, names, kinds, promotion, nabla's dtype dispatch
+/// (src/core/dispatch.h) and the safetensors names. The rank orders dtypes as PyTorch's
+/// promotion does: bool < integers < floating, wider after narrower.
+#define NABLA_FORALL_SCALAR_TYPES(X)               \
+  X(uint8_t, Byte, "uint8", Integral, 1, "U8")     \
+  X(int32_t, Int, "int32", Integral, 2, "I32")     \
+  X(int64_t, Long, "int64", Integral, 3, "I64")    \
+  X(float, Float, "float32", Floating, 4, "F32")   \
+  X(double, Double, "float64", Floating, 5, "F64") \
+  X(bool, Bool, "bool", Boolean, 0, "BOOL")
+
+namespace detail {
+/// The kind column of NABLA_FORALL_SCALAR_TYPES.
+enum class ScalarKind : int8_t { Boolean, Integral, Floating };
+}  // namespace detail
+
 /// Element types, named as in LibTorch (kFloat == kFloat32, kLong == kInt64, ...).
-enum class ScalarType : int8_t { Byte = 0, Int, Long, Float, Double, Bool };
-constexpr int kNumScalarTypes = 6;
+enum class ScalarType : int8_t {
+#define NABLA_SCALAR_TYPE_ENUM(T, name, ...) name,
+  NABLA_FORALL_SCALAR_TYPES(NABLA_SCALAR_TYPE_ENUM)
+#undef NABLA_SCALAR_TYPE_ENUM
+};
+#define NABLA_SCALAR_TYPE_COUNT(T, ...) +1
+constexpr int kNumScalarTypes = 0 NABLA_FORALL_SCALAR_TYPES(NABLA_SCALAR_TYPE_COUNT);
+#undef NABLA_SCALAR_TYPE_COUNT
 
 constexpr ScalarType kUInt8 = ScalarType::Byte;
 constexpr ScalarType kByte = ScalarType::Byte;
@@ -43,61 +67,66 @@ size_t elementSize(ScalarType t);
 /// "float32", "int64", ... (PyTorch's names without the "torch." prefix).
 const char* toString(ScalarType t);
 std::ostream& operator<<(std::ostream& os, ScalarType t);
-inline bool isFloatingType(ScalarType t) {
-  return t == ScalarType::Float || t == ScalarType::Double;
+/// The dtype's kind (bool, integral or floating).
+inline detail::ScalarKind scalarKind(ScalarType t) {
+  switch (t) {
+#define NABLA_SCALAR_TYPE_KIND(T, name, str, kind, ...) \
+  case ScalarType::name:                                \
+    return detail::ScalarKind::kind;
+    NABLA_FORALL_SCALAR_TYPES(NABLA_SCALAR_TYPE_KIND)
+#undef NABLA_SCALAR_TYPE_KIND
+  }
+  return detail::ScalarKind::Integral;
 }
+inline bool isFloatingType(ScalarType t) { return scalarKind(t) == detail::ScalarKind::Floating; }
 inline bool isIntegralType(ScalarType t, bool include_bool) {
-  return t == ScalarType::Byte || t == ScalarType::Int || t == ScalarType::Long ||
-         (include_bool && t == ScalarType::Bool);
+  const detail::ScalarKind k = scalarKind(t);
+  return k == detail::ScalarKind::Integral || (include_bool && k == detail::ScalarKind::Boolean);
 }
 /// PyTorch's type promotion for two tensors of the same priority.
 ScalarType promoteTypes(ScalarType a, ScalarType b);
 
-/// Maps a C++ element type to its ScalarType: CppTypeToScalarType<float>::value == kFloat.
+/// Maps a C++ element type to its ScalarType: CppTypeToScalarType<float>::value == kFloat,
+/// and back: ScalarTypeToCppType<kFloat>::type is float.
 template <class T>
 struct CppTypeToScalarType;
-template <>
-struct CppTypeToScalarType<uint8_t> {
-  static constexpr ScalarType value = ScalarType::Byte;
-};
-template <>
-struct CppTypeToScalarType<int32_t> {
-  static constexpr ScalarType value = ScalarType::Int;
-};
-template <>
-struct CppTypeToScalarType<int64_t> {
-  static constexpr ScalarType value = ScalarType::Long;
-};
-template <>
-struct CppTypeToScalarType<float> {
-  static constexpr ScalarType value = ScalarType::Float;
-};
-template <>
-struct CppTypeToScalarType<double> {
-  static constexpr ScalarType value = ScalarType::Double;
-};
-template <>
-struct CppTypeToScalarType<bool> {
-  static constexpr ScalarType value = ScalarType::Bool;
-};
+template <ScalarType S>
+struct ScalarTypeToCppType;
+#define NABLA_SCALAR_TYPE_TRAITS(T, name, ...)            \
+  template <>                                             \
+  struct CppTypeToScalarType<T> {                         \
+    static constexpr ScalarType value = ScalarType::name; \
+  };                                                      \
+  template <>                                             \
+  struct ScalarTypeToCppType<ScalarType::name> {          \
+    using type = T;                                       \
+  };
+NABLA_FORALL_SCALAR_TYPES(NABLA_SCALAR_TYPE_TRAITS)
+#undef NABLA_SCALAR_TYPE_TRAITS
 
 // ---- devices ---------------------------------------------------------------------------
 
-enum class DeviceType : int8_t { CPU = 0, CUDA = 1 };
+/// Device kinds, as c10::DeviceType: Meta holds shapes and dtypes without storage;
+/// PrivateUse1 is the slot for an out-of-tree backend (nabla's tests register one there).
+enum class DeviceType : int8_t { CPU = 0, CUDA = 1, Meta = 2, PrivateUse1 = 3 };
 constexpr DeviceType kCPU = DeviceType::CPU;
 constexpr DeviceType kCUDA = DeviceType::CUDA;
+constexpr DeviceType kMeta = DeviceType::Meta;
+constexpr DeviceType kPrivateUse1 = DeviceType::PrivateUse1;
 
 /// A device: its type and, for accelerators, its index. nabla is built with the CPU backend;
 /// asking for another device raises nabla::Error until its backend is compiled in.
 class Device {
  public:
   Device(DeviceType type, int index = -1) : type_(type), index_(index) {}  // NOLINT
-  /// Parses "cpu", "cuda", "cuda:1".
+  /// Parses "cpu", "cuda", "cuda:1", "meta", "privateuseone".
   explicit Device(const std::string& spec);
   DeviceType type() const { return type_; }
   int index() const { return index_; }
   bool is_cpu() const { return type_ == DeviceType::CPU; }
   bool is_cuda() const { return type_ == DeviceType::CUDA; }
+  bool is_meta() const { return type_ == DeviceType::Meta; }
+  bool has_index() const { return index_ >= 0; }
   bool operator==(const Device& o) const { return type_ == o.type_ && index_ == o.index_; }
   bool operator!=(const Device& o) const { return !(*this == o); }
   std::string str() const;
@@ -107,6 +136,10 @@ class Device {
   int index_;
 };
 std::ostream& operator<<(std::ostream& os, const Device& d);
+
+/// Waits until the work queued on `device` has finished (a no-op on the CPU, which runs every
+/// op synchronously); raises for a device nabla was built without.
+void synchronize(Device device);
 
 // ---- Scalar ----------------------------------------------------------------------------
 

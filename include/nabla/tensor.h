@@ -166,12 +166,18 @@ class Tensor {
   void remove_hook(unsigned handle) const;
 
   // ---- conversion --------------------------------------------------------------------
-  Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false) const;
-  Tensor to(Device device, bool non_blocking = false, bool copy = false) const;
+  // LibTorch's overload set: a device (kCPU, Device("cpu"), ...) converts to TensorOptions, so
+  // t.to(kCPU) and t.to(device) take the first overload. Each returns `*this` when nothing
+  // changes and `copy` is false; otherwise a new tensor (differentiable for floating dtypes).
+  // Copies between devices go through the backends' host copies (src/backend/backend.h);
+  // non_blocking is accepted and the copy is synchronous.
+  Tensor to(const TensorOptions& options = {}, bool non_blocking = false, bool copy = false) const;
   Tensor to(Device device, ScalarType dtype, bool non_blocking = false, bool copy = false) const;
-  Tensor to(const TensorOptions& options, bool non_blocking = false, bool copy = false) const;
+  Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false) const;
   Tensor to(const Tensor& other, bool non_blocking = false, bool copy = false) const;
-  Tensor cpu() const { return to(Device(DeviceType::CPU)); }
+  Tensor cpu() const { return to(TensorOptions(DeviceType::CPU)); }
+  Tensor cuda() const { return to(TensorOptions(DeviceType::CUDA)); }
+  Tensor meta() const { return to(TensorOptions(DeviceType::Meta)); }
   Tensor toType(ScalarType t) const { return to(t); }
   Tensor type_as(const Tensor& other) const { return to(other.scalar_type()); }
   Tensor clone() const;

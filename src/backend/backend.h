@@ -8,50 +8,51 @@
 #include <cstdint>
 #include <optional>
 
+#include "nabla/op_list.h"
 #include "nabla/tensor.h"
 
 namespace nabla {
 
-// Elementwise ops with one input. Names match the functors in ops/functors.h.
+// The elementwise ops come from the one list in nabla/op_list.h.
 enum class UnaryOp : uint8_t {
-  Neg,
-  Exp,
-  Log,
-  Sqrt,
-  Rsqrt,
-  Abs,
-  Sin,
-  Cos,
-  Sigmoid,
-  Tanh,
-  Relu,
-  Sign,
-  Reciprocal,
-  Square,
-  Erf,
-  LogicalNot,
+#define NABLA_OP_ENUM(F, name, kind, row) F,
+  NABLA_UNARY_OPS(NABLA_OP_ENUM)
 };
-// Elementwise ops with two inputs; comparisons and logical ops write bool.
-enum class BinaryOp : uint8_t {
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Pow,
-  Maximum,
-  Minimum,
-  Eq,
-  Ne,
-  Lt,
-  Le,
-  Gt,
-  Ge,
-  LogicalAnd,
-  LogicalOr,
+enum class BinaryOp : uint8_t { NABLA_BINARY_OPS(NABLA_OP_ENUM) };
+#undef NABLA_OP_ENUM
+
+/// The op's name ("exp", "logical_and"), as in errors and the op table.
+const char* op_name(UnaryOp op);
+const char* op_name(BinaryOp op);
+/// Comparisons and logical ops write bool.
+bool writes_bool(BinaryOp op);
+
+/// Parameters of a parameterized unary op (the functor reads the ones it needs, e.g. a
+/// threshold or slope), so that such an op needs no new Backend virtual.
+struct UnaryParams {
+  double alpha = 0, beta = 0;
 };
-inline bool writes_bool(BinaryOp op) { return op >= BinaryOp::Eq; }
+
 // Reductions over a set of dims.
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
+
+// Fused families a backend may implement (see the end of Backend): each replaces a chain of
+// basic ops on the training hot path, and each has a composition of basic ops in src/ops/ that
+// runs where the backend's supports() says no.
+enum class FusedOp : uint8_t { CrossEntropy, LstmCell, GruCell, SgdUpdate, AdamUpdate };
+const char* fused_op_name(FusedOp op);
+
+/// torch.optim.SGD's hyper-parameters for one update. init_buf: the momentum buffer is new
+/// (this step writes it instead of reading it).
+struct SgdStepArgs {
+  double lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false, init_buf = false;
+};
+/// torch.optim.Adam's update of one step, bias corrections applied: step_size = lr / (1 -
+/// beta1^t), bias_correction2_sqrt = sqrt(1 - beta2^t); l2 is Adam's (coupled) weight decay.
+struct AdamStepArgs {
+  double step_size = 0, beta1 = 0, beta2 = 0, bias_correction2_sqrt = 1, eps = 0, l2 = 0;
+};
 
 class Backend {
  public:
@@ -69,7 +70,8 @@ class Backend {
   virtual void fill(const Tensor& dst, const Scalar& value) = 0;
 
   // ---- elementwise ----
-  virtual void unary(UnaryOp op, const Tensor& x, const Tensor& out) = 0;
+  virtual void unary(UnaryOp op, const Tensor& x, const Tensor& out,
+                     const UnaryParams& params = {}) = 0;
   virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
   /// out = cond ? a : b (cond is bool).
   virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
@@ -108,10 +110,76 @@ class Backend {
                               double to) = 0;
   virtual void random_normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
                              double std) = 0;
+
+  // ---- fused families (optional) ----
+  // Front-ends and backward formulas: src/ops/fused_*.cpp; they call a kernel only where
+  // supports(op, dtype) is true, and otherwise run the same formulas as basic ops, so a backend
+  // without these families runs every model. Every operand is contiguous, of that one dtype
+  // and on this backend's device (targets: int64). The defaults raise; supports() says false.
+  virtual bool supports(FusedOp op, ScalarType dtype) const;
+  /// logits [N, C], target [N] -> logp [N, C] = log_softmax(logits, 1) and row_loss [N] =
+  /// -logp[i, target[i]] (0 where ignored). Returns the rows not ignored; raises for a target
+  /// out of [0, C) that is not ignore_index.
+  virtual int64_t cross_entropy_forward(const Tensor& logits, const Tensor& target,
+                                        int64_t ignore_index, const Tensor& logp,
+                                        const Tensor& row_loss);
+  /// grad[i, c] = (exp(logp[i, c]) - [c == target[i]]) * row_scale[i or 0] (0 for ignored
+  /// rows); row_scale is [N] or [1].
+  virtual void cross_entropy_backward(const Tensor& logp, const Tensor& target,
+                                      int64_t ignore_index, const Tensor& row_scale,
+                                      const Tensor& grad);
+  /// gates [B, 4H] (i, f, g, o pre-activations), cx [B, H] -> hy, cy [B, H].
+  virtual void lstm_cell_forward(const Tensor& gates, const Tensor& cx, const Tensor& hy,
+                                 const Tensor& cy);
+  /// d(gates) [B, 4H] and d(cx) [B, H] from d(hy), d(cy); cy is the forward's output.
+  virtual void lstm_cell_backward(const Tensor& gates, const Tensor& cx, const Tensor& cy,
+                                  const Tensor& dhy, const Tensor& dcy, const Tensor& dgates,
+                                  const Tensor& dcx);
+  /// gi, gh [B, 3H] (r, z, n), hx [B, H] -> hy [B, H] = n + z * (hx - n).
+  virtual void gru_cell_forward(const Tensor& gi, const Tensor& gh, const Tensor& hx,
+                                const Tensor& hy);
+  virtual void gru_cell_backward(const Tensor& gi, const Tensor& gh, const Tensor& hx,
+                                 const Tensor& dhy, const Tensor& dgi, const Tensor& dgh,
+                                 const Tensor& dhx);
+  /// In place: d = grad + weight_decay * p; buf = d (init_buf) or momentum * buf +
+  /// (1 - dampening) * d; p -= lr * (nesterov ? d + momentum * buf : buf). buf is undefined
+  /// without momentum.
+  virtual void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& buf,
+                          const SgdStepArgs& args);
+  /// In place: d = grad + l2 * p; m = beta1 m + (1 - beta1) d; v = beta2 v + (1 - beta2) d^2;
+  /// vmax = max(vmax, v) when defined (amsgrad); p -= step_size * m / (sqrt(vmax or v) /
+  /// bias_correction2_sqrt + eps).
+  virtual void adam_update(const Tensor& param, const Tensor& grad, const Tensor& m,
+                           const Tensor& v, const Tensor& vmax, const AdamStepArgs& args);
+
+  // ---- device contract ----
+  // Memory of one device is touched only by its backend; the host reads or writes another
+  // device's tensors through these copies (Tensor::to, .cpu(), item(), printing, the ops that
+  // run on the host: sort, nonzero, index normalization, multinomial). Kernels may run
+  // asynchronously; a copy to the host waits for the data it reads, synchronize() for all.
+  /// Whether data_ptr() of this device's tensors is host memory (the CPU: yes).
+  virtual bool host_accessible() const { return false; }
+  /// dst (contiguous, on the CPU) = src (contiguous, on this device), same dtype and numel.
+  virtual void copy_to_host(const Tensor& src, const Tensor& dst);
+  /// dst (contiguous, on this device) = src (contiguous, on the CPU), same dtype and numel.
+  virtual void copy_from_host(const Tensor& src, const Tensor& dst);
+  /// Waits until the work queued on this device has finished.
+  virtual void synchronize() {}
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.
 Backend& backend_for(Device device);
 inline Backend& backend_for(const Tensor& t) { return backend_for(t.device()); }
+
+namespace detail {
+/// Installs `backend` for PrivateUse1 (the out-of-tree device slot; null uninstalls). It must
+/// outlive the tensors made on that device.
+void register_backend(DeviceType type, Backend* backend);
+/// `t` where the host can read it (no autograd): `t` itself (any layout) on a host-accessible
+/// device, else a contiguous copy on the CPU through the device-to-host copy.
+Tensor host_readable(const Tensor& t);
+/// `host` (a CPU tensor) on `device`, through the host-to-device copy; `host` itself for the CPU.
+Tensor from_host(const Tensor& host, Device device);
+}  // namespace detail
 
 }  // namespace nabla

@@ -13,36 +13,32 @@ struct TypeTag {
   using type = T;
 };
 
-/// Calls f(TypeTag<T>{}) for the C++ type of `dtype` (all six dtypes).
+/// Calls f(TypeTag<T>{}) for the C++ type of `dtype` (every dtype of
+/// NABLA_FORALL_SCALAR_TYPES).
 template <class F>
 decltype(auto) dispatch_all(ScalarType dtype, const char* op, F&& f) {
   switch (dtype) {
-    case ScalarType::Float:
-      return f(TypeTag<float>{});
-    case ScalarType::Double:
-      return f(TypeTag<double>{});
-    case ScalarType::Long:
-      return f(TypeTag<int64_t>{});
-    case ScalarType::Int:
-      return f(TypeTag<int32_t>{});
-    case ScalarType::Byte:
-      return f(TypeTag<uint8_t>{});
-    case ScalarType::Bool:
-      return f(TypeTag<bool>{});
+#define NABLA_CASE(T, name, str, kind, rank, ...) \
+  case ScalarType::name:                          \
+    return f(TypeTag<T>{});
+    NABLA_FORALL_SCALAR_TYPES(NABLA_CASE)
+#undef NABLA_CASE
   }
   NABLA_ERROR("[{}] unsupported dtype", op);
 }
 
-/// As dispatch_all, for float32 and float64 only.
+/// As dispatch_all, for the floating dtypes only.
 template <class F>
 decltype(auto) dispatch_floating(ScalarType dtype, const char* op, F&& f) {
   switch (dtype) {
-    case ScalarType::Float:
-      return f(TypeTag<float>{});
-    case ScalarType::Double:
-      return f(TypeTag<double>{});
-    default:
-      break;
+#define NABLA_CASE(T, name, str, kind, ...)                   \
+  case ScalarType::name:                                      \
+    if constexpr (ScalarKind::kind == ScalarKind::Floating) { \
+      return f(TypeTag<T>{});                                 \
+    }                                                         \
+    break;
+    NABLA_FORALL_SCALAR_TYPES(NABLA_CASE)
+#undef NABLA_CASE
   }
   NABLA_ERROR("[{}] expected a floating point tensor (float32 or float64), got {}", op, dtype);
 }
@@ -51,18 +47,14 @@ decltype(auto) dispatch_floating(ScalarType dtype, const char* op, F&& f) {
 template <class F>
 decltype(auto) dispatch_numeric(ScalarType dtype, const char* op, F&& f) {
   switch (dtype) {
-    case ScalarType::Float:
-      return f(TypeTag<float>{});
-    case ScalarType::Double:
-      return f(TypeTag<double>{});
-    case ScalarType::Long:
-      return f(TypeTag<int64_t>{});
-    case ScalarType::Int:
-      return f(TypeTag<int32_t>{});
-    case ScalarType::Byte:
-      return f(TypeTag<uint8_t>{});
-    default:
-      break;
+#define NABLA_CASE(T, name, str, kind, ...)                  \
+  case ScalarType::name:                                     \
+    if constexpr (ScalarKind::kind != ScalarKind::Boolean) { \
+      return f(TypeTag<T>{});                                \
+    }                                                        \
+    break;
+    NABLA_FORALL_SCALAR_TYPES(NABLA_CASE)
+#undef NABLA_CASE
   }
   NABLA_ERROR("[{}] not supported for dtype {}", op, dtype);
 }

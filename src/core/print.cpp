@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "core/tensor_impl.h"
 #include "nabla/print.h"
 
@@ -22,34 +24,20 @@ namespace {
 std::mutex g_print_mutex;
 PrintOptions g_print_options;
 
-// Reads element values of a CPU tensor at element offsets from its first element.
+// Reads element values of a host-readable tensor at element offsets from its first element.
 class ElementReader {
  public:
   explicit ElementReader(const Tensor& t)
       : base_(static_cast<const char*>(t.data_ptr())), dtype_(t.scalar_type()) {}
   double as_double(int64_t off) const {
-    switch (dtype_) {
-      case ScalarType::Float:
-        return at<float>(off);
-      case ScalarType::Double:
-        return at<double>(off);
-      default:
-        return static_cast<double>(as_long(off));
-    }
+    return detail::dispatch_all(dtype_, "print", [&](auto tag) {
+      return static_cast<double>(at<typename decltype(tag)::type>(off));
+    });
   }
   int64_t as_long(int64_t off) const {
-    switch (dtype_) {
-      case ScalarType::Long:
-        return at<int64_t>(off);
-      case ScalarType::Int:
-        return at<int32_t>(off);
-      case ScalarType::Byte:
-        return at<uint8_t>(off);
-      case ScalarType::Bool:
-        return at<bool>(off) ? 1 : 0;
-      default:
-        return static_cast<int64_t>(as_double(off));
-    }
+    return detail::dispatch_all(dtype_, "print", [&](auto tag) {
+      return static_cast<int64_t>(at<typename decltype(tag)::type>(off));
+    });
   }
 
  private:
@@ -252,16 +240,20 @@ PrintOptions get_printoptions() {
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "[ Tensor (undefined) ]";
   const PrintOptions o = get_printoptions();
-  Tensor data = detail::alias_detached(t);
-  if (!data.is_cpu()) {
-    NoGradGuard no_grad;
-    data = data.to(Device(DeviceType::CPU));
-  }
   const std::string prefix = "tensor(";
   const int64_t indent = static_cast<int64_t>(prefix.size());
-  std::string s = prefix + (t.numel() == 0 ? "[]" : Printer(data, o).body(indent));
-  std::vector<std::string> suffixes{fmt::format("size={}", t.sizes()),
-                                    fmt::format("dtype={}", t.scalar_type())};
+  std::string s = prefix;
+  if (t.device().is_meta()) {
+    s += "...";  // no values to show, as PyTorch
+  } else {
+    s += t.numel() == 0 ? "[]" : Printer(detail::host_readable(t), o).body(indent);
+  }
+  std::vector<std::string> suffixes;
+  // As PyTorch: the device is named when it is not the default one (factories' default).
+  if (t.device() != TensorOptions().device())
+    suffixes.push_back(fmt::format("device='{}'", t.device().str()));
+  suffixes.push_back(fmt::format("size={}", t.sizes()));
+  suffixes.push_back(fmt::format("dtype={}", t.scalar_type()));
   if (t.grad_fn()) {
     suffixes.push_back(fmt::format("grad_fn=<{}>", t.grad_fn()->name()));
   } else if (t.requires_grad()) {

@@ -4,6 +4,7 @@
 #include "autograd/function.h"
 #include "backend/backend.h"
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "core/tensor_impl.h"
 #include "nabla/ops.h"
 
@@ -153,30 +154,21 @@ void Tensor::check_accessor(ScalarType requested, size_t n) const {
   NABLA_CHECK(static_cast<size_t>(dim()) == n,
               "[accessor] expected a tensor of {} dimensions, got {} (shape {})", n, dim(),
               sizes());
-  NABLA_CHECK(is_cpu(), "[accessor] only CPU tensors can be accessed element by element");
+  NABLA_CHECK(backend_for(device()).host_accessible(),
+              "[accessor] {} tensors cannot be accessed element by element: copy them to the "
+              "CPU first (.cpu())",
+              device().str());
 }
 
 Scalar Tensor::item() const {
   NABLA_CHECK(numel() == 1,
               "[item] a tensor with {} elements cannot be converted to a Scalar (shape {})",
               numel(), sizes());
-  Tensor c = is_cpu() ? *this : cpu();
+  const Tensor c = detail::host_readable(*this);  // through the device-to-host copy
   const char* p = static_cast<const char*>(c.data_ptr());
-  switch (scalar_type()) {
-    case ScalarType::Float:
-      return Scalar(*reinterpret_cast<const float*>(p));
-    case ScalarType::Double:
-      return Scalar(*reinterpret_cast<const double*>(p));
-    case ScalarType::Long:
-      return Scalar(*reinterpret_cast<const int64_t*>(p));
-    case ScalarType::Int:
-      return Scalar(*reinterpret_cast<const int32_t*>(p));
-    case ScalarType::Byte:
-      return Scalar(*reinterpret_cast<const uint8_t*>(p));
-    case ScalarType::Bool:
-      return Scalar(*reinterpret_cast<const bool*>(p));
-  }
-  return Scalar();
+  return detail::dispatch_all(scalar_type(), "item", [p](auto tag) {
+    return Scalar(*reinterpret_cast<const typename decltype(tag)::type*>(p));
+  });
 }
 
 // ---- autograd --------------------------------------------------------------------------

@@ -8,36 +8,22 @@ namespace nabla {
 
 size_t elementSize(ScalarType t) {
   switch (t) {
-    case ScalarType::Byte:
-      return 1;
-    case ScalarType::Int:
-      return 4;
-    case ScalarType::Long:
-      return 8;
-    case ScalarType::Float:
-      return 4;
-    case ScalarType::Double:
-      return 8;
-    case ScalarType::Bool:
-      return 1;
+#define NABLA_CASE(T, name, str, kind, rank, ...) \
+  case ScalarType::name:                          \
+    return sizeof(T);
+    NABLA_FORALL_SCALAR_TYPES(NABLA_CASE)
+#undef NABLA_CASE
   }
   return 0;
 }
 
 const char* toString(ScalarType t) {
   switch (t) {
-    case ScalarType::Byte:
-      return "uint8";
-    case ScalarType::Int:
-      return "int32";
-    case ScalarType::Long:
-      return "int64";
-    case ScalarType::Float:
-      return "float32";
-    case ScalarType::Double:
-      return "float64";
-    case ScalarType::Bool:
-      return "bool";
+#define NABLA_CASE(T, name, str, kind, rank, ...) \
+  case ScalarType::name:                          \
+    return str;
+    NABLA_FORALL_SCALAR_TYPES(NABLA_CASE)
+#undef NABLA_CASE
   }
   return "unknown";
 }
@@ -50,23 +36,32 @@ ScalarType promoteTypes(ScalarType a, ScalarType b) {
   // uint8 with a signed integer gives the signed one of at least 16 bits (int32 or int64 here).
   auto rank = [](ScalarType t) {
     switch (t) {
-      case ScalarType::Bool:
-        return 0;
-      case ScalarType::Byte:
-        return 1;
-      case ScalarType::Int:
-        return 2;
-      case ScalarType::Long:
-        return 3;
-      case ScalarType::Float:
-        return 4;
-      case ScalarType::Double:
-        return 5;
+#define NABLA_CASE(T, name, str, kind, rank, ...) \
+  case ScalarType::name:                          \
+    return rank;
+      NABLA_FORALL_SCALAR_TYPES(NABLA_CASE)
+#undef NABLA_CASE
     }
     return 0;
   };
   return rank(a) >= rank(b) ? a : b;
 }
+
+namespace {
+const char* device_type_name(DeviceType t) {
+  switch (t) {
+    case DeviceType::CPU:
+      return "cpu";
+    case DeviceType::CUDA:
+      return "cuda";
+    case DeviceType::Meta:
+      return "meta";
+    case DeviceType::PrivateUse1:
+      return "privateuseone";
+  }
+  return "?";
+}
+}  // namespace
 
 Device::Device(const std::string& spec) : type_(DeviceType::CPU), index_(-1) {
   std::string kind = spec;
@@ -78,17 +73,21 @@ Device::Device(const std::string& spec) : type_(DeviceType::CPU), index_(-1) {
                 "[Device] invalid device string '{}': expected e.g. 'cpu' or 'cuda:0'", spec);
     index_ = std::stoi(idx);
   }
-  if (kind == "cpu") {
-    type_ = DeviceType::CPU;
-  } else if (kind == "cuda") {
-    type_ = DeviceType::CUDA;
-  } else {
-    NABLA_ERROR("[Device] invalid device string '{}': expected 'cpu' or 'cuda[:index]'", spec);
+  for (DeviceType t :
+       {DeviceType::CPU, DeviceType::CUDA, DeviceType::Meta, DeviceType::PrivateUse1}) {
+    if (kind == device_type_name(t)) {
+      type_ = t;
+      return;
+    }
   }
+  NABLA_ERROR(
+      "[Device] invalid device string '{}': expected 'cpu', 'cuda', 'meta' or 'privateuseone', "
+      "with an optional ':index'",
+      spec);
 }
 
 std::string Device::str() const {
-  std::string s = type_ == DeviceType::CPU ? "cpu" : "cuda";
+  std::string s = device_type_name(type_);
   if (index_ >= 0) s += ":" + std::to_string(index_);
   return s;
 }

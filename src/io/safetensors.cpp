@@ -44,8 +44,11 @@ struct DtypeName {
   ScalarType type;
   const char* name;
 };
-constexpr DtypeName kDtypes[] = {{kFloat, "F32"}, {kDouble, "F64"}, {kLong, "I64"},
-                                 {kInt, "I32"},   {kByte, "U8"},    {kBool, "BOOL"}};
+constexpr DtypeName kDtypes[] = {
+#define NABLA_DTYPE_NAME(T, name, str, kind, rank, safetensors) {ScalarType::name, safetensors},
+    NABLA_FORALL_SCALAR_TYPES(NABLA_DTYPE_NAME)
+#undef NABLA_DTYPE_NAME
+};
 // Valid safetensors dtypes that nabla has no ScalarType for: a clearer message than "unknown".
 constexpr const char* kUnsupportedDtypes[] = {"F16", "BF16", "F8_E4M3", "F8_E5M2", "I8",
                                               "I16", "U16",  "U32",     "U64"};

@@ -8,47 +8,8 @@
 #include "core/check.h"
 #include "nabla/autograd.h"
 #include "nabla/ops.h"
+#include "ops/fused.h"
 #include "ops/op_helpers.h"
-
-namespace nabla::detail {
-
-// y = x @ W^T + b as one GEMM (beta = 1 onto the broadcast bias) over all leading dims of x,
-// and one node whose backward is two GEMMs and a column sum: dx = g @ W, dW = g^T @ x (in W's
-// own layout, so nothing is transposed or copied), db = g summed over rows. Its unfused
-// composition, x.matmul(W.t()) + b, is the test oracle (tests/test_fused.cpp).
-Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
-  const int64_t in = weight.size(1), out = weight.size(0);
-  std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end() - 1);
-  const int64_t rows = compute_numel(shape);
-  shape.push_back(out);
-  Tensor result = make_tensor(shape, weight.scalar_type(), weight.device());
-  Backend& be = backend_for(weight);
-  if (bias.defined()) be.copy(expand_to(bias, shape, "linear"), result);
-  const Tensor x = contiguous_nograd(input);
-  const Tensor x3 = make_view(x, {1, rows, in}, {0, in, 1}, x.storage_offset());
-  const Tensor w3 = make_view(weight, {1, in, out}, {0, weight.stride(1), weight.stride(0)},
-                              weight.storage_offset());
-  const Tensor r3 = make_view(result, {1, rows, out}, {0, out, 1}, 0);
-  be.matmul(x3, w3, r3, bias.defined() ? 1.0 : 0.0, 1.0);
-  if (needs_grad(input, weight, bias)) {
-    record("AddmmBackward0", {result}, {input, weight, bias},
-           [x = SavedTensor(input, false), w = SavedTensor(weight, false), rows, in, out](
-               const variable_list& g, const Node& n) -> variable_list {
-             variable_list grads(3);
-             const Tensor g2 = g[0].reshape({rows, out});
-             if (n.needs_input_grad(0)) {
-               const Tensor xs = x.unpack(n);
-               grads[0] = g2.mm(w.unpack(n)).view(xs.sizes());
-             }
-             if (n.needs_input_grad(1)) grads[1] = g2.t().mm(x.unpack(n).reshape({rows, in}));
-             if (n.needs_input_grad(2)) grads[2] = g2.sum(0);
-             return grads;
-           });
-  }
-  return result;
-}
-
-}  // namespace nabla::detail
 
 namespace nabla::nn::functional {
 namespace {

@@ -3,9 +3,9 @@
 
 #include <ostream>
 
-#include "backend/cpu/fused.h"
 #include "core/check.h"
 #include "nabla/ops.h"
+#include "ops/fused.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -216,68 +216,21 @@ Tensor cross_entropy_probabilities(const Tensor& logp, const Tensor& target,
 
 // ---- cross-entropy fused: log-softmax + NLL in one forward kernel and one backward node ----
 
-// The common case: [N, C] float logits, [N] class indices, no class weights or smoothing.
+// The common case: [N, C] float logits, [N] class indices, no class weights or smoothing
+// (ops/fused.cpp; its composition runs where the backend has no fused cross-entropy).
 bool fused_cross_entropy_applies(const Tensor& input, const Tensor& target,
                                  const CrossEntropyFuncOptions& options) {
-  return input.dim() == 2 && input.device().is_cpu() &&
-         (input.scalar_type() == kFloat || input.scalar_type() == kDouble) &&
-         !target.is_floating_point() && target.scalar_type() != kBool && target.dim() == 1 &&
-         target.size(0) == input.size(0) && !options.weight().defined() &&
-         options.label_smoothing() == 0 && options.reduction() != Reduction::BatchMean;
+  return input.dim() == 2 && input.is_floating_point() && !target.is_floating_point() &&
+         target.scalar_type() != kBool && target.dim() == 1 && target.size(0) == input.size(0) &&
+         !options.weight().defined() && options.label_smoothing() == 0 &&
+         options.reduction() != Reduction::BatchMean;
 }
 
-// Node NllLossBackward0, as PyTorch names the node of cross_entropy. Its backward is
-// (softmax - one_hot(target)) * scale, one kernel; when a graph of the backward is wanted
-// (create_graph) the same formula runs as differentiable ops on the saved input.
-Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, int64_t ignore_index,
-                           Reduction reduction) {
-  const Tensor x = nabla::detail::contiguous_nograd(input);
-  const Tensor t = nabla::detail::contiguous_nograd(nabla::detail::cast(target, kLong));
-  const int64_t n = x.size(0), c = x.size(1);
-  Tensor logp = nabla::detail::make_tensor({n, c}, x.scalar_type());
-  Tensor row_loss = nabla::detail::make_tensor({n}, x.scalar_type());
-  const int64_t count = cpu::cross_entropy_forward(x, t, ignore_index, logp, row_loss);
-  Tensor result = row_loss;
-  if (reduction != Reduction::None) {
-    double total = 0;
-    const Tensor rl = row_loss.to(kDouble);
-    const double* p = rl.data_ptr<double>();
-    for (int64_t i = 0; i < n; ++i) total += p[i];
-    if (reduction == Reduction::Mean) total /= static_cast<double>(count);  // 0/0: nan, as torch
-    result = nabla::detail::make_tensor({}, x.scalar_type());
-    backend_for(result).fill(result, total);
-  }
-  if (autograd::needs_grad(input)) {
-    autograd::record(
-        "NllLossBackward0", {result}, {input},
-        [in = autograd::SavedTensor(input, false), logp, t, ignore_index, reduction, count, n, c](
-            const autograd::variable_list& g,
-            const autograd::Node& node) -> autograd::variable_list {
-          const Tensor& go = g[0];
-          const double denom = reduction == Reduction::Mean ? static_cast<double>(count) : 1.0;
-          if (GradMode::is_enabled()) {
-            // Differentiable in the input and in the incoming gradient.
-            const Tensor xs = in.unpack(node);
-            const Tensor valid = (t != ignore_index).to(xs.scalar_type()).unsqueeze(1);
-            const Tensor onehot =
-                zeros_like(xs).scatter_add(1, where(t != ignore_index, t, int64_t(0)).unsqueeze(1),
-                                           ones({n, 1}, TensorOptions().dtype(xs.scalar_type())));
-            const Tensor scale = reduction == Reduction::None ? go.unsqueeze(1) : go / denom;
-            return {(xs.softmax(1) - onehot) * valid * scale};
-          }
-          Tensor scale;
-          if (reduction == Reduction::None) {
-            scale = nabla::detail::contiguous_nograd(nabla::detail::cast(go, logp.scalar_type()));
-          } else {
-            scale = nabla::detail::make_tensor({1}, logp.scalar_type());
-            backend_for(scale).fill(scale, go.item<double>() / denom);
-          }
-          Tensor grad = nabla::detail::make_tensor({n, c}, logp.scalar_type());
-          cpu::cross_entropy_backward(logp, t, ignore_index, scale, grad);
-          return {grad};
-        });
-  }
-  return result;
+nabla::detail::LossReduction loss_reduction(Reduction r) {
+  using nabla::detail::LossReduction;
+  return r == Reduction::None  ? LossReduction::None
+         : r == Reduction::Sum ? LossReduction::Sum
+                               : LossReduction::Mean;
 }
 
 }  // namespace
@@ -339,7 +292,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
               ls);
   const int64_t class_dim = input.dim() == 1 ? 0 : 1;
   if (fused_cross_entropy_applies(input, target, options))
-    return fused_cross_entropy(input, target, options.ignore_index(), options.reduction());
+    return nabla::detail::fused_cross_entropy(input, target, options.ignore_index(),
+                                              loss_reduction(options.reduction()));
   Tensor logp = input.log_softmax(class_dim);
   if (target.is_floating_point())
     return cross_entropy_probabilities(logp, target, options, class_dim);

@@ -61,13 +61,12 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
   const bool all_integral = start.isIntegral(true) && end.isIntegral(true) && step.isIntegral(true);
   const ScalarType dtype = o.has_dtype() ? o.dtype() : (all_integral ? kLong : kFloat);
   const int64_t n = static_cast<int64_t>(std::ceil((e - s) / st));
-  Tensor t = make_tensor({n}, dtype, o.device());
+  backend_for(o.device());  // raises for a device nabla was built without
   // Computed in double on the host, then converted: exact for integers, as PyTorch for floats.
   Tensor host = make_tensor({n}, kDouble, Device(kCPU));
   double* p = host.data_ptr<double>();
   for (int64_t i = 0; i < n; ++i) p[i] = s + st * static_cast<double>(i);
-  backend_for(t).copy(host, t);
-  return finish(t, o);
+  return finish(from_host(cast(host, dtype), o.device()), o);
 }
 
 Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const TensorOptions& o) {
@@ -81,9 +80,7 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const Ten
   for (int64_t i = 0; i < steps; ++i)
     p[i] = i < half ? s + step * static_cast<double>(i)
                     : e - step * static_cast<double>(steps - 1 - i);
-  Tensor t = make_tensor({steps}, o.dtype(), o.device());
-  backend_for(t).copy(host, t);
-  return finish(t, o);
+  return finish(from_host(cast(host, o.dtype()), o.device()), o);
 }
 
 Tensor eye(int64_t n, const TensorOptions& o) { return eye(n, n, o); }

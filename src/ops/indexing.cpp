@@ -47,11 +47,13 @@ void check_index_dtype(const Tensor& index, const char* op, bool allow_int32) {
 }
 
 // A contiguous int64 copy of an integer index tensor with negative entries wrapped, checked
-// against [-size, size) before anything is written. Reads the values on the host.
-Tensor normalized_index(const Tensor& index, int64_t size, int64_t dim, const char* op) {
-  NABLA_CHECK(index.is_cpu(), "[{}] index tensors must be on the CPU", op);
-  Tensor out = make_tensor(index.sizes(), kLong, index.device());
-  backend_for(index).copy(index, out);
+// against [-size, size) before anything is written. Reads the values on the host and returns
+// them on `device` (the indexed tensor's: CPU indices index any device, as in LibTorch).
+Tensor normalized_index(const Tensor& index, int64_t size, int64_t dim, const char* op,
+                        Device device) {
+  const Tensor host = host_readable(index);
+  Tensor out = make_tensor(index.sizes(), kLong, host.device());
+  backend_for(host).copy(host, out);
   int64_t* p = out.data_ptr<int64_t>();
   for (int64_t i = 0, n = out.numel(); i < n; ++i) {
     NABLA_CHECK(p[i] >= -size && p[i] < size,
@@ -59,7 +61,7 @@ Tensor normalized_index(const Tensor& index, int64_t size, int64_t dim, const ch
                 size);
     if (p[i] < 0) p[i] += size;
   }
-  return out;
+  return from_host(out, device);
 }
 
 // The autograd node of an op with one output whose backward is `bw(grad)` for each input.
@@ -341,16 +343,14 @@ Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) 
 // ---- nonzero --------------------------------------------------------------------------------
 
 // [count, ndim] int64 coordinates of the nonzero elements, in row-major order. Not
-// differentiable. Reads the values on the host.
+// differentiable. Reads the values on the host and returns them on self's device.
 Tensor nonzero(const Tensor& self) {
   check_defined(self, "nonzero");
-  NABLA_CHECK(self.is_cpu(), "[nonzero] is only implemented for CPU tensors");
-  const Tensor mask = cast(self, kBool);
-  const Tensor flat = contiguous_nograd(mask);
+  const Tensor flat = contiguous_nograd(host_readable(cast(self, kBool)));
   const bool* p = flat.data_ptr<bool>();
   const int64_t n = flat.numel(), nd = self.dim();
   const int64_t count = std::count(p, p + n, true);
-  Tensor out = make_tensor({count, nd}, kLong, self.device());
+  Tensor out = make_tensor({count, nd}, kLong, flat.device());
   int64_t* o = out.data_ptr<int64_t>();
   std::vector<int64_t> pos(nd, 0);
   for (int64_t i = 0; i < n; ++i) {
@@ -363,7 +363,7 @@ Tensor nonzero(const Tensor& self) {
       pos[k] = 0;
     }
   }
-  return out;
+  return from_host(out, self.device());
 }
 
 // ---- Tensor::index --------------------------------------------------------------------------
@@ -436,7 +436,8 @@ IndexPlan plan_index(const Tensor& self, ArrayRef<TensorIndex> indices, const ch
       case TensorIndex::Kind::Tensor: {
         const Tensor& t = ix.tensor();
         check_defined(t, op, "index");
-        check_same_device(self, t, op);
+        // Indices the host can read (CPU ones) index a tensor on any device, as in LibTorch.
+        if (!backend_for(t).host_accessible()) check_same_device(self, t, op);
         const ScalarType dt = t.scalar_type();
         if (dt == kBool || dt == kByte) {
           if (t.dim() == 0) {
@@ -472,7 +473,8 @@ IndexPlan plan_index(const Tensor& self, ArrayRef<TensorIndex> indices, const ch
   plan.index_shape = shape;
   for (auto& [dim, t] : raw) {
     plan.dims.push_back(dim);
-    plan.indices.push_back(expand_to(normalized_index(t, v.size(dim), dim, op), shape, op));
+    plan.indices.push_back(
+        expand_to(normalized_index(t, v.size(dim), dim, op, v.device()), shape, op));
   }
   return plan;
 }

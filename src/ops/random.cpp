@@ -5,8 +5,10 @@
 // from the same Philox stream and copied to the device, as arange is.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
+#include "core/dispatch.h"
 #include "core/generator.h"
 #include "core/parallel.h"
 #include "ops/op_helpers.h"
@@ -60,35 +62,28 @@ Tensor& random_inplace(Tensor& self, const char* op, const char* node,
 
 // Whether every integer in [lo, hi] is exactly representable in `dtype`.
 bool fits(int64_t lo, int64_t hi, ScalarType dtype) {
-  switch (dtype) {
-    case ScalarType::Bool:
+  return dispatch_all(dtype, "fits", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, bool>) {
       return lo >= 0 && hi <= 1;
-    case ScalarType::Byte:
-      return lo >= 0 && hi <= 255;
-    case ScalarType::Int:
-      return lo >= INT32_MIN && hi <= INT32_MAX;
-    case ScalarType::Long:
-      return true;
-    case ScalarType::Float:
-      return lo >= -(int64_t{1} << 24) && hi <= (int64_t{1} << 24);
-    case ScalarType::Double:
-      return lo >= -(int64_t{1} << 53) && hi <= (int64_t{1} << 53);
-  }
-  return false;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      constexpr int64_t kExact = int64_t{1} << std::numeric_limits<T>::digits;
+      return lo >= -kExact && hi <= kExact;
+    } else {
+      return lo >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+             hi <= static_cast<int64_t>(std::numeric_limits<T>::max());
+    }
+  });
 }
 
 // A host tensor made on the CPU, moved to the device and dtype the options ask for.
 Tensor to_device(const Tensor& host, ScalarType dtype, Device device) {
-  Tensor t = make_tensor(host.sizes(), dtype, device);
-  backend_for(t).copy(host, t);
-  return t;
+  return from_host(cast(host, dtype), device);
 }
 
 // Non-negative, finite float64 weights on the host, checked row by row.
 Tensor host_weights(const Tensor& probs, int64_t rows, int64_t k) {
-  Tensor p = alias_detached(probs);
-  if (!p.is_cpu()) p = p.to(Device(kCPU));
-  p = contiguous_nograd(cast(p, kDouble));
+  const Tensor p = contiguous_nograd(cast(host_readable(probs), kDouble));
   const double* w = p.data_ptr<double>();
   for (int64_t r = 0; r < rows; ++r) {
     double total = 0;
@@ -272,9 +267,7 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {
 Tensor bernoulli(const Tensor& probs) {
   check_defined(probs, "bernoulli", "probs");
   check_floating(probs.scalar_type(), "bernoulli");
-  Tensor p = alias_detached(probs);
-  if (!p.is_cpu()) p = p.to(Device(kCPU));
-  p = contiguous_nograd(cast(p, kDouble));
+  const Tensor p = contiguous_nograd(cast(host_readable(probs), kDouble));
   const double* w = p.data_ptr<double>();
   const int64_t n = p.numel();
   for (int64_t i = 0; i < n; ++i)

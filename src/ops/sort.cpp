@@ -78,12 +78,9 @@ std::tuple<Tensor, Tensor> ordered(const Tensor& self, int64_t d, int64_t k, boo
                                    const char* backward_name) {
   const int64_t last = self.dim() - 1;
   // The host works on rows: the sorted dim moved last, contiguous, on the CPU.
-  Tensor x = alias_detached(self);
-  if (!x.is_cpu()) x = x.to(Device(kCPU));
-  x = contiguous_nograd(x.transpose(d, last));
+  Tensor x = contiguous_nograd(host_readable(self).transpose(d, last));
   Tensor host_idx = row_order(x, k, descending).transpose(d, last);
-  Tensor indices = make_tensor(host_idx.sizes(), kLong, self.device());
-  backend_for(indices).copy(host_idx, indices);
+  const Tensor indices = from_host(contiguous_nograd(host_idx), self.device());
   Tensor values = make_tensor(indices.sizes(), self.scalar_type(), self.device());
   backend_for(self).gather(self, d, indices, values);
   if (needs_grad(self) && values.is_floating_point()) {

@@ -436,23 +436,40 @@ Tensor Tensor::to(ScalarType dtype, bool, bool copy) const {
   return result;
 }
 
-Tensor Tensor::to(Device device, bool non_blocking, bool copy) const {
-  check_defined(*this, "to");
-  backend_for(device);  // raises for a device nabla was built without
-  if (device == this->device() || (device.is_cpu() && is_cpu())) return copy ? clone() : *this;
-  NABLA_ERROR("[to] copies between {} and {} are not supported yet", this->device().str(),
-              device.str());
-  (void)non_blocking;
+namespace {
+// Whether a copy to `to` has nothing to move; an index of -1 means "the current one".
+bool same_device(Device from, Device to) {
+  return from.type() == to.type() &&
+         (from.index() == to.index() || !from.has_index() || !to.has_index());
 }
 
-Tensor Tensor::to(Device device, ScalarType dtype, bool non_blocking, bool copy) const {
-  return to(device, non_blocking, copy).to(dtype, non_blocking, false);
+// `self` on `device`, same dtype: the device-to-host copy of its source backend, then the
+// host-to-device copy of the target's (backend/backend.h's device contract).
+Tensor to_device(const Tensor& self, Device device) {
+  const Tensor result = from_host(host_readable(self), device);
+  return record_view("ToCopyBackward0", self, result,
+                     [from = self.device()](const Tensor& g) { return g.to(from); });
 }
+}  // namespace
+
 Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy) const {
-  Tensor r = o.has_device() ? to(o.device(), non_blocking, copy) : *this;
-  if (o.has_dtype()) r = r.to(o.dtype(), non_blocking, copy && !o.has_device());
+  check_defined(*this, "to");
+  Tensor r = *this;
+  bool copied = false;
+  if (o.has_device()) {
+    backend_for(o.device());  // raises for a device nabla was built without
+    if (!same_device(device(), o.device())) r = to_device(r, o.device()), copied = true;
+  }
+  if (o.has_dtype() && o.dtype() != r.scalar_type()) {
+    r = r.to(o.dtype(), non_blocking, false);
+    copied = true;
+  }
+  if (copy && !copied) r = r.clone();
   if (o.has_requires_grad() && o.requires_grad() && r.is_leaf()) r.requires_grad_(true);
   return r;
+}
+Tensor Tensor::to(Device device, ScalarType dtype, bool non_blocking, bool copy) const {
+  return to(TensorOptions().device(device).dtype(dtype), non_blocking, copy);
 }
 Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy) const {
   return to(other.device(), other.scalar_type(), non_blocking, copy);

@@ -4,12 +4,11 @@
 
 #include <cmath>
 
-#include "backend/cpu/fused.h"
 #include "core/check.h"
-#include "core/tensor_impl.h"
 #include "nabla/autograd.h"
 #include "nabla/ops.h"
 #include "nabla/optim/adamw.h"
+#include "ops/fused.h"
 
 namespace nabla::optim {
 
@@ -57,17 +56,6 @@ void AdamParamState::visit_fields(FieldVisitor& v) {
 }
 
 namespace detail {
-namespace {
-bool same_layout(const Tensor& a, const Tensor& p) {
-  return cpu::fusable(a) && a.scalar_type() == p.scalar_type() && a.sizes() == p.sizes();
-}
-bool fused_adam_ok(const Tensor& param, const Tensor& grad, AdamParamState& st, bool amsgrad) {
-  return cpu::fusable(param) && !grad.requires_grad() && same_layout(grad, param) &&
-         same_layout(st.exp_avg(), param) && same_layout(st.exp_avg_sq(), param) &&
-         (!amsgrad || same_layout(st.max_exp_avg_sq(), param));
-}
-}  // namespace
-
 void adam_update(const Tensor& param, Tensor grad, AdamParamState& st, double lr, double beta1,
                  double beta2, double eps, double l2_weight_decay, bool amsgrad) {
   if (!st.exp_avg().defined()) {
@@ -80,35 +68,12 @@ void adam_update(const Tensor& param, Tensor grad, AdamParamState& st, double lr
   const auto t = static_cast<double>(st.step());
   const double bias_correction1 = 1 - std::pow(beta1, t);
   const double bias_correction2 = 1 - std::pow(beta2, t);
-  if (fused_adam_ok(param, grad, st, amsgrad)) {
-    // One pass over the parameter, no temporaries; the same formulas as below.
-    cpu::adam_update(param, grad, st.exp_avg(), st.exp_avg_sq(),
-                     amsgrad ? st.max_exp_avg_sq() : Tensor(), lr / bias_correction1, beta1, beta2,
-                     std::sqrt(bias_correction2), eps, l2_weight_decay);
-    nabla::detail::bump_version(param);
-    nabla::detail::bump_version(st.exp_avg());
-    nabla::detail::bump_version(st.exp_avg_sq());
-    if (amsgrad) nabla::detail::bump_version(st.max_exp_avg_sq());
-    return;
-  }
-  if (l2_weight_decay != 0) grad = grad.add(param, l2_weight_decay);
-
-  Tensor& m = st.exp_avg();
-  Tensor& v = st.exp_avg_sq();
-  m.mul_(beta1).add_(grad, 1 - beta1);
-  v.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-
-  Tensor denom;
-  if (amsgrad) {
-    Tensor& v_max = st.max_exp_avg_sq();
-    v_max.copy_(nabla::maximum(v_max, v));
-    denom = v_max.sqrt();
-  } else {
-    denom = v.sqrt();
-  }
-  denom.div_(std::sqrt(bias_correction2)).add_(eps);
-  Tensor p = param;
-  p.addcdiv_(m, denom, -lr / bias_correction1);
+  AdamStepArgs args;
+  args.step_size = lr / bias_correction1, args.beta1 = beta1, args.beta2 = beta2;
+  args.bias_correction2_sqrt = std::sqrt(bias_correction2), args.eps = eps;
+  args.l2 = l2_weight_decay;
+  nabla::detail::adam_step_(param, grad, st.exp_avg(), st.exp_avg_sq(),
+                            amsgrad ? st.max_exp_avg_sq() : Tensor(), args);
 }
 }  // namespace detail
 

@@ -1,11 +1,9 @@
 // SGD with momentum, dampening, weight decay and Nesterov momentum (torch.optim.SGD).
 #include "nabla/optim/sgd.h"
 
-#include "backend/cpu/fused.h"
 #include "core/check.h"
-#include "core/tensor_impl.h"
 #include "nabla/autograd.h"
-#include "nabla/ops.h"
+#include "ops/fused.h"
 
 namespace nabla::optim {
 
@@ -36,28 +34,6 @@ SGD::SGD(const std::vector<OptimizerParamGroup>& param_groups, SGDOptions defaul
 SGD::SGD(std::vector<Tensor> params, SGDOptions defaults)
     : Optimizer(std::move(params), std::make_unique<SGDOptions>(defaults)) {}
 
-namespace {
-// One pass over the parameter (cpu::sgd_update) when its layout allows; the same formulas as
-// the composed ops in SGD::step, which handle everything else. `buf` is the momentum buffer
-// slot (null without momentum).
-bool fused_sgd_step(Tensor& p, Tensor* buf, const SGDOptions& o) {
-  const Tensor& grad = p.grad();
-  if (!cpu::fusable(p) || !cpu::fusable(grad) || grad.scalar_type() != p.scalar_type() ||
-      grad.sizes() != p.sizes() || grad.requires_grad())
-    return false;
-  if (buf && buf->defined() &&
-      (!cpu::fusable(*buf) || buf->sizes() != p.sizes() || buf->scalar_type() != p.scalar_type()))
-    return false;
-  const bool init = buf && !buf->defined();
-  if (init) *buf = empty_like(p);
-  cpu::sgd_update(p, grad, buf ? *buf : Tensor(), init, o.lr(), o.momentum(), o.dampening(),
-                  o.weight_decay(), o.nesterov());
-  nabla::detail::bump_version(p);
-  if (buf) nabla::detail::bump_version(*buf);
-  return true;
-}
-}  // namespace
-
 Tensor SGD::step(LossClosure closure) {
   Tensor loss = run_closure(closure);
   NoGradGuard no_grad;
@@ -66,19 +42,10 @@ Tensor SGD::step(LossClosure closure) {
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
       Tensor* buf = o.momentum() != 0 ? &state_of<SGDParamState>(p).momentum_buffer() : nullptr;
-      if (fused_sgd_step(p, buf, o)) continue;
-      Tensor d_p = p.grad();
-      if (o.weight_decay() != 0) d_p = d_p.add(p, o.weight_decay());
-      if (o.momentum() != 0) {
-        Tensor& buf = state_of<SGDParamState>(p).momentum_buffer();
-        if (!buf.defined()) {
-          buf = d_p.detach().clone();
-        } else {
-          buf.mul_(o.momentum()).add_(d_p, 1 - o.dampening());
-        }
-        d_p = o.nesterov() ? d_p.add(buf, o.momentum()) : buf;
-      }
-      p.add_(d_p, -o.lr());
+      SgdStepArgs args;
+      args.lr = o.lr(), args.momentum = o.momentum(), args.dampening = o.dampening();
+      args.weight_decay = o.weight_decay(), args.nesterov = o.nesterov();
+      nabla::detail::sgd_step_(p, buf, args);
     }
   }
   return loss;

@@ -5,7 +5,7 @@
 //   auto [h_n, c_n] = state;                    // [num_layers * directions, B, 256] each
 //   auto [out2, state2] = lstm(x2, state);      // continue from a state (detach it for TBPTT)
 // Per time step the gate arithmetic is one fused kernel and one graph node (see
-// nn::detail::fused_lstm_cell); the input projection of a whole sequence is one matmul.
+// nabla/fused.h); the input projection of a whole sequence is one matmul.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "nabla/arg.h"
+#include "nabla/fused.h"
 #include "nabla/nn/init.h"
 #include "nabla/nn/module.h"
 #include "nabla/nn/utils/rnn.h"
@@ -135,32 +136,10 @@ struct RNNCellOptionsBase {
   NABLA_ARG(int64_t, num_chunks);
 };
 
-// ---- fused cell ops (one kernel and one graph node per time step) ------------------------
-
-/// LSTM cell from its gate pre-activations: gates [B, 4H] (i, f, g, o blocks, the sum of both
-/// projections and biases) and cx [B, H] -> (hy, cy). One kernel forward; the backward computes
-/// d(gates) and d(cx) in one kernel (or, when the backward itself records a graph, with
-/// differentiable ops, so double backward works).
-std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates, const Tensor& cx);
-/// GRU cell from gi = x W_ih^T + b_ih [B, 3H], gh = h W_hh^T + b_hh [B, 3H] (r, z, n blocks)
-/// and hx [B, H] -> hy [B, H]; one kernel and one node as fused_lstm_cell.
-Tensor fused_gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& hx);
-/// A whole LSTM layer in one direction over a dense batch, as one node: xproj [T*B, 4H] (the
-/// input projection x W_ih^T plus both biases, time-major rows), w_hh [4H, H], h0, c0 [B, H]
-/// -> (output [T*B, H] in time order, h_T, c_T); `reverse` runs from the last step to the
-/// first. Per step one GEMM and one cell kernel into preallocated buffers; the backward runs
-/// the steps back and computes the gradient of w_hh for all steps in one GEMM.
-std::tuple<Tensor, Tensor, Tensor> fused_lstm_layer(const Tensor& xproj, const Tensor& w_hh,
-                                                    const Tensor& h0, const Tensor& c0,
-                                                    bool reverse = false);
-/// The same layer as one addmm and one fused_lstm_cell per step (fused_lstm_layer's reference).
-std::tuple<Tensor, Tensor, Tensor> lstm_layer_by_steps(const Tensor& xproj, const Tensor& w_hh,
-                                                       const Tensor& h0, const Tensor& c0,
-                                                       bool reverse = false);
-/// The same cells as compositions of ordinary differentiable ops (the reference for the fused
-/// kernels, and what their backward uses under create_graph).
-std::tuple<Tensor, Tensor> unfused_lstm_cell(const Tensor& gates, const Tensor& cx);
-Tensor unfused_gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& hx);
+// The fused cell and layer ops (nabla/fused.h), under the names nn code uses.
+using nabla::detail::fused_gru_cell;
+using nabla::detail::fused_lstm_cell;
+using nabla::detail::fused_lstm_layer;
 
 // ---- base classes ------------------------------------------------------------------------
 

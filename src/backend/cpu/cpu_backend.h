@@ -1,20 +1,23 @@
 // The CPU backend: plain loops over strided data (loops.h), CBLAS for matrix products.
 // Each family lives in its own file: elementwise.cpp, reduce.cpp, matmul.cpp, index.cpp,
-// random.cpp, memory.cpp.
+// random.cpp, memory.cpp; the fused families in fused.cpp (cross-entropy, optimizer updates)
+// and rnn.cpp (LSTM and GRU cells).
 #pragma once
 
 #include "backend/backend.h"
 
 namespace nabla::cpu {
 
-class CpuBackend final : public Backend {
+class CpuBackend : public Backend {
  public:
   const char* name() const override { return "cpu"; }
+  bool host_accessible() const override { return true; }
   void* allocate(size_t nbytes) override;
   void deallocate(void* ptr, size_t nbytes) override;
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
-  void unary(UnaryOp op, const Tensor& x, const Tensor& out) override;
+  void unary(UnaryOp op, const Tensor& x, const Tensor& out,
+             const UnaryParams& params = {}) override;
   void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
   void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
   void clamp(const Tensor& x, std::optional<double> min, std::optional<double> max,
@@ -33,6 +36,26 @@ class CpuBackend final : public Backend {
                       double to) override;
   void random_normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
                      double std) override;
+
+  // ---- fused families: float32 and float64 ----
+  bool supports(FusedOp op, ScalarType dtype) const override;
+  int64_t cross_entropy_forward(const Tensor& logits, const Tensor& target, int64_t ignore_index,
+                                const Tensor& logp, const Tensor& row_loss) override;
+  void cross_entropy_backward(const Tensor& logp, const Tensor& target, int64_t ignore_index,
+                              const Tensor& row_scale, const Tensor& grad) override;
+  void lstm_cell_forward(const Tensor& gates, const Tensor& cx, const Tensor& hy,
+                         const Tensor& cy) override;
+  void lstm_cell_backward(const Tensor& gates, const Tensor& cx, const Tensor& cy,
+                          const Tensor& dhy, const Tensor& dcy, const Tensor& dgates,
+                          const Tensor& dcx) override;
+  void gru_cell_forward(const Tensor& gi, const Tensor& gh, const Tensor& hx,
+                        const Tensor& hy) override;
+  void gru_cell_backward(const Tensor& gi, const Tensor& gh, const Tensor& hx, const Tensor& dhy,
+                         const Tensor& dgi, const Tensor& dgh, const Tensor& dhx) override;
+  void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& buf,
+                  const SgdStepArgs& args) override;
+  void adam_update(const Tensor& param, const Tensor& grad, const Tensor& m, const Tensor& v,
+                   const Tensor& vmax, const AdamStepArgs& args) override;
 };
 
 CpuBackend& cpu_backend();

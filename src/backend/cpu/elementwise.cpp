@@ -1,11 +1,12 @@
 // Elementwise kernels: copy (with dtype conversion), fill, unary, binary, where, clamp.
-// Each is one map_kernel over a functor from ops/functors.h; no per-element virtual calls.
+// Each is one map_kernel over a functor from functors.h; no per-element virtual calls. The op
+// switches are generated from the op lists (NABLA_UNARY_OPS, NABLA_BINARY_OPS).
 #include <cmath>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/functors.h"
 #include "backend/cpu/loops.h"
 #include "core/dispatch.h"
-#include "ops/functors.h"
 
 namespace nabla::cpu {
 
@@ -44,66 +45,50 @@ void CpuBackend::fill(const Tensor& dst, const Scalar& value) {
 
 namespace {
 template <class F>
-void unary_float(const char* name, const Tensor& x, const Tensor& out, F f) {
+void unary_Floating(const char* name, const Tensor& x, const Tensor& out, F f) {
   dispatch_floating(x.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     map_kernel<T, T>(out, {&x}, f);
   });
 }
 template <class F>
-void unary_numeric(const char* name, const Tensor& x, const Tensor& out, F f) {
+void unary_Numeric(const char* name, const Tensor& x, const Tensor& out, F f) {
   dispatch_numeric(x.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     map_kernel<T, T>(out, {&x}, f);
   });
 }
+template <class F>
+void unary_Logical(const char* name, const Tensor& x, const Tensor& out, F f) {
+  dispatch_all(x.scalar_type(), name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    map_kernel<bool, T>(out, {&x}, f);
+  });
+}
+/// The functor, given the op's parameters when it takes them.
+template <class F>
+F make_functor(const UnaryParams& params) {
+  if constexpr (std::is_constructible_v<F, const UnaryParams&>)
+    return F(params);
+  else
+    return F{};
+}
 }  // namespace
 
-void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out) {
-  namespace f = functors;
+void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, const UnaryParams& params) {
   switch (op) {
-    case UnaryOp::Neg:
-      return unary_numeric("neg", x, out, f::Neg{});
-    case UnaryOp::Abs:
-      return unary_numeric("abs", x, out, f::Abs{});
-    case UnaryOp::Relu:
-      return unary_numeric("relu", x, out, f::Relu{});
-    case UnaryOp::Sign:
-      return unary_numeric("sign", x, out, f::Sign{});
-    case UnaryOp::Square:
-      return unary_numeric("square", x, out, f::Square{});
-    case UnaryOp::Exp:
-      return unary_float("exp", x, out, f::Exp{});
-    case UnaryOp::Log:
-      return unary_float("log", x, out, f::Log{});
-    case UnaryOp::Sqrt:
-      return unary_float("sqrt", x, out, f::Sqrt{});
-    case UnaryOp::Rsqrt:
-      return unary_float("rsqrt", x, out, f::Rsqrt{});
-    case UnaryOp::Sin:
-      return unary_float("sin", x, out, f::Sin{});
-    case UnaryOp::Cos:
-      return unary_float("cos", x, out, f::Cos{});
-    case UnaryOp::Sigmoid:
-      return unary_float("sigmoid", x, out, f::Sigmoid{});
-    case UnaryOp::Tanh:
-      return unary_float("tanh", x, out, f::Tanh{});
-    case UnaryOp::Reciprocal:
-      return unary_float("reciprocal", x, out, f::Reciprocal{});
-    case UnaryOp::Erf:
-      return unary_float("erf", x, out, f::Erf{});
-    case UnaryOp::LogicalNot:
-      return dispatch_all(x.scalar_type(), "logical_not", [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        map_kernel<bool, T>(out, {&x}, f::LogicalNot{});
-      });
+#define NABLA_CASE(F, name, kind, row) \
+  case UnaryOp::F:                     \
+    return unary_##kind(#name, x, out, make_functor<functors::F>(params));
+    NABLA_UNARY_OPS(NABLA_CASE)
+#undef NABLA_CASE
   }
 }
 
 namespace {
 // a, b share the compute dtype T; the output is T, or bool for comparisons.
 template <class F>
-void binary_same(const char* name, const Tensor& a, const Tensor& b, const Tensor& out, F f) {
+void binary_Arith(const char* name, const Tensor& a, const Tensor& b, const Tensor& out, F f) {
   dispatch_all(a.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool>) {
@@ -117,7 +102,7 @@ void binary_same(const char* name, const Tensor& a, const Tensor& b, const Tenso
   });
 }
 template <class F>
-void binary_compare(const char* name, const Tensor& a, const Tensor& b, const Tensor& out, F f) {
+void binary_Compare(const char* name, const Tensor& a, const Tensor& b, const Tensor& out, F f) {
   dispatch_all(a.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     map_kernel<bool, T, T>(out, {&a, &b}, f);
@@ -126,38 +111,12 @@ void binary_compare(const char* name, const Tensor& a, const Tensor& b, const Te
 }  // namespace
 
 void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
-  namespace f = functors;
   switch (op) {
-    case BinaryOp::Add:
-      return binary_same("add", a, b, out, f::Add{});
-    case BinaryOp::Sub:
-      return binary_same("sub", a, b, out, f::Sub{});
-    case BinaryOp::Mul:
-      return binary_same("mul", a, b, out, f::Mul{});
-    case BinaryOp::Div:
-      return binary_same("div", a, b, out, f::Div{});
-    case BinaryOp::Pow:
-      return binary_same("pow", a, b, out, f::Pow{});
-    case BinaryOp::Maximum:
-      return binary_same("maximum", a, b, out, f::Maximum{});
-    case BinaryOp::Minimum:
-      return binary_same("minimum", a, b, out, f::Minimum{});
-    case BinaryOp::Eq:
-      return binary_compare("eq", a, b, out, f::Eq{});
-    case BinaryOp::Ne:
-      return binary_compare("ne", a, b, out, f::Ne{});
-    case BinaryOp::Lt:
-      return binary_compare("lt", a, b, out, f::Lt{});
-    case BinaryOp::Le:
-      return binary_compare("le", a, b, out, f::Le{});
-    case BinaryOp::Gt:
-      return binary_compare("gt", a, b, out, f::Gt{});
-    case BinaryOp::Ge:
-      return binary_compare("ge", a, b, out, f::Ge{});
-    case BinaryOp::LogicalAnd:
-      return binary_compare("logical_and", a, b, out, f::LogicalAnd{});
-    case BinaryOp::LogicalOr:
-      return binary_compare("logical_or", a, b, out, f::LogicalOr{});
+#define NABLA_CASE(F, name, kind, row) \
+  case BinaryOp::F:                    \
+    return binary_##kind(#name, a, b, out, functors::F{});
+    NABLA_BINARY_OPS(NABLA_CASE)
+#undef NABLA_CASE
   }
 }
 

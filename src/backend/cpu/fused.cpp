@@ -1,6 +1,9 @@
-// Fused CPU kernels (see fused.h). The loops are plain arrays with no aliasing between
-// operands, written so the compiler vectorizes them.
-#include "backend/cpu/fused.h"
+// Fused CPU kernels for the training hot path: cross-entropy (log-softmax + NLL) forward and
+// backward, and the SGD and Adam parameter updates (contracts in backend/backend.h). Each
+// replaces a chain of elementwise ops (and their temporaries) with one pass over the data; the
+// front-ends in src/ops/fused_*.cpp keep the unfused composition as fallback and test oracle.
+// The loops are plain arrays with no aliasing between operands, so the compiler vectorizes them.
+#include "backend/cpu/cpu_backend.h"
 
 #include <algorithm>
 #include <cmath>
@@ -21,15 +24,15 @@ T* ptr(const Tensor& t) {
 }
 }  // namespace
 
-bool fusable(const Tensor& t) {
-  return t.defined() && t.device().is_cpu() && t.is_contiguous() &&
-         (t.scalar_type() == kFloat || t.scalar_type() == kDouble);
+bool CpuBackend::supports(FusedOp, ScalarType dtype) const {
+  return dtype == kFloat || dtype == kDouble;
 }
 
 // ---- cross-entropy ---------------------------------------------------------------------
 
-int64_t cross_entropy_forward(const Tensor& logits, const Tensor& target, int64_t ignore_index,
-                              const Tensor& logp, const Tensor& row_loss) {
+int64_t CpuBackend::cross_entropy_forward(const Tensor& logits, const Tensor& target,
+                                          int64_t ignore_index, const Tensor& logp,
+                                          const Tensor& row_loss) {
   const int64_t n = logits.size(0), c = logits.size(1);
   const int64_t* t = target.data_ptr<int64_t>();
   int64_t valid = 0;
@@ -65,8 +68,9 @@ int64_t cross_entropy_forward(const Tensor& logits, const Tensor& target, int64_
   return valid;
 }
 
-void cross_entropy_backward(const Tensor& logp, const Tensor& target, int64_t ignore_index,
-                            const Tensor& row_scale, const Tensor& grad_logits) {
+void CpuBackend::cross_entropy_backward(const Tensor& logp, const Tensor& target,
+                                        int64_t ignore_index, const Tensor& row_scale,
+                                        const Tensor& grad_logits) {
   const int64_t n = logp.size(0), c = logp.size(1);
   const int64_t* t = target.data_ptr<int64_t>();
   const bool per_row = row_scale.numel() != 1;
@@ -143,8 +147,8 @@ void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __res
 }
 }  // namespace
 
-void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& buf, bool init_buf,
-                double lr, double momentum, double dampening, double weight_decay, bool nesterov) {
+void CpuBackend::sgd_update(const Tensor& param, const Tensor& grad, const Tensor& buf,
+                            const SgdStepArgs& a) {
   detail::sync_fp_mode();
   detail::dispatch_floating(param.scalar_type(), "sgd", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -152,27 +156,26 @@ void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& buf, bool
     const T* g = ptr<T>(grad);
     T* b = ptr<T>(buf);
     detail::parallel_for(param.numel(), kUpdateGrain, [&](int64_t i0, int64_t i1) {
-      const auto loop = weight_decay != 0 ? sgd_loop<true, T> : sgd_loop<false, T>;
-      loop(p, g, b, i0, i1, init_buf, T(lr), T(momentum), T(1 - dampening), T(weight_decay),
-           momentum != 0, nesterov);
+      const auto loop = a.weight_decay != 0 ? sgd_loop<true, T> : sgd_loop<false, T>;
+      loop(p, g, b, i0, i1, a.init_buf, T(a.lr), T(a.momentum), T(1 - a.dampening),
+           T(a.weight_decay), a.momentum != 0, a.nesterov);
     });
   });
 }
 
-void adam_update(const Tensor& param, const Tensor& grad, const Tensor& m, const Tensor& v,
-                 const Tensor& vmax, double step_size, double beta1, double beta2,
-                 double bias_correction2_sqrt, double eps, double l2) {
+void CpuBackend::adam_update(const Tensor& param, const Tensor& grad, const Tensor& m,
+                             const Tensor& v, const Tensor& vmax, const AdamStepArgs& a) {
   detail::sync_fp_mode();
   detail::dispatch_floating(param.scalar_type(), "adam", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T *p = ptr<T>(param), *mp = ptr<T>(m), *vp = ptr<T>(v), *vm = ptr<T>(vmax);
     const T* g = ptr<T>(grad);
-    const bool decay = l2 != 0, ams = vm != nullptr;
+    const bool decay = a.l2 != 0, ams = vm != nullptr;
     const auto loop = decay ? (ams ? adam_loop<true, true, T> : adam_loop<true, false, T>)
                             : (ams ? adam_loop<false, true, T> : adam_loop<false, false, T>);
     detail::parallel_for(param.numel(), kUpdateGrain, [&](int64_t i0, int64_t i1) {
-      loop(p, g, mp, vp, vm, i0, i1, T(beta1), T(beta2), T(step_size), T(bias_correction2_sqrt),
-           T(eps), T(l2));
+      loop(p, g, mp, vp, vm, i0, i1, T(a.beta1), T(a.beta2), T(a.step_size),
+           T(a.bias_correction2_sqrt), T(a.eps), T(a.l2));
     });
   });
 }

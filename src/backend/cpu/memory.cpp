@@ -165,9 +165,4 @@ CpuBackend& cpu_backend() {
 
 }  // namespace cpu
 
-Backend& backend_for(Device device) {
-  NABLA_CHECK(device.is_cpu(), "[device] nabla was built without a backend for {}", device.str());
-  return cpu::cpu_backend();
-}
-
 }  // namespace nabla

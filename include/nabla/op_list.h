@@ -1,0 +1,43 @@
+// The one list of nabla's elementwise ops, as X-macros (no declarations: include it anywhere).
+#pragma once
+
+// X(Functor, name, kind, op-table row): the functor in src/backend/cpu/functors.h, the op's name,
+// how the CPU kernel dispatches it, and the row of tests/op_db.cpp that checks its forward and
+// gradient (nullptr: not differentiable; tests/test_gradcheck.cpp checks that every other op has
+// its row). It generates the enums and op_name() (src/backend/backend.h), the functor declarations
+// (src/backend/cpu/functors.h) and the CPU switch (src/backend/cpu/elementwise.cpp). Unary kinds:
+// Numeric (every dtype but bool, same dtype out), Floating (float dtypes), Logical (any dtype in,
+// bool out). Binary kinds: Arith (compute dtype out), Compare (bool out).
+#define NABLA_UNARY_OPS(X)                          \
+  X(Neg, neg, Numeric, "neg")                       \
+  X(Exp, exp, Floating, "exp")                      \
+  X(Log, log, Floating, "log")                      \
+  X(Sqrt, sqrt, Floating, "sqrt")                   \
+  X(Rsqrt, rsqrt, Floating, "rsqrt")                \
+  X(Abs, abs, Numeric, "abs")                       \
+  X(Sin, sin, Floating, "sin")                      \
+  X(Cos, cos, Floating, "cos")                      \
+  X(Sigmoid, sigmoid, Floating, "sigmoid")          \
+  X(Tanh, tanh, Floating, "tanh")                   \
+  X(Relu, relu, Numeric, "relu")                    \
+  X(Sign, sign, Numeric, "sign")                    \
+  X(Reciprocal, reciprocal, Floating, "reciprocal") \
+  X(Square, square, Numeric, "square")              \
+  X(Erf, erf, Floating, "erf")                      \
+  X(LogicalNot, logical_not, Logical, nullptr)
+#define NABLA_BINARY_OPS(X)                    \
+  X(Add, add, Arith, "add")                    \
+  X(Sub, sub, Arith, "sub")                    \
+  X(Mul, mul, Arith, "mul")                    \
+  X(Div, div, Arith, "div")                    \
+  X(Pow, pow, Arith, "pow_tensor")             \
+  X(Maximum, maximum, Arith, "maximum")        \
+  X(Minimum, minimum, Arith, "minimum")        \
+  X(Eq, eq, Compare, nullptr)                  \
+  X(Ne, ne, Compare, nullptr)                  \
+  X(Lt, lt, Compare, nullptr)                  \
+  X(Le, le, Compare, nullptr)                  \
+  X(Gt, gt, Compare, nullptr)                  \
+  X(Ge, ge, Compare, nullptr)                  \
+  X(LogicalAnd, logical_and, Compare, nullptr) \
+  X(LogicalOr, logical_or, Compare, nullptr)

@@ -1,0 +1,165 @@
+// Defaults of the optional Backend families: a backend that does not override a fused family
+// says so through supports(), and the op front-ends never call its kernels.
+#include "backend/backend.h"
+
+#include <atomic>
+#include <string_view>
+
+#include "backend/cpu/cpu_backend.h"
+#include "backend/meta/meta_backend.h"
+#include "core/check.h"
+#include "core/tensor_impl.h"
+
+namespace nabla {
+
+const char* op_name(UnaryOp op) {
+  switch (op) {
+#define NABLA_CASE(F, name, kind, row) \
+  case UnaryOp::F:                     \
+    return #name;
+    NABLA_UNARY_OPS(NABLA_CASE)
+#undef NABLA_CASE
+  }
+  return "?";
+}
+
+const char* op_name(BinaryOp op) {
+  switch (op) {
+#define NABLA_CASE(F, name, kind, row) \
+  case BinaryOp::F:                    \
+    return #name;
+    NABLA_BINARY_OPS(NABLA_CASE)
+#undef NABLA_CASE
+  }
+  return "?";
+}
+
+bool writes_bool(BinaryOp op) {
+  switch (op) {
+#define NABLA_CASE(F, name, kind, row) \
+  case BinaryOp::F:                    \
+    return std::string_view(#kind) == "Compare";
+    NABLA_BINARY_OPS(NABLA_CASE)
+#undef NABLA_CASE
+  }
+  return false;
+}
+
+const char* fused_op_name(FusedOp op) {
+  switch (op) {
+    case FusedOp::CrossEntropy:
+      return "cross_entropy";
+    case FusedOp::LstmCell:
+      return "lstm_cell";
+    case FusedOp::GruCell:
+      return "gru_cell";
+    case FusedOp::SgdUpdate:
+      return "sgd_update";
+    case FusedOp::AdamUpdate:
+      return "adam_update";
+  }
+  return "?";
+}
+
+namespace {
+[[noreturn]] void no_kernel(const Backend& be, FusedOp op) {
+  NABLA_ERROR("[{}] the {} backend has no fused kernel for it (check supports() first)",
+              fused_op_name(op), be.name());
+}
+}  // namespace
+
+bool Backend::supports(FusedOp, ScalarType) const { return false; }
+
+int64_t Backend::cross_entropy_forward(const Tensor&, const Tensor&, int64_t, const Tensor&,
+                                       const Tensor&) {
+  no_kernel(*this, FusedOp::CrossEntropy);
+}
+void Backend::cross_entropy_backward(const Tensor&, const Tensor&, int64_t, const Tensor&,
+                                     const Tensor&) {
+  no_kernel(*this, FusedOp::CrossEntropy);
+}
+void Backend::lstm_cell_forward(const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  no_kernel(*this, FusedOp::LstmCell);
+}
+void Backend::lstm_cell_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                 const Tensor&, const Tensor&, const Tensor&) {
+  no_kernel(*this, FusedOp::LstmCell);
+}
+void Backend::gru_cell_forward(const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  no_kernel(*this, FusedOp::GruCell);
+}
+void Backend::gru_cell_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                const Tensor&, const Tensor&, const Tensor&) {
+  no_kernel(*this, FusedOp::GruCell);
+}
+void Backend::sgd_update(const Tensor&, const Tensor&, const Tensor&, const SgdStepArgs&) {
+  no_kernel(*this, FusedOp::SgdUpdate);
+}
+void Backend::adam_update(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                          const AdamStepArgs&) {
+  no_kernel(*this, FusedOp::AdamUpdate);
+}
+
+void Backend::copy_to_host(const Tensor& src, const Tensor& dst) {
+  NABLA_CHECK(host_accessible(), "[to] the {} backend has no device-to-host copy", name());
+  copy(src, dst);
+}
+void Backend::copy_from_host(const Tensor& src, const Tensor& dst) {
+  NABLA_CHECK(host_accessible(), "[to] the {} backend has no host-to-device copy", name());
+  copy(src, dst);
+}
+
+namespace {
+std::atomic<Backend*> g_private_use1{nullptr};
+}  // namespace
+
+Backend& backend_for(Device device) {
+  if (device.type() == DeviceType::CPU) return cpu::cpu_backend();
+  if (device.type() == DeviceType::Meta) return meta::meta_backend();
+  if (device.type() == DeviceType::PrivateUse1) {
+    if (Backend* be = g_private_use1.load(std::memory_order_acquire)) return *be;
+  }
+  NABLA_ERROR("[device] nabla was built without a backend for {}", device.str());
+}
+
+void synchronize(Device device) { backend_for(device).synchronize(); }
+
+namespace detail {
+
+void register_backend(DeviceType type, Backend* backend) {
+  NABLA_CHECK(type == DeviceType::PrivateUse1,
+              "[register_backend] only PrivateUse1 takes an out-of-tree backend, got {}",
+              Device(type).str());
+  g_private_use1.store(backend, std::memory_order_release);
+}
+
+namespace {
+/// `t` itself when contiguous, else a contiguous copy on its device (no autograd).
+Tensor contiguous_on_device(const Tensor& t) {
+  if (t.is_contiguous()) return alias_detached(t);
+  Tensor c = make_tensor(t.sizes(), t.scalar_type(), t.device());
+  backend_for(t).copy(t, c);
+  return c;
+}
+}  // namespace
+
+Tensor host_readable(const Tensor& t) {
+  if (backend_for(t).host_accessible()) return alias_detached(t);
+  const Tensor src = contiguous_on_device(t);
+  Tensor dst = make_tensor(src.sizes(), src.scalar_type(), Device(DeviceType::CPU));
+  backend_for(src).copy_to_host(src, dst);
+  return dst;
+}
+
+Tensor from_host(const Tensor& host, Device device) {
+  Backend& be = backend_for(device);
+  if (be.host_accessible() && host.device().type() == device.type()) return host;
+  const Tensor src = contiguous_on_device(host);
+  Tensor dst = make_tensor(src.sizes(), src.scalar_type(), device);
+  be.copy_from_host(src, dst);
+  return dst;
+}
+
+}  // namespace detail
+
+}  // namespace nabla

@@ -1,0 +1,42 @@
+// The test device (nabla/testing.h): the CPU backend under another device type, with host
+// access only through its copies, so that tests on a CPU-only machine exercise the device
+// contract and the fallbacks of the fused families.
+#include "backend/cpu/cpu_backend.h"
+#include "nabla/testing.h"
+
+namespace nabla::detail {
+
+namespace {
+
+class TestDeviceBackend final : public cpu::CpuBackend {
+ public:
+  const char* name() const override { return "privateuseone (test device)"; }
+  bool host_accessible() const override { return false; }
+  bool supports(FusedOp op, ScalarType dtype) const override {
+    return fused_kernels && CpuBackend::supports(op, dtype);
+  }
+  void copy_to_host(const Tensor& src, const Tensor& dst) override {
+    ++counters.to_host;
+    copy(src, dst);  // the memory is host memory underneath
+  }
+  void copy_from_host(const Tensor& src, const Tensor& dst) override {
+    ++counters.from_host;
+    copy(src, dst);
+  }
+  void synchronize() override { ++counters.synchronize; }
+
+  bool fused_kernels = true;
+  TestDeviceCounters counters;
+};
+
+}  // namespace
+
+TestDeviceCounters& install_test_device(bool fused_kernels) {
+  static TestDeviceBackend backend;  // outlives every tensor made on it
+  backend.fused_kernels = fused_kernels;
+  backend.counters = {};
+  register_backend(DeviceType::PrivateUse1, &backend);
+  return backend.counters;
+}
+
+}  // namespace nabla::detail

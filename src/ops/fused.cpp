@@ -1,0 +1,172 @@
+// The fused-family switch (use_fused, FusedKernelsGuard), linear as one GEMM, and
+// cross-entropy as one kernel with its composition as fallback.
+#include "ops/fused.h"
+
+#include <limits>
+
+#include "ops/op_helpers.h"
+
+namespace nabla::detail {
+
+namespace {
+thread_local bool g_fused_enabled = true;
+}  // namespace
+
+FusedKernelsGuard::FusedKernelsGuard(bool enabled) : previous_(g_fused_enabled) {
+  g_fused_enabled = enabled;
+}
+FusedKernelsGuard::~FusedKernelsGuard() { g_fused_enabled = previous_; }
+bool FusedKernelsGuard::is_enabled() { return g_fused_enabled; }
+
+bool use_fused(const Backend& be, FusedOp op, ScalarType dtype) {
+  return g_fused_enabled && be.supports(op, dtype);
+}
+
+bool use_fused(FusedOp op, ScalarType dtype, std::initializer_list<const Tensor*> operands) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : operands) {
+    if (!t->defined()) continue;
+    if (!t->is_contiguous() || t->scalar_type() != dtype) return false;
+    if (first && t->device() != first->device()) return false;
+    if (!first) first = t;
+  }
+  return first && use_fused(backend_for(*first), op, dtype);
+}
+
+// ---- linear --------------------------------------------------------------------------------
+
+// y = x @ W^T + b as one GEMM (beta = 1 onto the broadcast bias) over all leading dims of x,
+// and one node whose backward is two GEMMs and a column sum: dx = g @ W, dW = g^T @ x (in W's
+// own layout, so nothing is transposed or copied), db = g summed over rows. Only basic backend
+// families, so every backend runs it. Its unfused composition, x.matmul(W.t()) + b, is the
+// test oracle (tests/test_fused.cpp).
+Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  check_same_device(input, weight, "linear");
+  if (bias.defined()) check_same_device(bias, weight, "linear");
+  const int64_t in = weight.size(1), out = weight.size(0);
+  std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end() - 1);
+  const int64_t rows = compute_numel(shape);
+  shape.push_back(out);
+  Tensor result = make_tensor(shape, weight.scalar_type(), weight.device());
+  Backend& be = backend_for(weight);
+  if (bias.defined()) be.copy(expand_to(bias, shape, "linear"), result);
+  const Tensor x = contiguous_nograd(input);
+  const Tensor x3 = make_view(x, {1, rows, in}, {0, in, 1}, x.storage_offset());
+  const Tensor w3 = make_view(weight, {1, in, out}, {0, weight.stride(1), weight.stride(0)},
+                              weight.storage_offset());
+  const Tensor r3 = make_view(result, {1, rows, out}, {0, out, 1}, 0);
+  be.matmul(x3, w3, r3, bias.defined() ? 1.0 : 0.0, 1.0);
+  if (needs_grad(input, weight, bias)) {
+    record("AddmmBackward0", {result}, {input, weight, bias},
+           [x = SavedTensor(input, false), w = SavedTensor(weight, false), rows, in, out](
+               const variable_list& g, const Node& n) -> variable_list {
+             variable_list grads(3);
+             const Tensor g2 = g[0].reshape({rows, out});
+             if (n.needs_input_grad(0)) {
+               const Tensor xs = x.unpack(n);
+               grads[0] = g2.mm(w.unpack(n)).view(xs.sizes());
+             }
+             if (n.needs_input_grad(1)) grads[1] = g2.t().mm(x.unpack(n).reshape({rows, in}));
+             if (n.needs_input_grad(2)) grads[2] = g2.sum(0);
+             return grads;
+           });
+  }
+  return result;
+}
+
+// ---- cross-entropy -------------------------------------------------------------------------
+
+namespace {
+
+void check_targets(const Tensor& t, int64_t classes, int64_t ignore_index) {
+  if (t.numel() == 0) return;
+  const Tensor bad = logical_and(t != ignore_index, logical_or(t < 0, t >= classes));
+  if (!bad.any().item<bool>()) return;
+  const int64_t first = t[bad.to(kLong).argmax().item<int64_t>()].item<int64_t>();
+  NABLA_ERROR(
+      "[cross_entropy] target {} is out of bounds for {} classes (valid targets are 0..{}, or "
+      "ignore_index {})",
+      first, classes, classes - 1, ignore_index);
+}
+
+/// log_softmax then the negative log-likelihood of the targets, as differentiable ops.
+Tensor cross_entropy_composite(const Tensor& input, const Tensor& t, int64_t ignore_index,
+                               LossReduction reduction) {
+  check_targets(t, input.size(1), ignore_index);
+  const Tensor valid = t != ignore_index;
+  const Tensor picked =
+      input.log_softmax(1).gather(1, where(valid, t, int64_t(0)).unsqueeze(1)).squeeze(1);
+  const Tensor loss = where(valid, -picked, 0.0);
+  switch (reduction) {
+    case LossReduction::None:
+      return loss;
+    case LossReduction::Sum:
+      return loss.sum();
+    case LossReduction::Mean:
+      break;
+  }
+  return loss.sum() / static_cast<double>(valid.sum().item<int64_t>());  // 0/0: nan, as torch
+}
+
+}  // namespace
+
+// Node NllLossBackward0, as PyTorch names the node of cross_entropy. Its backward is
+// (softmax - one_hot(target)) * scale, one kernel; when a graph of the backward is wanted
+// (create_graph) the same formula runs as differentiable ops on the saved input.
+Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, int64_t ignore_index,
+                           LossReduction reduction) {
+  check_same_device(input, target, "cross_entropy");
+  const Tensor t = contiguous_nograd(cast(target, kLong));
+  Backend& be = backend_for(input);
+  if (!use_fused(be, FusedOp::CrossEntropy, input.scalar_type()))
+    return cross_entropy_composite(input, t, ignore_index, reduction);
+  const Tensor x = contiguous_nograd(input);
+  const int64_t n = x.size(0), c = x.size(1);
+  Tensor logp = make_tensor({n, c}, x.scalar_type(), x.device());
+  Tensor row_loss = make_tensor({n}, x.scalar_type(), x.device());
+  const int64_t count = be.cross_entropy_forward(x, t, ignore_index, logp, row_loss);
+  Tensor result = row_loss;
+  if (reduction != LossReduction::None) {
+    // Summed in float64 on the host, in row order (the same number for any thread count).
+    const Tensor rl = cast(row_loss, kDouble).cpu();
+    const double* p = rl.data_ptr<double>();
+    double total = 0;
+    for (int64_t i = 0; i < n; ++i) total += p[i];
+    if (reduction == LossReduction::Mean) total /= static_cast<double>(count);  // 0/0: nan
+    result = make_tensor({}, x.scalar_type(), x.device());
+    be.fill(result, total);
+  }
+  if (needs_grad(input)) {
+    record("NllLossBackward0", {result}, {input},
+           [in = SavedTensor(input, false), logp, t, ignore_index, reduction, count, n, c](
+               const variable_list& g, const Node& node) -> variable_list {
+             const Tensor& go = g[0];
+             const double denom =
+                 reduction == LossReduction::Mean ? static_cast<double>(count) : 1.0;
+             if (GradMode::is_enabled()) {
+               // Differentiable in the input and in the incoming gradient.
+               const Tensor xs = in.unpack(node);
+               const Tensor valid = (t != ignore_index).to(xs.scalar_type()).unsqueeze(1);
+               const Tensor onehot = zeros_like(xs).scatter_add(
+                   1, where(t != ignore_index, t, int64_t(0)).unsqueeze(1),
+                   ones({n, 1}, xs.options().requires_grad(false)));
+               const Tensor scale = reduction == LossReduction::None ? go.unsqueeze(1) : go / denom;
+               return {(xs.softmax(1) - onehot) * valid * scale};
+             }
+             Backend& be = backend_for(logp);
+             Tensor scale;
+             if (reduction == LossReduction::None) {
+               scale = contiguous_nograd(cast(go, logp.scalar_type()));
+             } else {
+               scale = make_tensor({1}, logp.scalar_type(), logp.device());
+               be.fill(scale, go.item<double>() / denom);
+             }
+             Tensor grad = make_tensor({n, c}, logp.scalar_type(), logp.device());
+             be.cross_entropy_backward(logp, t, ignore_index, scale, grad);
+             return {grad};
+           });
+  }
+  return result;
+}
+
+}  // namespace nabla::detail
