@@ -33,6 +33,14 @@ class CpuBackend final : public Backend {
                       double to) override;
   void random_normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
                      double std) override;
+  void conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
+                    const ConvGeometry& g) override;
+  void conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
+                           const ConvGeometry& g) override;
+  void conv_backward_weight(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                            const ConvGeometry& g) override;
+  void max_pool(const Tensor& x, IntArrayRef kernel, const ConvGeometry& g, const Tensor& y,
+                const Tensor& indices) override;
 };
 
 CpuBackend& cpu_backend();
