@@ -1,5 +1,6 @@
 // Trains a classifier on Fashion-MNIST (Debian's dataset-fashion-mnist package by default).
 //   nabla_example_fashion_mnist                      # MLP 784-256-128-10, Adam 1e-3, 5 epochs
+//   nabla_example_fashion_mnist --model cnn          # two 3x3 conv + max-pool layers, 2 Linear
 //   nabla_example_fashion_mnist --epochs 1 --checkpoint run.ckpt    # stop after epoch 1,
 //   nabla_example_fashion_mnist --epochs 3 --checkpoint run.ckpt --resume  # then go on
 //   nabla_example_fashion_mnist --evaluate --checkpoint run.ckpt
@@ -29,7 +30,11 @@ nn::Sequential make_model(const std::string& name) {
   if (name == "mlp")
     return nn::Sequential(nn::Flatten(), nn::Linear(784, 256), nn::ReLU(), nn::Linear(256, 128),
                           nn::ReLU(), nn::Linear(128, 10));
-  throw nabla::Error("unknown model '" + name + "' (available: mlp)");
+  if (name == "cnn")  // [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5 = 1600 features
+    return nn::Sequential(nn::Conv2d(1, 32, 3), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(32, 64, 3),
+                          nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Dropout(0.25),
+                          nn::Linear(1600, 128), nn::ReLU(), nn::Linear(128, 10));
+  throw nabla::Error("unknown model '" + name + "' (available: mlp, cnn)");
 }
 
 std::unique_ptr<nabla::optim::Optimizer> make_optimizer(const Config& c,
@@ -171,7 +176,7 @@ int run(const Config& c) {
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"Train a classifier on Fashion-MNIST with nabla"};
-  app.add_option("--model", c.model, "Model: mlp")->capture_default_str();
+  app.add_option("--model", c.model, "Model: mlp or cnn")->capture_default_str();
   app.add_option("--epochs", c.epochs, "Epochs to train (in all, with --resume)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

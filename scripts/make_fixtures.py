@@ -33,6 +33,7 @@ def idx(v):
 
 
 T = torch
+F = torch.nn.functional
 # name: (shapes, fn, domain) -- mirrors tests/op_db.cpp row by row.
 ROWS = {
     "neg": ([[3, 4]], lambda x: [-x[0]], "any"),
@@ -131,6 +132,50 @@ ROWS = {
                   lambda x: [T.matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)], "any"),
     # ---- backend: elementwise ops of include/nabla/op_list.h that had no row ----
     "sign": ([[3, 4]], lambda x: [x[0].sign()], "nz"),
+    # ---- conv and pooling ----
+    "conv1d_stride_groups": ([[2, 4, 7], [6, 2, 3], [6]],
+                             lambda x: [F.conv1d(x[0], x[1], x[2], 2, 1, 1, 2)], "any"),
+    "conv1d_dilation_unbatched": ([[3, 9], [2, 3, 3]],
+                                  lambda x: [F.conv1d(x[0], x[1], None, 1, 2, 2)], "any"),
+    "conv2d_padding_bias": ([[2, 3, 5, 6], [4, 3, 3, 3], [4]],
+                            lambda x: [F.conv2d(x[0], x[1], x[2], 1, 1)], "any"),
+    "conv2d_stride_dilation": ([[1, 2, 7, 6], [3, 2, 2, 3]],
+                               lambda x: [F.conv2d(x[0], x[1], None, (2, 1), (1, 0), (2, 1))], "any"),
+    "conv2d_depthwise": ([[2, 4, 5, 5], [4, 1, 3, 3]],
+                         lambda x: [F.conv2d(x[0], x[1], None, 2, 1, 1, 4)], "any"),
+    "conv2d_same_even": ([[1, 2, 5, 6], [2, 2, 2, 3], [2]],
+                         lambda x: [F.conv2d(x[0], x[1], x[2], 1, "same", (1, 2))], "any"),
+    "conv2d_valid": ([[1, 2, 4, 5], [3, 2, 3, 2]],
+                     lambda x: [F.conv2d(x[0], x[1], None, 1, "valid")], "any"),
+    "conv2d_unbatched": ([[3, 5, 5], [2, 3, 3, 3], [2]],
+                         lambda x: [F.conv2d(x[0], x[1], x[2], 2)], "any"),
+    "conv2d_pointwise": ([[2, 3, 4, 4], [5, 3, 1, 1]], lambda x: [F.conv2d(x[0], x[1])], "any"),
+    "conv3d": ([[1, 2, 4, 5, 4], [3, 2, 2, 3, 2], [3]],
+               lambda x: [F.conv3d(x[0], x[1], x[2], (1, 2, 1), 1)], "any"),
+    "conv_transpose1d": ([[2, 4, 5], [4, 3, 3], [3]],
+                         lambda x: [F.conv_transpose1d(x[0], x[1], x[2], 2, 1, 1)], "any"),
+    "conv_transpose2d_groups": ([[1, 4, 3, 4], [4, 2, 3, 2], [4]],
+                                lambda x: [F.conv_transpose2d(x[0], x[1], x[2], 2, (1, 0), (1, 0), 2,
+                                                              (1, 2))], "any"),
+    "conv_transpose2d_unbatched": ([[2, 3, 3], [2, 3, 2, 2]],
+                                   lambda x: [F.conv_transpose2d(x[0], x[1])], "any"),
+    "max_pool2d": ([[2, 3, 6, 7]], lambda x: [F.max_pool2d(x[0], 3, 2, 1)], "any"),
+    "max_pool2d_ceil_dilation": ([[1, 2, 7, 8]],
+                                 lambda x: [F.max_pool2d(x[0], (2, 3), 2, 0, (2, 1), True)], "any"),
+    "max_pool2d_unbatched": ([[2, 5, 5]], lambda x: [F.max_pool2d(x[0], 2)], "any"),
+    "max_pool1d_ceil": ([[2, 3, 9]], lambda x: [F.max_pool1d(x[0], 3, 2, 1, 1, True)], "any"),
+    "avg_pool2d": ([[2, 3, 6, 7]], lambda x: [F.avg_pool2d(x[0], 3, 2, 1)], "any"),
+    "avg_pool2d_ceil_exclude_pad": ([[1, 2, 6, 7]],
+                                    lambda x: [F.avg_pool2d(x[0], (3, 2), 2, 1, True, False)], "any"),
+    "avg_pool2d_divisor_unbatched": ([[2, 5, 4]],
+                                     lambda x: [F.avg_pool2d(x[0], 2, None, 0, False, True, 3)], "any"),
+    "avg_pool1d_ceil": ([[2, 3, 8]], lambda x: [F.avg_pool1d(x[0], 3, 2, 1, True)], "any"),
+    "pad_constant": ([[2, 3, 4]], lambda x: [F.pad(x[0], (1, 2, -1, 1), "constant", 0.5)], "any"),
+    "pad_reflect": ([[1, 2, 4, 5]], lambda x: [F.pad(x[0], (2, 1, 1, 3), "reflect")], "any"),
+    "pad_replicate": ([[2, 3, 4]], lambda x: [F.pad(x[0], (2, 3), "replicate")], "any"),
+    "pad_circular": ([[1, 2, 3, 4]], lambda x: [F.pad(x[0], (1, 2, 3, 0), "circular")], "any"),
+    "cnn_block": ([[2, 1, 6, 6], [3, 1, 3, 3], [3]],
+                  lambda x: [F.max_pool2d(F.conv2d(x[0], x[1], x[2]).relu(), 2).flatten(1)], "any"),
 }
 
 

@@ -2,6 +2,8 @@
 // scripts/make_fixtures.py, which computes the same function with PyTorch.
 #include "op_db.h"
 
+#include <nabla/conv.h>
+
 #include <cmath>
 
 namespace nabla::testing {
@@ -200,6 +202,89 @@ std::vector<OpInfo> make_table() {
        [](const V& x) { return V{nabla::matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)}; }},
       // ---- backend: elementwise ops of nabla/op_list.h that had no row ----
       {"sign", {{3, 4}}, [](const V& x) { return V{x[0].sign()}; }, NZ},
+      // ---- conv and pooling ----
+      {"conv1d_stride_groups",
+       {{2, 4, 7}, {6, 2, 3}, {6}},
+       [](const V& x) { return V{nabla::conv1d(x[0], x[1], x[2], 2, 1, 1, 2)}; }},
+      {"conv1d_dilation_unbatched",
+       {{3, 9}, {2, 3, 3}},
+       [](const V& x) { return V{nabla::conv1d(x[0], x[1], {}, 1, 2, 2)}; }},
+      {"conv2d_padding_bias",
+       {{2, 3, 5, 6}, {4, 3, 3, 3}, {4}},
+       [](const V& x) { return V{nabla::conv2d(x[0], x[1], x[2], 1, 1)}; }},
+      {"conv2d_stride_dilation",
+       {{1, 2, 7, 6}, {3, 2, 2, 3}},
+       [](const V& x) { return V{nabla::conv2d(x[0], x[1], {}, {2, 1}, {1, 0}, {2, 1})}; }},
+      {"conv2d_depthwise",
+       {{2, 4, 5, 5}, {4, 1, 3, 3}},
+       [](const V& x) { return V{nabla::conv2d(x[0], x[1], {}, 2, 1, 1, 4)}; }},
+      {"conv2d_same_even",
+       {{1, 2, 5, 6}, {2, 2, 2, 3}, {2}},
+       [](const V& x) { return V{nabla::conv2d(x[0], x[1], x[2], 1, "same", {1, 2})}; }},
+      {"conv2d_valid",
+       {{1, 2, 4, 5}, {3, 2, 3, 2}},
+       [](const V& x) { return V{nabla::conv2d(x[0], x[1], {}, 1, "valid")}; }},
+      {"conv2d_unbatched",
+       {{3, 5, 5}, {2, 3, 3, 3}, {2}},
+       [](const V& x) { return V{nabla::conv2d(x[0], x[1], x[2], 2)}; }},
+      {"conv2d_pointwise",
+       {{2, 3, 4, 4}, {5, 3, 1, 1}},
+       [](const V& x) { return V{nabla::conv2d(x[0], x[1])}; }},
+      {"conv3d",
+       {{1, 2, 4, 5, 4}, {3, 2, 2, 3, 2}, {3}},
+       [](const V& x) { return V{nabla::conv3d(x[0], x[1], x[2], {1, 2, 1}, 1)}; }},
+      {"conv_transpose1d",
+       {{2, 4, 5}, {4, 3, 3}, {3}},
+       [](const V& x) { return V{nabla::conv_transpose1d(x[0], x[1], x[2], 2, 1, 1)}; }},
+      {"conv_transpose2d_groups",
+       {{1, 4, 3, 4}, {4, 2, 3, 2}, {4}},
+       [](const V& x) {
+         return V{nabla::conv_transpose2d(x[0], x[1], x[2], 2, {1, 0}, {1, 0}, 2, {1, 2})};
+       }},
+      {"conv_transpose2d_unbatched",
+       {{2, 3, 3}, {2, 3, 2, 2}},
+       [](const V& x) { return V{nabla::conv_transpose2d(x[0], x[1])}; }},
+      {"max_pool2d",
+       {{2, 3, 6, 7}},
+       [](const V& x) { return V{nabla::max_pool2d(x[0], 3, 2, 1)}; }},
+      {"max_pool2d_ceil_dilation",
+       {{1, 2, 7, 8}},
+       [](const V& x) { return V{nabla::max_pool2d(x[0], {2, 3}, 2, 0, {2, 1}, true)}; }},
+      {"max_pool2d_unbatched",
+       {{2, 5, 5}},
+       [](const V& x) { return V{nabla::max_pool2d(x[0], 2)}; }},
+      {"max_pool1d_ceil",
+       {{2, 3, 9}},
+       [](const V& x) { return V{nabla::max_pool1d(x[0], 3, 2, 1, 1, true)}; }},
+      {"avg_pool2d",
+       {{2, 3, 6, 7}},
+       [](const V& x) { return V{nabla::avg_pool2d(x[0], 3, 2, 1)}; }},
+      {"avg_pool2d_ceil_exclude_pad",
+       {{1, 2, 6, 7}},
+       [](const V& x) { return V{nabla::avg_pool2d(x[0], {3, 2}, 2, 1, true, false)}; }},
+      {"avg_pool2d_divisor_unbatched",
+       {{2, 5, 4}},
+       [](const V& x) { return V{nabla::avg_pool2d(x[0], 2, {}, 0, false, true, 3)}; }},
+      {"avg_pool1d_ceil",
+       {{2, 3, 8}},
+       [](const V& x) { return V{nabla::avg_pool1d(x[0], 3, 2, 1, true)}; }},
+      {"pad_constant",
+       {{2, 3, 4}},
+       [](const V& x) { return V{nabla::pad(x[0], {1, 2, -1, 1}, "constant", 0.5)}; }},
+      {"pad_reflect",
+       {{1, 2, 4, 5}},
+       [](const V& x) { return V{nabla::pad(x[0], {2, 1, 1, 3}, "reflect")}; }},
+      {"pad_replicate",
+       {{2, 3, 4}},
+       [](const V& x) { return V{nabla::pad(x[0], {2, 3}, "replicate")}; }},
+      {"pad_circular",
+       {{1, 2, 3, 4}},
+       [](const V& x) { return V{nabla::pad(x[0], {1, 2, 3, 0}, "circular")}; }},
+      {"cnn_block",
+       {{2, 1, 6, 6}, {3, 1, 3, 3}, {3}},
+       [](const V& x) {
+         return V{nabla::max_pool2d(nabla::conv2d(x[0], x[1], x[2]).relu(), 2).flatten(1)};
+       }},
   };
   return t;
 }

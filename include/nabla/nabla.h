@@ -27,6 +27,7 @@
 #pragma once
 
 #include "nabla/autograd.h"
+#include "nabla/conv.h"
 #include "nabla/core.h"
 #include "nabla/creation.h"
 #include "nabla/data.h"

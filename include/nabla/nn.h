@@ -6,6 +6,7 @@
 #pragma once
 
 #include "nabla/nn/containers.h"
+#include "nabla/nn/conv.h"
 #include "nabla/nn/functional.h"
 #include "nabla/nn/init.h"
 #include "nabla/nn/loss.h"
@@ -13,4 +14,5 @@
 #include "nabla/nn/modules.h"
 #include "nabla/nn/options.h"
 #include "nabla/nn/ordered_dict.h"
+#include "nabla/nn/pooling.h"
 #include "nabla/nn/rnn.h"

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "nabla/op_list.h"
 #include "nabla/tensor.h"
@@ -35,6 +36,11 @@ struct UnaryParams {
 
 // Reductions over a set of dims.
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
+/// Window geometry of convolutions and pools, one entry per spatial dim.
+struct ConvGeometry {
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups = 1;
+};
 
 // Fused families a backend may implement (see the end of Backend): each replaces a chain of
 // basic ops on the training hot path, and each has a composition of basic ops in src/ops/ that
@@ -165,6 +171,24 @@ class Backend {
   virtual void copy_from_host(const Tensor& src, const Tensor& dst);
   /// Waits until the work queued on this device has finished.
   virtual void synchronize() {}
+  // ---- convolution and pooling (NC + 1 to 3 spatial dims, contiguous or not) ----
+  // Tensors: x [N, Cin, *in], w [Cout, Cin / groups, *k], y [N, Cout, *o]. The geometry gives
+  // per spatial dim the stride, the zeros implied before the input (padding) and the dilation;
+  // the zeros after it follow from the sizes of the tensors passed (so padding may be
+  // asymmetric, as "same" with an even kernel needs).
+  /// y = conv(x, w) (no bias); y is overwritten.
+  virtual void conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
+                            const ConvGeometry& g) = 0;
+  /// dx = the input gradient of conv for dy (a transposed conv); dx is overwritten.
+  virtual void conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
+                                   const ConvGeometry& g) = 0;
+  /// dw = the weight gradient of conv for input x and output gradient dy; dw is overwritten.
+  virtual void conv_backward_weight(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                                    const ConvGeometry& g) = 0;
+  /// Max over windows of `kernel` (padding counts as -inf): values y [N, C, *o] and int64
+  /// indices into each flattened input plane (PyTorch's max_pool indices). NaN wins.
+  virtual void max_pool(const Tensor& x, IntArrayRef kernel, const ConvGeometry& g, const Tensor& y,
+                        const Tensor& indices) = 0;
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.

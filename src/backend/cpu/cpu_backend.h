@@ -56,6 +56,14 @@ class CpuBackend : public Backend {
                   const SgdStepArgs& args) override;
   void adam_update(const Tensor& param, const Tensor& grad, const Tensor& m, const Tensor& v,
                    const Tensor& vmax, const AdamStepArgs& args) override;
+  void conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
+                    const ConvGeometry& g) override;
+  void conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
+                           const ConvGeometry& g) override;
+  void conv_backward_weight(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                            const ConvGeometry& g) override;
+  void max_pool(const Tensor& x, IntArrayRef kernel, const ConvGeometry& g, const Tensor& y,
+                const Tensor& indices) override;
 };
 
 CpuBackend& cpu_backend();

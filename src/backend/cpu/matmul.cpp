@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/gemm.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
 #include "core/tensor_impl.h"
@@ -262,6 +263,16 @@ void scale_only(const Mats& c, T beta) {
 }
 
 }  // namespace
+
+template <class T>
+void gemm_rowmajor(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a,
+                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  gemm<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+template void gemm_rowmajor<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*,
+                                   int64_t, const float*, int64_t, float, float*, int64_t);
+template void gemm_rowmajor<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
+                                    int64_t, const double*, int64_t, double, double*, int64_t);
 
 void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, double beta,
                         double alpha) {

@@ -33,6 +33,13 @@ void MetaBackend::copy_to_host(const Tensor& src, const Tensor&) {
               src.scalar_type());
 }
 void MetaBackend::copy_from_host(const Tensor&, const Tensor&) {}
+void MetaBackend::conv_forward(const Tensor&, const Tensor&, const Tensor&, const ConvGeometry&) {}
+void MetaBackend::conv_backward_input(const Tensor&, const Tensor&, const Tensor&,
+                                      const ConvGeometry&) {}
+void MetaBackend::conv_backward_weight(const Tensor&, const Tensor&, const Tensor&,
+                                       const ConvGeometry&) {}
+void MetaBackend::max_pool(const Tensor&, IntArrayRef, const ConvGeometry&, const Tensor&,
+                           const Tensor&) {}
 
 MetaBackend& meta_backend() {
   static MetaBackend backend;

@@ -34,6 +34,14 @@ class MetaBackend final : public Backend {
                      double std) override;
   void copy_to_host(const Tensor& src, const Tensor& dst) override;
   void copy_from_host(const Tensor& src, const Tensor& dst) override;
+  void conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
+                    const ConvGeometry& g) override;
+  void conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
+                           const ConvGeometry& g) override;
+  void conv_backward_weight(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                            const ConvGeometry& g) override;
+  void max_pool(const Tensor& x, IntArrayRef kernel, const ConvGeometry& g, const Tensor& y,
+                const Tensor& indices) override;
 };
 
 MetaBackend& meta_backend();

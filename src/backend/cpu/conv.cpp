@@ -1,0 +1,356 @@
+// Convolution and max-pool kernels. Convolutions lower to im2col + GEMM one image at a time:
+// per image and group, col [Cg * K, P] (K kernel taps, P output positions) is built in a
+// per-thread workspace that only ever grows (one image's worth: never the whole batch's), and
+// multiplied with the weight [Cog, Cg * K] by the backend's GEMM (OpenBLAS). Images run in
+// parallel; the weight gradient sums per-chunk partial products in a fixed order (chunks cut
+// from the batch size alone), so results do not depend on the thread count. 1x1 convolutions
+// with stride 1 and no padding skip im2col (the input is its own col matrix).
+// 1-D and 2-D problems run as 3-D ones with leading spatial dims of size 1.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/gemm.h"
+#include "core/dispatch.h"
+#include "core/parallel.h"
+#include "core/tensor_impl.h"
+
+namespace nabla::cpu {
+
+namespace {
+
+// The problem as 3-D: sizes of x [N, C, in], w [Co, C / G, k], y [N, Co, out].
+struct Geo3 {
+  int64_t n = 0, c = 0, co = 0, groups = 1;
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1};
+  int64_t s[3] = {1, 1, 1}, p[3] = {0, 0, 0}, d[3] = {1, 1, 1};
+  int64_t in_plane() const { return in[0] * in[1] * in[2]; }
+  int64_t positions() const { return out[0] * out[1] * out[2]; }
+  int64_t taps() const { return k[0] * k[1] * k[2]; }
+  int64_t cg() const { return c / groups; }
+  int64_t cog() const { return co / groups; }
+  // Rows of one group's col matrix: Cg * K.
+  int64_t col_rows() const { return cg() * taps(); }
+  bool pointwise() const {
+    for (int i = 0; i < 3; ++i)
+      if (k[i] != 1 || s[i] != 1 || p[i] != 0) return false;
+    return true;
+  }
+};
+
+Geo3 geo3(IntArrayRef x, IntArrayRef w, IntArrayRef y, const ConvGeometry& g) {
+  const int64_t sd = static_cast<int64_t>(x.size()) - 2;
+  NABLA_CHECK(sd >= 1 && sd <= 3 && static_cast<int64_t>(w.size()) == sd + 2 &&
+                  static_cast<int64_t>(y.size()) == sd + 2,
+              "[conv] the backend expects inputs with 1 to 3 spatial dims, got {}, {} and {}", x, w,
+              y);
+  Geo3 r;
+  r.n = x[0];
+  r.c = x[1];
+  r.co = y[1];
+  r.groups = g.groups;
+  for (int64_t i = 0; i < sd; ++i) {
+    const int64_t j = 3 - sd + i;
+    r.in[j] = x[2 + i];
+    r.out[j] = y[2 + i];
+    r.k[j] = w[2 + i];
+    r.s[j] = g.stride[i];
+    r.p[j] = g.padding[i];
+    r.d[j] = g.dilation[i];
+  }
+  return r;
+}
+
+// ceil(a / b) for b > 0 and any a.
+int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// The output positions [lo, hi) along a dim of `out` whose input index o * s - p + t * d
+// (tap t) falls inside [0, in).
+void valid_range(int64_t in, int64_t out, int64_t s, int64_t p, int64_t t, int64_t d, int64_t& lo,
+                 int64_t& hi) {
+  const int64_t off = t * d - p;  // input index of output 0
+  lo = std::clamp<int64_t>(ceil_div(-off, s), 0, out);
+  hi = std::clamp<int64_t>(ceil_div(in - off, s), lo, out);
+}
+
+// Calls f(row, input_row_offset, lo, hi) for every output row (d, h) of every tap of channel
+// plane x, where row indexes col's [P] columns: row * OW. Rows whose input row is padding get
+// lo == hi == 0. Shared by im2col and col2im so both walk the same geometry.
+template <class F>
+void for_each_tap_row(const Geo3& g, F&& f) {
+  const int64_t ow = g.out[2];
+  for (int64_t kd = 0; kd < g.k[0]; ++kd)
+    for (int64_t kh = 0; kh < g.k[1]; ++kh)
+      for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+        const int64_t tap = (kd * g.k[1] + kh) * g.k[2] + kw;
+        int64_t wlo, whi;
+        valid_range(g.in[2], ow, g.s[2], g.p[2], kw, g.d[2], wlo, whi);
+        const int64_t w_off = kw * g.d[2] - g.p[2];
+        for (int64_t od = 0; od < g.out[0]; ++od) {
+          const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+          for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+            const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+            const int64_t row = od * g.out[1] + oh;
+            const bool inside = id >= 0 && id < g.in[0] && ih >= 0 && ih < g.in[1];
+            if (inside) {
+              f(tap, row, (id * g.in[1] + ih) * g.in[2] + w_off, wlo, whi);
+            } else {
+              f(tap, row, int64_t{0}, int64_t{0}, int64_t{0});
+            }
+          }
+        }
+      }
+}
+
+// col [Cg * K, P] from the Cg input planes at x.
+template <class T>
+void im2col(const Geo3& g, const T* x, T* col) {
+  const int64_t plane = g.in_plane(), P = g.positions(), ow = g.out[2], sw = g.s[2];
+  for (int64_t c = 0; c < g.cg(); ++c) {
+    const T* xc = x + c * plane;
+    T* colc = col + c * g.taps() * P;
+    for_each_tap_row(g, [&](int64_t tap, int64_t row, int64_t off, int64_t lo, int64_t hi) {
+      T* dst = colc + tap * P + row * ow;
+      const T* src = xc + off;
+      std::fill(dst, dst + lo, T(0));
+      if (sw == 1) {
+        std::copy(src + lo, src + hi, dst + lo);
+      } else {
+        for (int64_t o = lo; o < hi; ++o) dst[o] = src[o * sw];
+      }
+      std::fill(dst + hi, dst + ow, T(0));
+    });
+  }
+}
+
+// dx (Cg planes, already zeroed) += the col [Cg * K, P] scattered back onto the input.
+template <class T>
+void col2im(const Geo3& g, const T* col, T* dx) {
+  const int64_t plane = g.in_plane(), P = g.positions(), ow = g.out[2], sw = g.s[2];
+  for (int64_t c = 0; c < g.cg(); ++c) {
+    T* dxc = dx + c * plane;
+    const T* colc = col + c * g.taps() * P;
+    for_each_tap_row(g, [&](int64_t tap, int64_t row, int64_t off, int64_t lo, int64_t hi) {
+      const T* src = colc + tap * P + row * ow;
+      T* dst = dxc + off;
+      for (int64_t o = lo; o < hi; ++o) dst[o * sw] += src[o];
+    });
+  }
+}
+
+// A per-thread workspace of at least n elements, reused across calls (grows only).
+template <class T>
+T* workspace(int64_t n) {
+  thread_local std::vector<T> buffer;
+  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
+  return buffer.data();
+}
+
+// `t` itself when contiguous, else a contiguous copy kept in `holder`.
+const Tensor& contiguous_in(const Tensor& t, Tensor& holder) {
+  if (t.is_contiguous()) return t;
+  holder = detail::make_tensor(t.sizes(), t.scalar_type(), t.device());
+  cpu_backend().copy(t, holder);
+  return holder;
+}
+
+// Runs body(out') on a contiguous tensor shaped like `out` and copies it back if needed.
+template <class F>
+void with_contiguous_out(const Tensor& out, F&& body) {
+  if (out.is_contiguous()) return body(out);
+  Tensor tmp = detail::make_tensor(out.sizes(), out.scalar_type(), out.device());
+  body(tmp);
+  cpu_backend().copy(tmp, out);
+}
+
+template <class T>
+void conv_forward_impl(const Geo3& g, const T* x, const T* w, T* y) {
+  const int64_t P = g.positions(), R = g.col_rows(), plane = g.in_plane();
+  detail::parallel_for(g.n, 1, [&](int64_t n0, int64_t n1) {
+    T* col = g.pointwise() ? nullptr : workspace<T>(R * P);
+    for (int64_t n = n0; n < n1; ++n) {
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        const T* xg = x + (n * g.c + gi * g.cg()) * plane;
+        if (col != nullptr) im2col(g, xg, col);
+        const T* b = col != nullptr ? col : xg;
+        gemm_rowmajor<T>(false, false, g.cog(), P, R, T(1), w + gi * g.cog() * R, R, b, P, T(0),
+                         y + (n * g.co + gi * g.cog()) * P, P);
+      }
+    }
+  });
+}
+
+template <class T>
+void conv_backward_input_impl(const Geo3& g, const T* dy, const T* w, T* dx) {
+  const int64_t P = g.positions(), R = g.col_rows(), plane = g.in_plane();
+  detail::parallel_for(g.n, 1, [&](int64_t n0, int64_t n1) {
+    T* col = g.pointwise() ? nullptr : workspace<T>(R * P);
+    for (int64_t n = n0; n < n1; ++n) {
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        T* dxg = dx + (n * g.c + gi * g.cg()) * plane;
+        // col [R, P] = w_g^T [R, Cog] @ dy_g [Cog, P]
+        gemm_rowmajor<T>(true, false, R, P, g.cog(), T(1), w + gi * g.cog() * R, R,
+                         dy + (n * g.co + gi * g.cog()) * P, P, T(0), col != nullptr ? col : dxg,
+                         P);
+        if (col == nullptr) continue;
+        std::fill(dxg, dxg + g.cg() * plane, T(0));
+        col2im(g, col, dxg);
+      }
+    }
+  });
+}
+
+// Images per chunk of the weight gradient: at most 8 chunks, cut from the batch size alone.
+constexpr int64_t kWeightGradChunks = 8;
+
+template <class T>
+void conv_backward_weight_impl(const Geo3& g, const T* x, const T* dy, T* dw) {
+  const int64_t P = g.positions(), R = g.col_rows(), plane = g.in_plane();
+  const int64_t wsize = g.co * R;
+  const int64_t chunks = std::min(g.n, kWeightGradChunks);
+  const int64_t per_chunk = (g.n + chunks - 1) / chunks;
+  const int64_t used = (g.n + per_chunk - 1) / per_chunk;
+  // One partial sum per chunk (the first chunk writes dw itself), added in order below.
+  std::vector<T> partial(static_cast<size_t>(std::max<int64_t>(used - 1, 0) * wsize));
+  detail::parallel_for(used, 1, [&](int64_t c0, int64_t c1) {
+    T* col = g.pointwise() ? nullptr : workspace<T>(R * P);
+    for (int64_t chunk = c0; chunk < c1; ++chunk) {
+      T* acc = chunk == 0 ? dw : partial.data() + (chunk - 1) * wsize;
+      const int64_t n0 = chunk * per_chunk, n1 = std::min(g.n, n0 + per_chunk);
+      for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+          const T* xg = x + (n * g.c + gi * g.cg()) * plane;
+          if (col != nullptr) im2col(g, xg, col);
+          // acc_g [Cog, R] (+)= dy_g [Cog, P] @ col^T [P, R]
+          gemm_rowmajor<T>(false, true, g.cog(), R, P, T(1), dy + (n * g.co + gi * g.cog()) * P, P,
+                           col != nullptr ? col : xg, P, n == n0 ? T(0) : T(1),
+                           acc + gi * g.cog() * R, R);
+        }
+      }
+    }
+  });
+  for (int64_t chunk = 1; chunk < used; ++chunk) {
+    const T* part = partial.data() + (chunk - 1) * wsize;
+    for (int64_t i = 0; i < wsize; ++i) dw[i] += part[i];
+  }
+}
+
+template <class T>
+void max_pool_impl(const Geo3& g, const T* x, T* y, int64_t* idx) {
+  const int64_t planes = g.n * g.c, P = g.positions(), plane = g.in_plane();
+  detail::parallel_for(planes, std::max<int64_t>(1, 4096 / std::max<int64_t>(P, 1)),
+                       [&](int64_t q0, int64_t q1) {
+                         for (int64_t q = q0; q < q1; ++q) {
+                           const T* xp = x + q * plane;
+                           for (int64_t od = 0; od < g.out[0]; ++od)
+                             for (int64_t oh = 0; oh < g.out[1]; ++oh)
+                               for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+                                 T best = -std::numeric_limits<T>::infinity();
+                                 int64_t at = -1;
+                                 for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+                                   const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+                                   if (id < 0 || id >= g.in[0]) continue;
+                                   for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+                                     const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+                                     if (ih < 0 || ih >= g.in[1]) continue;
+                                     for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+                                       const int64_t iw = ow * g.s[2] - g.p[2] + kw * g.d[2];
+                                       if (iw < 0 || iw >= g.in[2]) continue;
+                                       const int64_t i = (id * g.in[1] + ih) * g.in[2] + iw;
+                                       const T v = xp[i];
+                                       if (at < 0 || v > best || std::isnan(v)) {
+                                         best = v;
+                                         at = i;
+                                       }
+                                     }
+                                   }
+                                 }
+                                 const int64_t o = q * P + (od * g.out[1] + oh) * g.out[2] + ow;
+                                 y[o] = best;
+                                 idx[o] = at;
+                               }
+                         }
+                       });
+}
+
+}  // namespace
+
+void CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
+                              const ConvGeometry& g) {
+  const Geo3 geo = geo3(x.sizes(), w.sizes(), y.sizes(), g);
+  if (y.numel() == 0) return;
+  Tensor xh, wh;
+  const Tensor &xc = contiguous_in(x, xh), &wc = contiguous_in(w, wh);
+  detail::sync_fp_mode();
+  with_contiguous_out(y, [&](const Tensor& yc) {
+    detail::dispatch_floating(y.scalar_type(), "conv", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (geo.col_rows() == 0) {
+        std::fill_n(yc.data_ptr<T>(), yc.numel(), T(0));
+        return;
+      }
+      conv_forward_impl<T>(geo, xc.data_ptr<T>(), wc.data_ptr<T>(), yc.data_ptr<T>());
+    });
+  });
+}
+
+void CpuBackend::conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
+                                     const ConvGeometry& g) {
+  const Geo3 geo = geo3(dx.sizes(), w.sizes(), dy.sizes(), g);
+  if (dx.numel() == 0) return;
+  Tensor dyh, wh;
+  const Tensor &dyc = contiguous_in(dy, dyh), &wc = contiguous_in(w, wh);
+  detail::sync_fp_mode();
+  with_contiguous_out(dx, [&](const Tensor& dxc) {
+    detail::dispatch_floating(dx.scalar_type(), "conv", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (geo.cog() == 0 || geo.positions() == 0) {
+        std::fill_n(dxc.data_ptr<T>(), dxc.numel(), T(0));
+        return;
+      }
+      conv_backward_input_impl<T>(geo, dyc.data_ptr<T>(), wc.data_ptr<T>(), dxc.data_ptr<T>());
+    });
+  });
+}
+
+void CpuBackend::conv_backward_weight(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                                      const ConvGeometry& g) {
+  const Geo3 geo = geo3(x.sizes(), dw.sizes(), dy.sizes(), g);
+  if (dw.numel() == 0) return;
+  Tensor xh, dyh;
+  const Tensor &xc = contiguous_in(x, xh), &dyc = contiguous_in(dy, dyh);
+  detail::sync_fp_mode();
+  with_contiguous_out(dw, [&](const Tensor& dwc) {
+    detail::dispatch_floating(dw.scalar_type(), "conv", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (geo.n == 0 || geo.positions() == 0) {
+        std::fill_n(dwc.data_ptr<T>(), dwc.numel(), T(0));
+        return;
+      }
+      conv_backward_weight_impl<T>(geo, xc.data_ptr<T>(), dyc.data_ptr<T>(), dwc.data_ptr<T>());
+    });
+  });
+}
+
+void CpuBackend::max_pool(const Tensor& x, IntArrayRef kernel, const ConvGeometry& g,
+                          const Tensor& y, const Tensor& indices) {
+  std::vector<int64_t> wsize{1, 1};
+  wsize.insert(wsize.end(), kernel.begin(), kernel.end());
+  const Geo3 geo = geo3(x.sizes(), wsize, y.sizes(), g);
+  if (y.numel() == 0) return;
+  Tensor xh;
+  const Tensor& xc = contiguous_in(x, xh);
+  detail::sync_fp_mode();
+  with_contiguous_out(indices, [&](const Tensor& ic) {
+    with_contiguous_out(y, [&](const Tensor& yc) {
+      detail::dispatch_floating(y.scalar_type(), "max_pool", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        max_pool_impl<T>(geo, xc.data_ptr<T>(), yc.data_ptr<T>(), ic.data_ptr<int64_t>());
+      });
+    });
+  });
+}
+
+}  // namespace nabla::cpu

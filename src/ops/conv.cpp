@@ -1,0 +1,358 @@
+// Convolutions. Three primitives, each the others' gradient, so every order of derivative is
+// made of them (x [N, Cin, *in], w [Cout, Cin / groups, *k], y [N, Cout, *out]):
+//   conv(x, w) = y                      d/dx: conv_input_grad(gy, w)   d/dw: conv_weight_grad(x,
+//   gy) conv_input_grad(dy, w) = dx         d/ddy: conv(gdx, w)            d/dw:
+//   conv_weight_grad(gdx, dy) conv_weight_grad(x, dy) = dw        d/dx: conv_input_grad(dy, gdw)
+//   d/ddy: conv(x, gdw)
+// A transposed convolution is conv_input_grad used as a layer. The geometry (stride, padding
+// before, dilation, groups) is shared; the padding after the input follows from the sizes.
+#include <algorithm>
+#include <string>
+
+#include "nabla/conv.h"
+#include "ops/conv_prims.h"
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT: op helpers
+
+namespace {
+
+std::vector<int64_t> spatial(IntArrayRef sizes) { return {sizes.begin() + 2, sizes.end()}; }
+
+std::vector<int64_t> with_nc(int64_t n, int64_t c, const std::vector<int64_t>& sp) {
+  std::vector<int64_t> r{n, c};
+  r.insert(r.end(), sp.begin(), sp.end());
+  return r;
+}
+
+Tensor conv_prim(const Tensor& x, const Tensor& w, const Tensor& bias,
+                 const std::vector<int64_t>& out_sp, const ConvGeometry& g);
+Tensor conv_input_grad_prim(const Tensor& dy, const Tensor& w, IntArrayRef x_sizes,
+                            const ConvGeometry& g);
+Tensor conv_weight_grad_prim(const Tensor& x, const Tensor& dy, IntArrayRef w_sizes,
+                             const ConvGeometry& g);
+
+// bias [C] viewed as [1, C, 1, ...] against y's rank.
+Tensor bias_view(const Tensor& bias, int64_t rank) {
+  std::vector<int64_t> shape(static_cast<size_t>(rank), 1);
+  shape[1] = bias.size(0);
+  return bias.reshape(shape);
+}
+
+// Dims summed for the bias gradient: the batch and every spatial dim.
+std::vector<int64_t> bias_grad_dims(int64_t rank) {
+  std::vector<int64_t> dims{0};
+  for (int64_t i = 2; i < rank; ++i) dims.push_back(i);
+  return dims;
+}
+
+// y = conv(x, w) + bias; the bias is added in place to the fresh result (no second tensor).
+Tensor conv_prim(const Tensor& x, const Tensor& w, const Tensor& bias,
+                 const std::vector<int64_t>& out_sp, const ConvGeometry& g) {
+  Tensor y = make_tensor(with_nc(x.size(0), w.size(0), out_sp), x.scalar_type(), x.device());
+  backend_for(x).conv_forward(x, w, y, g);
+  if (bias.defined()) {
+    backend_for(x).binary(BinaryOp::Add, y, expand_to(bias_view(bias, y.dim()), y.sizes(), "conv"),
+                          y);
+  }
+  if (needs_grad(x, w, bias)) {
+    record("ConvolutionBackward0", {y}, {x, w, bias},
+           [xs = SavedTensor(x, false), ws = SavedTensor(w, false), g, rank = y.dim()](
+               const variable_list& gy, const Node& n) -> variable_list {
+             variable_list out(3);
+             const Tensor x = xs.unpack(n), w = ws.unpack(n);
+             if (n.needs_input_grad(0)) out[0] = conv_input_grad_prim(gy[0], w, x.sizes(), g);
+             if (n.needs_input_grad(1)) out[1] = conv_weight_grad_prim(x, gy[0], w.sizes(), g);
+             if (n.needs_input_grad(2)) out[2] = gy[0].sum(bias_grad_dims(rank));
+             return out;
+           });
+  }
+  return y;
+}
+
+Tensor conv_input_grad_prim(const Tensor& dy, const Tensor& w, IntArrayRef x_sizes,
+                            const ConvGeometry& g) {
+  Tensor dx = make_tensor(x_sizes, dy.scalar_type(), dy.device());
+  backend_for(dy).conv_backward_input(dy, w, dx, g);
+  if (needs_grad(dy, w)) {
+    record("ConvolutionBackwardInput", {dx}, {dy, w},
+           [dys = SavedTensor(dy, false), ws = SavedTensor(w, false), g](
+               const variable_list& gdx, const Node& n) -> variable_list {
+             variable_list out(2);
+             const Tensor dy = dys.unpack(n), w = ws.unpack(n);
+             if (n.needs_input_grad(0)) out[0] = conv_prim(gdx[0], w, {}, spatial(dy.sizes()), g);
+             if (n.needs_input_grad(1)) out[1] = conv_weight_grad_prim(gdx[0], dy, w.sizes(), g);
+             return out;
+           });
+  }
+  return dx;
+}
+
+Tensor conv_weight_grad_prim(const Tensor& x, const Tensor& dy, IntArrayRef w_sizes,
+                             const ConvGeometry& g) {
+  Tensor dw = make_tensor(w_sizes, x.scalar_type(), x.device());
+  backend_for(x).conv_backward_weight(x, dy, dw, g);
+  if (needs_grad(x, dy)) {
+    record("ConvolutionBackwardWeight", {dw}, {x, dy},
+           [xs = SavedTensor(x, false), dys = SavedTensor(dy, false), g](
+               const variable_list& gdw, const Node& n) -> variable_list {
+             variable_list out(2);
+             const Tensor x = xs.unpack(n), dy = dys.unpack(n);
+             if (n.needs_input_grad(0)) out[0] = conv_input_grad_prim(dy, gdw[0], x.sizes(), g);
+             if (n.needs_input_grad(1)) out[1] = conv_prim(x, gdw[0], {}, spatial(dy.sizes()), g);
+             return out;
+           });
+  }
+  return dw;
+}
+
+// ---- argument checks and geometry ----------------------------------------------------------
+
+// One entry per spatial dim: a single value is repeated, as LibTorch's ExpandingArray.
+std::vector<int64_t> expand_param(IntArrayRef v, int64_t dims, const char* op, const char* name) {
+  if (v.size() == 1) return std::vector<int64_t>(static_cast<size_t>(dims), v[0]);
+  NABLA_CHECK(static_cast<int64_t>(v.size()) == dims,
+              "[{}] expected {} to be a single integer value or a list of {} values to match "
+              "the convolution dimensions, but got {}={}",
+              op, name, dims, name, v);
+  return v.vec();
+}
+
+struct ConvSetup {
+  Tensor input, weight, bias;
+  bool unbatched = false;
+  ConvGeometry geom;
+  std::vector<int64_t> pad_after;
+};
+
+// Checks shared by conv and conv_transpose: ranks (with the unbatched rule), dtypes, groups
+// and bias. `in_per_group` is the weight dim that holds input channels per group.
+ConvSetup check_conv(const char* op, int64_t dims, const Tensor& input, const Tensor& weight,
+                     const Tensor& bias, int64_t groups, bool transposed) {
+  check_defined(input, op, "input");
+  check_defined(weight, op, "weight");
+  NABLA_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2,
+              "[{}] expected {}D (unbatched) or {}D (batched) input, but got input of size: {}", op,
+              dims + 1, dims + 2, input.sizes());
+  NABLA_CHECK(weight.dim() == dims + 2,
+              "[{}] expected a {}D weight [out_channels, in_channels / groups, *kernel], but got "
+              "weight of size: {}",
+              op, dims + 2, weight.sizes());
+  NABLA_CHECK(input.is_floating_point(),
+              "[{}] expected a floating point input (float32 or float64), got {}", op,
+              input.scalar_type());
+  NABLA_CHECK(input.scalar_type() == weight.scalar_type(),
+              "[{}] input ({}) and weight ({}) must have the same dtype", op, input.scalar_type(),
+              weight.scalar_type());
+  check_same_device(input, weight, op);
+  NABLA_CHECK(groups > 0, "[{}] non-positive groups is not supported, got groups={}", op, groups);
+  ConvSetup s;
+  s.unbatched = input.dim() == dims + 1;
+  s.input = s.unbatched ? input.unsqueeze(0) : input;
+  s.weight = weight;
+  const int64_t cin = s.input.size(1);
+  // conv: weight [Cout, Cin / g, k]; transposed: weight [Cin, Cout / g, k].
+  const int64_t wout = weight.size(0), win = weight.size(1);
+  if (!transposed) {
+    NABLA_CHECK(wout % groups == 0,
+                "[{}] expected weight of size {} to have out_channels ({}) divisible by groups "
+                "({})",
+                op, weight.sizes(), wout, groups);
+    NABLA_CHECK(cin == win * groups,
+                "[{}] given groups={}, weight of size {}, expected input of size {} to have {} "
+                "channels, but got {} channels instead",
+                op, groups, weight.sizes(), input.sizes(), win * groups, cin);
+  } else {
+    NABLA_CHECK(cin % groups == 0,
+                "[{}] expected input of size {} to have channels ({}) divisible by groups ({})", op,
+                input.sizes(), cin, groups);
+    NABLA_CHECK(cin == wout,
+                "[{}] given transposed=1, weight of size {}, expected input of size {} to have "
+                "{} channels, but got {} channels instead",
+                op, weight.sizes(), input.sizes(), wout, cin);
+  }
+  const int64_t cout = transposed ? win * groups : wout;
+  if (bias.defined()) {
+    NABLA_CHECK(bias.dim() == 1 && bias.size(0) == cout,
+                "[{}] expected bias of shape [{}] (one per output channel), but got bias of size "
+                "{}",
+                op, cout, bias.sizes());
+    NABLA_CHECK(bias.scalar_type() == input.scalar_type(),
+                "[{}] input ({}) and bias ({}) must have the same dtype", op, input.scalar_type(),
+                bias.scalar_type());
+    check_same_device(input, bias, op);
+  }
+  s.bias = bias;
+  s.geom.groups = groups;
+  return s;
+}
+
+void check_positive(const std::vector<int64_t>& v, const char* op, const char* name) {
+  for (int64_t x : v)
+    NABLA_CHECK(x > 0, "[{}] {} should be greater than zero, got {}={}", op, name, name,
+                IntArrayRef(v));
+}
+
+// conv with explicit padding before/after: checks the sizes, runs the primitive.
+Tensor run_conv(const char* op, ConvSetup& s) {
+  const Tensor& x = s.input;
+  const int64_t dims = x.dim() - 2;
+  std::vector<int64_t> out_sp(static_cast<size_t>(dims));
+  for (int64_t i = 0; i < dims; ++i) {
+    const auto u = static_cast<size_t>(i);
+    const int64_t padded = x.size(2 + i) + s.geom.padding[u] + s.pad_after[u];
+    const int64_t extent = s.geom.dilation[u] * (s.weight.size(2 + i) - 1) + 1;
+    NABLA_CHECK(padded >= extent,
+                "[{}] calculated padded input size per channel: {}. Kernel size (dilated): {}. "
+                "Kernel size can't be greater than actual input size (input {}, weight {})",
+                op, padded, extent, x.sizes(), s.weight.sizes());
+    out_sp[u] = (padded - extent) / s.geom.stride[u] + 1;
+  }
+  Tensor y = conv_prim(x, s.weight, s.bias, out_sp, s.geom);
+  return s.unbatched ? y.squeeze(0) : y;
+}
+
+Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& weight,
+               const Tensor& bias, IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation,
+               int64_t groups) {
+  ConvSetup s = check_conv(op, dims, input, weight, bias, groups, false);
+  s.geom.stride = expand_param(stride, dims, op, "stride");
+  s.geom.padding = expand_param(padding, dims, op, "padding");
+  s.geom.dilation = expand_param(dilation, dims, op, "dilation");
+  check_positive(s.geom.stride, op, "stride");
+  check_positive(s.geom.dilation, op, "dilation");
+  for (int64_t p : s.geom.padding)
+    NABLA_CHECK(p >= 0, "[{}] negative padding is not supported, got padding={}", op,
+                IntArrayRef(s.geom.padding));
+  s.pad_after = s.geom.padding;
+  return run_conv(op, s);
+}
+
+Tensor conv_transpose_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& weight,
+                         const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
+                         IntArrayRef output_padding, int64_t groups, IntArrayRef dilation) {
+  ConvSetup s = check_conv(op, dims, input, weight, bias, groups, true);
+  ConvGeometry& g = s.geom;
+  g.stride = expand_param(stride, dims, op, "stride");
+  g.padding = expand_param(padding, dims, op, "padding");
+  g.dilation = expand_param(dilation, dims, op, "dilation");
+  const std::vector<int64_t> out_pad = expand_param(output_padding, dims, op, "output_padding");
+  check_positive(g.stride, op, "stride");
+  check_positive(g.dilation, op, "dilation");
+  const Tensor& x = s.input;
+  std::vector<int64_t> out_sp(static_cast<size_t>(dims));
+  for (int64_t i = 0; i < dims; ++i) {
+    const auto u = static_cast<size_t>(i);
+    NABLA_CHECK(g.padding[u] >= 0 && out_pad[u] >= 0,
+                "[{}] negative padding or output_padding is not supported, got padding={}, "
+                "output_padding={}",
+                op, IntArrayRef(g.padding), IntArrayRef(out_pad));
+    NABLA_CHECK(out_pad[u] < g.stride[u] || out_pad[u] < g.dilation[u],
+                "[{}] output padding must be smaller than either stride or dilation, but got "
+                "output_padding={}, stride={}, dilation={}",
+                op, IntArrayRef(out_pad), IntArrayRef(g.stride), IntArrayRef(g.dilation));
+    out_sp[u] = (x.size(2 + i) - 1) * g.stride[u] - 2 * g.padding[u] +
+                g.dilation[u] * (weight.size(2 + i) - 1) + out_pad[u] + 1;
+    NABLA_CHECK(out_sp[u] > 0,
+                "[{}] given input of size {} and weight of size {}, the calculated output size "
+                "per channel is {}: too small",
+                op, input.sizes(), weight.sizes(), out_sp[u]);
+  }
+  Tensor y =
+      conv_input_grad_prim(x, weight, with_nc(x.size(0), weight.size(1) * groups, out_sp), g);
+  if (s.bias.defined()) y = y + bias_view(s.bias, y.dim());
+  return s.unbatched ? y.squeeze(0) : y;
+}
+
+const char* conv_name(int64_t dims) {
+  static const char* names[] = {"conv1d", "conv2d", "conv3d"};
+  return names[std::clamp<int64_t>(dims, 1, 3) - 1];
+}
+
+}  // namespace
+
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+  return conv_nd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups);
+}
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+  return conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups);
+}
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+  return conv_nd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups);
+}
+
+namespace detail {
+Tensor conv_with_geometry(const Tensor& x, const Tensor& w, const Tensor& bias,
+                          const std::vector<int64_t>& out_spatial, const ConvGeometry& g) {
+  return conv_prim(x, w, bias, out_spatial, g);
+}
+
+Tensor conv_padding_string(int64_t dims, const Tensor& input, const Tensor& weight,
+                           const Tensor& bias, IntArrayRef stride, std::string_view padding,
+                           IntArrayRef dilation, int64_t groups) {
+  const char* op = conv_name(dims);
+  NABLA_CHECK(padding == "same" || padding == "valid",
+              "[{}] invalid padding string '{}', should be one of 'valid' or 'same'", op,
+              std::string(padding));
+  ConvSetup s = check_conv(op, dims, input, weight, bias, groups, false);
+  s.geom.stride = expand_param(stride, dims, op, "stride");
+  s.geom.dilation = expand_param(dilation, dims, op, "dilation");
+  check_positive(s.geom.stride, op, "stride");
+  check_positive(s.geom.dilation, op, "dilation");
+  s.geom.padding.assign(static_cast<size_t>(dims), 0);
+  s.pad_after = s.geom.padding;
+  if (padding == "same") {
+    for (int64_t st : s.geom.stride)
+      NABLA_CHECK(st == 1, "[{}] padding='same' is not supported for strided convolutions", op);
+    // Total d * (k - 1), the odd one after the input, as PyTorch.
+    for (int64_t i = 0; i < dims; ++i) {
+      const auto u = static_cast<size_t>(i);
+      const int64_t total = s.geom.dilation[u] * (weight.size(2 + i) - 1);
+      s.geom.padding[u] = total / 2;
+      s.pad_after[u] = total - total / 2;
+    }
+  }
+  return run_conv(op, s);
+}
+}  // namespace detail
+
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                        IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
+                        int64_t groups, IntArrayRef dilation) {
+  return conv_transpose_nd("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation);
+}
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                        IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
+                        int64_t groups, IntArrayRef dilation) {
+  return conv_transpose_nd("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation);
+}
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                        IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
+                        int64_t groups, IntArrayRef dilation) {
+  return conv_transpose_nd("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation);
+}
+
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                   IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, bool transposed,
+                   IntArrayRef output_padding, int64_t groups) {
+  check_defined(weight, "convolution", "weight");
+  const int64_t dims = weight.dim() - 2;
+  NABLA_CHECK(dims >= 1 && dims <= 3,
+              "[convolution] expected a weight with 1 to 3 spatial dims, got weight of size {}",
+              weight.sizes());
+  if (transposed) {
+    return conv_transpose_nd("convolution", dims, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation);
+  }
+  return conv_nd("convolution", dims, input, weight, bias, stride, padding, dilation, groups);
+}
+
+}  // namespace nabla

@@ -1,0 +1,304 @@
+// Convolution and pooling: the im2col kernels against a plain-loop oracle on odd shapes (and
+// the same bits for any thread count), bad input, and the nn modules (shapes, names, init,
+// padding modes, output_size, indices). Values against PyTorch are in the op table.
+#include <gtest/gtest.h>
+
+#include <nabla/nabla.h>
+
+#include <cmath>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace F = nabla::nn::functional;
+using nabla::Tensor;
+
+namespace {
+
+std::string fmt_shape(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+struct Geometry {
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups = 1;
+};
+
+// y = conv2d(x, w) and, for an output weight r, the gradients of sum(y * r) with respect to
+// x and w, in plain float64 loops over every output position and tap.
+struct Oracle {
+  Tensor y, dx, dw;
+};
+
+Oracle oracle_conv2d(const Tensor& x, const Tensor& w, const Tensor& r, const Geometry& g) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t O = w.size(0), Cg = w.size(1), KH = w.size(2), KW = w.size(3);
+  const int64_t OH = r.size(2), OW = r.size(3), Og = O / g.groups;
+  Tensor xd = x.to(nabla::kFloat64).contiguous(), wd = w.to(nabla::kFloat64).contiguous();
+  Tensor rd = r.to(nabla::kFloat64).contiguous();
+  Oracle o{nabla::zeros({N, O, OH, OW}, nabla::kFloat64),
+           nabla::zeros({N, C, H, W}, nabla::kFloat64),
+           nabla::zeros({O, Cg, KH, KW}, nabla::kFloat64)};
+  auto X = xd.accessor<double, 4>(), Wt = wd.accessor<double, 4>(), R = rd.accessor<double, 4>();
+  auto Y = o.y.accessor<double, 4>(), DX = o.dx.accessor<double, 4>(),
+       DW = o.dw.accessor<double, 4>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t oc = 0; oc < O; ++oc)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow)
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t kh = 0; kh < KH; ++kh)
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                const int64_t ih = oh * g.stride[0] - g.padding[0] + kh * g.dilation[0];
+                const int64_t iw = ow * g.stride[1] - g.padding[1] + kw * g.dilation[1];
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const int64_t ic = (oc / Og) * Cg + c;
+                Y[n][oc][oh][ow] += X[n][ic][ih][iw] * Wt[oc][c][kh][kw];
+                DX[n][ic][ih][iw] += R[n][oc][oh][ow] * Wt[oc][c][kh][kw];
+                DW[oc][c][kh][kw] += R[n][oc][oh][ow] * X[n][ic][ih][iw];
+              }
+  return o;
+}
+
+void expect_close(const Tensor& got, const Tensor& want, double tol, const std::string& what) {
+  ASSERT_EQ(got.sizes().vec(), want.sizes().vec()) << what;
+  const double err = (got.to(nabla::kFloat64) - want).abs().max().item<double>();
+  const double scale = want.abs().max().item<double>() + 1.0;
+  EXPECT_LE(err, tol * scale) << what;
+}
+
+void check_against_oracle(std::vector<int64_t> xs, std::vector<int64_t> ws, const Geometry& g,
+                          nabla::ScalarType dtype) {
+  nabla::manual_seed(3);
+  Tensor x = nabla::randn(xs, nabla::dtype(dtype)).requires_grad_(true);
+  Tensor w = nabla::randn(ws, nabla::dtype(dtype)).requires_grad_(true);
+  Tensor y = nabla::conv2d(x, w, {}, g.stride, g.padding, g.dilation, g.groups);
+  Tensor r = nabla::randn(y.sizes(), nabla::dtype(dtype));
+  (y * r).sum().backward();
+  const Oracle o = oracle_conv2d(x.detach(), w.detach(), r, g);
+  const double tol = dtype == nabla::kFloat64 ? 1e-12 : 1e-5;
+  const std::string what = fmt_shape(xs) + " * " + fmt_shape(ws);
+  expect_close(y.detach(), o.y, tol, "forward " + what);
+  expect_close(x.grad(), o.dx, tol, "input grad " + what);
+  expect_close(w.grad(), o.dw, tol, "weight grad " + what);
+}
+
+}  // namespace
+
+TEST(ConvKernel, MatchesLoopOracleOnOddShapes) {
+  for (auto dtype : {nabla::kFloat32, nabla::kFloat64}) {
+    // stride, padding, dilation all different per dim
+    check_against_oracle({3, 5, 7, 9}, {6, 5, 3, 2}, {{2, 3}, {1, 2}, {2, 1}, 1}, dtype);
+    // groups, and a batch of 11 (several weight-gradient chunks)
+    check_against_oracle({11, 6, 5, 4}, {9, 2, 2, 3}, {{1, 1}, {0, 1}, {1, 1}, 3}, dtype);
+    // depthwise
+    check_against_oracle({2, 4, 6, 7}, {8, 1, 3, 3}, {{1, 2}, {1, 1}, {1, 1}, 4}, dtype);
+    // 1x1 (no im2col) and a single image
+    check_against_oracle({1, 3, 5, 3}, {7, 3, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
+    // one input channel (a first layer), padding wider than the dilated kernel's reach
+    check_against_oracle({5, 1, 8, 8}, {4, 1, 3, 3}, {{1, 1}, {2, 2}, {1, 1}, 1}, dtype);
+  }
+}
+
+TEST(ConvKernel, SameBitsForAnyThreadCount) {
+  nabla::manual_seed(0);
+  Tensor x = nabla::randn({13, 8, 12, 11}).requires_grad_(true);
+  Tensor w = nabla::randn({16, 8, 3, 3}).requires_grad_(true);
+  std::vector<Tensor> results;
+  for (int threads : {1, 2, 3}) {
+    nabla::set_num_threads(threads);
+    x.mutable_grad() = Tensor();
+    w.mutable_grad() = Tensor();
+    Tensor y = nabla::conv2d(x, w, {}, 1, 1);
+    y.pow(2).sum().backward();
+    results.push_back(nabla::cat({y.detach().flatten(), x.grad().flatten(), w.grad().flatten()}));
+  }
+  nabla::set_num_threads(2);
+  EXPECT_TRUE(results[0].equal(results[1]));
+  EXPECT_TRUE(results[0].equal(results[2]));
+}
+
+TEST(ConvKernel, NonContiguousInputs) {
+  nabla::manual_seed(1);
+  Tensor x = nabla::randn({2, 3, 6, 5}, nabla::kFloat64);
+  Tensor w = nabla::randn({4, 3, 2, 2}, nabla::kFloat64);
+  Tensor xt = x.transpose(2, 3).contiguous().transpose(2, 3);  // same values, other strides
+  EXPECT_FALSE(xt.is_contiguous());
+  EXPECT_TRUE(nabla::conv2d(xt, w, {}, 1, 1).allclose(nabla::conv2d(x, w, {}, 1, 1)));
+}
+
+TEST(ConvKernel, MaxPoolIndicesPointAtTheMaxima) {
+  nabla::manual_seed(2);
+  Tensor x = nabla::randn({2, 3, 7, 9});
+  auto [values, indices] = nabla::max_pool2d_with_indices(x, {3, 2}, {2, 3}, 1, 1, true);
+  EXPECT_EQ(indices.scalar_type(), nabla::kLong);
+  Tensor picked = x.flatten(2).gather(2, indices.flatten(2)).view(values.sizes());
+  EXPECT_TRUE(picked.equal(values));
+}
+
+// ---- bad input -----------------------------------------------------------------------------
+
+void expect_error(const std::function<void()>& f, const std::string& part) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one containing: " << part;
+  } catch (const nabla::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
+TEST(ConvErrors, NameTheOpAndShapes) {
+  Tensor x = nabla::randn({2, 3, 5, 5});
+  expect_error([&] { nabla::conv2d(x, nabla::randn({4, 2, 3, 3})); }, "[conv2d]");
+  expect_error([&] { nabla::conv2d(x, nabla::randn({4, 2, 3, 3})); }, "[2, 3, 5, 5]");
+  expect_error(
+      [&] {
+        nabla::conv2d(x, nabla::randn({4, 3, 7, 7}));
+      },
+      "Kernel size can't be greater than actual input size");
+  expect_error(
+      [&] {
+        nabla::conv2d(x, nabla::randn({4, 1, 3, 3}), {}, 1, 0, 1, 2);
+      },
+      "to have 2 channels, but got 3 channels");
+  expect_error(
+      [&] {
+        nabla::conv2d(nabla::randn({2, 4, 5, 5}), nabla::randn({3, 2, 3, 3}), {}, 1, 0, 1, 2);
+      },
+      "divisible by groups");
+  expect_error(
+      [&] {
+        nabla::conv2d(x.to(nabla::kLong), nabla::randn({4, 3, 3, 3}));
+      },
+      "floating point");
+  expect_error(
+      [&] {
+        nabla::conv2d(nabla::randn({5, 5}), nabla::randn({4, 3, 3, 3}));
+      },
+      "expected 3D (unbatched) or 4D (batched) input");
+  expect_error(
+      [&] {
+        nabla::conv2d(x, nabla::randn({4, 3, 3, 3}), {}, 2, "same");
+      },
+      "not supported for strided");
+  expect_error([&] { nabla::conv2d(x, nabla::randn({4, 3, 3, 3}), nabla::randn({5})); }, "bias");
+  expect_error([&] { nabla::conv_transpose2d(x, nabla::randn({4, 2, 3, 3})); }, "channels");
+  expect_error(
+      [&] {
+        nabla::conv_transpose2d(x, nabla::randn({3, 2, 3, 3}), {}, 1, 0, 1);
+      },
+      "output padding must be smaller");
+  expect_error([&] { nabla::max_pool2d(nabla::randn({1, 1, 2, 2}), 3); }, "[max_pool2d]");
+  expect_error([&] { nabla::max_pool2d(x, 2, 2, 2); }, "pad should be at most half");
+  expect_error([&] { nabla::avg_pool2d(x, 2, {}, 0, false, true, 0); }, "divisor");
+  expect_error([&] { nabla::pad(x, {5, 0}, "reflect"); }, "[pad]");
+  expect_error([&] { nabla::pad(x, {1, 1}, "wrap"); }, "unrecognised padding mode");
+  expect_error([&] { nabla::nn::Conv2d(nabla::nn::Conv2dOptions(3, 4, 3).groups(2)); },
+               "divisible by groups");
+}
+
+// ---- modules -------------------------------------------------------------------------------
+
+TEST(ConvModules, ParametersShapesAndInit) {
+  nabla::nn::Conv2d conv(nabla::nn::Conv2dOptions(4, 6, {3, 2}).groups(2));
+  EXPECT_EQ(conv->weight.sizes().vec(), (std::vector<int64_t>{6, 2, 3, 2}));
+  EXPECT_EQ(conv->bias.sizes().vec(), (std::vector<int64_t>{6}));
+  auto params = conv->named_parameters();
+  EXPECT_TRUE(params.contains("weight") && params.contains("bias"));
+  // kaiming_uniform_(a = sqrt(5)) gives bound 1/sqrt(fan_in), as the bias.
+  const double bound = 1.0 / std::sqrt(2.0 * 3 * 2);
+  EXPECT_LE(conv->weight.abs().max().item<double>(), bound);
+  EXPECT_LE(conv->bias.abs().max().item<double>(), bound);
+  nabla::nn::ConvTranspose2d up(nabla::nn::ConvTranspose2dOptions(4, 6, 3).groups(2).bias(false));
+  EXPECT_EQ(up->weight.sizes().vec(), (std::vector<int64_t>{4, 3, 3, 3}));
+  EXPECT_FALSE(up->bias.defined());
+  nabla::nn::Conv3d c3(2, 3, 2);
+  EXPECT_EQ(c3->weight.sizes().vec(), (std::vector<int64_t>{3, 2, 2, 2, 2}));
+  nabla::nn::Conv1d c1(nabla::nn::Conv1dOptions(2, 3, 3).padding(nabla::kSame));
+  EXPECT_EQ(c1(nabla::randn({4, 2, 9})).sizes().vec(), (std::vector<int64_t>{4, 3, 9}));
+}
+
+TEST(ConvModules, PaddingModeIsPadThenConv) {
+  nabla::manual_seed(0);
+  Tensor x = nabla::randn({2, 3, 6, 5});
+  for (auto mode : {nabla::nn::detail::conv_padding_mode_t(nabla::kReflect),
+                    nabla::nn::detail::conv_padding_mode_t(nabla::kReplicate),
+                    nabla::nn::detail::conv_padding_mode_t(nabla::kCircular)}) {
+    nabla::nn::Conv2d conv(nabla::nn::Conv2dOptions(3, 4, 3).padding({1, 2}).padding_mode(mode));
+    F::PadFuncOptions::mode_t pad_mode = nabla::kReflect;
+    if (std::holds_alternative<nabla::enumtype::kReplicate>(mode)) pad_mode = nabla::kReplicate;
+    if (std::holds_alternative<nabla::enumtype::kCircular>(mode)) pad_mode = nabla::kCircular;
+    Tensor want = F::conv2d(F::pad(x, F::PadFuncOptions({2, 2, 1, 1}).mode(pad_mode)), conv->weight,
+                            F::Conv2dFuncOptions().bias(conv->bias));
+    Tensor got = conv(x);
+    EXPECT_EQ(got.sizes().vec(), (std::vector<int64_t>{2, 4, 6, 7}));
+    EXPECT_TRUE(got.allclose(want));
+  }
+}
+
+TEST(ConvModules, TransposeOutputSize) {
+  nabla::nn::ConvTranspose2d up(nabla::nn::ConvTranspose2dOptions(3, 2, 3).stride(2).padding(1));
+  Tensor x = nabla::randn({1, 3, 4, 5});
+  EXPECT_EQ(up(x).sizes().vec(), (std::vector<int64_t>{1, 2, 7, 9}));
+  EXPECT_EQ(up->forward(x, {8, 10}).sizes().vec(), (std::vector<int64_t>{1, 2, 8, 10}));
+  expect_error([&] { up->forward(x, {11, 10}); }, "output size");
+}
+
+TEST(ConvModules, PoolingModules) {
+  nabla::manual_seed(0);
+  Tensor x = nabla::randn({2, 3, 7, 6});
+  nabla::nn::MaxPool2d pool(nabla::nn::MaxPool2dOptions(3).stride(2).ceil_mode(true));
+  auto [values, indices] = pool->forward_with_indices(x);
+  EXPECT_TRUE(values.equal(pool(x)));
+  EXPECT_EQ(values.sizes().vec(), (std::vector<int64_t>{2, 3, 3, 3}));
+  EXPECT_TRUE(values.equal(nabla::max_pool2d(x, 3, 2, 0, 1, true)));
+  nabla::nn::AvgPool2d avg(nabla::nn::AvgPool2dOptions({2, 3}).padding({1, 0}));
+  EXPECT_TRUE(avg(x).allclose(nabla::avg_pool2d(x, {2, 3}, {2, 3}, {1, 0})));
+  nabla::nn::MaxPool1d p1(2);
+  EXPECT_EQ(p1(nabla::randn({3, 7})).sizes().vec(), (std::vector<int64_t>{3, 3}));
+  std::ostringstream s;
+  s << *pool;
+  EXPECT_EQ(s.str(),
+            "nabla::nn::MaxPool2d(kernel_size=[3, 3], stride=[2, 2], padding=[0, 0], "
+            "dilation=[1, 1], ceil_mode=true)");
+}
+
+TEST(ConvModules, LibTorchMnistNetCompiles) {
+  // The model of LibTorch's examples/cpp/mnist, unchanged but for the namespace.
+  struct Net : nabla::nn::Module {
+    Net()
+        : conv1(nabla::nn::Conv2dOptions(1, 10, /*kernel_size=*/5)),
+          conv2(nabla::nn::Conv2dOptions(10, 20, /*kernel_size=*/5)),
+          fc1(320, 50),
+          fc2(50, 10) {
+      register_module("conv1", conv1);
+      register_module("conv2", conv2);
+      register_module("conv2_drop", conv2_drop);
+      register_module("fc1", fc1);
+      register_module("fc2", fc2);
+    }
+    Tensor forward(Tensor x) {
+      x = nabla::relu(nabla::max_pool2d(conv1->forward(x), 2));
+      x = nabla::relu(nabla::max_pool2d(conv2_drop->forward(conv2->forward(x)), 2));
+      x = x.view({-1, 320});
+      x = nabla::relu(fc1->forward(x));
+      x = nabla::dropout(x, /*p=*/0.5, /*train=*/is_training());
+      x = fc2->forward(x);
+      return nabla::log_softmax(x, /*dim=*/1);
+    }
+    nabla::nn::Conv2d conv1;
+    nabla::nn::Conv2d conv2;
+    nabla::nn::Dropout conv2_drop;
+    nabla::nn::Linear fc1;
+    nabla::nn::Linear fc2;
+  };
+  Net net;
+  Tensor out = net.forward(nabla::randn({4, 1, 28, 28}));
+  EXPECT_EQ(out.sizes().vec(), (std::vector<int64_t>{4, 10}));
+  Tensor loss = nabla::nll_loss(out, nabla::tensor({1, 2, 3, 4}));
+  loss.backward();
+  EXPECT_TRUE(net.conv1->weight.grad().defined());
+}
