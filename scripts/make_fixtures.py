@@ -133,6 +133,9 @@ ROWS = {
     # ---- nn layers: normalization, resampling, fold, adaptive pooling ----
     "batch_norm_train": ([[3, 2, 2, 2], [2], [2]],
                          lambda x: [F.batch_norm(x[0], None, None, x[1], x[2], training=True)], "any"),
+    "batch_norm_train_noncontiguous": ([[2, 3, 2, 2], [2], [2]],
+                                       lambda x: [F.batch_norm(x[0].transpose(0, 1), None, None,
+                                                               x[1], x[2], training=True)], "any"),
     "batch_norm_train_1d_noaffine": ([[4, 3]],
                                      lambda x: [F.batch_norm(x[0], None, None, training=True,
                                                              eps=0.1)], "any"),

@@ -208,6 +208,13 @@ std::vector<OpInfo> make_table() {
          return V{F::batch_norm(x[0], {}, {},
                                 F::BatchNormFuncOptions().weight(x[1]).bias(x[2]).training(true))};
        }},
+      {"batch_norm_train_noncontiguous",  // the composed (unfused) path
+       {{2, 3, 2, 2}, {2}, {2}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::batch_norm(x[0].transpose(0, 1), {}, {},
+                                F::BatchNormFuncOptions().weight(x[1]).bias(x[2]).training(true))};
+       }},
       {"batch_norm_train_1d_noaffine",
        {{4, 3}},
        [](const V& x) {

@@ -351,3 +351,93 @@ TEST(AdaptivePooling, AverageOptionsGlobalAndErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- fused batch norm against its composition ----------------------------------------------
+
+// The composition F::batch_norm falls back to, written out: the oracle of the fused kernels.
+Tensor batch_norm_oracle(const Tensor& x, const Tensor& w, const Tensor& b, double eps) {
+  std::vector<int64_t> dims{0};
+  for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+  std::vector<int64_t> cshape(static_cast<size_t>(x.dim()), 1);
+  cshape[1] = x.size(1);
+  Tensor xc = x - x.mean(dims, true);
+  Tensor y = xc * (xc.square().mean(dims, true) + eps).rsqrt();
+  if (w.defined()) y = y * w.view(cshape);
+  if (b.defined()) y = y + b.view(cshape);
+  return y;
+}
+
+TEST(BatchNormFused, MatchesTheCompositionOnOddShapesInBothDtypes) {
+  struct Case {
+    std::vector<int64_t> shape;
+    bool affine;
+  };
+  for (const Case& c : {Case{{3, 5, 7, 9}, true}, Case{{1, 3, 2}, false}, Case{{17, 4}, true},
+                        Case{{2, 3, 1, 13, 3}, true}, Case{{5, 2, 11}, false}}) {
+    for (ScalarType dt : {kDouble, kFloat}) {
+      manual_seed(3);
+      const double tol = dt == kDouble ? 1e-10 : 2e-4;
+      Tensor x = (randn(c.shape, dtype(dt)) * 2 + 0.5).requires_grad_(true);
+      Tensor w, b;
+      if (c.affine) {
+        w = (rand({c.shape[1]}, dtype(dt)) + 0.5).requires_grad_(true);
+        b = randn({c.shape[1]}, dtype(dt)).requires_grad_(true);
+      }
+      Tensor y =
+          F::batch_norm(x, {}, {}, F::BatchNormFuncOptions().weight(w).bias(b).training(true));
+      Tensor want = batch_norm_oracle(x, w, b, 1e-5);
+      EXPECT_TRUE(y.allclose(want, tol, tol)) << IntArrayRef(c.shape);
+      Tensor dy = randn(c.shape, dtype(dt));
+      std::vector<Tensor> in{x};
+      if (c.affine) in = {x, w, b};
+      auto got = autograd::grad({y}, in, {dy});
+      auto exp = autograd::grad({want}, in, {dy});
+      for (size_t i = 0; i < in.size(); ++i) {
+        EXPECT_TRUE(got[i].allclose(exp[i], tol, tol))
+            << IntArrayRef(c.shape) << " input " << i << "\n"
+            << got[i] << exp[i];
+      }
+    }
+  }
+}
+
+TEST(BatchNormFused, InferenceMatchesTheComposition) {
+  manual_seed(6);
+  nn::BatchNorm2d bn(3);
+  {
+    NoGradGuard g;
+    bn->weight.uniform_(0.5, 1.5);
+    bn->bias.uniform_(-1, 1);
+  }
+  bn(randn({4, 3, 5, 7}) * 2 + 1);  // non-trivial running statistics
+  bn->eval();
+  Tensor x = randn({2, 3, 5, 7});
+  Tensor composed = bn(x);  // weight requires grad: the composition
+  ASSERT_TRUE(composed.requires_grad());
+  NoGradGuard no_grad;
+  Tensor fused = bn(x);
+  EXPECT_TRUE(fused.allclose(composed, 1e-6, 1e-6));
+  Tensor xt = x.transpose(2, 3).contiguous().transpose(2, 3);  // non-contiguous: composed
+  EXPECT_TRUE(bn(xt).allclose(composed, 1e-6, 1e-6));
+}
+
+TEST(BatchNormFused, SameBitsOnOneAndTwoThreads) {
+  manual_seed(5);
+  Tensor x = randn({8, 6, 17, 19}).requires_grad_(true);
+  Tensor dy = randn({8, 6, 17, 19});
+  const int before = get_num_threads();
+  std::vector<Tensor> outs;
+  for (int t : {1, 2}) {
+    set_num_threads(t);
+    Tensor y = F::batch_norm(x, {}, {}, F::BatchNormFuncOptions().training(true));
+    outs.push_back(y.detach());
+    outs.push_back(autograd::grad({y}, {x}, {dy})[0]);
+  }
+  set_num_threads(before);
+  EXPECT_TRUE(outs[0].equal(outs[2]));
+  EXPECT_TRUE(outs[1].equal(outs[3]));
+}
+
+}  // namespace

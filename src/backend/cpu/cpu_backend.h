@@ -33,6 +33,13 @@ class CpuBackend final : public Backend {
                       double to) override;
   void random_normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
                      double std) override;
+  // batch_norm.cpp
+  bool batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var) override;
+  bool batch_norm_apply(const Tensor& x, const Tensor& scale, const Tensor& shift,
+                        const Tensor& y) override;
+  bool batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& mean,
+                           const Tensor& invstd, const Tensor& scale, const Tensor& sum_dy,
+                           const Tensor& sum_dy_xhat, const Tensor& dx) override;
 };
 
 CpuBackend& cpu_backend();
