@@ -353,6 +353,11 @@ class Report:
             self.target(f"library size ({lib.case.split('(')[1].rstrip(')')})", lib.median,
                         f"{lib.median:.1f} MB", "< 10 MB", lambda v: v < 10)
 
+    def batchnorm(self):
+        self.per_case("batchnorm", "BatchNorm2d float32: training forward+backward (5 tensor-sizes "
+                      "of traffic) and eval forward (2)", 1, "GB/s", True, self.copy_peak,
+                      "copy peak")
+
     def render(self, root, build_dir):
         body_start = len(self.out)
         self.peaks()
@@ -360,6 +365,7 @@ class Report:
         self.lstm()
         self.matmul()
         self.elementwise()
+        self.batchnorm()
         self.overhead()
         self.build()
         body = self.out[body_start:]

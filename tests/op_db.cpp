@@ -3,6 +3,7 @@
 #include "op_db.h"
 
 #include <nabla/conv.h>
+#include <nabla/nn.h>
 
 #include <cmath>
 
@@ -284,6 +285,188 @@ std::vector<OpInfo> make_table() {
        {{2, 1, 6, 6}, {3, 1, 3, 3}, {3}},
        [](const V& x) {
          return V{nabla::max_pool2d(nabla::conv2d(x[0], x[1], x[2]).relu(), 2).flatten(1)};
+      // ---- nn layers: normalization, resampling, fold, adaptive pooling ----
+      {"batch_norm_train",
+       {{3, 2, 2, 2}, {2}, {2}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::batch_norm(x[0], {}, {},
+                                F::BatchNormFuncOptions().weight(x[1]).bias(x[2]).training(true))};
+       }},
+      {"batch_norm_train_noncontiguous",  // the composed (unfused) path
+       {{2, 3, 2, 2}, {2}, {2}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::batch_norm(x[0].transpose(0, 1), {}, {},
+                                F::BatchNormFuncOptions().weight(x[1]).bias(x[2]).training(true))};
+       }},
+      {"batch_norm_train_1d_noaffine",
+       {{4, 3}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::batch_norm(x[0], {}, {}, F::BatchNormFuncOptions().training(true).eps(0.1))};
+       }},
+      {"batch_norm_eval",
+       {{3, 2, 4}, {2}, {2}},
+       [](const V& x) {
+         Tensor rm = tensor({0.3, -0.2}, dtype(x[0].scalar_type()));
+         Tensor rv = tensor({0.5, 1.5}, dtype(x[0].scalar_type()));
+         return V{nabla::batch_norm(x[0], x[1], x[2], rm, rv, false, 0.1, 1e-5)};
+       }},
+      {"instance_norm",
+       {{2, 3, 4}, {3}, {3}},
+       [](const V& x) {
+         return V{nabla::instance_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-5)};
+       }},
+      {"instance_norm_2d_noaffine",
+       {{2, 2, 3, 3}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::instance_norm(x[0])};
+       }},
+      {"group_norm",
+       {{2, 4, 3}, {4}, {4}},
+       [](const V& x) { return V{nabla::group_norm(x[0], 2, x[1], x[2])}; }},
+      {"group_norm_2d_noaffine",
+       {{2, 6, 2, 2}},
+       [](const V& x) { return V{nabla::group_norm(x[0], 3, {}, {}, 1e-3)}; }},
+      {"interpolate_nearest_1d",
+       {{1, 2, 5}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(x[0], F::InterpolateFuncOptions().size(std::vector<int64_t>{8}))};
+       }},
+      {"interpolate_nearest_2d_scale2",
+       {{1, 2, 3, 4}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(
+             x[0], F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}))};
+       }},
+      {"interpolate_nearest_2d_size",
+       {{2, 1, 4, 5}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(x[0],
+                                 F::InterpolateFuncOptions().size(std::vector<int64_t>{3, 7}))};
+       }},
+      {"interpolate_nearest_exact",
+       {{1, 2, 4, 5}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(
+             x[0],
+             F::InterpolateFuncOptions().size(std::vector<int64_t>{6, 3}).mode(kNearestExact))};
+       }},
+      {"interpolate_linear_1d",
+       {{2, 2, 5}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(
+             x[0], F::InterpolateFuncOptions().size(std::vector<int64_t>{7}).mode(kLinear))};
+       }},
+      {"interpolate_bilinear",
+       {{1, 2, 3, 4}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(x[0], F::InterpolateFuncOptions()
+                                           .size(std::vector<int64_t>{5, 7})
+                                           .mode(kBilinear)
+                                           .align_corners(false))};
+       }},
+      {"interpolate_bilinear_align_corners",
+       {{1, 2, 3, 4}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(x[0], F::InterpolateFuncOptions()
+                                           .size(std::vector<int64_t>{5, 7})
+                                           .mode(kBilinear)
+                                           .align_corners(true))};
+       }},
+      {"interpolate_bilinear_scale",
+       {{1, 1, 4, 4}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(x[0], F::InterpolateFuncOptions()
+                                           .scale_factor(std::vector<double>{1.5, 2.5})
+                                           .mode(kBilinear))};
+       }},
+      {"interpolate_trilinear",
+       {{1, 1, 2, 3, 3}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(
+             x[0],
+             F::InterpolateFuncOptions().size(std::vector<int64_t>{3, 4, 2}).mode(kTrilinear))};
+       }},
+      {"interpolate_area",
+       {{1, 2, 5, 7}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::interpolate(
+             x[0], F::InterpolateFuncOptions().size(std::vector<int64_t>{3, 4}).mode(kArea))};
+       }},
+      {"pixel_shuffle", {{2, 8, 2, 3}}, [](const V& x) { return V{nabla::pixel_shuffle(x[0], 2)}; }},
+      {"pixel_unshuffle",
+       {{1, 2, 4, 6}},
+       [](const V& x) { return V{nabla::pixel_unshuffle(x[0], 2)}; }},
+      {"unfold",
+       {{2, 2, 4, 5}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::unfold(x[0], F::UnfoldFuncOptions({2, 3}))};
+       }},
+      {"unfold_pad_stride_dilation",
+       {{1, 2, 5, 6}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::unfold(x[0], F::UnfoldFuncOptions(3).padding(1).stride(2).dilation({1, 2}))};
+       }},
+      {"fold",
+       {{2, 12, 9}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::fold(x[0], F::FoldFuncOptions({4, 5}, {2, 3}))};
+       }},
+      {"fold_pad_stride_dilation",
+       {{1, 18, 6}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{
+             F::fold(x[0], F::FoldFuncOptions({5, 6}, 3).padding(1).stride(2).dilation({1, 2}))};
+       }},
+      {"adaptive_avg_pool1d",
+       {{2, 3, 7}},
+       [](const V& x) { return V{nabla::adaptive_avg_pool1d(x[0], {3})}; }},
+      {"adaptive_avg_pool2d",
+       {{2, 2, 5, 7}},
+       [](const V& x) {
+         return V{nabla::adaptive_avg_pool2d(x[0], {3, 4})};
+       }},
+      {"adaptive_avg_pool2d_global",
+       {{2, 3, 3, 4}},
+       [](const V& x) {
+         return V{nabla::adaptive_avg_pool2d(x[0], {1, 1})};
+       }},
+      {"adaptive_avg_pool2d_unbatched",
+       {{2, 5, 6}},
+       [](const V& x) {
+         return V{nabla::adaptive_avg_pool2d(x[0], {2, 4})};
+       }},
+      {"adaptive_max_pool1d",
+       {{2, 3, 8}},
+       [](const V& x) { return V{std::get<0>(nabla::adaptive_max_pool1d(x[0], {3}))}; }},
+      {"adaptive_max_pool2d",
+       {{2, 2, 5, 7}},
+       [](const V& x) {
+         return V{std::get<0>(nabla::adaptive_max_pool2d(x[0], {3, 4}))};
+       }},
+      {"max_unpool2d",
+       {{1, 2, 2, 2}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         Tensor ind = idx({0, 3, 9, 14, 5, 2, 12, 15}).view({1, 2, 2, 2});
+         return V{F::max_unpool2d(x[0], ind, F::MaxUnpool2dFuncOptions(2))};
        }},
   };
   return t;

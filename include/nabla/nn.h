@@ -5,14 +5,19 @@
 //   namespace F = nabla::nn::functional;
 #pragma once
 
+#include "nabla/nn/adaptive_pooling.h"
 #include "nabla/nn/containers.h"
 #include "nabla/nn/conv.h"
+#include "nabla/nn/dropout.h"
+#include "nabla/nn/fold.h"
 #include "nabla/nn/functional.h"
 #include "nabla/nn/init.h"
 #include "nabla/nn/loss.h"
 #include "nabla/nn/module.h"
 #include "nabla/nn/modules.h"
+#include "nabla/nn/normalization.h"
 #include "nabla/nn/options.h"
 #include "nabla/nn/ordered_dict.h"
 #include "nabla/nn/pooling.h"
 #include "nabla/nn/rnn.h"
+#include "nabla/nn/upsampling.h"

@@ -189,6 +189,29 @@ class Backend {
   /// indices into each flattened input plane (PyTorch's max_pool indices). NaN wins.
   virtual void max_pool(const Tensor& x, IntArrayRef kernel, const ConvGeometry& g, const Tensor& y,
                         const Tensor& indices) = 0;
+  // ---- batch normalization (fused; the composition of the families above is the fallback) ----
+  // x, y, dy, dx: contiguous [N, C, S] (S: the spatial dims flattened); per-channel vectors
+  // [C], contiguous; all of one floating dtype. Each returns false when this backend has no
+  // kernel for these tensors: the caller then composes the op from the families above.
+  /// mean[c] and biased var[c] of x over N and S.
+  virtual bool batch_norm_stats(const Tensor& /*x*/, const Tensor& /*mean*/,
+                                const Tensor& /*var*/) {
+    return false;
+  }
+  /// y = x * scale[c] + shift[c].
+  virtual bool batch_norm_apply(const Tensor& /*x*/, const Tensor& /*scale*/,
+                                const Tensor& /*shift*/, const Tensor& /*y*/) {
+    return false;
+  }
+  /// With xhat = (x - mean[c]) * invstd[c] and M = N * S: sum_dy[c] = sum of dy,
+  /// sum_dy_xhat[c] = sum of dy * xhat and, when dx is defined,
+  /// dx = scale[c] * (dy - sum_dy[c] / M - xhat * sum_dy_xhat[c] / M).
+  virtual bool batch_norm_backward(const Tensor& /*x*/, const Tensor& /*dy*/,
+                                   const Tensor& /*mean*/, const Tensor& /*invstd*/,
+                                   const Tensor& /*scale*/, const Tensor& /*sum_dy*/,
+                                   const Tensor& /*sum_dy_xhat*/, const Tensor& /*dx*/) {
+    return false;
+  }
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.

@@ -9,6 +9,7 @@
 #include "nabla/autograd.h"
 #include "nabla/ops.h"
 #include "ops/fused.h"
+#include "ops/batch_norm.h"
 #include "ops/op_helpers.h"
 
 namespace nabla::nn::functional {
@@ -153,41 +154,58 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                 "[batch_norm] expected per-channel tensors of shape [{}] for input {}, got {}",
                 channels, input.sizes(), t->sizes());
   }
-  std::vector<int64_t> dims{0};
-  for (int64_t d = 2; d < input.dim(); ++d) dims.push_back(d);
+  const Tensor &weight = options.weight(), &bias = options.bias();
   const std::vector<int64_t> cshape = channel_shape(input);
-  Tensor mean, var;
-  if (options.training()) {
-    const int64_t n = input.numel() / std::max<int64_t>(channels, 1);
-    NABLA_CHECK(n > 1,
-                "[batch_norm] expected more than 1 value per channel when training, got "
-                "input of size {}",
-                input.sizes());
-    mean = input.mean(dims, /*keepdim=*/true);
-    var = (input - mean).square().mean(dims, /*keepdim=*/true);  // biased: normalizes the batch
-    if (running_mean.defined() || running_var.defined()) {
-      NoGradGuard no_grad;
-      const double m = options.momentum().value_or(0.0);
-      // The running variance estimates the population: unbiased (n / (n - 1)).
-      Tensor batch_var = var.detach().reshape({channels}) * (double(n) / double(n - 1));
-      if (running_mean.defined()) {
-        Tensor rm = running_mean;
-        rm.mul_(1 - m).add_(mean.detach().reshape({channels}).to(rm.scalar_type()), m);
-      }
-      if (running_var.defined()) {
-        Tensor rv = running_var;
-        rv.mul_(1 - m).add_(batch_var.to(rv.scalar_type()), m);
-      }
-    }
-  } else {
+  if (!options.training()) {
     NABLA_CHECK(running_mean.defined() && running_var.defined(),
                 "[batch_norm] running_mean and running_var must be defined in evaluation mode");
-    mean = running_mean.view(cshape);
-    var = running_var.view(cshape);
+    // y = x * scale + shift with per-channel scale = weight / sqrt(var + eps) and
+    // shift = bias - mean * scale: two passes over the input.
+    const Tensor invstd = (running_var + options.eps()).rsqrt();
+    const Tensor scale = weight.defined() ? weight * invstd : invstd;
+    const Tensor shift = bias.defined() ? bias - running_mean * scale : -(running_mean * scale);
+    if (!nabla::detail::needs_grad(input, scale, shift)) {  // inference: one fused pass
+      Tensor out = nabla::detail::fused_batch_norm_apply(input, scale, shift);
+      if (out.defined()) return out;
+    }
+    return input * scale.view(cshape) + shift.view(cshape);
   }
-  Tensor out = (input - mean) * (var + options.eps()).rsqrt();
-  if (options.weight().defined()) out = out * options.weight().view(cshape);
-  if (options.bias().defined()) out = out + options.bias().view(cshape);
+  const int64_t n = input.numel() / std::max<int64_t>(channels, 1);
+  NABLA_CHECK(n > 1,
+              "[batch_norm] expected more than 1 value per channel when training, got "
+              "input of size {}",
+              input.sizes());
+  // The running statistics estimate the population: the variance is unbiased (n / (n - 1)).
+  auto update_running = [&](const Tensor& mean, const Tensor& var) {
+    if (!running_mean.defined() && !running_var.defined()) return;
+    NoGradGuard no_grad;
+    const double m = options.momentum().value_or(0.0);
+    if (running_mean.defined()) {
+      Tensor rm = running_mean;
+      rm.mul_(1 - m).add_(mean.detach().reshape({channels}).to(rm.scalar_type()), m);
+    }
+    if (running_var.defined()) {
+      Tensor rv = running_var;
+      Tensor unbiased = var.detach().reshape({channels}) * (double(n) / double(n - 1));
+      rv.mul_(1 - m).add_(unbiased.to(rv.scalar_type()), m);
+    }
+  };
+  // Fused kernels when the backend has them for this input; the composition below otherwise.
+  nabla::detail::BatchNormResult fused =
+      nabla::detail::fused_batch_norm_training(input, weight, bias, options.eps());
+  if (fused.output.defined()) {
+    update_running(fused.mean, fused.var);
+    return fused.output;
+  }
+  std::vector<int64_t> dims{0};
+  for (int64_t d = 2; d < input.dim(); ++d) dims.push_back(d);
+  const Tensor mean = input.mean(dims, /*keepdim=*/true);
+  const Tensor centered = input - mean;
+  const Tensor var = centered.square().mean(dims, /*keepdim=*/true);  // biased: normalizes
+  update_running(mean, var);
+  Tensor out = centered * (var + options.eps()).rsqrt();
+  if (weight.defined()) out = out * weight.view(cshape);
+  if (bias.defined()) out = out + bias.view(cshape);
   return out;
 }
 

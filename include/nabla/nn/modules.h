@@ -113,7 +113,7 @@ class Embedding : public ModuleHolder<EmbeddingImpl> {
                                    const EmbeddingFromPretrainedOptions& options = {});
 };
 
-// ---- normalization -----------------------------------------------------------------------
+// ---- normalization (BatchNorm, InstanceNorm, GroupNorm: nabla/nn/normalization.h) -------
 
 /// Normalizes over the trailing normalized_shape dims; weight ones, bias zeros.
 class LayerNormImpl : public Cloneable<LayerNormImpl> {
@@ -131,28 +131,6 @@ class LayerNormImpl : public Cloneable<LayerNormImpl> {
   Tensor bias;
 };
 NABLA_MODULE(LayerNorm);
-
-/// Batch normalization of [N, C] or [N, C, L] input over all dims but the channel dim, with
-/// running_mean / running_var / num_batches_tracked buffers.
-class BatchNorm1dImpl : public Cloneable<BatchNorm1dImpl> {
- public:
-  explicit BatchNorm1dImpl(int64_t num_features)
-      : BatchNorm1dImpl(BatchNormOptions(num_features)) {}
-  explicit BatchNorm1dImpl(const BatchNormOptions& options);
-  void reset() override;
-  void reset_running_stats();
-  void reset_parameters();
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  BatchNormOptions options;
-  Tensor weight;
-  Tensor bias;
-  Tensor running_mean;
-  Tensor running_var;
-  Tensor num_batches_tracked;
-};
-NABLA_MODULE(BatchNorm1d);
 
 // ---- activations -------------------------------------------------------------------------
 

@@ -64,6 +64,13 @@ class CpuBackend : public Backend {
                             const ConvGeometry& g) override;
   void max_pool(const Tensor& x, IntArrayRef kernel, const ConvGeometry& g, const Tensor& y,
                 const Tensor& indices) override;
+  // batch_norm.cpp
+  bool batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var) override;
+  bool batch_norm_apply(const Tensor& x, const Tensor& scale, const Tensor& shift,
+                        const Tensor& y) override;
+  bool batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& mean,
+                           const Tensor& invstd, const Tensor& scale, const Tensor& sum_dy,
+                           const Tensor& sum_dy_xhat, const Tensor& dx) override;
 };
 
 CpuBackend& cpu_backend();
