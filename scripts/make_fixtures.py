@@ -32,6 +32,22 @@ def idx(v):
     return torch.tensor(v, dtype=torch.int64)
 
 
+def sdpa(q, k, v, attn_mask=None, is_causal=False, scale=None):
+    """torch.nn.functional.scaled_dot_product_attention as PyTorch 2 documents it."""
+    L, S = q.size(-2), k.size(-2)
+    scale = 1 / math.sqrt(q.size(-1)) if scale is None else scale
+    bias = torch.zeros(L, S, dtype=q.dtype)
+    if is_causal:
+        bias = bias.masked_fill(~torch.ones(L, S, dtype=torch.bool).tril(), float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype == torch.bool:
+            bias = bias.masked_fill(~attn_mask, float("-inf"))
+        else:
+            bias = bias + attn_mask
+    w = torch.softmax(q @ k.transpose(-2, -1) * scale + bias, dim=-1)
+    return w @ v
+
+
 T = torch
 # name: (shapes, fn, domain) -- mirrors tests/op_db.cpp row by row.
 ROWS = {
@@ -129,6 +145,16 @@ ROWS = {
     "reuse": ([[3, 4]], lambda x: [x[0] * x[0].exp() + x[0].sum()], "any"),
     "mlp_layer": ([[5, 4], [3, 4], [3]],
                   lambda x: [T.matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)], "any"),
+    # ---- attention (PyTorch 1.13 has no F.scaled_dot_product_attention: PyTorch 2's
+    # documented composition) ----
+    "sdpa": ([[2, 3, 4], [2, 5, 4], [2, 5, 3]], lambda x: [sdpa(x[0], x[1], x[2])], "any"),
+    "sdpa_causal_scale": ([[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 2]],
+                          lambda x: [sdpa(x[0], x[1], x[2], is_causal=True, scale=0.5)], "any"),
+    "sdpa_bool_mask": ([[2, 3, 4], [2, 5, 4], [2, 5, 3]],
+                       lambda x: [sdpa(x[0], x[1], x[2],
+                                       T.arange(5)[None, :] < idx([2, 5, 4])[:, None])], "any"),
+    "sdpa_float_mask": ([[2, 3, 4], [2, 5, 4], [2, 5, 3], [3, 5]],
+                        lambda x: [sdpa(x[0], x[1], x[2], x[3])], "any"),
 }
 
 

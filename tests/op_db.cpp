@@ -198,6 +198,24 @@ std::vector<OpInfo> make_table() {
       {"mlp_layer",
        {{5, 4}, {3, 4}, {3}},
        [](const V& x) { return V{nabla::matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)}; }},
+      // ---- attention ----
+      {"sdpa",
+       {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
+       [](const V& x) { return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2])}; }},
+      {"sdpa_causal_scale",
+       {{1, 2, 4, 3}, {1, 2, 4, 3}, {1, 2, 4, 2}},
+       [](const V& x) {
+         return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], {}, 0.0, true, 0.5)};
+       }},
+      {"sdpa_bool_mask",
+       {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
+       [](const V& x) {  // row i sees the first n[i] keys
+         const Tensor mask = nabla::lt(nabla::arange(5).unsqueeze(0), idx({2, 5, 4}).unsqueeze(1));
+         return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], mask)};
+       }},
+      {"sdpa_float_mask",
+       {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}, {3, 5}},
+       [](const V& x) { return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], x[3])}; }},
   };
   return t;
 }

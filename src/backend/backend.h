@@ -108,6 +108,27 @@ class Backend {
                               double to) = 0;
   virtual void random_normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
                              double std) = 0;
+
+  // ---- attention (fused scaled-dot-product attention) ----
+  // q [B, L, E], k [B, S, E], v [B, S, Ev], out [B, L, Ev], grads alike: contiguous, one
+  // floating dtype. `bias` is undefined or a [B1, B2, L, S] view (any strides, B1 * B2 == B) of
+  // additive scores (-inf masks a key); causal masks key j > query i. lse [B, L] holds each
+  // row's logsumexp of the scaled, masked scores (-inf for a row with every key masked, whose
+  // output is 0). A backend that does not take the inputs returns false and the caller runs the
+  // unfused composition; the defaults take nothing.
+  virtual bool attention_forward(const Tensor& /*q*/, const Tensor& /*k*/, const Tensor& /*v*/,
+                                 const Tensor& /*bias*/, bool /*causal*/, double /*scale*/,
+                                 const Tensor& /*out*/, const Tensor& /*lse*/) {
+    return false;
+  }
+  /// Gradients of attention_forward from grad_out, recomputing the scores tile by tile.
+  virtual bool attention_backward(const Tensor& /*q*/, const Tensor& /*k*/, const Tensor& /*v*/,
+                                  const Tensor& /*bias*/, bool /*causal*/, double /*scale*/,
+                                  const Tensor& /*out*/, const Tensor& /*lse*/,
+                                  const Tensor& /*grad_out*/, const Tensor& /*grad_q*/,
+                                  const Tensor& /*grad_k*/, const Tensor& /*grad_v*/) {
+    return false;
+  }
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.

@@ -1,6 +1,6 @@
 // The CPU backend: plain loops over strided data (loops.h), CBLAS for matrix products.
 // Each family lives in its own file: elementwise.cpp, reduce.cpp, matmul.cpp, index.cpp,
-// random.cpp, memory.cpp.
+// random.cpp, memory.cpp, attention.cpp.
 #pragma once
 
 #include "backend/backend.h"
@@ -33,6 +33,12 @@ class CpuBackend final : public Backend {
                       double to) override;
   void random_normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
                      double std) override;
+  bool attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                         bool causal, double scale, const Tensor& out, const Tensor& lse) override;
+  bool attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                          bool causal, double scale, const Tensor& out, const Tensor& lse,
+                          const Tensor& grad_out, const Tensor& grad_q, const Tensor& grad_k,
+                          const Tensor& grad_v) override;
 };
 
 CpuBackend& cpu_backend();
