@@ -5,6 +5,7 @@
 //   namespace F = nabla::nn::functional;
 #pragma once
 
+#include "nabla/nn/attention.h"
 #include "nabla/nn/containers.h"
 #include "nabla/nn/functional.h"
 #include "nabla/nn/init.h"
@@ -14,3 +15,4 @@
 #include "nabla/nn/options.h"
 #include "nabla/nn/ordered_dict.h"
 #include "nabla/nn/rnn.h"
+#include "nabla/nn/transformer.h"
