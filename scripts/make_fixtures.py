@@ -33,6 +33,22 @@ def idx(v):
     return torch.tensor(v, dtype=torch.int64)
 
 
+def sdpa(q, k, v, attn_mask=None, is_causal=False, scale=None):
+    """torch.nn.functional.scaled_dot_product_attention as PyTorch 2 documents it."""
+    L, S = q.size(-2), k.size(-2)
+    scale = 1 / math.sqrt(q.size(-1)) if scale is None else scale
+    bias = torch.zeros(L, S, dtype=q.dtype)
+    if is_causal:
+        bias = bias.masked_fill(~torch.ones(L, S, dtype=torch.bool).tril(), float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype == torch.bool:
+            bias = bias.masked_fill(~attn_mask, float("-inf"))
+        else:
+            bias = bias + attn_mask
+    w = torch.softmax(q @ k.transpose(-2, -1) * scale + bias, dim=-1)
+    return w @ v
+
+
 T = torch
 F = torch.nn.functional
 # name: (shapes, fn, domain) -- mirrors tests/op_db.cpp row by row.
@@ -242,6 +258,16 @@ ROWS = {
     "max_unpool2d": ([[1, 2, 2, 2]],
                      lambda x: [F.max_unpool2d(x[0], idx([0, 3, 9, 14, 5, 2, 12, 15]).view(1, 2, 2, 2),
                                                2)], "any"),
+    # ---- attention (PyTorch 1.13 has no F.scaled_dot_product_attention: PyTorch 2's
+    # documented composition) ----
+    "sdpa": ([[2, 3, 4], [2, 5, 4], [2, 5, 3]], lambda x: [sdpa(x[0], x[1], x[2])], "any"),
+    "sdpa_causal_scale": ([[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 2]],
+                          lambda x: [sdpa(x[0], x[1], x[2], is_causal=True, scale=0.5)], "any"),
+    "sdpa_bool_mask": ([[2, 3, 4], [2, 5, 4], [2, 5, 3]],
+                       lambda x: [sdpa(x[0], x[1], x[2],
+                                       T.arange(5)[None, :] < idx([2, 5, 4])[:, None])], "any"),
+    "sdpa_float_mask": ([[2, 3, 4], [2, 5, 4], [2, 5, 3], [3, 5]],
+                        lambda x: [sdpa(x[0], x[1], x[2], x[3])], "any"),
 }
 
 

@@ -468,6 +468,24 @@ std::vector<OpInfo> make_table() {
          Tensor ind = idx({0, 3, 9, 14, 5, 2, 12, 15}).view({1, 2, 2, 2});
          return V{F::max_unpool2d(x[0], ind, F::MaxUnpool2dFuncOptions(2))};
        }},
+      // ---- attention ----
+      {"sdpa",
+       {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
+       [](const V& x) { return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2])}; }},
+      {"sdpa_causal_scale",
+       {{1, 2, 4, 3}, {1, 2, 4, 3}, {1, 2, 4, 2}},
+       [](const V& x) {
+         return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], {}, 0.0, true, 0.5)};
+       }},
+      {"sdpa_bool_mask",
+       {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
+       [](const V& x) {  // row i sees the first n[i] keys
+         const Tensor mask = nabla::lt(nabla::arange(5).unsqueeze(0), idx({2, 5, 4}).unsqueeze(1));
+         return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], mask)};
+       }},
+      {"sdpa_float_mask",
+       {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}, {3, 5}},
+       [](const V& x) { return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], x[3])}; }},
   };
   return t;
 }

@@ -6,6 +6,7 @@
 #include <nabla/autograd.h>
 #include <nabla/creation.h>
 #include <nabla/indexing.h>
+#include <nabla/nn/attention.h>
 #include <nabla/ops.h>
 #include <nabla/print.h>
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "nabla/nn/adaptive_pooling.h"
+#include "nabla/nn/attention.h"
 #include "nabla/nn/containers.h"
 #include "nabla/nn/conv.h"
 #include "nabla/nn/dropout.h"
@@ -21,3 +22,4 @@
 #include "nabla/nn/pooling.h"
 #include "nabla/nn/rnn.h"
 #include "nabla/nn/upsampling.h"
+#include "nabla/nn/transformer.h"

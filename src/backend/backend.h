@@ -210,6 +210,24 @@ class Backend {
                                    const Tensor& /*mean*/, const Tensor& /*invstd*/,
                                    const Tensor& /*scale*/, const Tensor& /*sum_dy*/,
                                    const Tensor& /*sum_dy_xhat*/, const Tensor& /*dx*/) {
+  // ---- attention (fused scaled-dot-product attention) ----
+  // q [B, L, E], k [B, S, E], v [B, S, Ev], out [B, L, Ev], grads alike: contiguous, one
+  // floating dtype. `bias` is undefined or a [B1, B2, L, S] view (any strides, B1 * B2 == B) of
+  // additive scores (-inf masks a key); causal masks key j > query i. lse [B, L] holds each
+  // row's logsumexp of the scaled, masked scores (-inf for a row with every key masked, whose
+  // output is 0). A backend that does not take the inputs returns false and the caller runs the
+  // unfused composition; the defaults take nothing.
+  virtual bool attention_forward(const Tensor& /*q*/, const Tensor& /*k*/, const Tensor& /*v*/,
+                                 const Tensor& /*bias*/, bool /*causal*/, double /*scale*/,
+                                 const Tensor& /*out*/, const Tensor& /*lse*/) {
+    return false;
+  }
+  /// Gradients of attention_forward from grad_out, recomputing the scores tile by tile.
+  virtual bool attention_backward(const Tensor& /*q*/, const Tensor& /*k*/, const Tensor& /*v*/,
+                                  const Tensor& /*bias*/, bool /*causal*/, double /*scale*/,
+                                  const Tensor& /*out*/, const Tensor& /*lse*/,
+                                  const Tensor& /*grad_out*/, const Tensor& /*grad_q*/,
+                                  const Tensor& /*grad_k*/, const Tensor& /*grad_v*/) {
     return false;
   }
 };

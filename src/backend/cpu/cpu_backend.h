@@ -1,7 +1,7 @@
 // The CPU backend: plain loops over strided data (loops.h), CBLAS for matrix products.
 // Each family lives in its own file: elementwise.cpp, reduce.cpp, matmul.cpp, index.cpp,
 // random.cpp, memory.cpp; the fused families in fused.cpp (cross-entropy, optimizer updates)
-// and rnn.cpp (LSTM and GRU cells).
+// and rnn.cpp (LSTM and GRU cells); conv.cpp, batch_norm.cpp, attention.cpp.
 #pragma once
 
 #include "backend/backend.h"
@@ -71,6 +71,12 @@ class CpuBackend : public Backend {
   bool batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& mean,
                            const Tensor& invstd, const Tensor& scale, const Tensor& sum_dy,
                            const Tensor& sum_dy_xhat, const Tensor& dx) override;
+  bool attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                         bool causal, double scale, const Tensor& out, const Tensor& lse) override;
+  bool attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                          bool causal, double scale, const Tensor& out, const Tensor& lse,
+                          const Tensor& grad_out, const Tensor& grad_q, const Tensor& grad_k,
+                          const Tensor& grad_v) override;
 };
 
 CpuBackend& cpu_backend();

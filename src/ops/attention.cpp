@@ -1,0 +1,263 @@
+// scaled_dot_product_attention: the composition (oracle and fallback) and the fused op, whose
+// backward is the backend's tiled kernel, or under create_graph the same gradient formulas
+// written in nabla ops (so second order works):
+//   W = softmax(q k^T * scale + bias)      dV = W^T dO      dP = dO V^T
+//   dS = W * (dP - rowsum(dP * W))        dQ = dS K * scale      dK = dS^T Q * scale
+// Shapes: q [..., L, E], k [..., S, E], v [..., S, Ev], out [..., L, Ev], bias [..., L, S].
+#include <cmath>
+#include <limits>
+
+#include "nabla/nn/attention.h"
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT: op helpers
+
+namespace {
+
+constexpr const char* kOp = "scaled_dot_product_attention";
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+struct Shapes {
+  std::vector<int64_t> batch;  // the broadcast batch dims of q, k and v
+  int64_t L = 0, S = 0, E = 0, Ev = 0;
+};
+
+std::vector<int64_t> batch_of(const Tensor& t) {
+  return std::vector<int64_t>(t.sizes().begin(), t.sizes().end() - 2);
+}
+
+void check_mask(const Tensor& mask, const Tensor& q, const Shapes& sh, bool is_causal) {
+  NABLA_CHECK(!is_causal,
+              "[{}] an explicit attn_mask (shape {}) should not be set when is_causal=true", kOp,
+              mask.sizes());
+  NABLA_CHECK(mask.scalar_type() == kBool || mask.scalar_type() == q.scalar_type(),
+              "[{}] attn_mask must be bool or of the query's dtype {}, got {}", kOp,
+              q.scalar_type(), mask.scalar_type());
+  check_same_device(mask, q, kOp);
+  std::vector<int64_t> target = sh.batch;
+  target.push_back(sh.L);
+  target.push_back(sh.S);
+  bool ok = mask.dim() <= static_cast<int64_t>(target.size());
+  for (int64_t i = 0; ok && i < mask.dim(); ++i) {
+    const int64_t m = mask.size(mask.dim() - 1 - i), t = target[target.size() - 1 - i];
+    ok = m == t || m == 1;
+  }
+  NABLA_CHECK(ok, "[{}] attn_mask of shape {} does not broadcast to the scores' shape {}", kOp,
+              mask.sizes(), IntArrayRef(target));
+}
+
+Shapes check_inputs(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                    double dropout_p, bool is_causal) {
+  check_defined(q, kOp, "query");
+  check_defined(k, kOp, "key");
+  check_defined(v, kOp, "value");
+  NABLA_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2,
+              "[{}] query, key and value need 2 dims or more, got {}, {} and {}", kOp, q.sizes(),
+              k.sizes(), v.sizes());
+  NABLA_CHECK(q.is_floating_point() && k.scalar_type() == q.scalar_type() &&
+                  v.scalar_type() == q.scalar_type(),
+              "[{}] query, key and value must have one floating dtype, got {}, {} and {}", kOp,
+              q.scalar_type(), k.scalar_type(), v.scalar_type());
+  check_same_device(q, k, kOp);
+  check_same_device(q, v, kOp);
+  NABLA_CHECK(q.size(-1) == k.size(-1),
+              "[{}] query and key must have the same last dim E, got query {} and key {}", kOp,
+              q.sizes(), k.sizes());
+  NABLA_CHECK(k.size(-2) == v.size(-2),
+              "[{}] key and value must have the same number of keys S (dim -2), got key {} and "
+              "value {}",
+              kOp, k.sizes(), v.sizes());
+  NABLA_CHECK(dropout_p >= 0 && dropout_p <= 1, "[{}] dropout_p must be in [0, 1], got {}", kOp,
+              dropout_p);
+  Shapes sh;
+  sh.batch = broadcast_shapes(broadcast_shapes(batch_of(q), batch_of(k), kOp), batch_of(v), kOp);
+  sh.L = q.size(-2), sh.S = k.size(-2), sh.E = q.size(-1), sh.Ev = v.size(-1);
+  if (mask.defined()) check_mask(mask, q, sh, is_causal);
+  return sh;
+}
+
+// The additive bias [.., L, S] of a mask (bool: -inf where false) or of causality; undefined
+// when nothing is masked.
+Tensor bias_of(const Tensor& mask, bool is_causal, const Tensor& q, int64_t L, int64_t S) {
+  const TensorOptions opts = TensorOptions().dtype(q.scalar_type()).device(q.device());
+  Tensor allowed;
+  if (is_causal) {
+    allowed = ge(arange(L, TensorOptions().device(q.device())).unsqueeze(1),
+                 arange(S, TensorOptions().device(q.device())).unsqueeze(0));
+  } else if (mask.defined() && mask.scalar_type() == kBool) {
+    allowed = mask;
+  } else {
+    return mask;
+  }
+  return where(allowed, zeros({}, opts), full({}, -kInf, opts));
+}
+
+// softmax(q k^T * scale + bias) over keys; rows whose every key is masked give 0.
+Tensor attention_weights(const Tensor& q, const Tensor& k, const Tensor& bias, double scale) {
+  Tensor s = matmul(q, k.transpose(-2, -1)) * scale;
+  if (!bias.defined()) return s.softmax(-1);
+  s = s + bias;
+  // row_ok [.., L, 1]: 1 where some key is not masked.
+  const Tensor row_ok = (bias > -kInf).to(q.scalar_type()).amax({-1}, /*keepdim=*/true);
+  if (row_ok.numel() == 0 || row_ok.min().item<double>() == 1) return s.softmax(-1);
+  return where(row_ok > 0, s, zeros({}, s.options())).softmax(-1) * row_ok;
+}
+
+variable_list composite_backward(const Tensor& q, const Tensor& k, const Tensor& v,
+                                 const Tensor& bias, double scale, const Tensor& g) {
+  const Tensor w = attention_weights(q, k, bias, scale);
+  const Tensor dv = matmul(w.transpose(-2, -1), g);
+  const Tensor dp = matmul(g, v.transpose(-2, -1));
+  const Tensor ds = w * (dp - (dp * w).sum({-1}, /*keepdim=*/true));
+  return {matmul(ds, k) * scale, matmul(ds.transpose(-2, -1), q) * scale, dv};
+}
+
+// A contiguous [B, n, m] view of t [..., n, m] (a copy when t is not contiguous).
+Tensor as_3d(const Tensor& t, int64_t B) {
+  const Tensor c = contiguous_nograd(t);
+  const std::vector<int64_t> shape{B, t.size(-2), t.size(-1)};
+  return make_view(c, shape, contiguous_strides(shape), c.storage_offset());
+}
+
+// bias broadcast to batch + [L, S], as the [B1, B2, L, S] view the kernel reads.
+Tensor bias_4d(const Tensor& bias, const Shapes& sh, ScalarType dtype) {
+  std::vector<int64_t> full_shape = sh.batch;
+  full_shape.push_back(sh.L);
+  full_shape.push_back(sh.S);
+  Tensor b = expand_to(cast(bias, dtype), full_shape, kOp);
+  if (b.dim() < 4) {  // leading batch dims of size 1 (stride 0)
+    std::vector<int64_t> sizes = b.sizes().vec(), strides = b.strides().vec();
+    sizes.insert(sizes.begin(), 4 - b.dim(), 1);
+    strides.insert(strides.begin(), 4 - b.dim(), 0);
+    b = make_view(b, sizes, strides, b.storage_offset());
+  } else if (b.dim() > 4) {  // merge the leading batch dims (copies when their strides do not)
+    NoGradGuard no_grad;
+    b = b.reshape({-1, b.size(-3), sh.L, sh.S});
+  }
+  return b;
+}
+
+int64_t numel_of(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+struct Fused {
+  Tensor out, lse;  // [..., L, Ev] and [..., L]; undefined when the backend did not take it
+};
+
+Fused fused_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                    bool is_causal, double scale, const Shapes& sh) {
+  if (batch_of(q) != sh.batch || batch_of(k) != sh.batch || batch_of(v) != sh.batch || sh.E == 0 ||
+      sh.Ev == 0 || sh.L == 0 || sh.S == 0)
+    return {};
+  const int64_t B = numel_of(sh.batch);
+  const Tensor b4 = bias.defined() ? bias_4d(bias, sh, q.scalar_type()) : Tensor();
+  Tensor out = make_tensor({B, sh.L, sh.Ev}, q.scalar_type(), q.device());
+  Tensor lse = make_tensor({B, sh.L}, q.scalar_type(), q.device());
+  if (!backend_for(q).attention_forward(as_3d(q, B), as_3d(k, B), as_3d(v, B), b4, is_causal, scale,
+                                        out, lse))
+    return {};
+  std::vector<int64_t> out_shape = sh.batch, lse_shape = sh.batch;
+  out_shape.insert(out_shape.end(), {sh.L, sh.Ev});
+  lse_shape.push_back(sh.L);
+  out = make_view(out, out_shape, contiguous_strides(out_shape), 0);
+  lse = make_view(lse, lse_shape, contiguous_strides(lse_shape), 0);
+  if (needs_grad(q, k, v)) {
+    record("ScaledDotProductFusedAttentionBackward0", {out}, {q, k, v},
+           [sq = SavedTensor(q, false), sk = SavedTensor(k, false), sv = SavedTensor(v, false),
+            so = SavedTensor(out, true), lse, b4, bias, is_causal, scale,
+            B](const variable_list& g, const Node& n) {
+             const Tensor qv = sq.unpack(n), kv = sk.unpack(n), vv = sv.unpack(n);
+             // The [L, S] bias of causality is only built for the composite backward.
+             const auto full_bias = [&] {
+               return is_causal ? bias_of({}, true, qv, qv.size(-2), kv.size(-2)) : bias;
+             };
+             if (autograd::backward_creates_graph())
+               return composite_backward(qv, kv, vv, full_bias(), scale, g[0]);
+             const Tensor q3 = as_3d(qv, B), k3 = as_3d(kv, B), v3 = as_3d(vv, B);
+             Tensor dq = make_tensor(q3.sizes(), qv.scalar_type(), qv.device());
+             Tensor dk = make_tensor(k3.sizes(), qv.scalar_type(), qv.device());
+             Tensor dv = make_tensor(v3.sizes(), qv.scalar_type(), qv.device());
+             const Tensor g3 = as_3d(cast(g[0], qv.scalar_type()), B);
+             if (!backend_for(qv).attention_backward(q3, k3, v3, b4, is_causal, scale,
+                                                     as_3d(so.unpack(n), B), lse, g3, dq, dk, dv))
+               return composite_backward(qv, kv, vv, full_bias(), scale, g[0]);
+             return variable_list{dq.view(qv.sizes()), dk.view(kv.sizes()), dv.view(vv.sizes())};
+           });
+  }
+  return {out, lse};
+}
+
+double scale_of(std::optional<double> scale, int64_t E) {
+  return scale.value_or(1.0 / std::sqrt(static_cast<double>(E)));
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> _scaled_dot_product_attention_math(
+    const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& attn_mask,
+    double dropout_p, bool is_causal, std::optional<double> scale) {
+  const Shapes sh = check_inputs(query, key, value, attn_mask, dropout_p, is_causal);
+  const Tensor bias = bias_of(attn_mask, is_causal, query, sh.L, sh.S);
+  Tensor w = attention_weights(query, key, bias, scale_of(scale, sh.E));
+  if (dropout_p > 0) {  // inverted dropout on the weights, as PyTorch's math path
+    const Tensor keep = (rand_like(w, w.options().requires_grad(false)) < (1 - dropout_p));
+    w = dropout_p == 1 ? w * 0.0 : w * keep.to(w.scalar_type()) / (1 - dropout_p);
+  }
+  return {matmul(w, value), w};
+}
+
+std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(
+    const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& attn_mask,
+    bool is_causal, std::optional<double> scale) {
+  const Shapes sh = check_inputs(query, key, value, attn_mask, 0.0, is_causal);
+  NABLA_CHECK(!(attn_mask.defined() && needs_grad(attn_mask)),
+              "[{}] the fused kernel gives no gradient for attn_mask", kOp);
+  const Tensor bias = bias_of(attn_mask, false, query, sh.L, sh.S);
+  Fused f = fused_forward(query, key, value, bias, is_causal, scale_of(scale, sh.E), sh);
+  NABLA_CHECK(f.out.defined(),
+              "[{}] the {} backend has no fused kernel for query {}, key {}, value {} ({})", kOp,
+              backend_for(query).name(), query.sizes(), key.sizes(), value.sizes(),
+              query.scalar_type());
+  return {f.out, f.lse};
+}
+
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const Tensor& attn_mask, double dropout_p, bool is_causal,
+                                    std::optional<double> scale) {
+  const Shapes sh = check_inputs(query, key, value, attn_mask, dropout_p, is_causal);
+  if (dropout_p == 0 && !(attn_mask.defined() && needs_grad(attn_mask))) {
+    const Tensor bias = bias_of(attn_mask, false, query, sh.L, sh.S);
+    Fused f = fused_forward(query, key, value, bias, is_causal, scale_of(scale, sh.E), sh);
+    if (f.out.defined()) return f.out;
+  }
+  return std::get<0>(_scaled_dot_product_attention_math(query, key, value, attn_mask, dropout_p,
+                                                        is_causal, scale));
+}
+
+Tensor one_hot(const Tensor& self, int64_t num_classes) {
+  check_defined(self, "one_hot");
+  NABLA_CHECK(self.scalar_type() == kLong,
+              "[one_hot] is only applicable to index tensors (int64), got {}", self.scalar_type());
+  NABLA_CHECK(num_classes >= -1, "[one_hot] num_classes must be -1 or >= 0, got {}", num_classes);
+  if (self.numel() > 0) {
+    const int64_t lo = self.min().item<int64_t>(), hi = self.max().item<int64_t>();
+    NABLA_CHECK(lo >= 0, "[one_hot] class values must be non-negative, got {}", lo);
+    if (num_classes == -1) num_classes = hi + 1;
+    NABLA_CHECK(hi < num_classes,
+                "[one_hot] class values must be smaller than num_classes {}, got {} (input {})",
+                num_classes, hi, self.sizes());
+  } else {
+    NABLA_CHECK(num_classes > 0,
+                "[one_hot] can not infer the number of classes from an empty tensor {}",
+                self.sizes());
+  }
+  return eq(self.unsqueeze(-1), arange(num_classes, TensorOptions().device(self.device())))
+      .to(kLong);
+}
+
+}  // namespace nabla
