@@ -203,7 +203,7 @@ TEST(MNIST, LoadsScaledImagesAndLabels) {
   data::datasets::MNIST train(dir.str());
   EXPECT_TRUE(train.is_train());
   EXPECT_EQ(train.size(), 12u);
-  data::Example ex = train.get(11);
+  data::Example<> ex = train.get(11);
   EXPECT_EQ(ex.data.scalar_type(), kFloat);
   EXPECT_EQ(ex.data.sizes(), IntArrayRef({1, 28, 28}));
   EXPECT_EQ(ex.target.scalar_type(), kLong);
@@ -278,7 +278,7 @@ namespace {
 class SquaresDataset : public data::Dataset {
  public:
   explicit SquaresDataset(size_t n, size_t bad_index = SIZE_MAX) : n_(n), bad_(bad_index) {}
-  data::Example get(size_t i) override {
+  data::Example<> get(size_t i) override {
     check_index(i);
     ++*calls_;
     return {nabla::full({2}, static_cast<double>(i), TensorOptions(kDouble)),
@@ -318,7 +318,7 @@ std::vector<int64_t> flatten(const std::vector<std::vector<int64_t>>& batches) {
 TEST(TensorDataset, GetAndErrors) {
   data::TensorDataset ds = arange_dataset(5);
   EXPECT_EQ(ds.size(), 5u);
-  data::Example ex = ds.get(3);
+  data::Example<> ex = ds.get(3);
   EXPECT_EQ(ex.data.sizes(), IntArrayRef({2}));
   EXPECT_EQ(ex.target.item<int64_t>(), 9);
   EXPECT_THROW(ds.get(5), Error);
@@ -479,12 +479,12 @@ TEST(DataLoader, CollateHookForVariableSizes) {
   // Example i has i + 1 values; the hook pads them to the longest in the batch.
   class Ragged : public data::Dataset {
    public:
-    data::Example get(size_t i) override {
+    data::Example<> get(size_t i) override {
       return {nabla::ones({static_cast<int64_t>(i) + 1}), Tensor()};
     }
     size_t size() const override { return 5; }
   };
-  auto pad = [](std::vector<data::Example> examples) {
+  auto pad = [](std::vector<data::Example<>> examples) {
     int64_t longest = 0;
     for (const auto& e : examples) longest = std::max(longest, e.data.size(0));
     Tensor out = nabla::zeros({static_cast<int64_t>(examples.size()), longest});

@@ -257,3 +257,31 @@ TEST(TensorShape, ManyDimsCrossTheInlineLimit) {
   EXPECT_EQ(y.strides(), IntArrayRef({72, 24, 12, 6, 2, 2, 1}));
   EXPECT_TRUE(y.flatten().equal(x.flatten()));
 }
+
+// ---- LibTorch's constness: in-place ops change the data, not the handle ------------------
+
+TEST(TensorConstness, InPlaceOpsWorkThroughConstReferences) {
+  auto w = nabla::ones({3}, nabla::requires_grad());
+  (w * 2).sum().backward();
+  {
+    nabla::NoGradGuard no_grad;
+    w.grad().zero_();  // grad() is a const Tensor&, as in LibTorch
+  }
+  EXPECT_TRUE(w.grad().equal(nabla::zeros({3})));
+  const nabla::Tensor c = nabla::zeros({2});
+  c.add_(1).mul_(3);
+  c.fill_(c[0].item<float>() + 1);
+  EXPECT_TRUE(c.equal(nabla::full({2}, 4.0)));
+  const nabla::Tensor& r = nabla::zeros({2}).requires_grad_();
+  EXPECT_TRUE(r.requires_grad());
+}
+
+TEST(TensorConstness, AssigningToATemporaryWritesIntoTheData) {
+  auto t = nabla::zeros({2, 3});
+  t[0] = 5;                     // fill_ on the view
+  t[1] = nabla::ones({3}) * 2;  // copy_ into the view
+  EXPECT_TRUE(t.equal(nabla::tensor({{5.f, 5.f, 5.f}, {2.f, 2.f, 2.f}})));
+  nabla::Tensor handle = t[0];
+  handle = nabla::ones({3});  // a named handle is rebound, the data is untouched
+  EXPECT_EQ(t[0][0].item<float>(), 5.f);
+}

@@ -64,6 +64,16 @@ class Tensor {
  public:
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  Tensor(const Tensor&) = default;
+  Tensor(Tensor&&) noexcept = default;
+  ~Tensor() = default;
+  // Assigning to a named handle rebinds it; assigning to a temporary (`t[0] = 1`,
+  // `t.index({0}) = other`) writes into the data it views, as in LibTorch.
+  Tensor& operator=(const Tensor&) & = default;
+  Tensor& operator=(Tensor&&) & noexcept = default;
+  Tensor& operator=(const Scalar& value) && { return fill_(value); }
+  Tensor& operator=(const Tensor& src) && { return copy_(src); }
+  Tensor& operator=(Tensor&& src) && { return copy_(src); }
 
   // ---- attributes --------------------------------------------------------------------
   bool defined() const { return impl_ != nullptr; }
@@ -126,10 +136,9 @@ class Tensor {
 
   // ---- autograd ----------------------------------------------------------------------
   bool requires_grad() const;
-  Tensor& requires_grad_(bool requires_grad = true);
-  Tensor set_requires_grad(bool requires_grad) {
-    requires_grad_(requires_grad);
-    return *this;
+  const Tensor& requires_grad_(bool requires_grad = true) const;
+  const Tensor& set_requires_grad(bool requires_grad) const {
+    return requires_grad_(requires_grad);
   }
   /// Accumulated gradient of a leaf (undefined until a backward reaches it).
   const Tensor& grad() const;
@@ -149,7 +158,7 @@ class Tensor {
                 std::optional<std::vector<Tensor>> inputs = std::nullopt) const;
   /// A tensor that shares data with this one but is cut off from the graph.
   Tensor detach() const;
-  Tensor& detach_();
+  Tensor& detach_() const;
   /// Calls `hook(grad)` when the gradient of this tensor is computed; a hook that returns a
   /// defined tensor replaces the gradient. Returns a handle for remove_hook.
   template <class Hook>
@@ -182,7 +191,7 @@ class Tensor {
   Tensor type_as(const Tensor& other) const { return to(other.scalar_type()); }
   Tensor clone() const;
   Tensor contiguous() const;
-  Tensor& copy_(const Tensor& src, bool non_blocking = false);
+  Tensor& copy_(const Tensor& src, bool non_blocking = false) const;
 
   // ---- views (share storage) ---------------------------------------------------------
   Tensor view(IntArrayRef size) const;
@@ -216,16 +225,18 @@ class Tensor {
   /// t.index({0, Slice(1, None), idx_tensor}) as in LibTorch's nabla::indexing.
   Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
-  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value);
+  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value) const;
+  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                     const Tensor& value) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                     const Scalar& value) const;
   Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor gather(int64_t dim, const Tensor& index) const;
   Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
   Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
-  Tensor& masked_fill_(const Tensor& mask, const Scalar& value);
+  Tensor& masked_fill_(const Tensor& mask, const Scalar& value) const;
 
   // ---- elementwise -------------------------------------------------------------------
   Tensor add(const Tensor& other, const Scalar& alpha = 1) const;
@@ -277,27 +288,27 @@ class Tensor {
   bool allclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08) const;
 
   // ---- in place (bump the version counter) -------------------------------------------
-  Tensor& add_(const Tensor& other, const Scalar& alpha = 1);
-  Tensor& add_(const Scalar& other, const Scalar& alpha = 1);
-  Tensor& sub_(const Tensor& other, const Scalar& alpha = 1);
-  Tensor& sub_(const Scalar& other, const Scalar& alpha = 1);
-  Tensor& mul_(const Tensor& other);
-  Tensor& mul_(const Scalar& other);
-  Tensor& div_(const Tensor& other);
-  Tensor& div_(const Scalar& other);
-  Tensor& zero_();
-  Tensor& fill_(const Scalar& value);
+  Tensor& add_(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor& add_(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor& sub_(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor& sub_(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor& mul_(const Tensor& other) const;
+  Tensor& mul_(const Scalar& other) const;
+  Tensor& div_(const Tensor& other) const;
+  Tensor& div_(const Scalar& other) const;
+  Tensor& zero_() const;
+  Tensor& fill_(const Scalar& value) const;
   Tensor& clamp_(std::optional<Scalar> min = std::nullopt,
-                 std::optional<Scalar> max = std::nullopt);
-  Tensor& relu_();
-  Tensor& neg_();
-  Tensor& exp_();
-  Tensor& sqrt_();
-  Tensor& pow_(const Scalar& exponent);
-  Tensor& addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1);
-  Tensor& addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1);
-  Tensor& uniform_(double from = 0, double to = 1);
-  Tensor& normal_(double mean = 0, double std = 1);
+                 std::optional<Scalar> max = std::nullopt) const;
+  Tensor& relu_() const;
+  Tensor& neg_() const;
+  Tensor& exp_() const;
+  Tensor& sqrt_() const;
+  Tensor& pow_(const Scalar& exponent) const;
+  Tensor& addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
+  Tensor& addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
+  Tensor& uniform_(double from = 0, double to = 1) const;
+  Tensor& normal_(double mean = 0, double std = 1) const;
 
   // ---- reductions --------------------------------------------------------------------
   Tensor sum(std::optional<ScalarType> dtype = std::nullopt) const;

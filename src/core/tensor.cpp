@@ -178,7 +178,7 @@ bool Tensor::requires_grad() const {
   return i.requires_grad || i.grad_fn != nullptr;
 }
 
-Tensor& Tensor::requires_grad_(bool requires_grad) {
+const Tensor& Tensor::requires_grad_(bool requires_grad) const {
   TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "requires_grad_"));
   NABLA_CHECK(!requires_grad || is_floating_point(),
               "[requires_grad_] only tensors of floating point dtype can require gradients, "
@@ -241,11 +241,11 @@ Tensor Tensor::detach() const {
   return detail::alias_detached(*this);
 }
 
-Tensor& Tensor::detach_() {
+Tensor& Tensor::detach_() const {
   TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "detach_"));
   i.grad_fn.reset();
   i.requires_grad = false;
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
 unsigned Tensor::register_hook_impl(std::function<Tensor(const Tensor&)> hook) const {

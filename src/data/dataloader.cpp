@@ -14,7 +14,7 @@
 
 namespace nabla::data {
 
-Batch default_collate(std::vector<Example> examples) {
+Batch default_collate(std::vector<Example<>> examples) {
   NABLA_CHECK(!examples.empty(), "[default_collate] no examples to collate");
   std::vector<Tensor> data, target;
   data.reserve(examples.size());
@@ -95,7 +95,7 @@ class EpochRun {
     if (!collate_) {
       if (std::optional<Batch> stacked = dataset_->get_stacked(indices)) return *stacked;
     }
-    std::vector<Example> examples;
+    std::vector<Example<>> examples;
     examples.reserve(indices.size());
     for (size_t i : indices) examples.push_back(dataset_->get(i));
     return collate_ ? collate_(std::move(examples)) : default_collate(std::move(examples));

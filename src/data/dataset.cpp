@@ -67,7 +67,7 @@ void TensorDataset::set_tensors(Tensor data, Tensor target) {
 
 size_t TensorDataset::size() const { return static_cast<size_t>(data_.size(0)); }
 
-Example TensorDataset::get(size_t index) {
+Example<> TensorDataset::get(size_t index) {
   NABLA_CHECK(index < size(), "[TensorDataset] index {} is out of range for a dataset of size {}",
               index, size());
   const auto i = static_cast<int64_t>(index);
@@ -94,7 +94,7 @@ Subset::Subset(std::shared_ptr<Dataset> dataset, std::vector<size_t> indices)
     NABLA_CHECK(i < n, "[Subset] index {} is out of range for a dataset of size {}", i, n);
 }
 
-Example Subset::get(size_t index) {
+Example<> Subset::get(size_t index) {
   NABLA_CHECK(index < indices_.size(), "[Subset] index {} is out of range for a subset of size {}",
               index, indices_.size());
   return dataset_->get(indices_[index]);

@@ -544,60 +544,63 @@ Tensor& unary_inplace(Tensor& self, UnaryOp op, const char* name,
 }
 }  // namespace
 
-Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
+Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) const {
   const bool scaled = !(alpha.isIntegral(true) && alpha.toLong() == 1);
   if (scaled) return add_(other * alpha);
-  return binary_inplace(*this, BinaryOp::Add, other, "add_",
+  return binary_inplace(const_cast<Tensor&>(*this), BinaryOp::Add, other, "add_",
                         [](const Tensor& a, const Tensor& b) { return nabla::add(a, b); });
 }
-Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) {
+Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) const {
   return add_(wrap_scalar(other, device()), alpha);
 }
-Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) { return add_(other, -alpha); }
-Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) {
+Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) const { return add_(other, -alpha); }
+Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) const {
   return add_(wrap_scalar(other, device()), -alpha);
 }
-Tensor& Tensor::mul_(const Tensor& other) {
-  return binary_inplace(*this, BinaryOp::Mul, other, "mul_",
+Tensor& Tensor::mul_(const Tensor& other) const {
+  return binary_inplace(const_cast<Tensor&>(*this), BinaryOp::Mul, other, "mul_",
                         [](const Tensor& a, const Tensor& b) { return nabla::mul(a, b); });
 }
-Tensor& Tensor::mul_(const Scalar& other) { return mul_(wrap_scalar(other, device())); }
-Tensor& Tensor::div_(const Tensor& other) {
-  return binary_inplace(*this, BinaryOp::Div, other, "div_",
+Tensor& Tensor::mul_(const Scalar& other) const { return mul_(wrap_scalar(other, device())); }
+Tensor& Tensor::div_(const Tensor& other) const {
+  return binary_inplace(const_cast<Tensor&>(*this), BinaryOp::Div, other, "div_",
                         [](const Tensor& a, const Tensor& b) { return nabla::div(a, b); });
 }
-Tensor& Tensor::div_(const Scalar& other) { return div_(wrap_scalar(other, device())); }
+Tensor& Tensor::div_(const Scalar& other) const { return div_(wrap_scalar(other, device())); }
 
-Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
-  return apply_inplace(*this, "clamp_", Tensor(),
+Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "clamp_", Tensor(),
                        [&](const Tensor& v) { return nabla::clamp(v, min, max); });
 }
-Tensor& Tensor::relu_() {
-  return unary_inplace(*this, UnaryOp::Relu, "relu_",
+Tensor& Tensor::relu_() const {
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Relu, "relu_",
                        [](const Tensor& v) { return nabla::relu(v); });
 }
-Tensor& Tensor::neg_() {
-  return unary_inplace(*this, UnaryOp::Neg, "neg_", [](const Tensor& v) { return nabla::neg(v); });
+Tensor& Tensor::neg_() const {
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Neg, "neg_",
+                       [](const Tensor& v) { return nabla::neg(v); });
 }
-Tensor& Tensor::exp_() {
-  return unary_inplace(*this, UnaryOp::Exp, "exp_", [](const Tensor& v) { return nabla::exp(v); });
+Tensor& Tensor::exp_() const {
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Exp, "exp_",
+                       [](const Tensor& v) { return nabla::exp(v); });
 }
-Tensor& Tensor::sqrt_() {
-  return unary_inplace(*this, UnaryOp::Sqrt, "sqrt_",
+Tensor& Tensor::sqrt_() const {
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Sqrt, "sqrt_",
                        [](const Tensor& v) { return nabla::sqrt(v); });
 }
-Tensor& Tensor::pow_(const Scalar& e) {
-  return apply_inplace(*this, "pow_", Tensor(), [&](const Tensor& v) { return nabla::pow(v, e); });
+Tensor& Tensor::pow_(const Scalar& e) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "pow_", Tensor(),
+                       [&](const Tensor& v) { return nabla::pow(v, e); });
 }
-Tensor& Tensor::addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value) {
+Tensor& Tensor::addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
   return add_(t1 * t2, value);
 }
-Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value) {
+Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
   return add_(t1 / t2, value);
 }
 
-Tensor& Tensor::fill_(const Scalar& value) {
-  return apply_inplace(*this, "fill_", Tensor(), [&](const Tensor& v) {
+Tensor& Tensor::fill_(const Scalar& value) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "fill_", Tensor(), [&](const Tensor& v) {
     if (!GradMode::is_enabled() || !v.requires_grad()) {
       backend_for(v).fill(v, value);
       return v;
@@ -605,6 +608,6 @@ Tensor& Tensor::fill_(const Scalar& value) {
     return zeros_like(v) + value;
   });
 }
-Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::zero_() const { return fill_(0); }
 
 }  // namespace nabla

@@ -616,35 +616,35 @@ Tensor index_put(const Tensor& self, std::vector<TensorIndex> indices, const Ten
 
 }  // namespace
 
-Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) {
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) const {
   check_defined(*this, "index_put_");
   check_defined(value, "index_put_", "value");
   check_same_device(*this, value, "index_put_");
   const bool record_graph = GradMode::is_enabled() && (requires_grad() || value.requires_grad());
   if (!record_graph) {
     // The fast path: write in place, nothing else copied.
-    index_put_nograd(*this, indices, value);
-    bump_version(*this);
-    return *this;
+    index_put_nograd(const_cast<Tensor&>(*this), indices, value);
+    bump_version(const_cast<Tensor&>(*this));
+    return const_cast<Tensor&>(*this);
   }
   std::vector<TensorIndex> ix(indices.begin(), indices.end());
-  return apply_inplace(*this, "index_put_", value,
+  return apply_inplace(const_cast<Tensor&>(*this), "index_put_", value,
                        [&](const Tensor& old) { return index_put(old, ix, value); });
 }
-Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Scalar& value) {
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Scalar& value) const {
   check_defined(*this, "index_put_");
   Tensor v = make_tensor({}, scalar_type(), device());
   backend_for(*this).fill(v, value);
   return index_put_(indices, v);
 }
-Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) {
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) const {
   return index_put_(ArrayRef<TensorIndex>(indices.begin(), indices.size()), value);
 }
-Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value) {
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value) const {
   return index_put_(ArrayRef<TensorIndex>(indices.begin(), indices.size()), value);
 }
 
-Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) const {
   check_defined(*this, "masked_fill_");
   check_defined(mask, "masked_fill_", "mask");
   NABLA_CHECK(mask.scalar_type() == kBool, "[masked_fill_] expected a bool mask, got {}",
@@ -653,7 +653,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
   NABLA_CHECK(IntArrayRef(shape) == sizes(),
               "[masked_fill_] mask of shape {} cannot be broadcast to the tensor's shape {}",
               mask.sizes(), sizes());
-  return apply_inplace(*this, "masked_fill_", Tensor(),
+  return apply_inplace(const_cast<Tensor&>(*this), "masked_fill_", Tensor(),
                        [&](const Tensor& old) { return old.masked_fill(mask, value); });
 }
 

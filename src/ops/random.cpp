@@ -153,7 +153,7 @@ Tensor randn(IntArrayRef size, const TensorOptions& o) {
   return finish(t, o);
 }
 
-Tensor& Tensor::uniform_(double from, double to) {
+Tensor& Tensor::uniform_(double from, double to) const {
   NABLA_CHECK(from <= to,
               "[uniform_] expects to return a [from, to) range, but found from={} > to={}", from,
               to);
@@ -161,15 +161,15 @@ Tensor& Tensor::uniform_(double from, double to) {
               "[uniform_] from and to must be finite and their difference representable, got "
               "from={}, to={}",
               from, to);
-  return random_inplace(*this, "uniform_", "UniformBackward0",
+  return random_inplace(const_cast<Tensor&>(*this), "uniform_", "UniformBackward0",
                         [&](const Tensor& out) { fill_uniform(out, from, to); });
 }
 
-Tensor& Tensor::normal_(double mean, double std) {
+Tensor& Tensor::normal_(double mean, double std) const {
   NABLA_CHECK(std >= 0, "[normal_] expects std >= 0.0, but found std {}", std);
   NABLA_CHECK(std::isfinite(mean) && std::isfinite(std),
               "[normal_] mean and std must be finite, got mean={}, std={}", mean, std);
-  return random_inplace(*this, "normal_", "NormalBackward0",
+  return random_inplace(const_cast<Tensor&>(*this), "normal_", "NormalBackward0",
                         [&](const Tensor& out) { fill_normal(out, mean, std); });
 }
 

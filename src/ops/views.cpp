@@ -475,13 +475,13 @@ Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy) const {
   return to(other.device(), other.scalar_type(), non_blocking, copy);
 }
 
-Tensor& Tensor::copy_(const Tensor& src, bool) {
+Tensor& Tensor::copy_(const Tensor& src, bool) const {
   check_defined(src, "copy_", "src");
   const std::vector<int64_t> shape = broadcast_shapes(sizes(), src.sizes(), "copy_");
   NABLA_CHECK(IntArrayRef(shape) == sizes(),
               "[copy_] source of shape {} cannot be broadcast to the destination's shape {}",
               src.sizes(), sizes());
-  return apply_inplace(*this, "copy_", src, [&](const Tensor& v) {
+  return apply_inplace(const_cast<Tensor&>(*this), "copy_", src, [&](const Tensor& v) {
     if (!GradMode::is_enabled() || !src.requires_grad()) {
       backend_for(v).copy(expand_to(src, v.sizes(), "copy_"), v);
       return v;

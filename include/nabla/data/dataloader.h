@@ -17,6 +17,7 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -39,12 +40,25 @@ struct DataLoaderOptions {
   NABLA_ARG(uint64_t, seed) = 0;
   /// Batches each worker may build ahead of the loop.
   NABLA_ARG(int64_t, prefetch_factor) = 2;
+
+ public:
+  // LibTorch's names, for make_data_loader (nabla/data/stateless_dataloader.h):
+  /// Worker threads (num_workers).
+  DataLoaderOptions& workers(size_t n) {
+    num_workers_ = static_cast<int64_t>(n);
+    return *this;
+  }
+  size_t workers() const noexcept { return static_cast<size_t>(num_workers_); }
+  /// Batches in flight at once with workers; default 2 * workers.
+  NABLA_ARG(std::optional<size_t>, max_jobs) = std::nullopt;
+  /// Batches always come in the sampler's order (nabla never reorders them).
+  NABLA_ARG(bool, enforce_ordering) = true;
 };
 
 /// Makes a batch of examples; the default stacks data and targets along a new first dimension.
-using CollateFn = std::function<Batch(std::vector<Example>)>;
+using CollateFn = std::function<Batch(std::vector<Example<>>)>;
 /// nabla::stack of the data, and of the targets when they are defined.
-Batch default_collate(std::vector<Example> examples);
+Batch default_collate(std::vector<Example<>> examples);
 
 namespace detail {
 class EpochRun;

@@ -15,15 +15,38 @@
 
 namespace nabla {
 namespace data {
+namespace datasets {
+template <class Source, class AppliedTransform>
+class MapDataset;  // nabla/data/datasets/base.h
+}
 
-/// One sample (or, once collated, one batch): its input and its target. A dataset without
-/// targets leaves `target` undefined.
+/// One sample (or, once collated, one batch): its input and its target, as LibTorch's
+/// torch::data::Example<>. A dataset without targets leaves `target` undefined (or uses
+/// Example<Tensor, NoTarget>, LibTorch's TensorExample).
+template <class Data = Tensor, class Target = Tensor>
 struct Example {
-  Tensor data;
-  Tensor target;
+  using DataType = Data;
+  using TargetType = Target;
+  Example() = default;
+  Example(Data data, Target target) : data(std::move(data)), target(std::move(target)) {}
+  Data data;
+  Target target;
 };
+/// The target type of examples that have none.
+struct NoTarget {};
+template <class Data>
+struct Example<Data, NoTarget> {
+  using DataType = Data;
+  using TargetType = NoTarget;
+  Example() = default;
+  Example(Data data) : data(std::move(data)) {}  // NOLINT: implicit, as in LibTorch
+  operator Data&() { return data; }              // NOLINT
+  operator const Data&() const { return data; }  // NOLINT
+  Data data;
+};
+using TensorExample = Example<Tensor, NoTarget>;
 /// A batch is an Example whose tensors have the batch as first dimension.
-using Batch = Example;
+using Batch = Example<>;
 
 /// A map-style dataset. get() may be called from several DataLoader worker threads at once,
 /// so it must not modify shared state without synchronisation.
@@ -31,7 +54,7 @@ class Dataset {
  public:
   virtual ~Dataset() = default;
   /// The example at `index`, in [0, size()).
-  virtual Example get(size_t index) = 0;
+  virtual Example<> get(size_t index) = 0;
   virtual size_t size() const = 0;
   /// The examples at `indices` already stacked into a batch, when the dataset can build it in
   /// one go (TensorDataset: one index_select per tensor); nullopt to be collated per example.
@@ -43,9 +66,14 @@ class TensorDataset : public Dataset {
  public:
   /// `target`, if given, must have as many entries along dim 0 as `data`.
   explicit TensorDataset(Tensor data, Tensor target = Tensor());
-  Example get(size_t index) override;
+  Example<> get(size_t index) override;
   size_t size() const override;
   std::optional<Batch> get_stacked(const std::vector<size_t>& indices) override;
+  /// LibTorch's dataset.map(transform) (nabla/data/datasets/base.h, make_data_loader).
+  template <class T>
+  datasets::MapDataset<TensorDataset, T> map(T transform) const {
+    return datasets::MapDataset<TensorDataset, T>(*this, std::move(transform));
+  }
   const Tensor& data() const { return data_; }
   const Tensor& target() const { return target_; }
 
@@ -62,7 +90,7 @@ class TensorDataset : public Dataset {
 class Subset : public Dataset {
  public:
   Subset(std::shared_ptr<Dataset> dataset, std::vector<size_t> indices);
-  Example get(size_t index) override;
+  Example<> get(size_t index) override;
   size_t size() const override { return indices_.size(); }
   std::optional<Batch> get_stacked(const std::vector<size_t>& indices) override;
   const std::vector<size_t>& indices() const { return indices_; }

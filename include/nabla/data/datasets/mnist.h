@@ -6,8 +6,9 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
-#include "nabla/data/dataset.h"
+#include "nabla/data/datasets/base.h"
 
 namespace nabla {
 namespace data {
@@ -27,6 +28,11 @@ class MNIST : public TensorDataset {
   /// Replaces every pixel x by (x - mean) / stddev; returns *this. Usual values: MNIST
   /// (0.1307, 0.3081), Fashion-MNIST (0.2860, 0.3530).
   MNIST& normalize(double mean, double stddev);
+  /// LibTorch's MNIST(root).map(transforms::Normalize<>(...)).map(transforms::Stack<>()).
+  template <class T>
+  MapDataset<MNIST, T> map(T transform) const {
+    return MapDataset<MNIST, T>(*this, std::move(transform));
+  }
 
  protected:
   MNIST(const std::string& root, bool train, const char* name);
