@@ -17,7 +17,11 @@ namespace F = nabla::nn::functional;
 namespace {
 
 std::shared_ptr<dist::ProcessGroupMPI> group() {
-  static auto pg = dist::ProcessGroupMPI::createProcessGroupMPI();
+  static auto pg = [] {
+    auto g = dist::ProcessGroupMPI::createProcessGroupMPI();
+    g->setTimeout(std::chrono::seconds(60));  // a failed peer fails the test, not CTest's 300 s
+    return g;
+  }();
   return pg;
 }
 
