@@ -1,6 +1,7 @@
 // ProcessGroupMPI: c10d's MPI process group on non-blocking MPI collectives (MPI-3), so that
 // every wait() can time out instead of hanging. Without MPI (NABLA_HAVE_MPI unset) the API
 // exists and createProcessGroupMPI() raises nabla::Error.
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdlib>
@@ -221,8 +222,16 @@ class MPIWork : public Work {
   bool wait(std::chrono::milliseconds timeout) override {
     if (timeout == kUnsetTimeout) timeout = timeout_;
     const auto start = std::chrono::steady_clock::now();
-    // MPI_Wait spins too; yielding lets an oversubscribed peer on the same core progress.
+    // Poll (each MPI_Test also moves the transfer on) for 2 ms, then sleep 20 us between
+    // polls: a rank spinning for long would take the core from a peer that still computes
+    // when processes outnumber cores (mpirun --oversubscribe).
     while (!isCompleted()) {
+      const auto waited = std::chrono::steady_clock::now() - start;
+      if (waited > std::chrono::milliseconds(2)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+      } else {
+        std::this_thread::yield();
+      }
       if (timeout != kNoTimeout && std::chrono::steady_clock::now() - start > timeout) {
         timed_out_ = true;
         NABLA_ERROR(
@@ -230,7 +239,6 @@ class MPIWork : public Work {
             "called a different collective (call abort() to stop the job)",
             what_, timeout.count());
       }
-      std::this_thread::yield();
     }
     if (error_) std::rethrow_exception(error_);
     return true;
