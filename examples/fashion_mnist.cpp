@@ -4,7 +4,9 @@
 //   nabla_example_fashion_mnist --epochs 1 --checkpoint run.ckpt    # stop after epoch 1,
 //   nabla_example_fashion_mnist --epochs 3 --checkpoint run.ckpt --resume  # then go on
 //   nabla_example_fashion_mnist --evaluate --checkpoint run.ckpt
+//   mpirun -np 2 nabla_example_fashion_mnist --distributed --threads 1   # data-parallel
 #include <nabla/checkpoint.h>
+#include <nabla/distributed.h>
 #include <nabla/nabla.h>
 #include <nabla/train.h>
 #include <CLI/CLI.hpp>
@@ -12,6 +14,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 
 namespace nn = nabla::nn;
 namespace F = nabla::nn::functional;
@@ -23,8 +26,26 @@ struct Config {
   int64_t batch_size = 64, limit_train = 0, limit_test = 0;
   double lr = 1e-3, momentum = 0.9;
   uint64_t seed = 0;
-  bool resume = false, evaluate = false;
+  bool resume = false, evaluate = false, distributed = false;
 };
+
+// --distributed: one process per rank under mpirun. Each rank trains on its shard of every
+// epoch (batch-size examples per rank and step) with DistributedDataParallel; rank 0 alone
+// prints, shows the progress bar and writes the checkpoint and curves. A rank that fails
+// aborts the whole job (MPI_Abort), so that the others do not wait for it.
+std::shared_ptr<nabla::distributed::ProcessGroupMPI> g_group;
+int rank_of() { return g_group ? g_group->getRank() : 0; }
+int world_of() { return g_group ? g_group->getSize() : 1; }
+
+// Sums `values` over the ranks (loss sums, counts, correct predictions).
+std::vector<double> sum_over_ranks(std::vector<double> values) {
+  if (!g_group) return values;
+  std::vector<nabla::Tensor> t{nabla::tensor(values, nabla::dtype(nabla::kFloat64))};
+  g_group->allreduce(t)->wait();
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = t[0][static_cast<int64_t>(i)].item<double>();
+  return values;
+}
 
 nn::Sequential make_model(const std::string& name) {
   if (name == "mlp")
@@ -58,15 +79,24 @@ nabla::data::TensorDataset take(const nabla::data::datasets::FashionMNIST& d, in
 std::pair<double, double> evaluate(nn::Sequential& model, nabla::data::DataLoader& loader) {
   nabla::NoGradGuard no_grad;
   model->eval();
-  nabla::train::RunningMean loss;
+  double loss_sum = 0;
   int64_t correct = 0, seen = 0;
   for (auto& batch : loader) {
     nabla::Tensor logits = model->forward(batch.data);
-    loss.add(F::cross_entropy(logits, batch.target).item<double>(), batch.target.size(0));
+    loss_sum += F::cross_entropy(logits, batch.target).item<double>() * batch.target.size(0);
     correct += nabla::train::count_correct(logits, batch.target);
     seen += batch.target.size(0);
   }
-  return {loss.mean(), seen ? static_cast<double>(correct) / seen : 0.0};
+  auto total = sum_over_ranks({loss_sum, double(correct), double(seen)});
+  return {total[2] ? total[0] / total[2] : 0.0, total[2] ? total[1] / total[2] : 0.0};
+}
+
+// This rank's contiguous block of the test set (all of it without --distributed).
+nabla::data::TensorDataset test_shard(const nabla::data::TensorDataset& d) {
+  const int64_t n = d.data().size(0), from = n * rank_of() / world_of(),
+                to = n * (rank_of() + 1) / world_of();
+  return nabla::data::TensorDataset(d.data().narrow(0, from, to - from),
+                                    d.target().narrow(0, from, to - from));
 }
 
 void save_checkpoint(const std::string& path, nn::Sequential& model,
@@ -103,6 +133,8 @@ int load_checkpoint(const std::string& path, nn::Sequential& model, nabla::optim
 
 int run(const Config& c) {
   if (c.threads > 0) nabla::set_num_threads(c.threads);
+  if (c.distributed) g_group = nabla::distributed::ProcessGroupMPI::createProcessGroupMPI();
+  const bool rank0 = rank_of() == 0;
   nabla::manual_seed(c.seed);
   using nabla::data::datasets::FashionMNIST;
   FashionMNIST train_full(c.data_dir, true), test_full(c.data_dir, false);
@@ -110,17 +142,22 @@ int run(const Config& c) {
   nabla::data::DataLoader train_loader(
       take(train_full, c.limit_train),
       nabla::data::DataLoaderOptions(options).shuffle(true).seed(c.seed));
-  nabla::data::DataLoader test_loader(take(test_full, c.limit_test), options);
+  nabla::data::DataLoader test_loader(test_shard(take(test_full, c.limit_test)), options);
+  // With --distributed, epoch e's order is the one the DataLoader would use (permutation with
+  // seed + e), cut into one shard per rank.
+  auto train_set = std::make_shared<nabla::data::TensorDataset>(take(train_full, c.limit_train));
+  nabla::data::samplers::DistributedRandomSampler sampler(train_set->size(), world_of(), rank_of(),
+                                                          /*allow_duplicates=*/false);
 
   nn::Sequential model = make_model(c.model);
   auto opt = make_optimizer(c, model->parameters());
   if (c.evaluate) {
     load_checkpoint(c.checkpoint, model, nullptr, c);
     auto [loss, acc] = evaluate(model, test_loader);
-    std::printf("test loss %.4f  test accuracy %.2f%%\n", loss, 100 * acc);
+    if (rank0) std::printf("test loss %.4f  test accuracy %.2f%%\n", loss, 100 * acc);
     return 0;
   }
-  std::cout << nabla::train::summary(*model, nabla::zeros({1, 1, 28, 28}));
+  if (rank0) std::cout << nabla::train::summary(*model, nabla::zeros({1, 1, 28, 28}));
   int start = 0;
   nabla::train::Curves curves;
   if (c.resume) {
@@ -129,47 +166,66 @@ int run(const Config& c) {
       curves.read_csv(c.curves + ".csv");
     } catch (const nabla::Error&) {  // no curves yet: start them here
     }
-    std::printf("resumed from %s after epoch %d\n", c.checkpoint.c_str(), start);
+    if (rank0) std::printf("resumed from %s after epoch %d\n", c.checkpoint.c_str(), start);
+  }
+  // Built after any resume: every rank starts from rank 0's parameters either way.
+  std::optional<nn::parallel::DistributedDataParallel<nn::Sequential>> ddp;
+  if (g_group) {
+    ddp.emplace(model, g_group);
+    if (rank0)
+      std::printf("distributed: %d processes, %lld examples per process and step\n", world_of(),
+                  static_cast<long long>(c.batch_size));
   }
   for (int epoch = start; epoch < c.epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     model->train();
     train_loader.set_epoch(epoch);
+    sampler.set_epoch(c.seed + static_cast<size_t>(epoch));
+    sampler.reset();
+    nabla::data::DataLoader shard_loader(nabla::data::Subset(train_set, sampler.indices()),
+                                         options);
+    nabla::data::DataLoader& loader = g_group ? shard_loader : train_loader;
     nabla::train::RunningMean loss;
     int64_t correct = 0;
-    nabla::train::ProgressBar bar(
-        static_cast<int64_t>(train_loader.size()),
-        "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs));
-    for (auto& batch : train_loader) {
+    std::optional<nabla::train::ProgressBar> bar;
+    if (rank0)
+      bar.emplace(static_cast<int64_t>(loader.size()),
+                  "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs));
+    for (auto& batch : loader) {
       opt->zero_grad();
-      nabla::Tensor logits = model->forward(batch.data);
+      nabla::Tensor logits = ddp ? (*ddp)(batch.data) : model->forward(batch.data);
       nabla::Tensor batch_loss = F::cross_entropy(logits, batch.target);
       batch_loss.backward();
       opt->step();
       loss.add(batch_loss.item<double>(), batch.target.size(0));
       correct += nabla::train::count_correct(logits, batch.target);
-      bar.update(1, {{"loss", loss.mean()}});
+      if (bar) bar->update(1, {{"loss", loss.mean()}});
     }
-    bar.finish();
-    const double train_acc = static_cast<double>(correct) / loss.count();
+    if (bar) bar->finish();
+    // Loss and accuracy over every rank's examples.
+    auto sums = sum_over_ranks({loss.mean() * loss.count(), double(correct), double(loss.count())});
+    const double train_loss = sums[0] / sums[2], train_acc = sums[1] / sums[2];
     auto [test_loss, test_acc] = evaluate(model, test_loader);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!rank0) continue;  // rank 0 alone reports and writes files
     std::printf(
         "epoch %d  train loss %.6f  train acc %.2f%%  test loss %.4f  test acc %.2f%%  "
         "time %.1fs\n",
-        epoch + 1, loss.mean(), 100 * train_acc, test_loss, 100 * test_acc, secs);
+        epoch + 1, train_loss, 100 * train_acc, test_loss, 100 * test_acc, secs);
     std::fflush(stdout);
     save_checkpoint(c.checkpoint, model, *opt, epoch + 1, c);
-    curves.add(epoch + 1, {{"train_loss", loss.mean()},
+    curves.add(epoch + 1, {{"train_loss", train_loss},
                            {"test_loss", test_loss},
                            {"train_accuracy", train_acc},
                            {"test_accuracy", test_acc}});
     curves.write_csv(c.curves + ".csv");
     curves.write_svg(c.curves + ".svg");
   }
-  std::printf("saved %s, %s.csv, %s.svg\n", c.checkpoint.c_str(), c.curves.c_str(),
-              c.curves.c_str());
+  if (rank0)
+    std::printf("saved %s, %s.csv, %s.svg\n", c.checkpoint.c_str(), c.curves.c_str(),
+                c.curves.c_str());
+  if (g_group) g_group->barrier()->wait();  // no rank exits while rank 0 still writes
   return 0;
 }
 
@@ -198,11 +254,17 @@ int main(int argc, char** argv) {
   app.add_option("--limit-test", c.limit_test, "Use only the first N test images");
   app.add_flag("--resume", c.resume, "Continue from --checkpoint");
   app.add_flag("--evaluate", c.evaluate, "Only evaluate --checkpoint on the test set");
+  app.add_flag("--distributed", c.distributed,
+               "Data-parallel over the processes of `mpirun -np N` (batch-size per process)");
   CLI11_PARSE(app, argc, argv);
   try {
     return run(c);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
+    if (g_group && world_of() > 1) {
+      std::fprintf(stderr, "rank %d failed: aborting the job\n", rank_of());
+      g_group->abort();  // the other ranks would otherwise wait for this one
+    }
     return 1;
   }
 }

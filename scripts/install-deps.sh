@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev          # tests and benchmarks
   libcli11-dev dataset-fashion-mnist                  # the Fashion-MNIST trainer
   fortunes                                            # the char-level language model's text
+  openmpi-bin libopenmpi-dev                          # nabla::distributed (optional: -DNABLA_MPI=OFF)
 )
 packages+=("$@")
 

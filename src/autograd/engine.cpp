@@ -12,6 +12,8 @@
 namespace nabla::autograd {
 namespace {
 thread_local bool t_create_graph = false;
+// Callbacks queued (queue_callback) during the backward run on this thread, run at its end.
+thread_local std::vector<std::function<void()>>* t_callbacks = nullptr;
 
 /// Node* -> dense index 0, 1, 2, ... in order of insertion: an open-addressing table in one
 /// array. (std::unordered_map allocates per entry, which dominated backward on small graphs.)
@@ -154,6 +156,12 @@ void check_grad_shape(const Node& from, size_t input_nr, const Edge& edge, const
 
 bool backward_creates_graph() { return t_create_graph; }
 
+void queue_callback(std::function<void()> callback) {
+  NABLA_CHECK(t_callbacks != nullptr,
+              "[queue_callback] can only be called while a backward pass runs (from a hook)");
+  t_callbacks->push_back(std::move(callback));
+}
+
 // Runs the graph from `roots` (with their gradients). When `capture` is non-empty, returns the
 // gradients arriving at those edges instead of accumulating into leaves.
 variable_list run_backward(const variable_list& roots, const variable_list& grad_roots,
@@ -234,6 +242,9 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
   const bool prev_create = t_create_graph;
   t_create_graph = create_graph;
   AutoGradMode grad_mode(create_graph);
+  std::vector<std::function<void()>> callbacks;  // queued by hooks during this run
+  std::vector<std::function<void()>>* const outer_callbacks = t_callbacks;
+  t_callbacks = &callbacks;
   try {
     while (!ready.empty()) {
       Node* node = ready.top();
@@ -282,11 +293,18 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
         }
       }
     }
+    // Post-backward callbacks, in the order queued (a callback may queue more).
+    for (size_t i = 0; i < callbacks.size(); ++i) {
+      auto callback = std::move(callbacks[i]);
+      callback();
+    }
   } catch (...) {
     t_create_graph = prev_create;
+    t_callbacks = outer_callbacks;
     throw;
   }
   t_create_graph = prev_create;
+  t_callbacks = outer_callbacks;
 
   if (capture) {
     for (size_t i = 0; i < captured.size(); ++i) {

@@ -14,6 +14,7 @@
 //   }
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <vector>
@@ -73,5 +74,10 @@ class AccumulateGrad : public Node {
 
 /// Whether the engine running now records the graph of backward (create_graph).
 bool backward_creates_graph();
+
+/// Runs `callback` when the backward pass running on this thread has processed its whole
+/// graph (PyTorch's Engine::queue_callback); DistributedDataParallel waits for its gradient
+/// allreduces there. Raises nabla::Error outside a backward pass.
+void queue_callback(std::function<void()> callback);
 
 }  // namespace nabla::autograd
