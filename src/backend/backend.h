@@ -210,6 +210,9 @@ class Backend {
                                    const Tensor& /*mean*/, const Tensor& /*invstd*/,
                                    const Tensor& /*scale*/, const Tensor& /*sum_dy*/,
                                    const Tensor& /*sum_dy_xhat*/, const Tensor& /*dx*/) {
+    return false;
+  }
+
   // ---- attention (fused scaled-dot-product attention) ----
   // q [B, L, E], k [B, S, E], v [B, S, Ev], out [B, L, Ev], grads alike: contiguous, one
   // floating dtype. `bias` is undefined or a [B1, B2, L, S] view (any strides, B1 * B2 == B) of
