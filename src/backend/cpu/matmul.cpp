@@ -145,8 +145,22 @@ constexpr int64_t kParallelGemmWork = int64_t{1} << 18;  // n*m*k, as OpenBLAS's
 // differently and make the result depend on the thread count. The smallest part is the last
 // one. Where the rule is not known (double, other cores), every part must stay above 100^3
 // multiply-adds, the limit of all of OpenBLAS's small-matrix kernels.
+// OpenBLAS 0.3.21's Haswell sgemm kernel (also used for the Zen cores and whenever
+// OPENBLAS_CORETYPE=Haswell is forced, as some machines do) rounds a product differently when it
+// is computed in column or row blocks: 32 x 1024 x 256 split in two halves differs from the
+// whole in 3408 of 32768 elements. Its dgemm kernel, and the sgemm kernels of Prescott,
+// Sandybridge, SkylakeX and Cooperlake, give the same bits whole or in blocks (measured).
+bool sgemm_rounds_by_block_shape() {
+  static const bool rounds = [] {
+    const std::string core = openblas_get_corename();
+    return core == "Haswell" || core == "Zen";
+  }();
+  return rounds;
+}
+
 template <class T>
 bool same_kernel_when_split(bool ta, bool tb, int64_t n, int64_t m, int64_t k, int threads) {
+  if (std::is_same_v<T, float> && sgemm_rounds_by_block_shape()) return false;
   const bool known_rule = std::is_same_v<T, float> && has_small_sgemm_kernel();
   if (known_rule && runs_small_kernel(ta, tb, n, m, k)) return true;
   const bool by_columns = m >= n;
