@@ -98,6 +98,10 @@ TEST(ConvKernel, MatchesLoopOracleOnOddShapes) {
     check_against_oracle({2, 4, 6, 7}, {8, 1, 3, 3}, {{1, 2}, {1, 1}, {1, 1}, 4}, dtype);
     // 1x1 (no im2col) and a single image
     check_against_oracle({1, 3, 5, 3}, {7, 3, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
+    // batched 1x1, and tiles of 2 images (P = 400) that do not divide the batch of 5
+    check_against_oracle({4, 3, 5, 3}, {7, 3, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
+    check_against_oracle({5, 2, 20, 20}, {3, 2, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
+    check_against_oracle({5, 2, 22, 21}, {3, 2, 3, 2}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
     // one input channel (a first layer), padding wider than the dilated kernel's reach
     check_against_oracle({5, 1, 8, 8}, {4, 1, 3, 3}, {{1, 1}, {2, 2}, {1, 1}, 1}, dtype);
   }
