@@ -3,7 +3,8 @@
 # Markdown report (bench/README.md explains it).
 #   bash bench/run.sh                  # everything, ~10-15 minutes -> bench/RESULTS.md
 #   bash bench/run.sh --quick          # smoke check, ~2 minutes -> bench/out/RESULTS-quick.md
-#   bash bench/run.sh --only matmul    # one workload: mlp lstm matmul elementwise overhead build
+#   bash bench/run.sh --only matmul    # one workload: mlp lstm matmul elementwise overhead
+#                                      # conv cnn build
 #   bash bench/run.sh --output FILE    # write the report elsewhere
 # Environment: NABLA_BENCH_BUILD_DIR (default build-bench), NABLA_BENCH_JOBS (ninja -j).
 set -euo pipefail
@@ -24,8 +25,9 @@ while (($#)); do
   shift
 done
 case "$only" in
-  ""|mlp|lstm|matmul|elementwise|overhead|build) ;;
-  *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead or build" >&2; exit 2 ;;
+  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|build) ;;
+  *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, conv, cnn or build" >&2
+     exit 2 ;;
 esac
 build="${NABLA_BENCH_BUILD_DIR:-$root/build-bench}"
 out="$root/bench/out"
@@ -40,8 +42,8 @@ log="$out/run.log"
 
 bash "$root/bench/install-deps.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNABLA_BUILD_BENCH=ON >> "$log"
-targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops)
-targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops)
+targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops nabla_bench_conv)
+targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops torch_bench_conv)
 echo "run.sh: building ${targets[*]} in $build"
 ninja -C "$build" ${NABLA_BENCH_JOBS:+-j"$NABLA_BENCH_JOBS"} "${targets[@]}" >> "$log"
 
@@ -82,10 +84,12 @@ if ((quick)); then  # fewer configurations, to stay within a couple of minutes
   nabla_configs=(2)
   mlp_runs=1
 fi
-for workload in mlp lstm ops; do
-  if [[ "$workload" == ops ]]; then
+for workload in mlp lstm ops conv; do
+  if [[ "$workload" == ops || "$workload" == conv ]]; then
     sub=()
-    for w in matmul elementwise overhead; do want "$w" && sub+=("$w"); done
+    subs=(matmul elementwise overhead)
+    [[ "$workload" == conv ]] && subs=(conv cnn)
+    for w in "${subs[@]}"; do want "$w" && sub+=("$w"); done
     ((${#sub[@]})) || continue
   else
     want "$workload" || continue
