@@ -322,6 +322,26 @@ class Report:
                 self.target(f"per-op: {case}", us, f"{us:.2f} µs", f"≤ {goal} µs",
                             lambda v, g=goal: v <= g)
 
+    def conv(self):
+        self.per_case("conv", "7. conv2d forward + backward (input, weight, bias), float32", 1,
+                      "GFLOP/s", True, self.fma_peak, "FMA peak")
+        for c in cases(self.r, "conv"):
+            nab, pt = best(self.r, "conv", c, "nabla"), best(self.r, "conv", c, "pytorch")
+            if nab and pt:
+                ratio = pt.median / nab.median
+                self.target(f"conv2d {c} speed vs PyTorch", ratio, f"{ratio:.2f}×", "≥ 1×",
+                            lambda v: v >= 1.0)
+
+    def cnn(self):
+        self.per_case("cnn", "8. Fashion-MNIST CNN training epoch (Adam, batch 64)", 1, "s")
+        nab = best(self.r, "cnn", "epoch", "nabla")
+        others = [best(self.r, "cnn", "epoch", f) for f in ("pytorch", "libtorch")]
+        others = [o for o in others if o]
+        if nab and others:
+            ratio = nab.median / min(o.median for o in others)
+            self.target("CNN epoch vs the faster of PyTorch and LibTorch", ratio,
+                        f"{ratio:.2f}×", "≤ 0.5×", lambda v: v <= 0.5)
+
     def build(self):
         names = cases(self.r, "build")
         if not names:
@@ -367,6 +387,8 @@ class Report:
         self.elementwise()
         self.batchnorm()
         self.overhead()
+        self.conv()
+        self.cnn()
         self.build()
         body = self.out[body_start:]
         self.out = self.out[:body_start]

@@ -4,7 +4,7 @@
 #   bash bench/run.sh                  # everything, ~10-15 minutes -> bench/RESULTS.md
 #   bash bench/run.sh --quick          # smoke check, ~2 minutes -> bench/out/RESULTS-quick.md
 #   bash bench/run.sh --only matmul    # one workload: mlp lstm matmul elementwise overhead
-#                                      # batchnorm build
+#                                      # conv cnn batchnorm build
 #   bash bench/run.sh --output FILE    # write the report elsewhere
 # Environment: NABLA_BENCH_BUILD_DIR (default build-bench), NABLA_BENCH_JOBS (ninja -j).
 set -euo pipefail
@@ -25,8 +25,10 @@ while (($#)); do
   shift
 done
 case "$only" in
-  ""|mlp|lstm|matmul|elementwise|overhead|batchnorm|build) ;;
-  *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, batchnorm or build" >&2; exit 2 ;;
+  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|build) ;;
+  *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, conv, cnn, batchnorm" \
+          "or build" >&2
+     exit 2 ;;
 esac
 build="${NABLA_BENCH_BUILD_DIR:-$root/build-bench}"
 out="$root/bench/out"
@@ -41,8 +43,8 @@ log="$out/run.log"
 
 bash "$root/bench/install-deps.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNABLA_BUILD_BENCH=ON >> "$log"
-targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops)
-targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops)
+targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops nabla_bench_conv)
+targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops torch_bench_conv)
 targets+=(nabla_bench_norm torch_bench_norm)
 echo "run.sh: building ${targets[*]} in $build"
 ninja -C "$build" ${NABLA_BENCH_JOBS:+-j"$NABLA_BENCH_JOBS"} "${targets[@]}" >> "$log"
@@ -84,13 +86,15 @@ if ((quick)); then  # fewer configurations, to stay within a couple of minutes
   nabla_configs=(2)
   mlp_runs=1
 fi
-for workload in mlp lstm ops norm; do
+for workload in mlp lstm ops conv norm; do
   if [[ "$workload" == norm ]]; then
     want batchnorm || continue
     sub=("")
-  elif [[ "$workload" == ops ]]; then
+  elif [[ "$workload" == ops || "$workload" == conv ]]; then
     sub=()
-    for w in matmul elementwise overhead; do want "$w" && sub+=("$w"); done
+    subs=(matmul elementwise overhead)
+    [[ "$workload" == conv ]] && subs=(conv cnn)
+    for w in "${subs[@]}"; do want "$w" && sub+=("$w"); done
     ((${#sub[@]})) || continue
   else
     want "$workload" || continue

@@ -55,7 +55,12 @@ nn::Sequential make_model(const std::string& name) {
     return nn::Sequential(nn::Conv2d(1, 32, 3), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(32, 64, 3),
                           nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Dropout(0.25),
                           nn::Linear(1600, 128), nn::ReLU(), nn::Linear(128, 10));
-  throw nabla::Error("unknown model '" + name + "' (available: mlp, cnn)");
+  if (name == "cnn_same")  // the same with padding 1: 32 x 14 x 14 -> 64 x 7 x 7 = 3136 features
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 32, 3).padding(1)), nn::ReLU(),
+                          nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(32, 64, 3).padding(1)),
+                          nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Dropout(0.25),
+                          nn::Linear(3136, 128), nn::ReLU(), nn::Linear(128, 10));
+  throw nabla::Error("unknown model '" + name + "' (available: mlp, cnn, cnn_same)");
 }
 
 std::unique_ptr<nabla::optim::Optimizer> make_optimizer(const Config& c,
@@ -232,7 +237,7 @@ int run(const Config& c) {
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"Train a classifier on Fashion-MNIST with nabla"};
-  app.add_option("--model", c.model, "Model: mlp or cnn")->capture_default_str();
+  app.add_option("--model", c.model, "Model: mlp, cnn or cnn_same")->capture_default_str();
   app.add_option("--epochs", c.epochs, "Epochs to train (in all, with --resume)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

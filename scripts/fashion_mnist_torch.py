@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The Fashion-MNIST trainer of examples/fashion_mnist.cpp in PyTorch, for side-by-side runs.
 
-Same data (pixels / 255), models (--model mlp or cnn), optimizer (Adam 1e-3), batch size 64,
+Same data (pixels / 255), models (--model mlp, cnn or cnn_same), optimizer (Adam 1e-3), batch size 64,
 epochs and per-epoch report as the C++ example:
 
     /usr/bin/python3 scripts/fashion_mnist_torch.py --model cnn [--epochs 5] [--threads 2]
@@ -33,6 +33,11 @@ def make_model(name):
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
                              nn.ReLU(), nn.Linear(128, 10))
+    if name == "cnn_same":  # padding 1: 32 x 14 x 14 -> 64 x 7 x 7 = 3136 features
+        return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Dropout(0.25), nn.Linear(3136, 128), nn.ReLU(),
+                             nn.Linear(128, 10))
     # [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5 = 1600 features, as examples/fashion_mnist.cpp
     return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.25),
@@ -52,7 +57,7 @@ def evaluate(model, x, y, batch):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", default="cnn", choices=["mlp", "cnn"])
+    p.add_argument("--model", default="cnn", choices=["mlp", "cnn", "cnn_same"])
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)

@@ -3,6 +3,7 @@
 // padding modes, output_size, indices). Values against PyTorch are in the op table.
 #include <gtest/gtest.h>
 
+#include <nabla/checkpoint.h>
 #include <nabla/nabla.h>
 
 #include <cmath>
@@ -98,6 +99,10 @@ TEST(ConvKernel, MatchesLoopOracleOnOddShapes) {
     check_against_oracle({2, 4, 6, 7}, {8, 1, 3, 3}, {{1, 2}, {1, 1}, {1, 1}, 4}, dtype);
     // 1x1 (no im2col) and a single image
     check_against_oracle({1, 3, 5, 3}, {7, 3, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
+    // batched 1x1, and tiles of 2 images (P = 400) that do not divide the batch of 5
+    check_against_oracle({4, 3, 5, 3}, {7, 3, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
+    check_against_oracle({5, 2, 20, 20}, {3, 2, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
+    check_against_oracle({5, 2, 22, 21}, {3, 2, 3, 2}, {{1, 1}, {0, 0}, {1, 1}, 1}, dtype);
     // one input channel (a first layer), padding wider than the dilated kernel's reach
     check_against_oracle({5, 1, 8, 8}, {4, 1, 3, 3}, {{1, 1}, {2, 2}, {1, 1}, 1}, dtype);
   }
@@ -301,4 +306,19 @@ TEST(ConvModules, LibTorchMnistNetCompiles) {
   Tensor loss = nabla::nll_loss(out, nabla::tensor({1, 2, 3, 4}));
   loss.backward();
   EXPECT_TRUE(net.conv1->weight.grad().defined());
+}
+
+TEST(ConvModules, PyTorchCnnStateDictGivesPyTorchsOutputs) {
+  // examples/fashion_mnist.cpp's --model cnn; fixtures from scripts/make_cnn_fixture.py.
+  namespace nn = nabla::nn;
+  nn::Sequential model(nn::Conv2d(1, 32, 3), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(32, 64, 3),
+                       nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Dropout(0.25),
+                       nn::Linear(1600, 128), nn::ReLU(), nn::Linear(128, 10));
+  nabla::load(model, NABLA_TEST_DATA_DIR "/torch_cnn.safetensors");
+  model->eval();
+  nabla::NamedTensors expected =
+      nabla::load_safetensors(NABLA_TEST_DATA_DIR "/torch_cnn_expected.safetensors");
+  ASSERT_EQ(expected.size(), 2u);
+  Tensor y = model->forward(expected[0].second);
+  EXPECT_TRUE(y.allclose(expected[1].second, 1e-4, 1e-5)) << y << expected[1].second;
 }

@@ -1,10 +1,11 @@
-// Convolution and max-pool kernels. Convolutions lower to im2col + GEMM one image at a time:
-// per image and group, col [Cg * K, P] (K kernel taps, P output positions) is built in a
-// per-thread workspace that only ever grows (one image's worth: never the whole batch's), and
-// multiplied with the weight [Cog, Cg * K] by the backend's GEMM (OpenBLAS). Images run in
-// parallel; the weight gradient sums per-chunk partial products in a fixed order (chunks cut
-// from the batch size alone), so results do not depend on the thread count. 1x1 convolutions
-// with stride 1 and no padding skip im2col (the input is its own col matrix).
+// Convolution and max-pool kernels. Convolutions lower to im2col + GEMM over tiles of images:
+// per tile of T images and group, col [Cg * K, T * P] (K kernel taps, P output positions;
+// T * P about 1024, T = 1 for large images) is built in a per-thread workspace that only ever
+// grows (never the whole batch's), and multiplied with the weight [Cog, Cg * K] by the
+// backend's GEMM (OpenBLAS). Tiles run in parallel; the weight gradient sums per-chunk partial
+// products in a fixed order (chunks cut from the batch size alone), so results do not depend
+// on the thread count. A 1x1 convolution with stride 1 and no padding of one image skips
+// im2col (the input is its own col matrix).
 // 1-D and 2-D problems run as 3-D ones with leading spatial dims of size 1.
 #include <algorithm>
 #include <cmath>
@@ -104,15 +105,15 @@ void for_each_tap_row(const Geo3& g, F&& f) {
       }
 }
 
-// col [Cg * K, P] from the Cg input planes at x.
+// col [Cg * K, P] (rows ld apart) from the Cg input planes at x.
 template <class T>
-void im2col(const Geo3& g, const T* x, T* col) {
-  const int64_t plane = g.in_plane(), P = g.positions(), ow = g.out[2], sw = g.s[2];
+void im2col(const Geo3& g, const T* x, T* col, int64_t ld) {
+  const int64_t plane = g.in_plane(), ow = g.out[2], sw = g.s[2];
   for (int64_t c = 0; c < g.cg(); ++c) {
     const T* xc = x + c * plane;
-    T* colc = col + c * g.taps() * P;
+    T* colc = col + c * g.taps() * ld;
     for_each_tap_row(g, [&](int64_t tap, int64_t row, int64_t off, int64_t lo, int64_t hi) {
-      T* dst = colc + tap * P + row * ow;
+      T* dst = colc + tap * ld + row * ow;
       const T* src = xc + off;
       std::fill(dst, dst + lo, T(0));
       if (sw == 1) {
@@ -125,23 +126,25 @@ void im2col(const Geo3& g, const T* x, T* col) {
   }
 }
 
-// dx (Cg planes, already zeroed) += the col [Cg * K, P] scattered back onto the input.
+// dx (Cg planes, already zeroed) += the col [Cg * K, P] (rows ld apart) scattered back onto
+// the input.
 template <class T>
-void col2im(const Geo3& g, const T* col, T* dx) {
-  const int64_t plane = g.in_plane(), P = g.positions(), ow = g.out[2], sw = g.s[2];
+void col2im(const Geo3& g, const T* col, int64_t ld, T* dx) {
+  const int64_t plane = g.in_plane(), ow = g.out[2], sw = g.s[2];
   for (int64_t c = 0; c < g.cg(); ++c) {
     T* dxc = dx + c * plane;
-    const T* colc = col + c * g.taps() * P;
+    const T* colc = col + c * g.taps() * ld;
     for_each_tap_row(g, [&](int64_t tap, int64_t row, int64_t off, int64_t lo, int64_t hi) {
-      const T* src = colc + tap * P + row * ow;
+      const T* src = colc + tap * ld + row * ow;
       T* dst = dxc + off;
       for (int64_t o = lo; o < hi; ++o) dst[o * sw] += src[o];
     });
   }
 }
 
-// A per-thread workspace of at least n elements, reused across calls (grows only).
-template <class T>
+// Per-thread workspaces, reused across calls (they only grow): one for col, one for the
+// gathered/product matrix [Cog, T * P] of a tile.
+template <class T, int Slot>
 T* workspace(int64_t n) {
   thread_local std::vector<T> buffer;
   if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
@@ -165,18 +168,66 @@ void with_contiguous_out(const Tensor& out, F&& body) {
   cpu_backend().copy(tmp, out);
 }
 
+// Images per GEMM: small outputs (P positions) are batched so that one product has about
+// kTileColumns columns ([Cog, R] x [R, T * P]); large ones run one image at a time. Cut from
+// the shapes alone, never from the thread count.
+constexpr int64_t kTileColumns = 1024;
+int64_t tile_images(const Geo3& g) {
+  const int64_t P = std::max<int64_t>(g.positions(), 1);
+  return std::clamp<int64_t>(kTileColumns / P, 1, std::max<int64_t>(g.n, 1));
+}
+
+// dst [rows, T * P] <- the rows of images n0.. n0 + T of src (each [rows, P], `image` apart).
+template <class T>
+void gather_tile(const T* src, int64_t image, int64_t rows, int64_t P, int64_t t_count, T* dst) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t t = 0; t < t_count; ++t)
+      std::copy_n(src + t * image + r * P, P, dst + (r * t_count + t) * P);
+}
+
+// The reverse of gather_tile.
+template <class T>
+void scatter_tile(const T* src, int64_t image, int64_t rows, int64_t P, int64_t t_count, T* dst) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t t = 0; t < t_count; ++t)
+      std::copy_n(src + (r * t_count + t) * P, P, dst + t * image + r * P);
+}
+
+// col [R, T * P] for images n0 .. n0 + T of group gi (or the input itself when pointwise and
+// T == 1).
+template <class T>
+const T* tile_col(const Geo3& g, const T* x, int64_t n0, int64_t t_count, int64_t gi) {
+  const int64_t P = g.positions(), plane = g.in_plane();
+  const T* x0 = x + (n0 * g.c + gi * g.cg()) * plane;
+  if (g.pointwise() && t_count == 1) return x0;
+  T* col = workspace<T, 0>(g.col_rows() * t_count * P);
+  for (int64_t t = 0; t < t_count; ++t) {
+    const T* xt = x0 + t * g.c * plane;
+    if (g.pointwise()) {
+      for (int64_t c = 0; c < g.cg(); ++c)
+        std::copy_n(xt + c * plane, P, col + (c * t_count + t) * P);
+    } else {
+      im2col(g, xt, col + t * P, t_count * P);
+    }
+  }
+  return col;
+}
+
 template <class T>
 void conv_forward_impl(const Geo3& g, const T* x, const T* w, T* y) {
-  const int64_t P = g.positions(), R = g.col_rows(), plane = g.in_plane();
-  detail::parallel_for(g.n, 1, [&](int64_t n0, int64_t n1) {
-    T* col = g.pointwise() ? nullptr : workspace<T>(R * P);
-    for (int64_t n = n0; n < n1; ++n) {
+  const int64_t P = g.positions(), R = g.col_rows(), Cog = g.cog(), tile = tile_images(g);
+  const int64_t tiles = (g.n + tile - 1) / tile;
+  detail::parallel_for(tiles, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t n0 = b * tile, tc = std::min(tile, g.n - n0);
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        const T* xg = x + (n * g.c + gi * g.cg()) * plane;
-        if (col != nullptr) im2col(g, xg, col);
-        const T* b = col != nullptr ? col : xg;
-        gemm_rowmajor<T>(false, false, g.cog(), P, R, T(1), w + gi * g.cog() * R, R, b, P, T(0),
-                         y + (n * g.co + gi * g.cog()) * P, P);
+        const T* col = tile_col(g, x, n0, tc, gi);
+        T* y0 = y + (n0 * g.co + gi * Cog) * P;
+        // y_g [Cog, T * P] = w_g [Cog, R] @ col [R, T * P]
+        T* prod = tc == 1 ? y0 : workspace<T, 1>(Cog * tc * P);
+        gemm_rowmajor<T>(false, false, Cog, tc * P, R, T(1), w + gi * Cog * R, R, col, tc * P, T(0),
+                         prod, tc * P);
+        if (tc > 1) scatter_tile(prod, g.co * P, Cog, P, tc, y0);
       }
     }
   });
@@ -184,49 +235,72 @@ void conv_forward_impl(const Geo3& g, const T* x, const T* w, T* y) {
 
 template <class T>
 void conv_backward_input_impl(const Geo3& g, const T* dy, const T* w, T* dx) {
-  const int64_t P = g.positions(), R = g.col_rows(), plane = g.in_plane();
-  detail::parallel_for(g.n, 1, [&](int64_t n0, int64_t n1) {
-    T* col = g.pointwise() ? nullptr : workspace<T>(R * P);
-    for (int64_t n = n0; n < n1; ++n) {
+  const int64_t P = g.positions(), R = g.col_rows(), plane = g.in_plane(), Cog = g.cog();
+  const int64_t tile = tile_images(g), tiles = (g.n + tile - 1) / tile;
+  detail::parallel_for(tiles, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t n0 = b * tile, tc = std::min(tile, g.n - n0);
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        T* dxg = dx + (n * g.c + gi * g.cg()) * plane;
-        // col [R, P] = w_g^T [R, Cog] @ dy_g [Cog, P]
-        gemm_rowmajor<T>(true, false, R, P, g.cog(), T(1), w + gi * g.cog() * R, R,
-                         dy + (n * g.co + gi * g.cog()) * P, P, T(0), col != nullptr ? col : dxg,
-                         P);
-        if (col == nullptr) continue;
-        std::fill(dxg, dxg + g.cg() * plane, T(0));
-        col2im(g, col, dxg);
+        T* dx0 = dx + (n0 * g.c + gi * g.cg()) * plane;
+        const T* dy0 = dy + (n0 * g.co + gi * Cog) * P;
+        const T* dyt = dy0;
+        if (tc > 1) {
+          T* buf = workspace<T, 1>(Cog * tc * P);
+          gather_tile(dy0, g.co * P, Cog, P, tc, buf);
+          dyt = buf;
+        }
+        // col [R, T * P] = w_g^T [R, Cog] @ dy_g [Cog, T * P]
+        const bool direct = g.pointwise() && tc == 1;
+        T* col = direct ? dx0 : workspace<T, 0>(R * tc * P);
+        gemm_rowmajor<T>(true, false, R, tc * P, Cog, T(1), w + gi * Cog * R, R, dyt, tc * P, T(0),
+                         col, tc * P);
+        if (direct) continue;
+        for (int64_t t = 0; t < tc; ++t) {
+          T* dxt = dx0 + t * g.c * plane;
+          if (g.pointwise()) {
+            for (int64_t c = 0; c < g.cg(); ++c)
+              std::copy_n(col + (c * tc + t) * P, P, dxt + c * plane);
+          } else {
+            std::fill(dxt, dxt + g.cg() * plane, T(0));
+            col2im(g, col + t * P, tc * P, dxt);
+          }
+        }
       }
     }
   });
 }
 
-// Images per chunk of the weight gradient: at most 8 chunks, cut from the batch size alone.
+// The weight gradient sums over the batch in at most 8 chunks of images, cut from the batch
+// size alone; each chunk walks its images in tiles.
 constexpr int64_t kWeightGradChunks = 8;
 
 template <class T>
 void conv_backward_weight_impl(const Geo3& g, const T* x, const T* dy, T* dw) {
-  const int64_t P = g.positions(), R = g.col_rows(), plane = g.in_plane();
-  const int64_t wsize = g.co * R;
+  const int64_t P = g.positions(), R = g.col_rows(), Cog = g.cog();
+  const int64_t wsize = g.co * R, tile = tile_images(g);
   const int64_t chunks = std::min(g.n, kWeightGradChunks);
   const int64_t per_chunk = (g.n + chunks - 1) / chunks;
   const int64_t used = (g.n + per_chunk - 1) / per_chunk;
   // One partial sum per chunk (the first chunk writes dw itself), added in order below.
   std::vector<T> partial(static_cast<size_t>(std::max<int64_t>(used - 1, 0) * wsize));
   detail::parallel_for(used, 1, [&](int64_t c0, int64_t c1) {
-    T* col = g.pointwise() ? nullptr : workspace<T>(R * P);
     for (int64_t chunk = c0; chunk < c1; ++chunk) {
       T* acc = chunk == 0 ? dw : partial.data() + (chunk - 1) * wsize;
-      const int64_t n0 = chunk * per_chunk, n1 = std::min(g.n, n0 + per_chunk);
-      for (int64_t n = n0; n < n1; ++n) {
+      const int64_t first = chunk * per_chunk, last = std::min(g.n, first + per_chunk);
+      for (int64_t n0 = first; n0 < last; n0 += tile) {
+        const int64_t tc = std::min(tile, last - n0);
         for (int64_t gi = 0; gi < g.groups; ++gi) {
-          const T* xg = x + (n * g.c + gi * g.cg()) * plane;
-          if (col != nullptr) im2col(g, xg, col);
-          // acc_g [Cog, R] (+)= dy_g [Cog, P] @ col^T [P, R]
-          gemm_rowmajor<T>(false, true, g.cog(), R, P, T(1), dy + (n * g.co + gi * g.cog()) * P, P,
-                           col != nullptr ? col : xg, P, n == n0 ? T(0) : T(1),
-                           acc + gi * g.cog() * R, R);
+          const T* col = tile_col(g, x, n0, tc, gi);
+          const T* dy0 = dy + (n0 * g.co + gi * Cog) * P;
+          const T* dyt = dy0;
+          if (tc > 1) {
+            T* buf = workspace<T, 1>(Cog * tc * P);
+            gather_tile(dy0, g.co * P, Cog, P, tc, buf);
+            dyt = buf;
+          }
+          // acc_g [Cog, R] (+)= dy_g [Cog, T * P] @ col^T [T * P, R]
+          gemm_rowmajor<T>(false, true, Cog, R, tc * P, T(1), dyt, tc * P, col, tc * P,
+                           n0 == first ? T(0) : T(1), acc + gi * Cog * R, R);
         }
       }
     }

@@ -1,0 +1,144 @@
+// Workloads 6-7, selected with --only conv|cnn (both by default):
+//   conv: conv2d forward + backward (input, weight and bias gradients) on ResNet-like shapes;
+//         FLOPs per call = 3 x the forward's 2 * N * Cout * Hout * Wout * Cin * Kh * Kw.
+//   cnn:  one training epoch of the Fashion-MNIST CNN of examples/fashion_mnist.cpp
+//         (Conv 1->32 3x3, ReLU, MaxPool 2, Conv 32->64 3x3, ReLU, MaxPool 2, Linear 1600->128,
+//         ReLU, Linear 128->10; no dropout, so the frameworks' generators do not matter), Adam
+//         1e-3, batch 64; seconds per epoch and the final test accuracy.
+#include "common.h"
+
+namespace {
+
+template <class Fn>
+std::vector<double> measure(const bench::Args& a, double target, Fn&& fn) {
+  fn();
+  const double once = bench::time_reps(1, 1, fn)[0];
+  return bench::time_reps(a.reps, bench::calls_for(once, target), fn);
+}
+
+struct ConvShape {
+  const char* name;
+  int64_t n, cin, cout, hw, k, stride, pad;
+};
+
+void conv(const bench::Args& a) {
+  const double target = a.quick ? 0.1 : 0.4;
+  const ConvShape shapes[] = {
+      {"64->64 3x3 56x56 N8", 8, 64, 64, 56, 3, 1, 1},
+      {"128->128 3x3 28x28 N32", 32, 128, 128, 28, 3, 1, 1},
+      {"1->32 3x3 28x28 N32", 32, 1, 32, 28, 3, 1, 1},
+      {"3->64 7x7/2 224x224 N8", 8, 3, 64, 224, 7, 2, 3},
+  };
+  for (const ConvShape& s : shapes) {
+    fw::manual_seed(0);
+    fw::Tensor x = fw::randn({s.n, s.cin, s.hw, s.hw}).requires_grad_(true);
+    fw::Tensor w = fw::randn({s.cout, s.cin, s.k, s.k}).mul_(0.1).requires_grad_(true);
+    fw::Tensor b = fw::zeros({s.cout}).requires_grad_(true);
+    const int64_t out = (s.hw + 2 * s.pad - s.k) / s.stride + 1;
+    fw::Tensor g = fw::randn({s.n, s.cout, out, out});
+    const double flops = 3.0 * 2.0 * static_cast<double>(s.n * s.cout * out * out) *
+                         static_cast<double>(s.cin * s.k * s.k);
+    auto step = [&] {
+      x.mutable_grad() = fw::Tensor();
+      w.mutable_grad() = fw::Tensor();
+      b.mutable_grad() = fw::Tensor();
+      fw::conv2d(x, w, b, s.stride, s.pad).backward(g);
+    };
+    bench::emit("conv", s.name, a, measure(a, target, step), "flops", flops);
+  }
+}
+
+const char* const kData = "/usr/share/datasets/fashion-mnist";
+
+struct Split {
+  fw::Tensor images;  // uint8 [N, 1, 28, 28]
+  fw::Tensor labels;  // int64 [N]
+};
+
+Split load(const std::string& prefix, int64_t limit) {
+  std::vector<uint8_t> px =
+      bench::read_idx_gz(std::string(kData) + "/" + prefix + "-images-idx3-ubyte.gz", 16);
+  std::vector<uint8_t> lb =
+      bench::read_idx_gz(std::string(kData) + "/" + prefix + "-labels-idx1-ubyte.gz", 8);
+  int64_t n = static_cast<int64_t>(lb.size());
+  if (limit > 0) n = std::min(n, limit);
+  fw::Tensor images = fw::empty({n, 1, 28, 28}, fw::dtype(fw::kUInt8));
+  std::memcpy(images.data_ptr<uint8_t>(), px.data(), static_cast<size_t>(n) * 784);
+  fw::Tensor labels = fw::empty({n}, fw::dtype(fw::kInt64));
+  for (int64_t i = 0; i < n; ++i) labels.data_ptr<int64_t>()[i] = lb[i];
+  return {images, labels};
+}
+
+// The same initial weights in all three frameworks: uniform in +-1/sqrt(fan_in).
+void init_parameters(fw::nn::Sequential& model) {
+  fw::NoGradGuard no_grad;
+  uint64_t state = 42;
+  double bound = 1;
+  for (fw::Tensor& p : model->parameters()) {
+    if (p.dim() >= 2) bound = 1 / std::sqrt(static_cast<double>(p.numel() / p.size(0)));
+    float* data = p.data_ptr<float>();
+    for (int64_t i = 0; i < p.numel(); ++i) data[i] = bench::uniform(state, bound);
+  }
+}
+
+fw::Tensor to_input(const fw::Tensor& u8) { return u8.to(fw::kFloat32).div(255); }
+
+void cnn(const bench::Args& a) {
+  const int epochs = a.epochs > 0 ? a.epochs : 1;
+  const int64_t batch = 64;
+  Split train = load("train", a.quick ? 6400 : 0);
+  Split test = load("t10k", 0);
+  const int64_t n = train.labels.size(0);
+  fw::manual_seed(0);
+  fw::nn::Sequential model(fw::nn::Conv2d(fw::nn::Conv2dOptions(1, 32, 3)), fw::nn::ReLU(),
+                           fw::nn::MaxPool2d(fw::nn::MaxPool2dOptions(2)),
+                           fw::nn::Conv2d(fw::nn::Conv2dOptions(32, 64, 3)), fw::nn::ReLU(),
+                           fw::nn::MaxPool2d(fw::nn::MaxPool2dOptions(2)), fw::nn::Flatten(),
+                           fw::nn::Linear(1600, 128), fw::nn::ReLU(), fw::nn::Linear(128, 10));
+  init_parameters(model);
+  fw::optim::Adam opt(model->parameters(), fw::optim::AdamOptions(1e-3));
+  std::vector<double> seconds;
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    std::vector<int64_t> order = bench::permutation(n, 1000 + epoch);
+    fw::Tensor perm = fw::empty({n}, fw::dtype(fw::kInt64));
+    std::memcpy(perm.data_ptr<int64_t>(), order.data(), order.size() * sizeof(int64_t));
+    const double t0 = bench::now();
+    for (int64_t start = 0; start < n; start += batch) {
+      fw::Tensor idx = perm.narrow(0, start, std::min(batch, n - start));
+      fw::Tensor x = to_input(train.images.index_select(0, idx));
+      fw::Tensor y = train.labels.index_select(0, idx);
+      opt.zero_grad();
+      fw::Tensor loss = fw::nn::functional::cross_entropy(model->forward(x), y);
+      loss.backward();
+      opt.step();
+    }
+    seconds.push_back(bench::now() - t0);
+  }
+  fw::NoGradGuard no_grad;
+  model->eval();
+  int64_t correct = 0;
+  for (int64_t s = 0; s < test.labels.size(0); s += 1000) {
+    const int64_t m = std::min<int64_t>(1000, test.labels.size(0) - s);
+    fw::Tensor logits = model->forward(to_input(test.images.narrow(0, s, m)));
+    correct += logits.argmax(1).eq(test.labels.narrow(0, s, m)).sum().item<int64_t>();
+  }
+  char acc_s[32], rss_s[32];
+  std::snprintf(acc_s, sizeof acc_s, "%.4f",
+                static_cast<double>(correct) / static_cast<double>(test.labels.size(0)));
+  std::snprintf(rss_s, sizeof rss_s, "%.1f", bench::peak_rss_mb());
+  bench::emit("cnn", "epoch", a, seconds, "examples", static_cast<double>(n),
+              {{"accuracy", acc_s}, {"rss_mb", rss_s}, {"epochs", std::to_string(epochs)}});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  bench::Args args = bench::parse_args(argc, argv);
+  bench::configure(args);
+  if (args.only.empty() || args.only == "conv") conv(args);
+  if (args.only.empty() || args.only == "cnn") cnn(args);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "conv: %s\n", e.what());
+  return 1;
+}
