@@ -166,17 +166,17 @@ std::vector<OpInfo> make_table() {
       {"index_select",
        {{4, 3}},
        [](const V& x) {
-         return V{x[0].index_select(0, idx({3, 0, 3, 1}))};
+         return V{x[0].index_select(0, idx({3, 0, 3, 1}).to(x[0].device()))};
        }},
       {"gather",
        {{3, 4}},
        [](const V& x) {
-         return V{x[0].gather(1, idx({0, 3, 3, 1, 2, 0}).view({3, 2}))};
+         return V{x[0].gather(1, idx({0, 3, 3, 1, 2, 0}).view({3, 2}).to(x[0].device()))};
        }},
       {"scatter_add",
        {{3, 4}, {3, 2}},
        [](const V& x) {
-         return V{x[0].scatter_add(1, idx({0, 3, 3, 3, 2, 0}).view({3, 2}), x[1])};
+         return V{x[0].scatter_add(1, idx({0, 3, 3, 3, 2, 0}).view({3, 2}).to(x[0].device()), x[1])};
        }},
       {"index_tensor",
        {{4, 3}},

@@ -81,11 +81,9 @@ TEST_P(OpTest, SecondDerivativeMatchesFiniteDifferences) {
       << op.name;
 }
 
-// Rows that do not run on the meta device yet: sort and topk order values on the host, and
-// index_select, gather and scatter_add take their (CPU-made) index on the input's device only.
-const std::set<std::string> kNotOnMetaYet = {
-    "topk",   "topk_smallest_dim0", "sort", "sort_descending_dim0", "index_select",
-    "gather", "scatter_add"};
+// Rows that do not run on the meta device yet: sort and topk order the values on the host.
+const std::set<std::string> kNotOnMetaYet = {"topk", "topk_smallest_dim0", "sort",
+                                             "sort_descending_dim0"};
 
 // On the meta device (shapes and dtypes, no storage) every row gives the CPU's shapes, strides
 // and dtypes, on meta.

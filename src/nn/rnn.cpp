@@ -1,8 +1,8 @@
 // RNN, LSTM, GRU and their cells: parameters, checks, printing and the time loop. Every
 // sequence is run as packed rows (a padded batch is the packed case with all batch sizes equal):
 // the input projection of a layer is one matmul over all rows, then per step one addmm for the
-// recurrent projection and one fused cell op (rnn_cells.cpp). An LSTM over a dense batch runs
-// the whole layer as one op (fused_lstm_layer).
+// recurrent projection and one fused cell op (src/ops/fused_rnn.cpp). An LSTM over a dense batch
+// runs the whole layer as one op (fused_lstm_layer).
 #include "nabla/nn/rnn.h"
 
 #include <algorithm>
