@@ -41,6 +41,7 @@
 #include "nabla/ops.h"
 #include "nabla/optim.h"
 #include "nabla/print.h"
+#include "nabla/pytorch_file.h"
 #include "nabla/serialize.h"
 #include "nabla/str.h"
 #include "nabla/tensor.h"
