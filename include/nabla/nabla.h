@@ -46,3 +46,4 @@
 #include "nabla/str.h"
 #include "nabla/tensor.h"
 #include "nabla/tensor_options.h"
+#include "nabla/version.h"
