@@ -11,7 +11,10 @@
 #include <nabla/train.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -116,6 +119,8 @@ void save_checkpoint(const std::string& path, nn::Sequential& model,
 // Restores model and optimizer; returns the number of epochs the checkpoint had completed.
 int load_checkpoint(const std::string& path, nn::Sequential& model, nabla::optim::Optimizer* opt,
                     const Config& c) {
+  if (std::filesystem::is_directory(path))
+    throw nabla::Error("checkpoint '" + path + "' is a directory, not a checkpoint file");
   std::map<std::string, std::string> meta;
   nabla::NamedTensors all = nabla::load_safetensors(path, &meta);
   if (meta["model"] != c.model)
@@ -134,6 +139,20 @@ int load_checkpoint(const std::string& path, nn::Sequential& model, nabla::optim
     opt->load_state_dict(opt_state);
   }
   return std::stoi(meta.count("epoch") ? meta["epoch"] : "0");
+}
+
+// Fails now, not after an epoch, when the checkpoint cannot be written: a directory, or a
+// folder that does not exist or is not writable (probed with a file removed at once).
+void check_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(path))
+    throw nabla::Error("--checkpoint '" + path + "' is a directory; give a file name");
+  const fs::path probe = fs::path(path).string() + ".write-test";
+  if (!std::ofstream(probe).good())
+    throw nabla::Error("cannot write the checkpoint '" + path + "': its folder '" +
+                       fs::absolute(path).parent_path().string() +
+                       "' does not exist or is not writable");
+  fs::remove(probe);
 }
 
 int run(const Config& c) {
@@ -162,6 +181,7 @@ int run(const Config& c) {
     if (rank0) std::printf("test loss %.4f  test accuracy %.2f%%\n", loss, 100 * acc);
     return 0;
   }
+  if (rank0) check_writable(c.checkpoint);
   if (rank0) std::cout << nabla::train::summary(*model, nabla::zeros({1, 1, 28, 28}));
   int start = 0;
   nabla::train::Curves curves;
@@ -172,6 +192,11 @@ int run(const Config& c) {
     } catch (const nabla::Error&) {  // no curves yet: start them here
     }
     if (rank0) std::printf("resumed from %s after epoch %d\n", c.checkpoint.c_str(), start);
+    if (start >= c.epochs)
+      throw nabla::Error("checkpoint '" + c.checkpoint + "' has already trained " +
+                         std::to_string(start) + " epochs and --epochs is " +
+                         std::to_string(c.epochs) +
+                         ": nothing left to train (raise --epochs to go on)");
   }
   // Built after any resume: every rank starts from rank 0's parameters either way.
   std::optional<nn::parallel::DistributedDataParallel<nn::Sequential>> ddp;
@@ -200,6 +225,11 @@ int run(const Config& c) {
       opt->zero_grad();
       nabla::Tensor logits = ddp ? (*ddp)(batch.data) : model->forward(batch.data);
       nabla::Tensor batch_loss = F::cross_entropy(logits, batch.target);
+      if (!std::isfinite(batch_loss.item<double>()))
+        throw nabla::Error("the loss is " + std::to_string(batch_loss.item<double>()) +
+                           " in epoch " + std::to_string(epoch + 1) +
+                           ": training diverged (try a lower --lr or --momentum); the "
+                           "checkpoint of the last finished epoch is kept");
       batch_loss.backward();
       opt->step();
       loss.add(batch_loss.item<double>(), batch.target.size(0));
@@ -234,16 +264,29 @@ int run(const Config& c) {
   return 0;
 }
 
+// CLI11's PositiveNumber says "Value 0 not in range 0.000000 to <310 digits>": say it in words.
+CLI::Validator positive_integer() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const bool digits =
+            !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+        if (digits && value.find_first_not_of('0') != std::string::npos && value.size() < 10)
+          return "";
+        return "must be a whole number of 1 or more, got '" + value + "'";
+      },
+      "INTEGER >= 1");
+}
+
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"Train a classifier on Fashion-MNIST with nabla"};
   app.add_option("--model", c.model, "Model: mlp, cnn or cnn_same")->capture_default_str();
   app.add_option("--epochs", c.epochs, "Epochs to train (in all, with --resume)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer());
   app.add_option("--batch-size", c.batch_size, "Batch size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer());
   app.add_option("--optimizer", c.optimizer, "adam, adamw, sgd or rmsprop")->capture_default_str();
   app.add_option("--lr", c.lr, "Learning rate")->capture_default_str();
   app.add_option("--momentum", c.momentum, "Momentum (sgd)")->capture_default_str();

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config clang-format       # toolchain, clang-format for the style check
   libopenblas-dev libfmt-dev nlohmann-json3-dev zlib1g-dev  # the library's dependencies
+  libminizip-dev                                      # PyTorch's torch.save zip files
   libgtest-dev libgmock-dev libbenchmark-dev          # tests and benchmarks
   libcli11-dev dataset-fashion-mnist                  # the Fashion-MNIST trainer
   fortunes                                            # the char-level language model's text

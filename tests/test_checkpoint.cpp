@@ -92,3 +92,29 @@ TEST(Checkpoint, OptimizerStateResumesExactly) {
 }
 
 }  // namespace
+
+// A load error names the file once: the reader's message already has it.
+TEST(CheckpointErrors, NameTheFileOnce) {
+  const std::string path = "no_such_checkpoint_file.safetensors";
+  nabla::nn::Linear model(2, 2);
+  try {
+    nabla::load(model, path);
+    FAIL() << "no error";
+  } catch (const nabla::Error& e) {
+    const std::string what = e.what();
+    const size_t first = what.find(path);
+    ASSERT_NE(first, std::string::npos) << what;
+    EXPECT_EQ(what.find(path, first + 1), std::string::npos) << what;
+  }
+  nabla::save(nabla::NamedTensors{{"weight", nabla::zeros({3})}}, path);
+  try {
+    nabla::load(model, path);  // a shape error from load_state_dict names the file after it
+    FAIL() << "no error";
+  } catch (const nabla::Error& e) {
+    const std::string what = e.what();
+    const size_t first = what.find(path);
+    ASSERT_NE(first, std::string::npos) << what;
+    EXPECT_EQ(what.find(path, first + 1), std::string::npos) << what;
+  }
+  std::remove(path.c_str());
+}

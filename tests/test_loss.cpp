@@ -455,3 +455,26 @@ TEST(Loss, ModulesPrint) {
   EXPECT_EQ(str(nn::BCEWithLogitsLoss()), "nabla::nn::BCEWithLogitsLoss()");
   EXPECT_STREQ(toString(kBatchMean), "batchmean");
 }
+
+// LibTorch refuses class targets that are not int64 ("expected scalar type Long"); so does nabla.
+TEST(ClassTargets, OnlyInt64IsAccepted) {
+  auto logits = nabla::randn({4, 3});
+  for (auto dtype : {nabla::kInt, nabla::kByte}) {
+    auto target = nabla::tensor({0, 2, 1, 0}).to(dtype);
+    for (auto loss : {+[](const nabla::Tensor&x, const nabla::Tensor&t) {
+                        return nabla::nn::functional::cross_entropy(x, t);
+                      },
+                      +[](const nabla::Tensor&x, const nabla::Tensor&t) {
+                        return nabla::nn::functional::nll_loss(x.log_softmax(1), t);
+                      }}) {
+      try {
+        loss(logits, target);
+        ADD_FAILURE() << "accepted a target of dtype " << nabla::toString(dtype);
+      } catch (const nabla::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("expected target of dtype int64"), std::string::npos)
+            << e.what();
+      }
+    }
+  }
+  EXPECT_NO_THROW(nabla::nn::functional::cross_entropy(logits, nabla::tensor({0, 2, 1, 0})));
+}

@@ -67,3 +67,35 @@ TEST(Curves, CsvRoundTripAndSvg) {
 }
 
 }  // namespace
+
+struct SummaryBlockImpl : nn::Module {
+  SummaryBlockImpl()
+      : fc(register_module("fully_connected_layer_with_a_long_name", nn::Linear(4, 4))) {}
+  Tensor forward(const Tensor& x) { return fc(x); }
+  nn::Linear fc;
+};
+struct SummaryNetImpl : nn::Module {
+  SummaryNetImpl()
+      : body(register_module("body", nn::Sequential(nn::Linear(2, 4),
+                                                    nn::Sequential(nn::Linear(4, 4), nn::Tanh())))),
+        block(register_module("block", std::make_shared<SummaryBlockImpl>())) {}
+  nn::Sequential body;
+  std::shared_ptr<SummaryBlockImpl> block;
+};
+
+TEST(Summary, FullNamesAndNestedModules) {
+  SummaryNetImpl model;
+  const std::string s = train::summary(model, zeros({1, 2}));
+  // Full names of a user's module's children, indented under it.
+  EXPECT_NE(s.find("\n  fully_connected_layer_with_a_long_name: nabla::nn::Linear(in_features=4, "
+                   "out_features=4, bias=true)"),
+            std::string::npos)
+      << s;
+  // The entries of a Sequential nested in a Sequential, with their shapes.
+  EXPECT_NE(s.find("\n    0: nabla::nn::Linear(in_features=4, out_features=4, bias=true)"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("[1, 4]"), std::string::npos) << s;
+  EXPECT_NE(s.find("total parameters: " + std::to_string(train::count_parameters(model))),
+            std::string::npos);
+}

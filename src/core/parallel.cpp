@@ -10,7 +10,9 @@
 #include "core/parallel.h"
 
 #include <cblas.h>
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -35,11 +37,40 @@ std::atomic<bool> g_flush_denormal{true};
 std::atomic<uint32_t> g_fp_generation{1};  // bumped by every set_flush_denormal
 thread_local uint32_t t_fp_generation = 0;
 
+// Whether this CPU's floating-point control register has a flush-to-zero mode we set.
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+constexpr bool kHasFlushMode = true;
+#else
+constexpr bool kHasFlushMode = false;
+#endif
+
 void apply_fp_mode() {
   t_fp_generation = g_fp_generation.load(std::memory_order_acquire);
+  const bool flush = g_flush_denormal.load(std::memory_order_relaxed);
+#if defined(__x86_64__) || defined(__i386__)
   constexpr unsigned kFtzDaz = _MM_FLUSH_ZERO_MASK | _MM_DENORMALS_ZERO_MASK;
   const unsigned csr = _mm_getcsr();
-  _mm_setcsr(g_flush_denormal.load(std::memory_order_relaxed) ? csr | kFtzDaz : csr & ~kFtzDaz);
+  _mm_setcsr(flush ? csr | kFtzDaz : csr & ~kFtzDaz);
+#elif defined(__aarch64__)
+  // FPCR.FZ (bit 24) flushes denormal inputs and results to zero.
+  uint64_t fpcr;
+  __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
+  fpcr = flush ? fpcr | (uint64_t(1) << 24) : fpcr & ~(uint64_t(1) << 24);
+  __asm__ __volatile__("msr fpcr, %0" : : "r"(fpcr));
+#else
+  (void)flush;  // no portable way: denormals stay as the platform has them
+#endif
+}
+
+// A hint to the core that this thread is spinning.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#else
+  std::this_thread::yield();
+#endif
 }
 
 // The main thread gets the mode before main() runs, so even kernels that never reach
@@ -54,7 +85,7 @@ bool spin_until(Pred pred, int micros) {
   for (;;) {
     for (int i = 0; i < 64; ++i) {
       if (pred()) return true;
-      _mm_pause();
+      cpu_relax();
     }
     if (clock::now() > deadline) return false;
   }
@@ -244,7 +275,7 @@ bool set_flush_denormal(bool on) {
   detail::g_flush_denormal.store(on, std::memory_order_relaxed);
   detail::g_fp_generation.fetch_add(1, std::memory_order_release);
   detail::apply_fp_mode();
-  return true;  // every x86-64 CPU has FTZ and DAZ
+  return detail::kHasFlushMode;  // x86-64 (FTZ and DAZ) and aarch64 (FZ) have one
 }
 
 int get_num_threads() {

@@ -95,9 +95,12 @@ ClassTargets flatten_class_targets(const Tensor& input, const Tensor& target, in
               "[{}] input must have a class dim: [C], [N, C] or [N, C, d1, ...], "
               "got a 0-d tensor",
               op);
-  NABLA_CHECK(isIntegralType(target.scalar_type(), /*include_bool=*/false),
-              "[{}] expected target of dtype int64 (class indices), got {}", op,
-              target.scalar_type());
+  // Only int64, as LibTorch ("expected scalar type Long"): an int32 or uint8 target is
+  // refused, not converted, so that code behaves the same in both libraries.
+  NABLA_CHECK(target.scalar_type() == kLong,
+              "[{}] expected target of dtype int64 (class indices), got {}; convert it with "
+              ".to(kLong)",
+              op, target.scalar_type());
   ClassTargets r;
   const int64_t d = input.dim();
   r.classes = input.size(d == 1 ? 0 : 1);
@@ -220,8 +223,8 @@ Tensor cross_entropy_probabilities(const Tensor& logp, const Tensor& target,
 // (ops/fused.cpp; its composition runs where the backend has no fused cross-entropy).
 bool fused_cross_entropy_applies(const Tensor& input, const Tensor& target,
                                  const CrossEntropyFuncOptions& options) {
-  return input.dim() == 2 && input.is_floating_point() && !target.is_floating_point() &&
-         target.scalar_type() != kBool && target.dim() == 1 && target.size(0) == input.size(0) &&
+  return input.dim() == 2 && input.is_floating_point() && target.scalar_type() == kLong &&
+         target.dim() == 1 && target.size(0) == input.size(0) &&
          !options.weight().defined() && options.label_smoothing() == 0 &&
          options.reduction() != Reduction::BatchMean;
 }

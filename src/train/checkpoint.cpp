@@ -55,11 +55,20 @@ void save(const nn::Module& module, const std::string& path,
   save(nn::state_dict(module), path, metadata);
 }
 
+namespace {
+// Names the file in an error that does not already (the reader's own errors do): once only.
+[[noreturn]] void rethrow_naming(const Error& e, const std::string& path) {
+  const std::string what = e.what();
+  if (what.find(path) != std::string::npos) throw e;
+  throw Error(fmt::format("{} (loading '{}')", what, path));
+}
+}  // namespace
+
 void load(nn::Module& module, const std::string& path, bool strict) {
   try {
     nn::load_state_dict(module, load_safetensors(path), strict);
   } catch (const Error& e) {
-    throw Error(fmt::format("{} (loading '{}')", e.what(), path));
+    rethrow_naming(e, path);
   }
 }
 
@@ -71,7 +80,7 @@ void load(optim::Optimizer& optimizer, const std::string& path) {
   try {
     optimizer.load_state_dict(load_safetensors(path));
   } catch (const Error& e) {
-    throw Error(fmt::format("{} (loading '{}')", e.what(), path));
+    rethrow_naming(e, path);
   }
 }
 

@@ -98,29 +98,57 @@ int64_t count_parameters(const nn::Module& model, bool trainable_only) {
   return n;
 }
 
-std::string summary(const nn::Module& model, const Tensor& example_input) {
-  std::string out = fmt::format("{:<40} {:>18} {:>12}\n", "layer", "output shape", "parameters");
-  out += std::string(72, '-') + "\n";
-  const auto* seq = dynamic_cast<const nn::SequentialImpl*>(&model);
-  Tensor x = example_input;
-  NoGradGuard no_grad;
-  auto children = model.named_children();
+namespace {
+
+struct SummaryRow {
+  std::string name, shape;
+  int64_t parameters;
+};
+
+// One row per child of `module`, children of containers and users' modules indented below
+// their parent. A Sequential is run entry by entry on `x`, which then holds its output.
+void summary_rows(const nn::Module& module, Tensor& x, const std::string& indent,
+                  std::vector<SummaryRow>& rows) {
+  const auto* seq = dynamic_cast<const nn::SequentialImpl*>(&module);
   std::vector<const nn::AnyModule*> entries;  // a Sequential's entries, in children order
   if (seq)
     for (const nn::AnyModule& m : *seq) entries.push_back(&m);
+  auto children = module.named_children();
   for (size_t i = 0; i < children.size(); ++i) {
     const auto& item = children.items()[i];
-    std::string shape = "-";
+    const nn::Module& child = *item.value();
+    std::ostringstream text;
+    child.pretty_print(text);
+    const size_t row = rows.size();
+    rows.push_back({indent + item.key() + ": " + text.str(), "-", count_parameters(child)});
+    Tensor sub_input = x;
     if (i < entries.size() && x.defined()) {
       x = entries[i]->forward(x);
-      shape = fmt::format("{}", x.sizes());
+      rows[row].shape = fmt::format("{}", x.sizes());
     }
-    std::ostringstream name;
-    item.value()->pretty_print(name);
-    out += fmt::format("{:<40} {:>18} {:>12}\n", (item.key() + ": " + name.str()).substr(0, 40),
-                       shape, count_parameters(*item.value()));
+    // The child's own children; a nested Sequential gets this entry's input to show its shapes.
+    Tensor nested = dynamic_cast<const nn::SequentialImpl*>(&child) ? sub_input : Tensor();
+    summary_rows(child, nested, indent + "  ", rows);
   }
-  out += std::string(72, '-') + "\n";
+}
+
+}  // namespace
+
+std::string summary(const nn::Module& model, const Tensor& example_input) {
+  NoGradGuard no_grad;
+  Tensor x = example_input;
+  std::vector<SummaryRow> rows;
+  summary_rows(model, x, "", rows);
+  // Full names: the column is as wide as the longest one.
+  size_t width = 5;
+  for (const auto& r : rows) width = std::max(width, r.name.size());
+  std::string out =
+      fmt::format("{:<{}} {:>18} {:>12}\n", "layer", width, "output shape", "parameters");
+  const std::string rule(width + 32, '-');
+  out += rule + "\n";
+  for (const auto& r : rows)
+    out += fmt::format("{:<{}} {:>18} {:>12}\n", r.name, width, r.shape, r.parameters);
+  out += rule + "\n";
   out += fmt::format("total parameters: {} (trainable {})\n", count_parameters(model),
                      count_parameters(model, true));
   return out;

@@ -1,0 +1,563 @@
+// torch.save(state_dict) files (nabla/pytorch_file.h): the zip archive is read with minizip,
+// data.pkl with a restricted unpickler that builds only dicts, tuples, numbers, strings and
+// tensors; every other global or opcode is refused.
+#include "nabla/pytorch_file.h"
+
+#include <unzip.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/check.h"
+#include "nabla/checkpoint.h"
+#include "nabla/ops.h"
+
+namespace nabla {
+namespace {
+
+// ---- the zip archive ---------------------------------------------------------------------
+
+// The largest entry read into memory: a state_dict's pickle is small; storages are tensors.
+constexpr uint64_t kMaxEntryBytes = uint64_t(1) << 36;
+
+class ZipArchive {
+ public:
+  explicit ZipArchive(const std::string& path) : path_(path), zip_(unzOpen64(path.c_str())) {
+    NABLA_CHECK(zip_ != nullptr,
+                "[load_pytorch_state_dict] {} is not a readable zip archive (torch.save writes "
+                "one since PyTorch 1.6; a legacy or TorchScript file is not supported)",
+                path);
+    for (int rc = unzGoToFirstFile(zip_); rc == UNZ_OK; rc = unzGoToNextFile(zip_)) {
+      unz_file_info64 info;
+      char name[1024];
+      NABLA_CHECK(unzGetCurrentFileInfo64(zip_, &info, name, sizeof(name), nullptr, 0, nullptr,
+                                          0) == UNZ_OK,
+                  "[load_pytorch_state_dict] {}: unreadable zip directory", path);
+      names_.emplace_back(name);
+    }
+  }
+  ~ZipArchive() { unzClose(zip_); }
+  ZipArchive(const ZipArchive&) = delete;
+  ZipArchive& operator=(const ZipArchive&) = delete;
+
+  const std::vector<std::string>& names() const { return names_; }
+  bool has(const std::string& name) const {
+    for (const auto& n : names_)
+      if (n == name) return true;
+    return false;
+  }
+
+  // The whole entry; its size and CRC are checked by minizip and here.
+  std::string read(const std::string& name) {
+    NABLA_CHECK(unzLocateFile(zip_, name.c_str(), 1) == UNZ_OK,
+                "[load_pytorch_state_dict] {}: the archive has no entry {}", path_, name);
+    unz_file_info64 info;
+    NABLA_CHECK(unzGetCurrentFileInfo64(zip_, &info, nullptr, 0, nullptr, 0, nullptr, 0) == UNZ_OK,
+                "[load_pytorch_state_dict] {}: unreadable entry {}", path_, name);
+    NABLA_CHECK(info.uncompressed_size <= kMaxEntryBytes,
+                "[load_pytorch_state_dict] {}: entry {} claims {} bytes", path_, name,
+                info.uncompressed_size);
+    NABLA_CHECK(unzOpenCurrentFile(zip_) == UNZ_OK,
+                "[load_pytorch_state_dict] {}: cannot open entry {}", path_, name);
+    std::string bytes(static_cast<size_t>(info.uncompressed_size), '\0');
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const unsigned chunk = static_cast<unsigned>(std::min<size_t>(bytes.size() - done, 1 << 30));
+      const int n = unzReadCurrentFile(zip_, bytes.data() + done, chunk);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    const int close_rc = unzCloseCurrentFile(zip_);
+    NABLA_CHECK(done == bytes.size() && close_rc == UNZ_OK,
+                "[load_pytorch_state_dict] {}: entry {} is truncated or corrupt (read {} of {} "
+                "bytes{})",
+                path_, name, done, bytes.size(), close_rc == UNZ_CRCERROR ? ", bad CRC" : "");
+    return bytes;
+  }
+
+ private:
+  std::string path_;
+  unzFile zip_;
+  std::vector<std::string> names_;
+};
+
+// ---- pickle values -----------------------------------------------------------------------
+
+struct Value;
+using ValuePtr = std::shared_ptr<Value>;
+struct Global {
+  std::string name;  // "module.qualname"
+};
+struct Storage {
+  ScalarType dtype;
+  bool half = false, bfloat = false;  // 2-byte floats, converted to float32
+  std::string key;
+  int64_t numel = 0;
+};
+struct Mark {};
+using Items = std::vector<ValuePtr>;
+using DictItems = std::vector<std::pair<ValuePtr, ValuePtr>>;
+struct Tuple {
+  Items items;
+};
+struct Dict {
+  DictItems items;
+};
+struct Value {
+  std::variant<std::monostate, bool, int64_t, double, std::string, Tuple, Dict, Global, Storage,
+               Tensor, Mark>
+      v;
+};
+
+ValuePtr make(decltype(Value::v) v) {
+  auto p = std::make_shared<Value>();
+  p->v = std::move(v);
+  return p;
+}
+
+// ---- the restricted unpickler ------------------------------------------------------------
+
+class Unpickler {
+ public:
+  Unpickler(const std::string& bytes, ZipArchive& zip, std::string prefix, std::string path,
+            const PyTorchLoadOptions& options)
+      : b_(bytes),
+        zip_(zip),
+        prefix_(std::move(prefix)),
+        path_(std::move(path)),
+        options_(options) {}
+
+  ValuePtr run() {
+    while (true) {
+      const uint8_t op = u8();
+      if (op == '.') break;  // STOP
+      step(op);
+    }
+    check(stack_.size() == 1, "the pickle leaves {} values instead of one", stack_.size());
+    return stack_.back();
+  }
+
+ private:
+  template <class... Args>
+  void check(bool ok, fmt::format_string<Args...> f, Args&&... args) {
+    if (!ok) {
+      throw Error(fmt::format("[load_pytorch_state_dict] {}: data.pkl at byte {}: {}", path_, pos_,
+                              fmt::format(f, std::forward<Args>(args)...)));
+    }
+  }
+
+  uint8_t u8() {
+    check(pos_ < b_.size(), "unexpected end of the pickle");
+    return static_cast<uint8_t>(b_[pos_++]);
+  }
+  uint64_t le(int n) {
+    check(pos_ + static_cast<size_t>(n) <= b_.size(), "unexpected end of the pickle");
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v |= uint64_t(static_cast<uint8_t>(b_[pos_ + i])) << (8 * i);
+    pos_ += static_cast<size_t>(n);
+    return v;
+  }
+  std::string bytes(uint64_t n) {
+    check(n <= b_.size() - pos_, "a string of {} bytes runs past the end", n);
+    std::string s = b_.substr(pos_, static_cast<size_t>(n));
+    pos_ += static_cast<size_t>(n);
+    return s;
+  }
+  std::string line() {
+    const size_t end = b_.find('\n', pos_);
+    check(end != std::string::npos, "unterminated GLOBAL name");
+    std::string s = b_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    return s;
+  }
+  ValuePtr pop() {
+    check(!stack_.empty(), "pop from an empty stack");
+    ValuePtr v = stack_.back();
+    stack_.pop_back();
+    check(!std::holds_alternative<Mark>(v->v), "unexpected MARK");
+    return v;
+  }
+  Items pop_to_mark() {
+    Items items;
+    while (true) {
+      check(!stack_.empty(), "no MARK on the stack");
+      ValuePtr v = stack_.back();
+      stack_.pop_back();
+      if (std::holds_alternative<Mark>(v->v)) break;
+      items.push_back(v);
+    }
+    return Items(items.rbegin(), items.rend());
+  }
+  void memo_put(uint64_t i) {
+    check(!stack_.empty(), "memo of an empty stack");
+    check(i < (1u << 24), "memo index {} too large", i);
+    memo_[i] = stack_.back();
+  }
+  void memo_get(uint64_t i) {
+    auto it = memo_.find(i);
+    check(it != memo_.end(), "memo index {} was never set", i);
+    stack_.push_back(it->second);
+  }
+  Dict& top_dict() {
+    check(!stack_.empty() && std::holds_alternative<Dict>(stack_.back()->v),
+          "SETITEM(S) on something that is not a dict");
+    return std::get<Dict>(stack_.back()->v);
+  }
+
+  void step(uint8_t op) {
+    switch (op) {
+      case 0x80:
+        check(u8() <= 5, "unknown pickle protocol");
+        break;  // PROTO
+      case 0x95:
+        le(8);
+        break;  // FRAME
+      case '(':
+        stack_.push_back(make(Mark{}));
+        break;  // MARK
+      case 'N':
+        stack_.push_back(make(std::monostate{}));
+        break;  // NONE
+      case 0x88:
+        stack_.push_back(make(true));
+        break;  // NEWTRUE
+      case 0x89:
+        stack_.push_back(make(false));
+        break;  // NEWFALSE
+      case 'K':
+        stack_.push_back(make(int64_t(u8())));
+        break;  // BININT1
+      case 'M':
+        stack_.push_back(make(int64_t(le(2))));
+        break;  // BININT2
+      case 'J':
+        stack_.push_back(make(int64_t(int32_t(uint32_t(le(4))))));
+        break;      // BININT
+      case 0x8a: {  // LONG1
+        const uint8_t n = u8();
+        check(n <= 8, "integer of {} bytes", n);
+        uint64_t v = le(n);
+        if (n > 0 && n < 8 && (v >> (8 * n - 1)) & 1) v |= ~uint64_t(0) << (8 * n);
+        stack_.push_back(make(int64_t(v)));
+        break;
+      }
+      case 'G': {  // BINFLOAT, big-endian
+        uint64_t v = 0;
+        for (int i = 0; i < 8; ++i) v = (v << 8) | u8();
+        double d;
+        std::memcpy(&d, &v, 8);
+        stack_.push_back(make(d));
+        break;
+      }
+      case 'X':
+        stack_.push_back(make(bytes(le(4))));
+        break;  // BINUNICODE
+      case 0x8c:
+        stack_.push_back(make(bytes(u8())));
+        break;  // SHORT_BINUNICODE
+      case 'q':
+        memo_put(u8());
+        break;  // BINPUT
+      case 'r':
+        memo_put(le(4));
+        break;  // LONG_BINPUT
+      case 0x94:
+        memo_put(memo_.size());
+        break;  // MEMOIZE
+      case 'h':
+        memo_get(u8());
+        break;  // BINGET
+      case 'j':
+        memo_get(le(4));
+        break;  // LONG_BINGET
+      case ')':
+        stack_.push_back(make(Tuple{}));
+        break;  // EMPTY_TUPLE
+      case 't':
+        stack_.push_back(make(Tuple{pop_to_mark()}));
+        break;  // TUPLE
+      case 0x85:
+      case 0x86:
+      case 0x87: {  // TUPLE1..3
+        Items items(op - 0x84);
+        for (size_t i = items.size(); i-- > 0;) items[i] = pop();
+        stack_.push_back(make(Tuple{std::move(items)}));
+        break;
+      }
+      case '}':
+        stack_.push_back(make(Dict{}));
+        break;     // EMPTY_DICT
+      case 's': {  // SETITEM
+        ValuePtr v = pop(), k = pop();
+        top_dict().items.emplace_back(k, v);
+        break;
+      }
+      case 'u': {  // SETITEMS
+        Items kv = pop_to_mark();
+        check(kv.size() % 2 == 0, "SETITEMS with an odd number of values");
+        Dict& d = top_dict();
+        for (size_t i = 0; i < kv.size(); i += 2) d.items.emplace_back(kv[i], kv[i + 1]);
+        break;
+      }
+      case 'c':
+        global();
+        break;  // GLOBAL
+      case 'R':
+        reduce();
+        break;  // REDUCE
+      case 'Q':
+        persistent_load();
+        break;     // BINPERSID
+      case 'b': {  // BUILD
+        pop();     // the state: OrderedDict's _metadata (module versions), not needed
+        check(!stack_.empty() && std::holds_alternative<Dict>(stack_.back()->v),
+              "BUILD of something that is not an OrderedDict");
+        break;
+      }
+      default:
+        check(false,
+              "opcode 0x{:02x} is not one a state_dict uses; refusing to load the file (loading "
+              "never runs code)",
+              op);
+    }
+  }
+
+  void global() {
+    const std::string module = line(), name = line();
+    static const char* const allowed[] = {"collections.OrderedDict",
+                                          "torch._utils._rebuild_tensor_v2",
+                                          "torch._utils._rebuild_parameter",
+                                          "torch.FloatStorage",
+                                          "torch.DoubleStorage",
+                                          "torch.LongStorage",
+                                          "torch.IntStorage",
+                                          "torch.ByteStorage",
+                                          "torch.BoolStorage",
+                                          "torch.HalfStorage",
+                                          "torch.BFloat16Storage"};
+    const std::string full = module + "." + name;
+    bool ok = false;
+    for (const char* a : allowed) ok |= full == a;
+    check(ok,
+          "it refers to {}, which a state_dict of nabla's dtypes does not contain; refusing to "
+          "load the file (loading never runs code)",
+          full);
+    stack_.push_back(make(Global{full}));
+  }
+
+  static int64_t as_int(const ValuePtr& v, bool& ok) {
+    if (auto p = std::get_if<int64_t>(&v->v)) return *p;
+    ok = false;
+    return 0;
+  }
+  std::vector<int64_t> int_tuple(const ValuePtr& v, const char* what) {
+    check(std::holds_alternative<Tuple>(v->v), "{} is not a tuple", what);
+    std::vector<int64_t> out;
+    for (const auto& item : std::get<Tuple>(v->v).items) {
+      bool ok = true;
+      out.push_back(as_int(item, ok));
+      check(ok && out.back() >= 0, "{} holds something that is not a non-negative integer", what);
+    }
+    return out;
+  }
+
+  void persistent_load() {
+    ValuePtr pid = pop();
+    check(std::holds_alternative<Tuple>(pid->v), "persistent id is not a tuple");
+    const Items& t = std::get<Tuple>(pid->v).items;
+    check(t.size() == 5, "persistent id of {} fields instead of 5", t.size());
+    auto str_of = [&](const ValuePtr& v, const char* what) {
+      check(std::holds_alternative<std::string>(v->v), "{} is not a string", what);
+      return std::get<std::string>(v->v);
+    };
+    check(str_of(t[0], "persistent id tag") == "storage", "persistent id is not a storage");
+    check(std::holds_alternative<Global>(t[1]->v), "storage type is not a global");
+    const std::string type = std::get<Global>(t[1]->v).name;
+    Storage s;
+    static const std::map<std::string, ScalarType> types = {
+        {"torch.FloatStorage", kFloat}, {"torch.DoubleStorage", kDouble},
+        {"torch.LongStorage", kLong},   {"torch.IntStorage", kInt},
+        {"torch.ByteStorage", kByte},   {"torch.BoolStorage", kBool},
+        {"torch.HalfStorage", kFloat},  {"torch.BFloat16Storage", kFloat}};
+    auto it = types.find(type);
+    check(it != types.end(), "{} is not a storage type", type);
+    s.dtype = it->second;
+    s.half = type == "torch.HalfStorage";
+    s.bfloat = type == "torch.BFloat16Storage";
+    check(!(s.half || s.bfloat) || options_.half_to_float,
+          "{} needs half_to_float (nabla has no 16-bit floats)", type);
+    s.key = str_of(t[2], "storage key");
+    check(!s.key.empty() && s.key.find('/') == std::string::npos &&
+              s.key.find("..") == std::string::npos,
+          "bad storage key '{}'", s.key);
+    const std::string location = str_of(t[3], "storage location");
+    check(location == "cpu" || location.rfind("cuda", 0) == 0, "unknown location {}", location);
+    bool ok = true;
+    s.numel = as_int(t[4], ok);
+    check(ok && s.numel >= 0, "storage size is not a non-negative integer");
+    stack_.push_back(make(std::move(s)));
+  }
+
+  // The storage's elements as a 1-D tensor (float32 for 16-bit floats), read once per key.
+  Tensor storage_tensor(const Storage& s) {
+    auto cached = storages_.find(s.key);
+    if (cached != storages_.end()) return cached->second;
+    const std::string entry = prefix_ + "data/" + s.key;
+    const std::string raw = zip_.read(entry);
+    const size_t elem = (s.half || s.bfloat) ? 2 : elementSize(s.dtype);
+    check(raw.size() >= static_cast<uint64_t>(s.numel) * elem,
+          "storage {} holds {} bytes, fewer than its {} elements of {} bytes", entry, raw.size(),
+          s.numel, elem);
+    Tensor t = empty({s.numel}, dtype(s.dtype));
+    if (s.half || s.bfloat) {
+      float* out = t.data_ptr<float>();
+      for (int64_t i = 0; i < s.numel; ++i) {
+        uint16_t h;
+        std::memcpy(&h, raw.data() + 2 * i, 2);
+        out[i] = s.bfloat ? bfloat_to_float(h) : half_to_float(h);
+      }
+    } else {
+      std::memcpy(t.data_ptr(), raw.data(), static_cast<size_t>(s.numel) * elem);
+    }
+    if (s.dtype == kBool) {
+      const uint8_t* p = static_cast<const uint8_t*>(t.data_ptr());
+      for (int64_t i = 0; i < s.numel; ++i) check(p[i] <= 1, "bool storage holds {}", p[i]);
+    }
+    storages_.emplace(s.key, t);
+    return t;
+  }
+  static float bfloat_to_float(uint16_t h) {
+    const uint32_t bits = uint32_t(h) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+  static float half_to_float(uint16_t h) {
+    const uint32_t sign = uint32_t(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0x1f) {
+      bits = sign | 0x7f800000u | (man << 13);
+    } else if (exp != 0) {
+      bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (man == 0) {
+      bits = sign;
+    } else {  // subnormal: normalize
+      uint32_t e = 113, m = man;
+      while (!(m & 0x400)) {
+        m <<= 1;
+        --e;
+      }
+      bits = sign | (e << 23) | ((m & 0x3ff) << 13);
+    }
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+
+  Tensor rebuild_tensor(const Items& args) {
+    check(args.size() == 6 || args.size() == 7, "_rebuild_tensor_v2 with {} arguments",
+          args.size());
+    check(std::holds_alternative<Storage>(args[0]->v), "_rebuild_tensor_v2 without a storage");
+    const Storage& s = std::get<Storage>(args[0]->v);
+    bool ok = true;
+    const int64_t offset = as_int(args[1], ok);
+    check(ok && offset >= 0, "bad storage offset");
+    const auto size = int_tuple(args[2], "size"), stride = int_tuple(args[3], "stride");
+    check(size.size() == stride.size(), "size {} and stride {} differ in length",
+          fmt::join(size, ", "), fmt::join(stride, ", "));
+    // The last element touched must lie inside the storage (nothing when a size is 0).
+    bool empty_tensor = false;
+    int64_t last = offset;
+    for (size_t d = 0; d < size.size(); ++d) {
+      empty_tensor |= size[d] == 0;
+      check(size[d] < (int64_t(1) << 40) && stride[d] < (int64_t(1) << 40),
+            "size or stride too large");
+      last += (size[d] - 1) * stride[d];
+    }
+    check(empty_tensor || last < s.numel,
+          "a tensor of size [{}], stride [{}] at offset {} reaches past its storage of {} "
+          "elements",
+          fmt::join(size, ", "), fmt::join(stride, ", "), offset, s.numel);
+    if (empty_tensor) return empty(size, dtype(s.dtype));
+    Tensor storage = storage_tensor(s);
+    return storage.as_strided(size, stride, offset).clone();
+  }
+
+  void reduce() {
+    ValuePtr args = pop(), fn = pop();
+    check(std::holds_alternative<Global>(fn->v), "REDUCE of something that is not a global");
+    check(std::holds_alternative<Tuple>(args->v), "REDUCE arguments are not a tuple");
+    const std::string& name = std::get<Global>(fn->v).name;
+    const Items& a = std::get<Tuple>(args->v).items;
+    if (name == "collections.OrderedDict") {
+      check(a.empty(), "OrderedDict with arguments");
+      stack_.push_back(make(Dict{}));
+    } else if (name == "torch._utils._rebuild_tensor_v2") {
+      stack_.push_back(make(rebuild_tensor(a)));
+    } else if (name == "torch._utils._rebuild_parameter") {
+      check(a.size() == 3 && std::holds_alternative<Tensor>(a[0]->v),
+            "_rebuild_parameter without a tensor");
+      stack_.push_back(a[0]);
+    } else {
+      check(false, "{} cannot be called", name);
+    }
+  }
+
+  const std::string& b_;
+  ZipArchive& zip_;
+  std::string prefix_, path_;
+  PyTorchLoadOptions options_;
+  size_t pos_ = 0;
+  std::vector<ValuePtr> stack_;
+  std::map<uint64_t, ValuePtr> memo_;
+  std::map<std::string, Tensor> storages_;
+};
+
+}  // namespace
+
+NamedTensors load_pytorch_state_dict(const std::string& path, const PyTorchLoadOptions& options) {
+  ZipArchive zip(path);
+  std::string pickle_name;
+  for (const auto& n : zip.names()) {
+    const size_t slash = n.find('/');
+    if (slash != std::string::npos && n.substr(slash + 1) == "data.pkl") pickle_name = n;
+  }
+  NABLA_CHECK(!pickle_name.empty(),
+              "[load_pytorch_state_dict] {}: the archive has no <name>/data.pkl; is it a file "
+              "from torch.save?",
+              path);
+  const std::string prefix = pickle_name.substr(0, pickle_name.find('/') + 1);
+  if (zip.has(prefix + "byteorder")) {
+    NABLA_CHECK(zip.read(prefix + "byteorder") == "little",
+                "[load_pytorch_state_dict] {}: big-endian files are not supported", path);
+  }
+  const std::string pickle = zip.read(pickle_name);
+  ValuePtr root = Unpickler(pickle, zip, prefix, path, options).run();
+  NABLA_CHECK(std::holds_alternative<Dict>(root->v),
+              "[load_pytorch_state_dict] {}: data.pkl holds no dict (torch.save of a whole "
+              "model is not supported: save model.state_dict())",
+              path);
+  NamedTensors out;
+  for (const auto& [k, v] : std::get<Dict>(root->v).items) {
+    NABLA_CHECK(std::holds_alternative<std::string>(k->v),
+                "[load_pytorch_state_dict] {}: a key of the state_dict is not a string", path);
+    const std::string& name = std::get<std::string>(k->v);
+    NABLA_CHECK(std::holds_alternative<Tensor>(v->v),
+                "[load_pytorch_state_dict] {}: {} is not a tensor (an optimizer's state_dict "
+                "is not supported)",
+                path, name);
+    out.emplace_back(name, std::get<Tensor>(v->v));
+  }
+  return out;
+}
+
+void load_state_dict(nn::Module& module, const std::string& path, bool strict) {
+  nn::load_state_dict(module, load_pytorch_state_dict(path), strict);
+}
+
+}  // namespace nabla

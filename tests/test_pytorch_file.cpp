@@ -1,0 +1,105 @@
+// Reading torch.save(state_dict) files (nabla/pytorch_file.h) against fixtures written by
+// Debian's PyTorch (scripts/make_pytorch_file_fixtures.py), and refusing malformed or hostile
+// ones.
+#include <gtest/gtest.h>
+
+#include <nabla/nabla.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace {
+
+const std::string kData = NABLA_TEST_DATA_DIR;
+
+std::map<std::string, nabla::Tensor> as_map(const nabla::NamedTensors& named) {
+  std::map<std::string, nabla::Tensor> m;
+  for (const auto& [k, v] : named) m[k] = v;
+  return m;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const nabla::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(PyTorchFile, ReadsAModelsStateDict) {
+  auto got = nabla::load_pytorch_state_dict(kData + "/pt_model.pt");
+  auto expected = as_map(nabla::load_safetensors(kData + "/pt_model_expected.safetensors"));
+  std::vector<std::string> names;
+  for (const auto& [name, t] : got) {
+    names.push_back(name);
+    ASSERT_TRUE(expected.count(name)) << name;
+    EXPECT_EQ(t.scalar_type(), expected[name].scalar_type()) << name;
+    EXPECT_TRUE(t.equal(expected[name])) << name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias",
+                                             "1.running_mean", "1.running_var",
+                                             "1.num_batches_tracked", "2.weight", "2.bias"}));
+}
+
+TEST(PyTorchFile, LoadsIntoAModuleThatComputesTheSame) {
+  nabla::nn::Sequential model(nabla::nn::Linear(3, 4), nabla::nn::BatchNorm1d(4),
+                              nabla::nn::Linear(4, 2));
+  nabla::load_state_dict(model, kData + "/pt_model.pt");
+  model->eval();
+  auto expected = as_map(nabla::load_safetensors(kData + "/pt_model_expected.safetensors"));
+  auto out = model->forward(expected["input"]);
+  EXPECT_TRUE(nabla::allclose(out, expected["output"], 1e-5, 1e-6));
+  nabla::nn::Sequential wrong(nabla::nn::Linear(3, 4));
+  EXPECT_THROW(nabla::load_state_dict(wrong, kData + "/pt_model.pt"), nabla::Error);
+}
+
+TEST(PyTorchFile, ReadsEveryDtypeViewsAndHalfFloats) {
+  auto got = as_map(nabla::load_pytorch_state_dict(kData + "/pt_dtypes.pt"));
+  auto expected = as_map(nabla::load_safetensors(kData + "/pt_dtypes_expected.safetensors"));
+  for (const auto& [name, t] : expected) {
+    ASSERT_TRUE(got.count(name)) << name;
+    EXPECT_EQ(got[name].scalar_type(), t.scalar_type()) << name;
+    EXPECT_EQ(got[name].sizes(), t.sizes()) << name;
+    EXPECT_TRUE(got[name].equal(t)) << name;
+  }
+  EXPECT_EQ(got["empty"].sizes(), (std::vector<int64_t>{0, 3}));
+  nabla::PyTorchLoadOptions strict_dtypes;
+  strict_dtypes.half_to_float = false;
+  EXPECT_NE(error_of([&] {
+              nabla::load_pytorch_state_dict(kData + "/pt_dtypes.pt", strict_dtypes);
+            }).find("HalfStorage needs half_to_float"),
+            std::string::npos);
+}
+
+TEST(PyTorchFile, RefusesToRunCode) {
+  const auto message = error_of([] { nabla::load_pytorch_state_dict(kData + "/pt_evil.pt"); });
+  EXPECT_NE(message.find("posix.system"), std::string::npos) << message;
+  EXPECT_NE(message.find("never runs code"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists("pt_evil_ran"));
+}
+
+TEST(PyTorchFile, ChecksSizesAndNamesTheFile) {
+  const auto truncated =
+      error_of([] { nabla::load_pytorch_state_dict(kData + "/pt_truncated.pt"); });
+  EXPECT_NE(truncated.find("fewer than its"), std::string::npos) << truncated;
+  EXPECT_NE(truncated.find("pt_truncated.pt"), std::string::npos) << truncated;
+  const auto missing = error_of([] { nabla::load_pytorch_state_dict(kData + "/no_such.pt"); });
+  EXPECT_NE(missing.find("no_such.pt"), std::string::npos) << missing;
+  const auto not_zip =
+      error_of([] { nabla::load_pytorch_state_dict(kData + "/torch_mlp.safetensors"); });
+  EXPECT_NE(not_zip.find("not a readable zip"), std::string::npos) << not_zip;
+}
+
+TEST(PyTorchFile, RefusesACutArchive) {
+  // The first half of the file: entries without the zip's central directory.
+  std::ifstream in(kData + "/pt_model.pt", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string path = "pt_cut.pt";
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  EXPECT_THROW(nabla::load_pytorch_state_dict(path), nabla::Error);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
