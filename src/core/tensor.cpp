@@ -4,6 +4,7 @@
 #include "autograd/function.h"
 #include "backend/backend.h"
 #include "core/check.h"
+#include "core/checked.h"
 #include "core/tensor_impl.h"
 #include "nabla/ops.h"
 
@@ -22,6 +23,9 @@ bool TensorImpl::is_contiguous() const {
 }
 
 void TensorImpl::set_sizes_contiguous(IntArrayRef new_sizes) {
+  // Checked: loaders call this with sizes read from files ({0, 2^62, 2^62} would overflow the
+  // strides below).
+  detail::checked_numel(new_sizes, "set_sizes");
   sizes = new_sizes;
   strides.resize_uninitialized(new_sizes.size());
   int64_t s = 1;  // as contiguous_strides, without a vector
@@ -53,12 +57,11 @@ int64_t compute_numel(IntArrayRef sizes) {
 }
 
 Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
-  for (size_t d = 0; d < sizes.size(); ++d)
-    NABLA_CHECK(sizes[d] >= 0, "[empty] negative dimension {} in size {}", sizes[d], sizes);
+  const int64_t n = checked_numel(sizes, "empty");
+  const size_t nbytes = checked_nbytes(n, elementSize(dtype), "empty");
   Backend& be = backend_for(device);
   auto storage = std::make_shared<Storage>();
-  const int64_t n = compute_numel(sizes);
-  storage->nbytes = static_cast<size_t>(n) * elementSize(dtype);
+  storage->nbytes = nbytes;
   storage->data = be.allocate(storage->nbytes);
   storage->device = device;
   storage->deleter = [&be, nbytes = storage->nbytes](void* p) { be.deallocate(p, nbytes); };
@@ -71,6 +74,11 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
 
 Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
                  int64_t offset) {
+  // Every view op ends here: a view reaching outside its storage (sizes whose product wraps, a
+  // stride times size that overflows) is refused before it can be indexed.
+  const Storage& st = *base.impl()->storage;
+  check_view_bounds(sizes, strides, offset,
+                    static_cast<int64_t>(st.nbytes / elementSize(base.scalar_type())), "view");
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl()->storage;
   impl->dtype = base.scalar_type();
