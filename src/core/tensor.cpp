@@ -76,9 +76,16 @@ Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int
                  int64_t offset) {
   // Every view op ends here: a view reaching outside its storage (sizes whose product wraps, a
   // stride times size that overflows) is refused before it can be indexed.
+  // An empty storage is exempt from the bounds check (not from the size check): kernels view
+  // empty operands with stride-0 loop dims they never dereference, and a public view of an
+  // empty tensor keeps numel 0 (view/reshape keep numel, expand cannot grow a size-0 dim).
   const Storage& st = *base.impl()->storage;
-  check_view_bounds(sizes, strides, offset,
-                    static_cast<int64_t>(st.nbytes / elementSize(base.scalar_type())), "view");
+  if (st.nbytes == 0) {
+    checked_numel(sizes, "view");
+  } else {
+    check_view_bounds(sizes, strides, offset,
+                      static_cast<int64_t>(st.nbytes / elementSize(base.scalar_type())), "view");
+  }
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl()->storage;
   impl->dtype = base.scalar_type();
