@@ -3,6 +3,7 @@
 // first, summing gradients that arrive along several edges. Both steps use explicit stacks,
 // never recursion, so graphs of any depth work.
 #include <algorithm>
+#include <mutex>
 #include <queue>
 
 #include "autograd/function.h"
@@ -333,6 +334,11 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors,
 
 // ---- leaves ----------------------------------------------------------------------------
 
+// The lock guarding a leaf's .grad and its gradient accumulator: backward() on two graphs that
+// share a leaf (two threads, one model) accumulates into the same tensor. Striped by address,
+// so leaves need no mutex of their own. Defined in node.cpp.
+std::mutex& leaf_mutex(const TensorImpl* leaf);
+
 AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf)
     : Node("AccumulateGrad", {}, nullptr), leaf_(std::move(leaf)) {
   add_output(OutputMeta{leaf_->sizes.vec(), leaf_->dtype, leaf_->device()});
@@ -341,6 +347,8 @@ AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf)
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor grad = grads.empty() ? Tensor() : std::move(grads[0]);
   if (!grad.defined()) return {};
+  // backward() of graphs sharing this leaf may run on several threads at once.
+  std::lock_guard<std::mutex> lock(leaf_mutex(leaf_.get()));
   for (const TensorHook& h : leaf_->hooks) {
     Tensor replaced = h.fn(grad);
     if (replaced.defined()) grad = replaced;

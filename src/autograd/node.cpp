@@ -1,5 +1,7 @@
 // Graph nodes, saved tensors and the recording helpers ops call.
 #include <atomic>
+#include <cstdint>
+#include <mutex>
 
 #include "autograd/function.h"
 #include "core/check.h"
@@ -105,11 +107,18 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
+std::mutex& leaf_mutex(const TensorImpl* leaf) {
+  static std::mutex stripes[64];
+  return stripes[(reinterpret_cast<uintptr_t>(leaf) >> 6) % 64];
+}
+
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined()) return {};
   TensorImpl* impl = t.unsafeGetTensorImpl();
   if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return {};
+  // Two threads running forward on one model share its leaves' accumulator (one node per leaf).
+  std::lock_guard<std::mutex> lock(leaf_mutex(impl));
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t.impl());

@@ -13,6 +13,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
+#include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +21,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -226,9 +228,28 @@ class ThreadPool {
 
 std::atomic<int> g_num_threads{0};  // 0: not set yet, use the machine's cores
 
+// Never destroyed: joining threads during static destruction is fragile.
+std::atomic<ThreadPool*> g_pool{nullptr};
+std::mutex g_pool_mutex;  // guards the creation of g_pool
+
+// In a child of fork() only the forking thread exists: the pool's workers are gone and its
+// mutexes may be held by them. The child forgets that pool (leaked: destroying std::thread
+// objects of threads that are not there would terminate) and makes a new one on first use.
+void forget_pool_in_child() {
+  g_pool.store(nullptr, std::memory_order_relaxed);
+  new (&g_pool_mutex) std::mutex();  // may have been held by another thread at the fork
+}
+
 ThreadPool& pool() {
-  // Never destroyed: joining threads during static destruction is fragile.
-  static ThreadPool* p = new ThreadPool(get_num_threads());
+  if (ThreadPool* p = g_pool.load(std::memory_order_acquire)) return *p;
+  std::lock_guard<std::mutex> lock(g_pool_mutex);
+  ThreadPool* p = g_pool.load(std::memory_order_relaxed);
+  if (p == nullptr) {
+    static const bool registered = (::pthread_atfork(nullptr, nullptr, forget_pool_in_child), true);
+    (void)registered;
+    p = new ThreadPool(get_num_threads());
+    g_pool.store(p, std::memory_order_release);
+  }
   return *p;
 }
 

@@ -4,6 +4,7 @@
 #include "autograd/function.h"
 #include "backend/backend.h"
 #include "core/check.h"
+#include "core/checked.h"
 #include "core/dispatch.h"
 #include "core/tensor_impl.h"
 #include "nabla/ops.h"
@@ -23,6 +24,9 @@ bool TensorImpl::is_contiguous() const {
 }
 
 void TensorImpl::set_sizes_contiguous(IntArrayRef new_sizes) {
+  // Checked: loaders call this with sizes read from files ({0, 2^62, 2^62} would overflow the
+  // strides below).
+  detail::checked_numel(new_sizes, "set_sizes");
   sizes = new_sizes;
   strides.resize_uninitialized(new_sizes.size());
   int64_t s = 1;  // as contiguous_strides, without a vector
@@ -54,12 +58,11 @@ int64_t compute_numel(IntArrayRef sizes) {
 }
 
 Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
-  for (size_t d = 0; d < sizes.size(); ++d)
-    NABLA_CHECK(sizes[d] >= 0, "[empty] negative dimension {} in size {}", sizes[d], sizes);
+  const int64_t n = checked_numel(sizes, "empty");
+  const size_t nbytes = checked_nbytes(n, elementSize(dtype), "empty");
   Backend& be = backend_for(device);
   auto storage = std::make_shared<Storage>();
-  const int64_t n = compute_numel(sizes);
-  storage->nbytes = static_cast<size_t>(n) * elementSize(dtype);
+  storage->nbytes = nbytes;
   storage->data = be.allocate(storage->nbytes);
   storage->device = device;
   storage->deleter = [&be, nbytes = storage->nbytes](void* p) { be.deallocate(p, nbytes); };
@@ -72,6 +75,18 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
 
 Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
                  int64_t offset) {
+  // Every view op ends here: a view reaching outside its storage (sizes whose product wraps, a
+  // stride times size that overflows) is refused before it can be indexed.
+  // An empty storage is exempt from the bounds check (not from the size check): kernels view
+  // empty operands with stride-0 loop dims they never dereference, and a public view of an
+  // empty tensor keeps numel 0 (view/reshape keep numel, expand cannot grow a size-0 dim).
+  const Storage& st = *base.impl()->storage;
+  if (st.nbytes == 0) {
+    checked_numel(sizes, "view");
+  } else {
+    check_view_bounds(sizes, strides, offset,
+                      static_cast<int64_t>(st.nbytes / elementSize(base.scalar_type())), "view");
+  }
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl()->storage;
   impl->dtype = base.scalar_type();

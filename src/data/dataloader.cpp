@@ -14,6 +14,10 @@
 
 namespace nabla::data {
 
+namespace {
+constexpr int64_t kMaxWorkers = 1024;
+}  // namespace
+
 Batch default_collate(std::vector<Example<>> examples) {
   NABLA_CHECK(!examples.empty(), "[default_collate] no examples to collate");
   std::vector<Tensor> data, target;
@@ -31,6 +35,14 @@ Batch default_collate(std::vector<Example<>> examples) {
 
 namespace detail {
 
+// num_workers * prefetch, saturated: a product that wrapped (to 0, or negative) made the workers
+// wait for room that never came, hanging the loop.
+size_t batches_in_flight(int64_t num_workers, int64_t prefetch) {
+  int64_t n = 0;
+  if (__builtin_mul_overflow(num_workers, prefetch, &n)) return SIZE_MAX;
+  return static_cast<size_t>(n);
+}
+
 // One epoch: the batches' indices and, with workers, the threads building them. Batch b is
 // claimed by whichever worker is free, but delivered strictly in order; at most `capacity`
 // batches beyond the one the loop waits for exist at any time.
@@ -41,17 +53,25 @@ class EpochRun {
       : dataset_(std::move(dataset)),
         collate_(std::move(collate)),
         batches_(std::move(batches)),
-        capacity_(static_cast<size_t>(num_workers * prefetch)) {
-    for (int64_t w = 0; w < num_workers; ++w) workers_.emplace_back([this] { work(); });
+        capacity_(batches_in_flight(num_workers, prefetch)) {
+    try {
+      for (int64_t w = 0; w < num_workers; ++w) workers_.emplace_back([this] { work(); });
+    } catch (...) {
+      stop_workers();  // a thread that could not start: the others must not outlive us unjoined
+      throw;
+    }
   }
 
-  ~EpochRun() {
+  ~EpochRun() { stop_workers(); }
+
+  void stop_workers() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
     }
     can_claim_.notify_all();
     for (auto& t : workers_) t.join();
+    workers_.clear();
   }
   EpochRun(const EpochRun&) = delete;
   EpochRun& operator=(const EpochRun&) = delete;
@@ -153,6 +173,11 @@ DataLoader::DataLoader(std::shared_ptr<Dataset> dataset, DataLoaderOptions optio
   NABLA_CHECK(options_.batch_size() >= 1, "[DataLoader] batch_size must be positive, got {}",
               options_.batch_size());
   NABLA_CHECK(options_.num_workers() >= 0, "[DataLoader] num_workers must be >= 0, got {}",
+              options_.num_workers());
+  // Each worker is a thread; past this many, creating them fails (and a thread that could not
+  // be created would leave the others unjoined).
+  NABLA_CHECK(options_.num_workers() <= kMaxWorkers,
+              "[DataLoader] num_workers must be at most {}, got {}", kMaxWorkers,
               options_.num_workers());
   NABLA_CHECK(options_.prefetch_factor() >= 1,
               "[DataLoader] prefetch_factor must be positive, got {}", options_.prefetch_factor());

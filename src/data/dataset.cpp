@@ -118,7 +118,8 @@ std::vector<Subset> random_split(std::shared_ptr<Dataset> dataset,
   for (int64_t len : lengths) {
     NABLA_CHECK(len >= 0, "[random_split] lengths must be non-negative, got {}",
                 IntArrayRef(lengths));
-    total += len;
+    NABLA_CHECK(!__builtin_add_overflow(total, len, &total),
+                "[random_split] the lengths {} overflow int64 when summed", IntArrayRef(lengths));
   }
   NABLA_CHECK(static_cast<size_t>(total) == dataset->size(),
               "[random_split] the lengths {} sum to {} but the dataset has {} examples",

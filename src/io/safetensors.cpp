@@ -5,8 +5,11 @@
 // little-endian, and must cover the buffer exactly (no holes, no overlaps).
 //
 // Reading trusts nothing in the file: every size, offset and field is checked before any
-// memory is allocated for it. Writing is atomic: a temporary file in the same directory is
-// written, flushed to disk, then renamed over the target.
+// memory is allocated for it; the JSON is parsed without recursion into nesting deeper than the
+// format has (a 200 KB header of 100,000 '[' overflowed the stack), in O(n log n) of the tensor
+// count, and error messages show bounded excerpts of the file, never a whole value. Writing is
+// atomic (io::AtomicFile): a temporary file in the same directory is written, flushed to disk,
+// then renamed over the target.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -26,17 +29,44 @@
 #include <system_error>
 
 #include "core/check.h"
+#include "core/checked.h"
 #include "core/tensor_impl.h"
+#include "io/file_io.h"
 #include "nabla/serialize.h"
 
 namespace nabla {
 namespace {
 
-using json = nlohmann::ordered_json;
+// std::map objects: ordered_json looks keys up linearly, which made 100k tensors take 36 s.
+using json = nlohmann::json;
 using Metadata = std::map<std::string, std::string>;
 
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // the reference implementation's limit
 constexpr const char* kMetadataKey = "__metadata__";
+// The format nests three deep ({"w": {"shape": [2]}}); deeper input is refused while parsing.
+constexpr int kMaxJsonDepth = 3;
+// Longest excerpt of the file (a name, a value) quoted in an error message.
+constexpr size_t kMaxExcerpt = 80;
+
+// `s` cut to kMaxExcerpt bytes, for messages.
+std::string excerpt(const std::string& s) {
+  if (s.size() <= kMaxExcerpt) return s;
+  return fmt::format("{}... ({} bytes)", s.substr(0, kMaxExcerpt), s.size());
+}
+
+// A JSON value described for a message without dumping it (dump() recurses and copies it all).
+std::string describe(const json& v) {
+  switch (v.type()) {
+    case json::value_t::object:
+      return fmt::format("an object of {} keys", v.size());
+    case json::value_t::array:
+      return fmt::format("an array of {} values", v.size());
+    case json::value_t::string:
+      return fmt::format("the string \"{}\"", excerpt(v.get_ref<const std::string&>()));
+    default:
+      return excerpt(v.dump());  // a number, bool or null: short and not recursive
+  }
+}
 
 // ---- dtypes ----------------------------------------------------------------------------
 
@@ -103,22 +133,26 @@ std::vector<Prepared> prepare(const NamedTensors& tensors) {
 
 // The JSON header, padded with spaces so that the data starts at a multiple of 8.
 std::string make_header(const std::vector<Prepared>& tensors, const Metadata& metadata) {
-  json header = json::object();
-  if (!metadata.empty()) header[kMetadataKey] = metadata;
-  uint64_t offset = 0;
-  for (const Prepared& p : tensors) {
-    const uint64_t n = p.data.nbytes();
-    header[p.name] = {{"dtype", dtype_name(p.data.scalar_type())},
-                      {"shape", p.data.sizes().vec()},
-                      {"data_offsets", {offset, offset + n}}};
-    offset += n;
-  }
-  std::string text;
+  // Written entry by entry, in the tensors' order: building one JSON object first would cost a
+  // lookup per key. Only the strings go through the JSON encoder (escaping, UTF-8 check).
+  std::string text = "{";
   try {
-    text = header.dump();
+    if (!metadata.empty()) text += fmt::format("\"{}\":{}", kMetadataKey, json(metadata).dump());
+    uint64_t offset = 0;
+    for (const Prepared& p : tensors) {
+      const uint64_t n = p.data.nbytes();
+      if (text.size() > 1) text += ',';
+      std::string shape;
+      for (int64_t d : p.data.sizes()) shape += (shape.empty() ? "" : ",") + std::to_string(d);
+      text += fmt::format("{}:{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{},{}]}}",
+                          json(p.name).dump(), dtype_name(p.data.scalar_type()), shape, offset,
+                          offset + n);
+      offset += n;
+    }
   } catch (const json::exception& e) {
     NABLA_ERROR("[save] a tensor name or metadata string is not valid UTF-8 ({})", e.what());
   }
+  text += '}';
   text.append((8 - text.size() % 8) % 8, ' ');
   return text;
 }
@@ -149,74 +183,12 @@ void write_safetensors(const std::vector<Prepared>& tensors, const std::string& 
   }
 }
 
-std::string errno_text(int err) { return std::system_category().message(err); }
-
-// A file descriptor for the temporary file, removed unless commit() renamed it into place.
-class TempFile {
- public:
-  explicit TempFile(const std::string& target) : target_(target) {
-    std::random_device rd;
-    for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
-      path_ = fmt::format("{}.tmp.{}.{:08x}", target, static_cast<long>(::getpid()), rd());
-      fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd_ < 0 && errno != EEXIST) break;
-    }
-    NABLA_CHECK(fd_ >= 0, "[save] {}: cannot create the temporary file {}: {}", target, path_,
-                errno_text(errno));
-  }
-  ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  void write(const char* data, size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(fd_, data, std::min<size_t>(n, size_t{1} << 30));
-      if (w < 0 && errno == EINTR) continue;
-      NABLA_CHECK(w > 0, "[save] {}: writing failed: {}", target_, errno_text(errno));
-      data += w;
-      n -= static_cast<size_t>(w);
-    }
-  }
-
-  // Flushes to disk, closes and renames over the target; only then is the target replaced.
-  void commit() {
-    NABLA_CHECK(::fsync(fd_) == 0, "[save] {}: fsync failed: {}", target_, errno_text(errno));
-    const int fd = fd_;
-    fd_ = -1;
-    NABLA_CHECK(::close(fd) == 0, "[save] {}: closing failed: {}", target_, errno_text(errno));
-    NABLA_CHECK(std::rename(path_.c_str(), target_.c_str()) == 0,
-                "[save] {}: cannot rename the temporary file over it: {}", target_,
-                errno_text(errno));
-    committed_ = true;
-    sync_directory();
-  }
-
- private:
-  // Makes the rename itself durable; best effort, as some file systems refuse it.
-  void sync_directory() const {
-    const size_t slash = target_.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : target_.substr(0, slash + 1);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return;
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-
-  std::string target_;
-  std::string path_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
 void save_file(const NamedTensors& tensors, const std::string& path, const Metadata& metadata) {
   NABLA_CHECK(!path.empty(), "[save] the path is empty");
   // Everything that can be checked is checked before the temporary file exists.
   const std::vector<Prepared> prepared = prepare(tensors);
   const std::string header = make_header(prepared, metadata);
-  TempFile file(path);
+  io::AtomicFile file(path, "save");
   write_safetensors(prepared, header, [&](const char* d, size_t n) { file.write(d, n); });
   file.commit();
 }
@@ -240,62 +212,118 @@ struct Header {
   Metadata metadata;
 };
 
-// Parses JSON and rejects duplicate keys in any object (nlohmann would silently keep one).
-json parse_json(std::string_view text, const std::string& src) {
-  std::vector<std::set<std::string>> keys_per_level;
-  std::string duplicate;
-  auto callback = [&](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) keys_per_level.emplace_back();
-    if (event == json::parse_event_t::object_end) keys_per_level.pop_back();
-    if (event == json::parse_event_t::key && !keys_per_level.empty() &&
-        !keys_per_level.back().insert(parsed.get<std::string>()).second && duplicate.empty())
-      duplicate = parsed.get<std::string>();
-    return true;
-  };
-  json header;
-  try {
-    header = json::parse(text.begin(), text.end(), callback);
-  } catch (const json::exception& e) {
-    NABLA_ERROR("[load] {}: the header is not valid JSON: {}", src, e.what());
+// Builds the header's DOM through nlohmann's plain SAX DOM builder (linear; its callback variant
+// rescans the parent object at every nested object's end, quadratic in the tensor count),
+// refusing nesting deeper than kMaxJsonDepth as soon as it opens (nlohmann's parser is
+// iterative, but destroying and printing deep values recurses) and duplicate keys in any object
+// (the DOM would silently keep one). `top_keys` receives the top-level keys in file order
+// (std::map objects forget it; empty tensors are ordered by it).
+class HeaderSax : public nlohmann::json_sax<json> {
+ public:
+  HeaderSax(json& result, const std::string& src, std::vector<std::string>& top_keys)
+      : dom_(result, /*allow_exceptions=*/true), src_(src), top_keys_(top_keys) {}
+
+  bool null() override { return dom_.null(); }
+  bool boolean(bool v) override { return dom_.boolean(v); }
+  bool number_integer(number_integer_t v) override { return dom_.number_integer(v); }
+  bool number_unsigned(number_unsigned_t v) override { return dom_.number_unsigned(v); }
+  bool number_float(number_float_t v, const string_t& s) override {
+    return dom_.number_float(v, s);
   }
-  NABLA_CHECK(duplicate.empty(), "[load] {}: the header names \"{}\" twice", src, duplicate);
+  bool string(string_t& v) override { return dom_.string(v); }
+  bool binary(binary_t& v) override { return dom_.binary(v); }
+  bool start_object(std::size_t n) override {
+    enter();
+    keys_.emplace_back();
+    return dom_.start_object(n);
+  }
+  bool key(string_t& k) override {
+    if (!keys_.back().insert(k).second && duplicate_.empty()) duplicate_ = k;
+    if (keys_.size() == 1) top_keys_.push_back(k);
+    return dom_.key(k);
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) override {
+    enter();
+    return dom_.start_array(n);
+  }
+  bool end_array() override {
+    --depth_;
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t pos, const std::string& token,
+                   const nlohmann::detail::exception& e) override {
+    return dom_.parse_error(pos, token, e);  // throws e
+  }
+  const std::string& duplicate() const { return duplicate_; }
+
+ private:
+  void enter() {
+    NABLA_CHECK(++depth_ <= kMaxJsonDepth,
+                "[load] {}: the header nests values deeper than the format's {} levels", src_,
+                kMaxJsonDepth);
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  const std::string& src_;
+  std::vector<std::string>& top_keys_;
+  std::vector<std::set<std::string>> keys_;  // per open object
+  std::string duplicate_;
+  int depth_ = 0;
+};
+
+json parse_json(std::string_view text, const std::string& src, std::vector<std::string>& top_keys) {
+  json header;
+  HeaderSax sax(header, src, top_keys);
+  try {
+    json::sax_parse(text.begin(), text.end(), &sax);
+  } catch (const json::exception& e) {
+    NABLA_ERROR("[load] {}: the header is not valid JSON: {}", src, excerpt(e.what()));
+  }
+  NABLA_CHECK(sax.duplicate().empty(), "[load] {}: the header names \"{}\" twice", src,
+              excerpt(sax.duplicate()));
   return header;
 }
 
 uint64_t as_uint(const json& v, const std::string& src, const std::string& name, const char* what) {
   NABLA_CHECK(v.is_number_unsigned(),
-              "[load] {}: tensor \"{}\": {} must be non-negative integers, got {}", src, name, what,
-              v.dump());
+              "[load] {}: tensor \"{}\": {} must be non-negative integers, got {}", src,
+              excerpt(name), what, describe(v));
   return v.get<uint64_t>();
 }
 
 Metadata parse_metadata(const json& m, const std::string& src) {
   NABLA_CHECK(m.is_object(), "[load] {}: \"{}\" must be an object of strings, got {}", src,
-              kMetadataKey, m.dump());
+              kMetadataKey, describe(m));
   Metadata out;
   for (const auto& [k, v] : m.items()) {
-    NABLA_CHECK(v.is_string(), "[load] {}: metadata \"{}\" must be a string, got {}", src, k,
-                v.dump());
+    NABLA_CHECK(v.is_string(), "[load] {}: metadata \"{}\" must be a string, got {}", src,
+                excerpt(k), describe(v));
     out[k] = v.get<std::string>();
   }
   return out;
 }
 
-Entry parse_entry(const std::string& name, const json& info, uint64_t data_size,
+Entry parse_entry(const std::string& full_name, const json& info, uint64_t data_size,
                   const std::string& src) {
+  const std::string name = excerpt(full_name);  // for messages
   NABLA_CHECK(info.is_object(), "[load] {}: tensor \"{}\" must be described by an object, got {}",
-              src, name, info.dump());
+              src, name, describe(info));
   for (const auto& [k, v] : info.items()) {
     NABLA_CHECK(k == "dtype" || k == "shape" || k == "data_offsets",
-                "[load] {}: tensor \"{}\" has an unknown field \"{}\"", src, name, k);
+                "[load] {}: tensor \"{}\" has an unknown field \"{}\"", src, name, excerpt(k));
   }
   for (const char* k : {"dtype", "shape", "data_offsets"})
     NABLA_CHECK(info.contains(k), "[load] {}: tensor \"{}\" has no \"{}\"", src, name, k);
 
-  Entry e{name, kFloat, {}, 0, 0, 0};
-  const json& dtype = info["dtype"];
+  Entry e{full_name, kFloat, {}, 0, 0, 0};
+  const json& dtype = info.at("dtype");
   NABLA_CHECK(dtype.is_string(), "[load] {}: tensor \"{}\": dtype must be a string, got {}", src,
-              name, dtype.dump());
+              name, describe(dtype));
   const std::string dname = dtype.get<std::string>();
   const auto parsed = parse_dtype(dname);
   if (!parsed) {
@@ -305,13 +333,13 @@ Entry parse_entry(const std::string& name, const json& info, uint64_t data_size,
     NABLA_ERROR(
         "[load] {}: tensor \"{}\": {} dtype \"{}\" (nabla reads F32, F64, I64, I32, U8 "
         "and BOOL)",
-        src, name, known ? "unsupported" : "unknown", dname);
+        src, name, known ? "unsupported" : "unknown", excerpt(dname));
   }
   e.dtype = *parsed;
 
-  const json& shape = info["shape"];
+  const json& shape = info.at("shape");
   NABLA_CHECK(shape.is_array(), "[load] {}: tensor \"{}\": shape must be an array, got {}", src,
-              name, shape.dump());
+              name, describe(shape));
   // numel * element size must stay within the data buffer, which also rules out overflow.
   uint64_t nbytes = elementSize(e.dtype);
   bool too_big = false;
@@ -324,10 +352,10 @@ Entry parse_entry(const std::string& name, const json& info, uint64_t data_size,
   }
   if (too_big) nbytes = UINT64_MAX;
 
-  const json& offsets = info["data_offsets"];
+  const json& offsets = info.at("data_offsets");
   NABLA_CHECK(offsets.is_array() && offsets.size() == 2,
               "[load] {}: tensor \"{}\": data_offsets must be two integers [begin, end], got {}",
-              src, name, offsets.dump());
+              src, name, describe(offsets));
   e.begin = as_uint(offsets[0], src, name, "data_offsets");
   e.end = as_uint(offsets[1], src, name, "data_offsets");
   NABLA_CHECK(e.begin <= e.end, "[load] {}: tensor \"{}\": data_offsets [{}, {}] end before begin",
@@ -342,6 +370,16 @@ Entry parse_entry(const std::string& name, const json& info, uint64_t data_size,
               src, name, IntArrayRef(e.shape), dname,
               too_big ? std::string("too many") : std::to_string(nbytes), e.begin, e.end,
               e.end - e.begin);
+  // A zero dim makes nbytes 0 whatever the others are; the strides still multiply them all.
+  NABLA_CHECK(e.shape.size() <= detail::kMaxDims,
+              "[load] {}: tensor \"{}\" has {} dimensions; a tensor can have at most {}", src, name,
+              e.shape.size(), detail::kMaxDims);
+  int64_t extent = 1;
+  for (int64_t d : e.shape) {
+    NABLA_CHECK(!__builtin_mul_overflow(extent, std::max<int64_t>(d, 1), &extent),
+                "[load] {}: tensor \"{}\": shape {} is too large: its strides overflow int64", src,
+                name, IntArrayRef(e.shape));
+  }
   return e;
 }
 
@@ -369,11 +407,14 @@ void check_coverage(std::vector<Entry>& entries, uint64_t data_size, const std::
 Header parse_header(std::string_view text, uint64_t data_size, const std::string& src) {
   NABLA_CHECK(!text.empty() && text[0] == '{',
               "[load] {}: the header must be a JSON object starting with '{{'", src);
-  const json header = parse_json(text, src);
+  std::vector<std::string> keys;
+  const json header = parse_json(text, src, keys);
   NABLA_CHECK(header.is_object(), "[load] {}: the header must be a JSON object", src);
   Header out;
+  out.entries.reserve(keys.size());
   size_t pos = 0;
-  for (const auto& [name, info] : header.items()) {
+  for (const std::string& name : keys) {  // file order; each key once (duplicates refused)
+    const json& info = header.find(name).value();
     if (name == kMetadataKey) {
       out.metadata = parse_metadata(info, src);
       continue;
@@ -434,24 +475,13 @@ NamedTensors load_impl(uint64_t total, const Reader& read, Metadata* metadata,
   return out;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
 NamedTensors load_file(const std::string& path, Metadata* metadata) {
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  NABLA_CHECK(f, "[load] {}: cannot open: {}", path, errno_text(errno));
-  NABLA_CHECK(::fseeko(f.get(), 0, SEEK_END) == 0, "[load] {}: cannot seek: {}", path,
-              errno_text(errno));
-  const off_t size = ::ftello(f.get());
-  NABLA_CHECK(size >= 0, "[load] {}: cannot tell its size (is it a regular file?)", path);
+  uint64_t size = 0;
+  const io::Fd fd = io::open_regular_for_read(path, "load", &size);
   Reader read = [&](uint64_t offset, uint64_t n, char* dst) {
-    NABLA_CHECK(::fseeko(f.get(), static_cast<off_t>(offset), SEEK_SET) == 0 &&
-                    std::fread(dst, 1, n, f.get()) == n,
-                "[load] {}: reading {} bytes at offset {} failed (was the file truncated?)", path,
-                n, offset);
+    io::read_at(fd.get(), offset, n, dst, path, "load");
   };
-  return load_impl(static_cast<uint64_t>(size), read, metadata, path);
+  return load_impl(size, read, metadata, path);
 }
 
 // Replaces `target`'s data by `loaded`'s, keeping the handle's identity (LibTorch's set_).

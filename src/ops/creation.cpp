@@ -1,6 +1,7 @@
 // Factories: empty, zeros, ones, full, arange, linspace, eye, from_blob, tensor(...).
 #include <cmath>
 
+#include "core/checked.h"
 #include "nabla/creation.h"
 #include "ops/op_helpers.h"
 
@@ -60,7 +61,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
               s, e, st);
   const bool all_integral = start.isIntegral(true) && end.isIntegral(true) && step.isIntegral(true);
   const ScalarType dtype = o.has_dtype() ? o.dtype() : (all_integral ? kLong : kFloat);
-  const int64_t n = static_cast<int64_t>(std::ceil((e - s) / st));
+  const int64_t n = checked_double_to_int64(std::ceil((e - s) / st), "arange", "element count");
   backend_for(o.device());  // raises for a device nabla was built without
   // Computed in double on the host, then converted: exact for integers, as PyTorch for floats.
   Tensor host = make_tensor({n}, kDouble, Device(kCPU));
@@ -95,21 +96,24 @@ Tensor eye(int64_t n, int64_t m, const TensorOptions& o) {
 }
 
 Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& o) {
+  checked_numel(sizes, "from_blob");  // before contiguous_strides multiplies them
   return from_blob(data, sizes, contiguous_strides(sizes), o);
 }
 
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& o) {
   NABLA_CHECK(sizes.size() == strides.size(),
               "[from_blob] sizes {} and strides {} have different lengths", sizes, strides);
-  NABLA_CHECK(data != nullptr || compute_numel(sizes) == 0, "[from_blob] data is null");
+  const int64_t numel = checked_numel(sizes, "from_blob");
+  NABLA_CHECK(data != nullptr || numel == 0, "[from_blob] data is null");
   int64_t extent = 1;
   for (size_t i = 0; i < sizes.size(); ++i) {
     NABLA_CHECK(sizes[i] >= 0 && strides[i] >= 0, "[from_blob] negative size or stride");
-    if (sizes[i] > 0) extent += (sizes[i] - 1) * strides[i];
+    if (sizes[i] > 0)
+      extent = checked_add(extent, checked_mul(sizes[i] - 1, strides[i], "from_blob"), "from_blob");
   }
   auto storage = std::make_shared<Storage>();
   storage->data = data;
-  storage->nbytes = static_cast<size_t>(extent) * elementSize(o.dtype());
+  storage->nbytes = checked_nbytes(extent, elementSize(o.dtype()), "from_blob");
   storage->device = o.device();
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);

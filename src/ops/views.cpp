@@ -2,6 +2,7 @@
 // Each backward maps the gradient back to the input's geometry.
 #include <numeric>
 
+#include "core/checked.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -32,7 +33,7 @@ std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op
       infer = static_cast<int64_t>(i);
     } else {
       NABLA_CHECK(out[i] >= 0, "[{}] invalid shape dimension {} in {}", op, out[i], shape);
-      known *= out[i];
+      known = checked_mul(known, out[i], op);
     }
   }
   if (infer >= 0) {
@@ -40,7 +41,7 @@ std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op
                 op, shape, numel);
     out[infer] = numel / known;
   }
-  NABLA_CHECK(compute_numel(out) == numel, "[{}] shape {} is invalid for input of size {}", op,
+  NABLA_CHECK(checked_numel(out, op) == numel, "[{}] shape {} is invalid for input of size {}", op,
               shape, numel);
   return out;
 }
@@ -107,17 +108,12 @@ Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
   NABLA_CHECK(!(GradMode::is_enabled() && requires_grad()),
               "[as_strided] is not differentiable in nabla; use view ops instead");
   const int64_t off = offset.value_or(storage_offset());
-  int64_t max_index = off;
-  for (size_t i = 0; i < size.size(); ++i) {
+  NABLA_CHECK(off >= 0, "[as_strided] negative storage offset {}", off);
+  for (size_t i = 0; i < size.size(); ++i)
     NABLA_CHECK(size[i] >= 0 && stride[i] >= 0, "[as_strided] negative size or stride");
-    if (size[i] > 0) max_index += (size[i] - 1) * stride[i];
-  }
-  const int64_t capacity =
-      static_cast<int64_t>(impl()->storage->nbytes / elementSize(scalar_type()));
-  NABLA_CHECK(compute_numel(size) == 0 || max_index < capacity,
-              "[as_strided] size {} stride {} offset {} reaches element {}, outside the "
-              "storage of {} elements",
-              size, stride, off, max_index, capacity);
+  check_view_bounds(size, stride, off,
+                    static_cast<int64_t>(impl()->storage->nbytes / elementSize(scalar_type())),
+                    "as_strided");
   return make_view(*this, size.vec(), stride.vec(), off);
 }
 
@@ -222,7 +218,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   check_defined(*this, "unsqueeze");
   d = wrap_dim(d, dim() + 1, "unsqueeze");
   std::vector<int64_t> s = sizes().vec(), st = strides().vec();
-  const int64_t new_stride = d < dim() ? st[d] * s[d] : 1;
+  const int64_t new_stride = d < dim() ? checked_mul(st[d], s[d], "unsqueeze", "stride") : 1;
   s.insert(s.begin() + d, 1);
   st.insert(st.begin() + d, new_stride);
   Tensor result = make_view(*this, s, st, storage_offset());
@@ -238,7 +234,7 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   NABLA_CHECK(s <= e, "[flatten] start_dim {} cannot come after end_dim {}", start_dim, end_dim);
   std::vector<int64_t> shape(sizes().begin(), sizes().begin() + s);
   int64_t n = 1;
-  for (int64_t d = s; d <= e; ++d) n *= sizes()[d];
+  for (int64_t d = s; d <= e; ++d) n = checked_mul(n, sizes()[d], "flatten");
   shape.push_back(n);
   shape.insert(shape.end(), sizes().begin() + e + 1, sizes().end());
   return reshape(shape);
@@ -297,8 +293,8 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int6
   s = std::clamp<int64_t>(s, 0, n);
   e = std::clamp<int64_t>(e, s, n);
   std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
-  sz[d] = (e - s + step - 1) / step;
-  st[d] *= step;
+  sz[d] = e == s ? 0 : (e - s - 1) / step + 1;  // ceil((e - s) / step) without overflow
+  if (sz[d] > 1) st[d] = checked_mul(st[d], step, "slice", "stride");  // unused for 1 element
   Tensor result = make_view(*this, sz, st, storage_offset() + s * strides()[d]);
   return record_view("SliceBackward0", *this, result,
                      [in = sizes().vec(), d, s, e, step](const Tensor& g) {
@@ -312,7 +308,7 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
   d = wrap_dim(d, dim(), "narrow");
   const int64_t n = sizes()[d];
   if (start < 0) start += n;
-  NABLA_CHECK(start >= 0 && length >= 0 && start + length <= n,
+  NABLA_CHECK(start >= 0 && start <= n && length >= 0 && length <= n - start,
               "[narrow] start ({}) + length ({}) exceeds dimension size ({}) of dim {}", start,
               length, n, d);
   return slice(d, start, start + length, 1);
@@ -356,7 +352,7 @@ std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d)
   int64_t total = 0;
   for (int64_t s : split_sizes) {
     NABLA_CHECK(s >= 0, "[split_with_sizes] negative split size {}", s);
-    total += s;
+    total = checked_add(total, s, "split_with_sizes");
   }
   NABLA_CHECK(total == sizes()[d],
               "[split_with_sizes] split sizes {} sum to {}, but dimension {} has size {}",

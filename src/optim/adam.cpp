@@ -3,6 +3,7 @@
 #include "nabla/optim/adam.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "core/check.h"
 #include "nabla/autograd.h"
@@ -64,6 +65,8 @@ void adam_update(const Tensor& param, Tensor grad, AdamParamState& st, double lr
   }
   // Also when amsgrad is switched on after some steps.
   if (amsgrad && !st.max_exp_avg_sq().defined()) st.max_exp_avg_sq(zeros_like(param));
+  NABLA_CHECK(st.step() >= 0 && st.step() < INT64_MAX, "[adam] step count {} cannot be advanced",
+              st.step());
   st.step(st.step() + 1);
   const auto t = static_cast<double>(st.step());
   const double bias_correction1 = 1 - std::pow(beta1, t);

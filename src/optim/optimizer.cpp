@@ -1,8 +1,12 @@
 // Optimizer base: param groups, zero_grad, and state_dict / load_state_dict.
 #include "nabla/optim/optimizer.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <set>
+#include <string_view>
 #include <typeinfo>
 
 #include "core/check.h"
@@ -173,6 +177,10 @@ class LoadVisitor : public FieldVisitor {
                 "[load_state_dict] entry '{}{}' should be an integer tensor, got {}", prefix_, name,
                 t.scalar_type());
     v = t.item<int64_t>();
+    // A step count is >= 0, and the next step adds 1 to it (INT64_MAX would overflow there).
+    NABLA_CHECK(std::string_view(name) != "step" || (v >= 0 && v < INT64_MAX),
+                "[load_state_dict] entry '{}{}' should be a step count in [0, 2^63 - 1), got {}",
+                prefix_, name, v);
   }
   void field(const char* name, bool& v) override {
     const Tensor& t = scalar(name, "a bool");
@@ -204,9 +212,25 @@ class LoadVisitor : public FieldVisitor {
                 "[load_state_dict] entry '{}{}' should be floating point, got {}", prefix_, name,
                 t->scalar_type());
     v = t->detach().to(param_->scalar_type(), false, /*copy=*/true).contiguous();
+    check_values(name, v);
   }
 
  private:
+  // Optimizer state is multiplied into the weights: a NaN, an infinity or a negative sum of
+  // squares (Adam's exp_avg_sq, whose square root is taken) would turn them to NaN at the next
+  // step. Second-moment fields of every optimizer here are sums of squares, hence >= 0.
+  void check_values(const char* name, const Tensor& v) const {
+    if (v.numel() == 0) return;
+    NABLA_CHECK(v.abs().lt(std::numeric_limits<double>::infinity()).all().item<bool>(),
+                "[load_state_dict] entry '{}{}' holds NaN or infinite values", prefix_, name);
+    static constexpr std::string_view kSquares[] = {"exp_avg_sq", "max_exp_avg_sq", "square_avg",
+                                                    "sum"};
+    if (std::find(std::begin(kSquares), std::end(kSquares), name) == std::end(kSquares)) return;
+    NABLA_CHECK(v.ge(0).all().item<bool>(),
+                "[load_state_dict] entry '{}{}' is a sum of squares but holds negative values",
+                prefix_, name);
+  }
+
   const Tensor* find(const char* name) {
     auto it = entries_.find(prefix_ + name);
     if (it == entries_.end()) return nullptr;
