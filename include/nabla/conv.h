@@ -113,11 +113,4 @@ Tensor constant_pad_nd(const Tensor& self, IntArrayRef pad, const Scalar& value 
 Tensor pad(const Tensor& self, IntArrayRef pad, std::string_view mode = "constant",
            std::optional<double> value = std::nullopt);
 
-// ---- what LibTorch's MNIST example calls -------------------------------------------------
-/// nn::functional::nll_loss with LibTorch's positional arguments.
-Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight = {},
-                Reduction reduction = kMean, int64_t ignore_index = -100);
-/// Inverted dropout while `train`; the identity otherwise.
-Tensor dropout(const Tensor& input, double p, bool train);
-
 }  // namespace nabla

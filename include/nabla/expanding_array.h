@@ -37,6 +37,7 @@ class ExpandingArray {
   std::array<T, D>* operator->() { return &values_; }
   const std::array<T, D>* operator->() const { return &values_; }
   operator ArrayRef<T>() const { return ArrayRef<T>(values_.data(), D); }  // NOLINT
+  ArrayRef<T> ref() const { return ArrayRef<T>(values_.data(), D); }
   T operator[](size_t i) const { return values_[i]; }
   size_t size() const noexcept { return D; }
 

@@ -18,18 +18,6 @@ namespace nabla {
 
 // ---- namespace-level forms of functional ops (LibTorch's MNIST example calls them) --------
 
-Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight, Reduction reduction,
-                int64_t ignore_index) {
-  return nn::functional::nll_loss(
-      self, target,
-      nn::functional::NLLLossFuncOptions().weight(weight).reduction(reduction).ignore_index(
-          ignore_index));
-}
-
-Tensor dropout(const Tensor& input, double p, bool train) {
-  return nn::functional::dropout(input, nn::functional::DropoutFuncOptions().p(p).training(train));
-}
-
 namespace nn {
 
 namespace {

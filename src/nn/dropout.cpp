@@ -11,10 +11,6 @@
 
 namespace nabla {
 
-Tensor dropout(const Tensor& input, double p, bool train) {
-  return nn::functional::dropout(input, nn::functional::DropoutFuncOptions().p(p).training(train));
-}
-
 Tensor feature_dropout(const Tensor& input, double p, bool train) {
   NABLA_CHECK(p >= 0 && p <= 1,
               "[feature_dropout] dropout probability has to be between 0 and 1, but got {}", p);

@@ -47,8 +47,6 @@ NABLA_MODULE(Dropout3d);
 
 }  // namespace nn
 
-/// torch::dropout: inverted dropout of single elements when `train`.
-Tensor dropout(const Tensor& input, double p, bool train);
 /// torch::feature_dropout: zeroes whole channels (dim 1) of [N, C, *] input when `train`, one
 /// draw per (sample, channel), and scales the rest by 1/(1-p).
 Tensor feature_dropout(const Tensor& input, double p, bool train);

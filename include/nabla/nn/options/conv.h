@@ -17,6 +17,7 @@
 
 #include "nabla/arg.h"
 #include "nabla/core.h"
+#include "nabla/expanding_array.h"
 #include "nabla/tensor.h"
 
 namespace nabla {
@@ -38,34 +39,6 @@ constexpr enumtype::kReplicate kReplicate{};
 constexpr enumtype::kCircular kCircular{};
 constexpr enumtype::kSame kSame{};
 constexpr enumtype::kValid kValid{};
-
-/// D sizes, made from one number (repeated) or from exactly D numbers (LibTorch's
-/// ExpandingArray). Converts to IntArrayRef.
-template <size_t D>
-class ExpandingArray {
- public:
-  ExpandingArray(int64_t v) { values_.fill(v); }       // NOLINT: implicit, as in LibTorch
-  ExpandingArray(std::initializer_list<int64_t> list)  // NOLINT
-      : ExpandingArray(std::vector<int64_t>(list)) {}
-  ExpandingArray(const std::vector<int64_t>& v) {  // NOLINT
-    if (v.size() != D)
-      throw Error("[ExpandingArray] expected " + std::to_string(D) + " values, got " +
-                  std::to_string(v.size()));
-    for (size_t i = 0; i < D; ++i) values_[i] = v[i];
-  }
-  ExpandingArray(const std::array<int64_t, D>& a) : values_(a) {}  // NOLINT
-  std::array<int64_t, D>& operator*() { return values_; }
-  const std::array<int64_t, D>& operator*() const { return values_; }
-  std::array<int64_t, D>* operator->() { return &values_; }
-  const std::array<int64_t, D>* operator->() const { return &values_; }
-  operator IntArrayRef() const { return IntArrayRef(values_.data(), D); }  // NOLINT
-  IntArrayRef ref() const { return IntArrayRef(values_.data(), D); }
-  int64_t operator[](size_t i) const { return values_[i]; }
-  size_t size() const { return D; }
-
- private:
-  std::array<int64_t, D> values_{};
-};
 
 namespace nn {
 
