@@ -285,6 +285,7 @@ std::vector<OpInfo> make_table() {
        {{2, 1, 6, 6}, {3, 1, 3, 3}, {3}},
        [](const V& x) {
          return V{nabla::max_pool2d(nabla::conv2d(x[0], x[1], x[2]).relu(), 2).flatten(1)};
+       }},
       // ---- nn layers: normalization, resampling, fold, adaptive pooling ----
       {"batch_norm_train",
        {{3, 2, 2, 2}, {2}, {2}},

@@ -52,7 +52,7 @@ using conv_padding_mode_t =
 /// Options of Conv{1,2,3}d (transposed false) and their base.
 template <size_t D>
 struct ConvOptions {
-  using padding_t = detail::conv_padding_t<D>;
+  using padding_t = nn::detail::conv_padding_t<D>;
   ConvOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
   NABLA_ARG(int64_t, in_channels);
@@ -68,7 +68,7 @@ struct ConvOptions {
   NABLA_ARG(int64_t, groups) = 1;
   NABLA_ARG(bool, bias) = true;
   /// What the padding holds: kZeros, or the input reflected, replicated or wrapped around.
-  NABLA_ARG(detail::conv_padding_mode_t, padding_mode) = enumtype::kZeros{};
+  NABLA_ARG(nn::detail::conv_padding_mode_t, padding_mode) = enumtype::kZeros{};
 
  public:
   /// `.padding({1, 2})`: one value per spatial dim.
@@ -100,7 +100,7 @@ struct ConvTransposeOptions {
   NABLA_ARG(bool, bias) = true;
   NABLA_ARG(ExpandingArray<D>, dilation) = 1;
   /// Only kZeros is supported by transposed convolutions (as PyTorch).
-  NABLA_ARG(detail::conv_padding_mode_t, padding_mode) = enumtype::kZeros{};
+  NABLA_ARG(nn::detail::conv_padding_mode_t, padding_mode) = enumtype::kZeros{};
 };
 using ConvTranspose1dOptions = ConvTransposeOptions<1>;
 using ConvTranspose2dOptions = ConvTransposeOptions<2>;
@@ -139,7 +139,7 @@ namespace functional {
 
 template <size_t D>
 struct ConvFuncOptions {
-  using padding_t = detail::conv_padding_t<D>;
+  using padding_t = nn::detail::conv_padding_t<D>;
   NABLA_ARG(Tensor, bias) = Tensor();
   NABLA_ARG(ExpandingArray<D>, stride) = 1;
   NABLA_ARG(padding_t, padding) = ExpandingArray<D>(0);
