@@ -27,9 +27,9 @@
 #pragma once
 
 #include "nabla/autograd.h"
-#include "nabla/conv.h"
 #include "nabla/autograd/custom_function.h"
 #include "nabla/checkpoint.h"
+#include "nabla/conv.h"
 #include "nabla/core.h"
 #include "nabla/creation.h"
 #include "nabla/cuda.h"

@@ -21,5 +21,5 @@
 #include "nabla/nn/ordered_dict.h"
 #include "nabla/nn/pooling.h"
 #include "nabla/nn/rnn.h"
-#include "nabla/nn/upsampling.h"
 #include "nabla/nn/transformer.h"
+#include "nabla/nn/upsampling.h"

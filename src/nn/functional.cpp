@@ -8,8 +8,8 @@
 #include "core/check.h"
 #include "nabla/autograd.h"
 #include "nabla/ops.h"
-#include "ops/fused.h"
 #include "ops/batch_norm.h"
+#include "ops/fused.h"
 #include "ops/op_helpers.h"
 
 namespace nabla::nn::functional {

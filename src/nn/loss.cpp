@@ -224,9 +224,8 @@ Tensor cross_entropy_probabilities(const Tensor& logp, const Tensor& target,
 bool fused_cross_entropy_applies(const Tensor& input, const Tensor& target,
                                  const CrossEntropyFuncOptions& options) {
   return input.dim() == 2 && input.is_floating_point() && target.scalar_type() == kLong &&
-         target.dim() == 1 && target.size(0) == input.size(0) &&
-         !options.weight().defined() && options.label_smoothing() == 0 &&
-         options.reduction() != Reduction::BatchMean;
+         target.dim() == 1 && target.size(0) == input.size(0) && !options.weight().defined() &&
+         options.label_smoothing() == 0 && options.reduction() != Reduction::BatchMean;
 }
 
 nabla::detail::LossReduction loss_reduction(Reduction r) {
