@@ -272,7 +272,8 @@ TEST(TensorConstness, InPlaceOpsWorkThroughConstReferences) {
   c.add_(1).mul_(3);
   c.fill_(c[0].item<float>() + 1);
   EXPECT_TRUE(c.equal(nabla::full({2}, 4.0)));
-  const nabla::Tensor& r = nabla::zeros({2}).requires_grad_();
+  // A copy, not a const&: requires_grad_ returns a reference to the temporary it was called on.
+  const nabla::Tensor r = nabla::zeros({2}).requires_grad_();
   EXPECT_TRUE(r.requires_grad());
 }
 

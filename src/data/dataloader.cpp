@@ -127,7 +127,8 @@ class EpochRun {
       {
         std::unique_lock<std::mutex> lock(mu_);
         can_claim_.wait(lock, [&] {
-          return stop_ || claimed_ >= batches_.size() || claimed_ < next_ + capacity_;
+          // claimed_ >= next_ always; `next_ + capacity_` would wrap for a saturated capacity.
+          return stop_ || claimed_ >= batches_.size() || claimed_ - next_ < capacity_;
         });
         if (stop_ || claimed_ >= batches_.size()) return;
         b = claimed_++;

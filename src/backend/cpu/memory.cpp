@@ -135,7 +135,16 @@ size_t round_up(size_t nbytes) {
 
 }  // namespace
 
+// No x86-64 or aarch64 process can map more than 2^48 bytes; a larger request (a hostile shape
+// whose byte count still fits in int64) is refused here, before the C library (or a
+// sanitizer's allocator, which aborts instead of returning null) sees it.
+constexpr size_t kMaxAllocation = size_t{1} << 48;
+
 void* CpuBackend::allocate(size_t nbytes) {
+  NABLA_CHECK(nbytes <= kMaxAllocation,
+              "[allocate] {} bytes requested on the CPU: more than any machine's address space "
+              "(2^48 bytes)",
+              nbytes);
   const size_t rounded = round_up(nbytes);
   if (rounded < kMinCached) {
     SmallCache* sc = small_cache();
