@@ -102,4 +102,21 @@ TEST(PyTorchFile, RefusesACutArchive) {
   std::filesystem::remove(path);
 }
 
+TEST(PyTorchFile, RefusesASizeTheFileCannotHold) {
+  // data.pkl's central directory entry claims 3 GB, compressed and not: refused from the
+  // file's size before anything that large is allocated.
+  std::ifstream in(kData + "/pt_model.pt", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t entry = bytes.find("PK\x01\x02");
+  ASSERT_NE(entry, std::string::npos);
+  ASSERT_EQ(bytes.compare(entry + 46, 17, "pt_model/data.pkl"), 0);
+  for (size_t field : {entry + 20, entry + 24}) bytes.replace(field, 4, "\x00\x00\x00\xb0", 4);
+  const std::string path = "pt_claims_3gb.pt";
+  std::ofstream(path, std::ios::binary) << bytes;
+  const std::string what = error_of([&] { nabla::load_pytorch_state_dict(path); });
+  EXPECT_NE(what.find("claims 2952790016 bytes"), std::string::npos) << what;
+  EXPECT_NE(what.find("in a file of"), std::string::npos) << what;
+  std::filesystem::remove(path);
+}
+
 }  // namespace

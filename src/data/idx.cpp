@@ -31,22 +31,29 @@ class Input {
  public:
   virtual ~Input() = default;
   virtual size_t read(unsigned char* dst, size_t n) = 0;
+  // The most bytes read() can still return: a header's declared size beyond it is refused
+  // before anything of that size is allocated.
+  virtual uint64_t most_bytes_left() const = 0;
 };
 
 class FdInput : public Input {
  public:
-  FdInput(io::Fd fd, const std::string& path) : fd_(std::move(fd)), path_(path) {}
+  FdInput(io::Fd fd, uint64_t file_bytes, const std::string& path)
+      : fd_(std::move(fd)), left_(file_bytes), path_(path) {}
   size_t read(unsigned char* dst, size_t n) override {
     for (;;) {
       const ssize_t r = ::read(fd_.get(), dst, std::min<size_t>(n, size_t{1} << 30));
       if (r < 0 && errno == EINTR) continue;
       NABLA_CHECK(r >= 0, "[read_idx] cannot read '{}': {}", path_, io::errno_text(errno));
+      left_ -= std::min<uint64_t>(left_, static_cast<uint64_t>(r));
       return static_cast<size_t>(r);
     }
   }
+  uint64_t most_bytes_left() const override { return left_; }
 
  private:
   io::Fd fd_;
+  uint64_t left_;  // the file's size at open, less what was read
   std::string path_;
 };
 
@@ -59,6 +66,7 @@ class MemoryInput : public Input {
     pos_ += n;
     return n;
   }
+  uint64_t most_bytes_left() const override { return bytes_.size() - pos_; }
 
  private:
   std::string_view bytes_;
@@ -78,6 +86,7 @@ class PrefixedInput : public Input {
     }
     return raw_.read(dst, n);
   }
+  uint64_t most_bytes_left() const override { return head_.size() - pos_ + raw_.most_bytes_left(); }
 
  private:
   std::string head_;
@@ -123,6 +132,14 @@ class GzipInput : public Input {
                   zs_.msg ? zs_.msg : "inflate failed");
     }
     return want - zs_.avail_out;
+  }
+  // Deflate expands its input at most 1032 times (RFC 1951's longest match per bit), so an
+  // honest stream cannot inflate beyond that.
+  uint64_t most_bytes_left() const override {
+    if (ended_) return 0;
+    uint64_t most = 0;
+    const uint64_t in = raw_.most_bytes_left() + zs_.avail_in;
+    return __builtin_mul_overflow(in, uint64_t{1032}, &most) ? UINT64_MAX : most + 64 * 1024;
   }
 
  private:
@@ -185,11 +202,10 @@ ScalarType idx_dtype(unsigned code, const std::string& path) {
 }
 
 // IDX stores elements big-endian; nabla tensors hold them in the machine's order.
-void to_native_order(std::vector<unsigned char>& bytes, size_t element_size) {
+void to_native_order(unsigned char* bytes, size_t nbytes, size_t element_size) {
   if (element_size == 1 || std::endian::native == std::endian::big) return;
-  for (size_t i = 0; i + element_size <= bytes.size(); i += element_size)
-    std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(i),
-                 bytes.begin() + static_cast<std::ptrdiff_t>(i + element_size));
+  for (size_t i = 0; i + element_size <= nbytes; i += element_size)
+    std::reverse(bytes + i, bytes + i + element_size);
 }
 
 Tensor read_idx_stream(Input& in, const std::string& path) {
@@ -217,14 +233,28 @@ Tensor read_idx_stream(Input& in, const std::string& path) {
   const auto nbytes = static_cast<size_t>(nabla::detail::checked_nbytes(
       nabla::detail::checked_numel(sizes, "read_idx"), element_size, "read_idx"));
 
-  std::vector<unsigned char> bytes = read_exact(in, nbytes, "elements", path);
+  // The elements go straight into the tensor (no staging copy: MNIST's images are 47 MB), once
+  // the input is known to be able to hold what the header declares.
+  NABLA_CHECK(nbytes <= in.most_bytes_left(),
+              "[read_idx] '{}' is truncated: the elements of shape {} need {} bytes but the file "
+              "holds at most {}",
+              path, IntArrayRef(sizes), nbytes, in.most_bytes_left());
+  Tensor out = nabla::empty(sizes, TensorOptions(dtype));
+  auto* data = static_cast<unsigned char*>(out.data_ptr());
+  size_t got = 0;
+  while (got < nbytes) {
+    const size_t r = in.read(data + got, nbytes - got);
+    if (r == 0) break;
+    got += r;
+  }
+  NABLA_CHECK(got == nbytes,
+              "[read_idx] '{}' is truncated: the elements need {} bytes but only {} remain", path,
+              nbytes, got);
   std::vector<unsigned char> extra;
   NABLA_CHECK(read_some(in, extra, 1) == 0,
               "[read_idx] '{}' has data after the {} bytes of its {} elements of shape {}", path,
               nbytes, toString(dtype), IntArrayRef(sizes));
-  to_native_order(bytes, element_size);
-  Tensor out = nabla::empty(sizes, TensorOptions(dtype));
-  if (nbytes > 0) std::memcpy(out.data_ptr(), bytes.data(), nbytes);
+  to_native_order(data, nbytes, element_size);
   return out;
 }
 
@@ -243,7 +273,9 @@ Tensor read_idx_input(Input& raw, const std::string& path) {
 }  // namespace
 
 Tensor read_idx(const std::string& path) {
-  FdInput raw(io::open_regular_for_read(path, "read_idx"), path);
+  uint64_t file_bytes = 0;
+  io::Fd fd = io::open_regular_for_read(path, "read_idx", &file_bytes);
+  FdInput raw(std::move(fd), file_bytes, path);
   return read_idx_input(raw, path);
 }
 

@@ -6,6 +6,7 @@
 #include <unzip.h>
 
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <variant>
@@ -28,6 +29,9 @@ constexpr uint64_t kMaxEntryBytes = uint64_t(1) << 36;
 class ZipArchive {
  public:
   explicit ZipArchive(const std::string& path) : path_(path), zip_(unzOpen64(path.c_str())) {
+    std::error_code ec;
+    file_bytes_ = std::filesystem::file_size(path, ec);
+    if (ec) file_bytes_ = 0;
     NABLA_CHECK(zip_ != nullptr,
                 "[load_pytorch_state_dict] {} is not a readable zip archive (torch.save writes "
                 "one since PyTorch 1.6; a legacy or TorchScript file is not supported)",
@@ -62,6 +66,16 @@ class ZipArchive {
     NABLA_CHECK(info.uncompressed_size <= kMaxEntryBytes,
                 "[load_pytorch_state_dict] {}: entry {} claims {} bytes", path_, name,
                 info.uncompressed_size);
+    // The size is only a claim until the bytes are read: before allocating it, check that the
+    // file can hold it (stored entries, as torch.save writes, are their own size; deflate
+    // expands at most 1032 times).
+    const uint64_t most =
+        info.compression_method == 0 ? info.compressed_size : info.compressed_size * 1032 + 1024;
+    NABLA_CHECK(info.compressed_size <= file_bytes_ && info.uncompressed_size <= most,
+                "[load_pytorch_state_dict] {}: entry {} claims {} bytes ({} compressed, method "
+                "{}) in a file of {} bytes",
+                path_, name, info.uncompressed_size, info.compressed_size, info.compression_method,
+                file_bytes_);
     NABLA_CHECK(unzOpenCurrentFile(zip_) == UNZ_OK,
                 "[load_pytorch_state_dict] {}: cannot open entry {}", path_, name);
     std::string bytes(static_cast<size_t>(info.uncompressed_size), '\0');
@@ -82,6 +96,7 @@ class ZipArchive {
 
  private:
   std::string path_;
+  uint64_t file_bytes_ = 0;
   unzFile zip_;
   std::vector<std::string> names_;
 };
