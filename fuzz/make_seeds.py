@@ -123,7 +123,25 @@ def checkpoint_seeds():
     write("checkpoint", "adam_negative_sq", adam(sq=-1.0))
 
 
+def pytorch_seeds():
+    """fuzz_pytorch: byte 0 even = a whole .pt file (tests/data's, written by torch.save);
+    odd = only its data.pkl (the target packs it with four 64-byte storages)."""
+    import zipfile
+    data_dir = os.path.join(os.path.dirname(ROOT), "..", "tests", "data")
+    for name in ("pt_model", "pt_dtypes", "pt_evil", "pt_truncated"):
+        with open(os.path.join(data_dir, name + ".pt"), "rb") as f:
+            raw = f.read()
+        write("pytorch", name + "_file", b"\x00" + raw)
+        try:
+            with zipfile.ZipFile(os.path.join(data_dir, name + ".pt")) as z:
+                pkl = [n for n in z.namelist() if n.endswith("/data.pkl")][0]
+                write("pytorch", name + "_pickle", b"\x01" + z.read(pkl))
+        except (zipfile.BadZipFile, IndexError):
+            pass  # pt_truncated is not a readable archive: only its whole file is a seed
+
+
 if __name__ == "__main__":
     safetensors_seeds()
     idx_seeds()
     checkpoint_seeds()
+    pytorch_seeds()

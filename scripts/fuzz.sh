@@ -3,7 +3,7 @@
 #   scripts/fuzz.sh              # a short run per target (15 s each)
 #   scripts/fuzz.sh --runs N     # N executions per target (issue 16 asks for >= 10^6)
 #   scripts/fuzz.sh --time S     # S seconds per target
-# Needs clang and libFuzzer (Debian: clang-14, libfuzzer-14-dev), installed here if missing.
+# Needs clang and libFuzzer (Debian: clang-14, libclang-rt-14-dev), installed here if missing.
 # New inputs go to build-fuzz/corpus/<target>; the seeds in fuzz/corpus/ are only read.
 # Exits non-zero on the first crash, leak or timeout; libFuzzer leaves the input as crash-*.
 set -euo pipefail
@@ -20,19 +20,20 @@ while (($#)); do
     *) echo "usage: $0 [--runs N | --time S] [--jobs J]" >&2; exit 2 ;;
   esac
 done
-bash scripts/install-deps.sh clang-14 libfuzzer-14-dev
+bash scripts/install-deps.sh clang-14 libclang-rt-14-dev  # libclang-rt: libFuzzer itself
 cxx="${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14)}"
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG=-O1 "${launcher[@]}" > /dev/null
-cmake --build "$build" --parallel "$jobs" --target fuzz_safetensors fuzz_idx fuzz_checkpoint
+cmake --build "$build" --parallel "$jobs" --target fuzz_safetensors fuzz_idx fuzz_checkpoint fuzz_pytorch
 
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-for target in safetensors idx checkpoint; do
+for target in safetensors idx checkpoint pytorch; do
   dict=fuzz/safetensors.dict
   [[ $target == idx ]] && dict=fuzz/idx.dict
+  [[ $target == pytorch ]] && dict=fuzz/pickle.dict
   mkdir -p "$build/corpus/$target" "$build/artifacts"
   echo "==== fuzz_$target (${limit[*]})"
   # -rss_limit_mb: a loader must refuse a file before allocating what it merely declares.

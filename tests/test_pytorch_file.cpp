@@ -102,6 +102,15 @@ TEST(PyTorchFile, RefusesACutArchive) {
   std::filesystem::remove(path);
 }
 
+TEST(PyTorchFile, RefusesAnUnreadableDirectoryWithoutLeaking) {
+  // Found by fuzz_pytorch: an entry name the directory cannot give back. The error came from
+  // the archive's constructor, whose destructor then never closed the zip handle (LeakSanitizer
+  // in the sanitizer build checks that it is closed now).
+  const auto what =
+      error_of([] { nabla::load_pytorch_state_dict(kData + "/pt_bad_directory.pt"); });
+  EXPECT_NE(what.find("unreadable zip directory"), std::string::npos) << what;
+}
+
 TEST(PyTorchFile, RefusesASizeTheFileCannotHold) {
   // data.pkl's central directory entry claims 3 GB, compressed and not: refused from the
   // file's size before anything that large is allocated.

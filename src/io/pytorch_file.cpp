@@ -28,10 +28,11 @@ constexpr uint64_t kMaxEntryBytes = uint64_t(1) << 36;
 
 class ZipArchive {
  public:
-  explicit ZipArchive(const std::string& path) : path_(path), zip_(unzOpen64(path.c_str())) {
+  explicit ZipArchive(const std::string& path) : path_(path), handle_(unzOpen64(path.c_str())) {
     std::error_code ec;
     file_bytes_ = std::filesystem::file_size(path, ec);
     if (ec) file_bytes_ = 0;
+    zip_ = handle_.get();
     NABLA_CHECK(zip_ != nullptr,
                 "[load_pytorch_state_dict] {} is not a readable zip archive (torch.save writes "
                 "one since PyTorch 1.6; a legacy or TorchScript file is not supported)",
@@ -45,7 +46,6 @@ class ZipArchive {
       names_.emplace_back(name);
     }
   }
-  ~ZipArchive() { unzClose(zip_); }
   ZipArchive(const ZipArchive&) = delete;
   ZipArchive& operator=(const ZipArchive&) = delete;
 
@@ -97,7 +97,13 @@ class ZipArchive {
  private:
   std::string path_;
   uint64_t file_bytes_ = 0;
-  unzFile zip_;
+  // Owns the handle: closed by the destructor, and also when the constructor throws (an
+  // unreadable directory), which a destructor alone would miss.
+  struct Close {
+    void operator()(void* zip) const { unzClose(zip); }
+  };
+  std::unique_ptr<void, Close> handle_;
+  unzFile zip_ = nullptr;
   std::vector<std::string> names_;
 };
 
