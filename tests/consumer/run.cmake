@@ -39,7 +39,7 @@ if(MODE STREQUAL "install")
   run(${CMAKE_COMMAND} --install ${NABLA_BINARY_DIR} --prefix ${prefix} --config ${CONFIG})
   file(GLOB_RECURSE installed RELATIVE ${prefix} ${prefix}/*)
   foreach(expected include/nabla/nabla.h nablaConfig.cmake nablaConfigVersion.cmake
-                   nablaTargets.cmake pkgconfig/nabla.pc)
+                   nablaTargets.cmake pkgconfig/nabla.pc doc/nabla/LICENSE)
     string(REGEX REPLACE "([.+])" "\\\\\\1" pattern "${expected}")
     if(NOT installed MATCHES "(^|;)([^;]*/)?${pattern}(;|$)")
       message(FATAL_ERROR "the install tree lacks ${expected}:\n${installed}")
