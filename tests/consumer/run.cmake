@@ -64,10 +64,8 @@ elseif(MODE STREQUAL "pkg_config")
   get_filename_component(pc_dir "${pc_file}" DIRECTORY)
   set(ENV{PKG_CONFIG_PATH} ${pc_dir})
   foreach(query cflags libs)
+    # Without --static: what a user types first must link, whichever library was installed.
     set(args --${query} nabla)
-    if(query STREQUAL "libs")
-      list(PREPEND args --static)  # the default build is a static library
-    endif()
     execute_process(COMMAND ${PKG_CONFIG} ${args} RESULT_VARIABLE rc
                     OUTPUT_VARIABLE ${query} OUTPUT_STRIP_TRAILING_WHITESPACE)
     if(NOT rc EQUAL 0)
