@@ -20,7 +20,7 @@
 // or load this rank's shard of the epoch through a Subset:
 //   nabla::data::DataLoader loader(nabla::data::Subset(dataset_ptr, sampler.indices()), opts);
 // Differences from LibTorch: no save/load (nabla has no serialize archives), and epoch e's
-// order is nabla::data::permutation(size, e) rather than std::mt19937(e)'s shuffle.
+// order is nabla::data::permutation(size, e) rather than LibTorch's std::minstd_rand(e) shuffle.
 #pragma once
 
 #include <cstddef>
