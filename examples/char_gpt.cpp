@@ -5,12 +5,15 @@
 // model and schedule in PyTorch.
 //   nabla_example_char_gpt                                 # train on /usr/share/games/fortunes
 //   nabla_example_char_gpt --generate 400 --prompt "The " --temperature 0.8 --top-k 20
+//   mpirun -np 2 nabla_example_char_gpt --distributed --threads 1   # data-parallel
 // Training batches are random windows of context + 1 characters of the shuffled training text;
 // validation reads the held-out text as consecutive windows of `context` characters (each
 // character predicted from the window's earlier ones). Loss: cross-entropy of the next
 // character in nats (bits per character = nats / ln 2). AdamW with weight decay on the
 // matrices only, linear warm-up and cosine decay to lr / 10, gradient clipping. Generation
 // keeps every layer's keys and values (a KV cache), so each new character costs one position.
+// With --distributed, every rank draws the same batch-size x world windows each step (same
+// seed) and trains on its own batch-size of them, as one process with batch-size x world would.
 #include <nabla/checkpoint.h>
 #include <nabla/nabla.h>
 #include <nabla/nn/utils/clip_grad.h>
@@ -24,6 +27,7 @@
 #include <map>
 
 #include "char_corpus.h"
+#include "data_parallel.h"
 
 namespace nn = nabla::nn;
 namespace F = nabla::nn::functional;
@@ -45,6 +49,7 @@ struct Config {
   std::string prompt;
   double temperature = 0.8;
   bool no_cache = false;  // generate by recomputing the whole context (for comparison)
+  bool distributed = false;
 };
 
 struct ModelShape {
@@ -178,30 +183,38 @@ Tensor random_batch(const Tensor& data, int64_t batch_size, int64_t context) {
   return nabla::stack(rows);
 }
 
-Tensor batch_loss(GPT& model, const Tensor& batch) {
+using DDP = nn::parallel::DistributedDataParallel<GPT>;
+
+/// Mean next-character loss of windows [B, T + 1]; through `ddp` when given (training with
+/// --distributed: backward averages the gradients over the ranks).
+Tensor batch_loss(GPT& model, const Tensor& batch, DDP* ddp = nullptr) {
   const int64_t T = batch.size(1) - 1;
-  Tensor logits = model->forward(batch.narrow(1, 0, T));
+  Tensor logits = ddp ? (*ddp)(batch.narrow(1, 0, T)) : model->forward(batch.narrow(1, 0, T));
   return F::cross_entropy(logits.reshape({-1, logits.size(-1)}),
                           batch.narrow(1, 1, T).reshape({-1}));
 }
 
-/// Mean loss per character over consecutive windows of the held-out tokens.
+/// Mean loss per character over consecutive windows of the held-out tokens. With
+/// --distributed, each rank reads its block of the windows and the sums are reduced.
 double evaluate(GPT& model, const Tensor& held_out, int64_t context, int64_t max_windows) {
   nabla::NoGradGuard no_grad;
   model->eval();
   int64_t windows = (held_out.size(0) - 1) / context;
   if (max_windows > 0) windows = std::min(windows, max_windows);
-  nabla::train::RunningMean loss;
-  for (int64_t w0 = 0; w0 < windows; w0 += 64) {
-    const int64_t n = std::min<int64_t>(64, windows - w0);
+  const auto [first, last] = data_parallel::shard(windows);
+  double loss_sum = 0, count = 0;  // over every predicted character
+  for (int64_t w0 = first; w0 < last; w0 += 64) {
+    const int64_t n = std::min<int64_t>(64, last - w0);
     std::vector<Tensor> rows;
     for (int64_t i = 0; i < n; ++i)
       rows.push_back(held_out.narrow(0, (w0 + i) * context, context + 1));
-    loss.add(batch_loss(model, nabla::stack(rows)).item<double>(),
-             static_cast<double>(n * context));
+    const double chars = static_cast<double>(n * context);
+    loss_sum += batch_loss(model, nabla::stack(rows)).item<double>() * chars;
+    count += chars;
   }
   model->train();
-  return loss.mean();
+  const auto total = data_parallel::sum_over_ranks({loss_sum, count});
+  return total[0] / total[1];
 }
 
 /// Linear warm-up for `warmup` steps, then cosine decay from lr to lr / 10 at the last step.
@@ -323,7 +336,27 @@ int run_generate(const Config& c) {
   return 0;
 }
 
+/// The corpus and model lines (rank 0's).
+void print_setup(const Config& c, const char_corpus::Corpus& corpus, const Vocab& vocab,
+                 GPT& model) {
+  std::printf("corpus: %zu files, %lld bytes (%lld for training, %lld held out), %lld distinct\n",
+              corpus.file_count, static_cast<long long>(corpus.size()),
+              static_cast<long long>(corpus.train_size),
+              static_cast<long long>(corpus.held_out.size()), static_cast<long long>(vocab.size()));
+  std::printf("model: %lld layers, %lld heads, width %lld, context %lld, %lld parameters\n",
+              static_cast<long long>(c.layers), static_cast<long long>(c.heads),
+              static_cast<long long>(c.width), static_cast<long long>(c.context),
+              static_cast<long long>(nabla::train::count_parameters(*model)));
+  if (data_parallel::group())
+    std::printf("distributed: %d processes, %lld windows per process and step\n",
+                data_parallel::world(), static_cast<long long>(c.batch_size));
+}
+
 int run_train(const Config& c) {
+  if (c.distributed)
+    data_parallel::group() = nabla::distributed::ProcessGroupMPI::createProcessGroupMPI();
+  const int world = data_parallel::world();
+  const bool rank0 = data_parallel::rank() == 0;
   nabla::manual_seed(c.seed);
   const char_corpus::Corpus corpus = char_corpus::read_corpus(c.paths);
   const std::string train_text = char_corpus::shuffled_text(corpus.train_records);
@@ -349,54 +382,59 @@ int run_train(const Config& c) {
   groups.emplace_back(no_decay, std::make_unique<nabla::optim::AdamWOptions>(
                                     nabla::optim::AdamWOptions(c.lr).weight_decay(0.0)));
   nabla::optim::AdamW opt(groups, nabla::optim::AdamWOptions(c.lr));
-  std::printf("corpus: %zu files, %lld bytes (%lld for training, %lld held out), %lld distinct\n",
-              corpus.file_count, static_cast<long long>(corpus.size()),
-              static_cast<long long>(corpus.train_size), static_cast<long long>(n_val),
-              static_cast<long long>(vocab.size()));
-  std::printf("model: %lld layers, %lld heads, width %lld, context %lld, %lld parameters\n",
-              static_cast<long long>(c.layers), static_cast<long long>(c.heads),
-              static_cast<long long>(c.width), static_cast<long long>(c.context),
-              static_cast<long long>(nabla::train::count_parameters(*model)));
+  std::optional<DDP> ddp;  // every rank starts from rank 0's parameters
+  if (data_parallel::group()) ddp.emplace(model, data_parallel::group());
+  if (rank0) print_setup(c, corpus, vocab, model);
   double val_loss = evaluate(model, held_out, c.context, c.max_eval_windows);
-  std::printf("step 0  val loss %.4f (%.3f bpc)\n", val_loss, val_loss / std::log(2.0));
+  if (rank0) std::printf("step 0  val loss %.4f (%.3f bpc)\n", val_loss, val_loss / std::log(2.0));
   std::fflush(stdout);
   nabla::train::Curves curves;
   double train_seconds = 0;
   for (int64_t done = 0; done < c.steps;) {
     const int64_t stretch = std::min(c.eval_every, c.steps - done);
-    nabla::train::ProgressBar bar(
-        stretch, "steps " + std::to_string(done + 1) + "-" + std::to_string(done + stretch));
+    std::optional<nabla::train::ProgressBar> bar;  // rank 0's only
+    if (rank0)
+      bar.emplace(stretch,
+                  "steps " + std::to_string(done + 1) + "-" + std::to_string(done + stretch));
     nabla::train::RunningMean train_loss;
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t s = 0; s < stretch; ++s) {
       for (auto& g : opt.param_groups()) g.options().set_lr(lr_at(c, done + s));
-      Tensor loss = batch_loss(model, random_batch(train, c.batch_size, c.context));
+      // The global batch, the same on every rank; this rank's rows of it.
+      const Tensor batch = random_batch(train, c.batch_size * world, c.context)
+                               .narrow(0, c.batch_size * data_parallel::rank(), c.batch_size);
+      Tensor loss = batch_loss(model, batch, ddp ? &*ddp : nullptr);
       opt.zero_grad();
       loss.backward();
       nn::utils::clip_grad_norm_(model->parameters(), c.clip);
       opt.step();
       train_loss.add(loss.item<double>());
-      bar.update(1, {{"loss", train_loss.mean()}, {"bpc", train_loss.mean() / std::log(2.0)}});
+      if (bar)
+        bar->update(1, {{"loss", train_loss.mean()}, {"bpc", train_loss.mean() / std::log(2.0)}});
     }
-    bar.finish();
+    if (bar) bar->finish();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     train_seconds += seconds;
     done += stretch;
+    // The ranks' mean losses over equally many characters: their mean is the global mean.
+    const double mean_loss = data_parallel::sum_over_ranks({train_loss.mean()})[0] / world;
     val_loss = evaluate(model, held_out, c.context, c.max_eval_windows);
+    if (!rank0) continue;  // rank 0 alone reports and writes files
     std::printf(
         "step %lld  train loss %.4f (%.3f bpc)  val loss %.4f (%.3f bpc)  %.1f ms/step  "
         "%.0f s\n",
-        static_cast<long long>(done), train_loss.mean(), train_loss.mean() / std::log(2.0),
-        val_loss, val_loss / std::log(2.0), 1000 * seconds / stretch, train_seconds);
+        static_cast<long long>(done), mean_loss, mean_loss / std::log(2.0), val_loss,
+        val_loss / std::log(2.0), 1000 * seconds / stretch, train_seconds);
     std::fflush(stdout);
     save_checkpoint(c.checkpoint, model, vocab, done);
-    curves.add(
-        done,
-        {{"train_loss", train_loss.mean()}, {"val_loss", val_loss}, {"seconds", train_seconds}});
+    curves.add(done,
+               {{"train_loss", mean_loss}, {"val_loss", val_loss}, {"seconds", train_seconds}});
     curves.write_csv(c.curves + ".csv");
     curves.write_svg(c.curves + ".svg");
   }
+  data_parallel::barrier();  // no rank exits while rank 0 still writes
+  if (!rank0) return 0;
   std::printf(
       "final val loss %.4f (%.3f bpc) after %lld steps, %.1f ms/step; saved %s, %s.csv, "
       "%s.svg\n",
@@ -446,12 +484,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--no-cache", c.no_cache, "Generate by recomputing the context (no KV cache)");
+  app.add_flag("--distributed", c.distributed,
+               "Data-parallel over the processes of `mpirun -np N` (batch-size windows per "
+               "process)");
   CLI11_PARSE(app, argc, argv);
   try {
     if (c.threads > 0) nabla::set_num_threads(c.threads);
     return app.count("--generate") ? run_generate(c) : run_train(c);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
+    data_parallel::abort_job();
     return 1;
   }
 }

@@ -3,6 +3,8 @@
 //   nabla_example_char_lm                                  # train on /usr/share/games/fortunes
 //   nabla_example_char_lm my_book.txt --steps 2000         # or on any text files / folders
 //   nabla_example_char_lm --generate 400 --prompt "The " --temperature 0.8 --top-k 20
+//   mpirun -np 2 nabla_example_char_lm --distributed --threads 1   # data-parallel: each process
+//                                         # reads its own batch-size streams of the text
 // The last 10% of every file is held out for validation. The rest is cut into records (a
 // fortune ends with a line "%"), shuffled with the seed, and read as batch-size parallel
 // streams, seq-len characters of each per step, carrying the LSTM state from one step to the
@@ -27,6 +29,7 @@
 #include <sstream>
 #include <string_view>
 #include "char_corpus.h"
+#include "data_parallel.h"
 
 namespace fs = std::filesystem;
 namespace nn = nabla::nn;
@@ -52,6 +55,7 @@ struct Config {
   int64_t generate = 0, top_k = 0;  // generate > 0: only write text from the checkpoint
   std::string prompt;
   double temperature = 0.8;
+  bool distributed = false;
 };
 
 // ---- model -----------------------------------------------------------------------------
@@ -94,33 +98,42 @@ Tensor streams(const Tensor& data, int64_t count) {
   return nabla::stack(rows);
 }
 
+using DDP = nn::parallel::DistributedDataParallel<CharLM>;
+
 /// Mean next-character cross-entropy of token rows [B, T + 1] (column t is the input at step t,
 /// column t + 1 its target), every step counted, starting from `state`; and the state after.
+/// Through `ddp` when given (training with --distributed: backward averages the gradients).
 std::tuple<Tensor, State> sequence_loss(CharLM& model, const Tensor& batch,
-                                        std::optional<State> state) {
+                                        std::optional<State> state, DDP* ddp = nullptr) {
   const int64_t steps = batch.size(1) - 1;
   Tensor inputs = batch.narrow(1, 0, steps), targets = batch.narrow(1, 1, steps);
-  auto [logits, next_state] = model->forward(inputs, state);
+  auto [logits, next_state] = ddp ? (*ddp)(inputs, state) : model->forward(inputs, state);
   Tensor loss = F::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
   return {loss, next_state};
 }
 
 /// Loss per character over the whole held-out text, read as streams in chunks of 256 steps
 /// with the state carried (as in training, every character is predicted with its context).
+/// With --distributed, each rank reads its block of the streams and the sums are reduced.
 double evaluate(CharLM& model, const Tensor& held_out) {
   nabla::NoGradGuard no_grad;
   model->eval();
-  nabla::train::RunningMean loss;
+  const auto [from, to] = data_parallel::shard(held_out.size(0));
+  const Tensor rows = held_out.narrow(0, from, to - from);
+  double loss_sum = 0, count = 0;  // over every predicted character
   std::optional<State> state;
   const int64_t length = held_out.size(1) - 1;
-  for (int64_t t = 0; t < length; t += 256) {
+  for (int64_t t = 0; rows.size(0) > 0 && t < length; t += 256) {
     const int64_t steps = std::min<int64_t>(256, length - t);
-    auto [chunk_loss, next] = sequence_loss(model, held_out.narrow(1, t, steps + 1), state);
-    loss.add(chunk_loss.item<double>(), static_cast<double>(steps));
+    auto [chunk_loss, next] = sequence_loss(model, rows.narrow(1, t, steps + 1), state);
+    const double chars = static_cast<double>(steps * rows.size(0));
+    loss_sum += chunk_loss.item<double>() * chars;
+    count += chars;
     state = next;
   }
   model->train();
-  return loss.mean();
+  const auto total = data_parallel::sum_over_ranks({loss_sum, count});
+  return total[0] / total[1];
 }
 
 // ---- checkpoint ------------------------------------------------------------------------
@@ -227,7 +240,26 @@ int run_generate(const Config& c, const CLI::App& app) {
   return 0;
 }
 
+/// The corpus and model lines (rank 0's).
+void print_setup(const Config& c, const Corpus& corpus, const Vocab& vocab, CharLM& model) {
+  std::printf("corpus: %zu files, %lld bytes (%lld for training, %lld held out), %lld distinct\n",
+              corpus.file_count, static_cast<long long>(corpus.size()),
+              static_cast<long long>(corpus.train_size),
+              static_cast<long long>(corpus.held_out.size()), static_cast<long long>(vocab.size()));
+  std::printf("model: embedding %lld, LSTM %lld x %lld, %lld parameters\n",
+              static_cast<long long>(c.embedding), static_cast<long long>(c.layers),
+              static_cast<long long>(c.hidden),
+              static_cast<long long>(nabla::train::count_parameters(*model)));
+  if (data_parallel::group())
+    std::printf("distributed: %d processes, %lld streams per process and step\n",
+                data_parallel::world(), static_cast<long long>(c.batch_size));
+}
+
 int run_train(const Config& c) {
+  if (c.distributed)
+    data_parallel::group() = nabla::distributed::ProcessGroupMPI::createProcessGroupMPI();
+  const int world = data_parallel::world();
+  const bool rank0 = data_parallel::rank() == 0;
   nabla::manual_seed(c.seed);
   const Corpus corpus = read_corpus(c.paths);
   const std::string train_text = shuffled_text(corpus.train_records);
@@ -238,31 +270,30 @@ int run_train(const Config& c) {
     throw nabla::Error("the text is too short: " + std::to_string(n) + " bytes; --seq-len " +
                        std::to_string(c.seq_len) + " needs at least " +
                        std::to_string(10 * (c.seq_len + 1)) + " (10% is held out)");
-  const int64_t min_train = c.batch_size * (c.seq_len + 1) + 1;
+  const int64_t min_train = c.batch_size * world * (c.seq_len + 1) + 1;
   if (n_train < min_train)
     throw nabla::Error("the text is too short: " + std::to_string(n) + " bytes; --batch-size " +
-                       std::to_string(c.batch_size) + " streams of --seq-len " +
-                       std::to_string(c.seq_len) + " need " + std::to_string(min_train) +
-                       " for training, after 10% held out");
-  // Training: batch_size streams, each step the next seq_len characters of every stream.
+                       std::to_string(c.batch_size) + " streams" +
+                       (world > 1 ? " x " + std::to_string(world) + " processes" : "") +
+                       " of --seq-len " + std::to_string(c.seq_len) + " need " +
+                       std::to_string(min_train) + " for training, after 10% held out");
+  // Training: batch_size streams (per process: rank r reads rows r * batch_size.. of
+  // batch_size x world streams, the same text as one process with batch_size x world), each
+  // step the next seq_len characters of every stream.
   // Held out: up to 32 streams, read through at every evaluation.
-  const Tensor train = streams(vocab.encode(train_text), c.batch_size);
+  const Tensor train = streams(vocab.encode(train_text), c.batch_size * world)
+                           .narrow(0, c.batch_size * data_parallel::rank(), c.batch_size);
   const Tensor held_out =
       streams(vocab.encode(corpus.held_out), std::clamp<int64_t>(n_val / (c.seq_len + 1), 1, 32));
   const ModelShape shape{vocab.size(), c.embedding, c.hidden, c.layers};
   CharLM model(shape);
   nabla::optim::Adam opt(model->parameters(), nabla::optim::AdamOptions(c.lr));
-  std::printf("corpus: %zu files, %lld bytes (%lld for training, %lld held out), %lld distinct\n",
-              corpus.file_count, static_cast<long long>(n), static_cast<long long>(n_train),
-              static_cast<long long>(n_val), static_cast<long long>(vocab.size()));
-  std::printf("model: embedding %lld, LSTM %lld x %lld, %lld parameters\n",
-              static_cast<long long>(c.embedding), static_cast<long long>(c.layers),
-              static_cast<long long>(c.hidden),
-              static_cast<long long>(nabla::train::count_parameters(*model)));
+  std::optional<DDP> ddp;  // every rank starts from rank 0's parameters
+  if (data_parallel::group()) ddp.emplace(model, data_parallel::group());
+  if (rank0) print_setup(c, corpus, vocab, model);
   double val_loss = evaluate(model, held_out);
-  std::printf("step 0  val loss %.4f (%.3f bpc)\n", val_loss, val_loss / std::log(2.0));
+  if (rank0) std::printf("step 0  val loss %.4f (%.3f bpc)\n", val_loss, val_loss / std::log(2.0));
   std::fflush(stdout);
-
   nabla::train::Curves curves;
   double train_seconds = 0;
   int64_t position = 0;  // in the training streams
@@ -270,8 +301,10 @@ int run_train(const Config& c) {
   for (int64_t done = 0; done < c.steps;) {
     // One progress bar per stretch between evaluations, so eval lines never cut through one.
     const int64_t stretch = std::min(c.eval_every, c.steps - done);
-    nabla::train::ProgressBar bar(
-        stretch, "steps " + std::to_string(done + 1) + "-" + std::to_string(done + stretch));
+    std::optional<nabla::train::ProgressBar> bar;  // rank 0's only
+    if (rank0)
+      bar.emplace(stretch,
+                  "steps " + std::to_string(done + 1) + "-" + std::to_string(done + stretch));
     nabla::train::RunningMean train_loss;
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t s = 0; s < stretch; ++s) {
@@ -279,7 +312,8 @@ int run_train(const Config& c) {
       // each stream, detached, so gradients stop at the chunk's start. At the streams' end,
       // start over from a zero state.
       if (position + c.seq_len + 1 > train.size(1)) position = 0, state.reset();
-      auto [loss, next] = sequence_loss(model, train.narrow(1, position, c.seq_len + 1), state);
+      auto [loss, next] = sequence_loss(model, train.narrow(1, position, c.seq_len + 1), state,
+                                        ddp ? &*ddp : nullptr);
       state = State{std::get<0>(next).detach(), std::get<1>(next).detach()};
       position += c.seq_len;
       opt.zero_grad();
@@ -287,21 +321,27 @@ int run_train(const Config& c) {
       nn::utils::clip_grad_norm_(model->parameters(), c.clip);  // LSTMs have gradient spikes
       opt.step();
       train_loss.add(loss.item<double>());
-      bar.update(1, {{"loss", train_loss.mean()}, {"bpc", train_loss.mean() / std::log(2.0)}});
+      if (bar)
+        bar->update(1, {{"loss", train_loss.mean()}, {"bpc", train_loss.mean() / std::log(2.0)}});
     }
-    bar.finish();
+    if (bar) bar->finish();
     train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     done += stretch;
+    // The ranks' mean losses over equally many characters: their mean is the global mean.
+    const double mean_loss = data_parallel::sum_over_ranks({train_loss.mean()})[0] / world;
     val_loss = evaluate(model, held_out);
+    if (!rank0) continue;  // rank 0 alone reports and writes files
     std::printf("step %lld  train loss %.4f (%.3f bpc)  val loss %.4f (%.3f bpc)  %.1f ms/step\n",
-                static_cast<long long>(done), train_loss.mean(), train_loss.mean() / std::log(2.0),
-                val_loss, val_loss / std::log(2.0), 1000 * train_seconds / done);
+                static_cast<long long>(done), mean_loss, mean_loss / std::log(2.0), val_loss,
+                val_loss / std::log(2.0), 1000 * train_seconds / done);
     std::fflush(stdout);
     save_checkpoint(c.checkpoint, model, opt, vocab, shape, done);
-    curves.add(done, {{"train_loss", train_loss.mean()}, {"val_loss", val_loss}});
+    curves.add(done, {{"train_loss", mean_loss}, {"val_loss", val_loss}});
     curves.write_csv(c.curves + ".csv");
     curves.write_svg(c.curves + ".svg");
   }
+  data_parallel::barrier();  // no rank exits while rank 0 still writes
+  if (!rank0) return 0;
   std::printf(
       "final val loss %.4f (%.3f bpc) after %lld steps, %.1f ms/step; saved %s, %s.csv, "
       "%s.svg\n",
@@ -360,12 +400,16 @@ int main(int argc, char** argv) {
   app.add_option("--top-k", c.top_k, "Sample among the k most likely characters (0: all)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--distributed", c.distributed,
+               "Data-parallel over the processes of `mpirun -np N` (batch-size streams per "
+               "process)");
   CLI11_PARSE(app, argc, argv);
   try {
     if (c.threads > 0) nabla::set_num_threads(c.threads);
     return app.count("--generate") ? run_generate(c, app) : run_train(c);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
+    data_parallel::abort_job();
     return 1;
   }
 }

@@ -1,10 +1,11 @@
 // Distributed benchmarks (run under mpirun; bench/distributed/run.sh runs them all):
 //   nabla_bench_distributed allreduce   float32 allreduce of 1 KB .. 64 MB: time, bandwidth
-//   nabla_bench_distributed mlp [cap_mb [threads]]  one epoch of the Fashion-MNIST MLP
-//   (784-256-128-10,
-//        Adam, global batch 64, 60,000 synthetic images) with DistributedDataParallel when
-//        run on several processes, plain when on one; then the allreduce time per step and how
-//        much of it backward hides: 1 - (wait after backward) / (same buckets reduced alone).
+//   nabla_bench_distributed mlp|cnn [cap_mb [threads [steps]]]   an epoch of Fashion-MNIST's
+//        MLP (784-256-128-10) or CNN (examples/fashion_mnist.cpp --model cnn: two 3x3 conv +
+//        max-pool layers, 1600-128-10), Adam, global batch 64, on synthetic images: the whole
+//        epoch of 60,000 (937 steps) or its first `steps` steps (0: all). DistributedDataParallel
+//        when run on several processes, plain when on one; then the allreduce time per step and
+//        how much of it backward hides: 1 - (wait after backward) / (same buckets reduced alone).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -63,13 +64,29 @@ void bench_allreduce(dist::ProcessGroup& pg) {
   }
 }
 
-void bench_mlp(std::shared_ptr<dist::ProcessGroup> pg, double cap_mb) {
+// The trainer's models (examples/fashion_mnist.cpp), with the input shape each takes.
+nn::Sequential make_model(const std::string& name) {
+  if (name == "mlp")  // [N, 784]
+    return nn::Sequential(nn::Linear(784, 256), nn::ReLU(), nn::Linear(256, 128), nn::ReLU(),
+                          nn::Linear(128, 10));
+  // [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5 = 1600 features
+  return nn::Sequential(nn::Conv2d(1, 32, 3), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(32, 64, 3),
+                        nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Dropout(0.25),
+                        nn::Linear(1600, 128), nn::ReLU(), nn::Linear(128, 10));
+}
+
+// One epoch (or its first `max_steps` steps) of `name` ("mlp" or "cnn").
+void bench_epoch(std::shared_ptr<dist::ProcessGroup> pg, const std::string& name, double cap_mb,
+                 int64_t max_steps) {
   const int world = pg->getSize(), rank = pg->getRank();
-  const int64_t n = 60000, global = 64, local = global / world, steps = n / global;
+  const int64_t global = 64, local = global / world;
+  const int64_t steps =
+      max_steps > 0 ? std::min<int64_t>(max_steps, 60000 / global) : 60000 / global;
+  const int64_t n = steps * global;  // only the images the measured steps read
   manual_seed(0);
-  Tensor x = randn({n, 784}), y = randint(0, 10, {n}, dtype(kLong));
-  nn::Sequential model(nn::Linear(784, 256), nn::ReLU(), nn::Linear(256, 128), nn::ReLU(),
-                       nn::Linear(128, 10));
+  Tensor x = name == "mlp" ? randn({n, 784}) : randn({n, 1, 28, 28});
+  Tensor y = randint(0, 10, {n}, dtype(kLong));
+  nn::Sequential model = make_model(name);
   std::optional<nn::parallel::DistributedDataParallel<nn::Sequential>> ddp;
   if (world > 1)
     ddp.emplace(model, pg, nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(cap_mb));
@@ -117,8 +134,8 @@ void bench_mlp(std::shared_ptr<dist::ProcessGroup> pg, double cap_mb) {
     alone_s /= std::min<int64_t>(steps, 200);
   }
   if (rank == 0) {
-    std::printf("mlp epoch: %d process(es) x %d thread(s), global batch %lld, %lld steps: %.2f s\n",
-                world, get_num_threads(), static_cast<long long>(global),
+    std::printf("%s epoch: %d process(es) x %d thread(s), global batch %lld, %lld steps: %.2f s\n",
+                name.c_str(), world, get_num_threads(), static_cast<long long>(global),
                 static_cast<long long>(steps), epoch_s);
     std::printf("  backward %.3f ms/step (with its allreduces)\n", 1e3 * backward_s / steps);
     if (ddp) {
@@ -140,11 +157,12 @@ int main(int argc, char** argv) {
   auto pg = dist::ProcessGroupMPI::createProcessGroupMPI();
   if (what == "allreduce") {
     bench_allreduce(*pg);
-  } else if (what == "mlp") {
+  } else if (what == "mlp" || what == "cnn") {
     if (argc > 3) set_num_threads(std::atoi(argv[3]));
-    bench_mlp(pg, argc > 2 ? std::atof(argv[2]) : 25.0);
+    bench_epoch(pg, what, argc > 2 ? std::atof(argv[2]) : 25.0, argc > 4 ? std::atoll(argv[4]) : 0);
   } else {
-    std::fprintf(stderr, "usage: %s allreduce|mlp [bucket_cap_mb]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s allreduce | mlp|cnn [bucket_cap_mb [threads [steps]]]\n",
+                 argv[0]);
     return 2;
   }
   return 0;

@@ -184,16 +184,39 @@ DataLoader::DataLoader(std::shared_ptr<Dataset> dataset, DataLoaderOptions optio
               "[DataLoader] prefetch_factor must be positive, got {}", options_.prefetch_factor());
 }
 
+DataLoader::DataLoader(std::shared_ptr<Dataset> dataset,
+                       std::shared_ptr<samplers::Sampler<>> sampler, DataLoaderOptions options,
+                       CollateFn collate)
+    : DataLoader(std::move(dataset), std::move(options), std::move(collate)) {
+  NABLA_CHECK(sampler != nullptr, "[DataLoader] the sampler is null");
+  NABLA_CHECK(!options_.shuffle(),
+              "[DataLoader] shuffle and a sampler exclude each other: the sampler sets the order");
+  sampler_ = std::move(sampler);
+}
+
 DataLoader::~DataLoader() = default;
 
 size_t DataLoader::size() const {
+  if (sampler_) return epoch_batches().size();
   const size_t n = dataset_->size();
   const auto bs = static_cast<size_t>(options_.batch_size());
   return options_.drop_last() ? n / bs : (n + bs - 1) / bs;
 }
 
-DataLoader::Iterator DataLoader::begin() {
+std::vector<std::vector<size_t>> DataLoader::epoch_batches() const {
   const size_t n = dataset_->size();
+  const auto bs = static_cast<size_t>(options_.batch_size());
+  std::vector<std::vector<size_t>> batches;
+  if (sampler_) {
+    sampler_->reset(n);
+    while (auto request = sampler_->next(bs)) {
+      if (request->empty() || (request->size() < bs && options_.drop_last())) break;
+      for (size_t i : *request)
+        NABLA_CHECK(i < n, "[DataLoader] the sampler gave index {} for a dataset of size {}", i, n);
+      batches.push_back(std::move(*request));
+    }
+    return batches;
+  }
   std::vector<size_t> order;
   if (options_.shuffle()) {
     order = permutation(n, options_.seed() + static_cast<uint64_t>(epoch_));
@@ -201,14 +224,17 @@ DataLoader::Iterator DataLoader::begin() {
     order.resize(n);
     std::iota(order.begin(), order.end(), size_t{0});
   }
-  ++epoch_;
-  const auto bs = static_cast<size_t>(options_.batch_size());
-  std::vector<std::vector<size_t>> batches;
   for (size_t start = 0; start < n; start += bs) {
     const size_t end = std::min(n, start + bs);
     if (end - start < bs && options_.drop_last()) break;
     batches.emplace_back(order.begin() + start, order.begin() + end);
   }
+  return batches;
+}
+
+DataLoader::Iterator DataLoader::begin() {
+  std::vector<std::vector<size_t>> batches = epoch_batches();
+  ++epoch_;
   auto run = std::make_shared<detail::EpochRun>(dataset_, collate_, std::move(batches),
                                                 options_.num_workers(), options_.prefetch_factor());
   run->advance();

@@ -11,19 +11,17 @@
 
 namespace nabla::data::samplers {
 
-DistributedSampler::DistributedSampler(size_t size, size_t num_replicas, size_t rank,
-                                       bool allow_duplicates)
-    : size_(size), num_replicas_(num_replicas), rank_(rank), allow_duplicates_(allow_duplicates) {
+namespace detail {
+
+DistributedShard::DistributedShard(size_t size, size_t num_replicas, size_t rank,
+                                   bool allow_duplicates)
+    : DistributedSampler<>(size, num_replicas, rank, allow_duplicates) {
   NABLA_CHECK(num_replicas > 0, "[DistributedSampler] num_replicas must be positive");
   NABLA_CHECK(rank < num_replicas, "[DistributedSampler] rank {} is not below num_replicas {}",
               rank, num_replicas);
 }
 
-size_t DistributedSampler::local_sample_count() const {
-  return allow_duplicates_ ? (size_ + num_replicas_ - 1) / num_replicas_ : size_ / num_replicas_;
-}
-
-void DistributedSampler::take_shard(const std::vector<size_t>& order) {
+void DistributedShard::take_shard(const std::vector<size_t>& order) {
   const size_t count = local_sample_count();
   indices_.resize(count);
   for (size_t k = 0; k < count; ++k) {
@@ -34,22 +32,21 @@ void DistributedSampler::take_shard(const std::vector<size_t>& order) {
   sample_index_ = 0;
 }
 
-namespace {
-std::optional<std::vector<size_t>> next_batch(const std::vector<size_t>& indices, size_t& position,
-                                              size_t batch_size) {
+std::optional<std::vector<size_t>> DistributedShard::next(size_t batch_size) {
   NABLA_CHECK(batch_size > 0, "[DistributedSampler::next] batch_size must be positive");
-  if (position >= indices.size()) return std::nullopt;
-  const size_t end = std::min(indices.size(), position + batch_size);
-  std::vector<size_t> batch(indices.begin() + static_cast<std::ptrdiff_t>(position),
-                            indices.begin() + static_cast<std::ptrdiff_t>(end));
-  position = end;
+  if (sample_index_ >= indices_.size()) return std::nullopt;
+  const size_t end = std::min(indices_.size(), sample_index_ + batch_size);
+  std::vector<size_t> batch(indices_.begin() + static_cast<std::ptrdiff_t>(sample_index_),
+                            indices_.begin() + static_cast<std::ptrdiff_t>(end));
+  sample_index_ = end;
   return batch;
 }
-}  // namespace
+
+}  // namespace detail
 
 DistributedRandomSampler::DistributedRandomSampler(size_t size, size_t num_replicas, size_t rank,
                                                    bool allow_duplicates)
-    : DistributedSampler(size, num_replicas, rank, allow_duplicates) {
+    : DistributedShard(size, num_replicas, rank, allow_duplicates) {
   reset();
 }
 
@@ -58,13 +55,9 @@ void DistributedRandomSampler::reset(std::optional<size_t> new_size) {
   take_shard(permutation(size_, epoch_));
 }
 
-std::optional<std::vector<size_t>> DistributedRandomSampler::next(size_t batch_size) {
-  return next_batch(indices_, sample_index_, batch_size);
-}
-
 DistributedSequentialSampler::DistributedSequentialSampler(size_t size, size_t num_replicas,
                                                            size_t rank, bool allow_duplicates)
-    : DistributedSampler(size, num_replicas, rank, allow_duplicates) {
+    : DistributedShard(size, num_replicas, rank, allow_duplicates) {
   reset();
 }
 
@@ -73,10 +66,6 @@ void DistributedSequentialSampler::reset(std::optional<size_t> new_size) {
   std::vector<size_t> order(size_);
   std::iota(order.begin(), order.end(), size_t{0});
   take_shard(order);
-}
-
-std::optional<std::vector<size_t>> DistributedSequentialSampler::next(size_t batch_size) {
-  return next_batch(indices_, sample_index_, batch_size);
 }
 
 }  // namespace nabla::data::samplers

@@ -8,6 +8,11 @@
 // visits the examples in the order permutation(size, seed + e): reproducible, and independent
 // of the global random generator. Workers deliver batches in order, so the batches are the same
 // for any num_workers. Breaking out of the loop (or an exception) stops the workers.
+//
+// With a sampler (a shared samplers::Sampler<>, e.g. DistributedRandomSampler), each epoch is
+// what the sampler hands out after reset(dataset size), in batch_size requests; the loader
+// leaves the sampler's epoch to the caller (sampler->set_epoch(e) before the loop, as in
+// PyTorch), and shuffle must be off.
 #pragma once
 
 #include "nabla/arg.h"
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "nabla/data/dataset.h"
+#include "nabla/data/samplers/base.h"
 
 namespace nabla {
 namespace data {
@@ -74,6 +80,15 @@ class DataLoader {
       : DataLoader(
             std::shared_ptr<Dataset>(std::make_shared<std::decay_t<D>>(std::forward<D>(dataset))),
             std::move(options), std::move(collate)) {}
+  /// Batches in the order `sampler` gives them (see above).
+  DataLoader(std::shared_ptr<Dataset> dataset, std::shared_ptr<samplers::Sampler<>> sampler,
+             DataLoaderOptions options = {}, CollateFn collate = nullptr);
+  template <class D, std::enable_if_t<std::is_base_of_v<Dataset, std::decay_t<D>>, int> = 0>
+  DataLoader(D&& dataset, std::shared_ptr<samplers::Sampler<>> sampler,
+             DataLoaderOptions options = {}, CollateFn collate = nullptr)
+      : DataLoader(
+            std::shared_ptr<Dataset>(std::make_shared<std::decay_t<D>>(std::forward<D>(dataset))),
+            std::move(sampler), std::move(options), std::move(collate)) {}
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;
@@ -105,7 +120,8 @@ class DataLoader {
   Iterator begin();
   Iterator end() { return Iterator(); }
 
-  /// Batches per epoch.
+  /// Batches per epoch. With a sampler, those of the epoch the sampler is set to: it is reset
+  /// and drained to count them (a RandomSampler would draw a new order).
   size_t size() const;
   const Dataset& dataset() const { return *dataset_; }
   const DataLoaderOptions& options() const { return options_; }
@@ -114,7 +130,11 @@ class DataLoader {
   void set_epoch(int64_t epoch) { epoch_ = epoch; }
 
  private:
+  /// The epoch's batches of indices, from the sampler or the loader's own order.
+  std::vector<std::vector<size_t>> epoch_batches() const;
+
   std::shared_ptr<Dataset> dataset_;
+  std::shared_ptr<samplers::Sampler<>> sampler_;
   DataLoaderOptions options_;
   CollateFn collate_;
   int64_t epoch_ = 0;

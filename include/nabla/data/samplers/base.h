@@ -2,7 +2,7 @@
 // dataset, as LibTorch's torch::data::samplers. A sampler hands out batches of indices:
 //   sampler.reset(dataset_size);                       // at the start of every epoch
 //   while (auto indices = sampler.next(batch_size)) { ... }   // nullopt: the epoch is over
-// nabla's own DataLoader (dataloader.h) shuffles by itself and does not use samplers.
+// nabla's own DataLoader (dataloader.h) shuffles by itself, or takes a shared sampler.
 #pragma once
 
 #include <cstddef>
