@@ -3,7 +3,10 @@
 #   1. installs the build dependencies (scripts/install-deps.sh),
 #   2. checks formatting (clang-format; reported at the end, does not stop the run),
 #   3. Release build with -Werror (library, tests, examples, benchmarks), then ctest,
-#   4. ASan + UBSan build, then ctest again (leak checking on).
+#   4. ASan + UBSan build, then ctest again (leak checking on),
+#   5. a short run of each libFuzzer target (scripts/fuzz.sh: clang, ASan + UBSan),
+#   6. ThreadSanitizer over what uses threads (scripts/tsan.sh),
+#   7. the library's sources through the aarch64 cross compiler (scripts/cross-check.sh).
 # Build directories: $NABLA_BUILD_ROOT (default build-test/) /release and /sanitize.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +47,16 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 if [[ -f $lsan_supp ]]; then export LSAN_OPTIONS="suppressions=$lsan_supp:print_suppressions=0"; fi
 (cd "$build_root/sanitize" && ctest --output-on-failure --parallel "$jobs" --timeout 1800)
+unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+
+section "fuzzing (a short run per target)"
+NABLA_FUZZ_BUILD="$build_root/fuzz" bash scripts/fuzz.sh --time "${NABLA_FUZZ_SECONDS:-10}"
+
+section "thread sanitizer"
+NABLA_TSAN_BUILD="$build_root/tsan" bash scripts/tsan.sh
+
+section "aarch64 compile check"
+bash scripts/cross-check.sh
 
 section "done"
 if ((!format_ok)); then

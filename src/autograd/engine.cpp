@@ -276,7 +276,10 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
       variable_list outs;
       if (run) {
         outs = node->apply(std::move(grads));
-        if (!keep_graph) node->release_variables();
+        // A leaf's AccumulateGrad saves nothing and is shared by every graph that uses the leaf,
+        // possibly backwarded on other threads at this moment: releasing it would be a write
+        // racing with theirs (ThreadSanitizer found it), for nothing to free.
+        if (!keep_graph && !is_leaf_acc) node->release_variables();
       }
       const auto& edges = node->next_edges();
       for (size_t i = 0; i < edges.size(); ++i) {
