@@ -378,6 +378,64 @@ class Report:
                       "of traffic) and eval forward (2)", 1, "GB/s", True, self.copy_peak,
                       "copy peak")
 
+    def memory(self):
+        """Workload 9: tensor(std::vector) and a 10,000-step training loop (bench/cpp/memory.cpp)."""
+        fws = [f for f in ("nabla", "libtorch") if best(self.r, "memory",
+                                                        "tensor(std::vector<int64_t>)", f)
+               or best(self.r, "memory", "MLP training, 10,000 steps", f)]
+        if not fws:
+            return
+        self.w("## 9. Memory")
+        self.w()
+        rows = []
+        vec = {f: best(self.r, "memory", "tensor(std::vector<int64_t>)", f) for f in fws}
+        if any(vec.values()):
+            data = next(r for r in vec.values() if r).extra[0]["data_mb"]
+            rows.append([f"tensor(std::vector<int64_t>), {num(data)} MB of data: process peak RSS "
+                         "(growth while building the vector and the tensor)"] +
+                        [f"{num(r.extra[0]['rss_mb'])} MB (+{num(r.extra[0]['growth_mb'])} MB, "
+                         f"{r.extra[0]['growth_mb'] / data:.2f}× the data)" if r else "n/a"
+                         for r in vec.values()])
+            nab = vec.get("nabla")
+            if nab:
+                ratio = nab.extra[0]["growth_mb"] / data
+                self.target("tensor(std::vector) peak RSS growth vs the data", ratio,
+                            f"{ratio:.2f}×", "≤ 2.1× (data + one copy)", lambda v: v <= 2.1)
+        mlp = {f: best(self.r, "memory", "MLP training, 10,000 steps", f) for f in fws}
+        if any(mlp.values()):
+            rows.append(["MLP 32-64-10 training, Adam, batch 16: RSS after step 1,000 → 10,000"] +
+                        [f"{num(r.extra[0]['rss_1000_mb'])} → {num(r.extra[0]['rss_10000_mb'])} MB"
+                         if r else "n/a" for r in mlp.values()])
+            nab = mlp.get("nabla")
+            if nab:
+                growth = nab.extra[0]["rss_10000_mb"] - nab.extra[0]["rss_1000_mb"]
+                self.target("training RSS growth, step 1,000 → 10,000", growth,
+                            f"{growth:.1f} MB", "≤ 2 MB", lambda v: v <= 2)
+        self.table(["case"] + [NAMES[f] for f in fws], rows)
+
+    def peak_rss(self):
+        """The highest peak RSS of any run of each workload, per framework."""
+        order = ["mlp", "lstm", "matmul", "elementwise", "batchnorm", "overhead", "conv", "cnn",
+                 "memory"]
+        fws = ("nabla", "pytorch", "libtorch")
+        rows = []
+        for w in order:
+            peaks = {f: max((e["rss_mb"] for r in self.r if (r.workload, r.framework) == (w, f)
+                             for e in r.extra if "rss_mb" in e), default=None) for f in fws}
+            if all(v is None for v in peaks.values()):
+                continue
+            nab, lt = peaks["nabla"], peaks["libtorch"]
+            rows.append([w] + [num(peaks[f]) for f in fws] +
+                        [f"{nab / lt:.2f}×" if nab and lt else "n/a"])
+        if not rows:
+            return
+        self.w("## 10. Peak RSS per workload (MB)")
+        self.w()
+        self.w("The highest peak RSS (ru_maxrss) of any run of the workload, of the whole "
+               "process: the framework's libraries and, for PyTorch, the interpreter included.")
+        self.w()
+        self.table(["workload", "nabla", "PyTorch", "LibTorch", "nabla vs LibTorch"], rows)
+
     def render(self, root, build_dir):
         body_start = len(self.out)
         self.peaks()
@@ -390,6 +448,8 @@ class Report:
         self.conv()
         self.cnn()
         self.build()
+        self.memory()
+        self.peak_rss()
         body = self.out[body_start:]
         self.out = self.out[:body_start]
         self.w("# nabla benchmarks: nabla vs PyTorch vs LibTorch")

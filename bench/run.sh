@@ -4,7 +4,7 @@
 #   bash bench/run.sh                  # everything, ~10-15 minutes -> bench/RESULTS.md
 #   bash bench/run.sh --quick          # smoke check, ~2 minutes -> bench/out/RESULTS-quick.md
 #   bash bench/run.sh --only matmul    # one workload: mlp lstm matmul elementwise overhead
-#                                      # conv cnn batchnorm build
+#                                      # conv cnn batchnorm memory build
 #   bash bench/run.sh --output FILE    # write the report elsewhere
 # Environment: NABLA_BENCH_BUILD_DIR (default build-bench), NABLA_BENCH_JOBS (ninja -j).
 set -euo pipefail
@@ -25,9 +25,9 @@ while (($#)); do
   shift
 done
 case "$only" in
-  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|build) ;;
-  *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, conv, cnn, batchnorm" \
-          "or build" >&2
+  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|memory|build) ;;
+  *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, conv, cnn, batchnorm," \
+          "memory or build" >&2
      exit 2 ;;
 esac
 build="${NABLA_BENCH_BUILD_DIR:-$root/build-bench}"
@@ -46,6 +46,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNABLA_BUILD_B
 targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops nabla_bench_conv)
 targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops torch_bench_conv)
 targets+=(nabla_bench_norm torch_bench_norm)
+targets+=(nabla_bench_memory torch_bench_memory)
 echo "run.sh: building ${targets[*]} in $build"
 ninja -C "$build" ${NABLA_BENCH_JOBS:+-j"$NABLA_BENCH_JOBS"} "${targets[@]}" >> "$log"
 
@@ -131,6 +132,15 @@ for workload in mlp lstm ops conv norm; do
     done
   done
 done
+
+# Memory (workload 9): one case per process, since a peak RSS is the whole process's; nabla
+# and LibTorch alternate so that both see the same machine.
+if want memory; then
+  for c in vector training; do
+    run "memory $c nabla" 1 "$bin/nabla_bench_memory" "${flags[@]}" --only "$c" --threads 1
+    run "memory $c libtorch" 1 "$bin/torch_bench_memory" "${flags[@]}" --only "$c" --threads 1
+  done
+fi
 
 if want build; then
   if ((quick)); then build_reps=(1 1); else build_reps=(5 3); fi

@@ -108,7 +108,7 @@ inline double peak_rss_mb() {
 }
 
 // One JSON line: samples are seconds; `work` is FLOPs or bytes per call (0 when not a rate);
-// `extra` holds already-formatted JSON values.
+// `extra` holds already-formatted JSON values; rss_mb (the peak RSS so far) is added if absent.
 inline void emit(const std::string& workload, const std::string& name, const Args& a,
                  std::vector<double> samples, const std::string& work_unit = "", double work = 0,
                  const std::map<std::string, std::string>& extra = {},
@@ -127,6 +127,8 @@ inline void emit(const std::string& workload, const std::string& name, const Arg
   std::printf("]");
   if (!work_unit.empty()) std::printf(", \"%s\": %.9g", work_unit.c_str(), work);
   for (const auto& [k, v] : extra) std::printf(", \"%s\": %s", k.c_str(), v.c_str());
+  // Every line carries the process's peak RSS so far (bench/report.py's peak RSS table).
+  if (!extra.count("rss_mb")) std::printf(", \"rss_mb\": %.1f", peak_rss_mb());
   std::printf("}\n");
   std::fflush(stdout);
 }

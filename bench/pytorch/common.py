@@ -61,6 +61,7 @@ def emit(workload, case, a, samples, work_unit=None, work=0.0, extra=None):
     if work_unit:
         line[work_unit] = work
     line.update(extra or {})
+    line.setdefault("rss_mb", round(peak_rss_mb(), 1))  # the process's peak RSS so far
     print(json.dumps(line), flush=True)
 
 

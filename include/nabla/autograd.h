@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "nabla/autograd/anomaly_mode.h"
 #include "nabla/tensor.h"
 
 namespace nabla {
@@ -105,6 +106,10 @@ class Node : public std::enable_shared_from_this<Node> {
   Tensor call_pre_hooks(uint32_t output_nr, Tensor grad) const;
   bool has_pre_hooks() const { return !pre_hooks_.empty(); }
 
+  /// Where the forward that recorded this node was called: a symbolized backtrace taken when
+  /// the node was made, if anomaly detection (AnomalyMode) was on then; empty otherwise.
+  std::string forward_trace() const;
+
   // Set by the op that records the node.
   void add_output(OutputMeta meta) { outputs_.push_back(std::move(meta)); }
   std::vector<Edge>& mutable_next_edges() { return next_edges_; }
@@ -122,6 +127,8 @@ class Node : public std::enable_shared_from_this<Node> {
     PreHook hook;
   };
   std::vector<HookEntry> pre_hooks_;
+  // Return addresses at creation, captured only in anomaly mode (symbolized when asked).
+  std::vector<void*> forward_stack_;
 };
 
 /// Gradients of `outputs` with respect to `inputs` (sum over outputs), returned instead of

@@ -36,6 +36,7 @@
 #include "nabla/data.h"
 #include "nabla/indexing.h"
 #include "nabla/ivalue.h"
+#include "nabla/memory.h"
 #include "nabla/nn.h"
 #include "nabla/nn/aten_functions.h"
 #include "nabla/nn/utils/clip_grad.h"

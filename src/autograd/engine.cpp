@@ -6,6 +6,7 @@
 #include <mutex>
 #include <queue>
 
+#include "autograd/anomaly_mode.h"
 #include "autograd/function.h"
 #include "core/check.h"
 #include "nabla/ops.h"
@@ -276,6 +277,7 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
       variable_list outs;
       if (run) {
         outs = node->apply(std::move(grads));
+        check_gradients_for_nan(*node, outs);  // nothing unless anomaly detection is on
         // A leaf's AccumulateGrad saves nothing and is shared by every graph that uses the leaf,
         // possibly backwarded on other threads at this moment: releasing it would be a write
         // racing with theirs (ThreadSanitizer found it), for nothing to free.

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "autograd/anomaly_mode.h"
 #include "autograd/function.h"
 #include "core/check.h"
 #include "nabla/ops.h"
@@ -25,7 +26,11 @@ Node::Node(std::string name, std::vector<Edge> next_edges, BackwardFn fn)
     : name_(std::move(name)),
       next_edges_(std::move(next_edges)),
       fn_(std::move(fn)),
-      sequence_nr_(g_next_sequence_nr++) {}
+      sequence_nr_(g_next_sequence_nr++) {
+  if (AnomalyMode::is_enabled()) forward_stack_ = capture_forward_stack();
+}
+
+std::string Node::forward_trace() const { return symbolize(forward_stack_); }
 
 Node::~Node() {
   std::vector<std::shared_ptr<Node>> local;

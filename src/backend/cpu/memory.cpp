@@ -2,14 +2,23 @@
 // a caching allocator (per-thread free lists for small blocks, a shared one for large). A training
 // step frees and allocates the same sizes every iteration; handing the blocks back instead of
 // returning them to the OS avoids a page fault per touched page of every fresh buffer.
+#include <malloc.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
 #include "core/check.h"
+#include "nabla/memory.h"
 
 namespace nabla {
 namespace cpu {
@@ -18,9 +27,55 @@ namespace {
 constexpr size_t kAlign = 64;
 // Blocks smaller than this come straight from malloc's own fast bins; larger ones are cached.
 constexpr size_t kMinCached = 4096;
-// Cached (free) bytes above this are given back to the OS.
-constexpr size_t kMaxCachedBytes = size_t{1} << 30;
 
+// "1073741824", "512M", "2G", "64k" -> bytes; nullopt when it is not such a number.
+std::optional<size_t> parse_bytes(const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(text, &end, 10);
+  if (end == text || errno != 0 || text[0] == '-') return std::nullopt;
+  int shift = 0;
+  switch (*end) {
+    case '\0':
+      break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      ++end;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      ++end;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      ++end;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (*end != '\0' || n > (std::numeric_limits<size_t>::max() >> shift)) return std::nullopt;
+  return static_cast<size_t>(n) << shift;
+}
+
+// The smaller of 1 GiB and a quarter of the RAM, unless NABLA_CPU_CACHE_LIMIT says otherwise.
+size_t default_cache_limit() {
+  if (const char* env = std::getenv("NABLA_CPU_CACHE_LIMIT")) {
+    if (auto bytes = parse_bytes(env)) return *bytes;
+    std::fprintf(stderr, "nabla: NABLA_CPU_CACHE_LIMIT=%s is not a byte count; using the default\n",
+                 env);
+  }
+  size_t limit = size_t{1} << 30;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0)
+    limit = std::min(limit, static_cast<size_t>(pages) / 4 * static_cast<size_t>(page));
+  return limit;
+}
+
+// Large blocks: free lists per exact rounded size, shared by all threads, holding at most
+// limit_ bytes; a block over a quarter of the limit is not kept at all.
 class BlockCache {
  public:
   void* get(size_t rounded) {
@@ -51,7 +106,7 @@ class BlockCache {
     auto it = sizes_.find(p);
     const size_t size = it->second;
     sizes_.erase(it);
-    if (cached_bytes_ + size > kMaxCachedBytes) {
+    if (size > limit_ / 4 || cached_bytes_ + size > limit_) {
       lock.unlock();
       std::free(p);
       return;
@@ -60,21 +115,44 @@ class BlockCache {
     cached_bytes_ += size;
   }
 
-  void release_all() {
+  void release_all() { set_limit_and_trim(std::nullopt, 0); }
+
+  void set_limit(size_t bytes) { set_limit_and_trim(bytes, bytes); }
+  size_t limit() {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [size, blocks] : free_)
-      for (void* p : blocks) std::free(p);
-    free_.clear();
-    cached_bytes_ = 0;
+    return limit_;
+  }
+  size_t cached_bytes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cached_bytes_;
   }
 
   ~BlockCache() { release_all(); }
 
  private:
+  // Sets the limit (if given), then frees cached blocks, largest first, until at most `keep`
+  // bytes stay cached. The blocks are freed outside the lock.
+  void set_limit_and_trim(std::optional<size_t> limit, size_t keep) {
+    std::vector<void*> doomed;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (limit) limit_ = *limit;
+      for (auto it = free_.rbegin(); it != free_.rend() && cached_bytes_ > keep; ++it) {
+        while (!it->second.empty() && cached_bytes_ > keep) {
+          doomed.push_back(it->second.back());
+          it->second.pop_back();
+          cached_bytes_ -= it->first;
+        }
+      }
+    }
+    for (void* p : doomed) std::free(p);
+  }
+
   std::mutex mutex_;
   std::map<size_t, std::vector<void*>> free_;  // exact rounded size -> free blocks
   std::unordered_map<void*, size_t> sizes_;    // blocks in use -> their size
   size_t cached_bytes_ = 0;
+  size_t limit_ = default_cache_limit();
 };
 
 // Small blocks: a free list per 64-byte size class and per thread, so the tensors of a
@@ -99,6 +177,13 @@ class SmallCache {
     list.push_back(p);
     return true;
   }
+  // Frees every block this thread keeps.
+  void clear() {
+    for (auto& list : free_) {
+      for (void* p : list) std::free(p);
+      list.clear();
+    }
+  }
   ~SmallCache();
 
  private:
@@ -111,8 +196,7 @@ thread_local bool t_small_cache_gone = false;
 
 SmallCache::~SmallCache() {
   t_small_cache_gone = true;
-  for (auto& list : free_)
-    for (void* p : list) std::free(p);
+  clear();
 }
 
 // Null once this thread's cache is gone.
@@ -173,5 +257,18 @@ CpuBackend& cpu_backend() {
 }
 
 }  // namespace cpu
+
+void empty_cache() {
+  cpu::cache().release_all();
+  if (cpu::SmallCache* sc = cpu::small_cache()) sc->clear();
+#ifdef __GLIBC__
+  // Freed blocks below malloc's mmap threshold sit in its heap; hand those pages back too.
+  malloc_trim(0);
+#endif
+}
+
+size_t cached_bytes() { return cpu::cache().cached_bytes(); }
+void set_cache_limit(size_t bytes) { cpu::cache().set_limit(bytes); }
+size_t cache_limit() { return cpu::cache().limit(); }
 
 }  // namespace nabla
