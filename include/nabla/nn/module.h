@@ -26,6 +26,11 @@
 #include "nabla/nn/ordered_dict.h"
 #include "nabla/tensor.h"
 
+namespace nabla::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace nabla::serialize
+
 namespace nabla::nn {
 
 template <class Contained>
@@ -124,6 +129,12 @@ class Module : public std::enable_shared_from_this<Module> {
   /// One line describing this module, without its children ("nabla::nn::Linear(...)").
   virtual void pretty_print(std::ostream& stream) const;
   virtual bool is_serializable() const { return true; }
+  /// Writes this module's parameters and buffers, and each serializable child's into a nested
+  /// archive under its name ("fc1.weight"), as LibTorch (nabla/serialize/archive.h).
+  virtual void save(serialize::OutputArchive& archive) const;
+  /// Reads what save() wrote into the parameters and buffers, in place (their handles stay);
+  /// a missing name or a different shape raises nabla::Error naming the dotted key.
+  virtual void load(serialize::InputArchive& archive);
 
   /// Registers `tensor` as a parameter (sets its requires_grad). Names must be unique and
   /// contain no dot. An undefined tensor is allowed (e.g. a Linear without bias) and skipped
