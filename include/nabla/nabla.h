@@ -45,6 +45,7 @@
 #include "nabla/print.h"
 #include "nabla/pytorch_file.h"
 #include "nabla/serialize.h"
+#include "nabla/serialize/archive.h"
 #include "nabla/str.h"
 #include "nabla/tensor.h"
 #include "nabla/tensor_options.h"

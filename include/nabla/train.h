@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -67,9 +69,46 @@ int64_t count_correct(const Tensor& logits, const Tensor& targets);
 /// Fraction of correct rows, in [0, 1].
 double accuracy(const Tensor& logits, const Tensor& targets);
 
-/// A table of the model's layers, their output shapes for `example_input` (when the model is a
-/// Sequential, run layer by layer) and parameter counts, with the total.
+/// A table of the model's modules as a tree (every submodule, containers' entries indented
+/// under them, full names), the output shape of each for `example_input`, and parameter
+/// counts, with the total. Shapes come from forward hooks (Module::register_forward_hook)
+/// while the model's forward runs once on `example_input`, without gradients and in eval mode
+/// (every module's mode is restored): a module called through its holder (`fc1(x)`) or as a
+/// Sequential entry shows its output's shape; one whose forward is called directly
+/// (`fc1->forward(x)`) or never shows "-". The overload below finds the forward(const Tensor&)
+/// of a user's Module subclass or holder; through this one, only a Sequential is run.
 std::string summary(const nn::Module& model, const Tensor& example_input = {});
+
+namespace detail {
+/// summary() with `run_forward` running the model once (returning its outputs) or empty.
+std::string summary(const nn::Module& model,
+                    const std::function<std::vector<Tensor>()>& run_forward);
+template <class M, class = void>
+struct has_tensor_forward : std::false_type {};
+template <class M>
+struct has_tensor_forward<
+    M, std::void_t<decltype(std::declval<M&>().forward(std::declval<const Tensor&>()))>>
+    : std::true_type {};
+}  // namespace detail
+
+/// summary() of a user's module (or any module) whose forward takes a Tensor: it is run.
+template <class M, std::enable_if_t<std::is_base_of_v<nn::Module, M>, int> = 0>
+std::string summary(M& model, const Tensor& example_input = {}) {
+  if constexpr (detail::has_tensor_forward<M>::value) {
+    if (example_input.defined()) {
+      return detail::summary(model, [&model, &example_input] {
+        std::vector<Tensor> outputs;
+        nn::detail::collect_tensors(outputs, model.forward(example_input));
+        return outputs;
+      });
+    }
+  }
+  return summary(static_cast<const nn::Module&>(model), example_input);
+}
+template <class M>
+std::string summary(nn::ModuleHolder<M>& model, const Tensor& example_input = {}) {
+  return summary(*model, example_input);
+}
 int64_t count_parameters(const nn::Module& model, bool trainable_only = false);
 
 /// Per-epoch metrics, written as CSV and drawn as an SVG plot (one panel per metric group:

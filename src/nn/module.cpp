@@ -1,6 +1,8 @@
 // nn::Module: registration, traversal, modes, conversion and printing.
 #include <cxxabi.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <ostream>
 
@@ -230,6 +232,47 @@ void Module::unregister_module(const std::string& name) {
   NABLA_CHECK(children_.contains(name), "[unregister_module] no submodule named '{}' in {}", name,
               this->name());
   children_.erase(name);
+}
+
+// ---- forward hooks -----------------------------------------------------------------------
+
+namespace {
+std::atomic<uint64_t> g_next_hook_handle{1};
+}  // namespace
+
+uint64_t Module::register_forward_pre_hook(ForwardPreHook hook) {
+  NABLA_CHECK(hook != nullptr, "[register_forward_pre_hook] the hook is empty");
+  const uint64_t handle = g_next_hook_handle.fetch_add(1, std::memory_order_relaxed);
+  forward_pre_hooks_.emplace_back(handle, std::move(hook));
+  return handle;
+}
+
+uint64_t Module::register_forward_hook(ForwardHook hook) {
+  NABLA_CHECK(hook != nullptr, "[register_forward_hook] the hook is empty");
+  const uint64_t handle = g_next_hook_handle.fetch_add(1, std::memory_order_relaxed);
+  forward_hooks_.emplace_back(handle, std::move(hook));
+  return handle;
+}
+
+void Module::remove_hook(uint64_t handle) {
+  auto is_it = [handle](const auto& entry) { return entry.first == handle; };
+  forward_pre_hooks_.erase(
+      std::remove_if(forward_pre_hooks_.begin(), forward_pre_hooks_.end(), is_it),
+      forward_pre_hooks_.end());
+  forward_hooks_.erase(std::remove_if(forward_hooks_.begin(), forward_hooks_.end(), is_it),
+                       forward_hooks_.end());
+}
+
+void Module::run_forward_pre_hooks(const std::vector<Tensor>& inputs) {
+  // A copy: a hook may remove itself (or others) while running.
+  const auto hooks = forward_pre_hooks_;
+  for (const auto& [handle, hook] : hooks) hook(*this, inputs);
+}
+
+void Module::run_forward_hooks(const std::vector<Tensor>& inputs,
+                               const std::vector<Tensor>& outputs) {
+  const auto hooks = forward_hooks_;
+  for (const auto& [handle, hook] : hooks) hook(*this, inputs, outputs);
 }
 
 // ---- modes and conversion ----------------------------------------------------------------

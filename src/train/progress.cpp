@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "core/check.h"
@@ -105,53 +106,114 @@ struct SummaryRow {
   int64_t parameters;
 };
 
-// One row per child of `module`, children of containers and users' modules indented below
-// their parent. A Sequential is run entry by entry on `x`, which then holds its output.
-void summary_rows(const nn::Module& module, Tensor& x, const std::string& indent,
+// "[1, 4]", "[1, 4], [1, 3]" for several outputs, "-" for none.
+std::string shapes_text(const std::vector<Tensor>& outputs) {
+  std::vector<std::string> parts;
+  for (const Tensor& t : outputs) parts.push_back(fmt::format("{}", t.sizes()));
+  return parts.empty() ? "-" : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+using ShapeMap = std::map<const nn::Module*, std::string>;
+
+// One row per child of `module`, with its children (a container's entries, a user's module's
+// layers) indented below it, recursively.
+void summary_rows(const nn::Module& module, const ShapeMap& shapes, const std::string& indent,
                   std::vector<SummaryRow>& rows) {
-  const auto* seq = dynamic_cast<const nn::SequentialImpl*>(&module);
-  std::vector<const nn::AnyModule*> entries;  // a Sequential's entries, in children order
-  if (seq)
-    for (const nn::AnyModule& m : *seq) entries.push_back(&m);
-  auto children = module.named_children();
-  for (size_t i = 0; i < children.size(); ++i) {
-    const auto& item = children.items()[i];
+  for (const auto& item : module.named_children()) {
     const nn::Module& child = *item.value();
     std::ostringstream text;
     child.pretty_print(text);
-    const size_t row = rows.size();
-    rows.push_back({indent + item.key() + ": " + text.str(), "-", count_parameters(child)});
-    Tensor sub_input = x;
-    if (i < entries.size() && x.defined()) {
-      x = entries[i]->forward(x);
-      rows[row].shape = fmt::format("{}", x.sizes());
-    }
-    // The child's own children; a nested Sequential gets this entry's input to show its shapes.
-    Tensor nested = dynamic_cast<const nn::SequentialImpl*>(&child) ? sub_input : Tensor();
-    summary_rows(child, nested, indent + "  ", rows);
+    auto shape = shapes.find(&child);
+    rows.push_back({indent + item.key() + ": " + text.str(),
+                    shape == shapes.end() ? "-" : shape->second, count_parameters(child)});
+    summary_rows(child, shapes, indent + "  ", rows);
   }
+}
+
+// Runs `run_forward` with a hook on every submodule of `model` recording its output shapes
+// (the last call's, for a module called more than once); the hooks are removed afterwards.
+ShapeMap record_shapes(const nn::Module& model,
+                       const std::function<std::vector<Tensor>()>& run_forward,
+                       std::string& model_output) {
+  ShapeMap shapes;
+  struct Installed {
+    std::vector<std::pair<std::shared_ptr<nn::Module>, uint64_t>> hooks;
+    ~Installed() {
+      for (auto& [module, handle] : hooks) module->remove_hook(handle);
+    }
+  } installed;
+  for (const auto& m : model.modules(/*include_self=*/false)) {
+    installed.hooks.emplace_back(
+        m, m->register_forward_hook([&shapes](nn::Module& self, const std::vector<Tensor>&,
+                                              const std::vector<Tensor>& outputs) {
+          shapes[&self] = shapes_text(outputs);
+        }));
+  }
+  // In eval mode, so that the run changes no running statistics and draws no random numbers;
+  // each module's mode is restored afterwards (parents first: train() recurses).
+  auto& self = const_cast<nn::Module&>(model);
+  struct Modes {
+    nn::Module& model;
+    bool model_mode;
+    std::vector<std::pair<std::shared_ptr<nn::Module>, bool>> modules;
+    ~Modes() {
+      model.train(model_mode);
+      for (auto& [m, mode] : modules) m->train(mode);
+    }
+  } modes{self, model.is_training(), {}};
+  for (const auto& m : model.modules(/*include_self=*/false))
+    modes.modules.emplace_back(m, m->is_training());
+  self.eval();
+  NoGradGuard no_grad;
+  model_output = shapes_text(run_forward());
+  return shapes;
 }
 
 }  // namespace
 
-std::string summary(const nn::Module& model, const Tensor& example_input) {
-  NoGradGuard no_grad;
-  Tensor x = example_input;
+namespace detail {
+
+std::string summary(const nn::Module& model,
+                    const std::function<std::vector<Tensor>()>& run_forward) {
+  ShapeMap shapes;
+  std::string output;
+  if (run_forward) shapes = record_shapes(model, run_forward, output);
   std::vector<SummaryRow> rows;
-  summary_rows(model, x, "", rows);
-  // Full names: the column is as wide as the longest one.
-  size_t width = 5;
-  for (const auto& r : rows) width = std::max(width, r.name.size());
-  std::string out =
-      fmt::format("{:<{}} {:>18} {:>12}\n", "layer", width, "output shape", "parameters");
-  const std::string rule(width + 32, '-');
+  summary_rows(model, shapes, "", rows);
+  // Full names: the column is as wide as the longest one; shapes as wide as the widest.
+  size_t width = 5, shape_width = 12;
+  for (const auto& r : rows) {
+    width = std::max(width, r.name.size());
+    shape_width = std::max(shape_width, r.shape.size());
+  }
+  std::string out = fmt::format("{:<{}}  {:>{}} {:>12}\n", "layer", width, "output shape",
+                                shape_width, "parameters");
+  const std::string rule(width + shape_width + 15, '-');
   out += rule + "\n";
-  for (const auto& r : rows)
-    out += fmt::format("{:<{}} {:>18} {:>12}\n", r.name, width, r.shape, r.parameters);
+  for (const auto& r : rows) {
+    out +=
+        fmt::format("{:<{}}  {:>{}} {:>12}\n", r.name, width, r.shape, shape_width, r.parameters);
+  }
   out += rule + "\n";
+  if (!output.empty()) out += fmt::format("output shape: {}\n", output);
   out += fmt::format("total parameters: {} (trainable {})\n", count_parameters(model),
                      count_parameters(model, true));
   return out;
+}
+
+}  // namespace detail
+
+std::string summary(const nn::Module& model, const Tensor& example_input) {
+  std::function<std::vector<Tensor>()> run;
+  if (const auto* seq = dynamic_cast<const nn::SequentialImpl*>(&model);
+      seq && example_input.defined()) {
+    // Running a module's forward changes no const state a caller can see but the hooks'.
+    auto* runnable = const_cast<nn::SequentialImpl*>(seq);
+    run = [runnable, &example_input] {
+      return std::vector<Tensor>{runnable->forward(example_input)};
+    };
+  }
+  return detail::summary(model, run);
 }
 
 }  // namespace nabla::train

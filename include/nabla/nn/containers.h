@@ -81,7 +81,7 @@ class AnyModule {
   template <class M>
   static Tensor call_forward(Module& module, const Tensor& input) {
     if constexpr (detail::has_tensor_forward<M>::value) {
-      return static_cast<M&>(module).forward(input);
+      return detail::forward_with_hooks(static_cast<M&>(module), input);
     } else {
       detail::throw_no_tensor_forward(module);
     }

@@ -13,11 +13,13 @@
 
 #include "nabla/arg.h"
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -25,6 +27,11 @@
 #include "nabla/autograd.h"
 #include "nabla/nn/ordered_dict.h"
 #include "nabla/tensor.h"
+
+namespace nabla::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace nabla::serialize
 
 namespace nabla::nn {
 
@@ -124,6 +131,12 @@ class Module : public std::enable_shared_from_this<Module> {
   /// One line describing this module, without its children ("nabla::nn::Linear(...)").
   virtual void pretty_print(std::ostream& stream) const;
   virtual bool is_serializable() const { return true; }
+  /// Writes this module's parameters and buffers, and each serializable child's into a nested
+  /// archive under its name ("fc1.weight"), as LibTorch (nabla/serialize/archive.h).
+  virtual void save(serialize::OutputArchive& archive) const;
+  /// Reads what save() wrote into the parameters and buffers, in place (their handles stay);
+  /// a missing name or a different shape raises nabla::Error naming the dotted key.
+  virtual void load(serialize::InputArchive& archive);
 
   /// Registers `tensor` as a parameter (sets its requires_grad). Names must be unique and
   /// contain no dot. An undefined tensor is allowed (e.g. a Linear without bias) and skipped
@@ -159,6 +172,26 @@ class Module : public std::enable_shared_from_this<Module> {
   }
   void unregister_module(const std::string& name);
 
+  // ---- forward hooks: a nabla extra with PyTorch's names (LibTorch has none) -------------
+  // They run when the module is called through its holder (`fc1(x)`) or as an entry of a
+  // Sequential; calling `fc1->forward(x)` directly skips them, as `module.forward(x)` does in
+  // PyTorch. Hooks see the tensors among the arguments and results (a Tensor, a
+  // std::vector<Tensor> or a std::tuple of them); they observe, they cannot replace them.
+  using ForwardPreHook = std::function<void(Module& module, const std::vector<Tensor>& inputs)>;
+  using ForwardHook = std::function<void(Module& module, const std::vector<Tensor>& inputs,
+                                         const std::vector<Tensor>& outputs)>;
+  /// Registers a hook run before forward; returns a handle for remove_hook.
+  uint64_t register_forward_pre_hook(ForwardPreHook hook);
+  /// Registers a hook run after forward; returns a handle for remove_hook.
+  uint64_t register_forward_hook(ForwardHook hook);
+  /// Removes the hook registered under `handle` (a handle not registered here is ignored).
+  void remove_hook(uint64_t handle);
+  bool has_forward_hooks() const noexcept {
+    return !forward_pre_hooks_.empty() || !forward_hooks_.empty();
+  }
+  void run_forward_pre_hooks(const std::vector<Tensor>& inputs);
+  void run_forward_hooks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs);
+
  private:
   template <class Derived>
   friend class Cloneable;
@@ -178,7 +211,46 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<std::string, std::shared_ptr<Module>> children_{"Submodule"};
   mutable std::optional<std::string> name_;
   bool is_training_ = true;
+  std::vector<std::pair<uint64_t, ForwardPreHook>> forward_pre_hooks_;
+  std::vector<std::pair<uint64_t, ForwardHook>> forward_hooks_;
 };
+
+namespace detail {
+// The tensors among a forward's arguments or results, for hooks.
+inline void collect_tensors(std::vector<Tensor>& out, const Tensor& t) { out.push_back(t); }
+inline void collect_tensors(std::vector<Tensor>& out, const std::vector<Tensor>& ts) {
+  out.insert(out.end(), ts.begin(), ts.end());
+}
+template <class... Ts>
+void collect_tensors(std::vector<Tensor>& out, const std::tuple<Ts...>& t);
+template <class T>
+void collect_tensors(std::vector<Tensor>&, const T&) {}
+template <class... Ts>
+void collect_tensors(std::vector<Tensor>& out, const std::tuple<Ts...>& t) {
+  std::apply([&](const auto&... e) { (collect_tensors(out, e), ...); }, t);
+}
+
+/// impl.forward(args...), with impl's forward hooks around it when it has any.
+template <class Impl, class... Args>
+auto forward_with_hooks(Impl& impl, Args&&... args)
+    -> decltype(impl.forward(std::forward<Args>(args)...)) {
+  using Result = decltype(impl.forward(std::forward<Args>(args)...));
+  if (!impl.has_forward_hooks()) return impl.forward(std::forward<Args>(args)...);
+  std::vector<Tensor> inputs;
+  (collect_tensors(inputs, std::as_const(args)), ...);
+  impl.run_forward_pre_hooks(inputs);
+  if constexpr (std::is_void_v<Result>) {
+    impl.forward(std::forward<Args>(args)...);
+    impl.run_forward_hooks(inputs, {});
+  } else {
+    Result out = impl.forward(std::forward<Args>(args)...);
+    std::vector<Tensor> outputs;
+    collect_tensors(outputs, std::as_const(out));
+    impl.run_forward_hooks(inputs, outputs);
+    return out;
+  }
+}
+}  // namespace detail
 
 /// Prints the module tree as LibTorch does:
 ///   nabla::nn::Sequential(
@@ -204,6 +276,8 @@ class Cloneable : public Module {
     copy->parameters_.clear();
     copy->buffers_.clear();
     copy->children_.clear();
+    copy->forward_pre_hooks_.clear();  // hooks watch the original, not the copy
+    copy->forward_hooks_.clear();
     copy->reset();
     check_same_layout(copy->parameters_.size(), parameters_.size(), "parameters");
     check_same_layout(copy->buffers_.size(), buffers_.size(), "buffers");
@@ -288,11 +362,11 @@ class ModuleHolder {
     check_not_empty();
     return impl_.get();
   }
-  /// Calls the module's forward().
+  /// Calls the module's forward(), and its forward hooks if it has any.
   template <class... Args, class C = Contained>
   auto operator()(Args&&... args)
       -> decltype(std::declval<C&>().forward(std::forward<Args>(args)...)) {
-    return get()->forward(std::forward<Args>(args)...);
+    return detail::forward_with_hooks(*get(), std::forward<Args>(args)...);
   }
   template <class Arg>
   decltype(auto) operator[](Arg&& arg) {

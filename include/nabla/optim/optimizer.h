@@ -27,6 +27,10 @@
 #include "nabla/tensor.h"
 
 namespace nabla {
+namespace serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace serialize
 namespace optim {
 
 /// Visits the named fields of options and states; state_dict() and load_state_dict() are two
@@ -155,6 +159,11 @@ class Optimizer {
   /// the same shapes in the same groups. Raises nabla::Error naming the entry at fault (and
   /// changes nothing) on a missing, unexpected or mis-shaped entry.
   void load_state_dict(const NamedTensors& state_dict);
+  /// LibTorch's archive form: writes state_dict()'s entries into `archive` / restores them
+  /// from the entries of `archive` named "state.*" and "param_groups.*" (nabla/serialize/
+  /// archive.h), so the optimizer may share an archive with other entries.
+  virtual void save(serialize::OutputArchive& archive) const;
+  virtual void load(serialize::InputArchive& archive);
 
  protected:
   /// An empty state of this optimizer's kind, for load_state_dict.

@@ -19,7 +19,7 @@
 //   for (...) { sampler->set_epoch(epoch); for (auto& batch : loader) ... }
 // or load this rank's shard of the epoch through a Subset:
 //   nabla::data::DataLoader loader(nabla::data::Subset(dataset_ptr, sampler.indices()), opts);
-// Differences from LibTorch: no save/load (nabla has no serialize archives), and epoch e's
+// Differences from LibTorch: no save/load to serialize archives, and epoch e's
 // order is nabla::data::permutation(size, e) rather than LibTorch's std::minstd_rand(e) shuffle.
 #pragma once
 
