@@ -2,7 +2,8 @@
 # Everything CI checks, in one command (on a fresh Debian machine too):
 #   1. installs the build dependencies (scripts/install-deps.sh),
 #   2. checks formatting (clang-format; reported at the end, does not stop the run),
-#   3. Release build with -Werror (library, tests, examples, benchmarks), then ctest,
+#   3. Release build with -Werror (library, tests, examples, benchmarks), then ctest (without
+#      the `long` label unless NABLA_LONG_TESTS=1),
 #   4. ASan + UBSan build, then ctest again (leak checking on),
 #   5. a short run of each libFuzzer target (scripts/fuzz.sh: clang, ASan + UBSan),
 #   6. ThreadSanitizer over what uses threads (scripts/tsan.sh),
@@ -31,7 +32,13 @@ cmake --build "$build_root/release" --parallel "$jobs"
 bash scripts/include-time.sh c++ include || true  # reported here; enforced by ctest
 
 section "release tests"
-(cd "$build_root/release" && ctest --output-on-failure --parallel "$jobs" --timeout 1800)
+# The `long` tests (the example trainers' default runs: minutes each, 28 on a loaded machine) run
+# only with NABLA_LONG_TESTS=1; they are quality checks of the defaults, not of the code paths,
+# which the short example tests cover.
+long_filter=(-LE long)
+if [[ ${NABLA_LONG_TESTS:-0} == 1 ]]; then long_filter=(); fi
+(cd "$build_root/release" &&
+  ctest --output-on-failure --parallel "$jobs" --timeout 1800 "${long_filter[@]}")
 
 section "sanitizer build (ASan + UBSan)"
 # -O1 keeps the instrumented tests quick; -g1 gives line numbers in reports. No -Werror here:
