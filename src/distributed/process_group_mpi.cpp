@@ -1,13 +1,18 @@
 // ProcessGroupMPI: c10d's MPI process group on non-blocking MPI collectives (MPI-3), so that
-// every wait() can time out instead of hanging. Without MPI (NABLA_HAVE_MPI unset) the API
+// every wait() can time out instead of hanging, moved on by a progress thread while the caller
+// computes. Without MPI (NABLA_HAVE_MPI unset) the API
 // exists and createProcessGroupMPI() raises nabla::Error.
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <condition_variable>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/check.h"
 #include "nabla/autograd.h"
@@ -47,6 +52,131 @@ void check_mpi(int rc, const char* op) {
   NABLA_ERROR("[{}] MPI error {}: {}", op, rc, std::string(text, static_cast<size_t>(len)));
 }
 
+// One non-blocking MPI call in flight. `done` and `rc` are written under mpi_mutex() by
+// whichever thread's MPI_Test sees it complete: the progress thread or a waiting caller.
+struct InFlight {
+  MPI_Request request = MPI_REQUEST_NULL;
+  bool done = false;
+  int rc = MPI_SUCCESS;
+};
+
+// Tests `op` under mpi_mutex(); true once it has completed (or failed).
+bool test_in_flight(InFlight& op) {
+  if (op.done) return true;
+  int flag = 0;
+  op.rc = MPI_Test(&op.request, &flag, MPI_STATUS_IGNORE);
+  if (op.rc != MPI_SUCCESS || flag) op.done = true;
+  return op.done;
+}
+
+// Open MPI moves a non-blocking collective on only inside MPI calls: over shared memory a large
+// message goes in 32 KB fragments, each needing a call on both sides. Without this thread a
+// collective started during backward (DDP's buckets) would wait, untouched, for the first
+// wait(), and nothing of it would overlap the computation. While collectives are in flight the
+// thread tests them, yielding the core between rounds so that it takes little from compute
+// threads; it sleeps when none is in flight.
+class ProgressThread {
+ public:
+  static ProgressThread& instance() {
+    static ProgressThread thread;
+    return thread;
+  }
+  ~ProgressThread() { stop(); }
+  // NABLA_MPI_PROGRESS_THREAD=0 turns it off (bench/distributed measures both ways).
+  static bool enabled() {
+    static const bool on = [] {
+      const char* v = std::getenv("NABLA_MPI_PROGRESS_THREAD");
+      return v == nullptr || std::string(v) != "0";
+    }();
+    return on;
+  }
+
+  void add(std::shared_ptr<InFlight> op) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopped_) return;  // at exit: the caller's wait() still drives it
+    if (!worker_.joinable()) worker_ = std::thread([this] { run(); });
+    active_.push_back(std::move(op));
+    if (asleep_ && waiters_ == 0) wake_.notify_one();
+  }
+  // Stops testing `op` (a collective whose peer is gone: no point spinning on it).
+  void forget(const std::shared_ptr<InFlight>& op) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    active_.erase(std::remove(active_.begin(), active_.end(), op), active_.end());
+  }
+  // A caller waiting on a collective tests it itself, at full speed: meanwhile this thread
+  // stands back rather than contend for the MPI lock and the core.
+  void waiter_begins() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++waiters_;
+  }
+  void waiter_ends(const std::shared_ptr<InFlight>& op, bool done) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --waiters_;
+    if (done) active_.erase(std::remove(active_.begin(), active_.end(), op), active_.end());
+    if (asleep_ && waiters_ == 0 && !active_.empty()) wake_.notify_one();
+  }
+  // Before MPI_Finalize, and at exit.
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopped_ = true;
+      wake_.notify_one();
+    }
+    if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
+  }
+
+ private:
+  ProgressThread() = default;
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      asleep_ = true;
+      wake_.wait(lock, [this] { return stopped_ || (!active_.empty() && waiters_ == 0); });
+      asleep_ = false;
+      if (stopped_) return;
+      // Most small collectives are waited for at once: leave them to the caller for the first
+      // millisecond. Waking sooner, and each time, cost a 256 KB allreduce 2x on 2 cores (the
+      // wake-up preempts a rank that is moving fragments); a bucket started during backward
+      // has milliseconds of computation to hide behind.
+      lock.unlock();
+      std::this_thread::sleep_for(kGrace);
+      lock.lock();
+      while (!stopped_ && !active_.empty() && waiters_ == 0) poll_round(lock);
+    }
+  }
+
+  // Tests every collective in flight once, with `lock` released meanwhile.
+  void poll_round(std::unique_lock<std::mutex>& lock) {
+    std::vector<std::shared_ptr<InFlight>> batch = active_;
+    std::vector<const InFlight*> finished;
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> mpi(mpi_mutex());
+      const bool finalized = mpi_finalized();
+      for (auto& op : batch)
+        if (finalized || test_in_flight(*op)) finished.push_back(op.get());
+    }
+    std::this_thread::yield();
+    lock.lock();
+    active_.erase(std::remove_if(active_.begin(), active_.end(),
+                                 [&](const std::shared_ptr<InFlight>& op) {
+                                   return std::find(finished.begin(), finished.end(), op.get()) !=
+                                          finished.end();
+                                 }),
+                  active_.end());
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<std::shared_ptr<InFlight>> active_;
+  std::thread worker_;
+  int waiters_ = 0;
+  bool asleep_ = false;  // waiting on wake_
+  static constexpr std::chrono::microseconds kGrace{1000};
+  bool stopped_ = false;
+};
+
 // Initializes MPI once per process (unless the program did), checks the thread level, and
 // finalizes at exit what it initialized.
 void init_mpi_once() {
@@ -59,7 +189,9 @@ void init_mpi_once() {
     if (!initialized) {
       check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided),
                 "createProcessGroupMPI: MPI_Init_thread");
+      ProgressThread::instance();  // made first, so that it is destroyed after this handler
       std::atexit([] {
+        ProgressThread::instance().stop();
         std::lock_guard<std::mutex> guard(mpi_mutex());
         if (!mpi_finalized()) MPI_Finalize();
       });
@@ -154,7 +286,8 @@ const Tensor& single_tensor(const std::vector<Tensor>& tensors, const char* what
 }
 
 // A collective in flight: its request, the tensors MPI reads and writes (kept alive until it
-// completes) and what to do once it has (copy out of a staging buffer, divide for AVG).
+// completes) and what to do once it has (copy out of a staging buffer, divide for AVG). The
+// progress thread tests the request too; `finish_` runs in the caller's thread.
 class MPIWork : public Work {
  public:
   MPIWork(std::string what, std::vector<Tensor> outputs, std::vector<Tensor> buffers,
@@ -163,10 +296,11 @@ class MPIWork : public Work {
         outputs_(std::move(outputs)),
         buffers_(std::move(buffers)),
         timeout_(timeout),
-        finish_(std::move(finish)) {}
+        finish_(std::move(finish)),
+        op_(std::make_shared<InFlight>()) {}
   ~MPIWork() override {
     // MPI may still write into our buffers: wait for it (within the timeout) before they go.
-    if (completed_ || request_ == MPI_REQUEST_NULL) return;
+    if (completed_ || !started_) return;
     if (timed_out_) {  // a peer is gone: keep the buffers alive until exit rather than hang
       std::lock_guard<std::mutex> lock(orphans_mutex());
       orphans().push_back(std::move(buffers_));
@@ -178,43 +312,40 @@ class MPIWork : public Work {
     }
   }
 
-  MPI_Request* request() { return &request_; }
+  // Called under mpi_mutex() by launch(), which then hands the request to the progress thread.
+  MPI_Request* request() { return &op_->request; }
+  void started() {
+    started_ = true;
+    if (ProgressThread::enabled()) ProgressThread::instance().add(op_);
+  }
   void start_failed() { completed_ = true; }
 
   bool isCompleted() override {
     if (completed_) return true;
-    int done = 0;
     int rc = MPI_SUCCESS;
     {
       std::lock_guard<std::mutex> lock(mpi_mutex());
-      if (mpi_finalized()) {
+      if (!op_->done && mpi_finalized()) {
         error_ = std::make_exception_ptr(
             Error("[" + what_ + "] MPI was finalized before the collective completed"));
         completed_ = true;
         return true;
       }
-      rc = MPI_Test(&request_, &done, MPI_STATUS_IGNORE);
+      if (!test_in_flight(*op_)) return false;
+      rc = op_->rc;
     }
-    if (rc != MPI_SUCCESS) {
-      done = 1;
-      try {
-        check_mpi(rc, what_.c_str());
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-    } else if (done && finish_) {
-      try {
+    try {
+      check_mpi(rc, what_.c_str());
+      if (finish_) {
         NoGradGuard no_grad;
         finish_();
-      } catch (...) {
-        error_ = std::current_exception();
       }
+    } catch (...) {
+      error_ = std::current_exception();
     }
-    if (done) {
-      completed_ = true;
-      buffers_.clear();
-    }
-    return completed_;
+    completed_ = true;
+    buffers_.clear();
+    return true;
   }
   bool isSuccess() const override { return completed_ && !error_; }
   std::exception_ptr exception() const override { return error_; }
@@ -222,18 +353,25 @@ class MPIWork : public Work {
   bool wait(std::chrono::milliseconds timeout) override {
     if (timeout == kUnsetTimeout) timeout = timeout_;
     const auto start = std::chrono::steady_clock::now();
-    // Poll (each MPI_Test also moves the transfer on) for 2 ms, then sleep 20 us between
-    // polls: a rank spinning for long would take the core from a peer that still computes
-    // when processes outnumber cores (mpirun --oversubscribe).
+    // Test and yield: the waiting thread drives the transfer at full speed (a sleep between
+    // tests would cost a large message one sleep per fragment), and yielding lets a peer that
+    // shares this core (mpirun --oversubscribe) go on computing.
+    if (isCompleted()) {
+      if (error_) std::rethrow_exception(error_);
+      return true;
+    }
+    ProgressThread& progress = ProgressThread::instance();
+    progress.waiter_begins();
+    struct WaiterEnds {
+      ProgressThread& progress;
+      MPIWork& work;
+      ~WaiterEnds() { progress.waiter_ends(work.op_, work.completed_); }
+    } waiter_ends{progress, *this};
     while (!isCompleted()) {
-      const auto waited = std::chrono::steady_clock::now() - start;
-      if (waited > std::chrono::milliseconds(2)) {
-        std::this_thread::sleep_for(std::chrono::microseconds(20));
-      } else {
-        std::this_thread::yield();
-      }
+      std::this_thread::yield();
       if (timeout != kNoTimeout && std::chrono::steady_clock::now() - start > timeout) {
         timed_out_ = true;
+        progress.forget(op_);
         NABLA_ERROR(
             "[{}] timed out after {} ms waiting for the other ranks: a rank may have failed or "
             "called a different collective (call abort() to stop the job)",
@@ -255,7 +393,8 @@ class MPIWork : public Work {
   std::vector<Tensor> buffers_;
   std::chrono::milliseconds timeout_;
   std::function<void()> finish_;
-  MPI_Request request_ = MPI_REQUEST_NULL;
+  std::shared_ptr<InFlight> op_;
+  bool started_ = false;
   bool completed_ = false;
   bool timed_out_ = false;
   std::exception_ptr error_;
@@ -294,6 +433,7 @@ class ProcessGroupMPI::Impl {
     }
     if (rc != MPI_SUCCESS) work->start_failed();
     check_mpi(rc, what);
+    work->started();
     return work;
   }
 

@@ -117,6 +117,27 @@ TEST(ProcessGroupMPI, AllreduceEveryOpDtypeAndSize) {
   }
 }
 
+// A collective must advance while the caller computes (DDP starts buckets during backward):
+// Open MPI moves it on only inside MPI calls, which nabla's progress thread makes. 16 MB goes
+// over shared memory in about 500 fragments; without that thread each isCompleted() below would
+// move it on by a few, and 150 polls 20 ms apart would not see it finish.
+TEST(ProcessGroupMPI, CollectiveProgressesWithoutWait) {
+  auto pg = group();
+  const int64_t n = int64_t(4) << 20;  // 16 MB of float32
+  std::vector<Tensor> ts{full({n}, static_cast<double>(pg->getRank() + 1))};
+  auto work = pg->allreduce(ts);
+  int polls = 0;
+  while (!work->isCompleted() && polls < 150) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // "computing", no MPI calls
+    ++polls;
+  }
+  EXPECT_LT(polls, 150) << "the allreduce did not progress between isCompleted() calls";
+  ASSERT_TRUE(work->wait());
+  const double world = pg->getSize();
+  EXPECT_EQ(ts[0][n - 1].item<float>(), static_cast<float>(world * (world + 1) / 2));
+  pg->barrier()->wait();
+}
+
 TEST(ProcessGroupMPI, AvgOfIntegersIsAnError) {
   auto pg = group();
   std::vector<Tensor> ts{ones({3}, TensorOptions().dtype(kInt64))};
