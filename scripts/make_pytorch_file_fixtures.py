@@ -8,6 +8,8 @@ python3-torch; run with /usr/bin/python3 scripts/make_pytorch_file_fixtures.py).
   and a slice sharing one storage; pt_dtypes_expected.safetensors: the same as float32/natives.
 - pt_evil.pt: a zip whose data.pkl calls os.system (must be refused without running it).
 - pt_truncated.pt: pt_model.pt with its first storage cut short.
+- pt_dict_cycle.pt: a data.pkl whose two dicts hold each other (found by fuzz_pytorch: the
+  unpickler's shared pointers leaked the cycle); refused without leaking.
 """
 import io
 import os
@@ -82,9 +84,19 @@ def truncated_fixture():
             z.writestr(info.filename.replace("pt_model/", "pt_truncated/"), data)
 
 
+def dict_cycle_fixture():
+    # PROTO 2, EMPTY_DICT d1, BINPUT 0, EMPTY_DICT d2, BINGET 0, NEWTRUE, SETITEM (d2[d1] = True),
+    # NEWTRUE, SETITEM (d1[d2] = True), STOP: the result is d1, whose key is not a string.
+    data = b"\x80\x02}q\x00}h\x00\x88s\x88s."
+    with zipfile.ZipFile(os.path.join(HERE, "pt_dict_cycle.pt"), "w") as z:
+        z.writestr("pt_dict_cycle/data.pkl", data)
+        z.writestr("pt_dict_cycle/version", "3\n")
+
+
 if __name__ == "__main__":
     model_fixture()
     dtypes_fixture()
     evil_fixture()
     truncated_fixture()
+    dict_cycle_fixture()
     print("wrote tests/data/pt_*.pt and pt_*_expected.safetensors")

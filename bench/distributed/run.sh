@@ -20,4 +20,7 @@ for model in mlp cnn; do
   "${mpi[@]}" -np 1 "$exe" "$model" 25 2 "$steps"
   "${mpi[@]}" -np 2 "$exe" "$model" 25 1 "$steps"
   "${mpi[@]}" -np 2 "$exe" "$model" 0.25 1 "$steps"
+  # The same without nabla's MPI progress thread: buckets then move on only inside MPI calls.
+  echo "(NABLA_MPI_PROGRESS_THREAD=0)"
+  "${mpi[@]}" -np 2 -x NABLA_MPI_PROGRESS_THREAD=0 "$exe" "$model" 0.25 1 "$steps"
 done

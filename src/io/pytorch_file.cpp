@@ -135,7 +135,7 @@ struct Value {
       v;
 };
 
-ValuePtr make(decltype(Value::v) v) {
+ValuePtr make_value(decltype(Value::v) v) {
   auto p = std::make_shared<Value>();
   p->v = std::move(v);
   return p;
@@ -152,6 +152,18 @@ class Unpickler {
         prefix_(std::move(prefix)),
         path_(std::move(path)),
         options_(options) {}
+
+  // A pickle can put a dict inside itself (memo GET, then SETITEM): shared_ptr cycles that
+  // would leak. Every container made here is emptied when the unpickler goes, which breaks
+  // them; the caller keeps the unpickler alive while it reads the result.
+  ~Unpickler() {
+    for (const ValuePtr& c : containers_) {
+      if (auto* t = std::get_if<Tuple>(&c->v)) t->items.clear();
+      if (auto* d = std::get_if<Dict>(&c->v)) d->items.clear();
+    }
+  }
+  Unpickler(const Unpickler&) = delete;
+  Unpickler& operator=(const Unpickler&) = delete;
 
   ValuePtr run() {
     while (true) {
@@ -534,8 +546,16 @@ class Unpickler {
   std::string prefix_, path_;
   PyTorchLoadOptions options_;
   size_t pos_ = 0;
+  ValuePtr make(decltype(Value::v) v) {
+    ValuePtr p = make_value(std::move(v));
+    if (std::holds_alternative<Tuple>(p->v) || std::holds_alternative<Dict>(p->v))
+      containers_.push_back(p);
+    return p;
+  }
+
   std::vector<ValuePtr> stack_;
   std::map<uint64_t, ValuePtr> memo_;
+  std::vector<ValuePtr> containers_;  // every Tuple and Dict made, emptied by the destructor
   std::map<std::string, Tensor> storages_;
 };
 
@@ -558,7 +578,8 @@ NamedTensors load_pytorch_state_dict(const std::string& path, const PyTorchLoadO
                 "[load_pytorch_state_dict] {}: big-endian files are not supported", path);
   }
   const std::string pickle = zip.read(pickle_name);
-  ValuePtr root = Unpickler(pickle, zip, prefix, path, options).run();
+  Unpickler unpickler(pickle, zip, prefix, path, options);  // alive while `root` is read
+  ValuePtr root = unpickler.run();
   NABLA_CHECK(std::holds_alternative<Dict>(root->v),
               "[load_pytorch_state_dict] {}: data.pkl holds no dict (torch.save of a whole "
               "model is not supported: save model.state_dict())",
