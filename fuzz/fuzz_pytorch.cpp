@@ -1,5 +1,6 @@
 // libFuzzer target: PyTorch's torch.save files (load_pytorch_state_dict, nabla/pytorch_file.h).
-// The first byte picks what the rest is:
+// Both as a model's state_dict and as an optimizer's (load_pytorch_optimizer_state_dict, loaded
+// into an Adam over a small module). The first byte picks what the rest is:
 //   even: a whole .pt file (the zip archive, its directory and entries, then the pickle);
 //   odd:  only data.pkl, packed here into a well-formed archive next to four storages, so that
 //         the mutations reach the unpickler instead of failing the zip's CRC checks.
@@ -78,6 +79,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Net net;
     nabla::nn::load_state_dict(net, tensors, /*strict=*/false);
     (void)net.fc->forward(nabla::ones({1, 4})).sum().item<float>();
+  } catch (const nabla::Error&) {
+  }
+  try {
+    Net net;
+    nabla::optim::Adam adam(net.parameters());
+    nabla::load_state_dict(adam, path);
+    net.fc->forward(nabla::ones({1, 4})).sum().backward();
+    adam.step();
+    (void)net.fc->weight.sum().item<float>();
   } catch (const nabla::Error&) {
   }
   return 0;

@@ -128,7 +128,8 @@ def pytorch_seeds():
     odd = only its data.pkl (the target packs it with four 64-byte storages)."""
     import zipfile
     data_dir = os.path.join(os.path.dirname(ROOT), "..", "tests", "data")
-    for name in ("pt_model", "pt_dtypes", "pt_evil", "pt_truncated"):
+    for name in ("pt_model", "pt_dtypes", "pt_evil", "pt_truncated", "pt_optim_adamw",
+                 "pt_optim_sgd", "pt_optim_cyclic"):
         with open(os.path.join(data_dir, name + ".pt"), "rb") as f:
             raw = f.read()
         write("pytorch", name + "_file", b"\x00" + raw)

@@ -1,14 +1,18 @@
 // torch.save(state_dict) files (nabla/pytorch_file.h): the zip archive is read with minizip,
-// data.pkl with a restricted unpickler that builds only dicts, tuples, numbers, strings and
-// tensors; every other global or opcode is refused.
+// data.pkl with a restricted unpickler that builds only dicts, lists, tuples, numbers, strings
+// and tensors; every other global or opcode is refused. An optimizer's state_dict (nested dicts
+// and lists of numbers and tensors) becomes the named tensors of Optimizer::state_dict().
 #include "nabla/pytorch_file.h"
 
 #include <unzip.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -16,7 +20,9 @@
 
 #include "core/check.h"
 #include "nabla/checkpoint.h"
+#include "nabla/creation.h"
 #include "nabla/ops.h"
+#include "nabla/optim/adamw.h"
 
 namespace nabla {
 namespace {
@@ -129,13 +135,16 @@ struct Tuple {
 struct Dict {
   DictItems items;
 };
+struct List {  // a Python list: an optimizer's param_groups and their "params"
+  Items items;
+};
 struct Value {
-  std::variant<std::monostate, bool, int64_t, double, std::string, Tuple, Dict, Global, Storage,
-               Tensor, Mark>
+  std::variant<std::monostate, bool, int64_t, double, std::string, Tuple, Dict, List, Global,
+               Storage, Tensor, Mark>
       v;
 };
 
-ValuePtr make_value(decltype(Value::v) v) {
+ValuePtr make(decltype(Value::v) v) {
   auto p = std::make_shared<Value>();
   p->v = std::move(v);
   return p;
@@ -152,18 +161,6 @@ class Unpickler {
         prefix_(std::move(prefix)),
         path_(std::move(path)),
         options_(options) {}
-
-  // A pickle can put a dict inside itself (memo GET, then SETITEM): shared_ptr cycles that
-  // would leak. Every container made here is emptied when the unpickler goes, which breaks
-  // them; the caller keeps the unpickler alive while it reads the result.
-  ~Unpickler() {
-    for (const ValuePtr& c : containers_) {
-      if (auto* t = std::get_if<Tuple>(&c->v)) t->items.clear();
-      if (auto* d = std::get_if<Dict>(&c->v)) d->items.clear();
-    }
-  }
-  Unpickler(const Unpickler&) = delete;
-  Unpickler& operator=(const Unpickler&) = delete;
 
   ValuePtr run() {
     while (true) {
@@ -240,6 +237,45 @@ class Unpickler {
     check(!stack_.empty() && std::holds_alternative<Dict>(stack_.back()->v),
           "SETITEM(S) on something that is not a dict");
     return std::get<Dict>(stack_.back()->v);
+  }
+
+  // The memo can give back a container being filled; putting it into itself (directly or
+  // through its contents) would make a reference cycle that is never freed. Refuse that: the
+  // container on top of the stack must not be reachable from what goes into it. Each check
+  // walks what is added, so a crafted pickle that adds one large container to many others
+  // would take quadratic time: the walks share a budget far above any state_dict's (one per
+  // parameter's small state dict), and a pickle that exhausts it is refused.
+  void check_acyclic(const Items& added) {
+    const Value* target = stack_.back().get();
+    std::vector<const Value*> todo;
+    std::set<const Value*> seen;
+    for (const auto& v : added) todo.push_back(v.get());
+    while (!todo.empty()) {
+      const Value* v = todo.back();
+      todo.pop_back();
+      check(v != target, "a container that contains itself");
+      if (!seen.insert(v).second) continue;
+      check(++acyclic_visits_ <= kMaxAcyclicVisits,
+            "containers nested and shared more than {} times (a crafted pickle?)",
+            kMaxAcyclicVisits);
+      auto push = [&](const Items& items) {
+        for (const auto& item : items) todo.push_back(item.get());
+      };
+      if (auto t = std::get_if<Tuple>(&v->v)) push(t->items);
+      if (auto l = std::get_if<List>(&v->v)) push(l->items);
+      if (auto d = std::get_if<Dict>(&v->v)) {
+        for (const auto& [key, value] : d->items) {
+          todo.push_back(key.get());
+          todo.push_back(value.get());
+        }
+      }
+    }
+  }
+
+  List& top_list() {
+    check(!stack_.empty() && std::holds_alternative<List>(stack_.back()->v),
+          "APPEND(S) on something that is not a list");
+    return std::get<List>(stack_.back()->v);
   }
 
   void step(uint8_t op) {
@@ -322,18 +358,38 @@ class Unpickler {
         stack_.push_back(make(Tuple{std::move(items)}));
         break;
       }
+      case ']':
+        stack_.push_back(make(List{}));
+        break;     // EMPTY_LIST
+      case 'a': {  // APPEND
+        ValuePtr v = pop();
+        Items& list = top_list().items;
+        check_acyclic({v});
+        list.push_back(v);
+        break;
+      }
+      case 'e': {  // APPENDS
+        Items items = pop_to_mark();
+        Items& list = top_list().items;
+        check_acyclic(items);
+        list.insert(list.end(), items.begin(), items.end());
+        break;
+      }
       case '}':
         stack_.push_back(make(Dict{}));
         break;     // EMPTY_DICT
       case 's': {  // SETITEM
         ValuePtr v = pop(), k = pop();
-        top_dict().items.emplace_back(k, v);
+        Dict& d = top_dict();
+        check_acyclic({k, v});
+        d.items.emplace_back(k, v);
         break;
       }
       case 'u': {  // SETITEMS
         Items kv = pop_to_mark();
         check(kv.size() % 2 == 0, "SETITEMS with an odd number of values");
         Dict& d = top_dict();
+        check_acyclic(kv);
         for (size_t i = 0; i < kv.size(); i += 2) d.items.emplace_back(kv[i], kv[i + 1]);
         break;
       }
@@ -546,22 +602,15 @@ class Unpickler {
   std::string prefix_, path_;
   PyTorchLoadOptions options_;
   size_t pos_ = 0;
-  ValuePtr make(decltype(Value::v) v) {
-    ValuePtr p = make_value(std::move(v));
-    if (std::holds_alternative<Tuple>(p->v) || std::holds_alternative<Dict>(p->v))
-      containers_.push_back(p);
-    return p;
-  }
-
+  static constexpr uint64_t kMaxAcyclicVisits = uint64_t(1) << 25;
+  uint64_t acyclic_visits_ = 0;
   std::vector<ValuePtr> stack_;
   std::map<uint64_t, ValuePtr> memo_;
-  std::vector<ValuePtr> containers_;  // every Tuple and Dict made, emptied by the destructor
   std::map<std::string, Tensor> storages_;
 };
 
-}  // namespace
-
-NamedTensors load_pytorch_state_dict(const std::string& path, const PyTorchLoadOptions& options) {
+// The value data.pkl holds: a state_dict's dict, read by the restricted unpickler.
+ValuePtr load_pickle(const std::string& path, const PyTorchLoadOptions& options) {
   ZipArchive zip(path);
   std::string pickle_name;
   for (const auto& n : zip.names()) {
@@ -578,8 +627,207 @@ NamedTensors load_pytorch_state_dict(const std::string& path, const PyTorchLoadO
                 "[load_pytorch_state_dict] {}: big-endian files are not supported", path);
   }
   const std::string pickle = zip.read(pickle_name);
-  Unpickler unpickler(pickle, zip, prefix, path, options);  // alive while `root` is read
-  ValuePtr root = unpickler.run();
+  return Unpickler(pickle, zip, prefix, path, options).run();
+}
+
+// ---- optimizer state_dicts ---------------------------------------------------------------
+// Python's optimizer.state_dict() is
+//   {"state": {0: {"step": tensor(3.), "exp_avg": tensor, ...}, ...},
+//    "param_groups": [{"lr": 0.01, "betas": (0.9, 0.999), ..., "params": [0, 1, ...]}, ...]}
+// and becomes Optimizer::state_dict()'s names: "state.0.step", "param_groups.0.lr", ...
+
+// PyTorch's param-group keys that change how a step is computed, not what it computes.
+constexpr std::string_view kImplementationKeys[] = {"foreach", "fused", "capturable",
+                                                    "differentiable", "initial_lr"};
+
+class OptimizerReader {
+ public:
+  explicit OptimizerReader(std::string path) : path_(std::move(path)) {}
+
+  NamedTensors read(const ValuePtr& root) {
+    const Dict* top = std::get_if<Dict>(&root->v);
+    check(top != nullptr, "data.pkl holds no dict");
+    const Value* state = nullptr;
+    const Value* groups = nullptr;
+    for (const auto& [k, v] : top->items) {
+      const auto* key = std::get_if<std::string>(&k->v);
+      if (key != nullptr && *key == "state") state = v.get();
+      if (key != nullptr && *key == "param_groups") groups = v.get();
+    }
+    check(state != nullptr && groups != nullptr,
+          "holds no optimizer state_dict (a dict with 'state' and 'param_groups'); a model's "
+          "state_dict is read by load_state_dict(module, path)");
+    const List* group_list = std::get_if<List>(&groups->v);
+    check(group_list != nullptr, "'param_groups' is not a list");
+    for (size_t g = 0; g < group_list->items.size(); ++g) read_group(g, *group_list->items[g]);
+    const Dict* state_dict = std::get_if<Dict>(&state->v);
+    check(state_dict != nullptr, "'state' is not a dict");
+    for (const auto& [k, v] : state_dict->items) read_state(*k, *v);
+    return std::move(out_);
+  }
+
+ private:
+  template <class... Args>
+  void check(bool ok, fmt::format_string<Args...> f, Args&&... args) {
+    if (!ok) {
+      throw Error(fmt::format("[load_pytorch_optimizer_state_dict] {}: {}", path_,
+                              fmt::format(f, std::forward<Args>(args)...)));
+    }
+  }
+
+  void read_group(size_t g, const Value& group) {
+    const Dict* d = std::get_if<Dict>(&group.v);
+    check(d != nullptr, "param group {} is not a dict", g);
+    const std::string prefix = fmt::format("param_groups.{}.", g);
+    for (const auto& [k, v] : d->items) {
+      const auto* key = std::get_if<std::string>(&k->v);
+      check(key != nullptr, "param group {} has a key that is not a string", g);
+      if (*key == "params") {
+        out_.emplace_back(prefix + "params", index_list(*v, g));
+      } else if (*key == "maximize") {
+        // nabla's optimizers minimize; a maximizing state would step the other way.
+        check(std::holds_alternative<bool>(v->v) && !std::get<bool>(v->v),
+              "param group {} has maximize=True, which nabla's optimizers do not have", g);
+      } else if (std::find(std::begin(kImplementationKeys), std::end(kImplementationKeys), *key) ==
+                 std::end(kImplementationKeys)) {
+        Tensor t = number(*v, prefix + *key);
+        if (t.defined()) out_.emplace_back(prefix + *key, std::move(t));
+      }
+    }
+  }
+
+  Tensor index_list(const Value& v, size_t g) {
+    const List* l = std::get_if<List>(&v.v);
+    check(l != nullptr, "param group {}'s 'params' is not a list", g);
+    std::vector<int64_t> indices;
+    for (const auto& item : l->items) {
+      const auto* i = std::get_if<int64_t>(&item->v);
+      check(i != nullptr, "param group {}'s 'params' holds something that is not an index", g);
+      indices.push_back(*i);
+    }
+    return nabla::tensor(indices, TensorOptions().dtype(kLong)).reshape({int64_t(indices.size())});
+  }
+
+  void read_state(const Value& key, const Value& value) {
+    const auto* index = std::get_if<int64_t>(&key.v);
+    check(index != nullptr && *index >= 0, "a key of 'state' is not a parameter index");
+    const Dict* d = std::get_if<Dict>(&value.v);
+    check(d != nullptr, "the state of parameter {} is not a dict", *index);
+    for (const auto& [k, v] : d->items) {
+      const auto* field = std::get_if<std::string>(&k->v);
+      check(field != nullptr, "the state of parameter {} has a key that is not a string", *index);
+      const std::string name = fmt::format("state.{}.{}", *index, *field);
+      Tensor t = std::holds_alternative<Tensor>(v->v) ? std::get<Tensor>(v->v) : number(*v, name);
+      if (!t.defined()) continue;  // None: a buffer not created yet
+      // PyTorch keeps the step count as a float tensor (for CUDA graphs); nabla as an integer.
+      if (*field == "step" && t.dim() == 0 && t.is_floating_point()) {
+        const double s = t.item<double>();
+        check(s >= 0 && s < 9e15 && s == static_cast<double>(static_cast<int64_t>(s)),
+              "{} should be a step count, got {}", name, s);
+        t = nabla::full({}, static_cast<int64_t>(s), TensorOptions().dtype(kLong));
+      }
+      out_.emplace_back(name, std::move(t));
+    }
+  }
+
+  // A number, bool or tuple of numbers (betas) as a tensor; None as an undefined one.
+  Tensor number(const Value& v, const std::string& name) {
+    if (std::holds_alternative<std::monostate>(v.v)) return Tensor();
+    if (auto b = std::get_if<bool>(&v.v)) return nabla::full({}, *b, TensorOptions().dtype(kBool));
+    if (auto i = std::get_if<int64_t>(&v.v))
+      return nabla::full({}, *i, TensorOptions().dtype(kLong));
+    if (auto d = std::get_if<double>(&v.v))
+      return nabla::full({}, *d, TensorOptions().dtype(kDouble));
+    if (auto t = std::get_if<Tensor>(&v.v)) return *t;
+    const Tuple* tuple = std::get_if<Tuple>(&v.v);
+    check(tuple != nullptr, "{} is not a number, a tuple of numbers or a tensor", name);
+    std::vector<double> values;
+    for (const auto& item : tuple->items) {
+      const auto* d = std::get_if<double>(&item->v);
+      const auto* i = std::get_if<int64_t>(&item->v);
+      check(d != nullptr || i != nullptr, "{} holds something that is not a number", name);
+      values.push_back(d != nullptr ? *d : static_cast<double>(*i));
+    }
+    return nabla::tensor(values, TensorOptions().dtype(kDouble)).reshape({int64_t(values.size())});
+  }
+
+  std::string path_;
+  NamedTensors out_;
+};
+
+// The names of an optimizer's options ("lr", "betas", ...), to compare with a file's.
+class FieldNames : public optim::FieldVisitor {
+ public:
+  void field(const char* name, double&) override { names.insert(name); }
+  void field(const char* name, int64_t&) override { names.insert(name); }
+  void field(const char* name, bool&) override { names.insert(name); }
+  void field(const char* name, std::tuple<double, double>&) override { names.insert(name); }
+  void field(const char* name, Tensor&) override { names.insert(name); }
+  std::set<std::string> names;
+};
+
+// PyTorch's optimizer whose param groups have these keys, for the error message.
+std::string python_kind(const std::set<std::string>& keys) {
+  if (keys.count("nesterov")) return "torch.optim.SGD";
+  if (keys.count("amsgrad")) return "torch.optim.Adam or AdamW";
+  if (keys.count("centered")) return "torch.optim.RMSprop";
+  if (keys.count("lr_decay")) return "torch.optim.Adagrad";
+  return "an optimizer nabla does not have";
+}
+
+// The file's param groups must have exactly the optimizer's options, and as many parameters.
+void check_kind_and_count(const optim::Optimizer& optimizer, const NamedTensors& state,
+                          const std::string& path) {
+  FieldNames own;
+  const_cast<optim::OptimizerOptions&>(optimizer.defaults()).visit_fields(own);
+  std::set<std::string> keys;
+  int64_t groups = 0, params = 0;
+  for (const auto& [name, t] : state) {
+    if (name.rfind("param_groups.0.", 0) == 0 && name != "param_groups.0.params")
+      keys.insert(name.substr(15));
+    if (name.rfind("param_groups.", 0) == 0 && name.size() > 7 &&
+        name.compare(name.size() - 7, 7, ".params") == 0) {
+      ++groups;
+      params += t.numel();
+    }
+  }
+  NABLA_CHECK(keys == own.names,
+              "[load_state_dict] {} holds the state of {} (param group options {}), which "
+              "does not map onto this optimizer (options {}): load it into the same kind of "
+              "optimizer",
+              path, python_kind(keys), fmt::join(keys, ", "), fmt::join(own.names, ", "));
+  NABLA_CHECK(groups == static_cast<int64_t>(optimizer.param_groups().size()) &&
+                  params == static_cast<int64_t>(optimizer.size()),
+              "[load_state_dict] {} holds the state of {} parameters in {} groups, but the "
+              "optimizer has {} parameters in {} groups",
+              path, params, groups, optimizer.size(), optimizer.param_groups().size());
+}
+
+// PyTorch 2.7's Adam and AdamW write decoupled_weight_decay (false, true); nabla's kinds say it.
+NamedTensors check_decoupled(const optim::Optimizer& optimizer, NamedTensors state,
+                             const std::string& path) {
+  const bool adamw = dynamic_cast<const optim::AdamW*>(&optimizer) != nullptr;
+  NamedTensors kept;
+  for (auto& [name, t] : state) {
+    const size_t dot = name.rfind('.');
+    if (name.rfind("param_groups.", 0) != 0 || name.substr(dot + 1) != "decoupled_weight_decay") {
+      kept.emplace_back(name, std::move(t));
+      continue;
+    }
+    const bool decoupled = t.dim() == 0 && t.scalar_type() == kBool && t.item<bool>();
+    NABLA_CHECK(decoupled == adamw,
+                "[load_state_dict] {} holds the state of torch.optim.{} (decoupled_weight_decay="
+                "{}), which does not map onto nabla's {}",
+                path, decoupled ? "AdamW" : "Adam", decoupled ? "True" : "False",
+                adamw ? "AdamW" : "Adam");
+  }
+  return kept;
+}
+
+}  // namespace
+
+NamedTensors load_pytorch_state_dict(const std::string& path, const PyTorchLoadOptions& options) {
+  ValuePtr root = load_pickle(path, options);
   NABLA_CHECK(std::holds_alternative<Dict>(root->v),
               "[load_pytorch_state_dict] {}: data.pkl holds no dict (torch.save of a whole "
               "model is not supported: save model.state_dict())",
@@ -591,11 +839,27 @@ NamedTensors load_pytorch_state_dict(const std::string& path, const PyTorchLoadO
     const std::string& name = std::get<std::string>(k->v);
     NABLA_CHECK(std::holds_alternative<Tensor>(v->v),
                 "[load_pytorch_state_dict] {}: {} is not a tensor (an optimizer's state_dict "
-                "is not supported)",
+                "is read by load_pytorch_optimizer_state_dict)",
                 path, name);
     out.emplace_back(name, std::get<Tensor>(v->v));
   }
   return out;
+}
+
+NamedTensors load_pytorch_optimizer_state_dict(const std::string& path,
+                                               const PyTorchLoadOptions& options) {
+  return OptimizerReader(path).read(load_pickle(path, options));
+}
+
+void load_state_dict(optim::Optimizer& optimizer, const std::string& path) {
+  const NamedTensors state =
+      check_decoupled(optimizer, load_pytorch_optimizer_state_dict(path), path);
+  check_kind_and_count(optimizer, state, path);
+  try {
+    optimizer.load_state_dict(state);
+  } catch (const Error& e) {  // shapes and values: name the file too
+    throw Error(fmt::format("{} (in {})", e.what(), path));
+  }
 }
 
 void load_state_dict(nn::Module& module, const std::string& path, bool strict) {
