@@ -10,6 +10,8 @@ python3-torch; run with /usr/bin/python3 scripts/make_pytorch_file_fixtures.py).
 - pt_truncated.pt: pt_model.pt with its first storage cut short.
 - pt_dict_cycle.pt: a data.pkl whose two dicts hold each other (found by fuzz_pytorch: the
   unpickler's shared pointers leaked the cycle); refused without leaking.
+- pt_quadratic.pt: one list of 200,000 items appended to 200,000 new lists (1.2 MB of pickle,
+  deflated): the cycle check's walks would take 4e10 steps; refused within a budget.
 """
 import io
 import os
@@ -93,10 +95,19 @@ def dict_cycle_fixture():
         z.writestr("pt_dict_cycle/version", "3\n")
 
 
+def quadratic_fixture():
+    n = 200000
+    data = b"\x80\x02]q\x00(" + b"K\x01" * n + b"e" + b"]h\x00a" * n + b"."
+    with zipfile.ZipFile(os.path.join(HERE, "pt_quadratic.pt"), "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("pt_quadratic/data.pkl", data)
+        z.writestr("pt_quadratic/version", "3\n")
+
+
 if __name__ == "__main__":
     model_fixture()
     dtypes_fixture()
     evil_fixture()
     truncated_fixture()
     dict_cycle_fixture()
+    quadratic_fixture()
     print("wrote tests/data/pt_*.pt and pt_*_expected.safetensors")

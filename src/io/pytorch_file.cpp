@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <string_view>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -248,7 +249,7 @@ class Unpickler {
   void check_acyclic(const Items& added) {
     const Value* target = stack_.back().get();
     std::vector<const Value*> todo;
-    std::set<const Value*> seen;
+    std::unordered_set<const Value*> seen;
     for (const auto& v : added) todo.push_back(v.get());
     while (!todo.empty()) {
       const Value* v = todo.back();
@@ -602,7 +603,7 @@ class Unpickler {
   std::string prefix_, path_;
   PyTorchLoadOptions options_;
   size_t pos_ = 0;
-  static constexpr uint64_t kMaxAcyclicVisits = uint64_t(1) << 25;
+  static constexpr uint64_t kMaxAcyclicVisits = uint64_t(1) << 22;
   uint64_t acyclic_visits_ = 0;
   std::vector<ValuePtr> stack_;
   std::map<uint64_t, ValuePtr> memo_;
