@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <numeric>
+#include <set>
 
 namespace {
 
@@ -119,6 +120,72 @@ TEST(TorchData, TransformsNormalizeAndLambda) {
     EXPECT_TRUE(
         batch.data.reshape({4, 2}).select(1, 0).equal(nabla::tensor({-0.5f, 0.5f, 1.5f, 2.5f})));
   }
+}
+
+// Every output image of RandomCrop is some window of its zero-padded input: found by search.
+bool is_window_of(const Tensor& crop, const Tensor& padded) {
+  const int64_t size = crop.size(-1);
+  for (int64_t top = 0; top + size <= padded.size(-2); ++top)
+    for (int64_t left = 0; left + size <= padded.size(-1); ++left)
+      if (padded.narrow(-2, top, size).narrow(-1, left, size).equal(crop)) return true;
+  return false;
+}
+
+TEST(TorchData, RandomCropTakesSeededWindowsOfThePaddedImage) {
+  // 16 distinct 1x5x5 images with distinct values, so every window is recognizable.
+  auto images = (nabla::arange(16 * 25, nabla::dtype(nabla::kFloat)) + 1).view({16, 1, 5, 5});
+  data::transforms::RandomCrop<> crop(5, 2, /*seed=*/7);
+  Tensor out = crop(images);
+  ASSERT_EQ(out.sizes(), images.sizes());
+  auto padded = nabla::constant_pad_nd(images, {2, 2, 2, 2});
+  std::set<double> tops;
+  for (int64_t i = 0; i < 16; ++i) {
+    EXPECT_TRUE(is_window_of(out[i], padded[i])) << "image " << i;
+    tops.insert(out[i].sum().item<double>());
+  }
+  EXPECT_GT(tops.size(), 4u);  // windows differ between images
+  // Same seed, same windows; another seed, other windows; one image [C, H, W] works too.
+  EXPECT_TRUE(data::transforms::RandomCrop<>(5, 2, 7)(images).equal(out));
+  EXPECT_FALSE(data::transforms::RandomCrop<>(5, 2, 8)(images).equal(out));
+  EXPECT_EQ(crop(images[0]).sizes(), (std::vector<int64_t>{1, 5, 5}));
+  EXPECT_TRUE(data::transforms::RandomCrop<>(3, 0, 1)(images).sizes() ==
+              (std::vector<int64_t>{16, 1, 3, 3}));
+}
+
+TEST(TorchData, RandomHorizontalFlipMirrorsAboutHalfTheImages) {
+  auto images = nabla::randn({200, 2, 3, 4});
+  data::transforms::RandomHorizontalFlip<> flip(0.5, /*seed=*/3);
+  Tensor out = flip(images);
+  auto mirrored = images.index_select(3, nabla::tensor(std::vector<int64_t>{3, 2, 1, 0}));
+  int flipped = 0;
+  for (int64_t i = 0; i < 200; ++i) {
+    const bool same = out[i].equal(images[i]), mirror = out[i].equal(mirrored[i]);
+    EXPECT_TRUE(same != mirror) << "image " << i;
+    flipped += mirror;
+  }
+  EXPECT_GT(flipped, 70);
+  EXPECT_LT(flipped, 130);
+  EXPECT_TRUE(data::transforms::RandomHorizontalFlip<>(0.5, 3)(images).equal(out));
+  EXPECT_TRUE(data::transforms::RandomHorizontalFlip<>(0.0)(images).equal(images));
+  EXPECT_TRUE(data::transforms::RandomHorizontalFlip<>(1.0)(images).equal(mirrored));
+}
+
+TEST(TorchData, AugmentationRejectsBadShapesAndOptions) {
+  auto expect_error = [](auto&& f, const std::string& fragment) {
+    try {
+      f();
+      ADD_FAILURE() << "no error; expected one mentioning " << fragment;
+    } catch (const nabla::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  auto images = nabla::zeros({2, 1, 4, 4});
+  expect_error([&] { data::transforms::RandomCrop<>(7, 1)(images); }, "[RandomCrop]");
+  expect_error([&] { data::transforms::RandomCrop<>(2, 0)(nabla::zeros({4, 4})); }, "[4, 4]");
+  expect_error([&] { data::transforms::RandomCrop<>(0, 0)(images); }, "size must be positive");
+  expect_error([&] { data::transforms::RandomHorizontalFlip<>(1.5)(images); }, "[0, 1]");
+  expect_error([&] { data::transforms::RandomHorizontalFlip<>()(nabla::zeros({3})); },
+               "[RandomHorizontalFlip]");
 }
 
 TEST(TorchData, UnstackedBatchesAreVectorsOfExamples) {

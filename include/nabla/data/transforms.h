@@ -4,7 +4,9 @@
 //                 .map(nabla::data::transforms::Stack<>());   // batches become one Example<>
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -100,6 +102,49 @@ class Normalize : public TensorTransform<Target> {
 
  private:
   static Tensor channel_tensor(const std::vector<double>& v);  // [C, 1, 1] float32
+};
+
+/// Image augmentation (torchvision's names): each transform takes one image [C, H, W] or a
+/// batch [N, C, H, W] and draws a new random choice per image from its own generator, seeded
+/// at construction. The draws follow the order the images come in, so a transform applied in
+/// the training loop to each batch (as examples/fashion_mnist.cpp does) gives the same images
+/// run after run for any number of threads; copies of a transform share its generator.
+namespace detail {
+struct AugmentRng;  // a seeded std::mt19937_64 (transforms.cpp)
+std::shared_ptr<AugmentRng> make_augment_rng(uint64_t seed);
+Tensor random_crop(const Tensor& images, int64_t size, int64_t padding, AugmentRng& rng);
+Tensor random_horizontal_flip(const Tensor& images, double p, AugmentRng& rng);
+}  // namespace detail
+
+/// A random size x size window of the image zero-padded by `padding` on every side (the
+/// classic "pad 4, crop 32" of CIFAR, or pad 2, crop 28 for MNIST-sized images).
+template <class Target = Tensor>
+class RandomCrop : public TensorTransform<Target> {
+ public:
+  RandomCrop(int64_t size, int64_t padding = 0, uint64_t seed = 0)
+      : size(size), padding(padding), rng_(detail::make_augment_rng(seed)) {}
+  Tensor operator()(Tensor input) override {
+    return detail::random_crop(input, size, padding, *rng_);
+  }
+  int64_t size, padding;
+
+ private:
+  std::shared_ptr<detail::AugmentRng> rng_;
+};
+
+/// Mirrors the image left-right with probability p.
+template <class Target = Tensor>
+class RandomHorizontalFlip : public TensorTransform<Target> {
+ public:
+  explicit RandomHorizontalFlip(double p = 0.5, uint64_t seed = 0)
+      : p(p), rng_(detail::make_augment_rng(seed)) {}
+  Tensor operator()(Tensor input) override {
+    return detail::random_horizontal_flip(input, p, *rng_);
+  }
+  double p;
+
+ private:
+  std::shared_ptr<detail::AugmentRng> rng_;
 };
 
 /// Stacks a batch of examples into one Example whose tensors have the batch as dim 0.
