@@ -322,3 +322,33 @@ TEST(ConvModules, PyTorchCnnStateDictGivesPyTorchsOutputs) {
   Tensor y = model->forward(expected[0].second);
   EXPECT_TRUE(y.allclose(expected[1].second, 1e-4, 1e-5)) << y << expected[1].second;
 }
+
+// Pooling without padding or dilation runs a kernel of its own (no bounds checks, 2x2
+// unrolled): its values and gradients against the unfold + max composition, on odd shapes
+// whose last rows and columns the windows do not reach, and a NaN that must propagate.
+TEST(ConvKernels, PlainMaxPoolMatchesUnfoldOracle) {
+  struct Case {
+    std::vector<int64_t> kernel, stride;
+  };
+  const std::vector<Case> cases = {
+      {{2, 2}, {2, 2}}, {{3, 2}, {2, 1}}, {{1, 3}, {1, 3}}, {{3, 3}, {3, 3}}};
+  nabla::manual_seed(3);
+  for (const Case& c : cases) {
+    Tensor x = nabla::randn({2, 3, 7, 9}, nabla::dtype(nabla::kDouble)).requires_grad_(true);
+    Tensor pooled = nabla::max_pool2d(x, c.kernel, c.stride);
+    const int64_t oh = pooled.size(2), ow = pooled.size(3);
+    Tensor cols = F::unfold(x, F::UnfoldFuncOptions(c.kernel).stride(c.stride));
+    Tensor oracle = std::get<0>(cols.view({2, 3, c.kernel[0] * c.kernel[1], oh * ow}).max(2))
+                        .view({2, 3, oh, ow});
+    EXPECT_TRUE(pooled.equal(oracle)) << "kernel " << c.kernel[0] << "x" << c.kernel[1];
+    Tensor g = nabla::randn(pooled.sizes(), nabla::dtype(nabla::kDouble));
+    Tensor dx = nabla::autograd::grad({pooled}, {x}, {g})[0];
+    Tensor dx_oracle = nabla::autograd::grad({oracle}, {x}, {g})[0];
+    EXPECT_TRUE(dx.allclose(dx_oracle)) << "kernel " << c.kernel[0] << "x" << c.kernel[1];
+  }
+  Tensor x = nabla::randn({1, 1, 4, 4});
+  x.index_put_({0, 0, 1, 0}, std::nan(""));
+  Tensor y = nabla::max_pool2d(x, 2);
+  EXPECT_TRUE(std::isnan(y[0][0][0][0].item<float>()));
+  EXPECT_FALSE(std::isnan(y[0][0][1][1].item<float>()));
+}
