@@ -16,8 +16,9 @@ import subprocess
 from collections import defaultdict
 
 NAMES = {"nabla": "nabla", "pytorch": "PyTorch", "libtorch": "LibTorch",
-         "openblas": "OpenBLAS direct"}
-OTHERS = ("pytorch", "libtorch", "openblas")
+         "openblas": "OpenBLAS direct", "onednn": "oneDNN (NCHW)",
+         "onednn-blocked": "oneDNN (its layouts)"}
+OTHERS = ("pytorch", "libtorch", "openblas", "onednn", "onednn-blocked")
 # MLP 784-256-128-10: multiply-adds per sample for forward, weight gradients and the input
 # gradients of layers 2 and 3 (the images need none).
 MLP_MACS = 2 * (784 * 256 + 256 * 128 + 128 * 10) + (256 * 128 + 128 * 10)
@@ -50,6 +51,8 @@ class Result:
             return f"t{self.threads}" + (" ftz" if self.ftz else "")
         if self.framework == "openblas":
             return f"b{self.blas}"
+        if self.framework.startswith("onednn"):
+            return f"t{self.threads}"
         return f"t{self.threads} b{self.blas}" + (" ftz" if self.ftz else "")
 
     def rate(self, t):
@@ -102,7 +105,7 @@ def sh(*cmd):
         return ""
 
 
-def machine(root):
+def machine(root, results=()):
     info = {}
     for line in sh("lscpu").splitlines():
         k, _, v = line.partition(":")
@@ -123,7 +126,18 @@ def machine(root):
         f"{pkgs['python3-torch'] or 'n/a'}, LibTorch (libtorch-dev) "
         f"{pkgs['libtorch-dev'] or 'n/a'}, OpenBLAS {pkgs['libopenblas0-pthread'] or 'n/a'}, "
         f"Python {platform.python_version()}",
+        f"OpenBLAS kernels: {blas_core(results)}"
+        f"{' (forced by OPENBLAS_CORETYPE=' + os.environ['OPENBLAS_CORETYPE'] + ')' if os.environ.get('OPENBLAS_CORETYPE') else ''}",
     ]
+
+
+def blas_core(results):
+    """OpenBLAS's core name as nabla_bench_peak saw it (the kernels every sgemm here ran)."""
+    for r in results:
+        for e in r.extra:
+            if "openblas_core" in e:
+                return e["openblas_core"]
+    return "n/a"
 
 
 def num(x, digits=3):
@@ -331,6 +345,10 @@ class Report:
                 ratio = pt.median / nab.median
                 self.target(f"conv2d {c} speed vs PyTorch", ratio, f"{ratio:.2f}×", "≥ 1×",
                             lambda v: v >= 1.0)
+            if nab and self.fma_peak and ("64->64" in c or "128->128" in c):
+                share = nab.rate(nab.median) / self.fma_peak
+                self.target(f"conv2d {c} % of FMA peak", share, f"{100 * share:.0f}%", "≥ 50%",
+                            lambda v: v >= 0.5)
 
     def cnn(self):
         self.per_case("cnn", "8. Fashion-MNIST CNN training epoch (Adam, batch 64)", 1, "s")
@@ -372,6 +390,11 @@ class Report:
         if lib:
             self.target(f"library size ({lib.case.split('(')[1].rstrip(')')})", lib.median,
                         f"{lib.median:.1f} MB", "< 10 MB", lambda v: v < 10)
+
+    def maxpool(self):
+        self.per_case("maxpool", "max_pool2d 2x2 stride 2, float32: forward + backward (2.5 input "
+                      "sizes of traffic) and forward without grad (1.25)", 1, "GB/s", True,
+                      self.copy_peak, "copy peak")
 
     def batchnorm(self):
         self.per_case("batchnorm", "BatchNorm2d float32: training forward+backward (5 tensor-sizes "
@@ -444,6 +467,7 @@ class Report:
         self.matmul()
         self.elementwise()
         self.batchnorm()
+        self.maxpool()
         self.overhead()
         self.conv()
         self.cnn()
@@ -460,7 +484,7 @@ class Report:
             self.w("**Quick mode: a smoke check (1 MLP epoch on 12,800 images, short "
                    "repetitions); not figures to quote.**")
         self.w()
-        for line in machine(root):
+        for line in machine(root, self.r):
             self.w(f"- {line}")
         self.w("- Configurations: `tN` = N framework threads, `bN` = N OpenBLAS threads, "
                "`ftz` = denormals flushed to zero. Each framework was run in every "

@@ -4,7 +4,7 @@
 #   bash bench/run.sh                  # everything, ~10-15 minutes -> bench/RESULTS.md
 #   bash bench/run.sh --quick          # smoke check, ~2 minutes -> bench/out/RESULTS-quick.md
 #   bash bench/run.sh --only matmul    # one workload: mlp lstm matmul elementwise overhead
-#                                      # conv cnn batchnorm memory build
+#                                      # conv cnn batchnorm maxpool memory build
 #   bash bench/run.sh --output FILE    # write the report elsewhere
 # Environment: NABLA_BENCH_BUILD_DIR (default build-bench), NABLA_BENCH_JOBS (ninja -j).
 set -euo pipefail
@@ -25,9 +25,9 @@ while (($#)); do
   shift
 done
 case "$only" in
-  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|memory|build) ;;
+  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|maxpool|memory|build) ;;
   *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, conv, cnn, batchnorm," \
-          "memory or build" >&2
+          "maxpool, memory or build" >&2
      exit 2 ;;
 esac
 build="${NABLA_BENCH_BUILD_DIR:-$root/build-bench}"
@@ -47,6 +47,12 @@ targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops
 targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops torch_bench_conv)
 targets+=(nabla_bench_norm torch_bench_norm)
 targets+=(nabla_bench_memory torch_bench_memory)
+# oneDNN's convolutions alone, when libdnnl-dev is installed (bench/CMakeLists.txt).
+onednn=0
+if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^nabla_bench_conv_onednn:'; then
+  targets+=(nabla_bench_conv_onednn)
+  onednn=1
+fi
 echo "run.sh: building ${targets[*]} in $build"
 ninja -C "$build" ${NABLA_BENCH_JOBS:+-j"$NABLA_BENCH_JOBS"} "${targets[@]}" >> "$log"
 
@@ -89,8 +95,9 @@ if ((quick)); then  # fewer configurations, to stay within a couple of minutes
 fi
 for workload in mlp lstm ops conv norm; do
   if [[ "$workload" == norm ]]; then
-    want batchnorm || continue
-    sub=("")
+    sub=()
+    for w in batchnorm maxpool; do want "$w" && sub+=("$w"); done
+    ((${#sub[@]})) || continue
   elif [[ "$workload" == ops || "$workload" == conv ]]; then
     sub=()
     subs=(matmul elementwise overhead)
@@ -129,6 +136,13 @@ for workload in mlp lstm ops conv norm; do
         run "$name pytorch t$t b$b" "$b" "$python" "$py/$workload.py" "${flags[@]}" \
           "${extra[@]}" "${probe[@]}" --threads "$t"
       done
+      # oneDNN alone on the conv shapes (OpenMP threads), between the frameworks' runs.
+      if [[ "$w" == conv ]] && ((onednn)); then
+        for t in "${nabla_configs[@]}"; do
+          OMP_NUM_THREADS="$t" run "conv onednn t$t" 1 "$bin/nabla_bench_conv_onednn" \
+            "${flags[@]}" --threads "$t"
+        done
+      fi
     done
   done
 done

@@ -91,7 +91,10 @@ void copy_peak(const bench::Args& a) {
     once();
     std::vector<double> s;
     for (int r = 0; r < a.reps; ++r) s.push_back(once());
-    bench::emit("peak", "copy", cfg, s, "bytes", 2.0 * n * sizeof(float), {}, "machine");
+    // The copy record also names the kernels OpenBLAS runs here (its core name, which
+    // OPENBLAS_CORETYPE can force), for the report's machine line.
+    bench::emit("peak", "copy", cfg, s, "bytes", 2.0 * n * sizeof(float),
+                {{"openblas_core", "\"" + std::string(openblas_get_corename()) + "\""}}, "machine");
   }
 }
 
