@@ -1,7 +1,8 @@
-// Workload 12: the character-level GPT of examples/char_gpt.cpp at its defaults (see kLayers
-// ...): one training step (random windows [batch, context + 1], cross-entropy, backward,
-// gradient clipping 1.0, AdamW), and generation (greedy) with the KV cache against recomputing
-// the whole text for every new character. Selected with --only step|generate (both by default).
+// Workload 12: the character-level GPT of examples/char_gpt.cpp at its defaults (kLayers ...
+// below): one training step (random windows [batch, context + 1], cross-entropy, backward,
+// gradient clipping 1.0, AdamW with weight decay on every parameter: the example's two groups
+// cost the same), and greedy generation with the KV cache against rerunning the last context
+// characters for every new one. Selected with --only step|generate (both by default).
 // nabla's attention is the fused scaled_dot_product_attention; LibTorch 1.13 (Debian's) has
 // none, so its build composes it (matmul, mask, softmax, matmul) as PyTorch 1.13 must.
 // bench/pytorch/gpt.py is the same step in PyTorch (scripts/char_gpt_torch.py's model).
