@@ -436,10 +436,63 @@ class Report:
                             f"{growth:.1f} MB", "≤ 2 MB", lambda v: v <= 2)
         self.table(["case"] + [NAMES[f] for f in fws], rows)
 
+    def attention(self):
+        """Workload 11: sdpa forward + backward (bench/cpp/attention.cpp, pytorch/attention.py)."""
+        lengths = [128, 512, 2048]
+        variants = [("nabla", "fused"), ("nabla", "composite"), ("pytorch", "composite"),
+                    ("pytorch", "fused")]
+        variants = [v for v in variants
+                    if any(best(self.r, "attention", f"{v[1]} T={T}", v[0]) for T in lengths)]
+        if not variants:
+            return
+        self.w("## 11. scaled_dot_product_attention forward + backward (float32, batch 2, "
+               "4 heads, head dim 32, causal)")
+        self.w()
+        rows = []
+        for T in lengths:
+            rs = [best(self.r, "attention", f"{v} T={T}", f) for f, v in variants]
+            nab = best(self.r, "attention", f"fused T={T}", "nabla")
+            pt = min((r for r in (best(self.r, "attention", f"{v} T={T}", "pytorch")
+                                  for v in ("composite", "fused")) if r),
+                     key=lambda r: r.median, default=None)
+            rows.append([f"T={T}"] + [self.cell(r, 1e3) for r in rs] +
+                        [num(pt.median / nab.median) + "×" if nab and pt else "n/a"])
+        self.table(["case"] + [f"{NAMES[f]} {v} ms" for f, v in variants] +
+                   ["nabla fused speed vs PyTorch"], rows)
+        mem = {v: best(self.r, "attention", f"peak memory T=2048 {v}", "nabla")
+               for v in ("fused", "composite")}
+        if all(mem.values()):
+            fused, comp = (mem[v].extra[0]["growth_mb"] for v in ("fused", "composite"))
+            self.w(f"Peak RSS growth of one forward + backward at T=2048 (one process each): "
+                   f"fused {num(fused)} MB, composite {num(comp)} MB.")
+            self.w()
+            ratio = fused / comp if comp > 0 else None
+            self.target("sdpa peak memory at T=2048, fused vs composite", ratio,
+                        f"{ratio:.2f}× ({num(fused)} vs {num(comp)} MB)" if ratio else "",
+                        "≤ 0.33×", lambda v: v <= 1 / 3)
+
+    def gpt(self):
+        """Workload 12: char_gpt's training step and generation (bench/cpp/gpt.cpp)."""
+        self.per_case("gpt", "12. Character-level GPT (examples/char_gpt.cpp's defaults): "
+                      "training step (AdamW, clipping) and seconds per generated character",
+                      1e3, "ms")
+        nab, pt = best(self.r, "gpt", "training step", "nabla"), \
+            best(self.r, "gpt", "training step", "pytorch")
+        if nab and pt:
+            ratio = nab.median / pt.median
+            self.target("GPT training step vs PyTorch", ratio, f"{ratio:.2f}×", "≤ 0.5×",
+                        lambda v: v <= 0.5)
+        cached = best(self.r, "gpt", "generation, KV cache", "nabla")
+        recomputed = best(self.r, "gpt", "generation, recomputed", "nabla")
+        if cached and recomputed:
+            ratio = recomputed.median / cached.median
+            self.target("GPT generation: KV cache vs recomputing the context (characters/s)",
+                        ratio, f"{ratio:.1f}×", "≥ 10×", lambda v: v >= 10)
+
     def peak_rss(self):
         """The highest peak RSS of any run of each workload, per framework."""
         order = ["mlp", "lstm", "matmul", "elementwise", "batchnorm", "overhead", "conv", "cnn",
-                 "memory"]
+                 "memory", "attention", "gpt"]
         fws = ("nabla", "pytorch", "libtorch")
         rows = []
         for w in order:
@@ -474,6 +527,8 @@ class Report:
         self.build()
         self.memory()
         self.peak_rss()
+        self.attention()
+        self.gpt()
         body = self.out[body_start:]
         self.out = self.out[:body_start]
         self.w("# nabla benchmarks: nabla vs PyTorch vs LibTorch")

@@ -4,7 +4,7 @@
 #   bash bench/run.sh                  # everything, ~10-15 minutes -> bench/RESULTS.md
 #   bash bench/run.sh --quick          # smoke check, ~2 minutes -> bench/out/RESULTS-quick.md
 #   bash bench/run.sh --only matmul    # one workload: mlp lstm matmul elementwise overhead
-#                                      # conv cnn batchnorm maxpool memory build
+#                                      # conv cnn batchnorm maxpool memory build attention gpt
 #   bash bench/run.sh --output FILE    # write the report elsewhere
 # Environment: NABLA_BENCH_BUILD_DIR (default build-bench), NABLA_BENCH_JOBS (ninja -j).
 set -euo pipefail
@@ -25,9 +25,9 @@ while (($#)); do
   shift
 done
 case "$only" in
-  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|maxpool|memory|build) ;;
+  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|maxpool|memory|build|attention|gpt) ;;
   *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, conv, cnn, batchnorm," \
-          "maxpool, memory or build" >&2
+          "maxpool, memory, build, attention or gpt" >&2
      exit 2 ;;
 esac
 build="${NABLA_BENCH_BUILD_DIR:-$root/build-bench}"
@@ -47,11 +47,27 @@ targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops
 targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops torch_bench_conv)
 targets+=(nabla_bench_norm torch_bench_norm)
 targets+=(nabla_bench_memory torch_bench_memory)
+targets+=(nabla_bench_attention nabla_bench_gpt torch_bench_gpt)
 # oneDNN's convolutions alone, when libdnnl-dev is installed (bench/CMakeLists.txt).
 onednn=0
 if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^nabla_bench_conv_onednn:'; then
   targets+=(nabla_bench_conv_onednn)
   onednn=1
+fi
+if [[ -n "$only" ]]; then  # only the programs of that workload (LibTorch's take minutes each)
+  case "$only" in
+    matmul|elementwise|overhead) program=ops ;;
+    cnn) program=conv ;;
+    batchnorm|maxpool) program=norm ;;
+    build) program="" ;;
+    *) program="$only" ;;
+  esac
+  kept=(nabla nabla_bench_peak)
+  for t in "${targets[@]}"; do
+    [[ -n "$program" && ( "$t" == *_bench_"$program" || "$t" == *_bench_"$program"_onednn ) ]] &&
+      kept+=("$t")
+  done
+  targets=("${kept[@]}")
 fi
 echo "run.sh: building ${targets[*]} in $build"
 ninja -C "$build" ${NABLA_BENCH_JOBS:+-j"$NABLA_BENCH_JOBS"} "${targets[@]}" >> "$log"
@@ -153,6 +169,33 @@ if want memory; then
   for c in vector training; do
     run "memory $c nabla" 1 "$bin/nabla_bench_memory" "${flags[@]}" --only "$c" --threads 1
     run "memory $c libtorch" 1 "$bin/torch_bench_memory" "${flags[@]}" --only "$c" --threads 1
+  done
+fi
+
+# Attention (workload 11): sdpa forward + backward, nabla's fused kernel and its composite
+# against PyTorch's; then the peak memory of each variant at T = 2048, one process each.
+if want attention; then
+  for t in "${nabla_configs[@]}"; do
+    run "attention nabla t$t" "$t" "$bin/nabla_bench_attention" "${flags[@]}" --threads "$t"
+    run "attention pytorch t$t b1" 1 "$python" "$py/attention.py" "${flags[@]}" --threads "$t"
+  done
+  for v in fused composite; do
+    run "attention memory $v" 1 "$bin/nabla_bench_attention" "${flags[@]}" \
+      --only "${v}_memory" --threads 1
+  done
+fi
+
+# The char-level GPT (workload 12): a training step at examples/char_gpt.cpp's defaults in the
+# three frameworks (interleaved), and generation with the KV cache vs recomputing (nabla and
+# LibTorch).
+if want gpt; then
+  for t in "${nabla_configs[@]}"; do
+    run "gpt nabla t$t" "$t" "$bin/nabla_bench_gpt" "${flags[@]}" --threads "$t"
+  done
+  for c in "${configs[@]}"; do
+    read -r t b <<< "$c"
+    run "gpt libtorch t$t b$b" "$b" "$bin/torch_bench_gpt" "${flags[@]}" --threads "$t"
+    run "gpt pytorch t$t b$b" "$b" "$python" "$py/gpt.py" "${flags[@]}" --threads "$t"
   done
 fi
 

@@ -5,7 +5,7 @@ Same corpus files, vocabulary, 90/10 split of every file, record shuffling (the 
 with another generator), model, initialization, AdamW groups, warm-up + cosine schedule,
 clipping, random training windows and validation windows as the C++ example:
 
-    /usr/bin/python3 scripts/char_gpt_torch.py --steps 5000 --threads 2
+    /usr/bin/python3 scripts/char_gpt_torch.py --threads 1
 
 PyTorch 1.13 (Debian's) has no F.scaled_dot_product_attention: attention is the composition
 (matmul, causal mask, softmax, matmul). Needs python3-torch; CI never runs it.
@@ -83,16 +83,16 @@ class GPT(nn.Module):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("text", nargs="*", default=[DEFAULT])
-    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--width", type=int, default=128)
-    ap.add_argument("--context", type=int, default=128)
+    ap.add_argument("--context", type=int, default=64)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--steps", type=int, default=5000)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--eval-windows", type=int, default=0)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=0)

@@ -3,29 +3,21 @@
 // 32, causal), and the peak memory of one forward + backward at T = 2048 (each variant in its
 // own process, as the growth of the peak RSS). bench/pytorch/attention.py times PyTorch's
 // composition on the same shapes.
-//   nabla_bench_attention [--threads N] [--reps N]     # timings
-//   nabla_bench_attention --memory fused|composite     # peak RSS growth, one variant
-#include <nabla/nabla.h>
-#include <sys/resource.h>
-
-#include <algorithm>
+//   nabla_bench_attention [--threads N] [--reps N] [--quick]   # timings
+//   nabla_bench_attention --only fused_memory|composite_memory  # peak RSS growth, one variant
+// nabla only (the composite is nabla's _scaled_dot_product_attention_math); JSON lines as
+// every bench program (bench/cpp/util.h).
 #include <chrono>
-#include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
+
+#include "common.h"
 
 using namespace nabla;  // NOLINT
 
 namespace {
 
 constexpr int64_t kBatch = 2, kHeads = 4, kHeadDim = 32;
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
 
 // One forward + backward; returns seconds.
 double step(bool fused, const Tensor& q, const Tensor& k, const Tensor& v) {
@@ -45,35 +37,37 @@ std::vector<Tensor> inputs(int64_t T) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  int threads = 2, reps = 5;
-  std::string memory;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--memory")) memory = argv[i + 1];
-  }
-  set_num_threads(threads);
+int main(int argc, char** argv) try {
+  // --only fused_memory|composite_memory: the peak RSS growth of one variant (one process
+  // each); otherwise the timings.
+  bench::Args args = bench::parse_args(argc, argv);
+  bench::configure(args);
   manual_seed(0);
-  if (!memory.empty()) {
+  if (args.only == "fused_memory" || args.only == "composite_memory") {
+    const bool fused = args.only == "fused_memory";
     std::vector<Tensor> x = inputs(2048);
-    const double before = peak_rss_mb();
-    step(memory == "fused", x[0], x[1], x[2]);
-    std::printf("{\"bench\":\"sdpa_peak_memory\",\"variant\":\"%s\",\"T\":2048,\"mb\":%.1f}\n",
-                memory.c_str(), peak_rss_mb() - before);
+    const double before = bench::peak_rss_mb();
+    const double seconds = step(fused, x[0], x[1], x[2]);
+    const double growth = bench::peak_rss_mb() - before;
+    bench::emit("attention", std::string("peak memory T=2048 ") + (fused ? "fused" : "composite"),
+                args, {seconds}, "", 0, {{"growth_mb", std::to_string(growth)}});
     return 0;
   }
-  for (int64_t T : {128, 512, 2048}) {
+  std::vector<int64_t> lengths = {128, 512, 2048};
+  for (int64_t T : lengths) {
     std::vector<Tensor> x = inputs(T);
     for (bool fused : {true, false}) {
-      std::vector<double> s;
-      step(fused, x[0], x[1], x[2]);  // warm-up
-      for (int r = 0; r < reps; ++r) s.push_back(step(fused, x[0], x[1], x[2]));
-      std::sort(s.begin(), s.end());
-      std::printf("{\"bench\":\"sdpa_fwd_bwd\",\"variant\":\"%s\",\"T\":%lld,\"ms\":%.3f}\n",
-                  fused ? "fused" : "composite", static_cast<long long>(T), 1000 * s[s.size() / 2]);
-      std::fflush(stdout);
+      auto once = [&] { step(fused, x[0], x[1], x[2]); };
+      once();  // warm-up
+      const double seconds = bench::time_reps(1, 1, once)[0];
+      const int inner = bench::calls_for(seconds, args.quick ? 0.1 : 0.5);
+      bench::emit("attention",
+                  std::string(fused ? "fused" : "composite") + " T=" + std::to_string(T), args,
+                  bench::time_reps(args.reps, inner, once));
     }
   }
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "attention: %s\n", e.what());
+  return 1;
 }
