@@ -1,7 +1,9 @@
 # End-to-end test of the Fashion-MNIST trainer's --model cnn on a small subset (seconds): two
 # epochs lower the training loss and beat chance on the test slice, 1 and 2 threads print the
 # same losses (the conv kernels sum in a fixed order), the checkpoint evaluates, and an MLP
-# checkpoint is refused by the CNN with a message naming both models.
+# checkpoint is refused by the CNN with a message naming both models, as is a checkpoint with
+# BatchNorm by the same CNN without it. --augment changes the losses and gives the same ones
+# on 1 and 2 threads; the small CNN without BatchNorm trains with the cosine schedule.
 # Variables: EXE, DATA_DIR, WORK_DIR.
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
@@ -49,6 +51,26 @@ endif()
 run_trainer(eval TRUE --model cnn --evaluate --checkpoint cnn.ckpt)
 run_trainer(mlp TRUE --model mlp --epochs 1 --checkpoint mlp.ckpt --curves mlp)
 run_trainer(wrong FALSE --model cnn --evaluate --checkpoint mlp.ckpt)
-if(NOT wrong MATCHES "is of model 'mlp', not 'cnn'")
+if(NOT wrong MATCHES "is of model 'mlp', not 'cnn\\+batch_norm'")
   message(FATAL_ERROR "an MLP checkpoint loaded into the CNN without a clear error:\n${wrong}")
 endif()
+run_trainer(no_bn FALSE --model cnn --batch-norm false --evaluate --checkpoint cnn.ckpt)
+if(NOT no_bn MATCHES "is of model 'cnn\\+batch_norm', not 'cnn'")
+  message(FATAL_ERROR "a BatchNorm checkpoint loaded into the CNN without it:\n${no_bn}")
+endif()
+run_trainer(aug2 TRUE --model cnn --augment --epochs 2 --threads 2 --checkpoint aug2.ckpt
+            --curves aug2)
+run_trainer(aug1 TRUE --model cnn --augment --epochs 2 --threads 1 --checkpoint aug1.ckpt
+            --curves aug1)
+epoch_line(aug2_line "${aug2}" 2)
+epoch_line(aug1_line "${aug1}" 2)
+if(NOT aug2_line STREQUAL aug1_line)
+  message(FATAL_ERROR "--augment: 1 and 2 threads differ:\n  ${aug2_line}\n  ${aug1_line}")
+endif()
+epoch_line(aug_first "${aug2}" 1)
+if(aug_first STREQUAL first)
+  message(FATAL_ERROR "--augment did not change what the CNN sees:\n${aug_first}")
+endif()
+run_trainer(small TRUE --model cnn_small --batch-norm false --schedule cosine --epochs 1
+            --checkpoint small.ckpt --curves small)
+epoch_line(small_line "${small}" 1)

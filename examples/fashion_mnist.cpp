@@ -1,6 +1,7 @@
 // Trains a classifier on Fashion-MNIST (Debian's dataset-fashion-mnist package by default).
 //   nabla_example_fashion_mnist                      # MLP 784-256-128-10, Adam 1e-3, 5 epochs
-//   nabla_example_fashion_mnist --model cnn          # two 3x3 conv + max-pool layers, 2 Linear
+//   nabla_example_fashion_mnist --model cnn          # 4 convs with BatchNorm, 2 max-pools, 2
+//   Linear nabla_example_fashion_mnist --model cnn --augment --schedule cosine   # flips and shifts
 //   nabla_example_fashion_mnist --epochs 1 --checkpoint run.ckpt    # stop after epoch 1,
 //   nabla_example_fashion_mnist --epochs 3 --checkpoint run.ckpt --resume  # then go on
 //   nabla_example_fashion_mnist --evaluate --checkpoint run.ckpt
@@ -23,13 +24,14 @@ namespace nn = nabla::nn;
 namespace F = nabla::nn::functional;
 
 struct Config {
-  std::string model = "mlp", optimizer = "adam", data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string model = "mlp", optimizer = "adam", schedule = "constant",
+              data_dir = "/usr/share/datasets/fashion-mnist";
   std::string checkpoint = "fashion_mnist.ckpt", curves = "fashion_mnist";
   int epochs = 5, threads = 0, workers = 1;
   int64_t batch_size = 64, limit_train = 0, limit_test = 0;
   double lr = 1e-3, momentum = 0.9;
   uint64_t seed = 0;
-  bool resume = false, evaluate = false, distributed = false;
+  bool resume = false, evaluate = false, distributed = false, batch_norm = true, augment = false;
 };
 
 // --distributed: one process per rank under mpirun. Each rank trains on its shard of every
@@ -50,20 +52,47 @@ std::vector<double> sum_over_ranks(std::vector<double> values) {
   return values;
 }
 
-nn::Sequential make_model(const std::string& name) {
+// A 3x3 convolution, then BatchNorm2d when asked (the convolution's bias is then dropped:
+// BatchNorm's shift replaces it), then ReLU.
+void add_conv(nn::Sequential& seq, int64_t in, int64_t out, int64_t padding, bool batch_norm) {
+  seq->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(padding).bias(!batch_norm)));
+  if (batch_norm) seq->push_back(nn::BatchNorm2d(out));
+  seq->push_back(nn::ReLU());
+}
+
+nn::Sequential make_model(const std::string& name, bool batch_norm) {
   if (name == "mlp")
     return nn::Sequential(nn::Flatten(), nn::Linear(784, 256), nn::ReLU(), nn::Linear(256, 128),
                           nn::ReLU(), nn::Linear(128, 10));
-  if (name == "cnn")  // [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5 = 1600 features
-    return nn::Sequential(nn::Conv2d(1, 32, 3), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(32, 64, 3),
-                          nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Dropout(0.25),
-                          nn::Linear(1600, 128), nn::ReLU(), nn::Linear(128, 10));
-  if (name == "cnn_same")  // the same with padding 1: 32 x 14 x 14 -> 64 x 7 x 7 = 3136 features
-    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 32, 3).padding(1)), nn::ReLU(),
-                          nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(32, 64, 3).padding(1)),
-                          nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Dropout(0.25),
-                          nn::Linear(3136, 128), nn::ReLU(), nn::Linear(128, 10));
-  throw nabla::Error("unknown model '" + name + "' (available: mlp, cnn, cnn_same)");
+  nn::Sequential seq;
+  int64_t features = 0;
+  if (name == "cnn") {
+    // Two blocks of two 3x3 convolutions (padding 1) and a 2x2 max-pooling:
+    // [N, 1, 28, 28] -> 32 x 28 x 28 (x2) -> 32 x 14 x 14 -> 64 x 14 x 14 (x2) -> 64 x 7 x 7.
+    for (auto [in, out] : {std::pair<int64_t, int64_t>{1, 32}, {32, 64}}) {
+      add_conv(seq, in, out, 1, batch_norm);
+      add_conv(seq, out, out, 1, batch_norm);
+      seq->push_back(nn::MaxPool2d(2));
+    }
+    features = 64 * 7 * 7;
+  } else if (name == "cnn_small" || name == "cnn_same") {
+    // One 3x3 convolution per block. cnn_small: [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5;
+    // cnn_same pads by 1: 32 x 14 x 14 -> 64 x 7 x 7.
+    const int64_t padding = name == "cnn_same" ? 1 : 0;
+    add_conv(seq, 1, 32, padding, batch_norm);
+    seq->push_back(nn::MaxPool2d(2));
+    add_conv(seq, 32, 64, padding, batch_norm);
+    seq->push_back(nn::MaxPool2d(2));
+    features = padding ? 64 * 7 * 7 : 64 * 5 * 5;
+  } else {
+    throw nabla::Error("unknown model '" + name + "' (available: mlp, cnn, cnn_small, cnn_same)");
+  }
+  seq->push_back(nn::Flatten());
+  seq->push_back(nn::Dropout(0.25));
+  seq->push_back(nn::Linear(features, 128));
+  seq->push_back(nn::ReLU());
+  seq->push_back(nn::Linear(128, 10));
+  return seq;
 }
 
 std::unique_ptr<nabla::optim::Optimizer> make_optimizer(const Config& c,
@@ -75,6 +104,16 @@ std::unique_ptr<nabla::optim::Optimizer> make_optimizer(const Config& c,
     return std::make_unique<SGD>(params, SGDOptions(c.lr).momentum(c.momentum));
   if (c.optimizer == "rmsprop") return std::make_unique<RMSprop>(params, RMSpropOptions(c.lr));
   throw nabla::Error("unknown optimizer '" + c.optimizer + "' (adam, adamw, sgd, rmsprop)");
+}
+
+// --schedule cosine: the rate of step t of T falls from lr to 0 along half a cosine wave,
+// computed from the step alone so that a resumed run continues the same curve.
+double cosine_lr(double lr, int64_t t, int64_t total) {
+  return 0.5 * lr * (1 + std::cos(M_PI * static_cast<double>(t) / static_cast<double>(total)));
+}
+
+void set_lr(nabla::optim::Optimizer& opt, double lr) {
+  for (auto& group : opt.param_groups()) group.options().set_lr(lr);
 }
 
 // The first `limit` examples of a dataset (all when limit is 0).
@@ -107,13 +146,20 @@ nabla::data::TensorDataset test_shard(const nabla::data::TensorDataset& d) {
                                     d.target().narrow(0, from, to - from));
 }
 
+// The architecture a checkpoint holds: the model's name, "+batch_norm" when it has BatchNorm
+// layers (the convolutional models, unless --batch-norm false).
+std::string model_id(const Config& c) {
+  return c.model + (c.batch_norm && c.model != "mlp" ? "+batch_norm" : "");
+}
+
 void save_checkpoint(const std::string& path, nn::Sequential& model,
                      const nabla::optim::Optimizer& opt, int epoch, const Config& c) {
   nabla::NamedTensors all;
   for (auto& [k, v] : nn::state_dict(*model)) all.emplace_back("model." + k, v);
   for (auto& [k, v] : opt.state_dict()) all.emplace_back("optimizer." + k, v);
-  nabla::save(all, path,
-              {{"epoch", std::to_string(epoch)}, {"model", c.model}, {"optimizer", c.optimizer}});
+  nabla::save(
+      all, path,
+      {{"epoch", std::to_string(epoch)}, {"model", model_id(c)}, {"optimizer", c.optimizer}});
 }
 
 // Restores model and optimizer; returns the number of epochs the checkpoint had completed.
@@ -123,9 +169,9 @@ int load_checkpoint(const std::string& path, nn::Sequential& model, nabla::optim
     throw nabla::Error("checkpoint '" + path + "' is a directory, not a checkpoint file");
   std::map<std::string, std::string> meta;
   nabla::NamedTensors all = nabla::load_safetensors(path, &meta);
-  if (meta["model"] != c.model)
+  if (meta["model"] != model_id(c))
     throw nabla::Error("checkpoint '" + path + "' is of model '" + meta["model"] + "', not '" +
-                       c.model + "'");
+                       model_id(c) + "'");
   nabla::NamedTensors model_state, opt_state;
   for (auto& [k, v] : all) {
     if (k.rfind("model.", 0) == 0) model_state.emplace_back(k.substr(6), v);
@@ -173,7 +219,7 @@ int run(const Config& c) {
   nabla::data::samplers::DistributedRandomSampler sampler(train_set->size(), world_of(), rank_of(),
                                                           /*allow_duplicates=*/false);
 
-  nn::Sequential model = make_model(c.model);
+  nn::Sequential model = make_model(c.model, c.batch_norm);
   auto opt = make_optimizer(c, model->parameters());
   if (c.evaluate) {
     load_checkpoint(c.checkpoint, model, nullptr, c);
@@ -206,7 +252,16 @@ int run(const Config& c) {
       std::printf("distributed: %d processes, %lld examples per process and step\n", world_of(),
                   static_cast<long long>(c.batch_size));
   }
+  // --augment: every training image is mirrored with probability 1/2 and shifted by up to 2
+  // pixels (a 28x28 window of the image padded by 2), drawn from generators seeded from --seed,
+  // rank and epoch, so that a resumed run sees the images an uninterrupted one would.
+  using nabla::data::transforms::RandomCrop;
+  using nabla::data::transforms::RandomHorizontalFlip;
   for (int epoch = start; epoch < c.epochs; ++epoch) {
+    const uint64_t augment_seed =
+        c.seed * 1000003 + static_cast<uint64_t>(epoch) * 1009 + static_cast<uint64_t>(rank_of());
+    RandomHorizontalFlip<> flip(0.5, augment_seed);
+    RandomCrop<> crop(28, 2, augment_seed + 1);
     auto t0 = std::chrono::steady_clock::now();
     model->train();
     train_loader.set_epoch(epoch);
@@ -221,7 +276,11 @@ int run(const Config& c) {
     if (rank0)
       bar.emplace(static_cast<int64_t>(loader.size()),
                   "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs));
+    const int64_t steps_per_epoch = static_cast<int64_t>(loader.size());
+    int64_t step = epoch * steps_per_epoch;
     for (auto& batch : loader) {
+      if (c.schedule == "cosine") set_lr(*opt, cosine_lr(c.lr, step++, c.epochs * steps_per_epoch));
+      if (c.augment) batch.data = crop(flip(batch.data));
       opt->zero_grad();
       nabla::Tensor logits = ddp ? (*ddp)(batch.data) : model->forward(batch.data);
       nabla::Tensor batch_loss = F::cross_entropy(logits, batch.target);
@@ -280,7 +339,13 @@ CLI::Validator positive_integer() {
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"Train a classifier on Fashion-MNIST with nabla"};
-  app.add_option("--model", c.model, "Model: mlp, cnn or cnn_same")->capture_default_str();
+  app.add_option("--model", c.model, "Model: mlp, cnn, cnn_small or cnn_same")
+      ->capture_default_str();
+  app.add_option("--batch-norm", c.batch_norm,
+                 "BatchNorm2d after each convolution of the cnn models (false: none)")
+      ->capture_default_str();
+  app.add_flag("--augment", c.augment,
+               "Augment the training images: random horizontal flips and 2-pixel shifts");
   app.add_option("--epochs", c.epochs, "Epochs to train (in all, with --resume)")
       ->capture_default_str()
       ->check(positive_integer());
@@ -289,6 +354,9 @@ int main(int argc, char** argv) {
       ->check(positive_integer());
   app.add_option("--optimizer", c.optimizer, "adam, adamw, sgd or rmsprop")->capture_default_str();
   app.add_option("--lr", c.lr, "Learning rate")->capture_default_str();
+  app.add_option("--schedule", c.schedule, "Learning rate schedule: constant or cosine (to 0)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constant", "cosine"}));
   app.add_option("--momentum", c.momentum, "Momentum (sgd)")->capture_default_str();
   app.add_option("--threads", c.threads, "Threads (0: all cores)")->capture_default_str();
   app.add_option("--workers", c.workers, "Data loader threads")->capture_default_str();

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """The Fashion-MNIST trainer of examples/fashion_mnist.cpp in PyTorch, for side-by-side runs.
 
-Same data (pixels / 255), models (--model mlp, cnn or cnn_same), optimizer (Adam 1e-3), batch size 64,
-epochs and per-epoch report as the C++ example:
+Same data (pixels / 255), models (--model mlp, cnn, cnn_same, cnn4; --batch-norm), optimizer
+(Adam 1e-3), learning-rate schedule (--schedule constant|cosine), augmentation (--augment: random
+horizontal flips and 2-pixel shifts), batch size 64, epochs and per-epoch report as the C++
+example:
 
     /usr/bin/python3 scripts/fashion_mnist_torch.py --model cnn [--epochs 5] [--threads 2]
 
@@ -10,6 +12,7 @@ Needs Debian's python3-torch; CI never runs it.
 """
 import argparse
 import gzip
+import math
 import time
 
 import torch
@@ -29,19 +32,48 @@ def load(prefix, limit):
     return x.to(torch.float32).div(255), y
 
 
-def make_model(name):
+def conv_block(layers, cin, cout, padding, batch_norm, pool=True):
+    """Conv2d 3x3 (no bias under BatchNorm), BatchNorm2d when asked, ReLU, 2x2 max-pooling."""
+    layers.append(nn.Conv2d(cin, cout, 3, padding=padding, bias=not batch_norm))
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(cout))
+    layers.append(nn.ReLU())
+    if pool:
+        layers.append(nn.MaxPool2d(2))
+
+
+def make_model(name, batch_norm):
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
                              nn.ReLU(), nn.Linear(128, 10))
-    if name == "cnn_same":  # padding 1: 32 x 14 x 14 -> 64 x 7 x 7 = 3136 features
-        return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Flatten(), nn.Dropout(0.25), nn.Linear(3136, 128), nn.ReLU(),
-                             nn.Linear(128, 10))
-    # [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5 = 1600 features, as examples/fashion_mnist.cpp
-    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
-                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.25),
-                         nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+    layers = []
+    if name == "cnn4":  # two 3x3 convs per block: 28x28x32 (x2) -> 14x14x64 (x2) -> 7x7x64
+        for cin, cout in ((1, 32), (32, 64)):
+            conv_block(layers, cin, cout, 1, batch_norm, pool=False)
+            conv_block(layers, cout, cout, 1, batch_norm)
+        features = 3136
+    else:
+        # cnn: [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5 = 1600 features; cnn_same pads by
+        # 1: 32 x 14 x 14 -> 64 x 7 x 7 = 3136 features, as examples/fashion_mnist.cpp
+        padding = 1 if name == "cnn_same" else 0
+        conv_block(layers, 1, 32, padding, batch_norm)
+        conv_block(layers, 32, 64, padding, batch_norm)
+        features = 3136 if padding else 1600
+    return nn.Sequential(*layers, nn.Flatten(), nn.Dropout(0.25), nn.Linear(features, 128),
+                         nn.ReLU(), nn.Linear(128, 10))
+
+
+def augment(x, gen):
+    """Random horizontal flips (p = 1/2) and 2-pixel shifts (28x28 windows of the image padded
+    by 2), per image, as --augment in the C++ example (another generator, same distribution)."""
+    n = x.shape[0]
+    flip = torch.rand(n, generator=gen) < 0.5
+    x = torch.where(flip.view(n, 1, 1, 1), x.flip(3), x)
+    padded = nn.functional.pad(x, (2, 2, 2, 2))
+    top = torch.randint(0, 5, (n,), generator=gen)
+    left = torch.randint(0, 5, (n,), generator=gen)
+    return torch.stack([padded[i, :, top[i]:top[i] + 28, left[i]:left[i] + 28]
+                        for i in range(n)])
 
 
 def evaluate(model, x, y, batch):
@@ -57,7 +89,10 @@ def evaluate(model, x, y, batch):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", default="cnn", choices=["mlp", "cnn", "cnn_same"])
+    p.add_argument("--model", default="cnn", choices=["mlp", "cnn", "cnn_same", "cnn4"])
+    p.add_argument("--batch-norm", action="store_true")
+    p.add_argument("--augment", action="store_true")
+    p.add_argument("--schedule", default="constant", choices=["constant", "cosine"])
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -70,17 +105,26 @@ def main():
     torch.manual_seed(a.seed)
     train_x, train_y = load("train", a.limit_train)
     test_x, test_y = load("t10k", 0)
-    model = make_model(a.model)
+    model = make_model(a.model, a.batch_norm)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     n = len(train_y)
+    steps_per_epoch = (n + a.batch_size - 1) // a.batch_size
+    gen = torch.Generator().manual_seed(a.seed + 1)
     for epoch in range(a.epochs):
         t0 = time.perf_counter()
         model.train()
         perm = torch.randperm(n)
         total, correct = 0.0, 0
-        for s in range(0, n, a.batch_size):
+        for step, s in enumerate(range(0, n, a.batch_size)):
+            if a.schedule == "cosine":  # from lr to 0 along half a cosine wave, per step
+                t = epoch * steps_per_epoch + step
+                for group in opt.param_groups:
+                    group["lr"] = 0.5 * a.lr * (1 + math.cos(math.pi * t /
+                                                            (a.epochs * steps_per_epoch)))
             idx = perm[s:s + a.batch_size]
             xb, yb = train_x[idx], train_y[idx]
+            if a.augment:
+                xb = augment(xb, gen)
             opt.zero_grad()
             logits = model(xb)
             loss = nn.functional.cross_entropy(logits, yb)
