@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The Fashion-MNIST trainer of examples/fashion_mnist.cpp in PyTorch, for side-by-side runs.
 
-Same data (pixels / 255), models (--model mlp, cnn, cnn_same, cnn4; --batch-norm), optimizer
+Same data (pixels / 255), models (--model mlp, cnn, cnn_small, cnn_same; --batch-norm), optimizer
 (Adam 1e-3), learning-rate schedule (--schedule constant|cosine), augmentation (--augment: random
 horizontal flips and 2-pixel shifts), batch size 64, epochs and per-epoch report as the C++
 example:
@@ -47,13 +47,13 @@ def make_model(name, batch_norm):
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
                              nn.ReLU(), nn.Linear(128, 10))
     layers = []
-    if name == "cnn4":  # two 3x3 convs per block: 28x28x32 (x2) -> 14x14x64 (x2) -> 7x7x64
+    if name == "cnn":  # two 3x3 convs per block: 28x28x32 (x2) -> 14x14x64 (x2) -> 7x7x64
         for cin, cout in ((1, 32), (32, 64)):
             conv_block(layers, cin, cout, 1, batch_norm, pool=False)
             conv_block(layers, cout, cout, 1, batch_norm)
         features = 3136
     else:
-        # cnn: [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5 = 1600 features; cnn_same pads by
+        # cnn_small: [N, 1, 28, 28] -> 32 x 13 x 13 -> 64 x 5 x 5 = 1600 features; cnn_same pads by
         # 1: 32 x 14 x 14 -> 64 x 7 x 7 = 3136 features, as examples/fashion_mnist.cpp
         padding = 1 if name == "cnn_same" else 0
         conv_block(layers, 1, 32, padding, batch_norm)
@@ -89,8 +89,9 @@ def evaluate(model, x, y, batch):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", default="cnn", choices=["mlp", "cnn", "cnn_same", "cnn4"])
-    p.add_argument("--batch-norm", action="store_true")
+    p.add_argument("--model", default="cnn", choices=["mlp", "cnn", "cnn_small", "cnn_same"])
+    p.add_argument("--batch-norm", default="true", choices=["true", "false"],
+                   help="BatchNorm2d after each convolution of the cnn models")
     p.add_argument("--augment", action="store_true")
     p.add_argument("--schedule", default="constant", choices=["constant", "cosine"])
     p.add_argument("--epochs", type=int, default=5)
@@ -105,7 +106,7 @@ def main():
     torch.manual_seed(a.seed)
     train_x, train_y = load("train", a.limit_train)
     test_x, test_y = load("t10k", 0)
-    model = make_model(a.model, a.batch_norm)
+    model = make_model(a.model, a.batch_norm == "true")
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     n = len(train_y)
     steps_per_epoch = (n + a.batch_size - 1) // a.batch_size

@@ -9,6 +9,7 @@
 // 1-D and 2-D problems run as 3-D ones with leading spatial dims of size 1.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -313,11 +314,21 @@ void conv_backward_weight_impl(const Geo3& g, const T* x, const T* dy, T* dw) {
 
 // Keeps the larger of `best` and v (and the later of two NaNs, as the general loop does),
 // without a branch: on real data which element wins is unpredictable.
+// (The select is done on the bits: written as `take ? v : best`, g++ 12 turns it back into
+// branches, and half of them mispredict on random data.)
 template <class T>
 inline void keep_max(T v, int64_t i, T& best, int64_t& at) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   const bool take = (v > best) | (v != v);
-  best = take ? v : best;
-  at = take ? i : at;
+  const Bits mask = Bits(0) - static_cast<Bits>(take);
+  Bits vb, bb;
+  std::memcpy(&vb, &v, sizeof(T));
+  std::memcpy(&bb, &best, sizeof(T));
+  bb = (vb & mask) | (bb & ~mask);
+  std::memcpy(&best, &bb, sizeof(T));
+  const uint64_t imask = uint64_t(0) - static_cast<uint64_t>(take);
+  at = static_cast<int64_t>((static_cast<uint64_t>(i) & imask) |
+                            (static_cast<uint64_t>(at) & ~imask));
 }
 
 // One plane of the common pooling of image nets (no padding, no dilation, every window inside
