@@ -6,6 +6,7 @@
 //         ReLU, Linear 128->10; no dropout, so the frameworks' generators do not matter), Adam
 //         1e-3, batch 64; seconds per epoch and the final test accuracy.
 #include "common.h"
+#include "conv_shapes.h"
 
 namespace {
 
@@ -16,35 +17,21 @@ std::vector<double> measure(const bench::Args& a, double target, Fn&& fn) {
   return bench::time_reps(a.reps, bench::calls_for(once, target), fn);
 }
 
-struct ConvShape {
-  const char* name;
-  int64_t n, cin, cout, hw, k, stride, pad;
-};
-
 void conv(const bench::Args& a) {
   const double target = a.quick ? 0.1 : 0.4;
-  const ConvShape shapes[] = {
-      {"64->64 3x3 56x56 N8", 8, 64, 64, 56, 3, 1, 1},
-      {"128->128 3x3 28x28 N32", 32, 128, 128, 28, 3, 1, 1},
-      {"1->32 3x3 28x28 N32", 32, 1, 32, 28, 3, 1, 1},
-      {"3->64 7x7/2 224x224 N8", 8, 3, 64, 224, 7, 2, 3},
-  };
-  for (const ConvShape& s : shapes) {
+  for (const bench::ConvShape& s : bench::kConvShapes) {
     fw::manual_seed(0);
     fw::Tensor x = fw::randn({s.n, s.cin, s.hw, s.hw}).requires_grad_(true);
     fw::Tensor w = fw::randn({s.cout, s.cin, s.k, s.k}).mul_(0.1).requires_grad_(true);
     fw::Tensor b = fw::zeros({s.cout}).requires_grad_(true);
-    const int64_t out = (s.hw + 2 * s.pad - s.k) / s.stride + 1;
-    fw::Tensor g = fw::randn({s.n, s.cout, out, out});
-    const double flops = 3.0 * 2.0 * static_cast<double>(s.n * s.cout * out * out) *
-                         static_cast<double>(s.cin * s.k * s.k);
+    fw::Tensor g = fw::randn({s.n, s.cout, s.out(), s.out()});
     auto step = [&] {
       x.mutable_grad() = fw::Tensor();
       w.mutable_grad() = fw::Tensor();
       b.mutable_grad() = fw::Tensor();
       fw::conv2d(x, w, b, s.stride, s.pad).backward(g);
     };
-    bench::emit("conv", s.name, a, measure(a, target, step), "flops", flops);
+    bench::emit("conv", s.name, a, measure(a, target, step), "flops", s.flops());
   }
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "conv_shapes.h"
 #include "util.h"
 
 namespace {
@@ -24,11 +25,6 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
-
-struct ConvShape {
-  const char* name;
-  int64_t n, cin, cout, hw, k, stride, pad;
-};
 
 // One shape's primitives and memories. Logical tensors are NCHW/OIHW; `blocked` decides
 // whether the primitives see them directly (reordered on every call) or in their own layouts.
@@ -42,8 +38,8 @@ struct ConvBench {
   dnnl::convolution_backward_weights bwd_weights;
   bool reorder_each_call;
 
-  ConvBench(const ConvShape& s, bool blocked) : reorder_each_call(!blocked) {
-    const int64_t out = (s.hw + 2 * s.pad - s.k) / s.stride + 1;
+  ConvBench(const bench::ConvShape& s, bool blocked) : reorder_each_call(!blocked) {
+    const int64_t out = s.out();
     const memory::dims xd{s.n, s.cin, s.hw, s.hw}, wd{s.cout, s.cin, s.k, s.k}, bd{s.cout},
         yd{s.n, s.cout, out, out}, strides{s.stride, s.stride}, pad{s.pad, s.pad};
     auto any = [](const memory::dims& d) { return memory::desc(d, dt::f32, tag::any); };
@@ -134,19 +130,10 @@ int main(int argc, char** argv) {
   bench::Args a = bench::parse_args(argc, argv);
   omp_set_num_threads(a.threads);
   const double target = a.quick ? 0.1 : 0.4;
-  const ConvShape shapes[] = {
-      {"64->64 3x3 56x56 N8", 8, 64, 64, 56, 3, 1, 1},
-      {"128->128 3x3 28x28 N32", 32, 128, 128, 28, 3, 1, 1},
-      {"1->32 3x3 28x28 N32", 32, 1, 32, 28, 3, 1, 1},
-      {"3->64 7x7/2 224x224 N8", 8, 3, 64, 224, 7, 2, 3},
-  };
-  for (const ConvShape& s : shapes) {
-    const int64_t out = (s.hw + 2 * s.pad - s.k) / s.stride + 1;
-    const double flops = 3.0 * 2.0 * static_cast<double>(s.n * s.cout * out * out) *
-                         static_cast<double>(s.cin * s.k * s.k);
+  for (const bench::ConvShape& s : bench::kConvShapes) {
     for (bool blocked : {false, true}) {
       ConvBench conv(s, blocked);
-      bench::emit("conv", s.name, a, measure(a, target, [&] { conv.step(); }), "flops", flops,
+      bench::emit("conv", s.name, a, measure(a, target, [&] { conv.step(); }), "flops", s.flops(),
                   {{"layout", blocked ? "\"blocked\"" : "\"nchw\""}},
                   blocked ? "onednn-blocked" : "onednn");
     }
