@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/fast_math.h"
 #include "backend/cpu/functors.h"
 #include "backend/cpu/loops.h"
 #include "core/dispatch.h"
@@ -76,6 +77,12 @@ F make_functor(const UnaryParams& params) {
 }  // namespace
 
 void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, const UnaryParams& params) {
+  if (op == UnaryOp::Tanh && x.scalar_type() == kFloat) {
+    // glibc's tanhf is a scalar call (with expm1f inside): 16% of a GPT training step through
+    // GELU's tanh approximation. fast::tanh vectorizes (a few ulps, as the LSTM cells use).
+    map_kernel<float, float>(out, {&x}, [](float v) { return detail::fast::tanh(v); });
+    return;
+  }
   switch (op) {
 #define NABLA_CASE(F, name, kind, row) \
   case UnaryOp::F:                     \

@@ -49,7 +49,8 @@ inline float tanh(float x) {
   p = p * s - 3.33332819422e-1f;
   const float small = p * s * x + x;
   const float big = 1.0f - 2.0f / (fast::exp(2.0f * ax) + 1.0f);
-  return ax < 0.625f ? small : std::copysign(big, x);
+  // copysign on both: tanh(-0) is -0, which the polynomial alone would round to +0.
+  return std::copysign(ax < 0.625f ? small : big, x);
 }
 
 inline double exp(double x) { return std::exp(x); }
