@@ -346,3 +346,57 @@ TEST(FastTanh, Float32WithinTwoUlpsOfFloat64) {
   EXPECT_EQ(s[3].item<float>(), -1.0f);
   EXPECT_TRUE(std::isnan(s[4].item<float>()));
 }
+
+// ---- gelu ----------------------------------------------------------------------------------
+
+TEST(FusedGelu, MatchesComposition) {
+  // Shapes: empty, odd, one larger than a parallel chunk, and a transposed (non-contiguous) view.
+  for (ScalarType dt : {kDouble, kFloat}) {
+    for (const char* approximate : {"none", "tanh"}) {
+      for (std::vector<int64_t> shape : {std::vector<int64_t>{0}, {7}, {3, 17, 5}, {40001}}) {
+        Tensor x = (rnd(shape, 21, dt, false) * 4).requires_grad_();
+        compare([&](const variable_list& v) { return nabla::gelu(v[0], approximate); },
+                [&](const variable_list& v) {
+                  nabla::detail::FusedKernelsGuard off(false);
+                  Tensor r = nabla::gelu(v[0], approximate);
+                  if (r.numel() > 0) {
+                    EXPECT_NE(r.grad_fn()->name(), "GeluBackward0");  // the composition ran
+                  }
+                  return r;
+                },
+                {x}, dt == kDouble ? 1e-12 : 2e-6);
+      }
+      Tensor t = (rnd({6, 9}, 22, dt, false) * 3).requires_grad_();
+      compare([&](const variable_list& v) { return nabla::gelu(v[0].t(), approximate); },
+              [&](const variable_list& v) {
+                nabla::detail::FusedKernelsGuard off(false);
+                return nabla::gelu(v[0].t(), approximate);
+              },
+              {t}, dt == kDouble ? 1e-12 : 2e-6);
+    }
+  }
+}
+
+TEST(FusedGelu, GradcheckDoubleBackwardAndEdgeValues) {
+  for (const char* approximate : {"none", "tanh"}) {
+    Tensor x = rnd({4, 5}, 23);
+    EXPECT_EQ(nabla::gelu(x, approximate).grad_fn()->name(), "GeluBackward0");
+    autograd::GradcheckOptions o;
+    o.check_grad_grad = true;
+    EXPECT_TRUE(autograd::gradcheck(
+        [&](const variable_list& v) { return nabla::gelu(v[0], approximate); }, {x}, o));
+    // Saturation: gelu(x) = x far right, 0 far left; NaN propagates; gradients 1 and 0.
+    const float inf = std::numeric_limits<float>::infinity();
+    Tensor e = tensor(std::vector<float>{30.0f, -30.0f, inf, NAN, 0.0f}).requires_grad_();
+    Tensor y = nabla::gelu(e, approximate);
+    EXPECT_EQ(y[0].item<float>(), 30.0f);
+    EXPECT_EQ(y[1].item<float>(), 0.0f);
+    EXPECT_EQ(y[2].item<float>(), inf);
+    EXPECT_TRUE(std::isnan(y[3].item<float>()));
+    EXPECT_EQ(y[4].item<float>(), 0.0f);
+    Tensor g = autograd::grad({y.narrow(0, 0, 2).sum()}, {e})[0];
+    EXPECT_FLOAT_EQ(g[0].item<float>(), 1.0f);
+    EXPECT_FLOAT_EQ(g[1].item<float>(), 0.0f);
+  }
+  EXPECT_THROW(nabla::gelu(rnd({2}, 24), "fast"), Error);
+}

@@ -57,6 +57,8 @@ const char* fused_op_name(FusedOp op) {
       return "sgd_update";
     case FusedOp::AdamUpdate:
       return "adam_update";
+    case FusedOp::Gelu:
+      return "gelu";
   }
   return "?";
 }
@@ -98,6 +100,10 @@ void Backend::sgd_update(const Tensor&, const Tensor&, const Tensor&, const SgdS
 void Backend::adam_update(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
                           const AdamStepArgs&) {
   no_kernel(*this, FusedOp::AdamUpdate);
+}
+void Backend::gelu_forward(const Tensor&, bool, const Tensor&) { no_kernel(*this, FusedOp::Gelu); }
+void Backend::gelu_backward(const Tensor&, const Tensor&, bool, const Tensor&) {
+  no_kernel(*this, FusedOp::Gelu);
 }
 
 void Backend::copy_to_host(const Tensor& src, const Tensor& dst) {

@@ -45,7 +45,7 @@ struct ConvGeometry {
 // Fused families a backend may implement (see the end of Backend): each replaces a chain of
 // basic ops on the training hot path, and each has a composition of basic ops in src/ops/ that
 // runs where the backend's supports() says no.
-enum class FusedOp : uint8_t { CrossEntropy, LstmCell, GruCell, SgdUpdate, AdamUpdate };
+enum class FusedOp : uint8_t { CrossEntropy, LstmCell, GruCell, SgdUpdate, AdamUpdate, Gelu };
 const char* fused_op_name(FusedOp op);
 
 /// torch.optim.SGD's hyper-parameters for one update. init_buf: the momentum buffer is new
@@ -157,6 +157,11 @@ class Backend {
   /// bias_correction2_sqrt + eps).
   virtual void adam_update(const Tensor& param, const Tensor& grad, const Tensor& m,
                            const Tensor& v, const Tensor& vmax, const AdamStepArgs& args);
+  /// y = gelu(x): x * Phi(x) (Phi the normal CDF), or with `tanh_approx` PyTorch's
+  /// approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). x, y of one shape.
+  virtual void gelu_forward(const Tensor& x, bool tanh_approx, const Tensor& y);
+  /// dx = dy * gelu'(x) for the same formula.
+  virtual void gelu_backward(const Tensor& x, const Tensor& dy, bool tanh_approx, const Tensor& dx);
 
   // ---- device contract ----
   // Memory of one device is touched only by its backend; the host reads or writes another

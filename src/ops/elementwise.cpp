@@ -4,6 +4,7 @@
 // differentiable themselves (double backward needs no extra code).
 #include <cmath>
 
+#include "ops/fused.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -155,13 +156,55 @@ Tensor logical_not(const Tensor& self) {
   return unary_forward(UnaryOp::LogicalNot, self, self.scalar_type(), nullptr);
 }
 
-// gelu, composed: x * Phi(x) with Phi the normal CDF ("none"), or its tanh approximation.
+// ---- gelu ------------------------------------------------------------------------------
+
+namespace {
+constexpr double kGeluAlpha = 0.7978845608028654;  // sqrt(2 / pi), the tanh form's scale
+constexpr double kGeluBeta = 0.044715;             // and its cubic coefficient
+
+/// gelu composed of ops: x * Phi(x) with Phi the normal CDF ("none"), or its tanh
+/// approximation. The fallback without a fused kernel, and the tests' oracle.
+Tensor gelu_composite(const Tensor& x, bool tanh_approx) {
+  if (!tanh_approx) return x * 0.5 * (1 + erf(x * M_SQRT1_2));
+  return 0.5 * x * (1 + (kGeluAlpha * (x + kGeluBeta * x * x * x)).tanh());
+}
+
+/// gelu'(x) as differentiable ops: the backward under create_graph (double backward).
+/// "none": Phi(x) + x phi(x); tanh form: 0.5 (1 + t) + 0.5 x (1 - t^2) u' with
+/// t = tanh(u), u = alpha (x + beta x^3), u' = alpha (1 + 3 beta x^2).
+Tensor gelu_derivative(const Tensor& x, bool tanh_approx) {
+  if (!tanh_approx)
+    return 0.5 * (1 + erf(x * M_SQRT1_2)) +
+           x * (-0.5 * x * x).exp() * (0.5 * M_2_SQRTPI * M_SQRT1_2);
+  const Tensor t = (kGeluAlpha * (x + kGeluBeta * x * x * x)).tanh();
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (kGeluAlpha * (1 + 3 * kGeluBeta * x * x));
+}
+}  // namespace
+
+// One kernel and one node where the backend has the fused family (FusedOp::Gelu), the
+// composition of ops elsewhere (integer input, too: it promotes as the composition does).
 Tensor gelu(const Tensor& self, const std::string& approximate) {
-  if (approximate == "none") return self * 0.5 * (1 + erf(self * M_SQRT1_2));
-  NABLA_CHECK(approximate == "tanh", "[gelu] approximate must be 'none' or 'tanh', got '{}'",
-              approximate);
-  const double k = std::sqrt(2.0 / M_PI);
-  return 0.5 * self * (1 + (k * (self + 0.044715 * self * self * self)).tanh());
+  NABLA_CHECK(approximate == "none" || approximate == "tanh",
+              "[gelu] approximate must be 'none' or 'tanh', got '{}'", approximate);
+  check_defined(self, "gelu");
+  const bool tanh_approx = approximate == "tanh";
+  Backend& be = backend_for(self);
+  if (!use_fused(be, FusedOp::Gelu, self.scalar_type())) return gelu_composite(self, tanh_approx);
+  Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
+  be.gelu_forward(contiguous_nograd(self), tanh_approx, result);
+  if (needs_grad(self)) {
+    record("GeluBackward0", {result}, {self},
+           [sx = SavedTensor(self, false), tanh_approx](const variable_list& g,
+                                                        const Node& n) -> variable_list {
+             const Tensor x = sx.unpack(n);
+             if (GradMode::is_enabled()) return {g[0] * gelu_derivative(x, tanh_approx)};
+             Tensor dx = make_tensor(x.sizes(), x.scalar_type(), x.device());
+             backend_for(x).gelu_backward(contiguous_nograd(x), contiguous_nograd(g[0]),
+                                          tanh_approx, dx);
+             return {dx};
+           });
+  }
+  return result;
 }
 
 // ---- pow -------------------------------------------------------------------------------

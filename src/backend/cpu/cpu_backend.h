@@ -56,6 +56,9 @@ class CpuBackend : public Backend {
                   const SgdStepArgs& args) override;
   void adam_update(const Tensor& param, const Tensor& grad, const Tensor& m, const Tensor& v,
                    const Tensor& vmax, const AdamStepArgs& args) override;
+  void gelu_forward(const Tensor& x, bool tanh_approx, const Tensor& y) override;
+  void gelu_backward(const Tensor& x, const Tensor& dy, bool tanh_approx,
+                     const Tensor& dx) override;
   void conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
                     const ConvGeometry& g) override;
   void conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
