@@ -412,3 +412,38 @@ TEST(Mm, ThinFloatProductsInColumnBlocks) {
   }
   set_num_threads(before);
 }
+
+TEST(Mm, OneRowOrOneColumnAsMatrixVectorProducts) {
+  // C with one row (a linear layer on one position, as generation with a KV cache runs) or one
+  // column: the CPU backend uses gemv. Every operand layout (plain, transposed, a row of a
+  // wider matrix), float32 and float64, against float64 loops; addmm's beta 0 over NaN; the
+  // same bits on 1 and 2 threads.
+  const auto x = rnd({1, 300}, 97, false), w = rnd({200, 300}, 98, false);
+  const auto y = rnd({300, 1}, 99, false), wide = rnd({3, 300}, 100, false);
+  const int before = get_num_threads();
+  for (ScalarType dt : {kDouble, kFloat}) {
+    const double tol = dt == kDouble ? 1e-11 : 1e-4;
+    const Tensor xd = x.to(dt), wd = w.to(dt), yd = y.to(dt), row = wide.to(dt).narrow(0, 1, 1);
+    std::vector<std::pair<Tensor, Tensor>> cases = {{xd, wd.t()},
+                                                    {xd, wd.t().contiguous()},
+                                                    {xd.t().contiguous().t(), wd.t()},
+                                                    {row, wd.t()},
+                                                    {wd, yd},
+                                                    {wd.t().contiguous().t(), yd},
+                                                    {wd, yd.t().contiguous().t()},
+                                                    {wd, row.t()}};
+    for (const auto& [a, b] : cases) {
+      set_num_threads(1);
+      const Tensor r1 = mm(a, b);
+      set_num_threads(2);
+      const Tensor r2 = mm(a, b);
+      EXPECT_TRUE(r1.equal(r2));
+      expect_close(r1, ref_mm(a.to(kDouble), b.to(kDouble)), tol);
+    }
+    const Tensor nan_out = full({1, 200}, std::numeric_limits<double>::quiet_NaN(), dtype(dt));
+    expect_close(addmm(nan_out, xd, wd.t(), 0.0), ref_mm(x, w.t()), tol);
+    expect_close(addmm(ones({1, 200}, dtype(dt)), xd, wd.t(), 0.5, 2.0), 2 * ref_mm(x, w.t()) + 0.5,
+                 2 * tol);
+  }
+  set_num_threads(before);
+}

@@ -81,6 +81,42 @@ void blas_gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const
   }
 }
 
+template <class T>
+void blas_gemv(bool trans, int64_t rows, int64_t cols, T alpha, const T* a, int64_t lda, const T* x,
+               int64_t incx, T beta, T* y, int64_t incy) {
+  const auto op = trans ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemv(CblasRowMajor, op, rows, cols, alpha, a, lda, x, incx, beta, y, incy);
+  } else {
+    cblas_dgemv(CblasRowMajor, op, rows, cols, alpha, a, lda, x, incx, beta, y, incy);
+  }
+}
+
+// A product with one row or one column of C (n == 1 or m == 1) as a matrix-vector product.
+// gemm would pack the whole matrix operand into a buffer on every call, then use one row of
+// its micro-kernel: that was 58% of generating a character with the GPT's KV cache, where
+// every linear layer sees one position; gemv reads the matrix once. beta == 0 is done here
+// (zeros, then accumulate) so that whatever `c` held, NaN included, is ignored as gemm does.
+template <class T>
+void gemv_product(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a,
+                  int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const int64_t len = n == 1 ? m : n, inc = n == 1 ? 1 : ldc;
+  if (beta == T(0)) {
+    for (int64_t i = 0; i < len; ++i) c[i * inc] = T(0);
+    beta = T(1);
+  }
+  if (n == 1) {
+    // c[j] = sum_p a[p] b[p, j]: the vector is A's row (stride lda when A is transposed).
+    const int64_t incx = ta ? lda : 1;
+    if (tb) return blas_gemv<T>(false, m, k, alpha, b, ldb, a, incx, beta, c, 1);
+    return blas_gemv<T>(true, k, m, alpha, b, ldb, a, incx, beta, c, 1);
+  }
+  // c[i] = sum_p a[i, p] b[p]: the vector is B's column (stride ldb unless B is transposed).
+  const int64_t incx = tb ? 1 : ldb;
+  if (ta) return blas_gemv<T>(true, k, n, alpha, a, lda, b, incx, beta, c, ldc);
+  blas_gemv<T>(false, n, k, alpha, a, lda, b, incx, beta, c, ldc);
+}
+
 // OpenBLAS's SkylakeX, Cooperlake and SapphireRapids kernels compute an sgemm of at most 100^3
 // multiply-adds with a "small matrix" kernel that reads A and B in place; a larger one first
 // packs B into a buffer. A thin product, such as an RNN step's (32 rows against a 1 MiB
@@ -181,6 +217,10 @@ template <class T>
 void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   keep_blas_single_threaded();
+  // On the caller's thread, whatever the thread count: a split would give gemv's remainder
+  // loops other rows, and other rounding. Memory-bound anyway: the matrix is read once.
+  if (n == 1 || m == 1)
+    return gemv_product<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
   const int threads = detail::num_threads();
   if (threads <= 1 || n * m * k <= kParallelGemmWork || detail::in_parallel_region() ||
       !same_kernel_when_split<T>(ta, tb, n, m, k, threads))
