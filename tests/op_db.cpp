@@ -325,6 +325,24 @@ std::vector<OpInfo> make_table() {
          namespace F = nabla::nn::functional;
          return V{F::instance_norm(x[0])};
        }},
+      {"layer_norm",
+       {{2, 3, 5}, {5}, {5}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::layer_norm(x[0], F::LayerNormFuncOptions({5}).weight(x[1]).bias(x[2]))};
+       }},
+      {"layer_norm_2d_noaffine",
+       {{3, 2, 4}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::layer_norm(x[0], F::LayerNormFuncOptions({2, 4}).eps(0.1))};
+       }},
+      {"layer_norm_noncontiguous_weight_only",
+       {{4, 3}, {4}},
+       [](const V& x) {
+         namespace F = nabla::nn::functional;
+         return V{F::layer_norm(x[0].t(), F::LayerNormFuncOptions({4}).weight(x[1]))};
+       }},
       {"group_norm",
        {{2, 4, 3}, {4}, {4}},
        [](const V& x) { return V{nabla::group_norm(x[0], 2, x[1], x[2])}; }},

@@ -400,3 +400,85 @@ TEST(FusedGelu, GradcheckDoubleBackwardAndEdgeValues) {
   }
   EXPECT_THROW(nabla::gelu(rnd({2}, 24), "fast"), Error);
 }
+
+// ---- layer_norm ----------------------------------------------------------------------------
+
+TEST(FusedLayerNorm, MatchesComposition) {
+  // Rows shorter and longer than the kernel's 16 partial sums and 64-column gradient blocks,
+  // a 2-D normalized shape, every weight/bias combination, a transposed input, many rows.
+  struct Case {
+    std::vector<int64_t> input, normalized;
+  };
+  const std::vector<Case> cases = {{{7}, {7}},          {{3, 5, 17}, {17}}, {{2, 3, 4, 5}, {4, 5}},
+                                   {{300, 130}, {130}}, {{2, 1}, {1}},      {{0, 6}, {6}}};
+  for (ScalarType dt : {kDouble, kFloat}) {
+    const double tol = dt == kDouble ? 1e-11 : 2e-5;
+    for (const Case& c : cases) {
+      for (int affine = 0; affine < 4; ++affine) {
+        const bool has_w = affine & 1, has_b = affine & 2;
+        Tensor x = rnd(c.input, 31, dt) * 3 + 1;
+        x = x.detach().requires_grad_();
+        variable_list inputs{x};
+        if (has_w) inputs.push_back(rnd(c.normalized, 32, dt));
+        if (has_b) inputs.push_back(rnd(c.normalized, 33, dt));
+        auto run = [&, has_w, has_b](const variable_list& v) {
+          auto o = F::LayerNormFuncOptions(c.normalized).eps(1e-4);
+          if (has_w) o.weight(v[1]);
+          if (has_b) o.bias(v.back());
+          return F::layer_norm(v[0], o);
+        };
+        compare(
+            run,
+            [&](const variable_list& v) {
+              nabla::detail::FusedKernelsGuard off(false);
+              Tensor r = run(v);
+              if (r.numel() > 0) {
+                EXPECT_NE(r.grad_fn()->name(), "NativeLayerNormBackward0");
+              }
+              return r;
+            },
+            inputs, tol);
+      }
+    }
+    Tensor t = rnd({6, 9}, 34, dt);
+    Tensor w = rnd({6}, 35, dt), b = rnd({6}, 36, dt);
+    auto transposed = [](const variable_list& v) {
+      return F::layer_norm(v[0].t(), F::LayerNormFuncOptions({6}).weight(v[1]).bias(v[2]));
+    };
+    compare(
+        transposed,
+        [&](const variable_list& v) {
+          nabla::detail::FusedKernelsGuard off(false);
+          return transposed(v);
+        },
+        {t, w, b}, tol);
+  }
+}
+
+TEST(FusedLayerNorm, GradcheckDoubleBackwardAndThreadCounts) {
+  Tensor x = rnd({3, 4, 5}, 37), w = rnd({4, 5}, 38), b = rnd({4, 5}, 39);
+  auto ln = [](const variable_list& v) {
+    return F::layer_norm(v[0], F::LayerNormFuncOptions({4, 5}).weight(v[1]).bias(v[2]));
+  };
+  EXPECT_EQ(ln({x, w, b}).grad_fn()->name(), "NativeLayerNormBackward0");
+  autograd::GradcheckOptions o;
+  o.check_grad_grad = true;
+  EXPECT_TRUE(autograd::gradcheck(ln, {x, w, b}, o));
+  // Same bits on 1 and 2 threads, forward and every gradient (rows split across threads, the
+  // parameter gradients summed over rows in order).
+  Tensor xf = rnd({512, 96}, 40, kFloat), wf = rnd({96}, 41, kFloat), bf = rnd({96}, 42, kFloat);
+  Tensor gy = rnd({512, 96}, 43, kFloat, false);
+  auto ln96 = [](const variable_list& v) {
+    return F::layer_norm(v[0], F::LayerNormFuncOptions({96}).weight(v[1]).bias(v[2]));
+  };
+  const int before = get_num_threads();
+  std::vector<Tensor> results[2];
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    Tensor y = ln96({xf, wf, bf});
+    variable_list g = autograd::grad({y}, {xf, wf, bf}, {gy});
+    results[threads - 1] = {y, g[0], g[1], g[2]};
+  }
+  set_num_threads(before);
+  for (size_t i = 0; i < 4; ++i) EXPECT_TRUE(results[0][i].equal(results[1][i])) << i;
+}

@@ -238,6 +238,28 @@ class Backend {
                                   const Tensor& /*grad_k*/, const Tensor& /*grad_v*/) {
     return false;
   }
+
+  // ---- layer normalization (fused; the composition of basic ops is the fallback) ----
+  // x, y, dy, dx: contiguous [R, C], each of the R rows normalized over its C values; weight,
+  // bias, dweight, dbias: contiguous [C] or undefined; mean, rstd: [R]. One floating dtype.
+  // Each returns false when this backend has no kernel for these tensors: the caller then
+  // composes the op from the families above.
+  /// y = (x - mean) * rstd * weight + bias per row, with rstd = 1 / sqrt(var + eps) (biased
+  /// variance); writes each row's mean and rstd.
+  virtual bool layer_norm_forward(const Tensor& /*x*/, const Tensor& /*weight*/,
+                                  const Tensor& /*bias*/, double /*eps*/, const Tensor& /*y*/,
+                                  const Tensor& /*mean*/, const Tensor& /*rstd*/) {
+    return false;
+  }
+  /// dx (if defined) = rstd * (g - mean(g) - xhat * mean(g * xhat)) per row, with g = dy * weight
+  /// and xhat = (x - mean) * rstd; dweight = sum over rows of dy * xhat, dbias = sum of dy
+  /// (each if defined).
+  virtual bool layer_norm_backward(const Tensor& /*x*/, const Tensor& /*weight*/,
+                                   const Tensor& /*mean*/, const Tensor& /*rstd*/,
+                                   const Tensor& /*dy*/, const Tensor& /*dx*/,
+                                   const Tensor& /*dweight*/, const Tensor& /*dbias*/) {
+    return false;
+  }
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.

@@ -56,6 +56,11 @@ class CpuBackend : public Backend {
                   const SgdStepArgs& args) override;
   void adam_update(const Tensor& param, const Tensor& grad, const Tensor& m, const Tensor& v,
                    const Tensor& vmax, const AdamStepArgs& args) override;
+  bool layer_norm_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps,
+                          const Tensor& y, const Tensor& mean, const Tensor& rstd) override;
+  bool layer_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& mean,
+                           const Tensor& rstd, const Tensor& dy, const Tensor& dx,
+                           const Tensor& dweight, const Tensor& dbias) override;
   void gelu_forward(const Tensor& x, bool tanh_approx, const Tensor& y) override;
   void gelu_backward(const Tensor& x, const Tensor& dy, bool tanh_approx,
                      const Tensor& dx) override;
