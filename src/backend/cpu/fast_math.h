@@ -35,6 +35,13 @@ inline float exp(float x) {
   return er * std::bit_cast<float>(bits);
 }
 
+/// e^x, or exactly 0 where it would be below the smallest normal float (x < -87.33, -inf
+/// included): softmax weights of masked scores stay 0, as flush-to-zero would make them.
+inline float exp_or_zero(float x) {
+  const float e = fast::exp(x);
+  return x < -87.33654f ? 0.0f : e;
+}
+
 inline float sigmoid(float x) { return 1.0f / (1.0f + fast::exp(-x)); }
 
 /// tanh for float: Cephes' odd polynomial near 0 (where 1 - 2 / (e^2x + 1) would cancel), the
@@ -54,6 +61,7 @@ inline float tanh(float x) {
 }
 
 inline double exp(double x) { return std::exp(x); }
+inline double exp_or_zero(double x) { return std::exp(x); }
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double tanh(double x) { return std::tanh(x); }
 
