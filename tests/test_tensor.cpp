@@ -8,6 +8,7 @@
 #include <nabla/print.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace nabla;  // NOLINT
 
@@ -285,4 +286,29 @@ TEST(TensorConstness, AssigningToATemporaryWritesIntoTheData) {
   nabla::Tensor handle = t[0];
   handle = nabla::ones({3});  // a named handle is rebound, the data is untouched
   EXPECT_EQ(t[0][0].item<float>(), 5.f);
+}
+
+TEST(Where, SelectsExactBitsForEveryDtypeAndBroadcast) {
+  // The CPU kernel selects on the bits for floats: NaN, infinities and -0.0 pass unchanged, on
+  // either side, with a broadcast scalar, and on a random mask (ReLU's backward).
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor c = tensor(std::vector<bool>{true, false, true, false, true});
+  Tensor x = tensor(std::vector<float>{NAN, 1.0f, -0.0f, 2.0f, -inf});
+  Tensor y = tensor(std::vector<float>{5.0f, NAN, 6.0f, -0.0f, 7.0f});
+  Tensor r = where(c, x, y);
+  EXPECT_TRUE(std::isnan(r[0].item<float>()));
+  EXPECT_TRUE(std::isnan(r[1].item<float>()));
+  EXPECT_TRUE(std::signbit(r[2].item<float>()) && r[2].item<float>() == 0.0f);
+  EXPECT_TRUE(std::signbit(r[3].item<float>()) && r[3].item<float>() == 0.0f);
+  EXPECT_EQ(r[4].item<float>(), -inf);
+  for (ScalarType dt : {kFloat, kDouble, kLong, kInt, kBool}) {
+    manual_seed(3);
+    Tensor g = randn({7, 33}).mul(10).to(dt), m = randn({7, 33}) > 0;
+    Tensor out = where(m, g, 0);
+    for (int64_t i = 0; i < 7; ++i)
+      for (int64_t j = 0; j < 33; ++j) {
+        const bool keep = m[i][j].item<bool>();
+        EXPECT_EQ(out[i][j].item<double>(), keep ? g[i][j].item<double>() : 0.0) << dt;
+      }
+  }
 }

@@ -2,6 +2,9 @@
 // Each is one map_kernel over a functor from functors.h; no per-element virtual calls. The op
 // switches are generated from the op lists (NABLA_UNARY_OPS, NABLA_BINARY_OPS).
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/fast_math.h"
@@ -127,10 +130,33 @@ void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Ten
   }
 }
 
+namespace {
+/// c ? x : y on the bits, without a branch. Written as a ternary, g++ 12 emits a branch, which
+/// mispredicts on data such as a ReLU mask (whose backward is where(r > 0, g, 0)): 3.8 ns per
+/// element against 0.4 ns for [64, 32, 26, 26] floats.
+template <class T>
+inline T select_bits(bool c, T x, T y) {
+  if constexpr (std::is_floating_point_v<T> && (sizeof(T) == 4 || sizeof(T) == 8)) {
+    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    const Bits mask = Bits(0) - static_cast<Bits>(c);
+    Bits xb, yb;
+    std::memcpy(&xb, &x, sizeof(T));
+    std::memcpy(&yb, &y, sizeof(T));
+    const Bits rb = (xb & mask) | (yb & ~mask);
+    T r;
+    std::memcpy(&r, &rb, sizeof(T));
+    return r;
+  } else {
+    return c ? x : y;
+  }
+}
+}  // namespace
+
 void CpuBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
   dispatch_all(a.scalar_type(), "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    map_kernel<T, bool, T, T>(out, {&cond, &a, &b}, [](bool c, T x, T y) { return c ? x : y; });
+    map_kernel<T, bool, T, T>(out, {&cond, &a, &b},
+                              [](bool c, T x, T y) { return select_bits(c, x, y); });
   });
 }
 
