@@ -150,11 +150,29 @@ inline T select_bits(bool c, T x, T y) {
     return c ? x : y;
   }
 }
+
+/// Whether t is one element broadcast (every stride 0), as where(mask, g, 0)'s scalar.
+bool is_broadcast_scalar(const Tensor& t) {
+  for (int64_t st : t.strides())
+    if (st != 0) return false;
+  return t.numel() > 0;
+}
 }  // namespace
 
 void CpuBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
   dispatch_all(a.scalar_type(), "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
+    // A scalar side is read once, so the loop has two array inputs (the vectorized path).
+    if (is_broadcast_scalar(b)) {
+      const T y = *b.data_ptr<T>();
+      return map_kernel<T, bool, T>(out, {&cond, &a},
+                                    [y](bool c, T x) { return select_bits(c, x, y); });
+    }
+    if (is_broadcast_scalar(a)) {
+      const T x = *a.data_ptr<T>();
+      return map_kernel<T, bool, T>(out, {&cond, &b},
+                                    [x](bool c, T y) { return select_bits(c, x, y); });
+    }
     map_kernel<T, bool, T, T>(out, {&cond, &a, &b},
                               [](bool c, T x, T y) { return select_bits(c, x, y); });
   });
