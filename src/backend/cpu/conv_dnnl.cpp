@@ -245,9 +245,10 @@ std::unique_ptr<Prim> create(const Key& key) {
   return p;
 }
 
-// The cache: at most kMaxPrims primitives (a training loop uses a few per conv layer); when
-// full it is cleared, which costs a re-creation, never a wrong answer. Entries are never
-// freed while the cache lock is not held, and a call holds a shared_ptr to what it runs.
+// The cache: at most kMaxPrims primitives (a training loop uses three per conv layer and
+// batch size); when full it is cleared, which costs re-creations, never a wrong answer. A call
+// holds shared_ptrs to the primitives it runs, so clearing never frees one in use. A geometry
+// oneDNN rejects is cached as nullptr (the im2col kernels run it).
 constexpr size_t kMaxPrims = 256;
 
 std::shared_ptr<const Prim> lookup(const Key& key) {
@@ -294,7 +295,7 @@ int64_t chunk_images(int64_t n) { return std::max<int64_t>(1, (n + kChunks - 1) 
 
 // Runs one chunk: t[r] are the user's dense tensors of the chunk (the w-shaped one whole).
 // Inputs in other layouts than the primitive's are reordered into per-thread buffers, the
-// output is produced in one and reordered out. `pre` (if set) replaces the w-shaped input by a
+// output is produced in one and reordered out. `pre_w` (if set) replaces the w-shaped input by a
 // buffer already in the primitive's layout.
 void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w) {
   auto& eng = engine();
