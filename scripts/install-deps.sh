@@ -12,6 +12,7 @@ packages=(
   libcli11-dev dataset-fashion-mnist                  # the Fashion-MNIST trainer
   fortunes                                            # the char-level language model's text
   openmpi-bin libopenmpi-dev                          # nabla::distributed (optional: -DNABLA_MPI=OFF)
+  libdnnl-dev                                         # oneDNN: float32 convolutions (optional: -DNABLA_WITH_DNNL=OFF)
 )
 packages+=("$@")
 

@@ -7,12 +7,16 @@
 // on the thread count. A 1x1 convolution with stride 1 and no padding of one image skips
 // im2col (the input is its own col matrix).
 // 1-D and 2-D problems run as 3-D ones with leading spatial dims of size 1.
+// float32 convolutions run on oneDNN where it is built in and applies (conv_dnnl.cpp); these
+// kernels run the rest (float64, NABLA_DISABLE_DNNL=1) and are its oracle in tests.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
+#include "backend/cpu/conv_dnnl.h"
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/gemm.h"
 #include "core/dispatch.h"
@@ -431,6 +435,11 @@ void CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
         std::fill_n(yc.data_ptr<T>(), yc.numel(), T(0));
         return;
       }
+      if constexpr (std::is_same_v<T, float>) {
+        if (dnnl_conv_forward(xc.sizes(), wc.sizes(), yc.sizes(), g, xc.data_ptr<float>(),
+                              wc.data_ptr<float>(), yc.data_ptr<float>()))
+          return;
+      }
       conv_forward_impl<T>(geo, xc.data_ptr<T>(), wc.data_ptr<T>(), yc.data_ptr<T>());
     });
   });
@@ -450,6 +459,11 @@ void CpuBackend::conv_backward_input(const Tensor& dy, const Tensor& w, const Te
         std::fill_n(dxc.data_ptr<T>(), dxc.numel(), T(0));
         return;
       }
+      if constexpr (std::is_same_v<T, float>) {
+        if (dnnl_conv_backward_input(dxc.sizes(), wc.sizes(), dyc.sizes(), g, dyc.data_ptr<float>(),
+                                     wc.data_ptr<float>(), dxc.data_ptr<float>()))
+          return;
+      }
       conv_backward_input_impl<T>(geo, dyc.data_ptr<T>(), wc.data_ptr<T>(), dxc.data_ptr<T>());
     });
   });
@@ -468,6 +482,11 @@ void CpuBackend::conv_backward_weight(const Tensor& x, const Tensor& dy, const T
       if (geo.n == 0 || geo.positions() == 0) {
         std::fill_n(dwc.data_ptr<T>(), dwc.numel(), T(0));
         return;
+      }
+      if constexpr (std::is_same_v<T, float>) {
+        if (dnnl_conv_backward_weight(xc.sizes(), dwc.sizes(), dyc.sizes(), g, xc.data_ptr<float>(),
+                                      dyc.data_ptr<float>(), dwc.data_ptr<float>()))
+          return;
       }
       conv_backward_weight_impl<T>(geo, xc.data_ptr<T>(), dyc.data_ptr<T>(), dwc.data_ptr<T>());
     });

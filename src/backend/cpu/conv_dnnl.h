@@ -1,0 +1,23 @@
+// float32 convolutions on oneDNN (src/backend/cpu/conv_dnnl.cpp), for CpuBackend's conv_*:
+// each returns false, having touched nothing, where it does not apply (built without oneDNN,
+// NABLA_DISABLE_DNNL=1, a geometry oneDNN rejects), and the caller runs the im2col kernels.
+// Tensors: contiguous float32 x [N, C, *in], w [Co, C / G, *k], y [N, Co, *out].
+#pragma once
+
+#include "backend/backend.h"
+
+namespace nabla::cpu {
+
+/// Whether convolutions may use oneDNN: built with it and NABLA_DISABLE_DNNL is not 1 (read once).
+bool dnnl_conv_enabled();
+/// y = conv(x, w).
+bool dnnl_conv_forward(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
+                       const float* x, const float* w, float* y);
+/// dx = the input gradient for dy.
+bool dnnl_conv_backward_input(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
+                              const float* dy, const float* w, float* dx);
+/// dw = the weight gradient for x and dy.
+bool dnnl_conv_backward_weight(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
+                               const ConvGeometry& g, const float* x, const float* dy, float* dw);
+
+}  // namespace nabla::cpu
