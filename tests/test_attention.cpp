@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -261,3 +262,62 @@ TEST(OneHot, MatchesDefinition) {
 }
 
 }  // namespace
+
+// The kernel reads q, k and v in place when they are [B, H, T, E] views with unit stride along
+// E: heads split from one projection, a KV cache's narrowed keys, keys broadcast over heads.
+// Rows that overlap (stride 0 along T) are copied first. Each against the composition.
+TEST(Sdpa, StridedViewsMatchComposite) {
+  const int64_t B = 2, T = 37, H = 4, D = 8;
+  Tensor qkv = rnd({B, T, 3 * H * D}, 11);
+  auto heads = [&](const Tensor& x) { return x.view({B, T, H, D}).transpose(1, 2); };
+  Tensor cache = rnd({1, H, 64, D}, 12), one = rnd({1, H, 1, D}, 13);
+  Tensor shared_k = rnd({B, 1, 20, D}, 14), shared_v = rnd({B, 1, 20, D}, 15);
+  Tensor q20 = rnd({B, H, 20, D}, 16), row = rnd({B, H, 1, D}, 17);
+  struct Inputs {
+    const char* name;
+    std::function<variable_list()> make;
+    variable_list leaves;
+    bool causal;
+  };
+  const std::vector<Inputs> inputs = {
+      {"split heads",
+       [&] {
+         auto c = qkv.chunk(3, -1);
+         return variable_list{heads(c[0]), heads(c[1]), heads(c[2])};
+       },
+       {qkv},
+       true},
+      {"cache",
+       [&] {
+         return variable_list{one, cache.narrow(2, 0, 10), cache.narrow(2, 3, 10)};
+       },
+       {one, cache},
+       false},
+      {"keys broadcast over heads",
+       [&] {
+         return variable_list{q20, shared_k.expand({B, H, 20, D}), shared_v.expand({B, H, 20, D})};
+       },
+       {q20, shared_k, shared_v},
+       true},
+      {"overlapping rows",
+       [&] {
+         return variable_list{q20, row.expand({B, H, 20, D}), q20};
+       },
+       {q20, row},
+       false},
+  };
+  for (const Inputs& in : inputs) {
+    const variable_list a = in.make();
+    const Tensor fused =
+        std::get<0>(_scaled_dot_product_fused_attention(a[0], a[1], a[2], {}, in.causal));
+    const variable_list b = in.make();
+    const Tensor ref =
+        std::get<0>(_scaled_dot_product_attention_math(b[0], b[1], b[2], {}, 0.0, in.causal));
+    EXPECT_LE(max_diff(fused, ref), 1e-10) << in.name;
+    const Tensor g = rnd(fused.sizes().vec(), 18, kDouble, false);
+    variable_list ga = autograd::grad({fused}, in.leaves, {g});
+    variable_list gb = autograd::grad({ref}, in.leaves, {g});
+    for (size_t i = 0; i < in.leaves.size(); ++i)
+      EXPECT_LE(max_diff(ga[i], gb[i]), 1e-10) << in.name << ", leaf " << i;
+  }
+}

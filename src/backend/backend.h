@@ -219,12 +219,14 @@ class Backend {
   }
 
   // ---- attention (fused scaled-dot-product attention) ----
-  // q [B, L, E], k [B, S, E], v [B, S, Ev], out [B, L, Ev], grads alike: contiguous, one
-  // floating dtype. `bias` is undefined or a [B1, B2, L, S] view (any strides, B1 * B2 == B) of
-  // additive scores (-inf masks a key); causal masks key j > query i. lse [B, L] holds each
-  // row's logsumexp of the scaled, masked scores (-inf for a row with every key masked, whose
-  // output is 0). A backend that does not take the inputs returns false and the caller runs the
-  // unfused composition; the defaults take nothing.
+  // q [H1, H2, L, E], k [H1, H2, S, E], v [H1, H2, S, Ev]: views with unit stride along the
+  // last dim, rows at least that wide apart and any batch strides (heads split from one
+  // projection are read in place); out [B, L, Ev] and the gradients [B, L, E], ... contiguous,
+  // with B = H1 * H2; one floating dtype. `bias` is undefined or a [B1, B2, L, S] view (any
+  // strides, B1 * B2 == B) of additive scores (-inf masks a key); causal masks key j > query i.
+  // lse [B, L] holds each row's logsumexp of the scaled, masked scores (-inf for a row with
+  // every key masked, whose output is 0). A backend that does not take the inputs returns
+  // false and the caller runs the unfused composition; the defaults take nothing.
   virtual bool attention_forward(const Tensor& /*q*/, const Tensor& /*k*/, const Tensor& /*v*/,
                                  const Tensor& /*bias*/, bool /*causal*/, double /*scale*/,
                                  const Tensor& /*out*/, const Tensor& /*lse*/) {

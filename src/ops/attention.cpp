@@ -121,6 +121,21 @@ Tensor as_3d(const Tensor& t, int64_t B) {
   return make_view(c, shape, contiguous_strides(shape), c.storage_offset());
 }
 
+// q, k or v [..., T, E] as the [B1, B2, T, E] view the kernel reads. With two batch dims: `t`
+// itself when it has unit stride along E and rows at least E apart (heads split from one
+// projection by view and transpose, a KV cache's narrowed keys: no copy), else a contiguous
+// copy. Otherwise the batch dims merged: [1, B, T, E] (a copy unless contiguous).
+Tensor as_4d(const Tensor& t, int64_t B) {
+  const int64_t T = t.size(-2), E = t.size(-1);
+  if (t.dim() == 4) {
+    const bool readable = (t.stride(3) == 1 || E == 1) && (t.stride(2) >= E || T == 1);
+    return readable ? t : contiguous_nograd(t);
+  }
+  const Tensor c = contiguous_nograd(t);
+  const std::vector<int64_t> shape{1, B, T, E};
+  return make_view(c, shape, contiguous_strides(shape), c.storage_offset());
+}
+
 // bias broadcast to batch + [L, S], as the [B1, B2, L, S] view the kernel reads.
 Tensor bias_4d(const Tensor& bias, const Shapes& sh, ScalarType dtype) {
   std::vector<int64_t> full_shape = sh.batch;
@@ -158,8 +173,10 @@ Fused fused_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Ten
   const Tensor b4 = bias.defined() ? bias_4d(bias, sh, q.scalar_type()) : Tensor();
   Tensor out = make_tensor({B, sh.L, sh.Ev}, q.scalar_type(), q.device());
   Tensor lse = make_tensor({B, sh.L}, q.scalar_type(), q.device());
-  if (!backend_for(q).attention_forward(as_3d(q, B), as_3d(k, B), as_3d(v, B), b4, is_causal, scale,
-                                        out, lse))
+  // One batch split for the three: their own [B1, B2] when all have two batch dims, else [1, B].
+  const bool split = sh.batch.size() == 2;
+  auto in4 = [&](const Tensor& t) { return split ? as_4d(t, B) : as_4d(as_3d(t, B), B); };
+  if (!backend_for(q).attention_forward(in4(q), in4(k), in4(v), b4, is_causal, scale, out, lse))
     return {};
   std::vector<int64_t> out_shape = sh.batch, lse_shape = sh.batch;
   out_shape.insert(out_shape.end(), {sh.L, sh.Ev});
@@ -178,12 +195,17 @@ Fused fused_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Ten
              };
              if (autograd::backward_creates_graph())
                return composite_backward(qv, kv, vv, full_bias(), scale, g[0]);
-             const Tensor q3 = as_3d(qv, B), k3 = as_3d(kv, B), v3 = as_3d(vv, B);
-             Tensor dq = make_tensor(q3.sizes(), qv.scalar_type(), qv.device());
-             Tensor dk = make_tensor(k3.sizes(), qv.scalar_type(), qv.device());
-             Tensor dv = make_tensor(v3.sizes(), qv.scalar_type(), qv.device());
+             const bool split = qv.dim() == 4;
+             auto in4 = [&](const Tensor& t) {
+               return split ? as_4d(t, B) : as_4d(as_3d(t, B), B);
+             };
+             const Tensor q4 = in4(qv), k4 = in4(kv), v4 = in4(vv);
+             const ScalarType dt = qv.scalar_type();
+             Tensor dq = make_tensor({B, qv.size(-2), qv.size(-1)}, dt, qv.device());
+             Tensor dk = make_tensor({B, kv.size(-2), kv.size(-1)}, dt, qv.device());
+             Tensor dv = make_tensor({B, vv.size(-2), vv.size(-1)}, dt, qv.device());
              const Tensor g3 = as_3d(cast(g[0], qv.scalar_type()), B);
-             if (!backend_for(qv).attention_backward(q3, k3, v3, b4, is_causal, scale,
+             if (!backend_for(qv).attention_backward(q4, k4, v4, b4, is_causal, scale,
                                                      as_3d(so.unpack(n), B), lse, g3, dq, dk, dv))
                return composite_backward(qv, kv, vv, full_bias(), scale, g[0]);
              return variable_list{dq.view(qv.sizes()), dk.view(kv.sizes()), dv.view(vv.sizes())};

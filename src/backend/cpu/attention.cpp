@@ -40,10 +40,19 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
               int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
 }
 
-// The problem's sizes and the additive bias of one (batch, head).
+// Where the rows of one (batch, head) of q, k or v start, and how far apart they are: the
+// inputs are [B1, B2, T, E] views with unit stride along E, so heads split from one projection
+// ([B, T, H, D] transposed) are read in place.
+struct RowLayout {
+  int64_t s1 = 0, s2 = 0, row = 0;
+};
+
+// The problem's sizes, the inputs' layouts and the additive bias of one (batch, head).
 template <class T>
 struct Geometry {
   int64_t B = 0, L = 0, S = 0, E = 0, Ev = 0;
+  int64_t heads = 1;  // B2 of q, k and v: batch index b is (b / heads, b % heads)
+  RowLayout rq, rk, rv;
   bool causal = false;
   T scale = 1;
   const T* bias = nullptr;  // [B1, B2, L, S] strided, or null
@@ -51,6 +60,9 @@ struct Geometry {
 
   const T* bias_of(int64_t b) const {
     return bias ? bias + (b / B2) * sb1 + (b % B2) * sb2 : nullptr;
+  }
+  const T* rows_of(const T* base, const RowLayout& r, int64_t b) const {
+    return base + (b / heads) * r.s1 + (b % heads) * r.s2;
   }
   // Keys [0, end) can be seen by some query of rows [i0, i1).
   int64_t key_end(int64_t i1) const { return causal ? std::min(S, i1) : S; }
@@ -60,7 +72,13 @@ template <class T>
 Geometry<T> geometry(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
                      bool causal, double scale) {
   Geometry<T> g;
-  g.B = q.size(0), g.L = q.size(1), g.E = q.size(2), g.S = k.size(1), g.Ev = v.size(2);
+  g.heads = q.size(1);
+  g.B = q.size(0) * g.heads, g.L = q.size(2), g.E = q.size(3), g.S = k.size(2), g.Ev = v.size(3);
+  // A single row's stride is never used; BLAS still wants a leading dimension >= the width.
+  auto layout = [](const Tensor& t) {
+    return RowLayout{t.stride(0), t.stride(1), t.size(2) == 1 ? t.size(3) : t.stride(2)};
+  };
+  g.rq = layout(q), g.rk = layout(k), g.rv = layout(v);
   g.causal = causal;
   g.scale = T(scale);
   if (bias.defined()) {
@@ -76,7 +94,8 @@ Geometry<T> geometry(const Tensor& q, const Tensor& k, const Tensor& v, const Te
 template <class T>
 void score_tile(const Geometry<T>& g, const T* bias_b, const T* qb, const T* kb, int64_t i0,
                 int64_t rows, int64_t j0, int64_t cols, T* s) {
-  gemm(false, true, rows, cols, g.E, g.scale, qb + i0 * g.E, g.E, kb + j0 * g.E, g.E, T(0), s, kBc);
+  gemm(false, true, rows, cols, g.E, g.scale, qb + i0 * g.rq.row, g.rq.row, kb + j0 * g.rk.row,
+       g.rk.row, T(0), s, kBc);
   const T inf = std::numeric_limits<T>::infinity();
   for (int64_t r = 0; r < rows; ++r) {
     T* row = s + r * kBc;
@@ -96,9 +115,9 @@ void forward_rows(const Geometry<T>& g, int64_t b, int64_t i0, const T* q, const
                   T* out, T* lse, std::vector<T>& s, std::vector<T>& m, std::vector<T>& l) {
   const T inf = std::numeric_limits<T>::infinity();
   const int64_t rows = std::min(kBr, g.L - i0);
-  const T* qb = q + b * g.L * g.E;
-  const T* kb = k + b * g.S * g.E;
-  const T* vb = v + b * g.S * g.Ev;
+  const T* qb = g.rows_of(q, g.rq, b);
+  const T* kb = g.rows_of(k, g.rk, b);
+  const T* vb = g.rows_of(v, g.rv, b);
   T* ob = out + (b * g.L + i0) * g.Ev;
   std::fill(ob, ob + rows * g.Ev, T(0));
   std::fill(m.begin(), m.end(), -inf);
@@ -127,7 +146,8 @@ void forward_rows(const Geometry<T>& g, int64_t b, int64_t i0, const T* q, const
         for (int64_t c = 0; c < g.Ev; ++c) orow[c] *= corr;
       }
     }
-    gemm(false, false, rows, g.Ev, cols, T(1), s.data(), kBc, vb + j0 * g.Ev, g.Ev, T(1), ob, g.Ev);
+    gemm(false, false, rows, g.Ev, cols, T(1), s.data(), kBc, vb + j0 * g.rv.row, g.rv.row, T(1),
+         ob, g.Ev);
   }
   for (int64_t r = 0; r < rows; ++r) {
     T* orow = ob + r * g.Ev;
@@ -158,9 +178,9 @@ void backward_head(const Geometry<T>& g, int64_t b, const T* q, const T* k, cons
                    const T* out, const T* lse, const T* dout, T* dq, T* dk, T* dv,
                    std::vector<T>& p, std::vector<T>& dp, std::vector<T>& d) {
   const T inf = std::numeric_limits<T>::infinity();
-  const T* qb = q + b * g.L * g.E;
-  const T* kb = k + b * g.S * g.E;
-  const T* vb = v + b * g.S * g.Ev;
+  const T* qb = g.rows_of(q, g.rq, b);
+  const T* kb = g.rows_of(k, g.rk, b);
+  const T* vb = g.rows_of(v, g.rv, b);
   const T* ob = out + b * g.L * g.Ev;
   const T* gob = dout + b * g.L * g.Ev;
   const T* lb = lse + b * g.L;
@@ -192,26 +212,30 @@ void backward_head(const Geometry<T>& g, int64_t b, const T* q, const T* k, cons
       const T* go = gob + i0 * g.Ev;
       gemm(true, false, cols, g.Ev, rows, T(1), p.data(), kBc, go, g.Ev, T(1), dvb + j0 * g.Ev,
            g.Ev);
-      gemm(false, true, rows, cols, g.Ev, T(1), go, g.Ev, vb + j0 * g.Ev, g.Ev, T(0), dp.data(),
-           kBc);
+      gemm(false, true, rows, cols, g.Ev, T(1), go, g.Ev, vb + j0 * g.rv.row, g.rv.row, T(0),
+           dp.data(), kBc);
       for (int64_t r = 0; r < rows; ++r) {
         T* ds = dp.data() + r * kBc;
         const T* pr = p.data() + r * kBc;
         const T di = d[i0 + r];
         for (int64_t c = 0; c < cols; ++c) ds[c] = pr[c] * (ds[c] - di);
       }
-      gemm(false, false, rows, g.E, cols, g.scale, dp.data(), kBc, kb + j0 * g.E, g.E, T(1),
-           dqb + i0 * g.E, g.E);
-      gemm(true, false, cols, g.E, rows, g.scale, dp.data(), kBc, qb + i0 * g.E, g.E, T(1),
-           dkb + j0 * g.E, g.E);
+      gemm(false, false, rows, g.E, cols, g.scale, dp.data(), kBc, kb + j0 * g.rk.row, g.rk.row,
+           T(1), dqb + i0 * g.E, g.E);
+      gemm(true, false, cols, g.E, rows, g.scale, dp.data(), kBc, qb + i0 * g.rq.row, g.rq.row,
+           T(1), dkb + j0 * g.E, g.E);
     }
   }
 }
 
+// q, k, v: [B1, B2, T, E] with unit stride along E and rows that do not overlap (BLAS reads
+// each row of E values at a leading dimension >= E), one batch shape.
 bool takes(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias) {
   const ScalarType st = q.scalar_type();
   auto ok = [&](const Tensor& t) {
-    return t.device().is_cpu() && t.is_contiguous() && t.dim() == 3 && t.scalar_type() == st;
+    return t.device().is_cpu() && t.dim() == 4 && t.scalar_type() == st && t.size(0) == q.size(0) &&
+           t.size(1) == q.size(1) && (t.stride(3) == 1 || t.size(3) == 1) &&
+           (t.stride(2) >= t.size(3) || t.size(2) == 1);
   };
   return (st == kFloat || st == kDouble) && ok(q) && ok(k) && ok(v) &&
          (!bias.defined() || (bias.dim() == 4 && bias.scalar_type() == st));
