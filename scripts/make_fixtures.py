@@ -33,6 +33,15 @@ def idx(v):
     return torch.tensor(v, dtype=torch.int64)
 
 
+def rotary(x, offset=0, base=10000.0):
+    """nabla::nn::apply_rotary_embedding with rotary_embedding_tables: half-split pairs."""
+    t, d = x.size(-2), x.size(-1)
+    pos = T.arange(offset, offset + t, dtype=x.dtype)[:, None]
+    angle = pos / base ** (T.arange(0, d // 2, dtype=x.dtype) * 2 / d)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return T.cat([x1 * angle.cos() - x2 * angle.sin(), x1 * angle.sin() + x2 * angle.cos()], -1)
+
+
 def sdpa(q, k, v, attn_mask=None, is_causal=False, scale=None):
     """torch.nn.functional.scaled_dot_product_attention as PyTorch 2 documents it."""
     L, S = q.size(-2), k.size(-2)
@@ -273,6 +282,11 @@ ROWS = {
                                        T.arange(5)[None, :] < idx([2, 5, 4])[:, None])], "any"),
     "sdpa_float_mask": ([[2, 3, 4], [2, 5, 4], [2, 5, 3], [3, 5]],
                         lambda x: [sdpa(x[0], x[1], x[2], x[3])], "any"),
+    # Transformer helpers, written out (PyTorch 1.13 has neither rms_norm nor rotary helpers).
+    "rms_norm": ([[2, 3, 6], [6]],
+                 lambda x: [x[0] * T.rsqrt(x[0].pow(2).mean(-1, keepdim=True) + 1e-6) * x[1]],
+                 "any"),
+    "rotary_embedding": ([[2, 5, 8]], lambda x: [rotary(x[0], offset=2)], "any"),
 }
 
 

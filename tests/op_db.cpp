@@ -505,6 +505,17 @@ std::vector<OpInfo> make_table() {
       {"sdpa_float_mask",
        {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}, {3, 5}},
        [](const V& x) { return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], x[3])}; }},
+      // ---- transformer helpers (composed of ops) ----
+      {"rms_norm",
+       {{2, 3, 6}, {6}},
+       [](const V& x) { return V{nabla::nn::functional::rms_norm(x[0], {6}, x[1], 1e-6)}; }},
+      {"rotary_embedding",
+       {{2, 5, 8}},
+       [](const V& x) {
+         const auto on_x = TensorOptions().dtype(x[0].scalar_type()).device(x[0].device());
+         auto [cos, sin] = nabla::nn::rotary_embedding_tables(5, 8, 10000.0, 2, on_x);
+         return V{nabla::nn::apply_rotary_embedding(x[0], cos, sin)};
+       }},
   };
   return t;
 }

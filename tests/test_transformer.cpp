@@ -305,6 +305,14 @@ TEST(Positions, SinusoidalEncoding) {
   EXPECT_NEAR(pe[3][2].item<double>(), std::sin(3 / std::pow(10000.0, 2.0 / 6)), 1e-6);
   EXPECT_NEAR(pe[3][3].item<double>(), std::cos(3 / std::pow(10000.0, 2.0 / 6)), 1e-6);
   EXPECT_THROW(nn::sinusoidal_position_encoding(5, 5), Error);
+  // The options' dtype and device are honoured (the tables were CPU-only before).
+  const auto meta = TensorOptions().dtype(kDouble).device(Device(kMeta));
+  Tensor on_meta = nn::sinusoidal_position_encoding(5, 6, 10000.0, meta);
+  EXPECT_EQ(on_meta.device(), Device(kMeta));
+  EXPECT_EQ(on_meta.scalar_type(), kDouble);
+  auto [cos, sin] = nn::rotary_embedding_tables(5, 6, 10000.0, 0, meta);
+  EXPECT_EQ(cos.device(), Device(kMeta));
+  EXPECT_EQ(sin.sizes(), (std::vector<int64_t>{5, 3}));
 }
 
 // Rotary embeddings make q.k depend only on the distance between the positions.

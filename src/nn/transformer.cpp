@@ -538,20 +538,25 @@ Tensor angles(int64_t length, int64_t dim, double base, int64_t offset, const ch
   const Tensor inv_freq = pow(base, arange(0, dim, 2, d) / -static_cast<double>(dim));
   return pos * inv_freq.unsqueeze(0);
 }
+
+// A table computed in float64 on the CPU, in the options' dtype (float32 by default) and on
+// their device.
+Tensor placed(const Tensor& table, const TensorOptions& options) {
+  const Tensor typed = table.to(options.dtype_opt().value_or(kFloat));
+  return options.has_device() ? typed.to(options.device()) : typed;
+}
 }  // namespace
 
 Tensor sinusoidal_position_encoding(int64_t length, int64_t dim, double base,
                                     const TensorOptions& options) {
   const Tensor a = angles(length, dim, base, 0, "sinusoidal_position_encoding");
-  const ScalarType dtype = options.dtype_opt().value_or(kFloat);
-  return stack({a.sin(), a.cos()}, -1).reshape({length, dim}).to(dtype);
+  return placed(stack({a.sin(), a.cos()}, -1).reshape({length, dim}), options);
 }
 
 std::tuple<Tensor, Tensor> rotary_embedding_tables(int64_t length, int64_t dim, double base,
                                                    int64_t offset, const TensorOptions& options) {
   const Tensor a = angles(length, dim, base, offset, "rotary_embedding_tables");
-  const ScalarType dtype = options.dtype_opt().value_or(kFloat);
-  return {a.cos().to(dtype), a.sin().to(dtype)};
+  return {placed(a.cos(), options), placed(a.sin(), options)};
 }
 
 Tensor apply_rotary_embedding(const Tensor& x, const Tensor& cos, const Tensor& sin) {
