@@ -346,6 +346,25 @@ TEST(ConvKernels, PlainMaxPoolMatchesUnfoldOracle) {
     Tensor dx_oracle = nabla::autograd::grad({oracle}, {x}, {g})[0];
     EXPECT_TRUE(dx.allclose(dx_oracle)) << "kernel " << c.kernel[0] << "x" << c.kernel[1];
   }
+  // float32 after a ReLU: many ties (zeros), which go to the window's first element; odd
+  // widths leave a last column and row out.
+  for (const Case& c : cases) {
+    Tensor x = nabla::randn({3, 2, 9, 11}).relu().requires_grad_(true);
+    auto [pooled, indices] = nabla::max_pool2d_with_indices(x, c.kernel, c.stride);
+    const int64_t oh = pooled.size(2), ow = pooled.size(3), k = c.kernel[0] * c.kernel[1];
+    Tensor cols = F::unfold(x, F::UnfoldFuncOptions(c.kernel).stride(c.stride));
+    auto [oracle, at] = cols.view({3, 2, k, oh * ow}).max(2);
+    EXPECT_TRUE(pooled.equal(oracle.view({3, 2, oh, ow})));
+    // The flat input index of the oracle's choice (at: the position inside the window).
+    const Tensor got = indices.contiguous(), where = at.contiguous();
+    const int64_t* g = got.data_ptr<int64_t>();
+    const int64_t* w = where.data_ptr<int64_t>();
+    for (int64_t i = 0; i < got.numel(); ++i) {
+      const int64_t p = i % (oh * ow), top = (p / ow) * c.stride[0] * 11 + (p % ow) * c.stride[1];
+      ASSERT_EQ(g[i], top + (w[i] / c.kernel[1]) * 11 + w[i] % c.kernel[1])
+          << "kernel " << c.kernel[0] << "x" << c.kernel[1] << ", output " << i;
+    }
+  }
   Tensor x = nabla::randn({1, 1, 4, 4});
   x.index_put_({0, 0, 1, 0}, std::nan(""));
   Tensor y = nabla::max_pool2d(x, 2);
