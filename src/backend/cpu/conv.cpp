@@ -19,6 +19,7 @@
 
 #include "backend/cpu/conv_dnnl.h"
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/fast_math.h"
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/multiversion.h"
 #include "core/dispatch.h"
@@ -324,30 +325,11 @@ void conv_backward_weight_impl(const Geo3& g, const T* x, const T* dy, T* dw) {
 // branches, and half of them mispredict on random data.)
 template <class T>
 inline void keep_max(T v, int64_t i, T& best, int64_t& at) {
-  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   const bool take = (v > best) | (v != v);
-  const Bits mask = Bits(0) - static_cast<Bits>(take);
-  Bits vb, bb;
-  std::memcpy(&vb, &v, sizeof(T));
-  std::memcpy(&bb, &best, sizeof(T));
-  bb = (vb & mask) | (bb & ~mask);
-  std::memcpy(&best, &bb, sizeof(T));
+  best = detail::fast::select_bits(take, v, best);
   const uint64_t imask = uint64_t(0) - static_cast<uint64_t>(take);
   at = static_cast<int64_t>((static_cast<uint64_t>(i) & imask) |
                             (static_cast<uint64_t>(at) & ~imask));
-}
-
-template <class T>
-inline T select_bits(bool take, T v, T other) {
-  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-  const Bits mask = Bits(0) - static_cast<Bits>(take);
-  Bits vb, ob;
-  std::memcpy(&vb, &v, sizeof(T));
-  std::memcpy(&ob, &other, sizeof(T));
-  const Bits rb = (vb & mask) | (ob & ~mask);
-  T r;
-  std::memcpy(&r, &rb, sizeof(T));
-  return r;
 }
 
 // One output row of 2x2 windows at stride 2 from input rows r0, r1 (i0: r0's offset in the
@@ -361,9 +343,9 @@ NABLA_CPU_CLONES void max_pool_2x2_row(const T* __restrict r0, const T* __restri
   for (int64_t ow = 0; ow < out_w; ++ow) {
     const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
     const bool t0 = (b > a) | (b != b), t1 = (d > c) | (d != d);
-    const T m0 = select_bits(t0, b, a), m1 = select_bits(t1, d, c);
+    const T m0 = detail::fast::select_bits(t0, b, a), m1 = detail::fast::select_bits(t1, d, c);
     const bool t = (m1 > m0) | (m1 != m1);
-    y[ow] = select_bits(t, m1, m0);
+    y[ow] = detail::fast::select_bits(t, m1, m0);
     const int64_t k0 = static_cast<int64_t>(t0), k1 = W + static_cast<int64_t>(t1);
     idx[ow] = i0 + 2 * ow + k0 + ((k1 - k0) & -static_cast<int64_t>(t));
   }

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "backend/cpu/multiversion.h"
 
@@ -58,6 +59,21 @@ inline float tanh(float x) {
   const float big = 1.0f - 2.0f / (fast::exp(2.0f * ax) + 1.0f);
   // copysign on both: tanh(-0) is -0, which the polynomial alone would round to +0.
   return std::copysign(ax < 0.625f ? small : big, x);
+}
+
+/// take ? x : y for float or double, selected on the bits. Written as a ternary, g++ 12 emits a
+/// branch, which mispredicts on data such as a ReLU mask or the winner of a max-pool window;
+/// the mask form has none and vectorizes. Other types keep the ternary.
+template <class T>
+inline T select_bits(bool take, T x, T y) {
+  if constexpr (std::is_floating_point_v<T> && (sizeof(T) == 4 || sizeof(T) == 8)) {
+    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    const Bits mask = Bits(0) - static_cast<Bits>(take);
+    const Bits bits = (std::bit_cast<Bits>(x) & mask) | (std::bit_cast<Bits>(y) & ~mask);
+    return std::bit_cast<T>(bits);
+  } else {
+    return take ? x : y;
+  }
 }
 
 inline double exp(double x) { return std::exp(x); }
