@@ -447,3 +447,51 @@ TEST(Mm, OneRowOrOneColumnAsMatrixVectorProducts) {
   }
   set_num_threads(before);
 }
+
+TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
+  // float32 products run nabla's own packed kernels on x86 CPUs with AVX2 or AVX-512 (or
+  // OpenBLAS, under NABLA_GEMM=blas and elsewhere). Shapes around the kernels' tile and block
+  // edges (rows: 12 and 6; columns: 32 and 16; k blocks of 256; row blocks of 240; 16 x 16
+  // transposing packs), every layout of A and B (plain, stored transposed, rows of a wider
+  // matrix): values against float64, and the same bits on 1, 2 and 3 threads.
+  struct Shape {
+    int64_t n, m, k;
+  };
+  const std::vector<Shape> shapes = {{1, 2, 1},     {13, 33, 17},  {12, 32, 256}, {25, 47, 257},
+                                     {241, 70, 37}, {7, 100, 513}, {64, 784, 31}, {37, 5, 300}};
+  const int before = get_num_threads();
+  uint64_t seed = 200;
+  for (const Shape& s : shapes) {
+    const auto a = rnd({s.n, s.k}, seed++, false), b = rnd({s.k, s.m}, seed++, false);
+    const Tensor want = ref_mm(a, b);
+    const Tensor af = a.to(kFloat), bf = b.to(kFloat);
+    // Rows of a wider matrix: leading dimensions larger than the logical width.
+    const Tensor a_wide = cat({af, zeros({s.n, 3})}, 1).narrow(1, 0, s.k);
+    const Tensor b_wide = cat({bf.t(), zeros({s.m, 5})}, 1).narrow(1, 0, s.k).t();
+    const std::vector<std::pair<Tensor, Tensor>> layouts = {
+        {af, bf},
+        {af.t().contiguous().t(), bf},
+        {af, bf.t().contiguous().t()},
+        {af.t().contiguous().t(), bf.t().contiguous().t()},
+        {a_wide, b_wide}};
+    const double tol = 2e-6 * static_cast<double>(s.k) + 1e-5;
+    for (const auto& [x, y] : layouts) {
+      set_num_threads(1);
+      const Tensor one = mm(x, y);
+      expect_close(one, want, tol);
+      for (int threads : {2, 3}) {
+        set_num_threads(threads);
+        EXPECT_TRUE(mm(x, y).equal(one))
+            << s.n << "x" << s.k << " @ " << s.k << "x" << s.m << " on " << threads << " threads";
+      }
+    }
+    // beta and alpha: beta 0 ignores NaN in the output, alpha 0 ignores inf in the operands.
+    const Tensor nan_out = full({s.n, s.m}, std::numeric_limits<float>::quiet_NaN());
+    expect_close(addmm(nan_out, af, bf, 0.0), want, tol);
+    const Tensor base = rnd({s.n, s.m}, seed++, false);
+    expect_close(addmm(base.to(kFloat), af, bf, 0.5, 2.0), 0.5 * base + 2.0 * want, 2 * tol);
+    const Tensor inf_a = full({s.n, s.k}, std::numeric_limits<float>::infinity());
+    expect_close(addmm(base.to(kFloat), inf_a, bf, 0.5, 0.0), 0.5 * base, 1e-6);
+  }
+  set_num_threads(before);
+}

@@ -67,6 +67,9 @@ int get_num_threads();
 /// nabla kernels (on by default: denormals are 10-100x slower and never matter for training).
 /// Returns true when the CPU supports it, as torch::set_flush_denormal.
 bool set_flush_denormal(bool on);
+/// The kernels float32 matrix products run on this CPU (nabla only): "avx512" or "avx2",
+/// nabla's own, chosen from the CPU's features; or "openblas" (other CPUs, or NABLA_GEMM=blas).
+const char* cpu_matmul_kernel();
 
 // ---- elementwise -----------------------------------------------------------------------
 Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);

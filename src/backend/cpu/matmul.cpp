@@ -11,6 +11,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/sgemm.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
 #include "core/tensor_impl.h"
@@ -160,6 +161,10 @@ bool runs_small_kernel(bool ta, bool tb, int64_t n, int64_t m, int64_t k) {
 template <class T>
 void gemm1(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
            const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (sgemm::available())
+      return sgemm::gemm(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
   const int64_t width = std::is_same_v<T, float> ? small_kernel_block(ta, tb, n, m, k) : 0;
   if (width == 0) return blas_gemm<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
   for (int64_t j = 0; j < m; j += width) {
@@ -194,8 +199,15 @@ bool sgemm_rounds_by_block_shape() {
   return rounds;
 }
 
+// Whether float32 products run nabla's own kernels (sgemm.h) rather than OpenBLAS's.
+template <class T>
+bool own_kernel() {
+  return std::is_same_v<T, float> && sgemm::available();
+}
+
 template <class T>
 bool same_kernel_when_split(bool ta, bool tb, int64_t n, int64_t m, int64_t k, int threads) {
+  if (own_kernel<T>()) return true;  // the same bits however C is split, by construction
   if (std::is_same_v<T, float> && sgemm_rounds_by_block_shape()) return false;
   const bool known_rule = std::is_same_v<T, float> && has_small_sgemm_kernel();
   if (known_rule && runs_small_kernel(ta, tb, n, m, k)) return true;
@@ -226,14 +238,14 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a
       !same_kernel_when_split<T>(ta, tb, n, m, k, threads))
     return gemm1<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
   if (m >= n) {
-    const int64_t unit = 16, units = (m + unit - 1) / unit;
+    const int64_t unit = own_kernel<T>() ? sgemm::col_unit() : 16, units = (m + unit - 1) / unit;
     detail::parallel_for(units, (units + threads - 1) / threads, [&](int64_t u0, int64_t u1) {
       const int64_t j0 = u0 * unit, j1 = std::min(m, u1 * unit);
       gemm1<T>(ta, tb, n, j1 - j0, k, alpha, a, lda, tb ? b + j0 * ldb : b + j0, ldb, beta, c + j0,
                ldc);
     });
   } else {
-    const int64_t unit = 4, units = (n + unit - 1) / unit;
+    const int64_t unit = own_kernel<T>() ? sgemm::row_unit() : 4, units = (n + unit - 1) / unit;
     detail::parallel_for(units, (units + threads - 1) / threads, [&](int64_t u0, int64_t u1) {
       const int64_t i0 = u0 * unit, i1 = std::min(n, u1 * unit);
       gemm1<T>(ta, tb, i1 - i0, m, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta,

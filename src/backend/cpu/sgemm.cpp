@@ -1,0 +1,432 @@
+// nabla's float32 GEMM (see sgemm.h for why). The layout is Goto's algorithm as BLIS teaches it:
+//
+//   for each column block of C (nc wide)          B block [kc, nc] packed into kNr-wide panels
+//     for each k block (kc deep, k ascending)       (stays in L3/L2)
+//       for each row block of C (mc high)         A block [mc, kc] packed into kMr-high panels
+//         for each kNr-wide panel of the B block    (stays in L2)
+//           for each kMr-high panel of the A block
+//             micro-kernel: a kMr x kNr tile of C held in registers, kc rank-1 updates
+//
+// Every element of C is computed as: acc_0 = sum over the first k block (p ascending, one FMA
+// each), c = alpha * acc_0 + beta * c; then for each further block c = alpha * acc_j + c. The
+// blocks of k depend on k alone, and a tile at the edge of C runs the same instructions per
+// element as a full one (the rows by a kernel instantiated for fewer rows, the columns through a
+// full-width tile buffer), so the result does not depend on how C is split.
+#include "backend/cpu/sgemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// GCC 12's AVX-512 headers initialize "undefined" vectors from themselves and then warn about
+// it at -O3 (GCC bug 105593, fixed in 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#define NABLA_SGEMM_X86 1
+#define NABLA_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define NABLA_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+namespace nabla::cpu::sgemm {
+
+namespace {
+
+// A read-only matrix with element (i, j) at p[i * rs + j * cs].
+struct View {
+  const float* p;
+  int64_t rs, cs;
+  View block(int64_t i, int64_t j) const { return {p + i * rs + j * cs, rs, cs}; }
+};
+
+// One micro-kernel: c[0..rows, 0..nr) = alpha * (a_panel @ b_panel) + beta * c (beta == 0:
+// c is not read). a_panel is [kc][rows] (rows = the kernel's row count), b_panel [kc][nr], both
+// packed; b_panel is 64-byte aligned.
+using Kernel = void (*)(int64_t kc, const float* a_panel, const float* b_panel, float* c,
+                        int64_t ldc, float alpha, float beta);
+
+constexpr int kMaxMr = 16, kMaxNr = 64;
+
+// Packing (see pack_a and pack_b below for the layouts).
+using PackA = void (*)(View a, int64_t mc, int64_t kc, int mr, float* out);
+using PackB = void (*)(View b, int64_t kc, int64_t nc, int nr, float* out);
+void pack_a(View a, int64_t mc, int64_t kc, int mr, float* out);
+void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out);
+
+// One instruction set's kernels (kernels[r] computes r rows, 1 <= r <= mr), packing and block
+// sizes.
+struct Isa {
+  const char* name = "none";
+  int mr = 0, nr = 0;
+  int64_t kc = 0, mc = 0, nc = 0;
+  Kernel kernels[kMaxMr + 1] = {};
+  PackA pack_a = nullptr;
+  PackB pack_b = nullptr;
+};
+
+#ifdef NABLA_SGEMM_X86
+
+// AVX-512: a Rows x (16 * Vecs) tile in Rows * Vecs zmm accumulators; each k step loads Vecs
+// vectors of B and broadcasts Rows values of A from memory.
+template <int Rows, int Vecs>
+NABLA_TARGET_AVX512 void kernel_avx512(int64_t kc, const float* a, const float* b, float* c,
+                                       int64_t ldc, float alpha, float beta) {
+  __m512 acc[Rows][Vecs];
+#pragma GCC unroll 16
+  for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; ++v) acc[r][v] = _mm512_setzero_ps();
+      // The tile of C is read (or written) only after the loop: fetch it meanwhile.
+#pragma GCC unroll 16
+  for (int r = 0; r < Rows; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * Vecs - 1), _MM_HINT_T0);
+  }
+  for (int64_t p = 0; p < kc; ++p) {
+    __m512 bv[Vecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+#pragma GCC unroll 16
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < Vecs; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+    }
+    a += Rows;
+    b += 16 * Vecs;
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 16
+  for (int r = 0; r < Rows; ++r) {
+    float* row = c + r * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; ++v) {
+      const __m512 ab = _mm512_mul_ps(va, acc[r][v]);
+      _mm512_storeu_ps(
+          row + 16 * v,
+          beta == 0.0f
+              ? ab
+              : _mm512_fmadd_ps(va, acc[r][v], _mm512_mul_ps(vb, _mm512_loadu_ps(row + 16 * v))));
+    }
+  }
+}
+
+// Transposes a 16 x 16 block held in 16 registers, row t into column t: unpack pairs of rows,
+// then pairs of pairs, then exchange 128-bit lanes (3 x 16 shuffles for 256 floats).
+NABLA_TARGET_AVX512 inline void transpose16(__m512 (&r)[16]) {
+  __m512 t[16];
+#pragma GCC unroll 8
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // r[4i + c], 128-bit lane L: column 4L + c of rows 4i..4i+3.
+#pragma GCC unroll 4
+  for (int i = 0; i < 16; i += 4) {
+    const __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
+    const __m512d t2 = _mm512_castps_pd(t[i + 2]), t3 = _mm512_castps_pd(t[i + 3]);
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; ++c) {
+    const __m512 u0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);  // lanes 0, 2
+    const __m512 u1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);  // lanes 1, 3
+    const __m512 u2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+    const __m512 u3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+    t[c] = _mm512_shuffle_f32x4(u0, u2, 0x88);
+    t[c + 4] = _mm512_shuffle_f32x4(u1, u3, 0x88);
+    t[c + 8] = _mm512_shuffle_f32x4(u0, u2, 0xDD);
+    t[c + 12] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
+// pack_a for rows of A that are contiguous (the usual x of x @ w): 16 columns of a panel's rows
+// at a time, transposed in registers. Other layouts and the last columns go to pack_a.
+NABLA_TARGET_AVX512 void pack_a_avx512(View a, int64_t mc, int64_t kc, int mr, float* out) {
+  if (a.cs != 1) return pack_a(a, mc, kc, mr, out);
+  const int64_t kc16 = kc / 16 * 16;
+  for (int64_t i0 = 0; i0 < mc; i0 += mr) {
+    const int h = static_cast<int>(std::min<int64_t>(mr, mc - i0));
+    float* panel = out + i0 * kc;
+    const __mmask16 mask = static_cast<__mmask16>((1u << h) - 1u);
+    for (int64_t p0 = 0; p0 < kc16; p0 += 16) {
+      __m512 r[16];
+#pragma GCC unroll 16
+      for (int i = 0; i < 16; ++i)
+        r[i] = i < h ? _mm512_loadu_ps(a.p + (i0 + i) * a.rs + p0) : _mm512_setzero_ps();
+      transpose16(r);
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; ++t) _mm512_mask_storeu_ps(panel + (p0 + t) * h, mask, r[t]);
+    }
+    for (int64_t r = 0; r < h; ++r)
+      for (int64_t p = kc16; p < kc; ++p) panel[p * h + r] = a.p[(i0 + r) * a.rs + p];
+  }
+}
+
+// pack_b for B stored transposed (the w of x @ w^T): 16 x 16 blocks transposed in registers.
+NABLA_TARGET_AVX512 void pack_b_avx512(View b, int64_t kc, int64_t nc, int nr, float* out) {
+  if (b.rs != 1) return pack_b(b, kc, nc, nr, out);
+  const int64_t kc16 = kc / 16 * 16;
+  for (int64_t j0 = 0; j0 < nc; j0 += nr) {
+    const int64_t w = std::min<int64_t>(nr, nc - j0);
+    float* panel = out + j0 * kc;
+    int64_t j = 0;
+    for (; j + 16 <= w; j += 16) {
+      const float* src = b.p + (j0 + j) * b.cs;
+      for (int64_t p0 = 0; p0 < kc16; p0 += 16) {
+        __m512 r[16];
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * b.cs + p0);
+        transpose16(r);
+#pragma GCC unroll 16
+        for (int t = 0; t < 16; ++t) _mm512_storeu_ps(panel + (p0 + t) * nr + j, r[t]);
+      }
+      for (int64_t jj = j; jj < j + 16; ++jj)
+        for (int64_t p = kc16; p < kc; ++p) panel[p * nr + jj] = b.p[(j0 + jj) * b.cs + p];
+    }
+    for (; j < w; ++j)
+      for (int64_t p = 0; p < kc; ++p) panel[p * nr + j] = b.p[(j0 + j) * b.cs + p];
+    for (; j < nr; ++j)
+      for (int64_t p = 0; p < kc; ++p) panel[p * nr + j] = 0.0f;
+  }
+}
+
+// AVX2: a 6 x 16 tile is 12 ymm accumulators (of 16 registers).
+template <int Rows>
+NABLA_TARGET_AVX2 void kernel_avx2(int64_t kc, const float* a, const float* b, float* c,
+                                   int64_t ldc, float alpha, float beta) {
+  __m256 lo[Rows], hi[Rows];
+#pragma GCC unroll 16
+  for (int r = 0; r < Rows; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 16
+    for (int r = 0; r < Rows; ++r) {
+      const __m256 av = _mm256_broadcast_ss(a + r);
+      lo[r] = _mm256_fmadd_ps(av, b0, lo[r]);
+      hi[r] = _mm256_fmadd_ps(av, b1, hi[r]);
+    }
+    a += Rows;
+    b += 16;
+  }
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 16
+  for (int r = 0; r < Rows; ++r) {
+    float* row = c + r * ldc;
+    if (beta == 0.0f) {
+      _mm256_storeu_ps(row, _mm256_mul_ps(va, lo[r]));
+      _mm256_storeu_ps(row + 8, _mm256_mul_ps(va, hi[r]));
+    } else {
+      _mm256_storeu_ps(row, _mm256_fmadd_ps(va, lo[r], _mm256_mul_ps(vb, _mm256_loadu_ps(row))));
+      _mm256_storeu_ps(row + 8,
+                       _mm256_fmadd_ps(va, hi[r], _mm256_mul_ps(vb, _mm256_loadu_ps(row + 8))));
+    }
+  }
+}
+
+template <template <int> class Fill, int... Rows>
+void fill_kernels(Isa& isa, std::integer_sequence<int, Rows...>) {
+  ((isa.kernels[Rows + 1] = Fill<Rows + 1>::fn), ...);
+}
+// 12 x 32: as fast as 8 x 48, 6 x 64 and 14 x 32 on an AMD EPYC (Zen 5), with the least
+// waste at the edges of the MLP's and LSTM's shapes (batch 32, 64; widths of 32s).
+constexpr int kAvx512Mr = 12, kAvx512Vecs = 2;
+template <int Rows>
+struct Avx512Kernel {
+  static constexpr Kernel fn = &kernel_avx512<Rows, kAvx512Vecs>;
+};
+template <int Rows>
+struct Avx2Kernel {
+  static constexpr Kernel fn = &kernel_avx2<Rows>;
+};
+
+Isa avx512_isa() {
+  // kc: a 256 x 32 B panel (32 KiB) stays in L1 while the A panels stream from L2;
+  // mc: a 240 x 256 A block (240 KiB) stays in L2.
+  Isa isa{"avx512", kAvx512Mr, 16 * kAvx512Vecs, 256, 240, 4096, {}};
+  fill_kernels<Avx512Kernel>(isa, std::make_integer_sequence<int, kAvx512Mr>{});
+  isa.pack_a = &pack_a_avx512;
+  isa.pack_b = &pack_b_avx512;
+  return isa;
+}
+Isa avx2_isa() {
+  Isa isa{"avx2", 6, 16, 256, 120, 4096, {}};
+  fill_kernels<Avx2Kernel>(isa, std::make_integer_sequence<int, 6>{});
+  isa.pack_a = &pack_a;
+  isa.pack_b = &pack_b;
+  return isa;
+}
+
+#endif  // NABLA_SGEMM_X86
+
+// The kernels of this CPU, chosen once from cpuid. NABLA_GEMM=blas (OpenBLAS) or =avx2 (the
+// AVX2 kernels on an AVX-512 CPU) overrides the choice, for A/B runs and tests.
+const Isa& isa() {
+  static const Isa chosen = [] {
+    const char* env = std::getenv("NABLA_GEMM");
+    const std::string want = env != nullptr ? env : "";
+    if (want == "blas") return Isa{};
+#ifdef NABLA_SGEMM_X86
+    __builtin_cpu_init();
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (__builtin_cpu_supports("avx512f") && want != "avx2") return avx512_isa();
+    if (avx2) return avx2_isa();
+#endif
+    return Isa{};
+  }();
+  return chosen;
+}
+
+// Packing buffers, one pair per thread, 64-byte aligned, grown on demand and kept.
+struct Scratch {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float[], Free> buf;
+  std::size_t size = 0;
+  float* get(std::size_t floats) {
+    if (floats > size) {
+      const std::size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+      buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      if (!buf) {
+        size = 0;
+        throw std::bad_alloc();
+      }
+      size = floats;
+    }
+    return buf.get();
+  }
+};
+
+// B block [kc, nc] into panels of nr columns: panel q holds columns [q*nr, q*nr + nr) as
+// [kc][nr], zero-padded past nc, at out + q*nr*kc.
+void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out) {
+  for (int64_t j0 = 0; j0 < nc; j0 += nr) {
+    const int64_t w = std::min<int64_t>(nr, nc - j0);
+    float* panel = out + j0 * kc;
+    if (b.cs == 1) {  // rows of B are contiguous
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = b.p + p * b.rs + j0;
+        float* dst = panel + p * nr;
+        for (int64_t j = 0; j < w; ++j) dst[j] = src[j];
+        for (int64_t j = w; j < nr; ++j) dst[j] = 0.0f;
+      }
+    } else {  // columns of B are contiguous (B stored transposed): read each column once
+      for (int64_t j = 0; j < w; ++j) {
+        const float* src = b.p + (j0 + j) * b.cs;
+        for (int64_t p = 0; p < kc; ++p) panel[p * nr + j] = src[p * b.rs];
+      }
+      for (int64_t j = w; j < nr; ++j)
+        for (int64_t p = 0; p < kc; ++p) panel[p * nr + j] = 0.0f;
+    }
+  }
+}
+
+// A block [mc, kc] into panels of mr rows (the last may have fewer): the panel of rows
+// [i0, i0 + h) is [kc][h] at out + i0*kc.
+void pack_a(View a, int64_t mc, int64_t kc, int mr, float* out) {
+  for (int64_t i0 = 0; i0 < mc; i0 += mr) {
+    const int64_t h = std::min<int64_t>(mr, mc - i0);
+    float* panel = out + i0 * kc;
+    if (a.cs == 1) {  // rows of A are contiguous: read each row once
+      for (int64_t r = 0; r < h; ++r) {
+        const float* src = a.p + (i0 + r) * a.rs;
+        for (int64_t p = 0; p < kc; ++p) panel[p * h + r] = src[p];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = a.p + p * a.cs + i0 * a.rs;
+        for (int64_t r = 0; r < h; ++r) panel[p * h + r] = src[r * a.rs];
+      }
+    }
+  }
+}
+
+// A tile narrower than nr: computed full-width into a buffer (which holds c's values where
+// beta needs them), then its first `cols` columns copied out. The same FMAs per element as a
+// full tile, so an element's bits do not depend on where C's edge falls.
+void edge_tile(const Isa& s, int rows, int64_t cols, int64_t kc, const float* a_panel,
+               const float* b_panel, float* c, int64_t ldc, float alpha, float beta) {
+  alignas(64) float tile[kMaxMr * kMaxNr];
+  if (beta != 0.0f) {
+    for (int r = 0; r < rows; ++r) {
+      std::memcpy(tile + r * s.nr, c + r * ldc, cols * sizeof(float));
+      std::fill(tile + r * s.nr + cols, tile + (r + 1) * s.nr, 0.0f);
+    }
+  }
+  s.kernels[rows](kc, a_panel, b_panel, tile, s.nr, alpha, beta);
+  for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tile + r * s.nr, cols * sizeof(float));
+}
+
+// C block [mc, nc] += the packed A block @ the packed B block, tile by tile.
+void macro_kernel(const Isa& s, int64_t mc, int64_t nc, int64_t kc, const float* ap,
+                  const float* bp, float* c, int64_t ldc, float alpha, float beta) {
+  for (int64_t j = 0; j < nc; j += s.nr) {
+    const int64_t cols = std::min<int64_t>(s.nr, nc - j);
+    const float* b_panel = bp + j * kc;
+    for (int64_t i = 0; i < mc; i += s.mr) {
+      const int rows = static_cast<int>(std::min<int64_t>(s.mr, mc - i));
+      float* tile = c + i * ldc + j;
+      if (cols == s.nr) {
+        s.kernels[rows](kc, ap + i * kc, b_panel, tile, ldc, alpha, beta);
+      } else {
+        edge_tile(s, rows, cols, kc, ap + i * kc, b_panel, tile, ldc, alpha, beta);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const char* kernel_name() { return isa().name; }
+bool available() { return isa().mr > 0; }
+int64_t row_unit() { return std::max(isa().mr, 1); }
+int64_t col_unit() { return std::max(isa().nr, 1); }
+
+void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  const Isa& s = isa();
+  if (alpha == 0.0f) {  // BLAS reads neither operand then: inf * 0 must not make NaN
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < m; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  const View av = ta ? View{a, 1, lda} : View{a, lda, 1};
+  const View bv = tb ? View{b, 1, ldb} : View{b, ldb, 1};
+  thread_local Scratch a_buf, b_buf;
+  const int64_t nc_max = std::min(s.nc, (m + s.nr - 1) / s.nr * s.nr);
+  float* bp = b_buf.get(static_cast<std::size_t>(std::min(s.kc, k) * nc_max));
+  float* ap = a_buf.get(static_cast<std::size_t>(std::min(s.kc, k) * std::min(s.mc, n)));
+  for (int64_t jc = 0; jc < m; jc += s.nc) {
+    const int64_t nc = std::min(s.nc, m - jc);
+    for (int64_t pc = 0; pc < k; pc += s.kc) {
+      const int64_t kc = std::min(s.kc, k - pc);
+      s.pack_b(bv.block(pc, jc), kc, nc, s.nr, bp);
+      const float block_beta = pc == 0 ? beta : 1.0f;
+      for (int64_t ic = 0; ic < n; ic += s.mc) {
+        const int64_t mc = std::min(s.mc, n - ic);
+        s.pack_a(av.block(ic, pc), mc, kc, s.mr, ap);
+        macro_kernel(s, mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, alpha, block_beta);
+      }
+    }
+  }
+}
+
+}  // namespace nabla::cpu::sgemm
+
+namespace nabla {
+
+const char* cpu_matmul_kernel() {
+  return cpu::sgemm::available() ? cpu::sgemm::kernel_name() : "openblas";
+}
+
+}  // namespace nabla
