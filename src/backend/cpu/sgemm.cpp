@@ -1,11 +1,11 @@
 // nabla's float32 GEMM (see sgemm.h for why). The layout is Goto's algorithm as BLIS teaches it:
 //
-//   for each column block of C (nc wide)          B block [kc, nc] packed into kNr-wide panels
-//     for each k block (kc deep, k ascending)       (stays in L3/L2)
-//       for each row block of C (mc high)         A block [mc, kc] packed into kMr-high panels
-//         for each kNr-wide panel of the B block    (stays in L2)
-//           for each kMr-high panel of the A block
-//             micro-kernel: a kMr x kNr tile of C held in registers, kc rank-1 updates
+//   for each column block of C (nc wide)        B block [kc, nc] packed into nr-wide panels
+//     for each k block (kc deep, k ascending)     (stays in L2)
+//       for each row block of C (mc high)       A block [mc, kc] packed into mr-high panels
+//         for each mr-high panel of the A block   (stays in L1: its values are broadcast)
+//           for each nr-wide panel of the B block (streams from L2: its vectors are loaded)
+//             micro-kernel: an mr x nr tile of C held in registers, kc rank-1 updates
 //
 // Every element of C is computed as: acc_0 = sum over the first k block (p ascending, one FMA
 // each), c = alpha * acc_0 + beta * c; then for each further block c = alpha * acc_j + c. The
@@ -151,7 +151,20 @@ NABLA_TARGET_AVX512 inline void transpose16(__m512 (&r)[16]) {
 
 // pack_a for rows of A that are contiguous (the usual x of x @ w): 16 columns of a panel's rows
 // at a time, transposed in registers. Other layouts and the last columns go to pack_a.
+// pack_a for A stored transposed (columns contiguous, the g of g^T @ x): each k step copies
+// one panel row with a masked load and store.
+NABLA_TARGET_AVX512 void pack_a_columns_avx512(View a, int64_t mc, int64_t kc, int mr, float* out) {
+  for (int64_t i0 = 0; i0 < mc; i0 += mr) {
+    const int h = static_cast<int>(std::min<int64_t>(mr, mc - i0));
+    float* panel = out + i0 * kc;
+    const __mmask16 mask = static_cast<__mmask16>((1u << h) - 1u);
+    for (int64_t p = 0; p < kc; ++p)
+      _mm512_mask_storeu_ps(panel + p * h, mask, _mm512_maskz_loadu_ps(mask, a.p + p * a.cs + i0));
+  }
+}
+
 NABLA_TARGET_AVX512 void pack_a_avx512(View a, int64_t mc, int64_t kc, int mr, float* out) {
+  if (a.rs == 1 && mr <= 16) return pack_a_columns_avx512(a, mc, kc, mr, out);
   if (a.cs != 1) return pack_a(a, mc, kc, mr, out);
   const int64_t kc16 = kc / 16 * 16;
   for (int64_t i0 = 0; i0 < mc; i0 += mr) {
@@ -173,7 +186,26 @@ NABLA_TARGET_AVX512 void pack_a_avx512(View a, int64_t mc, int64_t kc, int mr, f
 }
 
 // pack_b for B stored transposed (the w of x @ w^T): 16 x 16 blocks transposed in registers.
+// pack_b for B with contiguous rows (the w of g @ w): each k step copies nr floats of a row
+// (two masked vectors for nr = 32; zeros past the edge).
+NABLA_TARGET_AVX512 void pack_b_rows_avx512(View b, int64_t kc, int64_t nc, float* out) {
+  for (int64_t j0 = 0; j0 < nc; j0 += 32) {
+    const int64_t w = std::min<int64_t>(32, nc - j0);
+    const __mmask16 m0 = static_cast<__mmask16>(w >= 16 ? 0xFFFFu : (1u << w) - 1u);
+    const __mmask16 m1 = static_cast<__mmask16>(w >= 32  ? 0xFFFFu
+                                                : w > 16 ? (1u << (w - 16)) - 1u
+                                                         : 0u);
+    float* panel = out + j0 * kc;
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* src = b.p + p * b.rs + j0;
+      _mm512_store_ps(panel + p * 32, _mm512_maskz_loadu_ps(m0, src));
+      _mm512_store_ps(panel + p * 32 + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+    }
+  }
+}
+
 NABLA_TARGET_AVX512 void pack_b_avx512(View b, int64_t kc, int64_t nc, int nr, float* out) {
+  if (b.cs == 1 && nr == 32) return pack_b_rows_avx512(b, kc, nc, out);
   if (b.rs != 1) return pack_b(b, kc, nc, nr, out);
   const int64_t kc16 = kc / 16 * 16;
   for (int64_t j0 = 0; j0 < nc; j0 += nr) {
@@ -250,9 +282,11 @@ struct Avx2Kernel {
 };
 
 Isa avx512_isa() {
-  // kc: a 256 x 32 B panel (32 KiB) stays in L1 while the A panels stream from L2;
-  // mc: a 240 x 256 A block (240 KiB) stays in L2.
-  Isa isa{"avx512", kAvx512Mr, 16 * kAvx512Vecs, 256, 240, 4096, {}};
+  // kc 256: a 12 x 256 A panel (12 KiB) stays in L1 beside the B panel streaming through;
+  // nc 768: a 256 x 768 B block (768 KiB) stays in the 1 MiB L2 of a Zen 4/5 or recent Xeon
+  // core. Measured on an AMD EPYC (Zen 5) against nc 512 and 1024, and against the other loop
+  // order (B panel resident in L1, A panels streaming): 1024^3 191 against 178 GFLOP/s.
+  Isa isa{"avx512", kAvx512Mr, 16 * kAvx512Vecs, 256, 240, 768, {}};
   fill_kernels<Avx512Kernel>(isa, std::make_integer_sequence<int, kAvx512Mr>{});
   isa.pack_a = &pack_a_avx512;
   isa.pack_b = &pack_b_avx512;
@@ -370,11 +404,11 @@ void edge_tile(const Isa& s, int rows, int64_t cols, int64_t kc, const float* a_
 // C block [mc, nc] += the packed A block @ the packed B block, tile by tile.
 void macro_kernel(const Isa& s, int64_t mc, int64_t nc, int64_t kc, const float* ap,
                   const float* bp, float* c, int64_t ldc, float alpha, float beta) {
-  for (int64_t j = 0; j < nc; j += s.nr) {
-    const int64_t cols = std::min<int64_t>(s.nr, nc - j);
-    const float* b_panel = bp + j * kc;
-    for (int64_t i = 0; i < mc; i += s.mr) {
-      const int rows = static_cast<int>(std::min<int64_t>(s.mr, mc - i));
+  for (int64_t i = 0; i < mc; i += s.mr) {
+    const int rows = static_cast<int>(std::min<int64_t>(s.mr, mc - i));
+    for (int64_t j = 0; j < nc; j += s.nr) {
+      const int64_t cols = std::min<int64_t>(s.nr, nc - j);
+      const float* b_panel = bp + j * kc;
       float* tile = c + i * ldc + j;
       if (cols == s.nr) {
         s.kernels[rows](kc, ap + i * kc, b_panel, tile, ldc, alpha, beta);
