@@ -92,9 +92,15 @@ py="$root/bench/pytorch"
 # The machine's peaks first, and OpenBLAS alone on the matmul shapes.
 run "peak" 1 "$bin/nabla_bench_peak" "${flags[@]}" --only peak
 if want matmul; then
+  # Also with the OpenBLAS kernels that suit this CPU forced (OpenBLAS 0.3.21 does not know
+  # every new core and may run older kernels on it), so that nabla is compared with the best.
+  right_core=Haswell
+  grep -q avx512f /proc/cpuinfo && right_core=SkylakeX
   for t in 1 2; do
     run "openblas sgemm, $t threads" "$t" "$bin/nabla_bench_peak" "${flags[@]}" --only matmul \
       --threads "$t"
+    OPENBLAS_CORETYPE=$right_core run "openblas ($right_core) sgemm, $t threads" "$t" \
+      "$bin/nabla_bench_peak" "${flags[@]}" --only matmul --threads "$t"
   done
 fi
 

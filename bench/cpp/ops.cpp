@@ -24,8 +24,12 @@ void matmul(const bench::Args& a) {
   for (int64_t n : sizes) {
     fw::Tensor x = fw::randn({n, n}), y = fw::randn({n, n});
     fw::NoGradGuard no_grad;
+    std::map<std::string, std::string> extra;
+#ifndef BENCH_TORCH
+    extra["gemm_kernel"] = std::string("\"") + nabla::cpu_matmul_kernel() + "\"";
+#endif
     bench::emit("matmul", std::to_string(n), a, measure(a, target, [&] { (void)fw::mm(x, y); }),
-                "flops", 2.0 * n * n * n);
+                "flops", 2.0 * n * n * n, extra);
   }
   // The MLP's first layer: forward x W^T, the input gradient g W, the weight gradient g^T x.
   fw::Tensor x = fw::randn({64, 784}), w = fw::randn({256, 784}), g = fw::randn({64, 256});

@@ -6,6 +6,10 @@
 // Prints the same JSON lines as the framework benchmarks (framework "machine" / "openblas").
 #include <cblas.h>
 #include <immintrin.h>
+#ifdef NABLA_BENCH_HAVE_DNNL
+#include <dnnl.h>
+#include <omp.h>
+#endif
 
 #include <cstring>
 #include <random>
@@ -126,8 +130,22 @@ void sgemm(const bench::Args& a) {
     call();
     const double once = bench::time_reps(1, 1, call)[0];
     const int inner = bench::calls_for(once, a.quick ? 0.05 : 0.2);
+    const std::string core = std::string("\"") + openblas_get_corename() + "\"";
     bench::emit("matmul", g.name, a, bench::time_reps(a.reps, inner, call), "flops",
-                2.0 * g.m * g.n * g.k, {}, "openblas");
+                2.0 * g.m * g.n * g.k, {{"openblas_core", core}}, "openblas");
+#ifdef NABLA_BENCH_HAVE_DNNL
+    // oneDNN's sgemm (it picks its kernels from the CPU's features), on a.threads OpenMP threads.
+    omp_set_num_threads(a.threads);
+    auto dnnl_call = [&] {
+      dnnl_sgemm(g.ta ? 'T' : 'N', g.tb ? 'T' : 'N', g.m, g.n, g.k, 1.0f, A.data(),
+                 g.ta ? g.m : g.k, B.data(), g.tb ? g.k : g.n, 0.0f, C.data(), g.n);
+    };
+    dnnl_call();
+    const int dnnl_inner =
+        bench::calls_for(bench::time_reps(1, 1, dnnl_call)[0], a.quick ? 0.05 : 0.2);
+    bench::emit("matmul", g.name, a, bench::time_reps(a.reps, dnnl_inner, dnnl_call), "flops",
+                2.0 * g.m * g.n * g.k, {}, "onednn-gemm");
+#endif
   }
 }
 
