@@ -4,6 +4,7 @@
 // front-ends in src/ops/fused_*.cpp keep the unfused composition as fallback and test oracle.
 // The loops are plain arrays with no aliasing between operands, so the compiler vectorizes them.
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/multiversion.h"
 
 #include <algorithm>
 #include <cmath>
@@ -108,8 +109,9 @@ inline T decayed(T g, T p, T wd) {
 }
 
 template <bool kDecay, class T>
-void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict b, int64_t i0, int64_t i1,
-              bool init_buf, T lr, T mom, T damp, T wd, bool use_momentum, bool nesterov) {
+NABLA_CPU_CLONES void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict b, int64_t i0,
+                               int64_t i1, bool init_buf, T lr, T mom, T damp, T wd,
+                               bool use_momentum, bool nesterov) {
   if (!use_momentum) {
     for (int64_t i = i0; i < i1; ++i) p[i] -= lr * decayed<kDecay>(g[i], p[i], wd);
   } else if (init_buf) {
@@ -132,9 +134,12 @@ void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict b, int64_t i
   }
 }
 
+// One pass over the parameter, vectorized (AVX-512/AVX2 clones): memory-bound at the sizes of
+// a model, compute-bound (a square root and two divisions per element) only in cache.
 template <bool kDecay, bool kAmsgrad, class T>
-void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
-               T* __restrict vmax, int64_t i0, int64_t i1, T b1, T b2, T step, T bc2, T eps, T wd) {
+NABLA_CPU_CLONES void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m,
+                                T* __restrict v, T* __restrict vmax, int64_t i0, int64_t i1, T b1,
+                                T b2, T step, T bc2, T eps, T wd) {
   const T c1 = T(1) - b1, c2 = T(1) - b2;
   for (int64_t i = i0; i < i1; ++i) {
     const T d = decayed<kDecay>(g[i], p[i], wd);
