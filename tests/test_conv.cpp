@@ -371,3 +371,64 @@ TEST(ConvKernels, PlainMaxPoolMatchesUnfoldOracle) {
   EXPECT_TRUE(std::isnan(y[0][0][0][0].item<float>()));
   EXPECT_FALSE(std::isnan(y[0][0][1][1].item<float>()));
 }
+
+// Without a graph to record, relu's and max_pool's gradients run one fused kernel each
+// (threshold_backward, max_pool_backward); FusedKernelsGuard(false) forces the compositions
+// (where(y > 0, g, 0); zeros + scatter_add), their oracle. Odd shapes, overlapping windows
+// (indices that collide, so sums), padding, ties at zero after a ReLU, a NaN, a non-contiguous
+// upstream gradient, both dtypes; the same bits on 1 and 2 threads.
+TEST(ConvKernels, FusedReluAndMaxPoolGradientsMatchCompositions) {
+  struct Case {
+    std::vector<int64_t> kernel, stride, padding;
+    bool ceil;
+  };
+  const std::vector<Case> cases = {{{2, 2}, {2, 2}, {0, 0}, false},
+                                   {{3, 3}, {2, 1}, {1, 1}, true},
+                                   {{3, 2}, {1, 2}, {0, 1}, false}};
+  for (nabla::ScalarType dt : {nabla::kFloat, nabla::kDouble}) {
+    for (const Case& c : cases) {
+      nabla::manual_seed(11);
+      Tensor x = nabla::randn({8, 40, 15, 13}, nabla::dtype(dt));
+      x.index_put_({1, 2, 3, 4}, std::nan(""));
+      x.requires_grad_(true);
+      auto net = [&](const Tensor& in) {
+        return nabla::max_pool2d(in.relu(), c.kernel, c.stride, c.padding, 1, c.ceil).relu();
+      };
+      Tensor y = net(x);
+      // The upstream gradient as a transposed view: other strides than y's.
+      Tensor g = nabla::randn({y.size(0), y.size(1), y.size(3), y.size(2)}, nabla::dtype(dt))
+                     .transpose(2, 3);
+      ASSERT_FALSE(g.is_contiguous());
+      std::vector<Tensor> fused;
+      for (int threads : {1, 2}) {
+        nabla::set_num_threads(threads);
+        fused.push_back(nabla::autograd::grad({y}, {x}, {g}, true)[0]);
+      }
+      nabla::set_num_threads(2);
+      Tensor composed;
+      {
+        nabla::detail::FusedKernelsGuard off(false);
+        Tensor y2 = net(x);
+        composed = nabla::autograd::grad({y2}, {x}, {g})[0];
+      }
+      EXPECT_TRUE(fused[0].equal(fused[1])) << "kernel " << c.kernel[0] << "x" << c.kernel[1];
+      EXPECT_TRUE(fused[0].allclose(composed, 0, 0))
+          << "kernel " << c.kernel[0] << "x" << c.kernel[1] << ", max |diff| "
+          << (fused[0] - composed).abs().max().item<double>();
+      EXPECT_FALSE(fused[0].ne(fused[0]).any().item<bool>());  // no NaN gradient
+    }
+  }
+}
+
+// The fused kernels serve only backward passes without create_graph: second order still runs
+// through the compositions (gradcheck of the gradient).
+TEST(ConvKernels, ReluAndMaxPoolSecondOrderThroughCompositions) {
+  nabla::manual_seed(12);
+  Tensor x = nabla::randn({2, 3, 7, 6}, nabla::dtype(nabla::kDouble)).requires_grad_(true);
+  auto first = [](const std::vector<Tensor>& in) {
+    Tensor y = nabla::max_pool2d(in[0].relu(), 3, 2, 1).relu();
+    Tensor dx = nabla::autograd::grad({y.pow(2).sum()}, {in[0]}, {}, true, true)[0];
+    return dx;
+  };
+  EXPECT_TRUE(nabla::autograd::gradcheck(first, {x}));
+}

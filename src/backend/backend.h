@@ -262,6 +262,24 @@ class Backend {
                                    const Tensor& /*dweight*/, const Tensor& /*dbias*/) {
     return false;
   }
+
+  // ---- fused gradients of relu and max_pool (the compositions are fallback and oracle) ----
+  // Backward formulas call these only when no graph is recorded (create_graph off); each
+  // returns false when this backend has no kernel for these tensors, and the caller then runs
+  // the composition of the families above.
+  /// dx = dy where y > threshold, else 0 (PyTorch's threshold_backward: relu's gradient from
+  /// its output y; NaN in y gives 0). dy, y, dx: one shape and floating dtype, any strides.
+  virtual bool threshold_backward(const Tensor& /*dy*/, const Tensor& /*y*/, double /*threshold*/,
+                                  const Tensor& /*dx*/) {
+    return false;
+  }
+  /// max_pool's gradient through its saved indices: dx [P, In] = 0, then
+  /// dx[p, indices[p, j]] += dy[p, j] for j < Out. dy [P, Out] floating, indices [P, Out] int64
+  /// (any strides), dx contiguous; an index outside [0, In) raises.
+  virtual bool max_pool_backward(const Tensor& /*dy*/, const Tensor& /*indices*/,
+                                 const Tensor& /*dx*/) {
+    return false;
+  }
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.
