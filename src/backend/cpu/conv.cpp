@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -352,6 +353,59 @@ NABLA_CPU_CLONES void max_pool_2x2_row(const T* __restrict r0, const T* __restri
   }
 }
 
+// 2x2 stride-2 windows of small planes as one flat loop over the plane's P outputs: the rows
+// a window reads are first packed, a [out_h, 2 * out_w] from the even input rows and b from
+// the odd ones, so that output o reads a[2o], a[2o + 1], b[2o], b[2o + 1]; base [P] holds each
+// window's flat top-left input index (the same for every plane). Same choices as the row
+// kernel, but the vector loop runs over the whole plane instead of rows of 13 or 5 outputs
+// whose scalar tails cost more than their vector part.
+template <class T>
+NABLA_CPU_CLONES void max_pool_2x2_flat(const T* __restrict a, const T* __restrict b,
+                                        const int64_t* __restrict base, T* __restrict y,
+                                        int64_t* __restrict idx, int64_t P, int64_t W) {
+  for (int64_t o = 0; o < P; ++o) {
+    const T a0 = a[2 * o], a1 = a[2 * o + 1], b0 = b[2 * o], b1 = b[2 * o + 1];
+    const bool t0 = (a1 > a0) | (a1 != a1), t1 = (b1 > b0) | (b1 != b1);
+    const T m0 = detail::fast::select_bits(t0, a1, a0), m1 = detail::fast::select_bits(t1, b1, b0);
+    const bool t = (m1 > m0) | (m1 != m1);
+    y[o] = detail::fast::select_bits(t, m1, m0);
+    const int64_t k0 = static_cast<int64_t>(t0), k1 = W + static_cast<int64_t>(t1);
+    idx[o] = base[o] + k0 + ((k1 - k0) & -static_cast<int64_t>(t));
+  }
+}
+
+// Planes whose packed rows fit this many elements take max_pool_2x2_flat (the packing buffers
+// and the base table live on the stack).
+constexpr int64_t kFlatPoolOutputs = 1024;
+
+// planes [q0, q1) of 2x2 stride-2 pooling through max_pool_2x2_flat; P <= kFlatPoolOutputs.
+template <class T>
+void max_pool_2x2_planes(const T* x, T* y, int64_t* idx, int64_t q0, int64_t q1, int64_t out_h,
+                         int64_t out_w, int64_t H, int64_t W) {
+  const int64_t P = out_h * out_w, row = 2 * out_w;
+  alignas(64) T a[2 * kFlatPoolOutputs], b[2 * kFlatPoolOutputs];
+  alignas(64) int64_t base[kFlatPoolOutputs];
+  for (int64_t oh = 0; oh < out_h; ++oh)
+    for (int64_t ow = 0; ow < out_w; ++ow) base[oh * out_w + ow] = 2 * oh * W + 2 * ow;
+  for (int64_t q = q0; q < q1; ++q) {
+    const T* xq = x + q * H * W;
+    for (int64_t oh = 0; oh < out_h; ++oh) {
+      std::memcpy(a + oh * row, xq + 2 * oh * W, static_cast<size_t>(row) * sizeof(T));
+      std::memcpy(b + oh * row, xq + (2 * oh + 1) * W, static_cast<size_t>(row) * sizeof(T));
+    }
+    max_pool_2x2_flat(a, b, base, y + q * P, idx + q * P, P, W);
+  }
+}
+
+// NABLA_FLAT_POOL=0 keeps small planes on the row kernel (an A/B switch for measurements).
+bool flat_pool_disabled() {
+  static const bool off = [] {
+    const char* v = std::getenv("NABLA_FLAT_POOL");
+    return v && std::strcmp(v, "0") == 0;
+  }();
+  return off;
+}
+
 // One plane of the common pooling of image nets (no padding, no dilation, every window inside
 // the input): the scan of max_pool_impl without its bounds checks, 2x2 windows unrolled.
 template <class T>
@@ -395,12 +449,16 @@ bool max_pool_plain_2d(const Geo3& g, const T* x, T* y, int64_t* idx) {
                      (g.out[2] - 1) * g.s[2] + g.k[2] <= g.in[2];
   if (!plain) return false;
   const int64_t P = g.positions(), plane = g.in_plane();
-  detail::parallel_for(g.n * g.c, std::max<int64_t>(1, 4096 / std::max<int64_t>(P, 1)),
-                       [&](int64_t q0, int64_t q1) {
-                         for (int64_t q = q0; q < q1; ++q)
-                           max_pool_plane(x + q * plane, y + q * P, idx + q * P, g.out[1], g.out[2],
-                                          g.in[2], g.k[1], g.k[2], g.s[1], g.s[2]);
-                       });
+  const bool flat = g.k[1] == 2 && g.k[2] == 2 && g.s[1] == 2 && g.s[2] == 2 &&
+                    P <= kFlatPoolOutputs && !flat_pool_disabled();
+  detail::parallel_for(
+      g.n * g.c, std::max<int64_t>(1, 4096 / std::max<int64_t>(P, 1)), [&](int64_t q0, int64_t q1) {
+        if (flat)
+          return max_pool_2x2_planes(x, y, idx, q0, q1, g.out[1], g.out[2], g.in[1], g.in[2]);
+        for (int64_t q = q0; q < q1; ++q)
+          max_pool_plane(x + q * plane, y + q * P, idx + q * P, g.out[1], g.out[2], g.in[2], g.k[1],
+                         g.k[2], g.s[1], g.s[2]);
+      });
   return true;
 }
 
