@@ -48,6 +48,15 @@ std::vector<int64_t> bias_grad_dims(int64_t rank) {
   return dims;
 }
 
+// The bias gradient: dy [N, C, spatial...] summed over the batch and every spatial dim. A
+// contiguous dy is summed along each plane first ([N, C, P] -> [N, C], contiguous rows), then
+// over the batch: reducing dims (0, 2, ...) at once costs a reduced-dims-last copy of dy first.
+Tensor bias_grad(const Tensor& dy) {
+  if (dy.dim() > 2 && dy.numel() > 0 && dy.is_contiguous())
+    return dy.reshape({dy.size(0), dy.size(1), -1}).sum(2).sum(0);
+  return dy.sum(bias_grad_dims(dy.dim()));
+}
+
 // y = conv(x, w) + bias; the bias is added in place to the fresh result (no second tensor).
 Tensor conv_prim(const Tensor& x, const Tensor& w, const Tensor& bias,
                  const std::vector<int64_t>& out_sp, const ConvGeometry& g) {
@@ -59,13 +68,13 @@ Tensor conv_prim(const Tensor& x, const Tensor& w, const Tensor& bias,
   }
   if (needs_grad(x, w, bias)) {
     record("ConvolutionBackward0", {y}, {x, w, bias},
-           [xs = SavedTensor(x, false), ws = SavedTensor(w, false), g, rank = y.dim()](
+           [xs = SavedTensor(x, false), ws = SavedTensor(w, false), g](
                const variable_list& gy, const Node& n) -> variable_list {
              variable_list out(3);
              const Tensor x = xs.unpack(n), w = ws.unpack(n);
              if (n.needs_input_grad(0)) out[0] = conv_input_grad_prim(gy[0], w, x.sizes(), g);
              if (n.needs_input_grad(1)) out[1] = conv_weight_grad_prim(x, gy[0], w.sizes(), g);
-             if (n.needs_input_grad(2)) out[2] = gy[0].sum(bias_grad_dims(rank));
+             if (n.needs_input_grad(2)) out[2] = bias_grad(gy[0]);
              return out;
            });
   }
