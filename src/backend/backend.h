@@ -280,6 +280,13 @@ class Backend {
                                  const Tensor& /*dx*/) {
     return false;
   }
+  /// conv_forward with the bias added by the convolution kernel itself: y = conv(x, w) +
+  /// bias[c] (bias [Co] contiguous, of y's dtype), saving a pass over y. False: not taken (the
+  /// caller runs conv_forward, then adds the bias).
+  virtual bool conv_forward_bias(const Tensor& /*x*/, const Tensor& /*w*/, const Tensor& /*bias*/,
+                                 const Tensor& /*y*/, const ConvGeometry& /*g*/) {
+    return false;
+  }
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.

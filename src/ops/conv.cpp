@@ -11,6 +11,7 @@
 
 #include "nabla/conv.h"
 #include "ops/conv_prims.h"
+#include "ops/fused.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -57,14 +58,18 @@ Tensor bias_grad(const Tensor& dy) {
   return dy.sum(bias_grad_dims(dy.dim()));
 }
 
-// y = conv(x, w) + bias; the bias is added in place to the fresh result (no second tensor).
+// y = conv(x, w) + bias: by the convolution kernel itself where the backend can
+// (conv_forward_bias), else added in place to the fresh result (no second tensor).
 Tensor conv_prim(const Tensor& x, const Tensor& w, const Tensor& bias,
                  const std::vector<int64_t>& out_sp, const ConvGeometry& g) {
   Tensor y = make_tensor(with_nc(x.size(0), w.size(0), out_sp), x.scalar_type(), x.device());
-  backend_for(x).conv_forward(x, w, y, g);
-  if (bias.defined()) {
-    backend_for(x).binary(BinaryOp::Add, y, expand_to(bias_view(bias, y.dim()), y.sizes(), "conv"),
-                          y);
+  Backend& be = backend_for(x);
+  const bool fused_bias = bias.defined() && FusedKernelsGuard::is_enabled() &&
+                          bias.is_contiguous() && be.conv_forward_bias(x, w, bias, y, g);
+  if (!fused_bias) {
+    be.conv_forward(x, w, y, g);
+    if (bias.defined())
+      be.binary(BinaryOp::Add, y, expand_to(bias_view(bias, y.dim()), y.sizes(), "conv"), y);
   }
   if (needs_grad(x, w, bias)) {
     record("ConvolutionBackward0", {y}, {x, w, bias},

@@ -527,6 +527,23 @@ void CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
   });
 }
 
+// float32 on oneDNN only (its convolution adds the bias as it writes y); the im2col kernels
+// leave the bias to the caller's separate pass.
+bool CpuBackend::conv_forward_bias(const Tensor& x, const Tensor& w, const Tensor& bias,
+                                   const Tensor& y, const ConvGeometry& g) {
+  if (y.scalar_type() != kFloat || x.scalar_type() != kFloat || w.scalar_type() != kFloat ||
+      bias.scalar_type() != kFloat || bias.dim() != 1 || bias.size(0) != y.size(1) ||
+      !bias.is_contiguous() || !y.is_contiguous() || y.numel() == 0 || !dnnl_conv_enabled())
+    return false;
+  const Geo3 geo = geo3(x.sizes(), w.sizes(), y.sizes(), g);
+  if (geo.col_rows() == 0) return false;
+  Tensor xh, wh;
+  const Tensor &xc = contiguous_in(x, xh), &wc = contiguous_in(w, wh);
+  detail::sync_fp_mode();
+  return dnnl_conv_forward_bias(xc.sizes(), wc.sizes(), y.sizes(), g, xc.data_ptr<float>(),
+                                wc.data_ptr<float>(), bias.data_ptr<float>(), y.data_ptr<float>());
+}
+
 void CpuBackend::conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
                                      const ConvGeometry& g) {
   const Geo3 geo = geo3(dx.sizes(), w.sizes(), dy.sizes(), g);

@@ -42,6 +42,10 @@ bool dnnl_conv_forward(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry
                        const float*, float*) {
   return false;
 }
+bool dnnl_conv_forward_bias(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
+                            const float*, const float*, const float*, float*) {
+  return false;
+}
 bool dnnl_conv_backward_input(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
                               const float*, const float*, float*) {
   return false;
@@ -74,9 +78,10 @@ enum Role { kX = 0, kW = 1, kY = 2 };
 // The problem for one chunk of `n` images, as oneDNN takes it.
 struct Key {
   int pass = 0, sd = 0;
+  bool bias = false;  // forward only: the primitive adds a bias [co]
   int64_t n = 0, c = 0, co = 0, groups = 1;
   std::array<int64_t, 3> in{}, out{}, k{}, s{}, pl{}, pr{}, d{};
-  auto tie() const { return std::tie(pass, sd, n, c, co, groups, in, out, k, s, pl, pr, d); }
+  auto tie() const { return std::tie(pass, sd, bias, n, c, co, groups, in, out, k, s, pl, pr, d); }
   bool operator<(const Key& o) const { return tie() < o.tie(); }
 };
 
@@ -169,7 +174,7 @@ struct Prim {
   std::array<int, 3> arg{};
   Role out = kY;
   std::array<std::optional<dnnl::reorder>, 3> reorder;  // user -> md for inputs, md -> user out
-  memory::desc scratch_md;
+  memory::desc scratch_md, bias_md;  // bias_md: [co], set when the primitive adds a bias
   size_t scratch = 0;
   bool needs_reorder(Role r) const { return reorder[r].has_value(); }
 };
@@ -197,9 +202,12 @@ std::unique_ptr<Prim> create(const Key& key) {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   auto& eng = engine();
+  const memory::desc b({key.co}, memory::data_type::f32, memory::format_tag::x);
   dnnl::convolution_forward::primitive_desc fwd(
-      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, y, strides,
-                                      dil, pl, pr),
+      key.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, b,
+                                                 y, strides, dil, pl, pr)
+               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, y,
+                                                 strides, dil, pl, pr),
       attr, eng);
   auto p = std::make_unique<Prim>();
   p->user = {plain(xd), plain(wd), plain(yd)};
@@ -210,6 +218,7 @@ std::unique_ptr<Prim> create(const Key& key) {
       p->arg = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
       p->out = kY;
       p->scratch_md = fwd.scratchpad_desc();
+      if (key.bias) p->bias_md = fwd.bias_desc();
       break;
     case Pass::BackwardData: {
       dnnl::convolution_backward_data::primitive_desc pd(
@@ -297,7 +306,7 @@ int64_t chunk_images(int64_t n) { return std::max<int64_t>(1, (n + kChunks - 1) 
 // Inputs in other layouts than the primitive's are reordered into per-thread buffers, the
 // output is produced in one and reordered out. `pre_w` (if set) replaces the w-shaped input by a
 // buffer already in the primitive's layout.
-void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w) {
+void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w, const float* bias) {
   auto& eng = engine();
   auto& s = stream();
   std::array<memory, 3> mem;
@@ -322,6 +331,7 @@ void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w) {
       {p.arg[kX], mem[kX]}, {p.arg[kW], mem[kW]}, {p.arg[kY], mem[kY]}};
   if (p.scratch > 0)
     args.emplace(DNNL_ARG_SCRATCHPAD, memory(p.scratch_md, eng, buffer<3>(p.scratch)));
+  if (bias) args.emplace(DNNL_ARG_BIAS, memory(p.bias_md, eng, const_cast<float*>(bias)));
   p.conv.execute(s, args);
   if (p.needs_reorder(p.out)) {
     memory user(p.user[p.out], eng, t[p.out]);
@@ -332,10 +342,11 @@ void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w) {
 
 // The whole call: chunks of images over nabla's threads, each with one OpenMP thread.
 bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
-         std::array<const float*, 3> t) {
+         std::array<const float*, 3> t, const float* bias = nullptr) {
   if (!dnnl_conv_enabled()) return false;
   Key key;
   if (!make_key(pass, xs, ws, ys, g, key)) return false;
+  key.bias = bias != nullptr;
   const int64_t n = key.n, per = chunk_images(n), chunks = (n + per - 1) / per;
   const int64_t last = n - (chunks - 1) * per;
   key.n = per;
@@ -387,7 +398,7 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
       std::array<void*, 3> ptr{const_cast<float*>(t[kX]) + n0 * x_image, const_cast<float*>(t[kW]),
                                const_cast<float*>(t[kY]) + n0 * y_image};
       if (pass == Pass::BackwardWeights && c > 0) ptr[kW] = partial_data + (c - 1) * wsize;
-      run_chunk(p, ptr, (&p == full.get() || tail == full) ? w_full : w_tail);
+      run_chunk(p, ptr, (&p == full.get() || tail == full) ? w_full : w_tail, bias);
     }
   });
   if (pass == Pass::BackwardWeights) {
@@ -405,6 +416,11 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
 bool dnnl_conv_forward(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
                        const float* x, const float* w, float* y) {
   return run(Pass::Forward, xs, ws, ys, g, {x, w, y});
+}
+
+bool dnnl_conv_forward_bias(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
+                            const float* x, const float* w, const float* bias, float* y) {
+  return run(Pass::Forward, xs, ws, ys, g, {x, w, y}, bias);
 }
 
 bool dnnl_conv_backward_input(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,

@@ -89,6 +89,8 @@ class CpuBackend : public Backend {
   bool threshold_backward(const Tensor& dy, const Tensor& y, double threshold,
                           const Tensor& dx) override;
   bool max_pool_backward(const Tensor& dy, const Tensor& indices, const Tensor& dx) override;
+  bool conv_forward_bias(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
+                         const ConvGeometry& g) override;
 };
 
 CpuBackend& cpu_backend();
