@@ -434,8 +434,9 @@ TEST(ConvKernels, ReluAndMaxPoolSecondOrderThroughCompositions) {
 }
 
 // A float32 conv with bias adds it inside the convolution where the backend can
-// (conv_forward_bias: oneDNN); FusedKernelsGuard(false) forces conv + a separate add. Batches
-// that leave a shorter last chunk, groups, stride and padding; gradients unchanged.
+// (conv_forward_bias: oneDNN), and its backward sums db in the weight-gradient pass
+// (conv_backward_weight_bias); FusedKernelsGuard(false) forces conv + a separate add and the
+// reduction of dy. Batches that leave a shorter last chunk, groups, stride and padding.
 TEST(ConvKernels, BiasInsideTheConvolutionMatchesSeparateAdd) {
   struct Case {
     std::vector<int64_t> x, w;
@@ -449,19 +450,26 @@ TEST(ConvKernels, BiasInsideTheConvolutionMatchesSeparateAdd) {
     Tensor x = nabla::randn(c.x).requires_grad_(true);
     Tensor w = nabla::randn(c.w).mul_(0.2).requires_grad_(true);
     Tensor b = nabla::randn({c.w[0]}).requires_grad_(true);
-    Tensor y = nabla::conv2d(x, w, b, c.stride, c.padding, 1, c.groups);
+    auto conv = [&] { return nabla::conv2d(x, w, b, c.stride, c.padding, 1, c.groups); };
+    Tensor y = conv();
+    Tensor g = nabla::randn(y.sizes());
+    auto d1 = nabla::autograd::grad({y}, {x, w, b}, {g});
     Tensor y2;
+    std::vector<Tensor> d2;
     {
       nabla::detail::FusedKernelsGuard off(false);
-      y2 = nabla::conv2d(x, w, b, c.stride, c.padding, 1, c.groups);
+      y2 = conv();
+      d2 = nabla::autograd::grad({y2}, {x, w, b}, {g});
     }
     EXPECT_TRUE(y.allclose(y2, 1e-5, 1e-5))
         << "input " << fmt_shape(c.x) << ", max |diff| " << (y - y2).abs().max().item<double>();
     // A bias that is not added at all (or twice) moves every output by b[c].
     EXPECT_FALSE(y.allclose(nabla::conv2d(x, w, {}, c.stride, c.padding, 1, c.groups), 1e-3, 1e-3));
-    Tensor g = nabla::randn(y.sizes());
-    auto d1 = nabla::autograd::grad({y}, {x, w, b}, {g});
-    auto d2 = nabla::autograd::grad({y2}, {x, w, b}, {g});
-    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(d1[i].allclose(d2[i], 1e-5, 1e-5)) << i;
+    for (size_t i = 0; i < 3; ++i)
+      EXPECT_TRUE(d1[i].allclose(d2[i], 1e-4, 1e-4))
+          << "gradient " << i << ", input " << fmt_shape(c.x) << ", max |diff| "
+          << (d1[i] - d2[i]).abs().max().item<double>();
+    // db is dy summed over the batch and positions.
+    EXPECT_TRUE(d1[2].allclose(g.sum({0, 2, 3}), 1e-4, 1e-4));
   }
 }

@@ -287,6 +287,14 @@ class Backend {
                                  const Tensor& /*y*/, const ConvGeometry& /*g*/) {
     return false;
   }
+  /// conv_backward_weight that also writes the bias gradient db [Co] (contiguous, dw's dtype):
+  /// dy summed over the batch and every spatial dim, by the same pass over dy. False: not taken
+  /// (the caller runs conv_backward_weight and reduces dy itself).
+  virtual bool conv_backward_weight_bias(const Tensor& /*x*/, const Tensor& /*dy*/,
+                                         const Tensor& /*dw*/, const Tensor& /*db*/,
+                                         const ConvGeometry& /*g*/) {
+    return false;
+  }
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.

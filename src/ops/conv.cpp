@@ -78,6 +78,17 @@ Tensor conv_prim(const Tensor& x, const Tensor& w, const Tensor& bias,
              variable_list out(3);
              const Tensor x = xs.unpack(n), w = ws.unpack(n);
              if (n.needs_input_grad(0)) out[0] = conv_input_grad_prim(gy[0], w, x.sizes(), g);
+             // Without a graph to record, dw and db from one pass over dy where the backend can.
+             if (n.needs_input_grad(1) && n.needs_input_grad(2) && !GradMode::is_enabled() &&
+                 FusedKernelsGuard::is_enabled()) {
+               Tensor dw = make_tensor(w.sizes(), x.scalar_type(), x.device());
+               Tensor db = make_tensor({w.size(0)}, x.scalar_type(), x.device());
+               if (backend_for(x).conv_backward_weight_bias(x, gy[0], dw, db, g)) {
+                 out[1] = dw;
+                 out[2] = db;
+                 return out;
+               }
+             }
              if (n.needs_input_grad(1)) out[1] = conv_weight_grad_prim(x, gy[0], w.sizes(), g);
              if (n.needs_input_grad(2)) out[2] = bias_grad(gy[0]);
              return out;

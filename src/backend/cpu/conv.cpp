@@ -544,6 +544,23 @@ bool CpuBackend::conv_forward_bias(const Tensor& x, const Tensor& w, const Tenso
                                 wc.data_ptr<float>(), bias.data_ptr<float>(), y.data_ptr<float>());
 }
 
+// float32 on oneDNN only: its weight-gradient pass over dy also sums db.
+bool CpuBackend::conv_backward_weight_bias(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                                           const Tensor& db, const ConvGeometry& g) {
+  if (x.scalar_type() != kFloat || dy.scalar_type() != kFloat || dw.scalar_type() != kFloat ||
+      db.scalar_type() != kFloat || db.dim() != 1 || db.size(0) != dw.size(0) ||
+      !db.is_contiguous() || !dw.is_contiguous() || dw.numel() == 0 || !dnnl_conv_enabled())
+    return false;
+  const Geo3 geo = geo3(x.sizes(), dw.sizes(), dy.sizes(), g);
+  if (geo.n == 0 || geo.positions() == 0) return false;
+  Tensor xh, dyh;
+  const Tensor &xc = contiguous_in(x, xh), &dyc = contiguous_in(dy, dyh);
+  detail::sync_fp_mode();
+  return dnnl_conv_backward_weight_bias(xc.sizes(), dw.sizes(), dyc.sizes(), g,
+                                        xc.data_ptr<float>(), dyc.data_ptr<float>(),
+                                        dw.data_ptr<float>(), db.data_ptr<float>());
+}
+
 void CpuBackend::conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
                                      const ConvGeometry& g) {
   const Geo3 geo = geo3(dx.sizes(), w.sizes(), dy.sizes(), g);

@@ -50,6 +50,10 @@ bool dnnl_conv_backward_input(IntArrayRef, IntArrayRef, IntArrayRef, const ConvG
                               const float*, const float*, float*) {
   return false;
 }
+bool dnnl_conv_backward_weight_bias(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
+                                    const float*, const float*, float*, float*) {
+  return false;
+}
 bool dnnl_conv_backward_weight(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
                                const float*, const float*, float*) {
   return false;
@@ -78,7 +82,7 @@ enum Role { kX = 0, kW = 1, kY = 2 };
 // The problem for one chunk of `n` images, as oneDNN takes it.
 struct Key {
   int pass = 0, sd = 0;
-  bool bias = false;  // forward only: the primitive adds a bias [co]
+  bool bias = false;  // forward: the primitive adds a bias [co]; weights: it also writes db
   int64_t n = 0, c = 0, co = 0, groups = 1;
   std::array<int64_t, 3> in{}, out{}, k{}, s{}, pl{}, pr{}, d{};
   auto tie() const { return std::tie(pass, sd, bias, n, c, co, groups, in, out, k, s, pl, pr, d); }
@@ -174,7 +178,8 @@ struct Prim {
   std::array<int, 3> arg{};
   Role out = kY;
   std::array<std::optional<dnnl::reorder>, 3> reorder;  // user -> md for inputs, md -> user out
-  memory::desc scratch_md, bias_md;  // bias_md: [co], set when the primitive adds a bias
+  memory::desc scratch_md, bias_md;  // bias_md: [co], set when the primitive has a bias
+  int bias_arg = DNNL_ARG_BIAS;      // DNNL_ARG_DIFF_BIAS for the weight gradient
   size_t scratch = 0;
   bool needs_reorder(Role r) const { return reorder[r].has_value(); }
 };
@@ -233,13 +238,17 @@ std::unique_ptr<Prim> create(const Key& key) {
     }
     case Pass::BackwardWeights: {
       dnnl::convolution_backward_weights::primitive_desc pd(
-          dnnl::convolution_backward_weights::desc(algo, x, w, y, strides, dil, pl, pr), attr, eng,
-          fwd);
+          key.bias
+              ? dnnl::convolution_backward_weights::desc(algo, x, w, b, y, strides, dil, pl, pr)
+              : dnnl::convolution_backward_weights::desc(algo, x, w, y, strides, dil, pl, pr),
+          attr, eng, fwd);
       p->conv = dnnl::convolution_backward_weights(pd);
       p->md = {pd.src_desc(), pd.diff_weights_desc(), pd.diff_dst_desc()};
       p->arg = {DNNL_ARG_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_DST};
       p->out = kW;
       p->scratch_md = pd.scratchpad_desc();
+      if (key.bias) p->bias_md = pd.diff_bias_desc();
+      p->bias_arg = DNNL_ARG_DIFF_BIAS;
       break;
     }
   }
@@ -306,7 +315,7 @@ int64_t chunk_images(int64_t n) { return std::max<int64_t>(1, (n + kChunks - 1) 
 // Inputs in other layouts than the primitive's are reordered into per-thread buffers, the
 // output is produced in one and reordered out. `pre_w` (if set) replaces the w-shaped input by a
 // buffer already in the primitive's layout.
-void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w, const float* bias) {
+void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w, float* bias) {
   auto& eng = engine();
   auto& s = stream();
   std::array<memory, 3> mem;
@@ -331,7 +340,7 @@ void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w, const float* 
       {p.arg[kX], mem[kX]}, {p.arg[kW], mem[kW]}, {p.arg[kY], mem[kY]}};
   if (p.scratch > 0)
     args.emplace(DNNL_ARG_SCRATCHPAD, memory(p.scratch_md, eng, buffer<3>(p.scratch)));
-  if (bias) args.emplace(DNNL_ARG_BIAS, memory(p.bias_md, eng, const_cast<float*>(bias)));
+  if (bias) args.emplace(p.bias_arg, memory(p.bias_md, eng, bias));
   p.conv.execute(s, args);
   if (p.needs_reorder(p.out)) {
     memory user(p.user[p.out], eng, t[p.out]);
@@ -342,7 +351,7 @@ void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w, const float* 
 
 // The whole call: chunks of images over nabla's threads, each with one OpenMP thread.
 bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
-         std::array<const float*, 3> t, const float* bias = nullptr) {
+         std::array<const float*, 3> t, float* bias = nullptr) {
   if (!dnnl_conv_enabled()) return false;
   Key key;
   if (!make_key(pass, xs, ws, ys, g, key)) return false;
@@ -384,10 +393,13 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
   }
   // The weight gradient: chunk 0 writes dw, the others a partial gradient each, summed below
   // in chunk order.
+  // Likewise db [co] after them, when the primitive writes it.
+  const int64_t bsize = bias ? key.co : 0;
   thread_local std::vector<float> partial;
   if (pass == Pass::BackwardWeights)
-    partial.resize(static_cast<size_t>(std::max<int64_t>(chunks - 1, 0) * wsize));
+    partial.resize(static_cast<size_t>(std::max<int64_t>(chunks - 1, 0) * (wsize + bsize)));
   float* partial_data = partial.data();
+  float* partial_bias = partial_data + std::max<int64_t>(chunks - 1, 0) * wsize;
 
   detail::parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
     OneOmpThread one_here;
@@ -397,8 +409,12 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
       const int64_t n0 = c * per;
       std::array<void*, 3> ptr{const_cast<float*>(t[kX]) + n0 * x_image, const_cast<float*>(t[kW]),
                                const_cast<float*>(t[kY]) + n0 * y_image};
-      if (pass == Pass::BackwardWeights && c > 0) ptr[kW] = partial_data + (c - 1) * wsize;
-      run_chunk(p, ptr, (&p == full.get() || tail == full) ? w_full : w_tail, bias);
+      float* b = bias;
+      if (pass == Pass::BackwardWeights && c > 0) {
+        ptr[kW] = partial_data + (c - 1) * wsize;
+        if (b) b = partial_bias + (c - 1) * bsize;
+      }
+      run_chunk(p, ptr, (&p == full.get() || tail == full) ? w_full : w_tail, b);
     }
   });
   if (pass == Pass::BackwardWeights) {
@@ -406,6 +422,8 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
     for (int64_t c = 1; c < chunks; ++c) {
       const float* part = partial_data + (c - 1) * wsize;
       for (int64_t i = 0; i < wsize; ++i) dw[i] += part[i];
+      const float* part_b = partial_bias + (c - 1) * bsize;
+      for (int64_t i = 0; i < bsize; ++i) bias[i] += part_b[i];
     }
   }
   return true;
@@ -420,7 +438,7 @@ bool dnnl_conv_forward(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const Con
 
 bool dnnl_conv_forward_bias(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
                             const float* x, const float* w, const float* bias, float* y) {
-  return run(Pass::Forward, xs, ws, ys, g, {x, w, y}, bias);
+  return run(Pass::Forward, xs, ws, ys, g, {x, w, y}, const_cast<float*>(bias));
 }
 
 bool dnnl_conv_backward_input(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
@@ -431,6 +449,12 @@ bool dnnl_conv_backward_input(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, co
 bool dnnl_conv_backward_weight(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
                                const ConvGeometry& g, const float* x, const float* dy, float* dw) {
   return run(Pass::BackwardWeights, xs, ws, ys, g, {x, dw, dy});
+}
+
+bool dnnl_conv_backward_weight_bias(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
+                                    const ConvGeometry& g, const float* x, const float* dy,
+                                    float* dw, float* db) {
+  return run(Pass::BackwardWeights, xs, ws, ys, g, {x, dw, dy}, db);
 }
 
 #endif  // NABLA_HAVE_DNNL

@@ -91,6 +91,8 @@ class CpuBackend : public Backend {
   bool max_pool_backward(const Tensor& dy, const Tensor& indices, const Tensor& dx) override;
   bool conv_forward_bias(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
                          const ConvGeometry& g) override;
+  bool conv_backward_weight_bias(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                                 const Tensor& db, const ConvGeometry& g) override;
 };
 
 CpuBackend& cpu_backend();
