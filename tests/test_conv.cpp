@@ -371,3 +371,105 @@ TEST(ConvKernels, PlainMaxPoolMatchesUnfoldOracle) {
   EXPECT_TRUE(std::isnan(y[0][0][0][0].item<float>()));
   EXPECT_FALSE(std::isnan(y[0][0][1][1].item<float>()));
 }
+
+// Without a graph to record, relu's and max_pool's gradients run one fused kernel each
+// (threshold_backward, max_pool_backward); FusedKernelsGuard(false) forces the compositions
+// (where(y > 0, g, 0); zeros + scatter_add), their oracle. Odd shapes, overlapping windows
+// (indices that collide, so sums), padding, ties at zero after a ReLU, a NaN, a non-contiguous
+// upstream gradient, both dtypes; the same bits on 1 and 2 threads.
+TEST(ConvKernels, FusedReluAndMaxPoolGradientsMatchCompositions) {
+  struct Case {
+    std::vector<int64_t> kernel, stride, padding;
+    bool ceil;
+  };
+  const std::vector<Case> cases = {{{2, 2}, {2, 2}, {0, 0}, false},
+                                   {{3, 3}, {2, 1}, {1, 1}, true},
+                                   {{3, 2}, {1, 2}, {0, 1}, false}};
+  for (nabla::ScalarType dt : {nabla::kFloat, nabla::kDouble}) {
+    for (const Case& c : cases) {
+      nabla::manual_seed(11);
+      Tensor x = nabla::randn({8, 40, 15, 13}, nabla::dtype(dt));
+      x.index_put_({1, 2, 3, 4}, std::nan(""));
+      x.requires_grad_(true);
+      auto net = [&](const Tensor& in) {
+        return nabla::max_pool2d(in.relu(), c.kernel, c.stride, c.padding, 1, c.ceil).relu();
+      };
+      Tensor y = net(x);
+      // The upstream gradient as a transposed view: other strides than y's.
+      Tensor g = nabla::randn({y.size(0), y.size(1), y.size(3), y.size(2)}, nabla::dtype(dt))
+                     .transpose(2, 3);
+      ASSERT_FALSE(g.is_contiguous());
+      std::vector<Tensor> fused;
+      for (int threads : {1, 2}) {
+        nabla::set_num_threads(threads);
+        fused.push_back(nabla::autograd::grad({y}, {x}, {g}, true)[0]);
+      }
+      nabla::set_num_threads(2);
+      Tensor composed;
+      {
+        nabla::detail::FusedKernelsGuard off(false);
+        Tensor y2 = net(x);
+        composed = nabla::autograd::grad({y2}, {x}, {g})[0];
+      }
+      EXPECT_TRUE(fused[0].equal(fused[1])) << "kernel " << c.kernel[0] << "x" << c.kernel[1];
+      EXPECT_TRUE(fused[0].allclose(composed, 0, 0))
+          << "kernel " << c.kernel[0] << "x" << c.kernel[1] << ", max |diff| "
+          << (fused[0] - composed).abs().max().item<double>();
+      EXPECT_FALSE(fused[0].ne(fused[0]).any().item<bool>());  // no NaN gradient
+    }
+  }
+}
+
+// The fused kernels serve only backward passes without create_graph: second order still runs
+// through the compositions (gradcheck of the gradient).
+TEST(ConvKernels, ReluAndMaxPoolSecondOrderThroughCompositions) {
+  nabla::manual_seed(12);
+  Tensor x = nabla::randn({2, 3, 7, 6}, nabla::dtype(nabla::kDouble)).requires_grad_(true);
+  auto first = [](const std::vector<Tensor>& in) {
+    Tensor y = nabla::max_pool2d(in[0].relu(), 3, 2, 1).relu();
+    Tensor dx = nabla::autograd::grad({y.pow(2).sum()}, {in[0]}, {}, true, true)[0];
+    return dx;
+  };
+  EXPECT_TRUE(nabla::autograd::gradcheck(first, {x}));
+}
+
+// A float32 conv with bias adds it inside the convolution where the backend can
+// (conv_forward_bias: oneDNN), and its backward sums db in the weight-gradient pass
+// (conv_backward_weight_bias); FusedKernelsGuard(false) forces conv + a separate add and the
+// reduction of dy. Batches that leave a shorter last chunk, groups, stride and padding.
+TEST(ConvKernels, BiasInsideTheConvolutionMatchesSeparateAdd) {
+  struct Case {
+    std::vector<int64_t> x, w;
+    int64_t stride, padding, groups;
+  };
+  const std::vector<Case> cases = {{{37, 1, 11, 9}, {6, 1, 3, 3}, 1, 0, 1},
+                                   {{5, 32, 13, 13}, {64, 32, 3, 3}, 1, 1, 1},
+                                   {{3, 6, 10, 7}, {9, 2, 3, 2}, 2, 1, 3}};
+  for (const Case& c : cases) {
+    nabla::manual_seed(21);
+    Tensor x = nabla::randn(c.x).requires_grad_(true);
+    Tensor w = nabla::randn(c.w).mul_(0.2).requires_grad_(true);
+    Tensor b = nabla::randn({c.w[0]}).requires_grad_(true);
+    auto conv = [&] { return nabla::conv2d(x, w, b, c.stride, c.padding, 1, c.groups); };
+    Tensor y = conv();
+    Tensor g = nabla::randn(y.sizes());
+    auto d1 = nabla::autograd::grad({y}, {x, w, b}, {g});
+    Tensor y2;
+    std::vector<Tensor> d2;
+    {
+      nabla::detail::FusedKernelsGuard off(false);
+      y2 = conv();
+      d2 = nabla::autograd::grad({y2}, {x, w, b}, {g});
+    }
+    EXPECT_TRUE(y.allclose(y2, 1e-5, 1e-5))
+        << "input " << fmt_shape(c.x) << ", max |diff| " << (y - y2).abs().max().item<double>();
+    // A bias that is not added at all (or twice) moves every output by b[c].
+    EXPECT_FALSE(y.allclose(nabla::conv2d(x, w, {}, c.stride, c.padding, 1, c.groups), 1e-3, 1e-3));
+    for (size_t i = 0; i < 3; ++i)
+      EXPECT_TRUE(d1[i].allclose(d2[i], 1e-4, 1e-4))
+          << "gradient " << i << ", input " << fmt_shape(c.x) << ", max |diff| "
+          << (d1[i] - d2[i]).abs().max().item<double>();
+    // db is dy summed over the batch and positions.
+    EXPECT_TRUE(d1[2].allclose(g.sum({0, 2, 3}), 1e-4, 1e-4));
+  }
+}

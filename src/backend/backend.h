@@ -262,6 +262,39 @@ class Backend {
                                    const Tensor& /*dweight*/, const Tensor& /*dbias*/) {
     return false;
   }
+
+  // ---- fused gradients of relu and max_pool (the compositions are fallback and oracle) ----
+  // Backward formulas call these only when no graph is recorded (create_graph off); each
+  // returns false when this backend has no kernel for these tensors, and the caller then runs
+  // the composition of the families above.
+  /// dx = dy where y > threshold, else 0 (PyTorch's threshold_backward: relu's gradient from
+  /// its output y; NaN in y gives 0). dy, y, dx: one shape and floating dtype, any strides.
+  virtual bool threshold_backward(const Tensor& /*dy*/, const Tensor& /*y*/, double /*threshold*/,
+                                  const Tensor& /*dx*/) {
+    return false;
+  }
+  /// max_pool's gradient through its saved indices: dx [P, In] = 0, then
+  /// dx[p, indices[p, j]] += dy[p, j] for j < Out. dy [P, Out] floating, indices [P, Out] int64
+  /// (any strides), dx contiguous; an index outside [0, In) raises.
+  virtual bool max_pool_backward(const Tensor& /*dy*/, const Tensor& /*indices*/,
+                                 const Tensor& /*dx*/) {
+    return false;
+  }
+  /// conv_forward with the bias added by the convolution kernel itself: y = conv(x, w) +
+  /// bias[c] (bias [Co] contiguous, of y's dtype), saving a pass over y. False: not taken (the
+  /// caller runs conv_forward, then adds the bias).
+  virtual bool conv_forward_bias(const Tensor& /*x*/, const Tensor& /*w*/, const Tensor& /*bias*/,
+                                 const Tensor& /*y*/, const ConvGeometry& /*g*/) {
+    return false;
+  }
+  /// conv_backward_weight that also writes the bias gradient db [Co] (contiguous, dw's dtype):
+  /// dy summed over the batch and every spatial dim, by the same pass over dy. False: not taken
+  /// (the caller runs conv_backward_weight and reduces dy itself).
+  virtual bool conv_backward_weight_bias(const Tensor& /*x*/, const Tensor& /*dy*/,
+                                         const Tensor& /*dw*/, const Tensor& /*db*/,
+                                         const ConvGeometry& /*g*/) {
+    return false;
+  }
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.

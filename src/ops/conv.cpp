@@ -11,6 +11,7 @@
 
 #include "nabla/conv.h"
 #include "ops/conv_prims.h"
+#include "ops/fused.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -48,24 +49,48 @@ std::vector<int64_t> bias_grad_dims(int64_t rank) {
   return dims;
 }
 
-// y = conv(x, w) + bias; the bias is added in place to the fresh result (no second tensor).
+// The bias gradient: dy [N, C, spatial...] summed over the batch and every spatial dim. A
+// contiguous dy is summed along each plane first ([N, C, P] -> [N, C], contiguous rows), then
+// over the batch: reducing dims (0, 2, ...) at once costs a reduced-dims-last copy of dy first.
+Tensor bias_grad(const Tensor& dy) {
+  if (dy.dim() > 2 && dy.numel() > 0 && dy.is_contiguous())
+    return dy.reshape({dy.size(0), dy.size(1), -1}).sum(2).sum(0);
+  return dy.sum(bias_grad_dims(dy.dim()));
+}
+
+// y = conv(x, w) + bias: by the convolution kernel itself where the backend can
+// (conv_forward_bias), else added in place to the fresh result (no second tensor).
 Tensor conv_prim(const Tensor& x, const Tensor& w, const Tensor& bias,
                  const std::vector<int64_t>& out_sp, const ConvGeometry& g) {
   Tensor y = make_tensor(with_nc(x.size(0), w.size(0), out_sp), x.scalar_type(), x.device());
-  backend_for(x).conv_forward(x, w, y, g);
-  if (bias.defined()) {
-    backend_for(x).binary(BinaryOp::Add, y, expand_to(bias_view(bias, y.dim()), y.sizes(), "conv"),
-                          y);
+  Backend& be = backend_for(x);
+  const bool fused_bias = bias.defined() && FusedKernelsGuard::is_enabled() &&
+                          bias.is_contiguous() && be.conv_forward_bias(x, w, bias, y, g);
+  if (!fused_bias) {
+    be.conv_forward(x, w, y, g);
+    if (bias.defined())
+      be.binary(BinaryOp::Add, y, expand_to(bias_view(bias, y.dim()), y.sizes(), "conv"), y);
   }
   if (needs_grad(x, w, bias)) {
     record("ConvolutionBackward0", {y}, {x, w, bias},
-           [xs = SavedTensor(x, false), ws = SavedTensor(w, false), g, rank = y.dim()](
+           [xs = SavedTensor(x, false), ws = SavedTensor(w, false), g](
                const variable_list& gy, const Node& n) -> variable_list {
              variable_list out(3);
              const Tensor x = xs.unpack(n), w = ws.unpack(n);
              if (n.needs_input_grad(0)) out[0] = conv_input_grad_prim(gy[0], w, x.sizes(), g);
+             // Without a graph to record, dw and db from one pass over dy where the backend can.
+             if (n.needs_input_grad(1) && n.needs_input_grad(2) && !GradMode::is_enabled() &&
+                 FusedKernelsGuard::is_enabled()) {
+               Tensor dw = make_tensor(w.sizes(), x.scalar_type(), x.device());
+               Tensor db = make_tensor({w.size(0)}, x.scalar_type(), x.device());
+               if (backend_for(x).conv_backward_weight_bias(x, gy[0], dw, db, g)) {
+                 out[1] = dw;
+                 out[2] = db;
+                 return out;
+               }
+             }
              if (n.needs_input_grad(1)) out[1] = conv_weight_grad_prim(x, gy[0], w.sizes(), g);
-             if (n.needs_input_grad(2)) out[2] = gy[0].sum(bias_grad_dims(rank));
+             if (n.needs_input_grad(2)) out[2] = bias_grad(gy[0]);
              return out;
            });
   }

@@ -55,6 +55,18 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
 
 namespace {
 
+// relu's gradient from its output r: where(r > 0, g, 0), one select instead of compare, cast
+// and multiply. Without a graph to record (create_graph off) the backend's threshold_backward
+// does it in one pass, with no bool temporary; the composition stays for double backward.
+Tensor relu_backward(const Tensor& g, const Tensor& r) {
+  if (!GradMode::is_enabled() && FusedKernelsGuard::is_enabled() && g.sizes() == r.sizes() &&
+      g.scalar_type() == r.scalar_type() && g.device() == r.device()) {
+    Tensor dx = make_tensor(r.sizes(), r.scalar_type(), r.device());
+    if (backend_for(r).threshold_backward(g, r, 0, dx)) return dx;
+  }
+  return where(r > 0, g, 0);
+}
+
 // Records a unary op whose gradient is grad * df(x, result).
 template <class DF>
 Tensor unary_op(UnaryOp op, const Tensor& self, const char* backward_name, bool save_self,
@@ -127,8 +139,7 @@ Tensor tanh(const Tensor& self) {
 Tensor relu(const Tensor& self) {
   return unary_op(
       UnaryOp::Relu, self, "ReluBackward0", false, true,
-      // One select instead of compare, cast and multiply (two fewer temporaries).
-      [](const Tensor& g, const Tensor&, const Tensor& r) { return where(r > 0, g, 0); }, true);
+      [](const Tensor& g, const Tensor&, const Tensor& r) { return relu_backward(g, r); }, true);
 }
 Tensor square(const Tensor& self) {
   return unary_op(

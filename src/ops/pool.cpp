@@ -8,6 +8,7 @@
 #include "nabla/conv.h"
 #include "nabla/creation.h"
 #include "ops/conv_prims.h"
+#include "ops/fused.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -93,15 +94,22 @@ std::tuple<Tensor, Tensor> max_pool_nd(const char* op, int64_t dims, const Tenso
   Tensor indices = make_tensor(shape, kLong, x.device());
   backend_for(x).max_pool(x, s.kernel, s.geom, values, indices);
   if (needs_grad(x)) {
-    // dx [N * C, plane] = zeros.scatter_add(1, indices, dy): each window's max gets dy.
+    // dx [N * C, plane] = zeros.scatter_add(1, indices, dy): each window's max gets dy. Without
+    // a graph to record, the backend's one-pass kernel (max_pool_backward) does the same.
     record("MaxPoolBackward0", {values}, {x},
            [in = x.sizes().vec(), idx = indices](const variable_list& g,
                                                  const Node&) -> variable_list {
              const int64_t planes = in[0] * in[1];
+             const int64_t plane = compute_numel(in) / std::max<int64_t>(planes, 1);
              const Tensor i2 = idx.reshape({planes, -1});
-             const Tensor dx = zeros({planes, compute_numel(in) / std::max<int64_t>(planes, 1)},
-                                     TensorOptions().dtype(g[0].scalar_type()));
-             return {dx.scatter_add(1, i2, g[0].reshape({planes, -1})).reshape(in)};
+             const Tensor dy = g[0].reshape({planes, -1});
+             if (!GradMode::is_enabled() && detail::FusedKernelsGuard::is_enabled()) {
+               Tensor dx = make_tensor({planes, plane}, g[0].scalar_type(), g[0].device());
+               if (backend_for(dx).max_pool_backward(dy, i2, dx)) return {dx.reshape(in)};
+             }
+             const Tensor dx = zeros(
+                 {planes, plane}, TensorOptions().dtype(g[0].scalar_type()).device(g[0].device()));
+             return {dx.scatter_add(1, i2, dy).reshape(in)};
            });
   }
   if (s.unbatched) return {values.squeeze(0), indices.squeeze(0)};

@@ -10,8 +10,10 @@
 // float32 convolutions run on oneDNN where it is built in and applies (conv_dnnl.cpp); these
 // kernels run the rest (float64, NABLA_DISABLE_DNNL=1) and are its oracle in tests.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -351,6 +353,59 @@ NABLA_CPU_CLONES void max_pool_2x2_row(const T* __restrict r0, const T* __restri
   }
 }
 
+// 2x2 stride-2 windows of small planes as one flat loop over the plane's P outputs: the rows
+// a window reads are first packed, a [out_h, 2 * out_w] from the even input rows and b from
+// the odd ones, so that output o reads a[2o], a[2o + 1], b[2o], b[2o + 1]; base [P] holds each
+// window's flat top-left input index (the same for every plane). Same choices as the row
+// kernel, but the vector loop runs over the whole plane instead of rows of 13 or 5 outputs
+// whose scalar tails cost more than their vector part.
+template <class T>
+NABLA_CPU_CLONES void max_pool_2x2_flat(const T* __restrict a, const T* __restrict b,
+                                        const int64_t* __restrict base, T* __restrict y,
+                                        int64_t* __restrict idx, int64_t P, int64_t W) {
+  for (int64_t o = 0; o < P; ++o) {
+    const T a0 = a[2 * o], a1 = a[2 * o + 1], b0 = b[2 * o], b1 = b[2 * o + 1];
+    const bool t0 = (a1 > a0) | (a1 != a1), t1 = (b1 > b0) | (b1 != b1);
+    const T m0 = detail::fast::select_bits(t0, a1, a0), m1 = detail::fast::select_bits(t1, b1, b0);
+    const bool t = (m1 > m0) | (m1 != m1);
+    y[o] = detail::fast::select_bits(t, m1, m0);
+    const int64_t k0 = static_cast<int64_t>(t0), k1 = W + static_cast<int64_t>(t1);
+    idx[o] = base[o] + k0 + ((k1 - k0) & -static_cast<int64_t>(t));
+  }
+}
+
+// Planes whose packed rows fit this many elements take max_pool_2x2_flat (the packing buffers
+// and the base table live on the stack).
+constexpr int64_t kFlatPoolOutputs = 1024;
+
+// planes [q0, q1) of 2x2 stride-2 pooling through max_pool_2x2_flat; P <= kFlatPoolOutputs.
+template <class T>
+void max_pool_2x2_planes(const T* x, T* y, int64_t* idx, int64_t q0, int64_t q1, int64_t out_h,
+                         int64_t out_w, int64_t H, int64_t W) {
+  const int64_t P = out_h * out_w, row = 2 * out_w;
+  alignas(64) T a[2 * kFlatPoolOutputs], b[2 * kFlatPoolOutputs];
+  alignas(64) int64_t base[kFlatPoolOutputs];
+  for (int64_t oh = 0; oh < out_h; ++oh)
+    for (int64_t ow = 0; ow < out_w; ++ow) base[oh * out_w + ow] = 2 * oh * W + 2 * ow;
+  for (int64_t q = q0; q < q1; ++q) {
+    const T* xq = x + q * H * W;
+    for (int64_t oh = 0; oh < out_h; ++oh) {
+      std::memcpy(a + oh * row, xq + 2 * oh * W, static_cast<size_t>(row) * sizeof(T));
+      std::memcpy(b + oh * row, xq + (2 * oh + 1) * W, static_cast<size_t>(row) * sizeof(T));
+    }
+    max_pool_2x2_flat(a, b, base, y + q * P, idx + q * P, P, W);
+  }
+}
+
+// NABLA_FLAT_POOL=0 keeps small planes on the row kernel (an A/B switch for measurements).
+bool flat_pool_disabled() {
+  static const bool off = [] {
+    const char* v = std::getenv("NABLA_FLAT_POOL");
+    return v && std::strcmp(v, "0") == 0;
+  }();
+  return off;
+}
+
 // One plane of the common pooling of image nets (no padding, no dilation, every window inside
 // the input): the scan of max_pool_impl without its bounds checks, 2x2 windows unrolled.
 template <class T>
@@ -394,12 +449,16 @@ bool max_pool_plain_2d(const Geo3& g, const T* x, T* y, int64_t* idx) {
                      (g.out[2] - 1) * g.s[2] + g.k[2] <= g.in[2];
   if (!plain) return false;
   const int64_t P = g.positions(), plane = g.in_plane();
-  detail::parallel_for(g.n * g.c, std::max<int64_t>(1, 4096 / std::max<int64_t>(P, 1)),
-                       [&](int64_t q0, int64_t q1) {
-                         for (int64_t q = q0; q < q1; ++q)
-                           max_pool_plane(x + q * plane, y + q * P, idx + q * P, g.out[1], g.out[2],
-                                          g.in[2], g.k[1], g.k[2], g.s[1], g.s[2]);
-                       });
+  const bool flat = g.k[1] == 2 && g.k[2] == 2 && g.s[1] == 2 && g.s[2] == 2 &&
+                    P <= kFlatPoolOutputs && !flat_pool_disabled();
+  detail::parallel_for(
+      g.n * g.c, std::max<int64_t>(1, 4096 / std::max<int64_t>(P, 1)), [&](int64_t q0, int64_t q1) {
+        if (flat)
+          return max_pool_2x2_planes(x, y, idx, q0, q1, g.out[1], g.out[2], g.in[1], g.in[2]);
+        for (int64_t q = q0; q < q1; ++q)
+          max_pool_plane(x + q * plane, y + q * P, idx + q * P, g.out[1], g.out[2], g.in[2], g.k[1],
+                         g.k[2], g.s[1], g.s[2]);
+      });
   return true;
 }
 
@@ -468,6 +527,40 @@ void CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
   });
 }
 
+// float32 on oneDNN only (its convolution adds the bias as it writes y); the im2col kernels
+// leave the bias to the caller's separate pass.
+bool CpuBackend::conv_forward_bias(const Tensor& x, const Tensor& w, const Tensor& bias,
+                                   const Tensor& y, const ConvGeometry& g) {
+  if (y.scalar_type() != kFloat || x.scalar_type() != kFloat || w.scalar_type() != kFloat ||
+      bias.scalar_type() != kFloat || bias.dim() != 1 || bias.size(0) != y.size(1) ||
+      !bias.is_contiguous() || !y.is_contiguous() || y.numel() == 0 || !dnnl_conv_enabled())
+    return false;
+  const Geo3 geo = geo3(x.sizes(), w.sizes(), y.sizes(), g);
+  if (geo.col_rows() == 0) return false;
+  Tensor xh, wh;
+  const Tensor &xc = contiguous_in(x, xh), &wc = contiguous_in(w, wh);
+  detail::sync_fp_mode();
+  return dnnl_conv_forward_bias(xc.sizes(), wc.sizes(), y.sizes(), g, xc.data_ptr<float>(),
+                                wc.data_ptr<float>(), bias.data_ptr<float>(), y.data_ptr<float>());
+}
+
+// float32 on oneDNN only: its weight-gradient pass over dy also sums db.
+bool CpuBackend::conv_backward_weight_bias(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                                           const Tensor& db, const ConvGeometry& g) {
+  if (x.scalar_type() != kFloat || dy.scalar_type() != kFloat || dw.scalar_type() != kFloat ||
+      db.scalar_type() != kFloat || db.dim() != 1 || db.size(0) != dw.size(0) ||
+      !db.is_contiguous() || !dw.is_contiguous() || dw.numel() == 0 || !dnnl_conv_enabled())
+    return false;
+  const Geo3 geo = geo3(x.sizes(), dw.sizes(), dy.sizes(), g);
+  if (geo.n == 0 || geo.positions() == 0) return false;
+  Tensor xh, dyh;
+  const Tensor &xc = contiguous_in(x, xh), &dyc = contiguous_in(dy, dyh);
+  detail::sync_fp_mode();
+  return dnnl_conv_backward_weight_bias(xc.sizes(), dw.sizes(), dyc.sizes(), g,
+                                        xc.data_ptr<float>(), dyc.data_ptr<float>(),
+                                        dw.data_ptr<float>(), db.data_ptr<float>());
+}
+
 void CpuBackend::conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& dx,
                                      const ConvGeometry& g) {
   const Geo3 geo = geo3(dx.sizes(), w.sizes(), dy.sizes(), g);
@@ -533,6 +626,57 @@ void CpuBackend::max_pool(const Tensor& x, IntArrayRef kernel, const ConvGeometr
       });
     });
   });
+}
+
+}  // namespace nabla::cpu
+
+namespace nabla::cpu {
+
+// dx [P, In] = 0, dx[p, idx[p, j]] += dy[p, j]: one plane per task, zeroed and scattered while
+// it is in cache, in the order of j (same sums for any thread count). Replaces zeros + clone +
+// scatter_add (three passes over dx and a bounds check pass over the indices).
+bool CpuBackend::max_pool_backward(const Tensor& dy, const Tensor& indices, const Tensor& dx) {
+  if (dy.dim() != 2 || indices.dim() != 2 || dx.dim() != 2 || !dx.is_contiguous() ||
+      dy.sizes() != indices.sizes() || dy.size(0) != dx.size(0) ||
+      dy.scalar_type() != dx.scalar_type() || indices.scalar_type() != kLong ||
+      !isFloatingType(dx.scalar_type()))
+    return false;
+  const int64_t planes = dx.size(0), in = dx.size(1), out = dy.size(1);
+  if (dx.numel() == 0) return true;
+  Tensor dyh, ih;
+  const Tensor &dyc = contiguous_in(dy, dyh), &ic = contiguous_in(indices, ih);
+  detail::sync_fp_mode();
+  detail::dispatch_floating(dx.scalar_type(), "max_pool_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* g = dyc.data_ptr<T>();
+    const int64_t* idx = ic.data_ptr<int64_t>();
+    T* d = dx.data_ptr<T>();
+    std::atomic<int64_t> bad{-1};  // the flat position of an index outside [0, in)
+    detail::parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(in + out, 1)),
+                         [&](int64_t q0, int64_t q1) {
+                           for (int64_t q = q0; q < q1; ++q) {
+                             T* dq = d + q * in;
+                             std::fill_n(dq, in, T(0));
+                             const T* gq = g + q * out;
+                             const int64_t* iq = idx + q * out;
+                             for (int64_t j = 0; j < out; ++j) {
+                               const int64_t i = iq[j];
+                               if (static_cast<uint64_t>(i) >= static_cast<uint64_t>(in)) {
+                                 bad.store(q * out + j);
+                                 continue;
+                               }
+                               dq[i] += gq[j];
+                             }
+                           }
+                         });
+    const int64_t at = bad.load();
+    NABLA_CHECK(at < 0,
+                "[max_pool_backward] index {} at position [{}, {}] of indices {} is out of "
+                "range for an input plane of {} elements",
+                idx[std::max<int64_t>(at, 0)], at / std::max<int64_t>(out, 1),
+                at % std::max<int64_t>(out, 1), indices.sizes(), in);
+  });
+  return true;
 }
 
 }  // namespace nabla::cpu

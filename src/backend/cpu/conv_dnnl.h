@@ -14,6 +14,13 @@ bool dnnl_conv_enabled();
 bool dnnl_conv_forward(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
                        const float* x, const float* w, float* y);
 /// dx = the input gradient for dy.
+/// dnnl_conv_forward with y += bias[c] inside the convolution (bias [Co]).
+bool dnnl_conv_forward_bias(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
+                            const float* x, const float* w, const float* bias, float* y);
+/// dnnl_conv_backward_weight that also writes db [Co], dy summed over batch and positions.
+bool dnnl_conv_backward_weight_bias(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
+                                    const ConvGeometry& g, const float* x, const float* dy,
+                                    float* dw, float* db);
 bool dnnl_conv_backward_input(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
                               const float* dy, const float* w, float* dx);
 /// dw = the weight gradient for x and dy.

@@ -85,6 +85,14 @@ class CpuBackend : public Backend {
                           bool causal, double scale, const Tensor& out, const Tensor& lse,
                           const Tensor& grad_out, const Tensor& grad_q, const Tensor& grad_k,
                           const Tensor& grad_v) override;
+  // elementwise.cpp, conv.cpp
+  bool threshold_backward(const Tensor& dy, const Tensor& y, double threshold,
+                          const Tensor& dx) override;
+  bool max_pool_backward(const Tensor& dy, const Tensor& indices, const Tensor& dx) override;
+  bool conv_forward_bias(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
+                         const ConvGeometry& g) override;
+  bool conv_backward_weight_bias(const Tensor& x, const Tensor& dy, const Tensor& dw,
+                                 const Tensor& db, const ConvGeometry& g) override;
 };
 
 CpuBackend& cpu_backend();

@@ -158,6 +158,21 @@ void CpuBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, con
   });
 }
 
+// One pass instead of a compare into a bool tensor and a select (relu's backward).
+bool CpuBackend::threshold_backward(const Tensor& dy, const Tensor& y, double threshold,
+                                    const Tensor& dx) {
+  if (dy.scalar_type() != y.scalar_type() || dx.scalar_type() != y.scalar_type() ||
+      !isFloatingType(y.scalar_type()))
+    return false;
+  dispatch_floating(y.scalar_type(), "threshold_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T th = static_cast<T>(threshold);
+    map_kernel<T, T, T>(dx, {&dy, &y},
+                        [th](T g, T r) { return detail::fast::select_bits(r > th, g, T(0)); });
+  });
+  return true;
+}
+
 void CpuBackend::clamp(const Tensor& x, std::optional<double> min, std::optional<double> max,
                        const Tensor& out) {
   dispatch_numeric(x.scalar_type(), "clamp", [&](auto tag) {
