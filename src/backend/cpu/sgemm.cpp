@@ -54,8 +54,9 @@ constexpr int kMaxMr = 16, kMaxNr = 64;
 // Packing (see pack_a and pack_b below for the layouts).
 using PackA = void (*)(View a, int64_t mc, int64_t kc, int mr, float* out);
 using PackB = void (*)(View b, int64_t kc, int64_t nc, int nr, float* out);
-void pack_a(View a, int64_t mc, int64_t kc, int mr, float* out);
-void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out);
+// Unused where no kernel is compiled (other architectures, clang): [[maybe_unused]].
+[[maybe_unused]] void pack_a(View a, int64_t mc, int64_t kc, int mr, float* out);
+[[maybe_unused]] void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out);
 
 // One instruction set's kernels (kernels[r] computes r rows, 1 <= r <= mr), packing and block
 // sizes.
@@ -343,7 +344,7 @@ struct Scratch {
 
 // B block [kc, nc] into panels of nr columns: panel q holds columns [q*nr, q*nr + nr) as
 // [kc][nr], zero-padded past nc, at out + q*nr*kc.
-void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out) {
+[[maybe_unused]] void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out) {
   for (int64_t j0 = 0; j0 < nc; j0 += nr) {
     const int64_t w = std::min<int64_t>(nr, nc - j0);
     float* panel = out + j0 * kc;
@@ -367,7 +368,7 @@ void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out) {
 
 // A block [mc, kc] into panels of mr rows (the last may have fewer): the panel of rows
 // [i0, i0 + h) is [kc][h] at out + i0*kc.
-void pack_a(View a, int64_t mc, int64_t kc, int mr, float* out) {
+[[maybe_unused]] void pack_a(View a, int64_t mc, int64_t kc, int mr, float* out) {
   for (int64_t i0 = 0; i0 < mc; i0 += mr) {
     const int64_t h = std::min<int64_t>(mr, mc - i0);
     float* panel = out + i0 * kc;
