@@ -505,10 +505,23 @@ class Report:
             self.target("GPT generation: KV cache vs recomputing the context (characters/s)",
                         ratio, f"{ratio:.1f}×", "≥ 10×", lambda v: v >= 10)
 
+    def trainer(self):
+        """Workload 13, the main job: the README's trainer against PyTorch's (bench/trainer.py)."""
+        self.per_case("trainer", "13. The main job: examples/fashion_mnist.cpp (MLP 784-256-128-10, "
+                      "Adam, DataLoader, test evaluation every epoch) against "
+                      "scripts/fashion_mnist_torch.py --model mlp; seconds per epoch, "
+                      "evaluation included", 1, "s")
+        nab, pt = best(self.r, "trainer", "epoch", "nabla"), \
+            best(self.r, "trainer", "epoch", "pytorch")
+        if nab and pt:
+            ratio = nab.median / pt.median
+            self.target("Main job epoch vs PyTorch", ratio, f"{ratio:.2f}×", "≤ 0.35×",
+                        lambda v: v <= 0.35)
+
     def peak_rss(self):
         """The highest peak RSS of any run of each workload, per framework."""
         order = ["mlp", "lstm", "matmul", "elementwise", "batchnorm", "overhead", "conv", "cnn",
-                 "memory", "attention", "gpt"]
+                 "memory", "attention", "gpt", "trainer"]
         fws = ("nabla", "pytorch", "libtorch")
         rows = []
         for w in order:
@@ -545,6 +558,7 @@ class Report:
         self.peak_rss()
         self.attention()
         self.gpt()
+        self.trainer()
         body = self.out[body_start:]
         self.out = self.out[:body_start]
         self.w("# nabla benchmarks: nabla vs PyTorch vs LibTorch")

@@ -5,6 +5,7 @@
 #   bash bench/run.sh --quick          # smoke check, ~2 minutes -> bench/out/RESULTS-quick.md
 #   bash bench/run.sh --only matmul    # one workload: mlp lstm matmul elementwise overhead
 #                                      # conv cnn batchnorm maxpool memory build attention gpt
+#                                      # trainer
 #   bash bench/run.sh --output FILE    # write the report elsewhere
 # Environment: NABLA_BENCH_BUILD_DIR (default build-bench), NABLA_BENCH_JOBS (ninja -j).
 set -euo pipefail
@@ -25,9 +26,9 @@ while (($#)); do
   shift
 done
 case "$only" in
-  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|maxpool|memory|build|attention|gpt) ;;
+  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|maxpool|memory|build|attention|gpt|trainer) ;;
   *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, conv, cnn, batchnorm," \
-          "maxpool, memory, build, attention or gpt" >&2
+          "maxpool, memory, build, attention, gpt or trainer" >&2
      exit 2 ;;
 esac
 build="${NABLA_BENCH_BUILD_DIR:-$root/build-bench}"
@@ -48,6 +49,7 @@ targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops torch_bench_conv)
 targets+=(nabla_bench_norm torch_bench_norm)
 targets+=(nabla_bench_memory torch_bench_memory)
 targets+=(nabla_bench_attention nabla_bench_gpt torch_bench_gpt)
+targets+=(nabla_example_fashion_mnist)  # the main job (workload 13)
 # oneDNN's convolutions alone, when libdnnl-dev is installed (bench/CMakeLists.txt).
 onednn=0
 if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^nabla_bench_conv_onednn:'; then
@@ -60,11 +62,13 @@ if [[ -n "$only" ]]; then  # only the programs of that workload (LibTorch's take
     cnn) program=conv ;;
     batchnorm|maxpool) program=norm ;;
     build) program="" ;;
+    trainer) program=example_fashion_mnist ;;
     *) program="$only" ;;
   esac
   kept=(nabla nabla_bench_peak)
   for t in "${targets[@]}"; do
-    [[ -n "$program" && ( "$t" == *_bench_"$program" || "$t" == *_bench_"$program"_onednn ) ]] &&
+    [[ -n "$program" && ( "$t" == *_bench_"$program" || "$t" == *_bench_"$program"_onednn ||
+      "$t" == nabla_"$program" ) ]] &&
       kept+=("$t")
   done
   targets=("${kept[@]}")
@@ -203,6 +207,20 @@ if want gpt; then
     run "gpt libtorch t$t b$b" "$b" "$bin/torch_bench_gpt" "${flags[@]}" --threads "$t"
     run "gpt pytorch t$t b$b" "$b" "$python" "$py/gpt.py" "${flags[@]}" --threads "$t"
   done
+fi
+
+# The main job (workload 13): the README's trainer and the same trainer in PyTorch, 3 epochs
+# each (the first is warm-up), interleaved. LibTorch has no port of the trainer.
+if want trainer; then
+  tmp=$(mktemp -d)
+  for t in 1 2; do
+    run "trainer nabla t$t" 1 "$python" "$root/bench/trainer.py" nabla "$t" 3 \
+      "$build/examples/nabla_example_fashion_mnist" --epochs 3 --threads "$t" \
+      --checkpoint "$tmp/run.ckpt" --curves "$tmp/curves"
+    run "trainer pytorch t$t" 1 "$python" "$root/bench/trainer.py" pytorch "$t" 3 \
+      "$python" "$root/scripts/fashion_mnist_torch.py" --model mlp --epochs 3 --threads "$t"
+  done
+  rm -rf "$tmp"
 fi
 
 if want build; then

@@ -305,7 +305,7 @@ int run(const Config& c) {
     if (!rank0) continue;  // rank 0 alone reports and writes files
     std::printf(
         "epoch %d  train loss %.6f  train acc %.2f%%  test loss %.4f  test acc %.2f%%  "
-        "time %.1fs\n",
+        "time %.2fs\n",
         epoch + 1, train_loss, 100 * train_acc, test_loss, 100 * test_acc, secs);
     std::fflush(stdout);
     save_checkpoint(c.checkpoint, model, *opt, epoch + 1, c);

@@ -137,8 +137,8 @@ def main():
         test_loss, test_acc = evaluate(model, test_x, test_y, 1000)
         secs = time.perf_counter() - t0
         print(f"epoch {epoch + 1}  train loss {total / n:.6f}  train acc {100 * correct / n:.2f}%  "
-              f"test loss {test_loss:.4f}  test acc {100 * test_acc:.2f}%  time {secs:.1f}s "
-              f"(train {train_secs:.1f}s)", flush=True)
+              f"test loss {test_loss:.4f}  test acc {100 * test_acc:.2f}%  time {secs:.2f}s "
+              f"(train {train_secs:.2f}s)", flush=True)
 
 
 if __name__ == "__main__":
