@@ -206,16 +206,11 @@ class ArrayRef {
   constexpr ArrayRef(const T& one) : data_(&one), size_(1) {}  // NOLINT
   constexpr ArrayRef(const T* data, size_t size) : data_(data), size_(size) {}
   ArrayRef(const std::vector<T>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Winit-list-lifetime"
-#endif
-  // Points into the braced list, which lives until the end of the full expression.
+  // Points into the braced list, which lives until the end of the full expression. (Through
+  // a function: GCC warns (-Winit-list-lifetime) about a member initialized from l.begin()
+  // itself, and a diagnostic pragma around it is lost when the header is precompiled.)
   constexpr ArrayRef(const std::initializer_list<T>& l)  // NOLINT
-      : data_(l.begin() == l.end() ? nullptr : l.begin()), size_(l.size()) {}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+      : data_(first_of(l)), size_(l.size()) {}
   template <size_t N>
   constexpr ArrayRef(const T (&arr)[N]) : data_(arr), size_(N) {}  // NOLINT
 
@@ -238,6 +233,9 @@ class ArrayRef {
   operator std::vector<T>() const { return vec(); }  // NOLINT
 
  private:
+  static constexpr const T* first_of(const std::initializer_list<T>& l) {
+    return l.begin() == l.end() ? nullptr : l.begin();
+  }
   const T* data_;
   size_t size_;
 };
