@@ -66,12 +66,15 @@ TEST(PyTorchFile, ReadsEveryDtypeViewsAndHalfFloats) {
     EXPECT_TRUE(got[name].equal(t)) << name;
   }
   EXPECT_EQ(got["empty"].sizes(), (std::vector<int64_t>{0, 3}));
-  nabla::PyTorchLoadOptions strict_dtypes;
-  strict_dtypes.half_to_float = false;
-  EXPECT_NE(error_of([&] {
-              nabla::load_pytorch_state_dict(kData + "/pt_dtypes.pt", strict_dtypes);
-            }).find("HalfStorage needs half_to_float"),
-            std::string::npos);
+  // Without half_to_float the 16-bit tensors keep their dtypes, as torch.load's.
+  nabla::PyTorchLoadOptions keep_dtypes;
+  keep_dtypes.half_to_float = false;
+  auto kept = as_map(nabla::load_pytorch_state_dict(kData + "/pt_dtypes.pt", keep_dtypes));
+  EXPECT_EQ(kept["f16"].scalar_type(), nabla::kHalf);
+  EXPECT_EQ(kept["bf16"].scalar_type(), nabla::kBFloat16);
+  EXPECT_TRUE(kept["f16"].to(nabla::kFloat).equal(expected["f16"]));
+  EXPECT_TRUE(kept["bf16"].to(nabla::kFloat).equal(expected["bf16"]));
+  EXPECT_EQ(kept["f64"].scalar_type(), nabla::kDouble);
 }
 
 TEST(PyTorchFile, RefusesToRunCode) {

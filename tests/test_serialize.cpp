@@ -373,7 +373,7 @@ TEST_F(SerializeTest, BadEntriesAreRejected) {
 
 TEST_F(SerializeTest, BadDtypesAreRejected) {
   expect_corrupt(make_file(one(entry("\"F17\"", "[2]", "[0,8]")), kGoodData), "unknown dtype");
-  expect_corrupt(make_file(one(entry("\"F16\"", "[4]", "[0,8]")), kGoodData), "unsupported dtype");
+  expect_corrupt(make_file(one(entry("\"I16\"", "[4]", "[0,8]")), kGoodData), "unsupported dtype");
   expect_corrupt(make_file(one(entry("32", "[2]", "[0,8]")), kGoodData), "dtype must be a string");
   expect_corrupt(make_file(one(entry("\"f32\"", "[2]", "[0,8]")), kGoodData), "unknown dtype");
 }

@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "nabla/half.h"
+
 namespace nabla {
 
 /// Every misuse of the library raises nabla::Error; its message names the op and the
@@ -26,14 +28,18 @@ class Error : public std::runtime_error {
 /// rank, safetensors name). It generates the enum (its order is the enum's values), the C++
 /// type <-> ScalarType traits, sizes, names, kinds, promotion, nabla's dtype dispatch
 /// (src/core/dispatch.h) and the safetensors names. The rank orders dtypes as PyTorch's
-/// promotion does: bool < integers < floating, wider after narrower.
-#define NABLA_FORALL_SCALAR_TYPES(X)               \
-  X(uint8_t, Byte, "uint8", Integral, 1, "U8")     \
-  X(int32_t, Int, "int32", Integral, 2, "I32")     \
-  X(int64_t, Long, "int64", Integral, 3, "I64")    \
-  X(float, Float, "float32", Floating, 4, "F32")   \
-  X(double, Double, "float64", Floating, 5, "F64") \
-  X(bool, Bool, "bool", Boolean, 0, "BOOL")
+/// promotion does: bool < integers < floating, wider after narrower; the two 16-bit floats
+/// share a rank, and together promote to float32. New dtypes go at the end, so that the enum's
+/// values stay as they were.
+#define NABLA_FORALL_SCALAR_TYPES(X)                    \
+  X(uint8_t, Byte, "uint8", Integral, 1, "U8")          \
+  X(int32_t, Int, "int32", Integral, 2, "I32")          \
+  X(int64_t, Long, "int64", Integral, 3, "I64")         \
+  X(float, Float, "float32", Floating, 5, "F32")        \
+  X(double, Double, "float64", Floating, 6, "F64")      \
+  X(bool, Bool, "bool", Boolean, 0, "BOOL")             \
+  X(::nabla::Half, Half, "float16", Floating, 4, "F16") \
+  X(::nabla::BFloat16, BFloat16, "bfloat16", Floating, 4, "BF16")
 
 namespace detail {
 /// The kind column of NABLA_FORALL_SCALAR_TYPES.
@@ -61,6 +67,9 @@ constexpr ScalarType kFloat = ScalarType::Float;
 constexpr ScalarType kFloat64 = ScalarType::Double;
 constexpr ScalarType kDouble = ScalarType::Double;
 constexpr ScalarType kBool = ScalarType::Bool;
+constexpr ScalarType kHalf = ScalarType::Half;
+constexpr ScalarType kFloat16 = ScalarType::Half;
+constexpr ScalarType kBFloat16 = ScalarType::BFloat16;
 
 /// Size of one element in bytes.
 size_t elementSize(ScalarType t);
@@ -82,6 +91,10 @@ inline bool isFloatingType(ScalarType t) { return scalarKind(t) == detail::Scala
 inline bool isIntegralType(ScalarType t, bool include_bool) {
   const detail::ScalarKind k = scalarKind(t);
   return k == detail::ScalarKind::Integral || (include_bool && k == detail::ScalarKind::Boolean);
+}
+/// Whether `t` is one of the 16-bit floats (float16, bfloat16), as c10's.
+inline bool isReducedFloatingType(ScalarType t) {
+  return t == ScalarType::Half || t == ScalarType::BFloat16;
 }
 /// PyTorch's type promotion for two tensors of the same priority.
 ScalarType promoteTypes(ScalarType a, ScalarType b);
@@ -160,6 +173,8 @@ class Scalar {
       i_ = static_cast<int64_t>(v);
     }
   }
+  Scalar(Half v) : Scalar(static_cast<double>(static_cast<float>(v))) {}      // NOLINT
+  Scalar(BFloat16 v) : Scalar(static_cast<double>(static_cast<float>(v))) {}  // NOLINT
   bool isFloatingPoint() const { return kind_ == Kind::Double; }
   bool isIntegral(bool include_bool) const {
     return kind_ == Kind::Long || (include_bool && kind_ == Kind::Bool);
@@ -173,7 +188,9 @@ class Scalar {
   template <class T>
   T to() const {
     if constexpr (std::is_same_v<T, bool>) return toBool();
-    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(toDouble());
+    if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, Half> ||
+                  std::is_same_v<T, BFloat16>)
+      return static_cast<T>(toDouble());
     return static_cast<T>(toLong());
   }
   /// The dtype a tensor made from this number alone would have (float32, int64 or bool).

@@ -22,8 +22,8 @@
 namespace nabla {
 
 struct PyTorchLoadOptions {
-  /// Convert float16 and bfloat16 tensors to float32 (nabla has neither); otherwise they are
-  /// an error.
+  /// Convert float16 and bfloat16 tensors to float32 (nabla's default since before it had
+  /// 16-bit floats); false keeps them as kHalf and kBFloat16, as torch.load does.
   bool half_to_float = true;
 };
 

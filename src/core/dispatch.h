@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "core/check.h"
 
@@ -12,6 +13,15 @@ template <class T>
 struct TypeTag {
   using type = T;
 };
+
+/// Whether T is one of nabla's floating element types (std::is_floating_point_v, with the
+/// 16-bit floats that it does not know).
+template <class T>
+inline constexpr bool is_floating_v =
+    std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+/// Whether T is a 16-bit float, stored in 16 bits and computed in float32.
+template <class T>
+inline constexpr bool is_reduced_float_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
 
 /// Calls f(TypeTag<T>{}) for the C++ type of `dtype` (every dtype of
 /// NABLA_FORALL_SCALAR_TYPES).
@@ -40,7 +50,24 @@ decltype(auto) dispatch_floating(ScalarType dtype, const char* op, F&& f) {
     NABLA_FORALL_SCALAR_TYPES(NABLA_CASE)
 #undef NABLA_CASE
   }
-  NABLA_ERROR("[{}] expected a floating point tensor (float32 or float64), got {}", op, dtype);
+  NABLA_ERROR(
+      "[{}] expected a floating point tensor (float16, bfloat16, float32 or float64), got {}", op,
+      dtype);
+}
+
+/// As dispatch_floating, for float32 and float64 only: kernels written for native floats (the
+/// fused families, whose supports() or guards turn the 16-bit floats away to the composition).
+template <class F>
+decltype(auto) dispatch_native_floating(ScalarType dtype, const char* op, F&& f) {
+  switch (dtype) {
+    case ScalarType::Float:
+      return f(TypeTag<float>{});
+    case ScalarType::Double:
+      return f(TypeTag<double>{});
+    default:
+      break;
+  }
+  NABLA_ERROR("[{}] expected a float32 or float64 tensor, got {}", op, dtype);
 }
 
 /// As dispatch_all, without bool (arithmetic that bool does not support).

@@ -32,6 +32,11 @@ std::ostream& operator<<(std::ostream& os, ScalarType t) { return os << toString
 
 ScalarType promoteTypes(ScalarType a, ScalarType b) {
   if (a == b) return a;
+  // Neither 16-bit float holds the other (bfloat16 has the range, float16 the precision).
+  const auto is_16bit_float = [](ScalarType t) {
+    return t == ScalarType::Half || t == ScalarType::BFloat16;
+  };
+  if (is_16bit_float(a) && is_16bit_float(b)) return ScalarType::Float;
   // Order of "kind": bool < integers < floating. Within a kind, the wider type wins;
   // uint8 with a signed integer gives the signed one of at least 16 bits (int32 or int64 here).
   auto rank = [](ScalarType t) {

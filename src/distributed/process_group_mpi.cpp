@@ -230,6 +230,9 @@ MPI_Datatype mpi_type(ScalarType t) {
       return MPI_DOUBLE;
     case ScalarType::Bool:
       return MPI_C_BOOL;
+    case ScalarType::Half:
+    case ScalarType::BFloat16:
+      break;  // MPI has no 16-bit float type (its reductions would need a user-defined op)
   }
   NABLA_ERROR("[distributed] unsupported dtype {}", t);
 }

@@ -123,7 +123,6 @@ struct Global {
 };
 struct Storage {
   ScalarType dtype;
-  bool half = false, bfloat = false;  // 2-byte floats, converted to float32
   std::string key;
   int64_t numel = 0;
 };
@@ -473,14 +472,10 @@ class Unpickler {
         {"torch.FloatStorage", kFloat}, {"torch.DoubleStorage", kDouble},
         {"torch.LongStorage", kLong},   {"torch.IntStorage", kInt},
         {"torch.ByteStorage", kByte},   {"torch.BoolStorage", kBool},
-        {"torch.HalfStorage", kFloat},  {"torch.BFloat16Storage", kFloat}};
+        {"torch.HalfStorage", kHalf},   {"torch.BFloat16Storage", kBFloat16}};
     auto it = types.find(type);
     check(it != types.end(), "{} is not a storage type", type);
     s.dtype = it->second;
-    s.half = type == "torch.HalfStorage";
-    s.bfloat = type == "torch.BFloat16Storage";
-    check(!(s.half || s.bfloat) || options_.half_to_float,
-          "{} needs half_to_float (nabla has no 16-bit floats)", type);
     s.key = str_of(t[2], "storage key");
     check(!s.key.empty() && s.key.find('/') == std::string::npos &&
               s.key.find("..") == std::string::npos,
@@ -493,60 +488,26 @@ class Unpickler {
     stack_.push_back(make(std::move(s)));
   }
 
-  // The storage's elements as a 1-D tensor (float32 for 16-bit floats), read once per key.
+  // The storage's elements as a 1-D tensor (16-bit floats converted to float32 when the
+  // options ask), read once per key.
   Tensor storage_tensor(const Storage& s) {
     auto cached = storages_.find(s.key);
     if (cached != storages_.end()) return cached->second;
     const std::string entry = prefix_ + "data/" + s.key;
     const std::string raw = zip_.read(entry);
-    const size_t elem = (s.half || s.bfloat) ? 2 : elementSize(s.dtype);
+    const size_t elem = elementSize(s.dtype);
     check(raw.size() >= static_cast<uint64_t>(s.numel) * elem,
           "storage {} holds {} bytes, fewer than its {} elements of {} bytes", entry, raw.size(),
           s.numel, elem);
     Tensor t = empty({s.numel}, dtype(s.dtype));
-    if (s.half || s.bfloat) {
-      float* out = t.data_ptr<float>();
-      for (int64_t i = 0; i < s.numel; ++i) {
-        uint16_t h;
-        std::memcpy(&h, raw.data() + 2 * i, 2);
-        out[i] = s.bfloat ? bfloat_to_float(h) : half_to_float(h);
-      }
-    } else {
-      std::memcpy(t.data_ptr(), raw.data(), static_cast<size_t>(s.numel) * elem);
-    }
+    std::memcpy(t.data_ptr(), raw.data(), static_cast<size_t>(s.numel) * elem);
     if (s.dtype == kBool) {
       const uint8_t* p = static_cast<const uint8_t*>(t.data_ptr());
       for (int64_t i = 0; i < s.numel; ++i) check(p[i] <= 1, "bool storage holds {}", p[i]);
     }
+    if (isReducedFloatingType(s.dtype) && options_.half_to_float) t = t.to(kFloat);
     storages_.emplace(s.key, t);
     return t;
-  }
-  static float bfloat_to_float(uint16_t h) {
-    const uint32_t bits = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-  }
-  static float half_to_float(uint16_t h) {
-    const uint32_t sign = uint32_t(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-    uint32_t bits;
-    if (exp == 0x1f) {
-      bits = sign | 0x7f800000u | (man << 13);
-    } else if (exp != 0) {
-      bits = sign | ((exp + 112) << 23) | (man << 13);
-    } else if (man == 0) {
-      bits = sign;
-    } else {  // subnormal: normalize
-      uint32_t e = 113, m = man;
-      while (!(m & 0x400)) {
-        m <<= 1;
-        --e;
-      }
-      bits = sign | (e << 23) | ((m & 0x3ff) << 13);
-    }
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
   }
 
   Tensor rebuild_tensor(const Items& args) {
@@ -573,7 +534,10 @@ class Unpickler {
           "a tensor of size [{}], stride [{}] at offset {} reaches past its storage of {} "
           "elements",
           fmt::join(size, ", "), fmt::join(stride, ", "), offset, s.numel);
-    if (empty_tensor) return empty(size, dtype(s.dtype));
+    if (empty_tensor) {
+      const bool to_float = isReducedFloatingType(s.dtype) && options_.half_to_float;
+      return empty(size, dtype(to_float ? kFloat : s.dtype));
+    }
     Tensor storage = storage_tensor(s);
     return storage.as_strided(size, stride, offset).clone();
   }

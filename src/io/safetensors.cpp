@@ -80,8 +80,8 @@ constexpr DtypeName kDtypes[] = {
 #undef NABLA_DTYPE_NAME
 };
 // Valid safetensors dtypes that nabla has no ScalarType for: a clearer message than "unknown".
-constexpr const char* kUnsupportedDtypes[] = {"F16", "BF16", "F8_E4M3", "F8_E5M2", "I8",
-                                              "I16", "U16",  "U32",     "U64"};
+constexpr const char* kUnsupportedDtypes[] = {"F8_E4M3", "F8_E5M2", "I8", "I16",
+                                              "U16",     "U32",     "U64"};
 
 const char* dtype_name(ScalarType t) {
   for (const DtypeName& d : kDtypes)

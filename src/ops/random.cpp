@@ -66,7 +66,7 @@ bool fits(int64_t lo, int64_t hi, ScalarType dtype) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool>) {
       return lo >= 0 && hi <= 1;
-    } else if constexpr (std::is_floating_point_v<T>) {
+    } else if constexpr (detail::is_floating_v<T>) {
       constexpr int64_t kExact = int64_t{1} << std::numeric_limits<T>::digits;
       return lo >= -kExact && hi <= kExact;
     } else {

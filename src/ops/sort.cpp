@@ -22,7 +22,7 @@ constexpr int64_t kRowGrain = 16;
 
 template <class T>
 bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (detail::is_floating_v<T>) {
     return std::isnan(v);
   } else {
     (void)v;

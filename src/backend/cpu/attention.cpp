@@ -243,7 +243,7 @@ bool CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
                                    const Tensor& lse) {
   if (!takes(q, k, v, bias)) return false;
   detail::sync_fp_mode();
-  detail::dispatch_floating(q.scalar_type(), "scaled_dot_product_attention", [&](auto tag) {
+  detail::dispatch_native_floating(q.scalar_type(), "scaled_dot_product_attention", [&](auto tag) {
     using T = typename decltype(tag)::type;
     forward(geometry<T>(q, k, v, bias, causal, scale), q.data_ptr<T>(), k.data_ptr<T>(),
             v.data_ptr<T>(), out.data_ptr<T>(), lse.data_ptr<T>());
@@ -258,7 +258,7 @@ bool CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
                                     const Tensor& grad_v) {
   if (!takes(q, k, v, bias) || !grad_out.is_contiguous()) return false;
   detail::sync_fp_mode();
-  detail::dispatch_floating(q.scalar_type(), "scaled_dot_product_attention", [&](auto tag) {
+  detail::dispatch_native_floating(q.scalar_type(), "scaled_dot_product_attention", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const Geometry<T> g = geometry<T>(q, k, v, bias, causal, scale);
     detail::parallel_for(g.B, 1, [&](int64_t b0, int64_t b1) {

@@ -69,7 +69,7 @@ bool CpuBackend::batch_norm_stats(const Tensor& x, const Tensor& mean, const Ten
   const int64_t n = x.size(0), c = x.size(1), s = x.size(2);
   const double count = double(n) * double(s);
   detail::sync_fp_mode();
-  detail::dispatch_floating(x.scalar_type(), "batch_norm", [&](auto tag) {
+  detail::dispatch_native_floating(x.scalar_type(), "batch_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data_ptr<T>();
     T* pm = mean.data_ptr<T>();
@@ -101,7 +101,7 @@ bool CpuBackend::batch_norm_apply(const Tensor& x, const Tensor& scale, const Te
   if (!usable(x, {&scale, &shift, &y}) || !scale.defined() || !shift.defined()) return false;
   const int64_t n = x.size(0), c = x.size(1), s = x.size(2);
   detail::sync_fp_mode();
-  detail::dispatch_floating(x.scalar_type(), "batch_norm", [&](auto tag) {
+  detail::dispatch_native_floating(x.scalar_type(), "batch_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data_ptr<T>();
     const T* a = scale.data_ptr<T>();
@@ -131,7 +131,7 @@ bool CpuBackend::batch_norm_backward(const Tensor& x, const Tensor& dy, const Te
   const int64_t n = x.size(0), c = x.size(1), s = x.size(2);
   const double count = double(n) * double(s);
   detail::sync_fp_mode();
-  detail::dispatch_floating(x.scalar_type(), "batch_norm_backward", [&](auto tag) {
+  detail::dispatch_native_floating(x.scalar_type(), "batch_norm_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data_ptr<T>();
     const T* pg = dy.data_ptr<T>();

@@ -507,11 +507,16 @@ void CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
                               const ConvGeometry& g) {
   const Geo3 geo = geo3(x.sizes(), w.sizes(), y.sizes(), g);
   if (y.numel() == 0) return;
+  if (isReducedFloatingType(y.scalar_type())) {
+    const Tensor y32 = float32_like(y);
+    conv_forward(float32_copy(x), float32_copy(w), y32, g);
+    return copy(y32, y);
+  }
   Tensor xh, wh;
   const Tensor &xc = contiguous_in(x, xh), &wc = contiguous_in(w, wh);
   detail::sync_fp_mode();
   with_contiguous_out(y, [&](const Tensor& yc) {
-    detail::dispatch_floating(y.scalar_type(), "conv", [&](auto tag) {
+    detail::dispatch_native_floating(y.scalar_type(), "conv", [&](auto tag) {
       using T = typename decltype(tag)::type;
       if (geo.col_rows() == 0) {
         std::fill_n(yc.data_ptr<T>(), yc.numel(), T(0));
@@ -565,11 +570,16 @@ void CpuBackend::conv_backward_input(const Tensor& dy, const Tensor& w, const Te
                                      const ConvGeometry& g) {
   const Geo3 geo = geo3(dx.sizes(), w.sizes(), dy.sizes(), g);
   if (dx.numel() == 0) return;
+  if (isReducedFloatingType(dx.scalar_type())) {
+    const Tensor dx32 = float32_like(dx);
+    conv_backward_input(float32_copy(dy), float32_copy(w), dx32, g);
+    return copy(dx32, dx);
+  }
   Tensor dyh, wh;
   const Tensor &dyc = contiguous_in(dy, dyh), &wc = contiguous_in(w, wh);
   detail::sync_fp_mode();
   with_contiguous_out(dx, [&](const Tensor& dxc) {
-    detail::dispatch_floating(dx.scalar_type(), "conv", [&](auto tag) {
+    detail::dispatch_native_floating(dx.scalar_type(), "conv", [&](auto tag) {
       using T = typename decltype(tag)::type;
       if (geo.cog() == 0 || geo.positions() == 0) {
         std::fill_n(dxc.data_ptr<T>(), dxc.numel(), T(0));
@@ -589,11 +599,16 @@ void CpuBackend::conv_backward_weight(const Tensor& x, const Tensor& dy, const T
                                       const ConvGeometry& g) {
   const Geo3 geo = geo3(x.sizes(), dw.sizes(), dy.sizes(), g);
   if (dw.numel() == 0) return;
+  if (isReducedFloatingType(dw.scalar_type())) {
+    const Tensor dw32 = float32_like(dw);
+    conv_backward_weight(float32_copy(x), float32_copy(dy), dw32, g);
+    return copy(dw32, dw);
+  }
   Tensor xh, dyh;
   const Tensor &xc = contiguous_in(x, xh), &dyc = contiguous_in(dy, dyh);
   detail::sync_fp_mode();
   with_contiguous_out(dw, [&](const Tensor& dwc) {
-    detail::dispatch_floating(dw.scalar_type(), "conv", [&](auto tag) {
+    detail::dispatch_native_floating(dw.scalar_type(), "conv", [&](auto tag) {
       using T = typename decltype(tag)::type;
       if (geo.n == 0 || geo.positions() == 0) {
         std::fill_n(dwc.data_ptr<T>(), dwc.numel(), T(0));

@@ -93,6 +93,14 @@ class CpuBackend : public Backend {
                          const ConvGeometry& g) override;
   bool conv_backward_weight_bias(const Tensor& x, const Tensor& dy, const Tensor& dw,
                                  const Tensor& db, const ConvGeometry& g) override;
+
+ private:
+  // The 16-bit floats compute in float32, as PyTorch's CPU kernels do: the families without a
+  // 16-bit kernel run their float32 kernel on float32 copies and round the result once.
+  /// A float32 copy of `t` (same shape, contiguous).
+  Tensor float32_copy(const Tensor& t);
+  /// An uninitialized float32 tensor of t's shape.
+  static Tensor float32_like(const Tensor& t);
 };
 
 CpuBackend& cpu_backend();

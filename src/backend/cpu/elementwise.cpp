@@ -38,6 +38,16 @@ void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
   });
 }
 
+Tensor CpuBackend::float32_like(const Tensor& t) {
+  return detail::make_tensor(t.sizes(), ScalarType::Float, t.device());
+}
+
+Tensor CpuBackend::float32_copy(const Tensor& t) {
+  Tensor f = float32_like(t);
+  copy(t, f);
+  return f;
+}
+
 void CpuBackend::fill(const Tensor& dst, const Scalar& value) {
   dispatch_all(dst.scalar_type(), "fill", [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "backend/backend.h"
+#include "core/dispatch.h"
 
 #if defined(__CUDACC__) || defined(__HIPCC__)
 #define NABLA_HOST_DEVICE __host__ __device__
@@ -153,7 +154,7 @@ struct Div {
 struct Pow {
   template <class T>
   NABLA_HOST_DEVICE T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (detail::is_floating_v<T>) {
       return std::pow(a, b);
     } else {
       // Integer power by squaring; negative exponents are rejected before the kernel.
@@ -171,7 +172,7 @@ struct Maximum {
   // NaN propagates, as in torch.maximum.
   template <class T>
   NABLA_HOST_DEVICE T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>)
+    if constexpr (detail::is_floating_v<T>)
       if (std::isnan(a) || std::isnan(b)) return a + b;
     return a > b ? a : b;
   }
@@ -179,7 +180,7 @@ struct Maximum {
 struct Minimum {
   template <class T>
   NABLA_HOST_DEVICE T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>)
+    if constexpr (detail::is_floating_v<T>)
       if (std::isnan(a) || std::isnan(b)) return a + b;
     return a < b ? a : b;
   }

@@ -45,7 +45,7 @@ int64_t CpuBackend::cross_entropy_forward(const Tensor& logits, const Tensor& ta
     valid += t[i] != ignore_index;
   }
   detail::sync_fp_mode();
-  detail::dispatch_floating(logits.scalar_type(), "cross_entropy", [&](auto tag) {
+  detail::dispatch_native_floating(logits.scalar_type(), "cross_entropy", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = logits.data_ptr<T>();
     T* lp = logp.data_ptr<T>();
@@ -76,7 +76,7 @@ void CpuBackend::cross_entropy_backward(const Tensor& logp, const Tensor& target
   const int64_t* t = target.data_ptr<int64_t>();
   const bool per_row = row_scale.numel() != 1;
   detail::sync_fp_mode();
-  detail::dispatch_floating(logp.scalar_type(), "cross_entropy_backward", [&](auto tag) {
+  detail::dispatch_native_floating(logp.scalar_type(), "cross_entropy_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* lp = logp.data_ptr<T>();
     const T* sc = row_scale.data_ptr<T>();
@@ -155,7 +155,7 @@ NABLA_CPU_CLONES void adam_loop(T* __restrict p, const T* __restrict g, T* __res
 void CpuBackend::sgd_update(const Tensor& param, const Tensor& grad, const Tensor& buf,
                             const SgdStepArgs& a) {
   detail::sync_fp_mode();
-  detail::dispatch_floating(param.scalar_type(), "sgd", [&](auto tag) {
+  detail::dispatch_native_floating(param.scalar_type(), "sgd", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = ptr<T>(param);
     const T* g = ptr<T>(grad);
@@ -171,7 +171,7 @@ void CpuBackend::sgd_update(const Tensor& param, const Tensor& grad, const Tenso
 void CpuBackend::adam_update(const Tensor& param, const Tensor& grad, const Tensor& m,
                              const Tensor& v, const Tensor& vmax, const AdamStepArgs& a) {
   detail::sync_fp_mode();
-  detail::dispatch_floating(param.scalar_type(), "adam", [&](auto tag) {
+  detail::dispatch_native_floating(param.scalar_type(), "adam", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T *p = ptr<T>(param), *mp = ptr<T>(m), *vp = ptr<T>(v), *vm = ptr<T>(vmax);
     const T* g = ptr<T>(grad);

@@ -68,7 +68,7 @@ void gelu_erf_backward(const T* x, const T* dy, T* dx, int64_t n) {
 
 void CpuBackend::gelu_forward(const Tensor& x, bool tanh_approx, const Tensor& y) {
   detail::sync_fp_mode();
-  detail::dispatch_floating(x.scalar_type(), "gelu", [&](auto tag) {
+  detail::dispatch_native_floating(x.scalar_type(), "gelu", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* xs = x.data_ptr<T>();
     T* ys = y.data_ptr<T>();
@@ -84,7 +84,7 @@ void CpuBackend::gelu_forward(const Tensor& x, bool tanh_approx, const Tensor& y
 void CpuBackend::gelu_backward(const Tensor& x, const Tensor& dy, bool tanh_approx,
                                const Tensor& dx) {
   detail::sync_fp_mode();
-  detail::dispatch_floating(x.scalar_type(), "gelu_backward", [&](auto tag) {
+  detail::dispatch_native_floating(x.scalar_type(), "gelu_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* xs = x.data_ptr<T>();
     const T* g = dy.data_ptr<T>();

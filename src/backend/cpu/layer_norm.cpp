@@ -103,9 +103,10 @@ const T* ptr_or_null(const Tensor& t) {
 bool CpuBackend::layer_norm_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
                                     double eps, const Tensor& y, const Tensor& mean,
                                     const Tensor& rstd) {
+  if (x.scalar_type() != kFloat && x.scalar_type() != kDouble) return false;  // composed
   const int64_t rows = x.size(0), n = x.size(1);
   detail::sync_fp_mode();
-  detail::dispatch_floating(x.scalar_type(), "layer_norm", [&](auto tag) {
+  detail::dispatch_native_floating(x.scalar_type(), "layer_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *xs = x.data_ptr<T>(), *w = ptr_or_null<T>(weight), *b = ptr_or_null<T>(bias);
     T *ys = y.data_ptr<T>(), *ms = mean.data_ptr<T>(), *rs = rstd.data_ptr<T>();
@@ -121,9 +122,10 @@ bool CpuBackend::layer_norm_forward(const Tensor& x, const Tensor& weight, const
 bool CpuBackend::layer_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& mean,
                                      const Tensor& rstd, const Tensor& dy, const Tensor& dx,
                                      const Tensor& dweight, const Tensor& dbias) {
+  if (x.scalar_type() != kFloat && x.scalar_type() != kDouble) return false;  // composed
   const int64_t rows = x.size(0), n = x.size(1);
   detail::sync_fp_mode();
-  detail::dispatch_floating(x.scalar_type(), "layer_norm_backward", [&](auto tag) {
+  detail::dispatch_native_floating(x.scalar_type(), "layer_norm_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *xs = x.data_ptr<T>(), *w = ptr_or_null<T>(weight), *g = dy.data_ptr<T>();
     const T *ms = mean.data_ptr<T>(), *rs = rstd.data_ptr<T>();

@@ -349,6 +349,13 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, dou
   const Mats c = mats_of(out);
   const int64_t n = c.rows, m = c.cols, k = a.sizes()[dims - 1];
   if (c.batch == 0 || n == 0 || m == 0) return;
+  if (isReducedFloatingType(out.scalar_type())) {
+    // float32 operands and accumulation, one rounding of the result, as PyTorch on CPUs
+    // without 16-bit matrix units.
+    const Tensor out32 = beta != 0 ? float32_copy(out) : float32_like(out);
+    matmul(float32_copy(a), float32_copy(b), out32, beta, alpha);
+    return copy(out32, out);
+  }
   detail::sync_fp_mode();
   detail::dispatch_numeric(out.scalar_type(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -129,7 +129,7 @@ inline Out store(Acc v) {
 
 // Integer sums and products wrap around like PyTorch's; unsigned arithmetic makes that defined.
 template <class T>
-using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+using SumAcc = std::conditional_t<detail::is_floating_v<T>, double, uint64_t>;
 
 template <class Acc>
 struct SumR {
@@ -143,14 +143,14 @@ struct ProdR {
 };
 template <class Acc>
 inline Acc lowest() {
-  if constexpr (std::is_floating_point_v<Acc>)
+  if constexpr (detail::is_floating_v<Acc>)
     return -std::numeric_limits<Acc>::infinity();
   else
     return std::numeric_limits<Acc>::lowest();
 }
 template <class Acc>
 inline Acc highest() {
-  if constexpr (std::is_floating_point_v<Acc>)
+  if constexpr (detail::is_floating_v<Acc>)
     return std::numeric_limits<Acc>::infinity();
   else
     return std::numeric_limits<Acc>::max();

@@ -63,7 +63,7 @@ NABLA_CPU_CLONES void lstm_backward_row(const T* __restrict gates, const T* __re
 void CpuBackend::lstm_cell_forward(const Tensor& gates, const Tensor& cx, const Tensor& hy,
                                    const Tensor& cy) {
   const int64_t B = cx.size(0), H = cx.size(1);
-  detail::dispatch_floating(gates.scalar_type(), "fused_lstm_cell", [&](auto tag) {
+  detail::dispatch_native_floating(gates.scalar_type(), "fused_lstm_cell", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* g = gates.data_ptr<T>();
     const T* c0 = cx.data_ptr<T>();
@@ -82,7 +82,7 @@ void CpuBackend::lstm_cell_backward(const Tensor& gates, const Tensor& cx, const
                                     const Tensor& dhy, const Tensor& dcy, const Tensor& dgates,
                                     const Tensor& dcx) {
   const int64_t B = cx.size(0), H = cx.size(1);
-  detail::dispatch_floating(gates.scalar_type(), "fused_lstm_cell_backward", [&](auto tag) {
+  detail::dispatch_native_floating(gates.scalar_type(), "fused_lstm_cell_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* g = gates.data_ptr<T>();
     const T* c0 = cx.data_ptr<T>();
@@ -105,7 +105,7 @@ void CpuBackend::lstm_cell_backward(const Tensor& gates, const Tensor& cx, const
 void CpuBackend::gru_cell_forward(const Tensor& gi, const Tensor& gh, const Tensor& hx,
                                   const Tensor& hy) {
   const int64_t B = hx.size(0), H = hx.size(1);
-  detail::dispatch_floating(gi.scalar_type(), "fused_gru_cell", [&](auto tag) {
+  detail::dispatch_native_floating(gi.scalar_type(), "fused_gru_cell", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* a = gi.data_ptr<T>();
     const T* b_ = gh.data_ptr<T>();
@@ -130,7 +130,7 @@ void CpuBackend::gru_cell_backward(const Tensor& gi, const Tensor& gh, const Ten
                                    const Tensor& dhy, const Tensor& dgi, const Tensor& dgh,
                                    const Tensor& dhx) {
   const int64_t B = hx.size(0), H = hx.size(1);
-  detail::dispatch_floating(gi.scalar_type(), "fused_gru_cell_backward", [&](auto tag) {
+  detail::dispatch_native_floating(gi.scalar_type(), "fused_gru_cell_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* a = gi.data_ptr<T>();
     const T* b_ = gh.data_ptr<T>();

@@ -1,0 +1,344 @@
+// The 16-bit floats (kHalf, kBFloat16): conversions bit for bit against PyTorch and the CPU's
+// own F16C instructions, promotion, factories, printing, files, and ops computed in float32
+// and rounded once, against PyTorch's results (tests/data/half_fixtures.json, from
+// scripts/make_half_fixtures.py).
+#include <gtest/gtest.h>
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "nabla/nabla.h"
+
+using nabla::BFloat16;
+using nabla::Half;
+using nabla::Tensor;
+
+namespace {
+
+const nlohmann::json& fixtures() {
+  static const nlohmann::json j = [] {
+    std::ifstream f(NABLA_TEST_DATA_DIR "/half_fixtures.json");
+    EXPECT_TRUE(f.good()) << "missing tests/data/half_fixtures.json";
+    return nlohmann::json::parse(f);
+  }();
+  return j;
+}
+
+nabla::ScalarType dtype_named(const std::string& name) {
+  static const std::map<std::string, nabla::ScalarType> names = {
+      {"float16", nabla::kHalf},   {"bfloat16", nabla::kBFloat16}, {"float32", nabla::kFloat},
+      {"float64", nabla::kDouble}, {"int32", nabla::kInt},         {"int64", nabla::kLong},
+      {"uint8", nabla::kByte},     {"bool", nabla::kBool}};
+  return names.at(name);
+}
+
+float float_of_bits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+[[gnu::target("f16c")]] uint16_t f16c_round(float f) {
+  return static_cast<uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT));
+}
+[[gnu::target("f16c")]] float f16c_widen(uint16_t h) { return _cvtsh_ss(h); }
+
+// scripts/make_half_fixtures.py's sample(): 2 sin(0.37 i + 1.3 k + 0.5), rounded to dtype.
+Tensor sample(std::vector<int64_t> shape, int k, nabla::ScalarType dtype) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[size_t(i)] = 2.0 * std::sin(0.37 * double(i) + 1.3 * k + 0.5);
+  return nabla::tensor(v, nabla::TensorOptions().dtype(nabla::kDouble)).reshape(shape).to(dtype);
+}
+
+bool same_float(float a, float b) {
+  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, 4) == 0;
+}
+
+}  // namespace
+
+TEST(Half, ConversionsMatchPyTorchBitForBit) {
+  const auto& c = fixtures()["conversions"];
+  const auto& in = c["float32"];
+  ASSERT_GT(in.size(), 10000u);
+  for (size_t i = 0; i < in.size(); ++i) {
+    const float f = float_of_bits(in[i].get<uint32_t>());
+    if (std::isnan(f)) {  // NaN stays NaN (PyTorch's payload differs between its kernels)
+      EXPECT_TRUE(std::isnan(float(Half(f))) && std::isnan(float(BFloat16(f))));
+      EXPECT_TRUE(std::isnan(float(Half(c["float16"][i].get<uint16_t>(), Half::from_bits()))));
+      EXPECT_TRUE(
+          std::isnan(float(BFloat16(c["bfloat16"][i].get<uint16_t>(), BFloat16::from_bits()))));
+      continue;
+    }
+    EXPECT_EQ(Half(f).x, c["float16"][i].get<uint16_t>()) << "float16 of " << f;
+    EXPECT_EQ(BFloat16(f).x, c["bfloat16"][i].get<uint16_t>()) << "bfloat16 of " << f;
+  }
+}
+
+TEST(Half, EveryHalfAndBFloat16ValueRoundTripsThroughFloat) {
+  for (uint32_t bits = 0; bits < 0x10000; ++bits) {
+    const auto b = static_cast<uint16_t>(bits);
+    const float h = Half(b, Half::from_bits());
+    const float bf = BFloat16(b, BFloat16::from_bits());
+    if (std::isnan(h)) {
+      EXPECT_TRUE(std::isnan(float(Half(h))));
+    } else {
+      EXPECT_EQ(Half(h).x, b) << std::hex << bits;
+    }
+    if (std::isnan(bf)) {
+      EXPECT_TRUE(std::isnan(float(BFloat16(bf))));
+    } else {
+      EXPECT_EQ(BFloat16(bf).x, b) << std::hex << bits;
+    }
+  }
+}
+
+TEST(Half, AgreesWithTheCpusF16cInstructions) {
+  if (!__builtin_cpu_supports("f16c")) GTEST_SKIP() << "no F16C on this CPU";
+  for (uint32_t bits = 0; bits < 0x10000; ++bits) {
+    const auto b = static_cast<uint16_t>(bits);
+    ASSERT_TRUE(same_float(Half(b, Half::from_bits()), f16c_widen(b))) << std::hex << bits;
+  }
+  // Every 2^-8th float32 bit pattern, over all signs and exponents: a stride that is odd in
+  // the low bits, so that ties and near ties of the 13 dropped bits are all visited.
+  for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 257 * 64 + 1) {
+    const float f = float_of_bits(static_cast<uint32_t>(u));
+    const uint16_t want = f16c_round(f);
+    const uint16_t got = Half(f).x;
+    if (std::isnan(f)) {
+      EXPECT_EQ(got & 0x7E00, 0x7E00);
+    } else {
+      ASSERT_EQ(got, want) << std::hex << u;
+    }
+  }
+}
+
+TEST(Half, PromotionMatchesPyTorch) {
+  const auto& p = fixtures()["promotion"];
+  for (const auto& row : p["pairs"]) {
+    const auto a = dtype_named(row[0]), b = dtype_named(row[1]), want = dtype_named(row[2]);
+    EXPECT_EQ(nabla::promoteTypes(a, b), want) << row.dump();
+    const Tensor x = nabla::ones({2}, nabla::TensorOptions().dtype(a));
+    const Tensor y = nabla::ones({2}, nabla::TensorOptions().dtype(b));
+    if (a != nabla::kBool || b != nabla::kBool) {
+      EXPECT_EQ((x + y).scalar_type(), want) << row.dump();
+    }
+  }
+  for (const auto& row : p["with_scalar"]) {
+    const auto a = dtype_named(row[0]), want = dtype_named(row[2]);
+    const std::string s = row[1];
+    const Tensor x = nabla::ones({2}, nabla::TensorOptions().dtype(a));
+    const Tensor r = s == "2.5" ? x * 2.5 : (s == "3" ? x * 3 : x * true);
+    EXPECT_EQ(r.scalar_type(), want) << row.dump();
+  }
+}
+
+TEST(Half, FactoriesConversionsItemAndPrinting) {
+  for (auto dtype : {nabla::kHalf, nabla::kBFloat16}) {
+    const auto opts = nabla::TensorOptions().dtype(dtype);
+    EXPECT_EQ(nabla::elementSize(dtype), 2u);
+    const Tensor z = nabla::zeros({2, 3}, opts);
+    EXPECT_EQ(z.scalar_type(), dtype);
+    EXPECT_EQ(z.nbytes(), 12u);
+    EXPECT_EQ(nabla::full({2}, 0.1, opts)[0].item<double>(),
+              double(float(dtype == nabla::kHalf ? float(Half(0.1f)) : float(BFloat16(0.1f)))));
+    const Tensor a = nabla::arange(0, 6, opts);
+    EXPECT_EQ(a.scalar_type(), dtype);
+    EXPECT_EQ(a[5].item<float>(), 5.0f);
+    // Conversions to and from every dtype go through float32's value.
+    const Tensor f = nabla::tensor({1.0f, -2.5f, 1e-3f, 300.0f});
+    const Tensor h = f.to(dtype);
+    EXPECT_EQ(h.scalar_type(), dtype);
+    EXPECT_TRUE(h.to(nabla::kFloat).allclose(f, 1e-2, 0));
+    EXPECT_EQ(h.to(nabla::kLong)[3].item<int64_t>(), 300);
+    EXPECT_TRUE(h.to(nabla::kBool).all().item<bool>());
+    // bfloat16 -> float16 is exact for these values, as PyTorch's.
+    const Tensor other = h.to(dtype == nabla::kHalf ? nabla::kBFloat16 : nabla::kHalf);
+    EXPECT_EQ(other.to(nabla::kFloat)[1].item<float>(), -2.5f);
+    const Tensor r = nabla::randn({1000}, opts);
+    EXPECT_EQ(r.scalar_type(), dtype);
+    EXPECT_NEAR(r.to(nabla::kFloat).std().item<double>(), 1.0, 0.1);
+    const Tensor u = nabla::rand({1000}, opts);
+    EXPECT_GE(u.min().item<double>(), 0.0);
+    EXPECT_LE(u.max().item<double>(), 1.0);
+    std::ostringstream os;
+    os << nabla::tensor({1.5f, 2.0f}).to(dtype);
+    EXPECT_NE(os.str().find(dtype == nabla::kHalf ? "float16" : "bfloat16"), std::string::npos)
+        << os.str();
+    EXPECT_NE(os.str().find("1.5"), std::string::npos) << os.str();
+  }
+  EXPECT_EQ(nabla::promoteTypes(nabla::kHalf, nabla::kBFloat16), nabla::kFloat);
+  EXPECT_TRUE(nabla::isReducedFloatingType(nabla::kBFloat16));
+  EXPECT_FALSE(nabla::isReducedFloatingType(nabla::kFloat));
+  EXPECT_TRUE(nabla::isFloatingType(nabla::kHalf));
+}
+
+// Each op computes in float32 and rounds once: its result equals the float32 result of the
+// same (rounded) inputs, rounded to the dtype, and PyTorch's within one unit of the last place.
+TEST(Half, OpsMatchPyTorch) {
+  for (const std::string name : {"float16", "bfloat16"}) {
+    const auto dtype = dtype_named(name);
+    const double ulp = dtype == nabla::kHalf ? std::ldexp(1.0, -10) : std::ldexp(1.0, -7);
+    const Tensor x = sample({4, 5}, 0, dtype), y = sample({4, 5}, 1, dtype);
+    const Tensor w = sample({5, 3}, 2, dtype);
+    std::map<std::string, std::function<Tensor()>> ops = {
+        {"add", [&] { return x + y; }},
+        {"mul", [&] { return x * y; }},
+        {"div", [&] { return x / (y.abs() + 1); }},
+        {"exp", [&] { return x.exp(); }},
+        {"tanh", [&] { return x.tanh(); }},
+        {"sigmoid", [&] { return x.sigmoid(); }},
+        {"relu", [&] { return x.relu(); }},
+        {"sum", [&] { return x.sum(); }},
+        {"sum_dim1", [&] { return x.sum(1); }},
+        {"mean", [&] { return x.mean(); }},
+        {"amax", [&] { return x.amax(1); }},
+        {"matmul", [&] { return x.matmul(w); }},
+        {"softmax", [&] { return x.softmax(1); }},
+        {"log_softmax", [&] { return x.log_softmax(1); }},
+        {"add_scalar", [&] { return x + 2.5; }},
+    };
+    const auto& want = fixtures()["ops"][name];
+    int checked = 0;
+    for (const auto& [op, f] : ops) {
+      if (!want.contains(op)) continue;  // PyTorch 1.13 has no CPU kernel for it
+      const Tensor got = f();
+      EXPECT_EQ(got.scalar_type(), dtype) << name << " " << op;
+      const std::vector<double> values = want[op]["values"];
+      const Tensor expected =
+          nabla::tensor(values, nabla::TensorOptions().dtype(nabla::kDouble)).reshape(got.sizes());
+      const Tensor g = got.to(nabla::kDouble);
+      const double tol = ulp * (1 + expected.abs().max().item<double>());
+      EXPECT_TRUE(g.allclose(expected, 0, tol)) << name << " " << op << "\n"
+                                                << g << "\n"
+                                                << expected;
+      ++checked;
+    }
+    EXPECT_GE(checked, 8) << name;
+  }
+}
+
+TEST(Half, OpsRoundTheFloat32ResultOnce) {
+  for (auto dtype : {nabla::kHalf, nabla::kBFloat16}) {
+    const Tensor x = nabla::randn({7, 33}).to(dtype), y = nabla::randn({33, 9}).to(dtype);
+    const Tensor xf = x.to(nabla::kFloat), yf = y.to(nabla::kFloat);
+    EXPECT_TRUE(x.matmul(y).equal(xf.matmul(yf).to(dtype)));
+    EXPECT_TRUE((x * x + 1).equal(((xf * xf).to(dtype).to(nabla::kFloat) + 1).to(dtype)));
+    EXPECT_TRUE(x.exp().equal(xf.exp().to(dtype)));
+    EXPECT_TRUE(x.sum(1).equal(xf.sum(1).to(dtype)));
+    const Tensor img = nabla::randn({2, 3, 8, 8}).to(dtype),
+                 k = nabla::randn({4, 3, 3, 3}).to(dtype);
+    EXPECT_TRUE(nabla::conv2d(img, k).equal(
+        nabla::conv2d(img.to(nabla::kFloat), k.to(nabla::kFloat)).to(dtype)));
+  }
+}
+
+TEST(Half, GradientsMatchPyTorch) {
+  const auto& want = fixtures()["ops"]["bfloat16"];
+  const Tensor x = sample({4, 5}, 0, nabla::kBFloat16).requires_grad_(true);
+  const Tensor w = sample({5, 3}, 2, nabla::kBFloat16).requires_grad_(true);
+  (nabla::tanh(x.matmul(w)) * 0.5).sum().backward();
+  ASSERT_TRUE(x.grad().defined());
+  EXPECT_EQ(x.grad().scalar_type(), nabla::kBFloat16);
+  for (const auto& [name, got] : {std::pair{"grad_x", x.grad()}, std::pair{"grad_w", w.grad()}}) {
+    const std::vector<double> values = want[name]["values"];
+    const Tensor expected =
+        nabla::tensor(values, nabla::TensorOptions().dtype(nabla::kDouble)).reshape(got.sizes());
+    // Two roundings apart at most (PyTorch rounds tanh's output before its backward too).
+    EXPECT_TRUE(got.to(nabla::kDouble).allclose(expected, 2e-2, 1e-2)) << name << "\n"
+                                                                       << got << "\n"
+                                                                       << expected;
+  }
+}
+
+TEST(Half, ModulesTrainInBFloat16) {
+  nabla::manual_seed(0);
+  nabla::nn::Linear lin(8, 4);
+  lin->to(nabla::kBFloat16);
+  EXPECT_EQ(lin->weight.scalar_type(), nabla::kBFloat16);
+  nabla::optim::SGD opt(lin->parameters(), 0.1);
+  const Tensor x = nabla::randn({16, 8}).to(nabla::kBFloat16);
+  const Tensor target = nabla::randn({16, 4}).to(nabla::kBFloat16);
+  double first = 0, last = 0;
+  for (int step = 0; step < 20; ++step) {
+    opt.zero_grad();
+    const Tensor loss = nabla::nn::functional::mse_loss(lin(x), target);
+    loss.backward();
+    opt.step();
+    (step == 0 ? first : last) = loss.item<double>();
+  }
+  EXPECT_LT(last, first * 0.9);
+}
+
+// The fused families have float32/float64 kernels only: in 16 bits they run as compositions of
+// basic ops, which must agree with the float32 kernels within the dtype's precision.
+TEST(Half, FusedFamiliesFallBackToTheirCompositions) {
+  nabla::manual_seed(1);
+  for (auto dtype : {nabla::kHalf, nabla::kBFloat16}) {
+    const double tol = dtype == nabla::kHalf ? 4e-3 : 3e-2;
+    const Tensor x = nabla::randn({6, 10});
+    const Tensor target =
+        nabla::tensor({1, 0, 3, 9, 2, 2}, nabla::TensorOptions().dtype(nabla::kLong));
+    auto close = [&](const Tensor& low, const Tensor& ref, const char* what) {
+      EXPECT_EQ(low.scalar_type(), dtype) << what;
+      EXPECT_TRUE(low.to(nabla::kFloat).allclose(ref, tol, tol)) << what << "\n" << low << ref;
+    };
+    namespace F = nabla::nn::functional;
+    close(F::cross_entropy(x.to(dtype), target), F::cross_entropy(x, target), "cross_entropy");
+    close(F::gelu(x.to(dtype)), F::gelu(x), "gelu");
+    close(F::layer_norm(x.to(dtype), F::LayerNormFuncOptions({10})),
+          F::layer_norm(x, F::LayerNormFuncOptions({10})), "layer_norm");
+    nabla::nn::LSTMCell cell(10, 4);
+    const auto [h, c] = cell(x);
+    cell->to(dtype);
+    const auto [hl, cl] = cell(x.to(dtype));
+    close(hl, h, "lstm_cell h");
+    close(cl, c, "lstm_cell c");
+  }
+}
+
+TEST(Half, AdamUpdatesBFloat16Parameters) {
+  nabla::manual_seed(2);
+  nabla::nn::Linear lin(8, 3);
+  nabla::nn::Linear ref(8, 3);
+  {
+    nabla::NoGradGuard no_grad;
+    ref->weight.copy_(lin->weight);
+    ref->bias.copy_(lin->bias);
+  }
+  lin->to(nabla::kBFloat16);
+  nabla::optim::Adam opt(lin->parameters(), nabla::optim::AdamOptions(1e-2));
+  nabla::optim::Adam opt_ref(ref->parameters(), nabla::optim::AdamOptions(1e-2));
+  const Tensor x = nabla::randn({16, 8});
+  for (int step = 0; step < 3; ++step) {
+    opt.zero_grad();
+    opt_ref.zero_grad();
+    lin(x.to(nabla::kBFloat16)).pow(2).mean().backward();
+    ref(x).pow(2).mean().backward();
+    opt.step();
+    opt_ref.step();
+  }
+  EXPECT_EQ(lin->weight.scalar_type(), nabla::kBFloat16);
+  EXPECT_TRUE(lin->weight.to(nabla::kFloat).allclose(ref->weight, 2e-2, 2e-2));
+}
+
+TEST(Half, SafetensorsKeepsTheDtype) {
+  const std::string path = testing::TempDir() + "/half.safetensors";
+  const Tensor h = nabla::tensor({1.5f, -2.0f, 65504.0f}).to(nabla::kHalf);
+  const Tensor b = nabla::tensor({1.5f, -2.0f, 1e30f}).to(nabla::kBFloat16);
+  nabla::save({{"h", h}, {"b", b}}, path);
+  const auto loaded = nabla::load_safetensors(path);
+  ASSERT_EQ(loaded.size(), 2u);
+  for (const auto& [name, t] : loaded) {
+    const Tensor& want = name == "h" ? h : b;
+    EXPECT_EQ(t.scalar_type(), want.scalar_type()) << name;
+    EXPECT_TRUE(t.equal(want)) << name;
+  }
+  std::remove(path.c_str());
+}
