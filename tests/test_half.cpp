@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "nabla/nabla.h"
 
@@ -341,4 +342,174 @@ TEST(Half, SafetensorsKeepsTheDtype) {
     EXPECT_TRUE(t.equal(want)) << name;
   }
   std::remove(path.c_str());
+}
+
+// ---- autocast ----------------------------------------------------------------------------
+
+TEST(Autocast, ProductsRunIn16BitsAndPrecisionSensitiveOpsInFloat32) {
+  nabla::manual_seed(3);
+  const Tensor x = nabla::randn({4, 6}), w = nabla::randn({6, 5}), d = x.to(nabla::kDouble);
+  EXPECT_FALSE(nabla::autocast::is_cpu_enabled());
+  {
+    nabla::autocast guard;
+    EXPECT_TRUE(nabla::autocast::is_cpu_enabled());
+    EXPECT_EQ(nabla::autocast::get_autocast_cpu_dtype(), nabla::kBFloat16);
+    EXPECT_EQ(x.mm(w).scalar_type(), nabla::kBFloat16);
+    EXPECT_EQ(x.matmul(w).scalar_type(), nabla::kBFloat16);
+    EXPECT_EQ(x.unsqueeze(0).bmm(w.unsqueeze(0)).scalar_type(), nabla::kBFloat16);
+    EXPECT_EQ(nabla::addmm(nabla::zeros({5}), x, w).scalar_type(), nabla::kBFloat16);
+    EXPECT_EQ(nabla::nn::functional::linear(x, w.t()).scalar_type(), nabla::kBFloat16);
+    EXPECT_EQ(nabla::conv2d(nabla::randn({1, 2, 5, 5}), nabla::randn({3, 2, 3, 3})).scalar_type(),
+              nabla::kBFloat16);
+    const Tensor q = nabla::randn({1, 2, 3, 4});
+    EXPECT_EQ(nabla::scaled_dot_product_attention(q, q, q).scalar_type(), nabla::kBFloat16);
+    const Tensor low = x.mm(w);
+    EXPECT_EQ(low.softmax(1).scalar_type(), nabla::kFloat);
+    EXPECT_EQ(low.log_softmax(1).scalar_type(), nabla::kFloat);
+    namespace F = nabla::nn::functional;
+    EXPECT_EQ(F::layer_norm(low, F::LayerNormFuncOptions({5})).scalar_type(), nabla::kFloat);
+    const Tensor target = nabla::tensor({0, 1, 4, 2}, nabla::TensorOptions().dtype(nabla::kLong));
+    EXPECT_EQ(F::cross_entropy(low, target).scalar_type(), nabla::kFloat);
+    EXPECT_EQ(F::mse_loss(low, nabla::zeros({4, 5})).scalar_type(), nabla::kFloat);
+    // float64 is left alone, as PyTorch's autocast does.
+    EXPECT_EQ(d.mm(w.to(nabla::kDouble)).scalar_type(), nabla::kDouble);
+    // Elementwise ops follow promotion: bf16 with float32 gives float32.
+    EXPECT_EQ((low + nabla::ones({5})).scalar_type(), nabla::kFloat);
+    {
+      nabla::autocast off(nabla::kCPU, nabla::kBFloat16, false);
+      EXPECT_EQ(x.mm(w).scalar_type(), nabla::kFloat);
+    }
+    EXPECT_TRUE(nabla::autocast::is_cpu_enabled());
+    // The state is per thread: another thread does not autocast.
+    nabla::ScalarType other = nabla::kBool;
+    std::thread([&] { other = x.mm(w).scalar_type(); }).join();
+    EXPECT_EQ(other, nabla::kFloat);
+  }
+  EXPECT_FALSE(nabla::autocast::is_cpu_enabled());
+  EXPECT_EQ(x.mm(w).scalar_type(), nabla::kFloat);
+  {
+    nabla::autocast guard(nabla::kCPU, nabla::kHalf);
+    EXPECT_EQ(x.mm(w).scalar_type(), nabla::kHalf);
+  }
+  EXPECT_THROW(nabla::autocast(nabla::kCPU, nabla::kFloat), nabla::Error);
+  EXPECT_THROW(nabla::autocast(nabla::kCUDA), nabla::Error);
+  EXPECT_THROW(nabla::autocast::set_autocast_cpu_dtype(nabla::kDouble), nabla::Error);
+  // LibTorch's at::autocast::set_cpu_enabled(true) style.
+  nabla::autocast::set_autocast_cpu_dtype(nabla::kBFloat16);
+  nabla::autocast::set_cpu_enabled(true);
+  EXPECT_EQ(x.mm(w).scalar_type(), nabla::kBFloat16);
+  nabla::autocast::set_cpu_enabled(false);
+  EXPECT_EQ(x.mm(w).scalar_type(), nabla::kFloat);
+}
+
+// Master weights stay float32; their gradients come back through the casts as float32 and
+// agree with the float32 run within bfloat16's precision.
+TEST(Autocast, GradientsReachFloat32MasterWeights) {
+  nabla::manual_seed(4);
+  nabla::nn::Sequential model(nabla::nn::Linear(12, 16), nabla::nn::ReLU(),
+                              nabla::nn::Linear(16, 5));
+  const Tensor x = nabla::randn({32, 12});
+  const Tensor y = nabla::randint(0, 5, {32}, nabla::TensorOptions().dtype(nabla::kLong));
+  namespace F = nabla::nn::functional;
+  auto grads = [&](bool mixed) {
+    model->zero_grad();
+    Tensor loss;
+    {
+      nabla::autocast guard(nabla::kCPU, nabla::kBFloat16, mixed);
+      loss = F::cross_entropy(model->forward(x), y);
+    }
+    loss.backward();
+    std::vector<Tensor> g;
+    for (const Tensor& p : model->parameters()) g.push_back(p.grad().clone());
+    return std::pair{loss.item<double>(), g};
+  };
+  const auto [loss32, g32] = grads(false);
+  const auto [loss16, g16] = grads(true);
+  EXPECT_NE(loss16, loss32);  // the mixed run did compute in bfloat16
+  EXPECT_NEAR(loss16, loss32, 0.02);
+  ASSERT_EQ(g16.size(), g32.size());
+  for (size_t i = 0; i < g16.size(); ++i) {
+    EXPECT_EQ(g16[i].scalar_type(), nabla::kFloat);
+    const double scale = g32[i].abs().max().item<double>();
+    EXPECT_LT((g16[i] - g32[i]).abs().max().item<double>(), 0.03 * scale + 1e-4) << i;
+  }
+}
+
+// ---- GradScaler --------------------------------------------------------------------------
+
+TEST(GradScaler, SkipsOverflowingStepsAndAdaptsTheScale) {
+  const Tensor w = nabla::ones({3}).requires_grad_(true);
+  nabla::optim::SGD opt({w}, 0.5);
+  nabla::GradScaler scaler(1024.0, 2.0, 0.5, /*growth_interval=*/2);
+  auto iterate = [&](double factor) {
+    opt.zero_grad();
+    scaler.scale((w * factor).sum()).backward();
+    EXPECT_EQ(w.grad()[0].item<double>(), factor * scaler.get_scale());
+    scaler.step(opt);
+    scaler.update();
+  };
+  iterate(1.0);  // grad 1 after unscaling: w = 1 - 0.5
+  EXPECT_TRUE(w.allclose(nabla::full({3}, 0.5)));
+  EXPECT_EQ(scaler.get_scale(), 1024.0);
+  EXPECT_EQ(scaler.get_growth_tracker(), 1);
+  iterate(1.0);  // second finite step in a row: the scale grows
+  EXPECT_EQ(scaler.get_scale(), 2048.0);
+  EXPECT_EQ(scaler.get_growth_tracker(), 0);
+  iterate(std::numeric_limits<double>::infinity());  // skipped, scale halves
+  EXPECT_TRUE(w.allclose(nabla::zeros({3})));
+  EXPECT_EQ(scaler.get_scale(), 1024.0);
+  // NaN counts as overflow too.
+  opt.zero_grad();
+  scaler.scale((w * std::nan("")).sum()).backward();
+  EXPECT_FALSE(scaler.step(opt).defined());
+  scaler.update();
+  EXPECT_TRUE(w.allclose(nabla::zeros({3})));
+  EXPECT_EQ(scaler.get_scale(), 512.0);
+  // unscale_ once per optimizer and iteration; update() after some step.
+  opt.zero_grad();
+  scaler.scale(w.sum()).backward();
+  scaler.unscale_(opt);
+  EXPECT_EQ(w.grad()[1].item<double>(), 1.0);
+  EXPECT_THROW(scaler.unscale_(opt), nabla::Error);
+  scaler.step(opt);  // uses the unscaled gradients, does not unscale again
+  EXPECT_TRUE(w.allclose(nabla::full({3}, -0.5)));
+  scaler.update();
+  EXPECT_THROW(scaler.update(), nabla::Error);
+  // The state round-trips; a disabled scaler changes nothing.
+  nabla::GradScaler restored;
+  restored.load_state_dict(scaler.state_dict());
+  EXPECT_EQ(restored.get_scale(), 512.0);
+  EXPECT_THROW(restored.load_state_dict({{"scale", 2.0}}), nabla::Error);
+  EXPECT_THROW(nabla::GradScaler(-1.0), nabla::Error);
+  nabla::GradScaler off(65536.0, 2.0, 0.5, 2000, false);
+  EXPECT_TRUE(off.scale(w).is_same(w));
+  EXPECT_EQ(off.get_scale(), 1.0);
+}
+
+// A gradient of 2e-9 is zero in float16 (smallest subnormal 6e-8): float16 autocast loses it
+// without the scaler, and keeps it with one.
+TEST(GradScaler, RecoversGradientsThatFloat16Flushes) {
+  nabla::manual_seed(5);
+  nabla::nn::Linear lin(16, 8);
+  const Tensor x = nabla::randn({64, 16});
+  auto weight_grad = [&](bool mixed, nabla::GradScaler* scaler) {
+    lin->zero_grad();
+    Tensor loss;
+    {
+      nabla::autocast guard(nabla::kCPU, nabla::kHalf, mixed);
+      loss = lin(x).to(nabla::kFloat).mean() * 1e-6;
+    }
+    (scaler ? scaler->scale(loss) : loss).backward();
+    nabla::optim::SGD opt(lin->parameters(), 0.0);
+    if (scaler) scaler->unscale_(opt);
+    return lin->weight.grad().clone();
+  };
+  const Tensor want = weight_grad(false, nullptr);
+  EXPECT_GT(want.abs().max().item<double>(), 1e-9);
+  const Tensor flushed = weight_grad(true, nullptr);
+  EXPECT_EQ(flushed.abs().max().item<double>(), 0.0);
+  nabla::GradScaler scaler;
+  const Tensor recovered = weight_grad(true, &scaler);
+  EXPECT_TRUE(recovered.allclose(want, 1e-2, 1e-3 * want.abs().max().item<double>()))
+      << recovered << want;
 }

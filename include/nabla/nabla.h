@@ -26,6 +26,7 @@
 // to_dot), serialize.h (safetensors save/load), print.h (print options).
 #pragma once
 
+#include "nabla/autocast.h"
 #include "nabla/autograd.h"
 #include "nabla/autograd/custom_function.h"
 #include "nabla/checkpoint.h"

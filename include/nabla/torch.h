@@ -31,9 +31,11 @@ using namespace ::nabla;  // NOLINT(google-build-using-namespace)
 }  // namespace at
 namespace c10 {
 using ::nabla::ArrayRef;
+using ::nabla::BFloat16;
 using ::nabla::Device;
 using ::nabla::DeviceType;
 using ::nabla::Error;
+using ::nabla::Half;
 using ::nabla::IntArrayRef;
 using ::nabla::IValue;
 using ::nabla::Scalar;

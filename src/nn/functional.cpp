@@ -8,6 +8,7 @@
 #include "core/check.h"
 #include "nabla/autograd.h"
 #include "nabla/ops.h"
+#include "ops/autocast.h"
 #include "ops/batch_norm.h"
 #include "ops/fused.h"
 #include "ops/layer_norm.h"
@@ -41,6 +42,13 @@ void check_floating(const Tensor& t, const char* op, const char* what) {
 // ---- linear ------------------------------------------------------------------------------
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  if (nabla::detail::autocast_enabled()) {
+    const Tensor x = nabla::detail::autocast_to_lower(input),
+                 w = nabla::detail::autocast_to_lower(weight),
+                 b = nabla::detail::autocast_to_lower(bias);
+    if (!x.is_same(input) || !w.is_same(weight) || (b.defined() && !b.is_same(bias)))
+      return linear(x, w, b);
+  }
   NABLA_CHECK(input.defined() && weight.defined(), "[linear] input and weight must be defined");
   NABLA_CHECK(weight.dim() == 2, "[linear] weight must be 2-D [out_features, in_features], got {}",
               weight.sizes());
@@ -121,6 +129,10 @@ Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncO
 // ---- normalization -----------------------------------------------------------------------
 
 Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options) {
+  if (nabla::detail::autocast_enabled()) {
+    const Tensor x = nabla::detail::autocast_to_float(input);
+    if (!x.is_same(input)) return layer_norm(x, options);
+  }
   check_floating(input, "layer_norm", "input");
   const std::vector<int64_t>& ns = options.normalized_shape();
   const int64_t k = static_cast<int64_t>(ns.size());

@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "nabla/ops.h"
+#include "ops/autocast.h"
 #include "ops/fused.h"
 #include "ops/op_helpers.h"
 
@@ -240,6 +241,11 @@ nabla::detail::LossReduction loss_reduction(Reduction r) {
 // ---- regression losses -------------------------------------------------------------------
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSEFuncOptions& options) {
+  if (nabla::detail::autocast_enabled()) {
+    const Tensor x = nabla::detail::autocast_to_float(input),
+                 t = nabla::detail::autocast_to_float(target);
+    if (!x.is_same(input) || !t.is_same(target)) return mse_loss(x, t, options);
+  }
   check_pointwise(input, target, "mse_loss");
   return reduce((input - target).square(), options.reduction(), "mse_loss");
 }
@@ -274,6 +280,10 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFunc
 // ---- classification losses ---------------------------------------------------------------
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options) {
+  if (nabla::detail::autocast_enabled()) {
+    const Tensor x = nabla::detail::autocast_to_float(input);
+    if (!x.is_same(input)) return nll_loss(x, target, options);
+  }
   const char* op = "nll_loss";
   ClassTargets ct = flatten_class_targets(input, target, options.ignore_index(), op);
   check_class_weight(options.weight(), ct.classes, op);
@@ -283,6 +293,11 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOpti
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target,
                      const CrossEntropyFuncOptions& options) {
+  if (nabla::detail::autocast_enabled()) {
+    const Tensor x = nabla::detail::autocast_to_float(input),
+                 t = nabla::detail::autocast_to_float(target);
+    if (!x.is_same(input) || !t.is_same(target)) return cross_entropy(x, t, options);
+  }
   const char* op = "cross_entropy";
   check_input(input, target, op);
   NABLA_CHECK(input.dim() >= 1,

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "nabla/nn/attention.h"
+#include "ops/autocast.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -251,6 +252,17 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask, double dropout_p, bool is_causal,
                                     std::optional<double> scale) {
+  if (detail::autocast_enabled()) {
+    const Tensor q = detail::autocast_to_lower(query), k = detail::autocast_to_lower(key),
+                 v = detail::autocast_to_lower(value);
+    // A float mask joins the scores in the same dtype.
+    const Tensor m = attn_mask.defined() && attn_mask.is_floating_point()
+                         ? detail::autocast_to_lower(attn_mask)
+                         : attn_mask;
+    if (!q.is_same(query) || !k.is_same(key) || !v.is_same(value) ||
+        (m.defined() && !m.is_same(attn_mask)))
+      return scaled_dot_product_attention(q, k, v, m, dropout_p, is_causal, scale);
+  }
   const Shapes sh = check_inputs(query, key, value, attn_mask, dropout_p, is_causal);
   if (dropout_p == 0 && !(attn_mask.defined() && needs_grad(attn_mask))) {
     const Tensor bias = bias_of(attn_mask, false, query, sh.L, sh.S);

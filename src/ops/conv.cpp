@@ -10,6 +10,7 @@
 #include <string>
 
 #include "nabla/conv.h"
+#include "ops/autocast.h"
 #include "ops/conv_prims.h"
 #include "ops/fused.h"
 #include "ops/op_helpers.h"
@@ -242,6 +243,12 @@ Tensor run_conv(const char* op, ConvSetup& s) {
 Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& weight,
                const Tensor& bias, IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation,
                int64_t groups) {
+  if (detail::autocast_enabled()) {
+    const Tensor x = detail::autocast_to_lower(input), w = detail::autocast_to_lower(weight),
+                 b = detail::autocast_to_lower(bias);
+    if (!x.is_same(input) || !w.is_same(weight) || (b.defined() && !b.is_same(bias)))
+      return conv_nd(op, dims, x, w, b, stride, padding, dilation, groups);
+  }
   ConvSetup s = check_conv(op, dims, input, weight, bias, groups, false);
   s.geom.stride = expand_param(stride, dims, op, "stride");
   s.geom.padding = expand_param(padding, dims, op, "padding");

@@ -1,6 +1,7 @@
 // Matrix products: mm, bmm, addmm, dot, outer and NumPy-style matmul. mm/bmm/addmm/dot run
 // the backend's batched product on 3-D views (no copies); matmul is composed of them and of
 // view ops, so its gradient (including the sum over broadcast batch dims) comes for free.
+#include "ops/autocast.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -56,6 +57,10 @@ Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape) {
 // ---- mm: [n, k] x [k, m] -> [n, m]; dA = g @ B^T, dB = A^T @ g ---------------------------
 
 Tensor mm(const Tensor& self, const Tensor& mat2) {
+  if (autocast_enabled()) {  // in the 16-bit dtype (PyTorch's lower-precision list)
+    const Tensor a = autocast_to_lower(self), b = autocast_to_lower(mat2);
+    if (!a.is_same(self) || !b.is_same(mat2)) return mm(a, b);
+  }
   check_defined(self, "mm", "self");
   check_defined(mat2, "mm", "mat2");
   NABLA_CHECK(self.dim() == 2, "[mm] self must be a matrix, got a {}-D tensor of shape {}",
@@ -82,6 +87,10 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
 // ---- bmm: [B, n, k] x [B, k, m] -> [B, n, m] ----------------------------------------------
 
 Tensor bmm(const Tensor& self, const Tensor& mat2) {
+  if (autocast_enabled()) {
+    const Tensor a = autocast_to_lower(self), b = autocast_to_lower(mat2);
+    if (!a.is_same(self) || !b.is_same(mat2)) return bmm(a, b);
+  }
   check_defined(self, "bmm", "self");
   check_defined(mat2, "bmm", "mat2");
   NABLA_CHECK(self.dim() == 3, "[bmm] batch1 must be a 3-D tensor, got shape {}", self.sizes());
@@ -110,6 +119,12 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
 
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
              const Scalar& alpha) {
+  if (autocast_enabled()) {
+    const Tensor s = autocast_to_lower(self), a = autocast_to_lower(mat1),
+                 b = autocast_to_lower(mat2);
+    if (!s.is_same(self) || !a.is_same(mat1) || !b.is_same(mat2))
+      return addmm(s, a, b, beta, alpha);
+  }
   check_defined(self, "addmm", "self");
   check_defined(mat1, "addmm", "mat1");
   check_defined(mat2, "addmm", "mat2");
@@ -203,6 +218,10 @@ Tensor outer(const Tensor& self, const Tensor& vec2) {
 // ---- matmul (NumPy rules) -----------------------------------------------------------------
 
 Tensor matmul(const Tensor& self, const Tensor& other) {
+  if (autocast_enabled()) {
+    const Tensor a = autocast_to_lower(self), b = autocast_to_lower(other);
+    if (!a.is_same(self) || !b.is_same(other)) return matmul(a, b);
+  }
   check_defined(self, "matmul", "self");
   check_defined(other, "matmul", "other");
   const int64_t da = self.dim(), db = other.dim();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/autocast.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -362,6 +363,10 @@ Tensor norm_impl(const Tensor& self, std::optional<Scalar> p, const std::vector<
 // softmax: y = exp(x - max) / sum, backward y * (g - sum(g * y));
 // log_softmax: y = x - max - log(sum), backward g - exp(y) * sum(g).
 Tensor softmax_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype, bool log) {
+  if (autocast_enabled() && !dtype) {  // in float32 (PyTorch's float32 list)
+    const Tensor x = autocast_to_float(self);
+    if (!x.is_same(self)) return softmax_impl(x, dim, dtype, log);
+  }
   const char* name = log ? "log_softmax" : "softmax";
   check_defined(self, name);
   const int64_t d = wrap_dim(dim, self.dim(), name);
