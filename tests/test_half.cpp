@@ -229,7 +229,13 @@ TEST(Half, OpsRoundTheFloat32ResultOnce) {
   for (auto dtype : {nabla::kHalf, nabla::kBFloat16}) {
     const Tensor x = nabla::randn({7, 33}).to(dtype), y = nabla::randn({33, 9}).to(dtype);
     const Tensor xf = x.to(nabla::kFloat), yf = y.to(nabla::kFloat);
-    EXPECT_TRUE(x.matmul(y).equal(xf.matmul(yf).to(dtype)));
+    // float16 products run the float32 kernel on float32 copies: the same bits. bfloat16 ones
+    // may run on oneDNN's bf16 kernels, which sum in another order: one rounding apart.
+    if (dtype == nabla::kHalf) {
+      EXPECT_TRUE(x.matmul(y).equal(xf.matmul(yf).to(dtype)));
+    } else {
+      EXPECT_TRUE(x.matmul(y).to(nabla::kFloat).allclose(xf.matmul(yf), 1.0 / 128, 1e-6));
+    }
     EXPECT_TRUE((x * x + 1).equal(((xf * xf).to(dtype).to(nabla::kFloat) + 1).to(dtype)));
     EXPECT_TRUE(x.exp().equal(xf.exp().to(dtype)));
     EXPECT_TRUE(x.sum(1).equal(xf.sum(1).to(dtype)));
@@ -238,6 +244,41 @@ TEST(Half, OpsRoundTheFloat32ResultOnce) {
     EXPECT_TRUE(nabla::conv2d(img, k).equal(
         nabla::conv2d(img.to(nabla::kFloat), k.to(nabla::kFloat)).to(dtype)));
   }
+}
+
+// bfloat16 products on every path (oneDNN's bf16 kernels where the CPU has AVX512-BF16, the
+// float32 kernels elsewhere): within a rounding of the float32 product of the same values, the
+// same bits for any thread count, transposed and batched operands, and beta (linear's bias).
+TEST(Half, BFloat16ProductsOnEveryLayoutAndThreadCount) {
+  nabla::manual_seed(6);
+  const auto bf = nabla::kBFloat16;
+  auto check = [&](const Tensor& got, const Tensor& want_f32, const char* what) {
+    EXPECT_EQ(got.scalar_type(), bf) << what;
+    const Tensor err = (got.to(nabla::kFloat) - want_f32).abs();
+    // One bf16 rounding of the result (2^-9 relative), plus float32 summation-order noise.
+    const Tensor bound = want_f32.abs() * (1.0 / 256) + 1e-4;
+    EXPECT_TRUE((err <= bound).all().item<bool>())
+        << what << " max err " << err.max().item<double>();
+  };
+  const Tensor a = nabla::randn({130, 300}).to(bf), b = nabla::randn({300, 500}).to(bf);
+  const Tensor af = a.to(nabla::kFloat), bf32 = b.to(nabla::kFloat);
+  const Tensor ab = a.mm(b);
+  check(ab, af.mm(bf32), "mm");
+  check(a.mm(b.t().contiguous().t()), af.mm(bf32), "mm with B transposed");
+  check(a.t().contiguous().t().mm(b), af.mm(bf32), "mm with A transposed");
+  const int threads = nabla::get_num_threads();
+  for (int t : {1, 2, 3}) {
+    nabla::set_num_threads(t);
+    EXPECT_TRUE(a.mm(b).equal(ab)) << t << " threads";
+  }
+  nabla::set_num_threads(threads);
+  const Tensor w = nabla::randn({40, 300}).to(bf), bias = nabla::randn({40}).to(bf);
+  check(nabla::nn::functional::linear(a, w, bias),
+        nabla::nn::functional::linear(af, w.to(nabla::kFloat), bias.to(nabla::kFloat)), "linear");
+  const Tensor p = nabla::randn({3, 20, 70}).to(bf), q = nabla::randn({3, 70, 90}).to(bf);
+  check(p.bmm(q), p.to(nabla::kFloat).bmm(q.to(nabla::kFloat)), "bmm");
+  check(nabla::addmm(ab, a, b, 0.5, 1.0), ab.to(nabla::kFloat) * 0.5 + af.mm(bf32),
+        "addmm beta 0.5");
 }
 
 TEST(Half, GradientsMatchPyTorch) {

@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backend/cpu/dnnl_util.h"
 #include "core/parallel.h"
 #endif
 
@@ -70,6 +71,10 @@ bool dnnl_conv_enabled() {
 }
 
 namespace {
+
+using dnnl_util::engine;
+using dnnl_util::OneOmpThread;
+using dnnl_util::stream;
 
 using dnnl::memory;
 using Dims = memory::dims;
@@ -119,28 +124,6 @@ bool make_key(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const C
   }
   return true;
 }
-
-dnnl::engine& engine() {
-  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
-  return eng;
-}
-
-// Caps the calling thread's OpenMP team at one thread for its lifetime (the setting is per
-// thread; the previous one is restored for other OpenMP users of the thread).
-class OneOmpThread {
- public:
-  OneOmpThread() : prev_(omp_get_max_threads()) {
-    if (prev_ != 1) omp_set_num_threads(1);
-  }
-  ~OneOmpThread() {
-    if (prev_ != 1) omp_set_num_threads(prev_);
-  }
-  OneOmpThread(const OneOmpThread&) = delete;
-  OneOmpThread& operator=(const OneOmpThread&) = delete;
-
- private:
-  int prev_;
-};
 
 Dims dense_strides(const Dims& dims) {
   Dims st(dims.size(), 1);
@@ -298,12 +281,6 @@ void* buffer(size_t bytes) {
   if (buf.size() < bytes + 64) buf.resize(bytes + 64);
   auto addr = reinterpret_cast<uintptr_t>(buf.data());
   return buf.data() + ((64 - addr % 64) % 64);
-}
-
-thread_local std::optional<dnnl::stream> t_stream;
-dnnl::stream& stream() {
-  if (!t_stream) t_stream.emplace(engine());
-  return *t_stream;
 }
 
 // Images per chunk: about kChunks chunks per batch (enough to keep a few threads busy and

@@ -11,6 +11,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/matmul_dnnl.h"
 #include "backend/cpu/sgemm.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
@@ -340,6 +341,27 @@ template void gemm_rowmajor<float>(bool, bool, int64_t, int64_t, int64_t, float,
 template void gemm_rowmajor<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
                                     int64_t, const double*, int64_t, double, double*, int64_t);
 
+namespace {
+// The bf16 product on oneDNN's hardware-bf16 kernels, matrix by matrix; false (nothing
+// written) where they do not apply.
+bool bf16_on_dnnl(const Mats& a, const Mats& b, const Mats& c, int64_t k, double beta,
+                  double alpha) {
+  const bool strided = a.sr > 0 && a.sc > 0 && b.sr > 0 && b.sc > 0 && c.sc == 1;
+  if (alpha != 1.0 || k == 0 || !strided) return false;
+  auto matrix = [](const Mats& t, int64_t i) {
+    return MatOperand{static_cast<uint16_t*>(t.data) + i * t.sb, t.rows, t.cols, t.sr, t.sc};
+  };
+  for (int64_t i = 0; i < c.batch; ++i) {
+    // Every matrix has the same shapes: the first tells whether all are taken.
+    if (!dnnl_matmul_bf16(matrix(a, i), matrix(b, i), matrix(c, i), k, static_cast<float>(beta))) {
+      NABLA_CHECK(i == 0, "[matmul] internal error: oneDNN took one bf16 matrix but not the next");
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
 void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, double beta,
                         double alpha) {
   const int64_t dims = out.dim();
@@ -349,6 +371,9 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, dou
   const Mats c = mats_of(out);
   const int64_t n = c.rows, m = c.cols, k = a.sizes()[dims - 1];
   if (c.batch == 0 || n == 0 || m == 0) return;
+  if (out.scalar_type() == ScalarType::BFloat16 &&
+      bf16_on_dnnl(mats_of(a), mats_of(b), c, k, beta, alpha))
+    return;
   if (isReducedFloatingType(out.scalar_type())) {
     // float32 operands and accumulation, one rounding of the result, as PyTorch on CPUs
     // without 16-bit matrix units.
