@@ -217,9 +217,9 @@ class Report:
             self.w()
             self.table(["", "1 thread", "2 threads"], rows)
 
-    def longest_runs(self, framework):
+    def longest_runs(self, framework, case="epoch"):
         """The MLP runs of `framework` with the most epochs (not the one-epoch probes)."""
-        runs = [e for r in self.r if (r.workload, r.framework) == ("mlp", framework)
+        runs = [e for r in self.r if (r.workload, r.framework, r.case) == ("mlp", framework, case)
                 for e in r.extra]
         most = max(e.get("epochs", 0) for e in runs)
         return [e for e in runs if e.get("epochs", 0) == most]
@@ -240,7 +240,7 @@ class Report:
             accs = [e.get("accuracy") for e in full]
             rss = max(e.get("rss_mb", 0) for e in full)
             others = [o.config + ": " + num(o.median) for o in self.r
-                      if (o.workload, o.framework) == ("mlp", f) and o is not r]
+                      if (o.workload, o.framework, o.case) == ("mlp", f, "epoch") and o is not r]
             rows.append([NAMES[f], self.cell(r), num(gflops),
                          num(100 * gflops / self.fma_peak) + "%" if self.fma_peak else "n/a",
                          num(rss), ", ".join(f"{100 * a:.2f}%" for a in accs),
@@ -271,6 +271,43 @@ class Report:
             gap = max(abs(accs["nabla"] - a) for a in accs.values())
             self.target("MLP test accuracy vs the others", gap,
                         f"{100 * gap:.2f} points", "≤ 1 point", lambda v: v <= 0.01)
+
+    def autocast(self):
+        mixed_case = "epoch, autocast bf16"
+        fws = [f for f in ("nabla", "pytorch", "libtorch") if best(self.r, "mlp", mixed_case, f)]
+        if not fws:
+            return
+        self.w("## 1b. The MLP under autocast to bfloat16 (float32 master weights)")
+        self.w()
+        self.w("Forward and loss in `autocast(\"cpu\", bfloat16)`, backward outside, as PyTorch's "
+               "recipe; float32 is the same program without the guard, in the same run.")
+        self.w()
+        rows, by = [], {}
+        for f in fws:
+            mixed, full = best(self.r, "mlp", mixed_case, f), best(self.r, "mlp", "epoch", f)
+            by[f] = mixed
+            acc_m = [e["accuracy"] for e in self.longest_runs(f, mixed_case)]
+            acc_f = [e["accuracy"] for e in self.longest_runs(f)] if full else []
+            rows.append([NAMES[f], self.cell(mixed), self.cell(full),
+                         f"{full.median / mixed.median:.2f}×" if full else "n/a",
+                         ", ".join(f"{100 * a:.2f}%" for a in acc_m),
+                         ", ".join(f"{100 * a:.2f}%" for a in acc_f) or "n/a"])
+        self.table(["framework", "autocast bf16 s/epoch", "float32 s/epoch",
+                    "speed-up from autocast", "accuracy bf16", "accuracy float32"], rows)
+        nab = by.get("nabla")
+        torch_best = min((by[f] for f in ("pytorch", "libtorch") if f in by),
+                         key=lambda r: r.median, default=None)
+        if nab and torch_best:
+            ratio = nab.median / torch_best.median
+            self.target("MLP autocast epoch vs the faster of PyTorch/LibTorch autocast", ratio,
+                        f"{ratio:.2f}× ({NAMES[torch_best.framework]})", "≤ 0.35×",
+                        lambda v: v <= 0.35)
+        if nab and best(self.r, "mlp", "epoch", "nabla"):
+            acc_m = self.longest_runs("nabla", mixed_case)[0]["accuracy"]
+            acc_f = self.longest_runs("nabla")[0]["accuracy"]
+            gap = abs(acc_m - acc_f)
+            self.target("MLP autocast bf16 accuracy vs float32 (nabla)", gap,
+                        f"{100 * gap:.2f} points", "≤ 0.3 points", lambda v: v <= 0.003)
 
     def per_case(self, workload, title, scale, unit, as_rate=False, peak=None, peak_name=""):
         names = cases(self.r, workload)
@@ -545,8 +582,11 @@ class Report:
         body_start = len(self.out)
         self.peaks()
         self.mlp()
+        self.autocast()
         self.lstm()
         self.matmul()
+        self.per_case("matmul16", "3b. Matrix products at the models' shapes, bfloat16 and "
+                      "float32", 1, "GFLOP/s", True, self.fma_peak, "FMA peak")
         self.elementwise()
         self.batchnorm()
         self.maxpool()

@@ -26,7 +26,7 @@ while (($#)); do
   shift
 done
 case "$only" in
-  ""|mlp|lstm|matmul|elementwise|overhead|conv|cnn|batchnorm|maxpool|memory|build|attention|gpt|trainer) ;;
+  ""|mlp|lstm|matmul|matmul16|autocast|elementwise|overhead|conv|cnn|batchnorm|maxpool|memory|build|attention|gpt|trainer) ;;
   *) echo "run.sh: --only takes mlp, lstm, matmul, elementwise, overhead, conv, cnn, batchnorm," \
           "maxpool, memory, build, attention, gpt or trainer" >&2
      exit 2 ;;
@@ -58,8 +58,9 @@ if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^nabla_bench_conv_one
 fi
 if [[ -n "$only" ]]; then  # only the programs of that workload (LibTorch's take minutes each)
   case "$only" in
-    matmul|elementwise|overhead) program=ops ;;
+    matmul|matmul16|elementwise|overhead) program=ops ;;
     cnn) program=conv ;;
+    autocast) program=mlp ;;
     batchnorm|maxpool) program=norm ;;
     build) program="" ;;
     trainer) program=example_fashion_mnist ;;
@@ -126,7 +127,7 @@ for workload in mlp lstm ops conv norm; do
     ((${#sub[@]})) || continue
   elif [[ "$workload" == ops || "$workload" == conv ]]; then
     sub=()
-    subs=(matmul elementwise overhead)
+    subs=(matmul matmul16 elementwise overhead)
     [[ "$workload" == conv ]] && subs=(conv cnn)
     for w in "${subs[@]}"; do want "$w" && sub+=("$w"); done
     ((${#sub[@]})) || continue
@@ -172,6 +173,22 @@ for workload in mlp lstm ops conv norm; do
     done
   done
 done
+
+# The MLP under autocast to bfloat16 (float32 master weights), each framework at its MLP
+# configuration; with --only autocast the float32 epochs are rerun beside it for the ratio.
+if want autocast; then
+  modes=(autocast)
+  [[ "$only" == autocast ]] && modes+=(float32)
+  for mode in "${modes[@]}"; do
+    extra=()
+    [[ "$mode" == autocast ]] && extra=(--only autocast)
+    run "mlp $mode nabla t2" 2 "$bin/nabla_bench_mlp" "${flags[@]}" "${extra[@]}" --threads 2
+    run "mlp $mode libtorch t1 b1" 1 "$bin/torch_bench_mlp" "${flags[@]}" "${extra[@]}" \
+      --threads 1
+    run "mlp $mode pytorch t1 b1" 1 "$python" "$py/mlp.py" "${flags[@]}" "${extra[@]}" \
+      --threads 1
+  done
+fi
 
 # Memory (workload 9): one case per process, since a peak RSS is the whole process's; nabla
 # and LibTorch alternate so that both see the same machine.

@@ -82,6 +82,44 @@ TEST(Half, ConversionsMatchPyTorchBitForBit) {
   }
 }
 
+// The same conversions through tensors (the backend's vectorized float32 <-> bfloat16 copy for
+// dense tensors, the per-element one for strided views).
+TEST(Half, TensorConversionsMatchPyTorch) {
+  const auto& c = fixtures()["conversions"];
+  std::vector<uint32_t> patterns;
+  std::vector<float> values;
+  for (const auto& v : c["float32"]) {
+    patterns.push_back(v.get<uint32_t>());
+    values.push_back(float_of_bits(patterns.back()));
+  }
+  const auto n = static_cast<int64_t>(patterns.size());
+  const Tensor f32 = nabla::tensor(values);
+  for (const Tensor& src : {f32, f32.reshape({2, n / 2}).t()}) {
+    for (auto dtype : {nabla::kBFloat16, nabla::kHalf}) {
+      const Tensor low = src.to(dtype).contiguous().reshape({-1});
+      const Tensor order = src.contiguous().reshape({-1});
+      const auto* bits = static_cast<const uint16_t*>(low.data_ptr());
+      const auto* in = static_cast<const uint32_t*>(order.data_ptr());
+      const char* name = dtype == nabla::kHalf ? "float16" : "bfloat16";
+      std::map<uint32_t, uint16_t> want;
+      for (size_t i = 0; i < patterns.size(); ++i) want[patterns[i]] = c[name][i].get<uint16_t>();
+      for (int64_t i = 0; i < n; ++i) {
+        const float f = float_of_bits(in[i]);
+        if (std::isnan(f)) continue;  // checked by ConversionsMatchPyTorch
+        ASSERT_EQ(bits[i], want.at(in[i])) << name << " of " << f;
+      }
+      // And back: every 16-bit value is exact in float32.
+      const Tensor back = low.to(nabla::kFloat);
+      for (int64_t i = 0; i < n; i += 97) {
+        const float want_f = dtype == nabla::kHalf
+                                 ? float(Half(bits[i], Half::from_bits()))
+                                 : float(BFloat16(bits[i], BFloat16::from_bits()));
+        EXPECT_TRUE(same_float(back[i].item<float>(), want_f)) << i;
+      }
+    }
+  }
+}
+
 TEST(Half, EveryHalfAndBFloat16ValueRoundTripsThroughFloat) {
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
     const auto b = static_cast<uint16_t>(bits);

@@ -7,6 +7,7 @@
 #pragma once
 
 #ifdef BENCH_TORCH
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 namespace fw = torch;
 #else
@@ -26,6 +27,36 @@ inline void set_flush_denormal(bool on) {
   nabla::set_flush_denormal(on);
 #endif
 }
+
+// Autocast to bfloat16 on the CPU (torch.autocast("cpu", dtype=torch.bfloat16)) while in scope,
+// with each framework's own switches; `on` false does nothing.
+class AutocastBF16 {
+ public:
+  explicit AutocastBF16(bool on) : on_(on) {
+    if (!on_) return;
+#ifdef BENCH_TORCH
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+#else
+    nabla::autocast::set_autocast_cpu_dtype(nabla::kBFloat16);
+    nabla::autocast::set_cpu_enabled(true);
+#endif
+  }
+  ~AutocastBF16() {
+    if (!on_) return;
+#ifdef BENCH_TORCH
+    at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+#else
+    nabla::autocast::set_cpu_enabled(false);
+#endif
+  }
+  AutocastBF16(const AutocastBF16&) = delete;
+  AutocastBF16& operator=(const AutocastBF16&) = delete;
+
+ private:
+  bool on_;
+};
 
 // Flush-to-zero first, so that the framework's worker threads (created by set_num_threads)
 // inherit it.

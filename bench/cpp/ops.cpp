@@ -1,5 +1,7 @@
 // Workloads 3-5, selected with --only matmul|elementwise|overhead (all three by default):
-//   matmul:      float32 mm, square 64..2048 and the MLP's layer shapes; FLOPs per call.
+//   matmul:      float32 mm, square 64..2048 and the MLP's layer shapes; FLOPs per call. Then
+//                (workload "matmul16") bfloat16 against float32 at the MLP's, the LSTM's and
+//                the GPT's product shapes (x W^T as their layers compute it).
 //   elementwise: a + b, a * b + c, relu, sum(dim), softmax over 2^24 floats, allocating and in
 //                place; bytes moved per call (the minimum: each input read once, output written
 //                once).
@@ -43,6 +45,31 @@ void matmul(const bench::Args& a) {
               measure(a, target, [&] { (void)fw::mm(g.t(), x); }), "flops", flops);
 }
 
+// bfloat16 against float32 on the models' shapes: rows x in @ (out x in)^T.
+void matmul16(const bench::Args& a) {
+  const double target = a.quick ? 0.05 : 0.2;
+  struct Shape {
+    const char* model;
+    int64_t rows, in, out;
+  };
+  const Shape shapes[] = {{"MLP layer 1", 64, 784, 256},    {"MLP layer 2", 64, 256, 128},
+                          {"LSTM h W_hh^T", 32, 256, 1024}, {"LSTM x W_ih^T", 2048, 64, 1024},
+                          {"GPT qkv", 2048, 128, 384},      {"GPT mlp", 2048, 128, 512}};
+  fw::NoGradGuard no_grad;
+  for (const Shape& s : shapes) {
+    const double flops = 2.0 * s.rows * s.in * s.out;
+    const std::string name = std::string(s.model) + " " + std::to_string(s.rows) + "x" +
+                             std::to_string(s.in) + " @ (" + std::to_string(s.out) + "x" +
+                             std::to_string(s.in) + ")^T";
+    for (auto dtype : {fw::kFloat32, fw::kBFloat16}) {
+      fw::Tensor x = fw::randn({s.rows, s.in}).to(dtype), w = fw::randn({s.out, s.in}).to(dtype);
+      const char* dt = dtype == fw::kFloat32 ? "float32" : "bfloat16";
+      bench::emit("matmul16", name + " " + dt, a,
+                  measure(a, target, [&] { (void)fw::mm(x, w.t()); }), "flops", flops);
+    }
+  }
+}
+
 void elementwise(const bench::Args& a) {
   const int64_t n = int64_t{1} << 24;
   const double f = sizeof(float) * static_cast<double>(n);
@@ -84,6 +111,7 @@ int main(int argc, char** argv) try {
   bench::configure(args);
   fw::manual_seed(0);
   if (args.only.empty() || args.only == "matmul") matmul(args);
+  if (args.only.empty() || args.only == "matmul16") matmul16(args);
   if (args.only.empty() || args.only == "elementwise") elementwise(args);
   if (args.only.empty() || args.only == "overhead") overhead(args);
   return 0;

@@ -1,4 +1,5 @@
-"""Workload 1 in PyTorch, line for line as bench/cpp/mlp.cpp."""
+"""Workload 1 in PyTorch, line for line as bench/cpp/mlp.cpp (--only autocast: bfloat16
+autocast around the forward and the loss)."""
 import math
 import time
 
@@ -52,6 +53,7 @@ def main():
     init_parameters(model)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 
+    mixed = a.only == "autocast"
     seconds = []
     for epoch in range(epochs):
         perm = torch.tensor(common.permutation(n, 1000 + epoch), dtype=torch.int64)
@@ -61,14 +63,15 @@ def main():
             x = to_input(train_x.index_select(0, idx))
             y = train_y.index_select(0, idx)
             opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(x), y)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=mixed):
+                loss = F.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
         seconds.append(time.perf_counter() - t0)
     with torch.no_grad():
         logits = model(to_input(test_x))
         acc = logits.argmax(1).eq(test_y).sum().item() / test_y.size(0)
-    common.emit("mlp", "epoch", a, seconds, "examples", float(n),
+    common.emit("mlp", "epoch, autocast bf16" if mixed else "epoch", a, seconds, "examples", float(n),
                 {"accuracy": round(acc, 4), "rss_mb": round(common.peak_rss_mb(), 1),
                  "epochs": epochs})
 

@@ -21,6 +21,23 @@ def matmul(a):
                     common.measure(a, target, lambda: torch.mm(g.t(), x)), "flops", flops)
 
 
+MODEL_SHAPES = (("MLP layer 1", 64, 784, 256), ("MLP layer 2", 64, 256, 128),
+                ("LSTM h W_hh^T", 32, 256, 1024), ("LSTM x W_ih^T", 2048, 64, 1024),
+                ("GPT qkv", 2048, 128, 384), ("GPT mlp", 2048, 128, 512))
+
+
+def matmul16(a):
+    target = 0.05 if a.quick else 0.2
+    with torch.no_grad():
+        for model, rows, n_in, n_out in MODEL_SHAPES:
+            name = f"{model} {rows}x{n_in} @ ({n_out}x{n_in})^T"
+            for dtype, dt in ((torch.float32, "float32"), (torch.bfloat16, "bfloat16")):
+                x, w = torch.randn(rows, n_in).to(dtype), torch.randn(n_out, n_in).to(dtype)
+                common.emit("matmul16", f"{name} {dt}", a,
+                            common.measure(a, target, lambda: torch.mm(x, w.t())), "flops",
+                            2.0 * rows * n_in * n_out)
+
+
 def elementwise(a):
     n = 1 << 24
     f = 4.0 * n
@@ -57,7 +74,8 @@ def overhead(a):
 def main():
     a = common.parse_args()
     torch.manual_seed(0)
-    for name, fn in (("matmul", matmul), ("elementwise", elementwise), ("overhead", overhead)):
+    for name, fn in (("matmul", matmul), ("matmul16", matmul16), ("elementwise", elementwise),
+                     ("overhead", overhead)):
         if not a.only or a.only == name:
             fn(a)
 

@@ -11,6 +11,7 @@
 #include "backend/cpu/functors.h"
 #include "backend/cpu/loops.h"
 #include "core/dispatch.h"
+#include "core/parallel.h"
 
 namespace nabla::cpu {
 
@@ -26,9 +27,40 @@ inline To convert(From v) {
   else
     return static_cast<To>(v);
 }
+// float32 <-> bfloat16 between dense tensors of one shape (autocast's casts, every step): the
+// conversions as branch-free loops over the bits, which the compiler vectorizes; the same
+// results as BFloat16's own (round to nearest even, NaN -> 0x7FC0).
+bool dense_bfloat16_copy(const Tensor& src, const Tensor& dst) {
+  const ScalarType from = src.scalar_type(), to = dst.scalar_type();
+  const bool narrowing = from == ScalarType::Float && to == ScalarType::BFloat16;
+  const bool widening = from == ScalarType::BFloat16 && to == ScalarType::Float;
+  if (!(narrowing || widening) || !src.is_contiguous() || !dst.is_contiguous() ||
+      src.sizes() != dst.sizes())
+    return false;
+  constexpr int64_t kGrain = 16384;
+  if (narrowing) {
+    const auto* in = static_cast<const uint32_t*>(src.data_ptr());
+    auto* out = static_cast<uint16_t*>(dst.data_ptr());
+    detail::parallel_for(dst.numel(), kGrain, [=](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const uint32_t u = in[i];
+        const auto rounded = static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+        out[i] = (u & 0x7FFFFFFFu) > 0x7F800000u ? uint16_t{0x7FC0} : rounded;
+      }
+    });
+  } else {
+    const auto* in = static_cast<const uint16_t*>(src.data_ptr());
+    auto* out = static_cast<uint32_t*>(dst.data_ptr());
+    detail::parallel_for(dst.numel(), kGrain, [=](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) out[i] = uint32_t{in[i]} << 16;
+    });
+  }
+  return true;
+}
 }  // namespace
 
 void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
+  if (dense_bfloat16_copy(src, dst)) return;
   dispatch_all(dst.scalar_type(), "copy", [&](auto out_tag) {
     using To = typename decltype(out_tag)::type;
     dispatch_all(src.scalar_type(), "copy", [&](auto in_tag) {
