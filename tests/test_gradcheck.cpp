@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "nabla/autocast.h"
 #include "nabla/op_list.h"
 #include "op_db.h"
 
@@ -79,6 +80,69 @@ TEST_P(OpTest, SecondDerivativeMatchesFiniteDifferences) {
   opts.check_grad_grad = true;
   EXPECT_TRUE(nabla::autograd::gradcheck(op.fn, make_inputs(op, nabla::kFloat64, true), opts))
       << op.name;
+}
+
+// float16 and bfloat16 compute in float32 and round each op's result: every row's forward in
+// 16 bits agrees with the float32 forward of the same (rounded) inputs within the dtype's
+// precision, compounded over the row's few ops. Integer outputs (indices) may differ where
+// rounding makes ties, and are not compared.
+TEST_P(OpTest, SixteenBitAgreesWithFloat32) {
+  const OpInfo& op = GetParam();
+  for (auto dtype : {nabla::kBFloat16, nabla::kHalf}) {
+    const double tol = dtype == nabla::kBFloat16 ? 6e-2 : 1e-2;
+    std::vector<Tensor> low, rounded;
+    for (const Tensor& t : make_inputs(op, nabla::kFloat32, false)) {
+      low.push_back(t.to(dtype));
+      rounded.push_back(low.back().to(nabla::kFloat32));
+    }
+    std::vector<Tensor> got = op.fn(low), want = op.fn(rounded);
+    ASSERT_EQ(got.size(), want.size()) << op.name;
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (want[i].scalar_type() != nabla::kFloat32) continue;
+      EXPECT_EQ(got[i].scalar_type(), dtype) << op.name << " output " << i;
+      EXPECT_EQ(got[i].sizes(), want[i].sizes()) << op.name << " output " << i;
+      const Tensor g = got[i].to(nabla::kFloat32);
+      const double scale = want[i].numel() ? want[i].abs().max().item<double>() : 0;
+      EXPECT_TRUE(g.allclose(want[i], tol, tol * std::max(1.0, scale)))
+          << op.name << " output " << i << " in " << dtype << "\n got " << g << "\n want "
+          << want[i];
+    }
+  }
+}
+
+// Under autocast, every row's gradients reach float32 inputs as float32 and agree with the
+// float32 run within bfloat16's precision.
+TEST_P(OpTest, AutocastGradientsAgreeWithFloat32) {
+  const OpInfo& op = GetParam();
+  auto grads = [&](bool mixed) {
+    std::vector<Tensor> in = make_inputs(op, nabla::kFloat32, true);
+    Tensor total;
+    {
+      nabla::autocast guard(nabla::kCPU, nabla::kBFloat16, mixed);
+      for (const Tensor& out : op.fn(in)) {
+        if (!out.requires_grad()) continue;
+        // A fixed, non-constant weighting of the outputs (independent of their values).
+        const Tensor w = nabla::arange(out.numel()).to(nabla::kFloat32).mul(0.37).sin();
+        const Tensor s = (out.to(nabla::kFloat32) * w.reshape(out.sizes())).sum();
+        total = total.defined() ? total + s : s;
+      }
+    }
+    std::vector<Tensor> g;
+    if (!total.defined()) return g;
+    total.backward();
+    for (const Tensor& t : in) g.push_back(t.grad());
+    return g;
+  };
+  const std::vector<Tensor> g32 = grads(false), g16 = grads(true);
+  ASSERT_EQ(g32.size(), g16.size()) << op.name;
+  for (size_t i = 0; i < g32.size(); ++i) {
+    ASSERT_EQ(g32[i].defined(), g16[i].defined()) << op.name << " input " << i;
+    if (!g32[i].defined()) continue;
+    EXPECT_EQ(g16[i].scalar_type(), nabla::kFloat32) << op.name << " input " << i;
+    const double scale = g32[i].numel() ? g32[i].abs().max().item<double>() : 0;
+    EXPECT_TRUE(g16[i].allclose(g32[i], 0.1, 0.1 * std::max(1.0, scale)))
+        << op.name << " input " << i << "\n got " << g16[i] << "\n want " << g32[i];
+  }
 }
 
 // Rows that do not run on the meta device yet: sort and topk order the values on the host.
