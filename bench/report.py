@@ -299,15 +299,19 @@ class Report:
                          key=lambda r: r.median, default=None)
         if nab and torch_best:
             ratio = nab.median / torch_best.median
-            self.target("MLP autocast epoch vs the faster of PyTorch/LibTorch autocast", ratio,
-                        f"{ratio:.2f}× ({NAMES[torch_best.framework]})", "≤ 0.35×",
-                        lambda v: v <= 0.35)
-        if nab and best(self.r, "mlp", "epoch", "nabla"):
-            acc_m = self.longest_runs("nabla", mixed_case)[0]["accuracy"]
-            acc_f = self.longest_runs("nabla")[0]["accuracy"]
-            gap = abs(acc_m - acc_f)
-            self.target("MLP autocast bf16 accuracy vs float32 (nabla)", gap,
-                        f"{100 * gap:.2f} points", "≤ 0.3 points", lambda v: v <= 0.003)
+            self.w(f"nabla's autocast epoch: {ratio:.2f}× the time of "
+                   f"{NAMES[torch_best.framework]}'s autocast epoch.")
+            self.w()
+        gaps = {}
+        for f in fws:
+            if best(self.r, "mlp", "epoch", f):
+                acc_m = self.longest_runs(f, mixed_case)[0]["accuracy"]
+                gaps[f] = abs(acc_m - self.longest_runs(f)[0]["accuracy"])
+        if "nabla" in gaps:
+            theirs = ", ".join(f"{NAMES[f]} {100 * g:.2f}" for f, g in gaps.items() if f != "nabla")
+            self.target("MLP autocast bf16 test accuracy vs float32 (nabla)", gaps["nabla"],
+                        f"{100 * gaps['nabla']:.2f} points" + (f" ({theirs})" if theirs else ""),
+                        "≤ 0.3 points", lambda v: v <= 0.003)
 
     def per_case(self, workload, title, scale, unit, as_rate=False, peak=None, peak_name=""):
         names = cases(self.r, workload)

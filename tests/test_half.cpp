@@ -304,10 +304,15 @@ TEST(Half, BFloat16ProductsOnEveryLayoutAndThreadCount) {
   check(ab, af.mm(bf32), "mm");
   check(a.mm(b.t().contiguous().t()), af.mm(bf32), "mm with B transposed");
   check(a.t().contiguous().t().mm(b), af.mm(bf32), "mm with A transposed");
+  // Chunked by columns (130 rows x 500 columns) and by rows (700 x 90).
+  const Tensor tall = nabla::randn({700, 300}).to(bf), narrow = nabla::randn({300, 90}).to(bf);
+  const Tensor tn = tall.mm(narrow);
+  check(tn, tall.to(nabla::kFloat).mm(narrow.to(nabla::kFloat)), "mm, many rows");
   const int threads = nabla::get_num_threads();
   for (int t : {1, 2, 3}) {
     nabla::set_num_threads(t);
     EXPECT_TRUE(a.mm(b).equal(ab)) << t << " threads";
+    EXPECT_TRUE(tall.mm(narrow).equal(tn)) << t << " threads";
   }
   nabla::set_num_threads(threads);
   const Tensor w = nabla::randn({40, 300}).to(bf), bias = nabla::randn({40}).to(bf);

@@ -3,9 +3,10 @@
 // one rounding of each result to bf16, as PyTorch's CPU bf16 products. Elsewhere, and for
 // float16, CpuBackend::matmul runs the float32 kernels on float32 copies.
 //
-// Same bits for any thread count: the columns of the product are cut into chunks by a rule of
-// the shapes alone; each chunk is one oneDNN call with one OpenMP thread, on one of nabla's
-// threads (a column of the result depends on its chunk's primitive only).
+// Same bits for any thread count: the rows or the columns of the product (the longer side) are
+// cut into chunks by a rule of the shapes alone; each chunk is one oneDNN call with one OpenMP
+// thread, on one of nabla's threads (an element of the result depends on its chunk's primitive
+// only).
 #include "backend/cpu/matmul_dnnl.h"
 
 #ifdef NABLA_HAVE_DNNL
@@ -102,14 +103,12 @@ std::shared_ptr<const Prim> lookup(const Key& key) {
   return p;
 }
 
-// Columns per chunk, from the shapes alone: chunks of at least 64 columns and about 64K
-// multiply-adds per row of the chunk, at most 16 chunks; widths a multiple of 16 (a vector).
-int64_t chunk_columns(int64_t m, int64_t n, int64_t k) {
-  const int64_t work = m * n * k;
+// The length of a chunk along a side of `side` elements, from the shapes alone: about 2M
+// multiply-adds per chunk, at most 16 chunks, at least 64 long and a multiple of 16 (a vector).
+int64_t chunk_length(int64_t side, int64_t work) {
   const int64_t chunks = std::clamp<int64_t>(work / (int64_t{1} << 21), 1, 16);
-  int64_t width = (n + chunks - 1) / chunks;
-  width = std::max<int64_t>(64, (width + 15) / 16 * 16);
-  return std::min(width, n);
+  const int64_t length = (side + chunks - 1) / chunks;
+  return std::min(side, std::max<int64_t>(64, (length + 15) / 16 * 16));
 }
 
 void* scratch_buffer(size_t bytes) {
@@ -125,16 +124,19 @@ bool dnnl_matmul_bf16(const MatOperand& a, const MatOperand& b, const MatOperand
                       float beta) {
   if (!bf16_hardware()) return false;
   const int64_t m = c.rows, n = c.cols;
-  const int64_t width = chunk_columns(m, n, k);
-  const int64_t chunks = (n + width - 1) / width;
+  // Many rows (a batch of tokens): chunks of rows, each against all of b; else chunks of
+  // columns, each reading all of a.
+  const bool by_rows = m >= n;
+  const int64_t side = by_rows ? m : n, length = chunk_length(side, m * n * k);
+  const int64_t chunks = (side + length - 1) / length;
   // The (at most two) primitives: full chunks and the last one.
-  auto key_for = [&](int64_t cols) {
-    return Key{m,   cols, k, a.row_stride, a.col_stride, b.row_stride, b.col_stride, c.row_stride,
-               beta};
+  auto key_for = [&](int64_t len) {
+    return Key{by_rows ? len : m, by_rows ? n : len, k,   a.row_stride, a.col_stride, b.row_stride,
+               b.col_stride,      c.row_stride,      beta};
   };
-  const auto full = lookup(key_for(width));
-  const int64_t last_width = n - (chunks - 1) * width;
-  const auto last = last_width == width ? full : lookup(key_for(last_width));
+  const auto full = lookup(key_for(length));
+  const int64_t last_length = side - (chunks - 1) * length;
+  const auto last = last_length == length ? full : lookup(key_for(last_length));
   if (!full || !last) return false;
   auto* pa = static_cast<const uint16_t*>(a.data);
   auto* pb = static_cast<const uint16_t*>(b.data);
@@ -144,10 +146,11 @@ bool dnnl_matmul_bf16(const MatOperand& a, const MatOperand& b, const MatOperand
     auto& eng = dnnl_util::engine();
     for (int64_t chunk = c0; chunk < c1; ++chunk) {
       const Prim& p = chunk == chunks - 1 ? *last : *full;
-      const int64_t j0 = chunk * width;
-      memory ma(p.a, eng, const_cast<uint16_t*>(pa));
+      const int64_t start = chunk * length;
+      const int64_t i0 = by_rows ? start : 0, j0 = by_rows ? 0 : start;
+      memory ma(p.a, eng, const_cast<uint16_t*>(pa + i0 * a.row_stride));
       memory mb(p.b, eng, const_cast<uint16_t*>(pb + j0 * b.col_stride));
-      memory mc(p.c, eng, pc + j0);
+      memory mc(p.c, eng, pc + i0 * c.row_stride + j0);
       memory ms(p.scratch, eng, scratch_buffer(p.scratch.get_size()));
       p.matmul.execute(dnnl_util::stream(), {{DNNL_ARG_SRC, ma},
                                              {DNNL_ARG_WEIGHTS, mb},
