@@ -184,6 +184,64 @@ TEST(Summary, RunsInEvalModeAndRestoresModes) {
   EXPECT_FALSE(model[2]->is_training());
 }
 
+// A module that records the device its forward saw.
+struct DeviceProbeImpl : nn::Cloneable<DeviceProbeImpl> {
+  std::vector<Device> seen;
+  void reset() override {}
+  Tensor forward(const Tensor& x) {
+    seen.push_back(x.device());
+    return x;
+  }
+};
+NABLA_MODULE(DeviceProbe);
+
+TEST(Summary, RunsOnTheMetaDeviceAndRestoresTheModel) {
+  manual_seed(1);
+  DeviceProbe probe;
+  nn::Sequential model(nn::Linear(784, 256), nn::ReLU(), probe, nn::Linear(256, 10));
+  std::vector<Tensor> before;
+  std::vector<const void*> storage;
+  for (const Tensor& p : model->parameters()) {
+    before.push_back(p.clone());
+    storage.push_back(p.data_ptr());
+  }
+  const std::string s = train::summary(model, randn({32, 784}));
+  ASSERT_EQ(probe->seen.size(), 1u);
+  EXPECT_EQ(probe->seen[0], Device(kMeta)) << "the summary ran on the CPU";
+  EXPECT_EQ(shape_of(row_of(s, "3: ")), "[32, 10]") << s;
+  size_t i = 0;
+  for (const Tensor& p : model->parameters()) {
+    EXPECT_EQ(p.device(), Device(kCPU));
+    EXPECT_EQ(p.data_ptr(), storage[i]);
+    EXPECT_TRUE(p.equal(before[i++]));
+    EXPECT_TRUE(p.requires_grad());
+  }
+  // (784 * 256 + 256 + 256 * 10 + 10) float32 parameters; activations: the outputs of the
+  // four layers, 32 x (256 + 256 + 256 + 10) floats.
+  EXPECT_NE(s.find("parameter memory: 814.1 kB"), std::string::npos) << s;
+  EXPECT_NE(s.find("activation memory: 99.6 kB"), std::string::npos) << s;
+}
+
+// A module whose output depends on a value read on the host (which a meta tensor has not).
+struct ValueReaderImpl : nn::Cloneable<ValueReaderImpl> {
+  void reset() override {}
+  Tensor forward(const Tensor& x) { return x * (x.abs().max().item<double>() > 0 ? 2.0 : 1.0); }
+};
+NABLA_MODULE(ValueReader);
+
+TEST(Summary, FallsBackToTheInputsDeviceWhereALayerNeedsValues) {
+  DeviceProbe probe;
+  nn::Sequential model(nn::Conv2d(1, 2, 3), probe, ValueReader(), nn::AdaptiveAvgPool2d(1));
+  const Tensor w = model[0]->as<nn::Conv2d>()->weight.clone();
+  const std::string s = train::summary(model, randn({4, 1, 8, 8}));
+  EXPECT_EQ(shape_of(row_of(s, "3: ")), "[4, 2, 1, 1]") << s;
+  ASSERT_EQ(probe->seen.size(), 2u);  // on meta, then again on the CPU
+  EXPECT_EQ(probe->seen[0], Device(kMeta));
+  EXPECT_EQ(probe->seen[1], Device(kCPU));
+  EXPECT_TRUE(model[0]->as<nn::Conv2d>()->weight.equal(w));
+  EXPECT_EQ(model[0]->as<nn::Conv2d>()->weight.device(), Device(kCPU));
+}
+
 TEST(ModuleHooks, ForwardHooksSeeInputsAndOutputsAndCanBeRemoved) {
   nn::Linear fc(3, 2);
   std::vector<std::string> calls;

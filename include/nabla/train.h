@@ -71,18 +71,24 @@ double accuracy(const Tensor& logits, const Tensor& targets);
 
 /// A table of the model's modules as a tree (every submodule, containers' entries indented
 /// under them, full names), the output shape of each for `example_input`, and parameter
-/// counts, with the total. Shapes come from forward hooks (Module::register_forward_hook)
-/// while the model's forward runs once on `example_input`, without gradients and in eval mode
-/// (every module's mode is restored): a module called through its holder (`fc1(x)`) or as a
-/// Sequential entry shows its output's shape; one whose forward is called directly
-/// (`fc1->forward(x)`) or never shows "-". The overload below finds the forward(const Tensor&)
-/// of a user's Module subclass or holder; through this one, only a Sequential is run.
+/// counts, with the total, and the memory of the parameters and of the activations (the
+/// outputs of the layers without submodules, for one forward). Shapes come from forward hooks
+/// (Module::register_forward_hook) while the model's forward runs once on `example_input`,
+/// without gradients and in eval mode (every module's mode is restored). It runs on the meta
+/// device (parameters, buffers and input swapped for meta tensors: shapes and dtypes, no
+/// storage, nothing allocated or computed; the model is restored afterwards), and on the
+/// input's own device where a layer needs values (data-dependent shapes). A module called
+/// through its holder (`fc1(x)`) or as a Sequential entry shows its output's shape; one whose
+/// forward is called directly (`fc1->forward(x)`) or never shows "-". The overload below finds
+/// the forward(const Tensor&) of a user's Module subclass or holder; through this one, only a
+/// Sequential is run.
 std::string summary(const nn::Module& model, const Tensor& example_input = {});
 
 namespace detail {
-/// summary() with `run_forward` running the model once (returning its outputs) or empty.
-std::string summary(const nn::Module& model,
-                    const std::function<std::vector<Tensor>()>& run_forward);
+/// summary() with `run_forward` running the model once on its argument (returning its outputs)
+/// or empty.
+std::string summary(const nn::Module& model, const Tensor& example_input,
+                    const std::function<std::vector<Tensor>(const Tensor&)>& run_forward);
 template <class M, class = void>
 struct has_tensor_forward : std::false_type {};
 template <class M>
@@ -96,9 +102,9 @@ template <class M, std::enable_if_t<std::is_base_of_v<nn::Module, M>, int> = 0>
 std::string summary(M& model, const Tensor& example_input = {}) {
   if constexpr (detail::has_tensor_forward<M>::value) {
     if (example_input.defined()) {
-      return detail::summary(model, [&model, &example_input] {
+      return detail::summary(model, example_input, [&model](const Tensor& input) {
         std::vector<Tensor> outputs;
-        nn::detail::collect_tensors(outputs, model.forward(example_input));
+        nn::detail::collect_tensors(outputs, model.forward(input));
         return outputs;
       });
     }

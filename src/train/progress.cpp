@@ -130,11 +130,44 @@ void summary_rows(const nn::Module& module, const ShapeMap& shapes, const std::s
   }
 }
 
+// "1.5 MB", "12.0 kB", "0 B" (decimal units).
+std::string bytes_text(int64_t bytes) {
+  if (bytes >= 1000000) return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
+  if (bytes >= 1000) return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3);
+  return fmt::format("{} B", bytes);
+}
+
+// While alive, every parameter and buffer of `model` holds a meta tensor of its shape and
+// dtype (set_data: the handles stay, so hooks and optimizers see the same tensors); the
+// destructor puts the data back, also when the forward threw.
+class OnMeta {
+ public:
+  explicit OnMeta(const nn::Module& model) {
+    for (const Tensor& t : model.parameters()) swap(t);
+    for (const Tensor& t : model.buffers()) swap(t);
+  }
+  ~OnMeta() {
+    for (auto& [handle, data] : saved_) nn::detail::set_data(handle, data);
+  }
+  OnMeta(const OnMeta&) = delete;
+  OnMeta& operator=(const OnMeta&) = delete;
+
+ private:
+  void swap(const Tensor& t) {
+    if (!t.defined()) return;
+    NoGradGuard no_grad;
+    saved_.emplace_back(t, t.detach());
+    nn::detail::set_data(t, t.to(kMeta));
+  }
+  std::vector<std::pair<Tensor, Tensor>> saved_;  // (the handle, its original data)
+};
+
 // Runs `run_forward` with a hook on every submodule of `model` recording its output shapes
-// (the last call's, for a module called more than once); the hooks are removed afterwards.
+// (the last call's, for a module called more than once) and adding the bytes of the outputs
+// of the modules without submodules; the hooks are removed afterwards.
 ShapeMap record_shapes(const nn::Module& model,
                        const std::function<std::vector<Tensor>()>& run_forward,
-                       std::string& model_output) {
+                       std::string& model_output, int64_t& activation_bytes) {
   ShapeMap shapes;
   struct Installed {
     std::vector<std::pair<std::shared_ptr<nn::Module>, uint64_t>> hooks;
@@ -144,9 +177,13 @@ ShapeMap record_shapes(const nn::Module& model,
   } installed;
   for (const auto& m : model.modules(/*include_self=*/false)) {
     installed.hooks.emplace_back(
-        m, m->register_forward_hook([&shapes](nn::Module& self, const std::vector<Tensor>&,
-                                              const std::vector<Tensor>& outputs) {
+        m, m->register_forward_hook([&shapes, &activation_bytes, leaf = m->children().empty()](
+                                        nn::Module& self, const std::vector<Tensor>&,
+                                        const std::vector<Tensor>& outputs) {
           shapes[&self] = shapes_text(outputs);
+          if (!leaf) return;
+          for (const Tensor& t : outputs)
+            activation_bytes += t.numel() * static_cast<int64_t>(elementSize(t.scalar_type()));
         }));
   }
   // In eval mode, so that the run changes no running statistics and draws no random numbers;
@@ -173,11 +210,23 @@ ShapeMap record_shapes(const nn::Module& model,
 
 namespace detail {
 
-std::string summary(const nn::Module& model,
-                    const std::function<std::vector<Tensor>()>& run_forward) {
+std::string summary(const nn::Module& model, const Tensor& example_input,
+                    const std::function<std::vector<Tensor>(const Tensor&)>& run_forward) {
   ShapeMap shapes;
   std::string output;
-  if (run_forward) shapes = record_shapes(model, run_forward, output);
+  int64_t activation_bytes = 0;
+  if (run_forward && example_input.defined()) {
+    try {
+      OnMeta meta(model);
+      shapes = record_shapes(
+          model, [&] { return run_forward(example_input.to(kMeta)); }, output, activation_bytes);
+    } catch (const Error&) {
+      // A layer needs values (a shape from data, a scalar read on the host): run for real.
+      activation_bytes = 0;
+      shapes = record_shapes(
+          model, [&] { return run_forward(example_input); }, output, activation_bytes);
+    }
+  }
   std::vector<SummaryRow> rows;
   summary_rows(model, shapes, "", rows);
   // Full names: the column is as wide as the longest one; shapes as wide as the widest.
@@ -198,22 +247,25 @@ std::string summary(const nn::Module& model,
   if (!output.empty()) out += fmt::format("output shape: {}\n", output);
   out += fmt::format("total parameters: {} (trainable {})\n", count_parameters(model),
                      count_parameters(model, true));
+  int64_t parameter_bytes = 0;
+  for (const Tensor& p : model.parameters())
+    parameter_bytes += p.numel() * static_cast<int64_t>(elementSize(p.scalar_type()));
+  out += fmt::format("parameter memory: {}\n", bytes_text(parameter_bytes));
+  if (!output.empty()) out += fmt::format("activation memory: {}\n", bytes_text(activation_bytes));
   return out;
 }
 
 }  // namespace detail
 
 std::string summary(const nn::Module& model, const Tensor& example_input) {
-  std::function<std::vector<Tensor>()> run;
+  std::function<std::vector<Tensor>(const Tensor&)> run;
   if (const auto* seq = dynamic_cast<const nn::SequentialImpl*>(&model);
       seq && example_input.defined()) {
     // Running a module's forward changes no const state a caller can see but the hooks'.
     auto* runnable = const_cast<nn::SequentialImpl*>(seq);
-    run = [runnable, &example_input] {
-      return std::vector<Tensor>{runnable->forward(example_input)};
-    };
+    run = [runnable](const Tensor& input) { return std::vector<Tensor>{runnable->forward(input)}; };
   }
-  return detail::summary(model, run);
+  return detail::summary(model, example_input, run);
 }
 
 }  // namespace nabla::train
