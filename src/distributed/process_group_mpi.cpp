@@ -232,7 +232,9 @@ MPI_Datatype mpi_type(ScalarType t) {
       return MPI_C_BOOL;
     case ScalarType::Half:
     case ScalarType::BFloat16:
-      break;  // MPI has no 16-bit float type (its reductions would need a user-defined op)
+      // MPI has no 16-bit float: moved as bits (broadcast, allgather); reductions stage them
+      // in float32 (allreduce, reduce_scatter).
+      return MPI_UINT16_T;
   }
   NABLA_ERROR("[distributed] unsupported dtype {}", t);
 }
@@ -511,13 +513,17 @@ std::shared_ptr<Work> ProcessGroupMPI::allreduce(std::vector<Tensor>& tensors,
   const Tensor& t = single_tensor(tensors, "allreduce");
   const MPI_Op op = mpi_op(opts.reduceOp, t.scalar_type(), "allreduce");
   const int count = mpi_count(t, "allreduce");
-  std::function<void()> finish;
-  if (opts.reduceOp.op_ == ReduceOp::AVG) finish = [t, n = getSize()] { Tensor(t).div_(n); };
+  // 16-bit floats are reduced in a float32 copy (one rounding at the end), then copied back.
+  const Tensor buf = isReducedFloatingType(t.scalar_type()) ? t.to(kFloat) : t;
+  std::function<void()> finish = [t, buf, avg = opts.reduceOp.op_ == ReduceOp::AVG, n = getSize()] {
+    if (avg) Tensor(buf).div_(n);
+    if (!buf.is_same(t)) Tensor(t).copy_(buf);
+  };
   MPI_Comm comm = impl_->comm;
   return impl_->launch(
-      "allreduce", {t}, {t}, resolve(opts.timeout),
+      "allreduce", {t}, {t, buf}, resolve(opts.timeout),
       [&](MPI_Request* req) {
-        return MPI_Iallreduce(MPI_IN_PLACE, t.data_ptr(), count, mpi_type(t.scalar_type()), op,
+        return MPI_Iallreduce(MPI_IN_PLACE, buf.data_ptr(), count, mpi_type(buf.scalar_type()), op,
                               comm, req);
       },
       std::move(finish));
@@ -579,16 +585,23 @@ std::shared_ptr<Work> ProcessGroupMPI::reduce_scatter(
   }
   const MPI_Op op = mpi_op(opts.reduceOp, out.scalar_type(), "reduce_scatter");
   const int count = mpi_count(out, "reduce_scatter");
-  // Rank r's block of the staging buffer [size * numel] is reduced into rank r's output.
+  // Rank r's block of the staging buffer [size * numel] is reduced into rank r's output (16-bit
+  // floats in float32: the staging buffer and a float32 output, copied back at the end).
+  const bool widen = isReducedFloatingType(out.scalar_type());
   Tensor flat = cat(pieces, 0).contiguous();
-  std::function<void()> finish;
-  if (opts.reduceOp.op_ == ReduceOp::AVG) finish = [out, n = getSize()] { Tensor(out).div_(n); };
+  if (widen) flat = flat.to(kFloat);
+  const Tensor result = widen ? empty(out.sizes(), TensorOptions().dtype(kFloat)) : out;
+  std::function<void()> finish = [out, result, avg = opts.reduceOp.op_ == ReduceOp::AVG,
+                                  n = getSize()] {
+    if (avg) Tensor(result).div_(n);
+    if (!result.is_same(out)) Tensor(out).copy_(result);
+  };
   MPI_Comm comm = impl_->comm;
   return impl_->launch(
-      "reduce_scatter", {out}, {out, flat}, resolve(opts.timeout),
+      "reduce_scatter", {out}, {out, flat, result}, resolve(opts.timeout),
       [&](MPI_Request* req) {
-        return MPI_Ireduce_scatter_block(flat.data_ptr(), out.data_ptr(), count,
-                                         mpi_type(out.scalar_type()), op, comm, req);
+        return MPI_Ireduce_scatter_block(flat.data_ptr(), result.data_ptr(), count,
+                                         mpi_type(result.scalar_type()), op, comm, req);
       },
       std::move(finish));
 }

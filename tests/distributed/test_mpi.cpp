@@ -39,7 +39,8 @@ std::shared_ptr<dist::ProcessGroupMPI> group() {
   return pg;
 }
 
-const ScalarType kAllTypes[] = {kUInt8, kInt32, kInt64, kFloat32, kFloat64, kBool};
+const ScalarType kAllTypes[] = {kUInt8,   kInt32, kInt64, kFloat32,
+                                kFloat64, kBool,  kHalf,  kBFloat16};
 // 0 and 1 element, an odd size, and one that no power-of-two segment divides.
 const int64_t kSizes[] = {0, 1, 7, 1001};
 
