@@ -5,25 +5,14 @@
 
 #include <cmath>
 #include <string>
+#include "test_util.h"
 
 using namespace nabla;  // NOLINT
 
 namespace {
 
-// The message of the nabla::Error `f` raises, or "(no error)".
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using nabla::test_util::contains;
+using nabla::test_util::error_of;
 
 }  // namespace
 

@@ -11,26 +11,20 @@
 
 #include "nabla/nabla.h"
 #include "nabla/testing.h"
+#include "test_util.h"
 
 using namespace nabla;  // NOLINT
 namespace F = nabla::nn::functional;
 
 namespace {
 
+using nabla::test_util::error_of;
+
 const Device kTestDevice(kPrivateUse1);
 
 void expect_equal_values(const Tensor& a, const Tensor& b) {
   ASSERT_EQ(a.sizes(), b.sizes());
   EXPECT_TRUE(a.cpu().to(kDouble).equal(b.cpu().to(kDouble)));
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -57,7 +51,7 @@ TEST(DeviceTo, OverloadsResolveAsInLibTorch) {
   EXPECT_EQ(t.to(TensorOptions().dtype(kDouble)).scalar_type(), kDouble);
   EXPECT_EQ(t.to(zeros({1}, kLong)).scalar_type(), kLong);
   // A device nabla was built without.
-  EXPECT_NE(message_of([&] { t.to(kCUDA); }).find("cuda"), std::string::npos);
+  EXPECT_NE(error_of([&] { t.to(kCUDA); }).find("cuda"), std::string::npos);
   EXPECT_THROW(t.cuda(), Error);
 }
 
@@ -113,7 +107,7 @@ TEST(DeviceTo, ItemPrintingAndSynchronizeGoThroughTheBackend) {
   EXPECT_EQ(n.synchronize, 1);
   synchronize(Device(kCPU));  // nothing to wait for
   // Element access needs host memory.
-  EXPECT_NE(message_of([&] { d.accessor<float, 1>(); }).find("privateuseone"), std::string::npos);
+  EXPECT_NE(error_of([&] { d.accessor<float, 1>(); }).find("privateuseone"), std::string::npos);
   // Host-side ops read through the copy and answer on the device.
   Tensor nz = nonzero(d);
   EXPECT_EQ(nz.device(), kTestDevice);
@@ -126,9 +120,8 @@ TEST(DeviceTo, ItemPrintingAndSynchronizeGoThroughTheBackend) {
 TEST(DeviceTo, MismatchErrorsNameBothDevices) {
   detail::install_test_device(true);
   Tensor a = randn({2, 2}), b = randn({2, 2}).to(kTestDevice);
-  for (const std::string& m :
-       {message_of([&] { (void)(a + b); }), message_of([&] { (void)a.mm(b); }),
-        message_of([&] { (void)F::linear(a, b); })}) {
+  for (const std::string& m : {error_of([&] { (void)(a + b); }), error_of([&] { (void)a.mm(b); }),
+                               error_of([&] { (void)F::linear(a, b); })}) {
     EXPECT_NE(m.find("cpu"), std::string::npos) << m;
     EXPECT_NE(m.find("privateuseone"), std::string::npos) << m;
   }
@@ -193,7 +186,7 @@ TEST(MetaDevice, OpsGiveShapesAndDtypesWithoutData) {
 
 TEST(MetaDevice, ValuesCannotBeRead) {
   Tensor m = ones({2, 3}).to(kMeta);
-  EXPECT_NE(message_of([&] { (void)m.sum().item<float>(); }).find("[meta]"), std::string::npos);
+  EXPECT_NE(error_of([&] { (void)m.sum().item<float>(); }).find("[meta]"), std::string::npos);
   EXPECT_THROW(m.cpu(), Error);
   std::ostringstream os;
   os << m;

@@ -8,11 +8,15 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "test_util.h"
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
 
 namespace {
+
+using nabla::test_util::contains;
+using nabla::test_util::error_of;
 
 // Central differences of the scalar `fn` with respect to each float64 leaf in `inputs`,
 // compared with backward().
@@ -74,20 +78,6 @@ void expect_values(const Tensor& t, const std::vector<double>& expected, double 
 double item(const Tensor& t) {
   EXPECT_EQ(t.dim(), 0);
   return t.item<double>();
-}
-
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 // log(sum(exp(row))) computed directly, for expected values.

@@ -8,11 +8,14 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "test_util.h"
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
 
 namespace {
+
+using nabla::test_util::error_of;
 
 // A fixed projection so that a tensor output becomes a scalar with every element weighted
 // differently (a plain sum would hide gradients that only get the sum right).
@@ -70,16 +73,6 @@ void expect_values(const Tensor& t, const std::vector<double>& expected, double 
   std::vector<double> got = values(t);
   ASSERT_EQ(got.size(), expected.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], tol) << "at " << i;
-}
-
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 }  // namespace

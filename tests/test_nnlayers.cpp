@@ -9,25 +9,19 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include "test_util.h"
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
 
 namespace {
 
+using nabla::test_util::error_of;
+
 std::map<std::string, Tensor> fixture(const std::string& name) {
   std::map<std::string, Tensor> m;
   for (auto& [k, v] : load_safetensors(std::string(NABLA_TEST_DATA_DIR) + "/" + name)) m[k] = v;
   return m;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 template <class M>

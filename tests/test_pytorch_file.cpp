@@ -9,8 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include "test_util.h"
 
 namespace {
+
+using nabla::test_util::error_of;
 
 const std::string kData = NABLA_TEST_DATA_DIR;
 
@@ -18,15 +21,6 @@ std::map<std::string, nabla::Tensor> as_map(const nabla::NamedTensors& named) {
   std::map<std::string, nabla::Tensor> m;
   for (const auto& [k, v] : named) m[k] = v;
   return m;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nabla::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(PyTorchFile, ReadsAModelsStateDict) {

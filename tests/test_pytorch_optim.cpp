@@ -10,26 +10,17 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include "test_util.h"
 
 namespace {
+
+using nabla::test_util::contains;
+using nabla::test_util::error_of;
 
 namespace nn = nabla::nn;
 namespace optim = nabla::optim;
 
 const std::string kData = NABLA_TEST_DATA_DIR;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nabla::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // The fixtures' model: Linear(3, 4) -> Tanh -> Linear(4, 2).
 nn::Sequential make_model(int64_t hidden = 4) {

@@ -9,23 +9,14 @@
 
 #include <cmath>
 #include <limits>
+#include "test_util.h"
 
 using namespace nabla;  // NOLINT
 
 namespace {
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using nabla::test_util::contains;
+using nabla::test_util::error_of;
 
 TEST(Creation, TensorFromNestedLists) {
   Tensor t = tensor({{1, 2, 3}, {4, 5, 6}});
