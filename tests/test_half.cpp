@@ -597,3 +597,33 @@ TEST(GradScaler, RecoversGradientsThatFloat16Flushes) {
   EXPECT_TRUE(recovered.allclose(want, 1e-2, 1e-3 * want.abs().max().item<double>()))
       << recovered << want;
 }
+
+// Each parameter is cast once per region (PyTorch's cache): a weight used twice gets both
+// gradients; no cast made under no_grad is reused; a new region sees changed weights.
+TEST(Autocast, CastsEachParameterOncePerRegion) {
+  nabla::manual_seed(7);
+  nabla::nn::Linear lin(4, 3);
+  const Tensor x = nabla::randn({2, 4});
+  {
+    nabla::autocast guard;
+    {
+      nabla::NoGradGuard no_grad;
+      (void)lin(x);
+    }
+    const Tensor a = lin(x), b = lin(x);
+    EXPECT_EQ(a.scalar_type(), nabla::kBFloat16);
+    (a.to(nabla::kFloat).sum() + b.to(nabla::kFloat).sum()).backward();
+  }
+  ASSERT_TRUE(lin->weight.grad().defined());
+  EXPECT_EQ(lin->weight.grad().scalar_type(), nabla::kFloat);
+  const Tensor want = nabla::ones({3, 2}).mm(x.to(nabla::kBFloat16).to(nabla::kFloat)) * 2;
+  EXPECT_TRUE(lin->weight.grad().allclose(want, 1e-2, 1e-2)) << lin->weight.grad() << want;
+  EXPECT_TRUE(lin->bias.grad().allclose(nabla::full({3}, 4.0)));
+  {
+    nabla::NoGradGuard no_grad;
+    lin->weight.fill_(0);
+    lin->bias.fill_(0);
+  }
+  nabla::autocast guard;
+  EXPECT_EQ(lin(x).abs().max().item<double>(), 0.0);
+}

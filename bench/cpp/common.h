@@ -49,6 +49,7 @@ class AutocastBF16 {
     at::autocast::clear_cache();
 #else
     nabla::autocast::set_cpu_enabled(false);
+    nabla::autocast::clear_cache();
 #endif
   }
   AutocastBF16(const AutocastBF16&) = delete;

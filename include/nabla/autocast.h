@@ -35,8 +35,10 @@ class autocast {
   static bool is_cpu_enabled();
   static void set_autocast_cpu_dtype(ScalarType dtype);
   static ScalarType get_autocast_cpu_dtype();
-  /// No-op: nabla casts each use of a weight (it keeps no cache of casts to clear).
-  static void clear_cache() {}
+  /// Forgets the casts of parameters made in this region (each is cast once per region, as
+  /// PyTorch's cache; leaving the outermost guard clears it). Needed only with
+  /// set_cpu_enabled, after changing the parameters.
+  static void clear_cache();
 
  private:
   bool prev_enabled_;
