@@ -26,7 +26,7 @@ namespace F = nabla::nn::functional;
 struct Config {
   std::string model = "mlp", optimizer = "adam", schedule = "constant",
               data_dir = "/usr/share/datasets/fashion-mnist";
-  std::string checkpoint = "fashion_mnist.ckpt", curves = "fashion_mnist";
+  std::string checkpoint = "fashion_mnist.ckpt", curves = "fashion_mnist", autocast = "none";
   int epochs = 5, threads = 0, workers = 1;
   int64_t batch_size = 64, limit_train = 0, limit_test = 0;
   double lr = 1e-3, momentum = 0.9;
@@ -257,6 +257,8 @@ int run(const Config& c) {
   // rank and epoch, so that a resumed run sees the images an uninterrupted one would.
   using nabla::data::transforms::RandomCrop;
   using nabla::data::transforms::RandomHorizontalFlip;
+  // Loss scaling for --autocast f16 (a resumed run starts again from the initial scale).
+  nabla::GradScaler scaler(65536.0, 2.0, 0.5, 2000, /*enabled=*/c.autocast == "f16");
   for (int epoch = start; epoch < c.epochs; ++epoch) {
     const uint64_t augment_seed =
         c.seed * 1000003 + static_cast<uint64_t>(epoch) * 1009 + static_cast<uint64_t>(rank_of());
@@ -282,15 +284,24 @@ int run(const Config& c) {
       if (c.schedule == "cosine") set_lr(*opt, cosine_lr(c.lr, step++, c.epochs * steps_per_epoch));
       if (c.augment) batch.data = crop(flip(batch.data));
       opt->zero_grad();
-      nabla::Tensor logits = ddp ? (*ddp)(batch.data) : model->forward(batch.data);
-      nabla::Tensor batch_loss = F::cross_entropy(logits, batch.target);
+      nabla::Tensor logits, batch_loss;
+      {
+        // --autocast: the products in 16 bits, the loss in float32 (nabla/autocast.h).
+        nabla::autocast guard(nabla::kCPU, c.autocast == "f16" ? nabla::kHalf : nabla::kBFloat16,
+                              c.autocast != "none");
+        logits = ddp ? (*ddp)(batch.data) : model->forward(batch.data);
+        batch_loss = F::cross_entropy(logits, batch.target);
+      }
       if (!std::isfinite(batch_loss.item<double>()))
         throw nabla::Error("the loss is " + std::to_string(batch_loss.item<double>()) +
                            " in epoch " + std::to_string(epoch + 1) +
                            ": training diverged (try a lower --lr or --momentum); the "
                            "checkpoint of the last finished epoch is kept");
-      batch_loss.backward();
-      opt->step();
+      // float16 flushes small gradients to zero: the scaler multiplies the loss before backward
+      // and divides the gradients before the step (disabled, it changes nothing).
+      scaler.scale(batch_loss).backward();
+      scaler.step(*opt);
+      scaler.update();
       loss.add(batch_loss.item<double>(), batch.target.size(0));
       correct += nabla::train::count_correct(logits, batch.target);
       if (bar) bar->update(1, {{"loss", loss.mean()}});
@@ -368,6 +379,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--limit-train", c.limit_train, "Use only the first N training images");
   app.add_option("--limit-test", c.limit_test, "Use only the first N test images");
+  app.add_option("--autocast", c.autocast,
+                 "Mixed precision: none, bf16 or f16 (float32 weights; f16 scales the loss)")
+      ->check(CLI::IsMember({"none", "bf16", "f16"}))
+      ->capture_default_str();
   app.add_flag("--resume", c.resume, "Continue from --checkpoint");
   app.add_flag("--evaluate", c.evaluate, "Only evaluate --checkpoint on the test set");
   app.add_flag("--distributed", c.distributed,
