@@ -508,6 +508,14 @@ void CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
   const Geo3 geo = geo3(x.sizes(), w.sizes(), y.sizes(), g);
   if (y.numel() == 0) return;
   if (isReducedFloatingType(y.scalar_type())) {
+    // bfloat16 on oneDNN's bf16 kernels where the CPU has them; else float32 copies.
+    if (y.scalar_type() == kBFloat16 && y.is_contiguous() && geo.col_rows() != 0) {
+      Tensor xh, wh;
+      const Tensor &xc = contiguous_in(x, xh), &wc = contiguous_in(w, wh);
+      if (dnnl_conv_forward_bf16(xc.sizes(), wc.sizes(), y.sizes(), g, xc.data_ptr(), wc.data_ptr(),
+                                 y.data_ptr()))
+        return;
+    }
     const Tensor y32 = float32_like(y);
     conv_forward(float32_copy(x), float32_copy(w), y32, g);
     return copy(y32, y);
@@ -571,6 +579,14 @@ void CpuBackend::conv_backward_input(const Tensor& dy, const Tensor& w, const Te
   const Geo3 geo = geo3(dx.sizes(), w.sizes(), dy.sizes(), g);
   if (dx.numel() == 0) return;
   if (isReducedFloatingType(dx.scalar_type())) {
+    if (dx.scalar_type() == kBFloat16 && dx.is_contiguous() && geo.cog() != 0 &&
+        geo.positions() != 0) {
+      Tensor dyh, wh;
+      const Tensor &dyc = contiguous_in(dy, dyh), &wc = contiguous_in(w, wh);
+      if (dnnl_conv_backward_input_bf16(dx.sizes(), wc.sizes(), dyc.sizes(), g, dyc.data_ptr(),
+                                        wc.data_ptr(), dx.data_ptr()))
+        return;
+    }
     const Tensor dx32 = float32_like(dx);
     conv_backward_input(float32_copy(dy), float32_copy(w), dx32, g);
     return copy(dx32, dx);
@@ -601,6 +617,13 @@ void CpuBackend::conv_backward_weight(const Tensor& x, const Tensor& dy, const T
   if (dw.numel() == 0) return;
   if (isReducedFloatingType(dw.scalar_type())) {
     const Tensor dw32 = float32_like(dw);
+    if (dw.scalar_type() == kBFloat16 && geo.n != 0 && geo.positions() != 0) {
+      Tensor xh, dyh;
+      const Tensor &xc = contiguous_in(x, xh), &dyc = contiguous_in(dy, dyh);
+      if (dnnl_conv_backward_weight_bf16(xc.sizes(), dw.sizes(), dyc.sizes(), g, xc.data_ptr(),
+                                         dyc.data_ptr(), dw32.data_ptr<float>()))
+        return copy(dw32, dw);
+    }
     conv_backward_weight(float32_copy(x), float32_copy(dy), dw32, g);
     return copy(dw32, dw);
   }

@@ -1,6 +1,7 @@
 // float32 convolutions on oneDNN (Debian's libdnnl-dev 2.6, the library PyTorch runs CPU
 // convolutions on): forward, input and weight gradients, 1 to 3 spatial dims, any stride,
-// padding (asymmetric too), dilation and groups, on contiguous NCDHW tensors.
+// padding (asymmetric too), dilation and groups, on contiguous NCDHW tensors. bfloat16 ones
+// too where the CPU has AVX512-BF16 (float32 accumulation; the weight gradient in float32).
 //
 // Same bits for any thread count: oneDNN runs on OpenMP and splits its reductions (the weight
 // gradient's sum over the batch) by the thread count, so it never gets more than one thread
@@ -59,6 +60,18 @@ bool dnnl_conv_backward_weight(IntArrayRef, IntArrayRef, IntArrayRef, const Conv
                                const float*, const float*, float*) {
   return false;
 }
+bool dnnl_conv_forward_bf16(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&, const void*,
+                            const void*, void*) {
+  return false;
+}
+bool dnnl_conv_backward_input_bf16(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
+                                   const void*, const void*, void*) {
+  return false;
+}
+bool dnnl_conv_backward_weight_bf16(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
+                                    const void*, const void*, float*) {
+  return false;
+}
 
 #else
 
@@ -88,9 +101,12 @@ enum Role { kX = 0, kW = 1, kY = 2 };
 struct Key {
   int pass = 0, sd = 0;
   bool bias = false;  // forward: the primitive adds a bias [co]; weights: it also writes db
+  bool bf16 = false;  // x- and y-shaped tensors bfloat16; w too, but a weight gradient float32
   int64_t n = 0, c = 0, co = 0, groups = 1;
   std::array<int64_t, 3> in{}, out{}, k{}, s{}, pl{}, pr{}, d{};
-  auto tie() const { return std::tie(pass, sd, bias, n, c, co, groups, in, out, k, s, pl, pr, d); }
+  auto tie() const {
+    return std::tie(pass, sd, bias, bf16, n, c, co, groups, in, out, k, s, pl, pr, d);
+  }
   bool operator<(const Key& o) const { return tie() < o.tie(); }
 };
 
@@ -131,8 +147,18 @@ Dims dense_strides(const Dims& dims) {
   return st;
 }
 
-memory::desc plain(const Dims& dims) {
-  return memory::desc(dims, memory::data_type::f32, dense_strides(dims));
+memory::desc plain(const Dims& dims, memory::data_type type = memory::data_type::f32) {
+  return memory::desc(dims, type, dense_strides(dims));
+}
+
+// The element types of a key's x-, w- and y-shaped tensors.
+std::array<memory::data_type, 3> types_of(const Key& key) {
+  const auto f32 = memory::data_type::f32, bf16 = memory::data_type::bf16;
+  if (!key.bf16) return {f32, f32, f32};
+  // bf16 training as oneDNN runs it: the weight gradient in float32 (nabla sums the chunks'
+  // partial gradients in float32 and rounds once).
+  const bool weight_grad = static_cast<Pass>(key.pass) == Pass::BackwardWeights;
+  return {bf16, weight_grad ? f32 : bf16, bf16};
 }
 
 // Whether the primitives may pick blocked layouts (tag::any: nChw16c on AVX-512), with the
@@ -182,23 +208,26 @@ std::unique_ptr<Prim> create(const Key& key) {
   }
   if (key.groups == 1) wd.erase(wd.begin());
   const bool any = blocked_layouts(key.c / key.groups);
-  auto want = [&](const Dims& d) {
-    return any ? memory::desc(d, memory::data_type::f32, memory::format_tag::any) : plain(d);
+  const auto types = types_of(key);
+  auto want = [&](const Dims& d, memory::data_type type) {
+    return any ? memory::desc(d, type, memory::format_tag::any) : plain(d, type);
   };
-  const memory::desc x = want(xd), w = want(wd), y = want(yd);
+  const memory::desc x = want(xd, types[kX]), w = want(wd, types[kW]), y = want(yd, types[kY]);
   const auto algo = dnnl::algorithm::convolution_direct;
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   auto& eng = engine();
   const memory::desc b({key.co}, memory::data_type::f32, memory::format_tag::x);
+  // The forward (also the backward passes' hint) with the weight in the x's type.
+  const memory::desc w_fwd = want(wd, types[kX]);
   dnnl::convolution_forward::primitive_desc fwd(
-      key.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, b,
-                                                 y, strides, dil, pl, pr)
-               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, y,
-                                                 strides, dil, pl, pr),
+      key.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w_fwd,
+                                                 b, y, strides, dil, pl, pr)
+               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w_fwd,
+                                                 y, strides, dil, pl, pr),
       attr, eng);
   auto p = std::make_unique<Prim>();
-  p->user = {plain(xd), plain(wd), plain(yd)};
+  p->user = {plain(xd, types[kX]), plain(wd, types[kW]), plain(yd, types[kY])};
   switch (static_cast<Pass>(key.pass)) {
     case Pass::Forward:
       p->conv = dnnl::convolution_forward(fwd);
@@ -328,11 +357,12 @@ void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w, float* bias) 
 
 // The whole call: chunks of images over nabla's threads, each with one OpenMP thread.
 bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
-         std::array<const float*, 3> t, float* bias = nullptr) {
+         std::array<const void*, 3> t, float* bias = nullptr, bool bf16 = false) {
   if (!dnnl_conv_enabled()) return false;
   Key key;
   if (!make_key(pass, xs, ws, ys, g, key)) return false;
   key.bias = bias != nullptr;
+  key.bf16 = bf16;
   // db in the weight-gradient pass pays only in the blocked (direct) kernels: the NCHW path's
   // gemm implementation sums it slowly (1->32 3x3 on [4, 1, 28, 28] chunks, 1 thread: 1.46 ->
   // 2.41 ms per 16 chunks, against 0.36 ms for the separate reduction of dy), so it declines.
@@ -348,7 +378,10 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
     tail = lookup(key);
     if (!tail) return false;
   }
-  int64_t x_image = xs[1], y_image = ys[1];
+  // Bytes per image of the x- and y-shaped tensors.
+  const size_t elem = bf16 ? 2 : sizeof(float);
+  int64_t x_image = xs[1] * static_cast<int64_t>(elem),
+          y_image = ys[1] * static_cast<int64_t>(elem);
   for (size_t i = 2; i < xs.size(); ++i) {
     x_image *= xs[i];
     y_image *= ys[i];
@@ -362,7 +395,7 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
   OneOmpThread one;
   if (pass != Pass::BackwardWeights) {
     auto to_layout = [&](const Prim& p, void* dst) {
-      memory user(p.user[kW], engine(), const_cast<float*>(t[kW]));
+      memory user(p.user[kW], engine(), const_cast<void*>(t[kW]));
       memory m(p.md[kW], engine(), dst);
       p.reorder[kW]->execute(stream(), user, m);
       stream().wait();
@@ -388,8 +421,10 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
     for (int64_t c = c0; c < c1; ++c) {
       const Prim& p = c == chunks - 1 ? *tail : *full;
       const int64_t n0 = c * per;
-      std::array<void*, 3> ptr{const_cast<float*>(t[kX]) + n0 * x_image, const_cast<float*>(t[kW]),
-                               const_cast<float*>(t[kY]) + n0 * y_image};
+      auto at = [](const void* base, int64_t offset) {
+        return static_cast<char*>(const_cast<void*>(base)) + offset;
+      };
+      std::array<void*, 3> ptr{at(t[kX], n0 * x_image), at(t[kW], 0), at(t[kY], n0 * y_image)};
       float* b = bias;
       if (pass == Pass::BackwardWeights && c > 0) {
         ptr[kW] = partial_data + (c - 1) * wsize;
@@ -399,7 +434,7 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
     }
   });
   if (pass == Pass::BackwardWeights) {
-    float* dw = const_cast<float*>(t[kW]);
+    float* dw = static_cast<float*>(const_cast<void*>(t[kW]));  // float32 in either type
     for (int64_t c = 1; c < chunks; ++c) {
       const float* part = partial_data + (c - 1) * wsize;
       for (int64_t i = 0; i < wsize; ++i) dw[i] += part[i];
@@ -436,6 +471,24 @@ bool dnnl_conv_backward_weight_bias(IntArrayRef xs, IntArrayRef ws, IntArrayRef 
                                     const ConvGeometry& g, const float* x, const float* dy,
                                     float* dw, float* db) {
   return run(Pass::BackwardWeights, xs, ws, ys, g, {x, dw, dy}, db);
+}
+
+bool dnnl_conv_forward_bf16(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
+                            const void* x, const void* w, void* y) {
+  return dnnl_util::bf16_hardware() && run(Pass::Forward, xs, ws, ys, g, {x, w, y}, nullptr, true);
+}
+
+bool dnnl_conv_backward_input_bf16(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
+                                   const ConvGeometry& g, const void* dy, const void* w, void* dx) {
+  return dnnl_util::bf16_hardware() &&
+         run(Pass::BackwardData, xs, ws, ys, g, {dx, w, dy}, nullptr, true);
+}
+
+bool dnnl_conv_backward_weight_bf16(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
+                                    const ConvGeometry& g, const void* x, const void* dy,
+                                    float* dw) {
+  return dnnl_util::bf16_hardware() &&
+         run(Pass::BackwardWeights, xs, ws, ys, g, {x, dw, dy}, nullptr, true);
 }
 
 #endif  // NABLA_HAVE_DNNL

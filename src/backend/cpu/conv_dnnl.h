@@ -27,4 +27,14 @@ bool dnnl_conv_backward_input(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, co
 bool dnnl_conv_backward_weight(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
                                const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
+// The same passes in bfloat16 (float32 accumulation), only where the CPU has AVX512-BF16: x, w,
+// y, dy and dx bfloat16; the weight gradient dw float32 (the caller rounds it).
+bool dnnl_conv_forward_bf16(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
+                            const void* x, const void* w, void* y);
+bool dnnl_conv_backward_input_bf16(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
+                                   const ConvGeometry& g, const void* dy, const void* w, void* dx);
+bool dnnl_conv_backward_weight_bf16(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
+                                    const ConvGeometry& g, const void* x, const void* dy,
+                                    float* dw);
+
 }  // namespace nabla::cpu

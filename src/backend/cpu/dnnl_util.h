@@ -6,6 +6,8 @@
 
 #include <omp.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 
@@ -14,6 +16,19 @@ namespace nabla::cpu::dnnl_util {
 inline dnnl::engine& engine() {
   static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   return eng;
+}
+
+/// Whether bfloat16 kernels may run on oneDNN: the CPU multiplies bfloat16 in hardware
+/// (AVX512-BF16; elsewhere oneDNN would emulate it, slower than nabla's float32 path) and
+/// NABLA_DISABLE_DNNL is not 1. Read once.
+inline bool bf16_hardware() {
+  static const bool ok = [] {
+    const char* v = std::getenv("NABLA_DISABLE_DNNL");
+    if (v && std::strcmp(v, "1") == 0) return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") != 0;
+  }();
+  return ok;
 }
 
 /// This thread's stream on engine().

@@ -11,8 +11,6 @@
 
 #ifdef NABLA_HAVE_DNNL
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,16 +34,6 @@ bool dnnl_matmul_bf16(const MatOperand&, const MatOperand&, const MatOperand&, i
 namespace {
 
 using dnnl::memory;
-
-bool bf16_hardware() {
-  static const bool ok = [] {
-    const char* v = std::getenv("NABLA_DISABLE_DNNL");
-    if (v && std::strcmp(v, "1") == 0) return false;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512bf16") != 0;
-  }();
-  return ok;
-}
 
 // One chunk's product: c [m, n] (+)= a [m, k] @ b [k, n] with the given element strides.
 struct Key {
@@ -122,7 +110,7 @@ void* scratch_buffer(size_t bytes) {
 
 bool dnnl_matmul_bf16(const MatOperand& a, const MatOperand& b, const MatOperand& c, int64_t k,
                       float beta) {
-  if (!bf16_hardware()) return false;
+  if (!dnnl_util::bf16_hardware()) return false;
   const int64_t m = c.rows, n = c.cols;
   // Many rows (a batch of tokens): chunks of rows, each against all of b; else chunks of
   // columns, each reading all of a.
