@@ -539,6 +539,23 @@ class Report:
             ratio = nab.median / pt.median
             self.target("GPT training step vs PyTorch", ratio, f"{ratio:.2f}×", "≤ 0.5×",
                         lambda v: v <= 0.5)
+        mixed = {f: best(self.r, "gpt", "training step, autocast bf16", f)
+                 for f in ("nabla", "pytorch", "libtorch")}
+        full = {f: best(self.r, "gpt", "training step", f) for f in mixed}
+        if mixed["nabla"] and mixed["pytorch"]:
+            self.w(f"Under autocast to bfloat16 nabla's step takes "
+                   f"{mixed['nabla'].median / mixed['pytorch'].median:.2f}× PyTorch's autocast "
+                   "step.")
+            self.w()
+        gaps = {f: abs(float(mixed[f].extra[0]["loss_after_3"]) -
+                       float(full[f].extra[0]["loss_after_3"]))
+                for f in mixed if mixed[f] and full[f] and "loss_after_3" in mixed[f].extra[0]
+                and "loss_after_3" in full[f].extra[0]}
+        if "nabla" in gaps:
+            theirs = ", ".join(f"{NAMES[f]} {g:.4f}" for f, g in gaps.items() if f != "nabla")
+            self.target("GPT loss after 3 steps, autocast bf16 vs float32 (nabla)", gaps["nabla"],
+                        f"{gaps['nabla']:.4f} nats" + (f" ({theirs})" if theirs else ""),
+                        "≤ 0.02 nats", lambda v: v <= 0.02)
         cached = best(self.r, "gpt", "generation, KV cache", "nabla")
         recomputed = best(self.r, "gpt", "generation, recomputed", "nabla")
         if cached and recomputed:

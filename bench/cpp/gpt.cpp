@@ -95,26 +95,36 @@ struct GPTImpl : fw::nn::Module {
   fw::nn::Linear head;
 };
 
-void step(const bench::Args& args) {
+// mixed: forward and loss under autocast to bfloat16 ("training step, autocast bf16"). The loss
+// after the three warm-up steps (the same steps in every run) is reported, to compare the two.
+void step(const bench::Args& args, bool mixed) {
   fw::manual_seed(0);
   auto model = std::make_shared<GPTImpl>();
   fw::optim::AdamW opt(model->parameters(), fw::optim::AdamWOptions(1e-3).weight_decay(0.1));
   const fw::Tensor batch = fw::randint(kVocab, {kBatch, kContext + 1});
   const fw::Tensor inputs = batch.narrow(1, 0, kContext), targets = batch.narrow(1, 1, kContext);
+  double last_loss = 0;
   auto train_step = [&] {
-    fw::Tensor logits = model->forward(inputs);
-    fw::Tensor loss =
-        fw::nn::functional::cross_entropy(logits.reshape({-1, kVocab}), targets.reshape({-1}));
+    fw::Tensor loss;
+    {
+      bench::AutocastBF16 autocast(mixed);
+      fw::Tensor logits = model->forward(inputs);
+      loss = fw::nn::functional::cross_entropy(logits.reshape({-1, kVocab}), targets.reshape({-1}));
+    }
+    last_loss = loss.item<double>();
     opt.zero_grad();
     loss.backward();
     fw::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
     opt.step();
   };
   for (int i = 0; i < 3; ++i) train_step();  // warm-up: allocator, AdamW state, thread pools
+  char loss_s[32];
+  std::snprintf(loss_s, sizeof loss_s, "%.5f", last_loss);
   const double once = bench::time_reps(1, 1, train_step)[0];
   const int inner = bench::calls_for(once, args.quick ? 0.3 : 2.0);
-  bench::emit("gpt", "training step", args, bench::time_reps(args.reps, inner, train_step), "", 0,
-              {{"tokens", std::to_string(kBatch * kContext)}});
+  bench::emit("gpt", mixed ? "training step, autocast bf16" : "training step", args,
+              bench::time_reps(args.reps, inner, train_step), "", 0,
+              {{"tokens", std::to_string(kBatch * kContext)}, {"loss_after_3", loss_s}});
 }
 
 /// Writes 4 x context characters greedily after a one-character prompt, as char_gpt's
@@ -162,7 +172,8 @@ void generate(const bench::Args& args) {
 int main(int argc, char** argv) try {
   bench::Args args = bench::parse_args(argc, argv);
   bench::configure(args);
-  if (args.only.empty() || args.only == "step") step(args);
+  if (args.only.empty() || args.only == "step") step(args, false);
+  if (args.only.empty() || args.only == "autocast") step(args, true);
   if (args.only.empty() || args.only == "generate") generate(args);
   return 0;
 } catch (const std::exception& e) {

@@ -264,6 +264,18 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
       return scaled_dot_product_attention(q, k, v, m, dropout_p, is_causal, scale);
   }
   const Shapes sh = check_inputs(query, key, value, attn_mask, dropout_p, is_causal);
+  // 16 bits: the attention in float32 on float32 copies, the output rounded once (the fused
+  // kernels are float32/float64; PyTorch's CPU kernels also accumulate 16-bit attention in
+  // float32).
+  if (isReducedFloatingType(query.scalar_type())) {
+    const auto up = [](const Tensor& t) {
+      return t.defined() && t.is_floating_point() ? t.to(kFloat) : t;
+    };
+    autocast float32(kCPU, kBFloat16, /*enabled=*/false);  // or autocast would cast them back
+    return scaled_dot_product_attention(up(query), up(key), up(value), up(attn_mask), dropout_p,
+                                        is_causal, scale)
+        .to(query.scalar_type());
+  }
   if (dropout_p == 0 && !(attn_mask.defined() && needs_grad(attn_mask))) {
     const Tensor bias = bias_of(attn_mask, false, query, sh.L, sh.S);
     Fused f = fused_forward(query, key, value, bias, is_causal, scale_of(scale, sh.E), sh);
