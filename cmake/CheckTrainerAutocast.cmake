@@ -28,22 +28,31 @@ function(check_learns text last_epoch what)
   epoch_line(last "${text}" ${last_epoch})
   string(REGEX MATCH "test loss ([0-9.]+)" _ "${first}")
   set(loss1 ${CMAKE_MATCH_1})
+  string(REGEX MATCH "test loss ([0-9.]+)" _ "${last}")
+  if(last_epoch GREATER 1 AND NOT CMAKE_MATCH_1 LESS loss1)
+    message(FATAL_ERROR "${what}: the test loss went from ${loss1} to ${CMAKE_MATCH_1}:\n${text}")
+  endif()
   string(REGEX MATCH "test acc ([0-9.]+)%" _ "${last}")
   if(CMAKE_MATCH_1 LESS 50)
     message(FATAL_ERROR "${what}: test accuracy ${CMAKE_MATCH_1}%, it does not learn:\n${text}")
   endif()
 endfunction()
 
+# bf16 products run on oneDNN in chunks fixed by the shapes, so 1 and 2 threads must print the
+# same losses; f16 products run the float32 kernels, whose thread invariance the linalg tests
+# cover, so f16 runs once.
 foreach(precision bf16 f16)
   run_trainer(two --autocast ${precision} --epochs 2 --threads 2 --checkpoint ${precision}.ckpt
               --curves ${precision})
-  run_trainer(one --autocast ${precision} --epochs 2 --threads 1 --checkpoint ${precision}1.ckpt
-              --curves ${precision}1)
   check_learns("${two}" 2 "MLP --autocast ${precision}")
-  epoch_line(last2 "${two}" 2)
-  epoch_line(last1 "${one}" 2)
-  if(NOT last2 STREQUAL last1)
-    message(FATAL_ERROR "--autocast ${precision}: 1 and 2 threads differ:\n  ${last2}\n  ${last1}")
+  if(precision STREQUAL "bf16")
+    run_trainer(one --autocast ${precision} --epochs 2 --threads 1 --checkpoint ${precision}1.ckpt
+                --curves ${precision}1)
+    epoch_line(last2 "${two}" 2)
+    epoch_line(last1 "${one}" 2)
+    if(NOT last2 STREQUAL last1)
+      message(FATAL_ERROR "--autocast ${precision}: 1 and 2 threads differ:\n  ${last2}\n  ${last1}")
+    endif()
   endif()
   run_trainer(eval --evaluate --checkpoint ${precision}.ckpt)
   if(NOT eval MATCHES "test acc")
