@@ -1,5 +1,5 @@
-// The rows of the op table (see op_db.h). Each row's name must match a row of
-// scripts/make_fixtures.py, which computes the same function with PyTorch.
+// The rows of the op table (see op_db.h): name, the function in PyTorch (for the fixtures),
+// the inputs' shapes, the function in nabla, and optionally the inputs' domain.
 #include "op_db.h"
 
 #include <nabla/conv.h>
@@ -22,6 +22,18 @@ Tensor sample_input(const std::vector<int64_t>& shape, int k, Domain domain, Sca
   return tensor(v, TensorOptions().dtype(dtype)).reshape(shape);
 }
 
+const char* domain_name(Domain domain) {
+  switch (domain) {
+    case Domain::Positive:
+      return "pos";
+    case Domain::NonZero:
+      return "nz";
+    case Domain::Any:
+      break;
+  }
+  return "any";
+}
+
 namespace {
 using V = std::vector<Tensor>;
 using S = std::vector<std::vector<int64_t>>;
@@ -31,345 +43,345 @@ std::vector<OpInfo> make_table() {
   const Domain Pos = Domain::Positive, NZ = Domain::NonZero;
   std::vector<OpInfo> t = {
       // ---- elementwise, unary ----
-      {"neg", {{3, 4}}, [](const V& x) { return V{-x[0]}; }},
-      {"exp", {{3, 4}}, [](const V& x) { return V{x[0].exp()}; }},
-      {"log", {{3, 4}}, [](const V& x) { return V{x[0].log()}; }, Pos},
-      {"sqrt", {{3, 4}}, [](const V& x) { return V{x[0].sqrt()}; }, Pos},
-      {"rsqrt", {{3, 4}}, [](const V& x) { return V{x[0].rsqrt()}; }, Pos},
-      {"abs", {{3, 4}}, [](const V& x) { return V{x[0].abs()}; }, NZ},
-      {"sin", {{3, 4}}, [](const V& x) { return V{x[0].sin()}; }},
-      {"cos", {{3, 4}}, [](const V& x) { return V{x[0].cos()}; }},
-      {"sigmoid", {{3, 4}}, [](const V& x) { return V{x[0].sigmoid()}; }},
-      {"tanh", {{3, 4}}, [](const V& x) { return V{x[0].tanh()}; }},
-      {"relu", {{3, 4}}, [](const V& x) { return V{x[0].relu()}; }, NZ},
-      {"square", {{3, 4}}, [](const V& x) { return V{x[0].square()}; }},
-      {"reciprocal", {{3, 4}}, [](const V& x) { return V{x[0].reciprocal()}; }, NZ},
-      {"erf", {{3, 4}}, [](const V& x) { return V{nabla::erf(x[0])}; }},
-      {"gelu", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0])}; }},
-      {"gelu_tanh", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0], "tanh")}; }},
-      {"clamp", {{3, 4}}, [](const V& x) { return V{x[0].clamp(-1.1, 0.9)}; }},
-      {"clamp_min", {{3, 4}}, [](const V& x) { return V{x[0].clamp_min(0.3)}; }},
-      {"pow_scalar", {{3, 4}}, [](const V& x) { return V{x[0].pow(3)}; }},
-      {"pow_frac", {{3, 4}}, [](const V& x) { return V{x[0].pow(1.5)}; }, Pos},
+      {"neg", "-x[0]", {{3, 4}}, [](const V& x) { return V{-x[0]}; }},
+      {"exp", "x[0].exp()", {{3, 4}}, [](const V& x) { return V{x[0].exp()}; }},
+      {"log", "x[0].log()", {{3, 4}}, [](const V& x) { return V{x[0].log()}; }, Pos},
+      {"sqrt", "x[0].sqrt()", {{3, 4}}, [](const V& x) { return V{x[0].sqrt()}; }, Pos},
+      {"rsqrt", "x[0].rsqrt()", {{3, 4}}, [](const V& x) { return V{x[0].rsqrt()}; }, Pos},
+      {"abs", "x[0].abs()", {{3, 4}}, [](const V& x) { return V{x[0].abs()}; }, NZ},
+      {"sin", "x[0].sin()", {{3, 4}}, [](const V& x) { return V{x[0].sin()}; }},
+      {"cos", "x[0].cos()", {{3, 4}}, [](const V& x) { return V{x[0].cos()}; }},
+      {"sigmoid", "x[0].sigmoid()", {{3, 4}}, [](const V& x) { return V{x[0].sigmoid()}; }},
+      {"tanh", "x[0].tanh()", {{3, 4}}, [](const V& x) { return V{x[0].tanh()}; }},
+      {"relu", "x[0].relu()", {{3, 4}}, [](const V& x) { return V{x[0].relu()}; }, NZ},
+      {"square", "x[0].square()", {{3, 4}}, [](const V& x) { return V{x[0].square()}; }},
+      {"reciprocal", "x[0].reciprocal()", {{3, 4}}, [](const V& x) { return V{x[0].reciprocal()}; }, NZ},
+      {"erf", "T.erf(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::erf(x[0])}; }},
+      {"gelu", "T.nn.functional.gelu(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0])}; }},
+      {"gelu_tanh", "T.nn.functional.gelu(x[0], approximate='tanh')", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0], "tanh")}; }},
+      {"clamp", "x[0].clamp(-1.1, 0.9)", {{3, 4}}, [](const V& x) { return V{x[0].clamp(-1.1, 0.9)}; }},
+      {"clamp_min", "x[0].clamp_min(0.3)", {{3, 4}}, [](const V& x) { return V{x[0].clamp_min(0.3)}; }},
+      {"pow_scalar", "x[0].pow(3)", {{3, 4}}, [](const V& x) { return V{x[0].pow(3)}; }},
+      {"pow_frac", "x[0].pow(1.5)", {{3, 4}}, [](const V& x) { return V{x[0].pow(1.5)}; }, Pos},
       // ---- elementwise, binary, with broadcasting ----
-      {"add", {{3, 4}, {4}}, [](const V& x) { return V{x[0] + x[1]}; }},
-      {"add_alpha", {{3, 4}, {3, 1}}, [](const V& x) { return V{x[0].add(x[1], 2.5)}; }},
-      {"sub", {{3, 4}, {3, 1}}, [](const V& x) { return V{x[0] - x[1]}; }},
-      {"mul", {{2, 3, 4}, {3, 4}}, [](const V& x) { return V{x[0] * x[1]}; }},
-      {"div", {{3, 4}, {4}}, [](const V& x) { return V{x[0] / x[1]}; }, NZ},
-      {"add_scalar", {{3, 4}}, [](const V& x) { return V{x[0] + 1.5}; }},
-      {"rsub_scalar", {{3, 4}}, [](const V& x) { return V{2.0 - x[0]}; }},
-      {"rdiv_scalar", {{3, 4}}, [](const V& x) { return V{2.0 / x[0]}; }, NZ},
-      {"pow_tensor", {{3, 4}, {3, 4}}, [](const V& x) { return V{x[0].pow(x[1])}; }, Pos},
-      {"maximum", {{3, 4}, {4}}, [](const V& x) { return V{nabla::maximum(x[0], x[1])}; }},
-      {"minimum", {{3, 4}, {3, 1}}, [](const V& x) { return V{nabla::minimum(x[0], x[1])}; }},
-      {"where",
+      {"add", "x[0] + x[1]", {{3, 4}, {4}}, [](const V& x) { return V{x[0] + x[1]}; }},
+      {"add_alpha", "x[0].add(x[1], alpha=2.5)", {{3, 4}, {3, 1}}, [](const V& x) { return V{x[0].add(x[1], 2.5)}; }},
+      {"sub", "x[0] - x[1]", {{3, 4}, {3, 1}}, [](const V& x) { return V{x[0] - x[1]}; }},
+      {"mul", "x[0] * x[1]", {{2, 3, 4}, {3, 4}}, [](const V& x) { return V{x[0] * x[1]}; }},
+      {"div", "x[0] / x[1]", {{3, 4}, {4}}, [](const V& x) { return V{x[0] / x[1]}; }, NZ},
+      {"add_scalar", "x[0] + 1.5", {{3, 4}}, [](const V& x) { return V{x[0] + 1.5}; }},
+      {"rsub_scalar", "2.0 - x[0]", {{3, 4}}, [](const V& x) { return V{2.0 - x[0]}; }},
+      {"rdiv_scalar", "2.0 / x[0]", {{3, 4}}, [](const V& x) { return V{2.0 / x[0]}; }, NZ},
+      {"pow_tensor", "x[0].pow(x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{x[0].pow(x[1])}; }, Pos},
+      {"maximum", "T.maximum(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::maximum(x[0], x[1])}; }},
+      {"minimum", "T.minimum(x[0], x[1])", {{3, 4}, {3, 1}}, [](const V& x) { return V{nabla::minimum(x[0], x[1])}; }},
+      {"where", "T.where(x[0] > x[1], x[0], x[1] * 2)",
        {{3, 4}, {3, 4}},
        [](const V& x) { return V{nabla::where(x[0] > x[1], x[0], x[1] * 2)}; }},
-      {"masked_fill", {{3, 4}}, [](const V& x) { return V{x[0].masked_fill(x[0] > 0.5, -3.0)}; }},
+      {"masked_fill", "x[0].masked_fill(x[0] > 0.5, -3.0)", {{3, 4}}, [](const V& x) { return V{x[0].masked_fill(x[0] > 0.5, -3.0)}; }},
       // ---- reductions ----
-      {"sum", {{3, 4}}, [](const V& x) { return V{x[0].sum()}; }},
-      {"sum_dim",
+      {"sum", "x[0].sum()", {{3, 4}}, [](const V& x) { return V{x[0].sum()}; }},
+      {"sum_dim", "x[0].sum([0, 2])",
        {{2, 3, 4}},
        [](const V& x) {
          return V{x[0].sum({0, 2})};
        }},
-      {"sum_keepdim", {{2, 3, 4}}, [](const V& x) { return V{x[0].sum({-1}, true)}; }},
-      {"mean", {{3, 4}}, [](const V& x) { return V{x[0].mean()}; }},
-      {"mean_dim", {{2, 3, 4}}, [](const V& x) { return V{x[0].mean({1}, true)}; }},
-      {"prod", {{2, 3}}, [](const V& x) { return V{x[0].prod()}; }, NZ},
-      {"prod_dim", {{3, 4}}, [](const V& x) { return V{x[0].prod(1)}; }, NZ},
-      {"max", {{3, 4}}, [](const V& x) { return V{x[0].max()}; }},
-      {"max_dim", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].max(1))}; }},
-      {"min_dim", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].min(0, true))}; }},
-      {"amax",
+      {"sum_keepdim", "x[0].sum([-1], keepdim=True)", {{2, 3, 4}}, [](const V& x) { return V{x[0].sum({-1}, true)}; }},
+      {"mean", "x[0].mean()", {{3, 4}}, [](const V& x) { return V{x[0].mean()}; }},
+      {"mean_dim", "x[0].mean([1], keepdim=True)", {{2, 3, 4}}, [](const V& x) { return V{x[0].mean({1}, true)}; }},
+      {"prod", "x[0].prod()", {{2, 3}}, [](const V& x) { return V{x[0].prod()}; }, NZ},
+      {"prod_dim", "x[0].prod(1)", {{3, 4}}, [](const V& x) { return V{x[0].prod(1)}; }, NZ},
+      {"max", "x[0].max()", {{3, 4}}, [](const V& x) { return V{x[0].max()}; }},
+      {"max_dim", "x[0].max(1)[0]", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].max(1))}; }},
+      {"min_dim", "x[0].min(0, keepdim=True)[0]", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].min(0, true))}; }},
+      {"amax", "x[0].amax([0, 2])",
        {{2, 3, 4}},
        [](const V& x) {
          return V{x[0].amax({0, 2})};
        }},
-      {"var", {{3, 4}}, [](const V& x) { return V{x[0].var()}; }},
-      {"var_dim", {{3, 4}}, [](const V& x) { return V{x[0].var({1}, false, true)}; }},
-      {"std", {{3, 4}}, [](const V& x) { return V{x[0].std({0}, true)}; }},
-      {"logsumexp", {{3, 4}}, [](const V& x) { return V{x[0].logsumexp({1})}; }},
-      {"norm", {{3, 4}}, [](const V& x) { return V{x[0].norm()}; }},
-      {"norm_p1_dim", {{3, 4}}, [](const V& x) { return V{x[0].norm(1, {1})}; }, NZ},
-      {"norm_p3_dim", {{3, 4}}, [](const V& x) { return V{x[0].norm(3, {0}, true)}; }, NZ},
-      {"softmax", {{3, 4}}, [](const V& x) { return V{x[0].softmax(1)}; }},
-      {"softmax_dim0", {{3, 4}}, [](const V& x) { return V{x[0].softmax(0)}; }},
-      {"log_softmax", {{2, 3, 4}}, [](const V& x) { return V{x[0].log_softmax(-1)}; }},
+      {"var", "x[0].var()", {{3, 4}}, [](const V& x) { return V{x[0].var()}; }},
+      {"var_dim", "x[0].var([1], unbiased=False, keepdim=True)", {{3, 4}}, [](const V& x) { return V{x[0].var({1}, false, true)}; }},
+      {"std", "x[0].std([0])", {{3, 4}}, [](const V& x) { return V{x[0].std({0}, true)}; }},
+      {"logsumexp", "x[0].logsumexp([1])", {{3, 4}}, [](const V& x) { return V{x[0].logsumexp({1})}; }},
+      {"norm", "x[0].norm()", {{3, 4}}, [](const V& x) { return V{x[0].norm()}; }},
+      {"norm_p1_dim", "x[0].norm(1, [1])", {{3, 4}}, [](const V& x) { return V{x[0].norm(1, {1})}; }, NZ},
+      {"norm_p3_dim", "x[0].norm(3, [0], keepdim=True)", {{3, 4}}, [](const V& x) { return V{x[0].norm(3, {0}, true)}; }, NZ},
+      {"softmax", "x[0].softmax(1)", {{3, 4}}, [](const V& x) { return V{x[0].softmax(1)}; }},
+      {"softmax_dim0", "x[0].softmax(0)", {{3, 4}}, [](const V& x) { return V{x[0].softmax(0)}; }},
+      {"log_softmax", "x[0].log_softmax(-1)", {{2, 3, 4}}, [](const V& x) { return V{x[0].log_softmax(-1)}; }},
       // ---- sorting (values; the gradient goes back to the chosen indices) ----
-      {"topk", {{3, 5}}, [](const V& x) { return V{std::get<0>(x[0].topk(2))}; }},
-      {"topk_smallest_dim0",
+      {"topk", "x[0].topk(2)[0]", {{3, 5}}, [](const V& x) { return V{std::get<0>(x[0].topk(2))}; }},
+      {"topk_smallest_dim0", "T.topk(x[0], 3, 0, largest=False)[0]",
        {{4, 3}},
        [](const V& x) { return V{std::get<0>(nabla::topk(x[0], 3, 0, false))}; }},
-      {"sort", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].sort())}; }},
-      {"sort_descending_dim0",
+      {"sort", "x[0].sort()[0]", {{3, 4}}, [](const V& x) { return V{std::get<0>(x[0].sort())}; }},
+      {"sort_descending_dim0", "T.sort(x[0], 0, descending=True)[0]",
        {{4, 3}},
        [](const V& x) { return V{std::get<0>(nabla::sort(x[0], 0, true))}; }},
       // ---- linear algebra ----
-      {"mm", {{3, 4}, {4, 5}}, [](const V& x) { return V{x[0].mm(x[1])}; }},
-      {"mm_transposed", {{4, 3}, {5, 4}}, [](const V& x) { return V{x[0].t().mm(x[1].t())}; }},
-      {"bmm", {{2, 3, 4}, {2, 4, 2}}, [](const V& x) { return V{x[0].bmm(x[1])}; }},
-      {"matmul_broadcast", {{2, 3, 4}, {4, 2}}, [](const V& x) { return V{x[0].matmul(x[1])}; }},
-      {"matmul_batch_broadcast",
+      {"mm", "x[0].mm(x[1])", {{3, 4}, {4, 5}}, [](const V& x) { return V{x[0].mm(x[1])}; }},
+      {"mm_transposed", "x[0].t().mm(x[1].t())", {{4, 3}, {5, 4}}, [](const V& x) { return V{x[0].t().mm(x[1].t())}; }},
+      {"bmm", "x[0].bmm(x[1])", {{2, 3, 4}, {2, 4, 2}}, [](const V& x) { return V{x[0].bmm(x[1])}; }},
+      {"matmul_broadcast", "x[0].matmul(x[1])", {{2, 3, 4}, {4, 2}}, [](const V& x) { return V{x[0].matmul(x[1])}; }},
+      {"matmul_batch_broadcast", "x[0].matmul(x[1])",
        {{2, 1, 3, 4}, {3, 4, 2}},
        [](const V& x) { return V{x[0].matmul(x[1])}; }},
-      {"matmul_vec", {{3, 4}, {4}}, [](const V& x) { return V{x[0].matmul(x[1])}; }},
-      {"addmm",
+      {"matmul_vec", "x[0].matmul(x[1])", {{3, 4}, {4}}, [](const V& x) { return V{x[0].matmul(x[1])}; }},
+      {"addmm", "T.addmm(x[0], x[1], x[2], beta=0.5, alpha=2.0)",
        {{3, 5}, {3, 4}, {4, 5}},
        [](const V& x) { return V{nabla::addmm(x[0], x[1], x[2], 0.5, 2.0)}; }},
-      {"dot", {{5}, {5}}, [](const V& x) { return V{x[0].dot(x[1])}; }},
-      {"outer", {{3}, {4}}, [](const V& x) { return V{x[0].outer(x[1])}; }},
+      {"dot", "x[0].dot(x[1])", {{5}, {5}}, [](const V& x) { return V{x[0].dot(x[1])}; }},
+      {"outer", "x[0].outer(x[1])", {{3}, {4}}, [](const V& x) { return V{x[0].outer(x[1])}; }},
       // ---- shape, joining, indexing ----
-      {"view",
+      {"view", "x[0].view(2, 6)",
        {{3, 4}},
        [](const V& x) {
          return V{x[0].view({2, 6})};
        }},
-      {"reshape_transposed", {{3, 4}}, [](const V& x) { return V{x[0].t().reshape({12})}; }},
-      {"transpose", {{2, 3, 4}}, [](const V& x) { return V{x[0].transpose(0, 2)}; }},
-      {"permute",
+      {"reshape_transposed", "x[0].t().reshape(12)", {{3, 4}}, [](const V& x) { return V{x[0].t().reshape({12})}; }},
+      {"transpose", "x[0].transpose(0, 2)", {{2, 3, 4}}, [](const V& x) { return V{x[0].transpose(0, 2)}; }},
+      {"permute", "x[0].permute(1, 2, 0)",
        {{2, 3, 4}},
        [](const V& x) {
          return V{x[0].permute({1, 2, 0})};
        }},
-      {"expand",
+      {"expand", "x[0].expand(2, 3, 4)",
        {{3, 1}},
        [](const V& x) {
          return V{x[0].expand({2, 3, 4})};
        }},
-      {"squeeze_unsqueeze",
+      {"squeeze_unsqueeze", "x[0].squeeze(1).unsqueeze(0)",
        {{3, 1, 4}},
        [](const V& x) { return V{x[0].squeeze(1).unsqueeze(0)}; }},
-      {"flatten", {{2, 3, 4}}, [](const V& x) { return V{x[0].flatten(1)}; }},
-      {"narrow", {{4, 5}}, [](const V& x) { return V{x[0].narrow(1, 1, 3)}; }},
-      {"select", {{4, 5}}, [](const V& x) { return V{x[0].select(0, -2)}; }},
-      {"slice_step", {{4, 7}}, [](const V& x) { return V{x[0].slice(1, 1, 6, 2)}; }},
-      {"split", {{5, 3}}, [](const V& x) { return x[0].split(2); }},
-      {"chunk", {{3, 6}}, [](const V& x) { return x[0].chunk(3, 1); }},
-      {"unbind", {{3, 2}}, [](const V& x) { return x[0].unbind(1); }},
-      {"cat",
+      {"flatten", "x[0].flatten(1)", {{2, 3, 4}}, [](const V& x) { return V{x[0].flatten(1)}; }},
+      {"narrow", "x[0].narrow(1, 1, 3)", {{4, 5}}, [](const V& x) { return V{x[0].narrow(1, 1, 3)}; }},
+      {"select", "x[0].select(0, -2)", {{4, 5}}, [](const V& x) { return V{x[0].select(0, -2)}; }},
+      {"slice_step", "x[0][:, 1:6:2]", {{4, 7}}, [](const V& x) { return V{x[0].slice(1, 1, 6, 2)}; }},
+      {"split", "list(x[0].split(2))", {{5, 3}}, [](const V& x) { return x[0].split(2); }},
+      {"chunk", "list(x[0].chunk(3, 1))", {{3, 6}}, [](const V& x) { return x[0].chunk(3, 1); }},
+      {"unbind", "list(x[0].unbind(1))", {{3, 2}}, [](const V& x) { return x[0].unbind(1); }},
+      {"cat", "T.cat([x[0], x[1]])",
        {{2, 3}, {4, 3}},
        [](const V& x) {
          return V{nabla::cat({x[0], x[1]})};
        }},
-      {"cat_dim1",
+      {"cat_dim1", "T.cat([x[0], x[1]], 1)",
        {{2, 3}, {2, 1}},
        [](const V& x) {
          return V{nabla::cat({x[0], x[1]}, 1)};
        }},
-      {"stack",
+      {"stack", "T.stack([x[0], x[1]], 1)",
        {{2, 3}, {2, 3}},
        [](const V& x) {
          return V{nabla::stack({x[0], x[1]}, 1)};
        }},
-      {"index_select",
+      {"index_select", "x[0].index_select(0, idx([3, 0, 3, 1]))",
        {{4, 3}},
        [](const V& x) {
          return V{x[0].index_select(0, idx({3, 0, 3, 1}).to(x[0].device()))};
        }},
-      {"gather",
+      {"gather", "x[0].gather(1, idx([0, 3, 3, 1, 2, 0]).view(3, 2))",
        {{3, 4}},
        [](const V& x) {
          return V{x[0].gather(1, idx({0, 3, 3, 1, 2, 0}).view({3, 2}).to(x[0].device()))};
        }},
-      {"scatter_add",
+      {"scatter_add", "x[0].scatter_add(1, idx([0, 3, 3, 3, 2, 0]).view(3, 2), x[1])",
        {{3, 4}, {3, 2}},
        [](const V& x) {
          return V{x[0].scatter_add(1, idx({0, 3, 3, 3, 2, 0}).view({3, 2}).to(x[0].device()), x[1])};
        }},
-      {"index_tensor",
+      {"index_tensor", "x[0][idx([2, 2, 0])]",
        {{4, 3}},
        [](const V& x) {
          return V{x[0].index({idx({2, 2, 0})})};
        }},
-      {"index_slices",
+      {"index_slices", "x[0][1:, ::2]",
        {{4, 5}},
        [](const V& x) {
          using namespace nabla::indexing;
          return V{x[0].index({Slice(1, None), Slice(None, None, 2)})};
        }},
-      {"index_mixed",
+      {"index_mixed", "x[0][..., idx([3, 0]), 1]",
        {{3, 4, 5}},
        [](const V& x) {
          using namespace nabla::indexing;
          return V{x[0].index({"...", idx({3, 0}), 1})};  // rows of the last dims by index
        }},
-      {"clone_contiguous", {{3, 4}}, [](const V& x) { return V{x[0].t().contiguous() * 1.0}; }},
+      {"clone_contiguous", "x[0].t().contiguous() * 1.0", {{3, 4}}, [](const V& x) { return V{x[0].t().contiguous() * 1.0}; }},
       // ---- compositions that exercise the engine ----
-      {"reuse", {{3, 4}}, [](const V& x) { return V{x[0] * x[0].exp() + x[0].sum()}; }},
-      {"mlp_layer",
+      {"reuse", "x[0] * x[0].exp() + x[0].sum()", {{3, 4}}, [](const V& x) { return V{x[0] * x[0].exp() + x[0].sum()}; }},
+      {"mlp_layer", "T.matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)",
        {{5, 4}, {3, 4}, {3}},
        [](const V& x) { return V{nabla::matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)}; }},
       // ---- backend: elementwise ops of nabla/op_list.h that had no row ----
-      {"sign", {{3, 4}}, [](const V& x) { return V{x[0].sign()}; }, NZ},
+      {"sign", "x[0].sign()", {{3, 4}}, [](const V& x) { return V{x[0].sign()}; }, NZ},
       // ---- conv and pooling ----
-      {"conv1d_stride_groups",
+      {"conv1d_stride_groups", "F.conv1d(x[0], x[1], x[2], 2, 1, 1, 2)",
        {{2, 4, 7}, {6, 2, 3}, {6}},
        [](const V& x) { return V{nabla::conv1d(x[0], x[1], x[2], 2, 1, 1, 2)}; }},
-      {"conv1d_dilation_unbatched",
+      {"conv1d_dilation_unbatched", "F.conv1d(x[0], x[1], None, 1, 2, 2)",
        {{3, 9}, {2, 3, 3}},
        [](const V& x) { return V{nabla::conv1d(x[0], x[1], {}, 1, 2, 2)}; }},
-      {"conv2d_padding_bias",
+      {"conv2d_padding_bias", "F.conv2d(x[0], x[1], x[2], 1, 1)",
        {{2, 3, 5, 6}, {4, 3, 3, 3}, {4}},
        [](const V& x) { return V{nabla::conv2d(x[0], x[1], x[2], 1, 1)}; }},
-      {"conv2d_stride_dilation",
+      {"conv2d_stride_dilation", "F.conv2d(x[0], x[1], None, (2, 1), (1, 0), (2, 1))",
        {{1, 2, 7, 6}, {3, 2, 2, 3}},
        [](const V& x) { return V{nabla::conv2d(x[0], x[1], {}, {2, 1}, {1, 0}, {2, 1})}; }},
-      {"conv2d_depthwise",
+      {"conv2d_depthwise", "F.conv2d(x[0], x[1], None, 2, 1, 1, 4)",
        {{2, 4, 5, 5}, {4, 1, 3, 3}},
        [](const V& x) { return V{nabla::conv2d(x[0], x[1], {}, 2, 1, 1, 4)}; }},
-      {"conv2d_same_even",
+      {"conv2d_same_even", "F.conv2d(x[0], x[1], x[2], 1, 'same', (1, 2))",
        {{1, 2, 5, 6}, {2, 2, 2, 3}, {2}},
        [](const V& x) { return V{nabla::conv2d(x[0], x[1], x[2], 1, "same", {1, 2})}; }},
-      {"conv2d_valid",
+      {"conv2d_valid", "F.conv2d(x[0], x[1], None, 1, 'valid')",
        {{1, 2, 4, 5}, {3, 2, 3, 2}},
        [](const V& x) { return V{nabla::conv2d(x[0], x[1], {}, 1, "valid")}; }},
-      {"conv2d_unbatched",
+      {"conv2d_unbatched", "F.conv2d(x[0], x[1], x[2], 2)",
        {{3, 5, 5}, {2, 3, 3, 3}, {2}},
        [](const V& x) { return V{nabla::conv2d(x[0], x[1], x[2], 2)}; }},
-      {"conv2d_pointwise",
+      {"conv2d_pointwise", "F.conv2d(x[0], x[1])",
        {{2, 3, 4, 4}, {5, 3, 1, 1}},
        [](const V& x) { return V{nabla::conv2d(x[0], x[1])}; }},
-      {"conv3d",
+      {"conv3d", "F.conv3d(x[0], x[1], x[2], (1, 2, 1), 1)",
        {{1, 2, 4, 5, 4}, {3, 2, 2, 3, 2}, {3}},
        [](const V& x) { return V{nabla::conv3d(x[0], x[1], x[2], {1, 2, 1}, 1)}; }},
-      {"conv_transpose1d",
+      {"conv_transpose1d", "F.conv_transpose1d(x[0], x[1], x[2], 2, 1, 1)",
        {{2, 4, 5}, {4, 3, 3}, {3}},
        [](const V& x) { return V{nabla::conv_transpose1d(x[0], x[1], x[2], 2, 1, 1)}; }},
-      {"conv_transpose2d_groups",
+      {"conv_transpose2d_groups", "F.conv_transpose2d(x[0], x[1], x[2], 2, (1, 0), (1, 0), 2, (1, 2))",
        {{1, 4, 3, 4}, {4, 2, 3, 2}, {4}},
        [](const V& x) {
          return V{nabla::conv_transpose2d(x[0], x[1], x[2], 2, {1, 0}, {1, 0}, 2, {1, 2})};
        }},
-      {"conv_transpose2d_unbatched",
+      {"conv_transpose2d_unbatched", "F.conv_transpose2d(x[0], x[1])",
        {{2, 3, 3}, {2, 3, 2, 2}},
        [](const V& x) { return V{nabla::conv_transpose2d(x[0], x[1])}; }},
-      {"max_pool2d",
+      {"max_pool2d", "F.max_pool2d(x[0], 3, 2, 1)",
        {{2, 3, 6, 7}},
        [](const V& x) { return V{nabla::max_pool2d(x[0], 3, 2, 1)}; }},
-      {"max_pool2d_ceil_dilation",
+      {"max_pool2d_ceil_dilation", "F.max_pool2d(x[0], (2, 3), 2, 0, (2, 1), True)",
        {{1, 2, 7, 8}},
        [](const V& x) { return V{nabla::max_pool2d(x[0], {2, 3}, 2, 0, {2, 1}, true)}; }},
-      {"max_pool2d_unbatched",
+      {"max_pool2d_unbatched", "F.max_pool2d(x[0], 2)",
        {{2, 5, 5}},
        [](const V& x) { return V{nabla::max_pool2d(x[0], 2)}; }},
-      {"max_pool1d_ceil",
+      {"max_pool1d_ceil", "F.max_pool1d(x[0], 3, 2, 1, 1, True)",
        {{2, 3, 9}},
        [](const V& x) { return V{nabla::max_pool1d(x[0], 3, 2, 1, 1, true)}; }},
-      {"avg_pool2d",
+      {"avg_pool2d", "F.avg_pool2d(x[0], 3, 2, 1)",
        {{2, 3, 6, 7}},
        [](const V& x) { return V{nabla::avg_pool2d(x[0], 3, 2, 1)}; }},
-      {"avg_pool2d_ceil_exclude_pad",
+      {"avg_pool2d_ceil_exclude_pad", "F.avg_pool2d(x[0], (3, 2), 2, 1, True, False)",
        {{1, 2, 6, 7}},
        [](const V& x) { return V{nabla::avg_pool2d(x[0], {3, 2}, 2, 1, true, false)}; }},
-      {"avg_pool2d_divisor_unbatched",
+      {"avg_pool2d_divisor_unbatched", "F.avg_pool2d(x[0], 2, None, 0, False, True, 3)",
        {{2, 5, 4}},
        [](const V& x) { return V{nabla::avg_pool2d(x[0], 2, {}, 0, false, true, 3)}; }},
-      {"avg_pool1d_ceil",
+      {"avg_pool1d_ceil", "F.avg_pool1d(x[0], 3, 2, 1, True)",
        {{2, 3, 8}},
        [](const V& x) { return V{nabla::avg_pool1d(x[0], 3, 2, 1, true)}; }},
-      {"pad_constant",
+      {"pad_constant", "F.pad(x[0], (1, 2, -1, 1), 'constant', 0.5)",
        {{2, 3, 4}},
        [](const V& x) { return V{nabla::pad(x[0], {1, 2, -1, 1}, "constant", 0.5)}; }},
-      {"pad_reflect",
+      {"pad_reflect", "F.pad(x[0], (2, 1, 1, 3), 'reflect')",
        {{1, 2, 4, 5}},
        [](const V& x) { return V{nabla::pad(x[0], {2, 1, 1, 3}, "reflect")}; }},
-      {"pad_replicate",
+      {"pad_replicate", "F.pad(x[0], (2, 3), 'replicate')",
        {{2, 3, 4}},
        [](const V& x) { return V{nabla::pad(x[0], {2, 3}, "replicate")}; }},
-      {"pad_circular",
+      {"pad_circular", "F.pad(x[0], (1, 2, 3, 0), 'circular')",
        {{1, 2, 3, 4}},
        [](const V& x) { return V{nabla::pad(x[0], {1, 2, 3, 0}, "circular")}; }},
-      {"cnn_block",
+      {"cnn_block", "F.max_pool2d(F.conv2d(x[0], x[1], x[2]).relu(), 2).flatten(1)",
        {{2, 1, 6, 6}, {3, 1, 3, 3}, {3}},
        [](const V& x) {
          return V{nabla::max_pool2d(nabla::conv2d(x[0], x[1], x[2]).relu(), 2).flatten(1)};
        }},
       // ---- nn layers: normalization, resampling, fold, adaptive pooling ----
-      {"batch_norm_train",
+      {"batch_norm_train", "F.batch_norm(x[0], None, None, x[1], x[2], training=True)",
        {{3, 2, 2, 2}, {2}, {2}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::batch_norm(x[0], {}, {},
                                 F::BatchNormFuncOptions().weight(x[1]).bias(x[2]).training(true))};
        }},
-      {"batch_norm_train_noncontiguous",  // the composed (unfused) path
+      {"batch_norm_train_noncontiguous", "F.batch_norm(x[0].transpose(0, 1), None, None, x[1], x[2], training=True)",  // the composed (unfused) path
        {{2, 3, 2, 2}, {2}, {2}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::batch_norm(x[0].transpose(0, 1), {}, {},
                                 F::BatchNormFuncOptions().weight(x[1]).bias(x[2]).training(true))};
        }},
-      {"batch_norm_train_1d_noaffine",
+      {"batch_norm_train_1d_noaffine", "F.batch_norm(x[0], None, None, training=True, eps=0.1)",
        {{4, 3}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::batch_norm(x[0], {}, {}, F::BatchNormFuncOptions().training(true).eps(0.1))};
        }},
-      {"batch_norm_eval",
+      {"batch_norm_eval", "T.batch_norm(x[0], x[1], x[2], T.tensor([0.3, -0.2]), T.tensor([0.5, 1.5]), False, 0.1, 1e-5, False)",
        {{3, 2, 4}, {2}, {2}},
        [](const V& x) {
          Tensor rm = tensor({0.3, -0.2}, dtype(x[0].scalar_type()));
          Tensor rv = tensor({0.5, 1.5}, dtype(x[0].scalar_type()));
          return V{nabla::batch_norm(x[0], x[1], x[2], rm, rv, false, 0.1, 1e-5)};
        }},
-      {"instance_norm",
+      {"instance_norm", "F.instance_norm(x[0], weight=x[1], bias=x[2])",
        {{2, 3, 4}, {3}, {3}},
        [](const V& x) {
          return V{nabla::instance_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-5)};
        }},
-      {"instance_norm_2d_noaffine",
+      {"instance_norm_2d_noaffine", "F.instance_norm(x[0])",
        {{2, 2, 3, 3}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::instance_norm(x[0])};
        }},
-      {"layer_norm",
+      {"layer_norm", "F.layer_norm(x[0], [5], x[1], x[2])",
        {{2, 3, 5}, {5}, {5}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::layer_norm(x[0], F::LayerNormFuncOptions({5}).weight(x[1]).bias(x[2]))};
        }},
-      {"layer_norm_2d_noaffine",
+      {"layer_norm_2d_noaffine", "F.layer_norm(x[0], [2, 4], eps=0.1)",
        {{3, 2, 4}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::layer_norm(x[0], F::LayerNormFuncOptions({2, 4}).eps(0.1))};
        }},
-      {"layer_norm_noncontiguous_weight_only",
+      {"layer_norm_noncontiguous_weight_only", "F.layer_norm(x[0].t(), [4], x[1])",
        {{4, 3}, {4}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::layer_norm(x[0].t(), F::LayerNormFuncOptions({4}).weight(x[1]))};
        }},
-      {"group_norm",
+      {"group_norm", "F.group_norm(x[0], 2, x[1], x[2])",
        {{2, 4, 3}, {4}, {4}},
        [](const V& x) { return V{nabla::group_norm(x[0], 2, x[1], x[2])}; }},
-      {"group_norm_2d_noaffine",
+      {"group_norm_2d_noaffine", "F.group_norm(x[0], 3, eps=1e-3)",
        {{2, 6, 2, 2}},
        [](const V& x) { return V{nabla::group_norm(x[0], 3, {}, {}, 1e-3)}; }},
-      {"interpolate_nearest_1d",
+      {"interpolate_nearest_1d", "F.interpolate(x[0], size=[8])",
        {{1, 2, 5}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::interpolate(x[0], F::InterpolateFuncOptions().size(std::vector<int64_t>{8}))};
        }},
-      {"interpolate_nearest_2d_scale2",
+      {"interpolate_nearest_2d_scale2", "F.interpolate(x[0], scale_factor=[2.0, 2.0])",
        {{1, 2, 3, 4}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::interpolate(
              x[0], F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}))};
        }},
-      {"interpolate_nearest_2d_size",
+      {"interpolate_nearest_2d_size", "F.interpolate(x[0], size=[3, 7])",
        {{2, 1, 4, 5}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::interpolate(x[0],
                                  F::InterpolateFuncOptions().size(std::vector<int64_t>{3, 7}))};
        }},
-      {"interpolate_nearest_exact",
+      {"interpolate_nearest_exact", "F.interpolate(x[0], size=[6, 3], mode='nearest-exact')",
        {{1, 2, 4, 5}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
@@ -377,14 +389,14 @@ std::vector<OpInfo> make_table() {
              x[0],
              F::InterpolateFuncOptions().size(std::vector<int64_t>{6, 3}).mode(kNearestExact))};
        }},
-      {"interpolate_linear_1d",
+      {"interpolate_linear_1d", "F.interpolate(x[0], size=[7], mode='linear')",
        {{2, 2, 5}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::interpolate(
              x[0], F::InterpolateFuncOptions().size(std::vector<int64_t>{7}).mode(kLinear))};
        }},
-      {"interpolate_bilinear",
+      {"interpolate_bilinear", "F.interpolate(x[0], size=[5, 7], mode='bilinear', align_corners=False)",
        {{1, 2, 3, 4}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
@@ -393,7 +405,7 @@ std::vector<OpInfo> make_table() {
                                            .mode(kBilinear)
                                            .align_corners(false))};
        }},
-      {"interpolate_bilinear_align_corners",
+      {"interpolate_bilinear_align_corners", "F.interpolate(x[0], size=[5, 7], mode='bilinear', align_corners=True)",
        {{1, 2, 3, 4}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
@@ -402,7 +414,7 @@ std::vector<OpInfo> make_table() {
                                            .mode(kBilinear)
                                            .align_corners(true))};
        }},
-      {"interpolate_bilinear_scale",
+      {"interpolate_bilinear_scale", "F.interpolate(x[0], scale_factor=[1.5, 2.5], mode='bilinear')",
        {{1, 1, 4, 4}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
@@ -410,7 +422,7 @@ std::vector<OpInfo> make_table() {
                                            .scale_factor(std::vector<double>{1.5, 2.5})
                                            .mode(kBilinear))};
        }},
-      {"interpolate_trilinear",
+      {"interpolate_trilinear", "F.interpolate(x[0], size=[3, 4, 2], mode='trilinear')",
        {{1, 1, 2, 3, 3}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
@@ -418,69 +430,69 @@ std::vector<OpInfo> make_table() {
              x[0],
              F::InterpolateFuncOptions().size(std::vector<int64_t>{3, 4, 2}).mode(kTrilinear))};
        }},
-      {"interpolate_area",
+      {"interpolate_area", "F.interpolate(x[0], size=[3, 4], mode='area')",
        {{1, 2, 5, 7}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::interpolate(
              x[0], F::InterpolateFuncOptions().size(std::vector<int64_t>{3, 4}).mode(kArea))};
        }},
-      {"pixel_shuffle", {{2, 8, 2, 3}}, [](const V& x) { return V{nabla::pixel_shuffle(x[0], 2)}; }},
-      {"pixel_unshuffle",
+      {"pixel_shuffle", "F.pixel_shuffle(x[0], 2)", {{2, 8, 2, 3}}, [](const V& x) { return V{nabla::pixel_shuffle(x[0], 2)}; }},
+      {"pixel_unshuffle", "F.pixel_unshuffle(x[0], 2)",
        {{1, 2, 4, 6}},
        [](const V& x) { return V{nabla::pixel_unshuffle(x[0], 2)}; }},
-      {"unfold",
+      {"unfold", "F.unfold(x[0], (2, 3))",
        {{2, 2, 4, 5}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::unfold(x[0], F::UnfoldFuncOptions({2, 3}))};
        }},
-      {"unfold_pad_stride_dilation",
+      {"unfold_pad_stride_dilation", "F.unfold(x[0], 3, padding=1, stride=2, dilation=(1, 2))",
        {{1, 2, 5, 6}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::unfold(x[0], F::UnfoldFuncOptions(3).padding(1).stride(2).dilation({1, 2}))};
        }},
-      {"fold",
+      {"fold", "F.fold(x[0], (4, 5), (2, 3))",
        {{2, 12, 9}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{F::fold(x[0], F::FoldFuncOptions({4, 5}, {2, 3}))};
        }},
-      {"fold_pad_stride_dilation",
+      {"fold_pad_stride_dilation", "F.fold(x[0], (5, 6), 3, padding=1, stride=2, dilation=(1, 2))",
        {{1, 18, 6}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
          return V{
              F::fold(x[0], F::FoldFuncOptions({5, 6}, 3).padding(1).stride(2).dilation({1, 2}))};
        }},
-      {"adaptive_avg_pool1d",
+      {"adaptive_avg_pool1d", "F.adaptive_avg_pool1d(x[0], 3)",
        {{2, 3, 7}},
        [](const V& x) { return V{nabla::adaptive_avg_pool1d(x[0], {3})}; }},
-      {"adaptive_avg_pool2d",
+      {"adaptive_avg_pool2d", "F.adaptive_avg_pool2d(x[0], (3, 4))",
        {{2, 2, 5, 7}},
        [](const V& x) {
          return V{nabla::adaptive_avg_pool2d(x[0], {3, 4})};
        }},
-      {"adaptive_avg_pool2d_global",
+      {"adaptive_avg_pool2d_global", "F.adaptive_avg_pool2d(x[0], 1)",
        {{2, 3, 3, 4}},
        [](const V& x) {
          return V{nabla::adaptive_avg_pool2d(x[0], {1, 1})};
        }},
-      {"adaptive_avg_pool2d_unbatched",
+      {"adaptive_avg_pool2d_unbatched", "F.adaptive_avg_pool2d(x[0], (2, 4))",
        {{2, 5, 6}},
        [](const V& x) {
          return V{nabla::adaptive_avg_pool2d(x[0], {2, 4})};
        }},
-      {"adaptive_max_pool1d",
+      {"adaptive_max_pool1d", "F.adaptive_max_pool1d(x[0], 3)",
        {{2, 3, 8}},
        [](const V& x) { return V{std::get<0>(nabla::adaptive_max_pool1d(x[0], {3}))}; }},
-      {"adaptive_max_pool2d",
+      {"adaptive_max_pool2d", "F.adaptive_max_pool2d(x[0], (3, 4))",
        {{2, 2, 5, 7}},
        [](const V& x) {
          return V{std::get<0>(nabla::adaptive_max_pool2d(x[0], {3, 4}))};
        }},
-      {"max_unpool2d",
+      {"max_unpool2d", "F.max_unpool2d(x[0], idx([0, 3, 9, 14, 5, 2, 12, 15]).view(1, 2, 2, 2), 2)",
        {{1, 2, 2, 2}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
@@ -488,28 +500,28 @@ std::vector<OpInfo> make_table() {
          return V{F::max_unpool2d(x[0], ind, F::MaxUnpool2dFuncOptions(2))};
        }},
       // ---- attention ----
-      {"sdpa",
+      {"sdpa", "sdpa(x[0], x[1], x[2])",
        {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
        [](const V& x) { return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2])}; }},
-      {"sdpa_causal_scale",
+      {"sdpa_causal_scale", "sdpa(x[0], x[1], x[2], is_causal=True, scale=0.5)",
        {{1, 2, 4, 3}, {1, 2, 4, 3}, {1, 2, 4, 2}},
        [](const V& x) {
          return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], {}, 0.0, true, 0.5)};
        }},
-      {"sdpa_bool_mask",
+      {"sdpa_bool_mask", "sdpa(x[0], x[1], x[2], T.arange(5)[None, :] < idx([2, 5, 4])[:, None])",
        {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
        [](const V& x) {  // row i sees the first n[i] keys
          const Tensor mask = nabla::lt(nabla::arange(5).unsqueeze(0), idx({2, 5, 4}).unsqueeze(1));
          return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], mask)};
        }},
-      {"sdpa_float_mask",
+      {"sdpa_float_mask", "sdpa(x[0], x[1], x[2], x[3])",
        {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}, {3, 5}},
        [](const V& x) { return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], x[3])}; }},
       // ---- transformer helpers (composed of ops) ----
-      {"rms_norm",
+      {"rms_norm", "x[0] * T.rsqrt(x[0].pow(2).mean(-1, keepdim=True) + 1e-6) * x[1]",
        {{2, 3, 6}, {6}},
        [](const V& x) { return V{nabla::nn::functional::rms_norm(x[0], {6}, x[1], 1e-6)}; }},
-      {"rotary_embedding",
+      {"rotary_embedding", "rotary(x[0], offset=2)",
        {{2, 5, 8}},
        [](const V& x) {
          const auto on_x = TensorOptions().dtype(x[0].scalar_type()).device(x[0].device());

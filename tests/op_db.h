@@ -1,6 +1,8 @@
 // The op table: one row per public differentiable op, like PyTorch's OpInfo. From it,
 // test_gradcheck.cpp checks every op's gradient numerically (float64) and its forward values
-// against PyTorch's (fixtures made by scripts/make_fixtures.py, which mirrors this table by name).
+// against PyTorch's. The row also holds the same function in PyTorch: nabla_op_table_json
+// prints the table, and scripts/make_fixtures.py evaluates each row's expression with torch
+// on the same inputs (tests/data/op_fixtures.json), so a row is written once.
 #pragma once
 
 #include <nabla/autograd.h>
@@ -23,6 +25,10 @@ enum class Domain { Any, Positive, NonZero };
 
 struct OpInfo {
   std::string name;
+  /// The row's function in PyTorch, a Python expression of the inputs x[0], x[1], ... giving a
+  /// tensor or a list of them; torch is `T`, torch.nn.functional `F`, and make_fixtures.py
+  /// defines the helpers `idx` (an int64 tensor), `sdpa` and `rotary`.
+  std::string torch;
   std::vector<std::vector<int64_t>> shapes;  // one per differentiable input
   std::function<std::vector<Tensor>(const std::vector<Tensor>&)> fn;
   Domain domain = Domain::Any;
@@ -34,6 +40,9 @@ inline void PrintTo(const OpInfo& op, std::ostream* os) { *os << op.name; }
 
 /// The table. Inputs of a row are made by sample_input(shape, k, domain).
 const std::vector<OpInfo>& op_db();
+
+/// The name of a domain as the fixtures record it: "any", "pos" or "nz".
+const char* domain_name(Domain domain);
 
 /// Deterministic sample input k (the same formula as scripts/make_fixtures.py):
 /// element i is 2 sin(0.37 i + 1.3 k + 0.5), mapped into the domain.

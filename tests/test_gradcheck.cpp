@@ -42,7 +42,15 @@ class OpTest : public ::testing::TestWithParam<OpInfo> {};
 TEST_P(OpTest, ForwardMatchesPyTorch) {
   const OpInfo& op = GetParam();
   ASSERT_TRUE(fixtures()["ops"].contains(op.name)) << "no PyTorch fixture for " << op.name;
-  const auto& expected = fixtures()["ops"][op.name];
+  const auto& fixture = fixtures()["ops"][op.name];
+  // The fixture was computed from this row: the same expression, shapes and domain.
+  const char* stale = " changed after the fixtures were made: rerun scripts/make_fixtures.py";
+  EXPECT_EQ(fixture["torch"].get<std::string>(), op.torch) << op.name << stale;
+  EXPECT_EQ(fixture["shapes"].get<std::vector<std::vector<int64_t>>>(), op.shapes)
+      << op.name << stale;
+  EXPECT_EQ(fixture["domain"].get<std::string>(), nabla::testing::domain_name(op.domain))
+      << op.name << stale;
+  const auto& expected = fixture["outputs"];
   std::vector<Tensor> outputs = op.fn(make_inputs(op, nabla::kFloat64, false));
   ASSERT_EQ(outputs.size(), expected.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
