@@ -164,16 +164,24 @@ void queue_callback(std::function<void()> callback) {
   t_callbacks->push_back(std::move(callback));
 }
 
-// Runs the graph from `roots` (with their gradients). When `capture` is non-empty, returns the
-// gradients arriving at those edges instead of accumulating into leaves.
-variable_list run_backward(const variable_list& roots, const variable_list& grad_roots,
-                           bool keep_graph, bool create_graph, const variable_list& inputs,
-                           bool accumulate_into_inputs, bool allow_unused) {
-  GraphTask task;
+namespace {
 
-  // Root edges and their gradients.
-  std::vector<Edge> root_edges;
-  variable_list root_grads;
+// ---- run_backward's steps ----------------------------------------------------------------
+
+/// The graph's starting points: the roots' edges and the gradients they start with (ones for
+/// a scalar root given none).
+struct Roots {
+  std::vector<Edge> edges;
+  variable_list grads;
+  std::vector<Node*> nodes() const {
+    std::vector<Node*> out;
+    for (const Edge& e : edges) out.push_back(e.function.get());
+    return out;
+  }
+};
+
+Roots collect_roots(const variable_list& roots, const variable_list& grad_roots) {
+  Roots out;
   for (size_t i = 0; i < roots.size(); ++i) {
     const Tensor& r = roots[i];
     NABLA_CHECK(r.defined(), "[backward] tensor {} of the outputs is undefined", i);
@@ -194,123 +202,172 @@ variable_list run_backward(const variable_list& roots, const variable_list& grad
                   "[backward] gradient {} has shape {} but the output has shape {}", i, g.sizes(),
                   r.sizes());
     }
-    root_edges.push_back(e);
-    root_grads.push_back(g);
+    out.edges.push_back(std::move(e));
+    out.grads.push_back(std::move(g));
   }
+  return out;
+}
 
-  // Edges of the inputs whose gradients are wanted.
-  std::vector<Edge> input_edges;
+/// The edges of the inputs whose gradients are wanted (autograd::grad, backward's `inputs`).
+std::vector<Edge> collect_input_edges(const variable_list& inputs) {
+  std::vector<Edge> edges;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& in = inputs[i];
     NABLA_CHECK(in.defined() && in.requires_grad(),
                 "[grad] input {} does not require grad: only tensors that require grad can "
                 "have gradients",
                 i);
-    Edge e = gradient_edge(in);
-    input_edges.push_back(e);
+    edges.push_back(gradient_edge(in));
   }
-  const bool capture = !inputs.empty() && !accumulate_into_inputs;
+  return edges;
+}
 
-  std::vector<Node*> root_nodes;
-  for (const Edge& e : root_edges) root_nodes.push_back(e.function.get());
+/// Indexes the graph, counts each node's incoming edges and, when only some inputs' gradients
+/// are wanted, marks the nodes on a path to them; then seeds the roots' gradients.
+void plan(GraphTask& task, const Roots& roots, const std::vector<Edge>& input_edges) {
+  const std::vector<Node*> root_nodes = roots.nodes();
   compute_dependencies(task, root_nodes);
   task.is_target.assign(task.index.size(), 0);
   for (const Edge& e : input_edges) {
     const uint32_t k = task.at(e.function.get());
     if (k != NodeIndex::kAbsent) task.is_target[k] = 1;  // unreachable inputs get no gradient
   }
-  if (!inputs.empty()) {
+  if (!input_edges.empty()) {
     task.restricted = true;
     compute_needed(task, root_nodes);
   }
+  for (size_t i = 0; i < roots.edges.size(); ++i)
+    add_to_buffer(task.buffers[task.at(roots.edges[i].function.get())], roots.edges[i].input_nr,
+                  roots.grads[i]);
+}
 
-  for (size_t i = 0; i < root_edges.size(); ++i)
-    add_to_buffer(task.buffers[task.at(root_edges[i].function.get())], root_edges[i].input_nr,
-                  root_grads[i]);
+using ReadyQueue = std::priority_queue<Node*, std::vector<Node*>, ByLatest>;
 
-  // Gradients captured for autograd::grad, keyed by (node, output_nr).
-  std::vector<Tensor> captured(input_edges.size());
-
-  std::priority_queue<Node*, std::vector<Node*>, ByLatest> ready;
-  // Roots that are reachable from other roots wait for those, as any node.
-  for (Node* n : root_nodes) {
-    const uint32_t k = task.at(n);
-    if (task.dependencies[k] == 0 && !task.queued[k]) {
-      task.queued[k] = 1;
-      ready.push(n);
-    }
+/// Queues `n` if all its gradients have arrived (and it is not queued already).
+void queue_if_ready(GraphTask& task, Node* n, uint32_t k, ReadyQueue& ready) {
+  if (task.dependencies[k] == 0 && !task.queued[k]) {
+    task.queued[k] = 1;
+    ready.push(n);
   }
+}
 
-  const bool prev_create = t_create_graph;
-  t_create_graph = create_graph;
-  AutoGradMode grad_mode(create_graph);
-  std::vector<std::function<void()>> callbacks;  // queued by hooks during this run
-  std::vector<std::function<void()>>* const outer_callbacks = t_callbacks;
-  t_callbacks = &callbacks;
-  try {
-    while (!ready.empty()) {
-      Node* node = ready.top();
-      ready.pop();
-      const uint32_t node_k = task.at(node);
-      variable_list grads = std::move(task.buffers[node_k]);
-      task.buffers[node_k] = variable_list();
-      if (grads.size() < node->num_outputs()) grads.resize(node->num_outputs());
-      for (uint32_t k = 0; k < grads.size(); ++k)
-        if (grads[k].defined() && node->has_pre_hooks())
-          grads[k] = node->call_pre_hooks(k, grads[k]);
+/// Takes the gradients that arrived at `node` out of its buffer and applies its pre-hooks.
+variable_list take_gradients(GraphTask& task, Node& node, uint32_t k) {
+  variable_list grads = std::move(task.buffers[k]);
+  task.buffers[k] = variable_list();
+  if (grads.size() < node.num_outputs()) grads.resize(node.num_outputs());
+  for (uint32_t i = 0; i < grads.size(); ++i)
+    if (grads[i].defined() && node.has_pre_hooks()) grads[i] = node.call_pre_hooks(i, grads[i]);
+  return grads;
+}
 
-      if (capture) {
-        for (size_t i = 0; i < input_edges.size(); ++i)
-          if (input_edges[i].function.get() == node && input_edges[i].input_nr < grads.size())
-            captured[i] = grads[input_edges[i].input_nr];
-      }
-      const bool is_leaf_acc = dynamic_cast<AccumulateGrad*>(node) != nullptr;
-      bool run = !task.restricted || task.needed[node_k];
-      if (is_leaf_acc && capture) run = false;  // autograd::grad never touches .grad()
-      if (capture && task.is_target[node_k] && !is_leaf_acc) {
-        // Its gradient is captured; nothing below it is wanted unless another target is.
-        bool below = false;
-        for (const Edge& e : node->next_edges())
-          if (e.function && task.needed[task.at(e.function.get())]) below = true;
-        run = below;
-      }
-      variable_list outs;
-      if (run) {
-        outs = node->apply(std::move(grads));
-        check_gradients_for_nan(*node, outs);  // nothing unless anomaly detection is on
-        // A leaf's AccumulateGrad saves nothing and is shared by every graph that uses the leaf,
-        // possibly backwarded on other threads at this moment: releasing it would be a write
-        // racing with theirs (ThreadSanitizer found it), for nothing to free.
-        if (!keep_graph && !is_leaf_acc) node->release_variables();
-      }
-      const auto& edges = node->next_edges();
-      for (size_t i = 0; i < edges.size(); ++i) {
-        const Edge& e = edges[i];
-        if (!e.function) continue;
-        Node* next = e.function.get();
-        const uint32_t next_k = task.at(next);
-        if (run && i < outs.size() && outs[i].defined()) {
-          check_grad_shape(*node, i, e, outs[i]);
-          add_to_buffer(task.buffers[next_k], e.input_nr, std::move(outs[i]));
-        }
-        if (--task.dependencies[next_k] == 0 && !task.queued[next_k]) {
-          task.queued[next_k] = 1;
-          ready.push(next);
-        }
-      }
+/// Whether `node` must run: always for backward(); for autograd::grad only when it leads to a
+/// wanted input that lies below it, and never a leaf's accumulator (grad() leaves .grad alone).
+bool should_run(const GraphTask& task, Node& node, uint32_t k, bool capture, bool is_leaf_acc) {
+  if (task.restricted && !task.needed[k]) return false;
+  if (!capture) return true;
+  if (is_leaf_acc) return false;
+  if (!task.is_target[k]) return true;
+  // Its own gradient is captured; it runs only if another wanted input lies below it.
+  for (const Edge& e : node.next_edges())
+    if (e.function && task.needed[task.at(e.function.get())]) return true;
+  return false;
+}
+
+/// Adds the gradients `node` produced to its successors' buffers, and queues each successor
+/// whose last incoming edge this was (whether or not `node` ran).
+void pass_gradients(GraphTask& task, Node& node, variable_list& outs, ReadyQueue& ready) {
+  const auto& edges = node.next_edges();
+  for (size_t i = 0; i < edges.size(); ++i) {
+    const Edge& e = edges[i];
+    if (!e.function) continue;
+    Node* next = e.function.get();
+    const uint32_t next_k = task.at(next);
+    if (i < outs.size() && outs[i].defined()) {
+      check_grad_shape(node, i, e, outs[i]);
+      add_to_buffer(task.buffers[next_k], e.input_nr, std::move(outs[i]));
     }
-    // Post-backward callbacks, in the order queued (a callback may queue more).
-    for (size_t i = 0; i < callbacks.size(); ++i) {
-      auto callback = std::move(callbacks[i]);
+    --task.dependencies[next_k];
+    queue_if_ready(task, next, next_k, ready);
+  }
+}
+
+/// The thread's backward state for one run (create_graph, grad mode, the callbacks that hooks
+/// queue), restored when the run ends, also by an exception.
+class BackwardScope {
+ public:
+  explicit BackwardScope(bool create_graph)
+      : previous_create_graph_(t_create_graph),
+        previous_callbacks_(t_callbacks),
+        grad_mode_(create_graph) {
+    t_create_graph = create_graph;
+    t_callbacks = &callbacks_;
+  }
+  ~BackwardScope() {
+    t_create_graph = previous_create_graph_;
+    t_callbacks = previous_callbacks_;
+  }
+  BackwardScope(const BackwardScope&) = delete;
+  BackwardScope& operator=(const BackwardScope&) = delete;
+
+  /// Runs the queued callbacks in order (a callback may queue more).
+  void run_callbacks() {
+    for (size_t i = 0; i < callbacks_.size(); ++i) {
+      auto callback = std::move(callbacks_[i]);
       callback();
     }
-  } catch (...) {
-    t_create_graph = prev_create;
-    t_callbacks = outer_callbacks;
-    throw;
   }
-  t_create_graph = prev_create;
-  t_callbacks = outer_callbacks;
+
+ private:
+  bool previous_create_graph_;
+  std::vector<std::function<void()>>* previous_callbacks_;
+  std::vector<std::function<void()>> callbacks_;
+  AutoGradMode grad_mode_;
+};
+
+}  // namespace
+
+// Runs the graph from `roots` (with their gradients). When `inputs` is non-empty and
+// accumulate_into_inputs is false (autograd::grad), returns the gradients arriving at those
+// inputs instead of accumulating into leaves. Steps: collect the roots and wanted inputs, plan
+// the graph, run the nodes latest-first as their gradients complete, then run the callbacks.
+variable_list run_backward(const variable_list& roots, const variable_list& grad_roots,
+                           bool keep_graph, bool create_graph, const variable_list& inputs,
+                           bool accumulate_into_inputs, bool allow_unused) {
+  const Roots root = collect_roots(roots, grad_roots);
+  const std::vector<Edge> input_edges = collect_input_edges(inputs);
+  const bool capture = !inputs.empty() && !accumulate_into_inputs;
+
+  GraphTask task;
+  plan(task, root, input_edges);
+  ReadyQueue ready;
+  for (Node* n : root.nodes()) queue_if_ready(task, n, task.at(n), ready);
+
+  std::vector<Tensor> captured(input_edges.size());  // per wanted input, when capturing
+  BackwardScope scope(create_graph);
+  while (!ready.empty()) {
+    Node* node = ready.top();
+    ready.pop();
+    const uint32_t k = task.at(node);
+    variable_list grads = take_gradients(task, *node, k);
+    if (capture) {
+      for (size_t i = 0; i < input_edges.size(); ++i)
+        if (input_edges[i].function.get() == node && input_edges[i].input_nr < grads.size())
+          captured[i] = grads[input_edges[i].input_nr];
+    }
+    const bool is_leaf_acc = dynamic_cast<AccumulateGrad*>(node) != nullptr;
+    variable_list outs;
+    if (should_run(task, *node, k, capture, is_leaf_acc)) {
+      outs = node->apply(std::move(grads));
+      check_gradients_for_nan(*node, outs);  // nothing unless anomaly detection is on
+      // A leaf's AccumulateGrad saves nothing and is shared by every graph that uses the leaf,
+      // possibly backwarded on other threads at this moment: releasing it would be a write
+      // racing with theirs (ThreadSanitizer found it), for nothing to free.
+      if (!keep_graph && !is_leaf_acc) node->release_variables();
+    }
+    pass_gradients(task, *node, outs, ready);
+  }
+  scope.run_callbacks();
 
   if (capture) {
     for (size_t i = 0; i < captured.size(); ++i) {

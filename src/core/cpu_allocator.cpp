@@ -1,0 +1,281 @@
+// The CPU's allocator: 64-byte aligned blocks (a cache line, and what AVX-512 loads like), recycled by
+// a caching allocator (per-thread free lists for small blocks, a shared one for large). A training
+// step frees and allocates the same sizes every iteration; handing the blocks back instead of
+// returning them to the OS avoids a page fault per touched page of every fresh buffer.
+#include <malloc.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "core/allocator.h"
+#include "core/check.h"
+#include "nabla/memory.h"
+
+namespace nabla {
+namespace cpu_memory {
+namespace {
+
+constexpr size_t kAlign = 64;
+// Blocks smaller than this come straight from malloc's own fast bins; larger ones are cached.
+constexpr size_t kMinCached = 4096;
+
+// "1073741824", "512M", "2G", "64k" -> bytes; nullopt when it is not such a number.
+std::optional<size_t> parse_bytes(const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(text, &end, 10);
+  if (end == text || errno != 0 || text[0] == '-') return std::nullopt;
+  int shift = 0;
+  switch (*end) {
+    case '\0':
+      break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      ++end;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      ++end;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      ++end;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (*end != '\0' || n > (std::numeric_limits<size_t>::max() >> shift)) return std::nullopt;
+  return static_cast<size_t>(n) << shift;
+}
+
+// The smaller of 1 GiB and a quarter of the RAM, unless NABLA_CPU_CACHE_LIMIT says otherwise.
+size_t default_cache_limit() {
+  if (const char* env = std::getenv("NABLA_CPU_CACHE_LIMIT")) {
+    if (auto bytes = parse_bytes(env)) return *bytes;
+    std::fprintf(stderr, "nabla: NABLA_CPU_CACHE_LIMIT=%s is not a byte count; using the default\n",
+                 env);
+  }
+  size_t limit = size_t{1} << 30;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0)
+    limit = std::min(limit, static_cast<size_t>(pages) / 4 * static_cast<size_t>(page));
+  return limit;
+}
+
+// Large blocks: free lists per exact rounded size, shared by all threads, holding at most
+// limit_ bytes; a block over a quarter of the limit is not kept at all.
+class BlockCache {
+ public:
+  void* get(size_t rounded) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = free_.find(rounded);
+      if (it != free_.end() && !it->second.empty()) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        cached_bytes_ -= rounded;
+        sizes_[p] = rounded;
+        return p;
+      }
+    }
+    void* p = std::aligned_alloc(kAlign, rounded);
+    if (p == nullptr) {
+      release_all();  // give the cache back and try once more
+      p = std::aligned_alloc(kAlign, rounded);
+    }
+    NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU", rounded);
+    std::lock_guard<std::mutex> lock(mutex_);
+    sizes_[p] = rounded;
+    return p;
+  }
+
+  void put(void* p) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto it = sizes_.find(p);
+    const size_t size = it->second;
+    sizes_.erase(it);
+    if (size > limit_ / 4 || cached_bytes_ + size > limit_) {
+      lock.unlock();
+      std::free(p);
+      return;
+    }
+    free_[size].push_back(p);
+    cached_bytes_ += size;
+  }
+
+  void release_all() { set_limit_and_trim(std::nullopt, 0); }
+
+  void set_limit(size_t bytes) { set_limit_and_trim(bytes, bytes); }
+  size_t limit() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return limit_;
+  }
+  size_t cached_bytes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cached_bytes_;
+  }
+
+  ~BlockCache() { release_all(); }
+
+ private:
+  // Sets the limit (if given), then frees cached blocks, largest first, until at most `keep`
+  // bytes stay cached. The blocks are freed outside the lock.
+  void set_limit_and_trim(std::optional<size_t> limit, size_t keep) {
+    std::vector<void*> doomed;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (limit) limit_ = *limit;
+      for (auto it = free_.rbegin(); it != free_.rend() && cached_bytes_ > keep; ++it) {
+        while (!it->second.empty() && cached_bytes_ > keep) {
+          doomed.push_back(it->second.back());
+          it->second.pop_back();
+          cached_bytes_ -= it->first;
+        }
+      }
+    }
+    for (void* p : doomed) std::free(p);
+  }
+
+  std::mutex mutex_;
+  std::map<size_t, std::vector<void*>> free_;  // exact rounded size -> free blocks
+  std::unordered_map<void*, size_t> sizes_;    // blocks in use -> their size
+  size_t cached_bytes_ = 0;
+  size_t limit_ = default_cache_limit();
+};
+
+// Small blocks: a free list per 64-byte size class and per thread, so the tensors of a
+// per-op-overhead-bound loop cost no malloc, no lock and no memalign bookkeeping. A block freed
+// on another thread than the one that allocated it simply joins that thread's list; lists are
+// capped so that a producer/consumer pair of threads cannot grow one without bound.
+class SmallCache {
+ public:
+  static constexpr size_t kClasses = kMinCached / kAlign;
+  static constexpr size_t kMaxPerClass = 64;
+
+  void* get(size_t rounded) {
+    std::vector<void*>& list = free_[rounded / kAlign];
+    if (list.empty()) return nullptr;
+    void* p = list.back();
+    list.pop_back();
+    return p;
+  }
+  bool put(void* p, size_t rounded) {
+    std::vector<void*>& list = free_[rounded / kAlign];
+    if (list.size() >= kMaxPerClass) return false;
+    list.push_back(p);
+    return true;
+  }
+  // Frees every block this thread keeps.
+  void clear() {
+    for (auto& list : free_) {
+      for (void* p : list) std::free(p);
+      list.clear();
+    }
+  }
+  ~SmallCache();
+
+ private:
+  std::vector<void*> free_[kClasses];
+};
+
+// Set once this thread's cache is destroyed (thread exit; for the main thread, before static
+// tensors are freed): later blocks bypass it. A trivial type, so it outlives the cache.
+thread_local bool t_small_cache_gone = false;
+
+SmallCache::~SmallCache() {
+  t_small_cache_gone = true;
+  clear();
+}
+
+// Null once this thread's cache is gone.
+SmallCache* small_cache() {
+  if (t_small_cache_gone) return nullptr;
+  thread_local SmallCache c;
+  return &c;
+}
+
+BlockCache& cache() {
+  // Never destroyed: tensors in static objects may be freed after main returns.
+  static BlockCache* c = new BlockCache();
+  return *c;
+}
+
+size_t round_up(size_t nbytes) {
+  const size_t r = (nbytes + kAlign - 1) / kAlign * kAlign;
+  return r == 0 ? kAlign : r;
+}
+
+
+// No x86-64 or aarch64 process can map more than 2^48 bytes; a larger request (a hostile shape
+// whose byte count still fits in int64) is refused here, before the C library (or a
+// sanitizer's allocator, which aborts instead of returning null) sees it.
+constexpr size_t kMaxAllocation = size_t{1} << 48;
+
+class CpuAllocator final : public Allocator {
+ public:
+  void* allocate(size_t nbytes) override {
+    NABLA_CHECK(nbytes <= kMaxAllocation,
+                "[allocate] {} bytes requested on the CPU: more than any machine's address "
+                "space (2^48 bytes)",
+                nbytes);
+    const size_t rounded = round_up(nbytes);
+    if (rounded < kMinCached) {
+      SmallCache* sc = small_cache();
+      if (void* cached = sc ? sc->get(rounded) : nullptr) return cached;
+      void* p = std::aligned_alloc(kAlign, rounded);
+      NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU",
+                  nbytes);
+      return p;
+    }
+    return cache().get(rounded);
+  }
+
+  void deallocate(void* ptr, size_t nbytes) override {
+    if (ptr == nullptr) return;
+    const size_t rounded = round_up(nbytes);
+    if (rounded < kMinCached) {
+      SmallCache* sc = small_cache();
+      if (!sc || !sc->put(ptr, rounded)) std::free(ptr);
+      return;
+    }
+    cache().put(ptr);
+  }
+
+  bool host_accessible() const override { return true; }
+};
+
+}  // namespace
+}  // namespace cpu_memory
+
+Allocator& detail::cpu_allocator() {
+  // Never destroyed, as the caches: tensors in static objects may be freed after main returns.
+  static cpu_memory::CpuAllocator* allocator = new cpu_memory::CpuAllocator();
+  return *allocator;
+}
+
+void empty_cache() {
+  cpu_memory::cache().release_all();
+  if (cpu_memory::SmallCache* sc = cpu_memory::small_cache()) sc->clear();
+#ifdef __GLIBC__
+  // Freed blocks below malloc's mmap threshold sit in its heap; hand those pages back too.
+  malloc_trim(0);
+#endif
+}
+
+size_t cached_bytes() { return cpu_memory::cache().cached_bytes(); }
+void set_cache_limit(size_t bytes) { cpu_memory::cache().set_limit(bytes); }
+size_t cache_limit() { return cpu_memory::cache().limit(); }
+
+}  // namespace nabla
