@@ -19,9 +19,6 @@ struct TypeTag {
 template <class T>
 inline constexpr bool is_floating_v =
     std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
-/// Whether T is a 16-bit float, stored in 16 bits and computed in float32.
-template <class T>
-inline constexpr bool is_reduced_float_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
 
 /// Calls f(TypeTag<T>{}) for the C++ type of `dtype` (every dtype of
 /// NABLA_FORALL_SCALAR_TYPES).

@@ -53,12 +53,13 @@ Tensor invert_permutation(const Tensor& permutation) {
 PackedSequence::PackedSequence(Tensor data, Tensor batch_sizes, Tensor sorted_indices,
                                Tensor unsorted_indices)
     : data_(std::move(data)),
-      batch_sizes_(std::move(batch_sizes)),
       sorted_indices_(std::move(sorted_indices)),
       unsorted_indices_(std::move(unsorted_indices)) {
-  NABLA_CHECK(batch_sizes_.defined() && batch_sizes_.is_cpu(),
-              "[PackedSequence] batch_sizes must be a CPU tensor; make packed sequences with "
+  NABLA_CHECK(batch_sizes.defined(),
+              "[PackedSequence] batch_sizes is undefined; make packed sequences with "
               "pack_padded_sequence or pack_sequence");
+  // The batch sizes drive loops on the host, as in PyTorch, whatever device the data is on.
+  batch_sizes_ = batch_sizes.cpu();
   if (!unsorted_indices_.defined()) unsorted_indices_ = invert_permutation(sorted_indices_);
 }
 
