@@ -136,6 +136,7 @@ void register_backend(DeviceType type, Backend* backend) {
   NABLA_CHECK(type == DeviceType::PrivateUse1,
               "[register_backend] only PrivateUse1 takes an out-of-tree backend, got {}",
               Device(type).str());
+  register_allocator(type, backend ? &backend->allocator() : nullptr);
   g_private_use1.store(backend, std::memory_order_release);
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/allocator.h"
 #include "nabla/op_list.h"
 #include "nabla/tensor.h"
 
@@ -66,9 +67,9 @@ class Backend {
   virtual const char* name() const = 0;
 
   // ---- memory ----
-  virtual void* allocate(size_t nbytes) = 0;
-  /// Frees a block from allocate(); `nbytes` is the size it was allocated with.
-  virtual void deallocate(void* ptr, size_t nbytes) = 0;
+  /// Where this device's memory comes from (core allocates through the registry of
+  /// core/allocator.h; register_backend installs this one there).
+  virtual Allocator& allocator() = 0;
 
   // ---- copy and fill ----
   /// dst[i] = src[i] converted to dst's dtype; src broadcast to dst's shape.
@@ -168,8 +169,8 @@ class Backend {
   // device's tensors through these copies (Tensor::to, .cpu(), item(), printing, the ops that
   // run on the host: sort, nonzero, index normalization, multinomial). Kernels may run
   // asynchronously; a copy to the host waits for the data it reads, synchronize() for all.
-  /// Whether data_ptr() of this device's tensors is host memory (the CPU: yes).
-  virtual bool host_accessible() const { return false; }
+  /// Whether data_ptr() of this device's tensors is host memory (the CPU: yes): its allocator's.
+  bool host_accessible() { return allocator().host_accessible(); }
   /// dst (contiguous, on the CPU) = src (contiguous, on this device), same dtype and numel.
   virtual void copy_to_host(const Tensor& src, const Tensor& dst);
   /// dst (contiguous, on this device) = src (contiguous, on the CPU), same dtype and numel.

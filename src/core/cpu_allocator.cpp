@@ -1,7 +1,7 @@
-// The CPU's allocator: 64-byte aligned blocks (a cache line, and what AVX-512 loads like), recycled by
-// a caching allocator (per-thread free lists for small blocks, a shared one for large). A training
-// step frees and allocates the same sizes every iteration; handing the blocks back instead of
-// returning them to the OS avoids a page fault per touched page of every fresh buffer.
+// The CPU's allocator: 64-byte aligned blocks (a cache line, and what AVX-512 loads like), recycled
+// by a caching allocator (per-thread free lists for small blocks, a shared one for large). A
+// training step frees and allocates the same sizes every iteration; handing the blocks back instead
+// of returning them to the OS avoids a page fault per touched page of every fresh buffer.
 #include <malloc.h>
 #include <unistd.h>
 
@@ -217,7 +217,6 @@ size_t round_up(size_t nbytes) {
   return r == 0 ? kAlign : r;
 }
 
-
 // No x86-64 or aarch64 process can map more than 2^48 bytes; a larger request (a hostile shape
 // whose byte count still fits in int64) is refused here, before the C library (or a
 // sanitizer's allocator, which aborts instead of returning null) sees it.
@@ -235,8 +234,7 @@ class CpuAllocator final : public Allocator {
       SmallCache* sc = small_cache();
       if (void* cached = sc ? sc->get(rounded) : nullptr) return cached;
       void* p = std::aligned_alloc(kAlign, rounded);
-      NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU",
-                  nbytes);
+      NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU", nbytes);
       return p;
     }
     return cache().get(rounded);

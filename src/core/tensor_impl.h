@@ -132,6 +132,8 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
 std::string shape_str(IntArrayRef sizes);
 /// Marks an in-place write to `t`'s storage.
 inline void bump_version(const Tensor& t) { ++t.impl()->storage->version; }
+/// `t`'s TensorImpl; nabla::Error naming the method `what` when `t` is undefined.
+const TensorImpl& impl_of(const Tensor& t, const char* what);
 
 }  // namespace detail
 }  // namespace nabla

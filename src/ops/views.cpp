@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "core/checked.h"
+#include "core/dispatch.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -418,6 +419,18 @@ Tensor Tensor::clone() const {
 Tensor Tensor::contiguous() const {
   check_defined(*this, "contiguous");
   return is_contiguous() ? *this : clone();
+}
+
+// One element, read on the host through the device-to-host copy for other devices.
+Scalar Tensor::item() const {
+  NABLA_CHECK(numel() == 1,
+              "[item] a tensor with {} elements cannot be converted to a Scalar (shape {})",
+              numel(), sizes());
+  const Tensor c = detail::host_readable(*this);  // through the device-to-host copy
+  const char* p = static_cast<const char*>(c.data_ptr());
+  return detail::dispatch_all(scalar_type(), "item", [p](auto tag) {
+    return Scalar(*reinterpret_cast<const typename decltype(tag)::type*>(p));
+  });
 }
 
 Tensor Tensor::to(ScalarType dtype, bool, bool copy) const {

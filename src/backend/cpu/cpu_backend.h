@@ -1,7 +1,7 @@
 // The CPU backend: plain loops over strided data (loops.h), CBLAS for matrix products.
 // Each family lives in its own file: elementwise.cpp, reduce.cpp, matmul.cpp, index.cpp,
-// random.cpp, memory.cpp; the fused families in fused.cpp (cross-entropy, optimizer updates)
-// and rnn.cpp (LSTM and GRU cells); conv.cpp, batch_norm.cpp, attention.cpp.
+// random.cpp (memory: core/cpu_allocator.cpp); the fused families in fused.cpp (cross-entropy,
+// optimizer updates) and rnn.cpp (LSTM and GRU cells); conv.cpp, batch_norm.cpp, attention.cpp.
 #pragma once
 
 #include "backend/backend.h"
@@ -11,9 +11,7 @@ namespace nabla::cpu {
 class CpuBackend : public Backend {
  public:
   const char* name() const override { return "cpu"; }
-  bool host_accessible() const override { return true; }
-  void* allocate(size_t nbytes) override;
-  void deallocate(void* ptr, size_t nbytes) override;
+  Allocator& allocator() override { return detail::cpu_allocator(); }
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,

@@ -59,6 +59,11 @@ bool dense_bfloat16_copy(const Tensor& src, const Tensor& dst) {
 }
 }  // namespace
 
+CpuBackend& cpu_backend() {
+  static CpuBackend backend;
+  return backend;
+}
+
 void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
   if (dense_bfloat16_copy(src, dst)) return;
   dispatch_all(dst.scalar_type(), "copy", [&](auto out_tag) {

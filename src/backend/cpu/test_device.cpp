@@ -8,10 +8,18 @@ namespace nabla::detail {
 
 namespace {
 
+/// CPU memory that the host is told it cannot read.
+class TestDeviceAllocator final : public Allocator {
+ public:
+  void* allocate(size_t nbytes) override { return cpu_allocator().allocate(nbytes); }
+  void deallocate(void* ptr, size_t nbytes) override { cpu_allocator().deallocate(ptr, nbytes); }
+  bool host_accessible() const override { return false; }
+};
+
 class TestDeviceBackend final : public cpu::CpuBackend {
  public:
   const char* name() const override { return "privateuseone (test device)"; }
-  bool host_accessible() const override { return false; }
+  Allocator& allocator() override { return allocator_; }
   bool supports(FusedOp op, ScalarType dtype) const override {
     return fused_kernels && CpuBackend::supports(op, dtype);
   }
@@ -27,6 +35,9 @@ class TestDeviceBackend final : public cpu::CpuBackend {
 
   bool fused_kernels = true;
   TestDeviceCounters counters;
+
+ private:
+  TestDeviceAllocator allocator_;
 };
 
 }  // namespace

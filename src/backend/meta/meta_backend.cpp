@@ -8,8 +8,6 @@
 
 namespace nabla::meta {
 
-void* MetaBackend::allocate(size_t) { return nullptr; }
-void MetaBackend::deallocate(void*, size_t) {}
 void MetaBackend::copy(const Tensor&, const Tensor&) {}
 void MetaBackend::fill(const Tensor&, const Scalar&) {}
 void MetaBackend::unary(UnaryOp, const Tensor&, const Tensor&, const UnaryParams&) {}

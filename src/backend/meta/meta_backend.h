@@ -8,8 +8,7 @@ namespace nabla::meta {
 class MetaBackend final : public Backend {
  public:
   const char* name() const override { return "meta"; }
-  void* allocate(size_t nbytes) override;
-  void deallocate(void* ptr, size_t nbytes) override;
+  Allocator& allocator() override { return detail::allocator_for(Device(DeviceType::Meta)); }
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,
