@@ -322,8 +322,8 @@ std::vector<OpInfo> make_table() {
       {"batch_norm_eval", "T.batch_norm(x[0], x[1], x[2], T.tensor([0.3, -0.2]), T.tensor([0.5, 1.5]), False, 0.1, 1e-5, False)",
        {{3, 2, 4}, {2}, {2}},
        [](const V& x) {
-         Tensor rm = tensor({0.3, -0.2}, dtype(x[0].scalar_type()));
-         Tensor rv = tensor({0.5, 1.5}, dtype(x[0].scalar_type()));
+         Tensor rm = tensor({0.3, -0.2}, dtype(x[0].scalar_type()).device(x[0].device()));
+         Tensor rv = tensor({0.5, 1.5}, dtype(x[0].scalar_type()).device(x[0].device()));
          return V{nabla::batch_norm(x[0], x[1], x[2], rm, rv, false, 0.1, 1e-5)};
        }},
       {"instance_norm", "F.instance_norm(x[0], weight=x[1], bias=x[2])",
@@ -496,7 +496,7 @@ std::vector<OpInfo> make_table() {
        {{1, 2, 2, 2}},
        [](const V& x) {
          namespace F = nabla::nn::functional;
-         Tensor ind = idx({0, 3, 9, 14, 5, 2, 12, 15}).view({1, 2, 2, 2});
+         Tensor ind = idx({0, 3, 9, 14, 5, 2, 12, 15}).view({1, 2, 2, 2}).to(x[0].device());
          return V{F::max_unpool2d(x[0], ind, F::MaxUnpool2dFuncOptions(2))};
        }},
       // ---- attention ----
@@ -511,7 +511,8 @@ std::vector<OpInfo> make_table() {
       {"sdpa_bool_mask", "sdpa(x[0], x[1], x[2], T.arange(5)[None, :] < idx([2, 5, 4])[:, None])",
        {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
        [](const V& x) {  // row i sees the first n[i] keys
-         const Tensor mask = nabla::lt(nabla::arange(5).unsqueeze(0), idx({2, 5, 4}).unsqueeze(1));
+         const Tensor mask = nabla::lt(nabla::arange(5).unsqueeze(0), idx({2, 5, 4}).unsqueeze(1))
+                                 .to(x[0].device());
          return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], mask)};
        }},
       {"sdpa_float_mask", "sdpa(x[0], x[1], x[2], x[3])",

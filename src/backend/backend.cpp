@@ -106,6 +106,14 @@ void Backend::gelu_backward(const Tensor&, const Tensor&, bool, const Tensor&) {
   no_kernel(*this, FusedOp::Gelu);
 }
 
+void Backend::order(const Tensor& x, int64_t dim, int64_t k, bool descending,
+                    const Tensor& indices) {
+  const Tensor host_x = detail::host_readable(x);
+  Tensor host_indices = detail::make_tensor(indices.sizes(), kLong, Device(DeviceType::CPU));
+  cpu::cpu_backend().order(host_x, dim, k, descending, host_indices);
+  copy_from_host(host_indices, indices);
+}
+
 void Backend::copy_to_host(const Tensor& src, const Tensor& dst) {
   NABLA_CHECK(host_accessible(), "[to] the {} backend has no device-to-host copy", name());
   copy(src, dst);

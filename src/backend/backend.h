@@ -177,6 +177,14 @@ class Backend {
   virtual void copy_from_host(const Tensor& src, const Tensor& dst);
   /// Waits until the work queued on this device has finished.
   virtual void synchronize() {}
+
+  // ---- ordering (sort, topk) ----
+  /// indices (int64, contiguous, x's shape with dim `dim` of size k) = for each row of x along
+  /// `dim`, the positions of its first k elements in order (ascending, or largest first when
+  /// `descending`); NaN is greater than every number and ties keep the lower position first.
+  /// The default orders on the host with the CPU's kernel, through the device copies.
+  virtual void order(const Tensor& x, int64_t dim, int64_t k, bool descending,
+                     const Tensor& indices);
   // ---- convolution and pooling (NC + 1 to 3 spatial dims, contiguous or not) ----
   // Tensors: x [N, Cin, *in], w [Cout, Cin / groups, *k], y [N, Cout, *o]. The geometry gives
   // per spatial dim the stride, the zeros implied before the input (padding) and the dilation;

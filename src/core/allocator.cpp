@@ -14,6 +14,7 @@ class MetaAllocator final : public Allocator {
   void* allocate(size_t) override { return nullptr; }
   void deallocate(void*, size_t) override {}
   bool host_accessible() const override { return false; }
+  bool holds_values() const override { return false; }
 };
 
 std::atomic<Allocator*> g_private_use1{nullptr};

@@ -20,6 +20,10 @@ class Allocator {
   /// Whether the host reads and writes this memory directly: element access, printing and
   /// item() need no device-to-host copy.
   virtual bool host_accessible() const = 0;
+  /// Whether tensors in this memory have element values at all: not on the meta device, whose
+  /// tensors are shapes only. Ops skip their checks of index values there, as PyTorch's meta
+  /// kernels do.
+  virtual bool holds_values() const { return true; }
 };
 
 namespace detail {

@@ -11,6 +11,7 @@
 
 #include <fmt/ranges.h>
 
+#include "core/allocator.h"
 #include "core/check.h"
 #include "nabla/creation.h"
 #include "nabla/ops.h"
@@ -64,13 +65,13 @@ std::vector<int64_t> out_shape(const Planes& p) {
 Tensor unbatch(const Tensor& t, const Planes& p) { return p.batched ? t : t.squeeze(0); }
 
 // [out, in]: row i averages input rows window_start(i) .. window_end(i) - 1.
-Tensor averaging_matrix(int64_t in, int64_t out, ScalarType dtype) {
+Tensor averaging_matrix(int64_t in, int64_t out, const TensorOptions& options) {
   std::vector<double> a(static_cast<size_t>(in * out), 0.0);
   for (int64_t i = 0; i < out; ++i) {
     const int64_t s = window_start(i, in, out), e = window_end(i, in, out);
     for (int64_t j = s; j < e; ++j) a[static_cast<size_t>(i * in + j)] = 1.0 / double(e - s);
   }
-  return tensor(a, TensorOptions().dtype(dtype)).view({out, in});
+  return tensor(a, options).view({out, in});
 }
 
 }  // namespace
@@ -88,7 +89,8 @@ Tensor adaptive_avg_pool(const Tensor& input,
   for (int64_t k = 0; k < d; ++k) {
     if (p.in[k] == p.out[k]) continue;
     // Pool dim k+2: move it last, multiply by the averaging matrix, move it back.
-    const Tensor a = averaging_matrix(p.in[k], p.out[k], x.scalar_type());
+    const Tensor a = averaging_matrix(p.in[k], p.out[k],
+                                      TensorOptions().dtype(x.scalar_type()).device(x.device()));
     x = x.transpose(k + 2, -1).matmul(a.t()).transpose(k + 2, -1);
   }
   return unbatch(x.contiguous(), p);
@@ -136,7 +138,7 @@ std::tuple<Tensor, Tensor> adaptive_max_pool(const Tensor& input,
     }
   }
   const int64_t b = p.x.size(0), c = p.x.size(1);
-  const Tensor index = tensor(idx);
+  const Tensor index = tensor(idx, device(p.x.device()));
   const Tensor gathered =
       p.x.reshape({b, c, plane}).index_select(2, index).view({b, c, windows, k_all});
   auto [values, arg] = gathered.max(3);  // the first maximum in each window, as PyTorch
@@ -177,10 +179,12 @@ Tensor max_unpool(const Tensor& input, const Tensor& indices, IntArrayRef kernel
   const int64_t n = p.x.numel() / std::max<int64_t>(b * c, 1);
   const Tensor idx = (p.batched ? indices : indices.unsqueeze(0)).reshape({b, c, n}).contiguous();
   // Of repeated indices in a plane the last one wins (PyTorch's loop order): keep[i] says
-  // whether element i is the last to write its position.
-  Tensor keep = zeros({b, c, n}, TensorOptions().dtype(p.x.scalar_type()));
-  {
-    const int64_t* ix = idx.data_ptr<int64_t>();
+  // whether element i is the last to write its position. The indices are read on the host
+  // (through the device copy); meta tensors have no values to check or to order.
+  Tensor keep;
+  if (nabla::detail::allocator_for(idx.device()).holds_values()) {
+    const Tensor host_idx = idx.cpu().contiguous();
+    const int64_t* ix = host_idx.data_ptr<int64_t>();
     std::vector<int64_t> last(static_cast<size_t>(plane), -1);
     std::vector<double> k(static_cast<size_t>(b * c * n), 0.0);
     for (int64_t bc = 0; bc < b * c; ++bc) {
@@ -196,9 +200,9 @@ Tensor max_unpool(const Tensor& input, const Tensor& indices, IntArrayRef kernel
         k[static_cast<size_t>(bc * n + i)] = last[static_cast<size_t>(v)] == bc * n + i ? 1 : 0;
       }
     }
-    keep = tensor(k, TensorOptions().dtype(p.x.scalar_type())).view({b, c, n});
+    keep = tensor(k, TensorOptions().dtype(p.x.scalar_type()).device(p.x.device())).view({b, c, n});
   }
-  const Tensor src = p.x.reshape({b, c, n}) * keep;
+  const Tensor src = keep.defined() ? p.x.reshape({b, c, n}) * keep : p.x.reshape({b, c, n});
   const Tensor result =
       zeros({b, c, plane}, src.options().requires_grad(false)).scatter_add(2, idx, src);
   std::vector<int64_t> shape{b, c};

@@ -23,7 +23,7 @@ struct Geometry {
 
 Geometry geometry(int64_t h, int64_t w, const ExpandingArray<2>& kernel,
                   const ExpandingArray<2>& dilation, const ExpandingArray<2>& padding,
-                  const ExpandingArray<2>& stride, const char* op) {
+                  const ExpandingArray<2>& stride, Device device, const char* op) {
   for (int k = 0; k < 2; ++k) {
     NABLA_CHECK(kernel[k] > 0 && dilation[k] > 0 && stride[k] > 0 && padding[k] >= 0,
                 "[{}] kernel_size, dilation and stride must be positive and padding "
@@ -51,7 +51,7 @@ Geometry geometry(int64_t h, int64_t w, const ExpandingArray<2>& kernel,
       }
     }
   }
-  g.index = tensor(idx);
+  g.index = tensor(idx, nabla::device(device));
   return g;
 }
 
@@ -67,7 +67,7 @@ Tensor unfold(const Tensor& input, const UnfoldFuncOptions& options) {
   const Tensor x = batched ? input : input.unsqueeze(0);
   const int64_t n = x.size(0), c = x.size(1);
   const Geometry g = geometry(x.size(2), x.size(3), options.kernel_size(), options.dilation(),
-                              options.padding(), options.stride(), "unfold");
+                              options.padding(), options.stride(), x.device(), "unfold");
   // [N, C, H*W + 1] with a zero last column that padding positions read.
   const Tensor planes =
       cat({x.reshape({n, c, g.h * g.w}), zeros({n, c, 1}, x.options().requires_grad(false))}, 2);
@@ -87,7 +87,7 @@ Tensor fold(const Tensor& input, const FoldFuncOptions& options) {
   NABLA_CHECK(out[0] > 0 && out[1] > 0, "[fold] output_size must be positive, got {}",
               IntArrayRef(out));
   const Geometry g = geometry(out[0], out[1], options.kernel_size(), options.dilation(),
-                              options.padding(), options.stride(), "fold");
+                              options.padding(), options.stride(), cols.device(), "fold");
   const int64_t n = cols.size(0), k = g.kh * g.kw, l = g.oh * g.ow;
   NABLA_CHECK(cols.size(1) % k == 0,
               "[fold] expected the {} rows of input {} to be divisible by the product of "

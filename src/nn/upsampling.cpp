@@ -91,7 +91,8 @@ Tensor resize_dim(const Tensor& x, int64_t dim, int64_t out, std::optional<doubl
                   InterpolateMode mode, bool align_corners) {
   const int64_t in = x.size(dim);
   if (!is_linear(mode)) {
-    return x.index_select(dim, tensor(nearest_rows(in, out, scale, mode == kNearestExact)));
+    return x.index_select(
+        dim, tensor(nearest_rows(in, out, scale, mode == kNearestExact), device(x.device())));
   }
   // area_pixel_compute_scale / _source_index, then two neighbours and their weights.
   const double s = align_corners ? (out > 1 ? double(in - 1) / double(out - 1) : 0.0)
@@ -106,10 +107,11 @@ Tensor resize_dim(const Tensor& x, int64_t dim, int64_t out, std::optional<doubl
     w_hi[k] = std::clamp(src - double(lo[k]), 0.0, 1.0);
     w_lo[k] = 1.0 - w_hi[k];
   }
-  const TensorOptions wopt = TensorOptions().dtype(x.scalar_type());
+  const TensorOptions wopt = TensorOptions().dtype(x.scalar_type()).device(x.device());
+  const TensorOptions iopt = TensorOptions().dtype(kLong).device(x.device());
   const std::vector<int64_t> wshape = along(x.dim(), dim, out);
-  return x.index_select(dim, tensor(lo)) * tensor(w_lo, wopt).view(wshape) +
-         x.index_select(dim, tensor(hi)) * tensor(w_hi, wopt).view(wshape);
+  return x.index_select(dim, tensor(lo, iopt)) * tensor(w_lo, wopt).view(wshape) +
+         x.index_select(dim, tensor(hi, iopt)) * tensor(w_hi, wopt).view(wshape);
 }
 
 // The output sizes, and the scale factors the kernels use (none when recomputed).

@@ -102,7 +102,8 @@ Tensor attention_weights(const Tensor& q, const Tensor& k, const Tensor& bias, d
   s = s + bias;
   // row_ok [.., L, 1]: 1 where some key is not masked.
   const Tensor row_ok = (bias > -kInf).to(q.scalar_type()).amax({-1}, /*keepdim=*/true);
-  if (row_ok.numel() == 0 || row_ok.min().item<double>() == 1) return s.softmax(-1);
+  // (Always the guarded form: asking whether any row is fully masked would read the mask on
+  // the host, a device sync, and impossible on meta. Where none is, it gives the same bits.)
   return where(row_ok > 0, s, zeros({}, s.options())).softmax(-1) * row_ok;
 }
 

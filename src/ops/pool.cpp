@@ -146,13 +146,14 @@ Tensor avg_pool_nd(const char* op, int64_t dims, const Tensor& self, IntArrayRef
     plane_shape.push_back(x.size(2 + i));
     kshape.push_back(s.kernel[static_cast<size_t>(i)]);
   }
-  const Tensor ones_k = ones(kshape, TensorOptions().dtype(x.scalar_type()));
+  // The helper tensors live on the input's device, as everything an op combines.
+  const TensorOptions on_x = TensorOptions().dtype(x.scalar_type()).device(x.device());
+  const Tensor ones_k = ones(kshape, on_x);
   Tensor sums = conv_with_geometry(x.reshape(plane_shape), ones_k, {}, s.out, s.geom);
   // Divisors [*out]: a product of per-dim window sizes, or the override.
   Tensor divisor;
   if (divisor_override) {
-    divisor =
-        full({}, static_cast<double>(*divisor_override), TensorOptions().dtype(x.scalar_type()));
+    divisor = full({}, static_cast<double>(*divisor_override), on_x);
   } else {
     for (int64_t i = 0; i < dims; ++i) {
       const auto u = static_cast<size_t>(i);
@@ -160,7 +161,7 @@ Tensor avg_pool_nd(const char* op, int64_t dims, const Tensor& self, IntArrayRef
       shape[u] = s.out[u];
       Tensor w = tensor(window_sizes(x.size(2 + i), s.out[u], s.kernel[u], s.geom.stride[u],
                                      s.geom.padding[u], count_include_pad),
-                        TensorOptions().dtype(x.scalar_type()))
+                        on_x)
                      .reshape(shape);
       divisor = divisor.defined() ? divisor * w : w;
     }
@@ -246,7 +247,7 @@ Tensor constant_pad_nd(const Tensor& self, IntArrayRef pad, const Scalar& value)
     if (before <= 0 && after <= 0) continue;
     std::vector<Tensor> parts;
     std::vector<int64_t> shape = r.sizes().vec();
-    const auto opts = TensorOptions().dtype(r.scalar_type());
+    const auto opts = TensorOptions().dtype(r.scalar_type()).device(r.device());
     if (before > 0) {
       shape[static_cast<size_t>(dim)] = before;
       parts.push_back(full(shape, value, opts));
@@ -290,7 +291,7 @@ Tensor pad(const Tensor& self, IntArrayRef pad, std::string_view mode,
                 "[pad] {} padding ({}, {}) of dim {} is too large for input of size {}",
                 std::string(mode), before, after, dim, self.sizes());
     if (before == 0 && after == 0) continue;
-    r = r.index_select(dim, tensor(pad_index(n, before, after, mode)));
+    r = r.index_select(dim, tensor(pad_index(n, before, after, mode), device(self.device())));
   }
   return r.is_same(self) ? self.clone() : r;
 }

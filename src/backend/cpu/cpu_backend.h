@@ -12,6 +12,8 @@ class CpuBackend : public Backend {
  public:
   const char* name() const override { return "cpu"; }
   Allocator& allocator() override { return detail::cpu_allocator(); }
+  void order(const Tensor& x, int64_t dim, int64_t k, bool descending,
+             const Tensor& indices) override;
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,
