@@ -186,32 +186,35 @@ Fused fused_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Ten
   out = make_view(out, out_shape, contiguous_strides(out_shape), 0);
   lse = make_view(lse, lse_shape, contiguous_strides(lse_shape), 0);
   if (needs_grad(q, k, v)) {
-    record("ScaledDotProductFusedAttentionBackward0", {out}, {q, k, v},
-           [sq = SavedTensor(q, false), sk = SavedTensor(k, false), sv = SavedTensor(v, false),
-            so = SavedTensor(out, true), lse, b4, bias, is_causal, scale,
-            B](const variable_list& g, const Node& n) {
-             const Tensor qv = sq.unpack(n), kv = sk.unpack(n), vv = sv.unpack(n);
-             // The [L, S] bias of causality is only built for the composite backward.
-             const auto full_bias = [&] {
-               return is_causal ? bias_of({}, true, qv, qv.size(-2), kv.size(-2)) : bias;
-             };
-             if (autograd::backward_creates_graph())
-               return composite_backward(qv, kv, vv, full_bias(), scale, g[0]);
-             const bool split = qv.dim() == 4;
-             auto in4 = [&](const Tensor& t) {
-               return split ? as_4d(t, B) : as_4d(as_3d(t, B), B);
-             };
-             const Tensor q4 = in4(qv), k4 = in4(kv), v4 = in4(vv);
-             const ScalarType dt = qv.scalar_type();
-             Tensor dq = make_tensor({B, qv.size(-2), qv.size(-1)}, dt, qv.device());
-             Tensor dk = make_tensor({B, kv.size(-2), kv.size(-1)}, dt, qv.device());
-             Tensor dv = make_tensor({B, vv.size(-2), vv.size(-1)}, dt, qv.device());
-             const Tensor g3 = as_3d(cast(g[0], qv.scalar_type()), B);
-             if (!backend_for(qv).attention_backward(q4, k4, v4, b4, is_causal, scale,
-                                                     as_3d(so.unpack(n), B), lse, g3, dq, dk, dv))
-               return composite_backward(qv, kv, vv, full_bias(), scale, g[0]);
-             return variable_list{dq.view(qv.sizes()), dk.view(kv.sizes()), dv.view(vv.sizes())};
-           });
+    record(
+        "ScaledDotProductFusedAttentionBackward0", {out}, {q, k, v},
+        [query = SavedTensor(q, false), key = SavedTensor(k, false), value = SavedTensor(v, false),
+         result = SavedTensor(out, true), lse, b4, bias, is_causal, scale,
+         B](const variable_list& grads, const Node& node) {
+          const Tensor& grad = grads[0];
+          const Tensor query_v = query.unpack(node), key_v = key.unpack(node),
+                       value_v = value.unpack(node);
+          // The [L, S] bias of causality is only built for the composite backward.
+          const auto full_bias = [&] {
+            return is_causal ? bias_of({}, true, query_v, query_v.size(-2), key_v.size(-2)) : bias;
+          };
+          if (autograd::backward_creates_graph())
+            return composite_backward(query_v, key_v, value_v, full_bias(), scale, grad);
+          const bool split = query_v.dim() == 4;
+          auto in4 = [&](const Tensor& t) { return split ? as_4d(t, B) : as_4d(as_3d(t, B), B); };
+          const Tensor q4 = in4(query_v), k4 = in4(key_v), v4 = in4(value_v);
+          const ScalarType dt = query_v.scalar_type();
+          Tensor dq = make_tensor({B, query_v.size(-2), query_v.size(-1)}, dt, query_v.device());
+          Tensor dk = make_tensor({B, key_v.size(-2), key_v.size(-1)}, dt, query_v.device());
+          Tensor dv = make_tensor({B, value_v.size(-2), value_v.size(-1)}, dt, query_v.device());
+          const Tensor g3 = as_3d(cast(grad, query_v.scalar_type()), B);
+          if (!backend_for(query_v).attention_backward(q4, k4, v4, b4, is_causal, scale,
+                                                       as_3d(result.unpack(node), B), lse, g3, dq,
+                                                       dk, dv))
+            return composite_backward(query_v, key_v, value_v, full_bias(), scale, grad);
+          return variable_list{dq.view(query_v.sizes()), dk.view(key_v.sizes()),
+                               dv.view(value_v.sizes())};
+        });
   }
   return {out, lse};
 }

@@ -66,34 +66,40 @@ BatchNormResult fused_batch_norm_training(const Tensor& input, const Tensor& wei
     return {};
   }
   if (needs_grad(input, weight, bias)) {
-    record(
-        "NativeBatchNormBackward0", {output}, {input, weight, bias},
-        [x = SavedTensor(input, false),
-         w = weight.defined() ? SavedTensor(weight, false) : SavedTensor(), mean, invstd, eps, n, c,
-         s](const variable_list& g, const Node& node) -> variable_list {
-          const Tensor xs = x.unpack(node);
-          const Tensor ws = w.defined() ? w.unpack(node) : Tensor();
-          if (GradMode::is_enabled()) return composed_backward(xs, ws, g[0], eps, node);
-          const Tensor dy = contiguous_nograd(g[0]);
-          const Tensor scale = ws.defined() ? (ws.detach() * invstd).contiguous() : invstd;
-          Tensor sum_dy = make_tensor({c}, dy.scalar_type(), dy.device());
-          Tensor sum_dy_xhat = make_tensor({c}, dy.scalar_type(), dy.device());
-          Tensor dx;
-          if (node.needs_input_grad(0)) dx = make_tensor(xs.sizes(), dy.scalar_type(), dy.device());
-          auto view3 = [&](const Tensor& t) {
-            return t.defined() ? make_view(t, {n, c, s}, {c * s, s, 1}, t.storage_offset())
-                               : Tensor();
-          };
-          if (!backend_for(dy).batch_norm_backward(view3(contiguous_nograd(xs)), view3(dy), mean,
-                                                   invstd, scale, sum_dy, sum_dy_xhat, view3(dx))) {
-            return composed_backward(xs, ws, g[0], eps, node);
-          }
-          variable_list grads(3);
-          grads[0] = dx;
-          if (node.needs_input_grad(1)) grads[1] = sum_dy_xhat;
-          if (node.needs_input_grad(2)) grads[2] = sum_dy;
-          return grads;
-        });
+    record("NativeBatchNormBackward0", {output}, {input, weight, bias},
+           [input = SavedTensor(input, false),
+            weight = weight.defined() ? SavedTensor(weight, false) : SavedTensor(), mean, invstd,
+            eps, batch = n, channels = c,
+            spatial = s](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             const Tensor input_v = input.unpack(node);
+             const Tensor weight_v = weight.defined() ? weight.unpack(node) : Tensor();
+             if (GradMode::is_enabled())
+               return composed_backward(input_v, weight_v, grad, eps, node);
+             const Tensor dy = contiguous_nograd(grad);
+             const Tensor scale =
+                 weight_v.defined() ? (weight_v.detach() * invstd).contiguous() : invstd;
+             Tensor sum_dy = make_tensor({channels}, dy.scalar_type(), dy.device());
+             Tensor sum_dy_xhat = make_tensor({channels}, dy.scalar_type(), dy.device());
+             Tensor dx;
+             if (node.needs_input_grad(0))
+               dx = make_tensor(input_v.sizes(), dy.scalar_type(), dy.device());
+             auto view3 = [&](const Tensor& t) {
+               return t.defined() ? make_view(t, {batch, channels, spatial},
+                                              {channels * spatial, spatial, 1}, t.storage_offset())
+                                  : Tensor();
+             };
+             if (!backend_for(dy).batch_norm_backward(view3(contiguous_nograd(input_v)), view3(dy),
+                                                      mean, invstd, scale, sum_dy, sum_dy_xhat,
+                                                      view3(dx))) {
+               return composed_backward(input_v, weight_v, grad, eps, node);
+             }
+             variable_list out(3);
+             out[0] = dx;
+             if (node.needs_input_grad(1)) out[1] = sum_dy_xhat;
+             if (node.needs_input_grad(2)) out[2] = sum_dy;
+             return out;
+           });
   }
   return {output, mean, var};
 }

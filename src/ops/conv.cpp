@@ -73,27 +73,31 @@ Tensor conv_prim(const Tensor& x, const Tensor& w, const Tensor& bias,
       be.binary(BinaryOp::Add, y, expand_to(bias_view(bias, y.dim()), y.sizes(), "conv"), y);
   }
   if (needs_grad(x, w, bias)) {
-    record("ConvolutionBackward0", {y}, {x, w, bias},
-           [xs = SavedTensor(x, false), ws = SavedTensor(w, false), g](
-               const variable_list& gy, const Node& n) -> variable_list {
-             variable_list out(3);
-             const Tensor x = xs.unpack(n), w = ws.unpack(n);
-             if (n.needs_input_grad(0)) out[0] = conv_input_grad_prim(gy[0], w, x.sizes(), g);
-             // Without a graph to record, dw and db from one pass over dy where the backend can.
-             if (n.needs_input_grad(1) && n.needs_input_grad(2) && !GradMode::is_enabled() &&
-                 FusedKernelsGuard::is_enabled()) {
-               Tensor dw = make_tensor(w.sizes(), x.scalar_type(), x.device());
-               Tensor db = make_tensor({w.size(0)}, x.scalar_type(), x.device());
-               if (backend_for(x).conv_backward_weight_bias(x, gy[0], dw, db, g)) {
-                 out[1] = dw;
-                 out[2] = db;
-                 return out;
-               }
-             }
-             if (n.needs_input_grad(1)) out[1] = conv_weight_grad_prim(x, gy[0], w.sizes(), g);
-             if (n.needs_input_grad(2)) out[2] = bias_grad(gy[0]);
-             return out;
-           });
+    record(
+        "ConvolutionBackward0", {y}, {x, w, bias},
+        [input = SavedTensor(x, false), weight = SavedTensor(w, false), geometry = g](
+            const variable_list& grads, const Node& node) -> variable_list {
+          const Tensor& grad = grads[0];
+          variable_list out(3);
+          const Tensor input_v = input.unpack(node), weight_v = weight.unpack(node);
+          if (node.needs_input_grad(0))
+            out[0] = conv_input_grad_prim(grad, weight_v, input_v.sizes(), geometry);
+          // Without a graph to record, dw and db from one pass over dy where the backend can.
+          if (node.needs_input_grad(1) && node.needs_input_grad(2) && !GradMode::is_enabled() &&
+              FusedKernelsGuard::is_enabled()) {
+            Tensor dw = make_tensor(weight_v.sizes(), input_v.scalar_type(), input_v.device());
+            Tensor db = make_tensor({weight_v.size(0)}, input_v.scalar_type(), input_v.device());
+            if (backend_for(input_v).conv_backward_weight_bias(input_v, grad, dw, db, geometry)) {
+              out[1] = dw;
+              out[2] = db;
+              return out;
+            }
+          }
+          if (node.needs_input_grad(1))
+            out[1] = conv_weight_grad_prim(input_v, grad, weight_v.sizes(), geometry);
+          if (node.needs_input_grad(2)) out[2] = bias_grad(grad);
+          return out;
+        });
   }
   return y;
 }
@@ -104,12 +108,15 @@ Tensor conv_input_grad_prim(const Tensor& dy, const Tensor& w, IntArrayRef x_siz
   backend_for(dy).conv_backward_input(dy, w, dx, g);
   if (needs_grad(dy, w)) {
     record("ConvolutionBackwardInput", {dx}, {dy, w},
-           [dys = SavedTensor(dy, false), ws = SavedTensor(w, false), g](
-               const variable_list& gdx, const Node& n) -> variable_list {
+           [grad_output = SavedTensor(dy, false), weight = SavedTensor(w, false), geometry = g](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             const Tensor dy = dys.unpack(n), w = ws.unpack(n);
-             if (n.needs_input_grad(0)) out[0] = conv_prim(gdx[0], w, {}, spatial(dy.sizes()), g);
-             if (n.needs_input_grad(1)) out[1] = conv_weight_grad_prim(gdx[0], dy, w.sizes(), g);
+             const Tensor grad_output_v = grad_output.unpack(node), weight_v = weight.unpack(node);
+             if (node.needs_input_grad(0))
+               out[0] = conv_prim(grad, weight_v, {}, spatial(grad_output_v.sizes()), geometry);
+             if (node.needs_input_grad(1))
+               out[1] = conv_weight_grad_prim(grad, grad_output_v, weight_v.sizes(), geometry);
              return out;
            });
   }
@@ -122,12 +129,15 @@ Tensor conv_weight_grad_prim(const Tensor& x, const Tensor& dy, IntArrayRef w_si
   backend_for(x).conv_backward_weight(x, dy, dw, g);
   if (needs_grad(x, dy)) {
     record("ConvolutionBackwardWeight", {dw}, {x, dy},
-           [xs = SavedTensor(x, false), dys = SavedTensor(dy, false), g](
-               const variable_list& gdw, const Node& n) -> variable_list {
+           [input = SavedTensor(x, false), grad_output = SavedTensor(dy, false), geometry = g](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             const Tensor x = xs.unpack(n), dy = dys.unpack(n);
-             if (n.needs_input_grad(0)) out[0] = conv_input_grad_prim(dy, gdw[0], x.sizes(), g);
-             if (n.needs_input_grad(1)) out[1] = conv_prim(x, gdw[0], {}, spatial(dy.sizes()), g);
+             const Tensor input_v = input.unpack(node), grad_output_v = grad_output.unpack(node);
+             if (node.needs_input_grad(0))
+               out[0] = conv_input_grad_prim(grad_output_v, grad, input_v.sizes(), geometry);
+             if (node.needs_input_grad(1))
+               out[1] = conv_prim(input_v, grad, {}, spatial(grad_output_v.sizes()), geometry);
              return out;
            });
   }

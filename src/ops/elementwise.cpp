@@ -1,7 +1,8 @@
 // Elementwise ops: each op's forward, its backward formula and its shape rule, side by side.
 // Unary ops keep float dtypes (integers go to float32 for transcendental ops); binary ops
 // broadcast and promote as PyTorch. Backward formulas use nabla's own ops, so they are
-// differentiable themselves (double backward needs no extra code).
+// differentiable themselves (double backward needs no extra code); their names follow
+// ops/op_helpers.h (a unary op's derivative is a lambda of (grad, self, result)).
 #include <cmath>
 
 #include "ops/fused.h"
@@ -67,7 +68,8 @@ Tensor relu_backward(const Tensor& g, const Tensor& r) {
   return where(r > 0, g, 0);
 }
 
-// Records a unary op whose gradient is grad * df(x, result).
+// Records a unary op whose gradient is df(grad, self, result); self and result are saved only
+// when df reads them (save_self, save_result), and are undefined tensors otherwise.
 template <class DF>
 Tensor unary_op(UnaryOp op, const Tensor& self, const char* backward_name, bool save_self,
                 bool save_result, DF df, bool keep_integer = false) {
@@ -75,11 +77,12 @@ Tensor unary_op(UnaryOp op, const Tensor& self, const char* backward_name, bool 
   const ScalarType compute = keep_integer ? self.scalar_type() : float_type(self.scalar_type());
   Tensor result = unary_forward(op, self, compute, nullptr);
   if (needs_grad(self)) {
-    SavedTensor x(save_self ? self : Tensor(), false);
-    SavedTensor r(save_result ? result : Tensor(), true);
     record(backward_name, {result}, {self},
-           [x, r, df](const variable_list& g, const Node& n) -> variable_list {
-             return {df(g[0], x.unpack(n), r.unpack(n))};
+           [self = SavedTensor(save_self ? self : Tensor(), false),
+            result = SavedTensor(save_result ? result : Tensor(), true),
+            df](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             return {df(grad, self.unpack(node), result.unpack(node))};
            });
   }
   return result;
@@ -92,74 +95,90 @@ Tensor unary_op(UnaryOp op, const Tensor& self, const char* backward_name, bool 
 Tensor neg(const Tensor& self) {
   return unary_op(
       UnaryOp::Neg, self, "NegBackward0", false, false,
-      [](const Tensor& g, const Tensor&, const Tensor&) { return g.neg(); }, true);
+      [](const Tensor& grad, const Tensor&, const Tensor&) { return grad.neg(); }, true);
 }
 // exp: d/dx e^x = e^x, so the output is saved, not the input.
 Tensor exp(const Tensor& self) {
-  return unary_op(UnaryOp::Exp, self, "ExpBackward0", false, true,
-                  [](const Tensor& g, const Tensor&, const Tensor& r) { return g * r; });
+  return unary_op(
+      UnaryOp::Exp, self, "ExpBackward0", false, true,
+      [](const Tensor& grad, const Tensor&, const Tensor& result) { return grad * result; });
 }
 Tensor log(const Tensor& self) {
-  return unary_op(UnaryOp::Log, self, "LogBackward0", true, false,
-                  [](const Tensor& g, const Tensor& x, const Tensor&) { return g / x; });
+  return unary_op(
+      UnaryOp::Log, self, "LogBackward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad / self; });
 }
 Tensor sqrt(const Tensor& self) {
-  return unary_op(UnaryOp::Sqrt, self, "SqrtBackward0", false, true,
-                  [](const Tensor& g, const Tensor&, const Tensor& r) { return g / (2 * r); });
+  return unary_op(
+      UnaryOp::Sqrt, self, "SqrtBackward0", false, true,
+      [](const Tensor& grad, const Tensor&, const Tensor& result) { return grad / (2 * result); });
 }
 Tensor rsqrt(const Tensor& self) {
-  return unary_op(
-      UnaryOp::Rsqrt, self, "RsqrtBackward0", false, true,
-      [](const Tensor& g, const Tensor&, const Tensor& r) { return -0.5 * g * r * r * r; });
+  return unary_op(UnaryOp::Rsqrt, self, "RsqrtBackward0", false, true,
+                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
+                    return -0.5 * grad * result * result * result;
+                  });
 }
 Tensor abs(const Tensor& self) {
   return unary_op(
       UnaryOp::Abs, self, "AbsBackward0", true, false,
-      [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x.sign(); }, true);
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad * self.sign(); },
+      true);
 }
 Tensor sin(const Tensor& self) {
-  return unary_op(UnaryOp::Sin, self, "SinBackward0", true, false,
-                  [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x.cos(); });
+  return unary_op(
+      UnaryOp::Sin, self, "SinBackward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad * self.cos(); });
 }
 Tensor cos(const Tensor& self) {
-  return unary_op(UnaryOp::Cos, self, "CosBackward0", true, false,
-                  [](const Tensor& g, const Tensor& x, const Tensor&) { return -g * x.sin(); });
+  return unary_op(
+      UnaryOp::Cos, self, "CosBackward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return -grad * self.sin(); });
 }
 // sigmoid: s' = s (1 - s), from the saved output.
 Tensor sigmoid(const Tensor& self) {
   return unary_op(UnaryOp::Sigmoid, self, "SigmoidBackward0", false, true,
-                  [](const Tensor& g, const Tensor&, const Tensor& r) { return g * r * (1 - r); });
+                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
+                    return grad * result * (1 - result);
+                  });
 }
 // tanh: t' = 1 - t^2, from the saved output.
 Tensor tanh(const Tensor& self) {
   return unary_op(UnaryOp::Tanh, self, "TanhBackward0", false, true,
-                  [](const Tensor& g, const Tensor&, const Tensor& r) { return g * (1 - r * r); });
+                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
+                    return grad * (1 - result * result);
+                  });
 }
 // relu: the gradient passes where the output is positive (0 at the kink, as PyTorch).
 Tensor relu(const Tensor& self) {
   return unary_op(
       UnaryOp::Relu, self, "ReluBackward0", false, true,
-      [](const Tensor& g, const Tensor&, const Tensor& r) { return relu_backward(g, r); }, true);
+      [](const Tensor& grad, const Tensor&, const Tensor& result) {
+        return relu_backward(grad, result);
+      },
+      true);
 }
 Tensor square(const Tensor& self) {
   return unary_op(
       UnaryOp::Square, self, "PowBackward0", true, false,
-      [](const Tensor& g, const Tensor& x, const Tensor&) { return 2 * g * x; }, true);
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return 2 * grad * self; }, true);
 }
 Tensor reciprocal(const Tensor& self) {
   return unary_op(UnaryOp::Reciprocal, self, "ReciprocalBackward0", false, true,
-                  [](const Tensor& g, const Tensor&, const Tensor& r) { return -g * r * r; });
+                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
+                    return -grad * result * result;
+                  });
 }
 Tensor sign(const Tensor& self) {
   return unary_op(
       UnaryOp::Sign, self, "SignBackward0", false, false,
-      [](const Tensor& g, const Tensor&, const Tensor&) { return zeros_like(g); }, true);
+      [](const Tensor& grad, const Tensor&, const Tensor&) { return zeros_like(grad); }, true);
 }
 Tensor erf(const Tensor& self) {
   // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
   return unary_op(UnaryOp::Erf, self, "ErfBackward0", true, false,
-                  [](const Tensor& g, const Tensor& x, const Tensor&) {
-                    return g * (M_2_SQRTPI * (-(x * x)).exp());
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad * (M_2_SQRTPI * (-(self * self)).exp());
                   });
 }
 Tensor logical_not(const Tensor& self) {
@@ -209,13 +228,14 @@ Tensor gelu(const Tensor& self, const std::string& approximate) {
   be.gelu_forward(contiguous_nograd(self), tanh_approx, result);
   if (needs_grad(self)) {
     record("GeluBackward0", {result}, {self},
-           [sx = SavedTensor(self, false), tanh_approx](const variable_list& g,
-                                                        const Node& n) -> variable_list {
-             const Tensor x = sx.unpack(n);
-             if (GradMode::is_enabled()) return {g[0] * gelu_derivative(x, tanh_approx)};
-             Tensor dx = make_tensor(x.sizes(), x.scalar_type(), x.device());
-             backend_for(x).gelu_backward(contiguous_nograd(x), contiguous_nograd(g[0]),
-                                          tanh_approx, dx);
+           [self = SavedTensor(self, false), tanh_approx](const variable_list& grads,
+                                                          const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             const Tensor self_v = self.unpack(node);
+             if (GradMode::is_enabled()) return {grad * gelu_derivative(self_v, tanh_approx)};
+             Tensor dx = make_tensor(self_v.sizes(), self_v.scalar_type(), self_v.device());
+             backend_for(self_v).gelu_backward(contiguous_nograd(self_v), contiguous_nograd(grad),
+                                               tanh_approx, dx);
              return {dx};
            });
   }
@@ -234,12 +254,13 @@ Tensor pow(const Tensor& self, const Scalar& exponent) {
   Tensor result = binary_forward(BinaryOp::Pow, cast(self, compute), e, "pow", nullptr);
   if (needs_grad(self)) {
     const double p = exponent.toDouble();
-    record(
-        "PowBackward0", {result}, {self},
-        [x = SavedTensor(self, false), p](const variable_list& g, const Node& n) -> variable_list {
-          if (p == 0.0) return {zeros_like(g[0])};
-          return {g[0] * p * x.unpack(n).pow(p - 1)};
-        });
+    record("PowBackward0", {result}, {self},
+           [self = SavedTensor(self, false), exponent = p](const variable_list& grads,
+                                                           const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             if (exponent == 0.0) return {zeros_like(grad)};
+             return {grad * exponent * self.unpack(node).pow(exponent - 1)};
+           });
   }
   return result;
 }
@@ -248,16 +269,20 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
   Tensor result = binary_forward(BinaryOp::Pow, self, exponent, "pow", nullptr);
   if (needs_grad(self, exponent)) {
     record("PowBackward1", {result}, {self, exponent},
-           [a = SavedTensor(self, false), b = SavedTensor(exponent, false),
-            r = SavedTensor(result, true)](const variable_list& g, const Node& n) -> variable_list {
-             Tensor x = a.unpack(n), e = b.unpack(n);
+           [self = SavedTensor(self, false), exponent = SavedTensor(exponent, false),
+            result = SavedTensor(result, true)](const variable_list& grads,
+                                                const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             Tensor self_v = self.unpack(node), exponent_v = exponent.unpack(node);
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * e * x.pow(e - 1), x);
-             if (n.needs_input_grad(1)) {
-               // d/de x^e = x^e log x, taken as 0 where x == 0 and e >= 0 (PyTorch's choice).
-               Tensor d = r.unpack(n) * x.log();
-               d = where((x == 0).logical_and(e >= 0), zeros_like(d), d);
-               out[1] = grad_for(g[0] * d, e);
+             if (node.needs_input_grad(0))
+               out[0] = grad_for(grad * exponent_v * self_v.pow(exponent_v - 1), self_v);
+             if (node.needs_input_grad(1)) {
+               // d/de x^e = x^e log x (x = self, e = exponent, x^e = result), taken as 0 where
+               // x == 0 and e >= 0 (PyTorch's choice).
+               Tensor d = result.unpack(node) * self_v.log();
+               d = where((self_v == 0).logical_and(exponent_v >= 0), zeros_like(d), d);
+               out[1] = grad_for(grad * d, exponent_v);
              }
              return out;
            });
@@ -285,11 +310,14 @@ Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha) {
   if (needs_grad(self, other)) {
     const double a = alpha.toDouble();
     record("AddBackward0", {result}, {self, other},
-           [ss = self.sizes().vec(), st = self.scalar_type(), os = other.sizes().vec(),
-            ot = other.scalar_type(), a](const variable_list& g, const Node& n) -> variable_list {
+           [self_sizes = self.sizes().vec(), self_dtype = self.scalar_type(),
+            other_sizes = other.sizes().vec(), other_dtype = other.scalar_type(),
+            alpha = a](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = grad_for(g[0], ss, st);
-             if (n.needs_input_grad(1)) out[1] = grad_for(a == 1.0 ? g[0] : g[0] * a, os, ot);
+             if (node.needs_input_grad(0)) out[0] = grad_for(grad, self_sizes, self_dtype);
+             if (node.needs_input_grad(1))
+               out[1] = grad_for(alpha == 1.0 ? grad : grad * alpha, other_sizes, other_dtype);
              return out;
            });
   }
@@ -304,12 +332,13 @@ Tensor mul(const Tensor& self, const Tensor& other) {
   Tensor result = binary_forward(BinaryOp::Mul, self, other, "mul", nullptr);
   if (needs_grad(self, other)) {
     record("MulBackward0", {result}, {self, other},
-           [a = SavedTensor(self, false), b = SavedTensor(other, false)](
-               const variable_list& g, const Node& n) -> variable_list {
+           [self = SavedTensor(self, false), other = SavedTensor(other, false)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             Tensor x = a.unpack(n), y = b.unpack(n);
-             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * y, x);
-             if (n.needs_input_grad(1)) out[1] = grad_for(g[0] * x, y);
+             Tensor self_v = self.unpack(node), other_v = other.unpack(node);
+             if (node.needs_input_grad(0)) out[0] = grad_for(grad * other_v, self_v);
+             if (node.needs_input_grad(1)) out[1] = grad_for(grad * self_v, other_v);
              return out;
            });
   }
@@ -320,12 +349,14 @@ Tensor div(const Tensor& self, const Tensor& other) {
   Tensor result = binary_forward(BinaryOp::Div, self, other, "div", nullptr);
   if (needs_grad(self, other)) {
     record("DivBackward0", {result}, {self, other},
-           [a = SavedTensor(self, false), b = SavedTensor(other, false)](
-               const variable_list& g, const Node& n) -> variable_list {
+           [self = SavedTensor(self, false), other = SavedTensor(other, false)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             Tensor x = a.unpack(n), y = b.unpack(n);
-             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] / y, x);
-             if (n.needs_input_grad(1)) out[1] = grad_for(-g[0] * x / (y * y), y);
+             Tensor self_v = self.unpack(node), other_v = other.unpack(node);
+             if (node.needs_input_grad(0)) out[0] = grad_for(grad / other_v, self_v);
+             if (node.needs_input_grad(1))
+               out[1] = grad_for(-grad * self_v / (other_v * other_v), other_v);
              return out;
            });
   }
@@ -340,15 +371,16 @@ Tensor min_max(BinaryOp op, const Tensor& self, const Tensor& other, const char*
   if (needs_grad(self, other)) {
     const bool is_max = op == BinaryOp::Maximum;
     record(backward_name, {result}, {self, other},
-           [a = SavedTensor(self, false), b = SavedTensor(other, false), is_max](
-               const variable_list& g, const Node& n) -> variable_list {
-             Tensor x = a.unpack(n), y = b.unpack(n);
-             Tensor wins = is_max ? (x > y) : (x < y);
-             Tensor ties = (x == y);
-             Tensor share = wins.to(g[0].dtype()) + 0.5 * ties.to(g[0].dtype());
+           [self = SavedTensor(self, false), other = SavedTensor(other, false), is_max](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             Tensor self_v = self.unpack(node), other_v = other.unpack(node);
+             Tensor wins = is_max ? (self_v > other_v) : (self_v < other_v);
+             Tensor ties = (self_v == other_v);
+             Tensor share = wins.to(grad.dtype()) + 0.5 * ties.to(grad.dtype());
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = grad_for(g[0] * share, x);
-             if (n.needs_input_grad(1)) out[1] = grad_for(g[0] * (1 - share), y);
+             if (node.needs_input_grad(0)) out[0] = grad_for(grad * share, self_v);
+             if (node.needs_input_grad(1)) out[1] = grad_for(grad * (1 - share), other_v);
              return out;
            });
   }
@@ -394,13 +426,14 @@ Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar
   backend_for(self).clamp(in, lo, hi, result);
   if (needs_grad(self)) {
     record("ClampBackward1", {result}, {self},
-           [x = SavedTensor(self, false), lo, hi](const variable_list& g,
-                                                  const Node& n) -> variable_list {
-             Tensor v = x.unpack(n);
-             Tensor pass = ones_like(v, TensorOptions().dtype(kBool));
-             if (lo) pass = pass.logical_and(v >= *lo);
-             if (hi) pass = pass.logical_and(v <= *hi);
-             return {g[0] * pass.to(g[0].dtype())};
+           [self = SavedTensor(self, false), lo, hi](const variable_list& grads,
+                                                     const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             Tensor self_v = self.unpack(node);
+             Tensor pass = ones_like(self_v, TensorOptions().dtype(kBool));
+             if (lo) pass = pass.logical_and(self_v >= *lo);
+             if (hi) pass = pass.logical_and(self_v <= *hi);
+             return {grad * pass.to(grad.dtype())};
            });
   }
   return result;
@@ -452,14 +485,18 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
                           expand_to(cast(other, compute), shape, "where"), result);
   if (needs_grad(self, other)) {
     record("WhereBackward0", {result}, {self, other},
-           [c = SavedTensor(condition, false), ss = self.sizes().vec(), st = self.scalar_type(),
-            os = other.sizes().vec(),
-            ot = other.scalar_type()](const variable_list& g, const Node& n) -> variable_list {
-             Tensor cond = c.unpack(n);
-             Tensor zero = zeros({}, g[0].options());
+           [condition = SavedTensor(condition, false), self_sizes = self.sizes().vec(),
+            self_dtype = self.scalar_type(), other_sizes = other.sizes().vec(),
+            other_dtype = other.scalar_type()](const variable_list& grads,
+                                               const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             Tensor condition_v = condition.unpack(node);
+             Tensor zero = zeros({}, grad.options());
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = grad_for(where(cond, g[0], zero), ss, st);
-             if (n.needs_input_grad(1)) out[1] = grad_for(where(cond, zero, g[0]), os, ot);
+             if (node.needs_input_grad(0))
+               out[0] = grad_for(where(condition_v, grad, zero), self_sizes, self_dtype);
+             if (node.needs_input_grad(1))
+               out[1] = grad_for(where(condition_v, zero, grad), other_sizes, other_dtype);
              return out;
            });
   }

@@ -58,17 +58,20 @@ Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bia
   be.matmul(x3, w3, r3, bias.defined() ? 1.0 : 0.0, 1.0);
   if (needs_grad(input, weight, bias)) {
     record("AddmmBackward0", {result}, {input, weight, bias},
-           [x = SavedTensor(input, false), w = SavedTensor(weight, false), rows, in, out](
-               const variable_list& g, const Node& n) -> variable_list {
-             variable_list grads(3);
-             const Tensor g2 = g[0].reshape({rows, out});
-             if (n.needs_input_grad(0)) {
-               const Tensor xs = x.unpack(n);
-               grads[0] = g2.mm(w.unpack(n)).view(xs.sizes());
+           [input = SavedTensor(input, false), weight = SavedTensor(weight, false), rows,
+            in_features = in,
+            out_features = out](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             variable_list out(3);
+             const Tensor grad_2d = grad.reshape({rows, out_features});
+             if (node.needs_input_grad(0)) {
+               const Tensor input_v = input.unpack(node);
+               out[0] = grad_2d.mm(weight.unpack(node)).view(input_v.sizes());
              }
-             if (n.needs_input_grad(1)) grads[1] = g2.t().mm(x.unpack(n).reshape({rows, in}));
-             if (n.needs_input_grad(2)) grads[2] = g2.sum(0);
-             return grads;
+             if (node.needs_input_grad(1))
+               out[1] = grad_2d.t().mm(input.unpack(node).reshape({rows, in_features}));
+             if (node.needs_input_grad(2)) out[2] = grad_2d.sum(0);
+             return out;
            });
   }
   return result;
@@ -138,32 +141,33 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, int64_t ig
   }
   if (needs_grad(input)) {
     record("NllLossBackward0", {result}, {input},
-           [in = SavedTensor(input, false), logp, t, ignore_index, reduction, count, n, c](
-               const variable_list& g, const Node& node) -> variable_list {
-             const Tensor& go = g[0];
+           [input = SavedTensor(input, false), logp, target = t, ignore_index, reduction, count,
+            batch = n, classes = c](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              const double denom =
                  reduction == LossReduction::Mean ? static_cast<double>(count) : 1.0;
              if (GradMode::is_enabled()) {
                // Differentiable in the input and in the incoming gradient.
-               const Tensor xs = in.unpack(node);
-               const Tensor valid = (t != ignore_index).to(xs.scalar_type()).unsqueeze(1);
-               const Tensor onehot = zeros_like(xs).scatter_add(
-                   1, where(t != ignore_index, t, int64_t(0)).unsqueeze(1),
-                   ones({n, 1}, xs.options().requires_grad(false)));
-               const Tensor scale = reduction == LossReduction::None ? go.unsqueeze(1) : go / denom;
-               return {(xs.softmax(1) - onehot) * valid * scale};
+               const Tensor input_v = input.unpack(node);
+               const Tensor valid = (target != ignore_index).to(input_v.scalar_type()).unsqueeze(1);
+               const Tensor onehot = zeros_like(input_v).scatter_add(
+                   1, where(target != ignore_index, target, int64_t(0)).unsqueeze(1),
+                   ones({batch, 1}, input_v.options().requires_grad(false)));
+               const Tensor scale =
+                   reduction == LossReduction::None ? grad.unsqueeze(1) : grad / denom;
+               return {(input_v.softmax(1) - onehot) * valid * scale};
              }
              Backend& be = backend_for(logp);
              Tensor scale;
              if (reduction == LossReduction::None) {
-               scale = contiguous_nograd(cast(go, logp.scalar_type()));
+               scale = contiguous_nograd(cast(grad, logp.scalar_type()));
              } else {
                scale = make_tensor({1}, logp.scalar_type(), logp.device());
-               be.fill(scale, go.item<double>() / denom);
+               be.fill(scale, grad.item<double>() / denom);
              }
-             Tensor grad = make_tensor({n, c}, logp.scalar_type(), logp.device());
-             be.cross_entropy_backward(logp, t, ignore_index, scale, grad);
-             return {grad};
+             Tensor grad_input = make_tensor({batch, classes}, logp.scalar_type(), logp.device());
+             be.cross_entropy_backward(logp, target, ignore_index, scale, grad_input);
+             return {grad_input};
            });
   }
   return result;

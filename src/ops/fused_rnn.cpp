@@ -82,20 +82,21 @@ std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates, const Tensor& cx
   Tensor cy = make_tensor(cx.sizes(), cx.scalar_type(), cx.device());
   be.lstm_cell_forward(g, c, hy, cy);
   if (needs_grad(gates, cx)) {
-    record(
-        "FusedLstmCellBackward0", {hy, cy}, {gates, cx},
-        [sg = SavedTensor(gates, false), sc = SavedTensor(cx, false), scy = SavedTensor(cy, true)](
-            const variable_list& grads, const Node& node) -> variable_list {
-          Tensor gates_v = sg.unpack(node), cx_v = sc.unpack(node);
-          if (GradMode::is_enabled()) return lstm_backward_graph(gates_v, cx_v, grads[0], grads[1]);
-          Tensor dgates = make_tensor(gates_v.sizes(), gates_v.scalar_type(), gates_v.device());
-          Tensor dcx = make_tensor(cx_v.sizes(), cx_v.scalar_type(), cx_v.device());
-          backend_for(cx_v).lstm_cell_backward(contiguous_nograd(gates_v), contiguous_nograd(cx_v),
-                                               contiguous_nograd(scy.unpack(node)),
-                                               contiguous_nograd(grads[0]),
-                                               contiguous_nograd(grads[1]), dgates, dcx);
-          return {dgates, dcx};
-        });
+    record("FusedLstmCellBackward0", {hy, cy}, {gates, cx},
+           [gates = SavedTensor(gates, false), cx = SavedTensor(cx, false),
+            cy = SavedTensor(cy, true)](const variable_list& grads,
+                                        const Node& node) -> variable_list {
+             Tensor gates_v = gates.unpack(node), cx_v = cx.unpack(node);
+             if (GradMode::is_enabled())
+               return lstm_backward_graph(gates_v, cx_v, grads[0], grads[1]);
+             Tensor dgates = make_tensor(gates_v.sizes(), gates_v.scalar_type(), gates_v.device());
+             Tensor dcx = make_tensor(cx_v.sizes(), cx_v.scalar_type(), cx_v.device());
+             backend_for(cx_v).lstm_cell_backward(
+                 contiguous_nograd(gates_v), contiguous_nograd(cx_v),
+                 contiguous_nograd(cy.unpack(node)), contiguous_nograd(grads[0]),
+                 contiguous_nograd(grads[1]), dgates, dcx);
+             return {dgates, dcx};
+           });
   }
   return {hy, cy};
 }
@@ -110,9 +111,9 @@ Tensor fused_gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& hx) {
   be.gru_cell_forward(a, b, h, hy);
   if (needs_grad(gi, gh, hx)) {
     record("FusedGruCellBackward0", {hy}, {gi, gh, hx},
-           [sa = SavedTensor(gi, false), sb = SavedTensor(gh, false), sh = SavedTensor(hx, false)](
+           [gi = SavedTensor(gi, false), gh = SavedTensor(gh, false), hx = SavedTensor(hx, false)](
                const variable_list& grads, const Node& node) -> variable_list {
-             Tensor gi_v = sa.unpack(node), gh_v = sb.unpack(node), hx_v = sh.unpack(node);
+             Tensor gi_v = gi.unpack(node), gh_v = gh.unpack(node), hx_v = hx.unpack(node);
              if (GradMode::is_enabled()) return gru_backward_graph(gi_v, gh_v, hx_v, grads[0]);
              Tensor dgi = make_tensor(gi_v.sizes(), gi_v.scalar_type(), gi_v.device());
              Tensor dgh = make_tensor(gh_v.sizes(), gh_v.scalar_type(), gh_v.device());
@@ -234,37 +235,37 @@ std::tuple<Tensor, Tensor, Tensor> fused_lstm_layer(const Tensor& xproj, const T
   be.copy(c_prev, cT);
   if (needs_grad({&xproj, &w_hh, &h0, &c0})) {
     record("FusedLstmLayerBackward0", {out, hT, cT}, {xproj, h0, c0, w_hh},
-           [sx = SavedTensor(xproj, false), sw = SavedTensor(w_hh, false),
-            sh0 = SavedTensor(h0, false), sc0 = SavedTensor(c0, false), gates, h_in, c_in, c_out, B,
-            H, T, reverse](const variable_list& g, const Node& node) -> variable_list {
-             const Tensor w = sw.unpack(node);
+           [xproj = SavedTensor(xproj, false), w_hh = SavedTensor(w_hh, false),
+            h0 = SavedTensor(h0, false), c0 = SavedTensor(c0, false), gates, h_in, c_in, c_out, B,
+            H, T, reverse](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor w_hh_v = w_hh.unpack(node);
              if (GradMode::is_enabled()) {
-               variable_list r = lstm_layer_backward_graph(sx.unpack(node), w, sh0.unpack(node),
-                                                           sc0.unpack(node), reverse, g);
-               return {r[0], r[1], r[2], r[3]};
+               variable_list graph_grads = lstm_layer_backward_graph(
+                   xproj.unpack(node), w_hh_v, h0.unpack(node), c0.unpack(node), reverse, grads);
+               return {graph_grads[0], graph_grads[1], graph_grads[2], graph_grads[3]};
              }
-             Backend& be = backend_for(w);
-             const ScalarType dtype = w.scalar_type();
-             const Tensor dout = contiguous_nograd(g[0]);
-             Tensor dgates = make_tensor({T * B, 4 * H}, dtype, w.device());
-             Tensor dh = contiguous_nograd(g[1]), dc = contiguous_nograd(g[2]);
-             Tensor dh_t = make_tensor({B, H}, dtype, w.device());
+             Backend& be = backend_for(w_hh_v);
+             const ScalarType dtype = w_hh_v.scalar_type();
+             const Tensor dout = contiguous_nograd(grads[0]);
+             Tensor dgates = make_tensor({T * B, 4 * H}, dtype, w_hh_v.device());
+             Tensor dh = contiguous_nograd(grads[1]), dc = contiguous_nograd(grads[2]);
+             Tensor dh_t = make_tensor({B, H}, dtype, w_hh_v.device());
              for (int64_t k = T - 1; k >= 0; --k) {
                const int64_t t = reverse ? T - 1 - k : k;
                const Tensor dg_t = step_rows(dgates, t, B, 4 * H);
                be.binary(BinaryOp::Add, dh, step_rows(dout, t, B, H), dh_t);
-               Tensor dc_prev = make_tensor({B, H}, dtype, w.device());
+               Tensor dc_prev = make_tensor({B, H}, dtype, w_hh_v.device());
                be.lstm_cell_backward(step_rows(gates, t, B, 4 * H), step_rows(c_in, t, B, H),
                                      step_rows(c_out, t, B, H), dh_t, dc, dg_t, dc_prev);
                dc = dc_prev;
-               dh = make_tensor({B, H}, dtype, w.device());
-               gemm(dg_t, w, dh, 0.0);
+               dh = make_tensor({B, H}, dtype, w_hh_v.device());
+               gemm(dg_t, w_hh_v, dh, 0.0);
              }
              // The recurrent weight's gradient over all steps at once: one [4H, T*B] x [T*B, H]
              // product instead of T thin ones and T additions.
              Tensor dw;
              if (node.needs_input_grad(3)) {
-               dw = make_tensor({4 * H, H}, dtype, w.device());
+               dw = make_tensor({4 * H, H}, dtype, w_hh_v.device());
                gemm(dgates.t(), h_in, dw, 0.0);
              }
              return {dgates, dh, dc, dw};

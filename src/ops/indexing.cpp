@@ -31,10 +31,12 @@ Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape) {
   Tensor out = make_view(fresh, shape.vec(), contiguous_strides(shape), fresh.storage_offset());
   out.unsafeGetTensorImpl()->is_view = false;
   if (needs_grad(fresh)) {
-    record("UnsafeViewBackward0", {out}, {fresh},
-           [in = fresh.sizes().vec()](const variable_list& g, const Node&) -> variable_list {
-             return {g[0].reshape(in)};
-           });
+    record(
+        "UnsafeViewBackward0", {out}, {fresh},
+        [in_sizes = fresh.sizes().vec()](const variable_list& grads, const Node&) -> variable_list {
+          const Tensor& grad = grads[0];
+          return {grad.reshape(in_sizes)};
+        });
   }
   return out;
 }
@@ -69,10 +71,11 @@ using GradFn = std::function<Tensor(const Tensor& grad, size_t input)>;
 void record_multi(const char* name, const Tensor& result, const std::vector<Tensor>& inputs,
                   GradFn bw) {
   record(name, {result}, inputs,
-         [bw = std::move(bw)](const variable_list& g, const Node& n) -> variable_list {
-           variable_list out(n.num_inputs());
+         [bw = std::move(bw)](const variable_list& grads, const Node& node) -> variable_list {
+           const Tensor& grad = grads[0];
+           variable_list out(node.num_inputs());
            for (size_t i = 0; i < out.size(); ++i)
-             if (n.needs_input_grad(i)) out[i] = bw(g[0], i);
+             if (node.needs_input_grad(i)) out[i] = bw(grad, i);
            return out;
          });
 }
@@ -136,10 +139,11 @@ Tensor cat(TensorList tensors, int64_t dim) {
       in_types.push_back(t.scalar_type());
     }
     record_multi("CatBackward0", result, tensors.vec(),
-                 [d, offsets, in_sizes, in_types](const Tensor& g, size_t i) {
-                   const auto& s = in_sizes[i];
-                   if (s.size() == 1 && s[0] == 0) return zeros(s, g.options().dtype(in_types[i]));
-                   Tensor part = g.narrow(d, offsets[i], s[d]);
+                 [dim = d, offsets, in_sizes, in_types](const Tensor& grad, size_t i) {
+                   const auto& sizes = in_sizes[i];
+                   if (sizes.size() == 1 && sizes[0] == 0)
+                     return zeros(sizes, grad.options().dtype(in_types[i]));
+                   Tensor part = grad.narrow(dim, offsets[i], sizes[dim]);
                    return part.scalar_type() == in_types[i] ? part : part.to(in_types[i]);
                  });
   }
@@ -173,10 +177,11 @@ Tensor stack(TensorList tensors, int64_t dim) {
   if (needs_grad(tensors.vec())) {
     std::vector<ScalarType> in_types;
     for (const Tensor& t : tensors) in_types.push_back(t.scalar_type());
-    record_multi("StackBackward0", result, tensors.vec(), [d, in_types](const Tensor& g, size_t i) {
-      Tensor part = g.select(d, static_cast<int64_t>(i));
-      return part.scalar_type() == in_types[i] ? part : part.to(in_types[i]);
-    });
+    record_multi("StackBackward0", result, tensors.vec(),
+                 [dim = d, in_types](const Tensor& grad, size_t i) {
+                   Tensor part = grad.select(dim, static_cast<int64_t>(i));
+                   return part.scalar_type() == in_types[i] ? part : part.to(in_types[i]);
+                 });
   }
   return result;
 }
@@ -202,14 +207,17 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   backend_for(self).index_select(self, d, index, result);
   if (needs_grad(self)) {
     record("IndexSelectBackward0", {result}, {self},
-           [d, idx = index, in = self.sizes().vec()](const variable_list& g, const Node&)
-               -> variable_list { return {index_add(zeros(in, g[0].options()), d, idx, g[0])}; });
+           [dim = d, index, self_sizes = self.sizes().vec()](const variable_list& grads,
+                                                             const Node&) -> variable_list {
+             const Tensor& grad = grads[0];
+             return {index_add(zeros(self_sizes, grad.options()), dim, index, grad)};
+           });
   }
   return result;
 }
 
-// index_add: self + source added into rows `index` of dim. d/dself = g,
-// d/dsource = alpha * g.index_select(dim, index).
+// index_add: self + source added into rows `index` of dim. d/dself = grad,
+// d/dsource = alpha * grad.index_select(dim, index).
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                  const Scalar& alpha) {
   check_defined(self, "index_add", "self");
@@ -239,13 +247,14 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   backend_for(self).index_add(result, d, index, src);
   if (needs_grad(self, src)) {
     record("IndexAddBackward0", {result}, {self, src},
-           [d, idx = index, got, src_sizes = src.sizes().vec()](const variable_list& g,
-                                                                const Node& n) -> variable_list {
+           [dim = d, index, got, src_sizes = src.sizes().vec()](const variable_list& grads,
+                                                                const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = g[0];
-             if (n.needs_input_grad(1)) {
-               Tensor gs = g[0].dim() == 0 ? g[0].reshape({1}) : g[0];
-               out[1] = gs.index_select(d, idx).reshape(src_sizes);
+             if (node.needs_input_grad(0)) out[0] = grad;
+             if (node.needs_input_grad(1)) {
+               Tensor grad_1d = grad.dim() == 0 ? grad.reshape({1}) : grad;  // at least 1-D
+               out[1] = grad_1d.index_select(dim, index).reshape(src_sizes);
              }
              return out;
            });
@@ -294,14 +303,17 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
   backend_for(self).gather(self, d, index, result);
   if (needs_grad(self)) {
     record("GatherBackward0", {result}, {self},
-           [d, idx = index, in = self.sizes().vec()](const variable_list& g, const Node&)
-               -> variable_list { return {scatter_add(zeros(in, g[0].options()), d, idx, g[0])}; });
+           [dim = d, index, self_sizes = self.sizes().vec()](const variable_list& grads,
+                                                             const Node&) -> variable_list {
+             const Tensor& grad = grads[0];
+             return {scatter_add(zeros(self_sizes, grad.options()), dim, index, grad)};
+           });
   }
   return result;
 }
 
-// scatter_add: self with src[i][j] added at [index[i][j]][j] (dim 0). d/dself = g,
-// d/dsrc = g.gather(dim, index) on the part of src that index covers (zero elsewhere).
+// scatter_add: self with src[i][j] added at [index[i][j]][j] (dim 0). d/dself = grad,
+// d/dsrc = grad.gather(dim, index) on the part of src that index covers (zero elsewhere).
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   check_defined(self, "scatter_add", "self");
   check_defined(index, "scatter_add", "index");
@@ -320,10 +332,11 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   backend_for(self).scatter_add(result, d, index, part);
   if (needs_grad(self, part)) {
     record("ScatterAddBackward0", {result}, {self, part},
-           [d, idx = index](const variable_list& g, const Node& n) -> variable_list {
+           [dim = d, index](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = g[0];
-             if (n.needs_input_grad(1)) out[1] = g[0].gather(d, idx);
+             if (node.needs_input_grad(0)) out[0] = grad;
+             if (node.needs_input_grad(1)) out[1] = grad.gather(dim, index);
              return out;
            });
   }
@@ -595,19 +608,22 @@ void index_put_nograd(const Tensor& self, ArrayRef<TensorIndex> indices, const T
 }
 
 // Out of place self with self[indices] = value, recorded for autograd:
-// d/dself = g with the written positions zeroed, d/dvalue = g[indices] summed to value's shape.
+// d/dself = grad with the written positions zeroed, d/dvalue = grad[indices] summed to value's
+// shape.
 Tensor index_put(const Tensor& self, std::vector<TensorIndex> indices, const Tensor& value) {
   Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
   backend_for(self).copy(self, result);
   index_put_nograd(result, indices, value);
   if (needs_grad(self, value)) {
     record("IndexPutBackward0", {result}, {self, value},
-           [indices, vs = value.sizes().vec(), vt = value.scalar_type()](
-               const variable_list& g, const Node& n) -> variable_list {
+           [indices, value_sizes = value.sizes().vec(), value_dtype = value.scalar_type()](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             if (n.needs_input_grad(0))
-               out[0] = index_put(g[0], indices, zeros({}, g[0].options()));
-             if (n.needs_input_grad(1)) out[1] = grad_for(g[0].index(indices), vs, vt);
+             if (node.needs_input_grad(0))
+               out[0] = index_put(grad, indices, zeros({}, grad.options()));
+             if (node.needs_input_grad(1))
+               out[1] = grad_for(grad.index(indices), value_sizes, value_dtype);
              return out;
            });
   }

@@ -69,30 +69,37 @@ Tensor fused_layer_norm(const Tensor& input, int64_t normalized_numel, const Ten
     return {};
   }
   if (needs_grad(input, weight, bias)) {
-    record("NativeLayerNormBackward0", {output}, {input, weight, bias},
-           [x = SavedTensor(input, false),
-            w = weight.defined() ? SavedTensor(weight, false) : SavedTensor(),
-            bias_shape = bias.defined() ? bias.sizes().vec() : std::vector<int64_t>{}, mean, rstd,
-            eps, rows, n](const variable_list& g, const Node& node) -> variable_list {
-             const Tensor xs = x.unpack(node);
-             const Tensor ws = w.defined() ? w.unpack(node) : Tensor();
-             if (GradMode::is_enabled())
-               return composed_backward(xs, ws, g[0], bias_shape, n, eps, node);
-             const ScalarType dt = xs.scalar_type();
-             Tensor dx, dw, db;
-             if (node.needs_input_grad(0)) dx = make_tensor(xs.sizes(), dt, xs.device());
-             if (node.needs_input_grad(1)) dw = make_tensor(ws.sizes(), dt, xs.device());
-             if (node.needs_input_grad(2)) db = make_tensor(bias_shape, dt, xs.device());
-             auto matrix = [&](const Tensor& t) {
-               return t.defined() ? make_view(t, {rows, n}, {n, 1}, 0) : Tensor();
-             };
-             if (!backend_for(xs).layer_norm_backward(
-                     as_matrix(xs, rows, n), as_vector(ws, n), mean, rstd, as_matrix(g[0], rows, n),
-                     matrix(dx), as_vector(dw, n), as_vector(db, n))) {
-               return composed_backward(xs, ws, g[0], bias_shape, n, eps, node);
-             }
-             return {dx, dw, db};
-           });
+    record(
+        "NativeLayerNormBackward0", {output}, {input, weight, bias},
+        [input = SavedTensor(input, false),
+         weight = weight.defined() ? SavedTensor(weight, false) : SavedTensor(),
+         bias_shape = bias.defined() ? bias.sizes().vec() : std::vector<int64_t>{}, mean, rstd, eps,
+         rows,
+         normalized_numel = n](const variable_list& grads, const Node& node) -> variable_list {
+          const Tensor& grad = grads[0];
+          const Tensor input_v = input.unpack(node);
+          const Tensor weight_v = weight.defined() ? weight.unpack(node) : Tensor();
+          if (GradMode::is_enabled())
+            return composed_backward(input_v, weight_v, grad, bias_shape, normalized_numel, eps,
+                                     node);
+          const ScalarType dt = input_v.scalar_type();
+          Tensor dx, dw, db;
+          if (node.needs_input_grad(0)) dx = make_tensor(input_v.sizes(), dt, input_v.device());
+          if (node.needs_input_grad(1)) dw = make_tensor(weight_v.sizes(), dt, input_v.device());
+          if (node.needs_input_grad(2)) db = make_tensor(bias_shape, dt, input_v.device());
+          auto matrix = [&](const Tensor& t) {
+            return t.defined() ? make_view(t, {rows, normalized_numel}, {normalized_numel, 1}, 0)
+                               : Tensor();
+          };
+          if (!backend_for(input_v).layer_norm_backward(
+                  as_matrix(input_v, rows, normalized_numel), as_vector(weight_v, normalized_numel),
+                  mean, rstd, as_matrix(grad, rows, normalized_numel), matrix(dx),
+                  as_vector(dw, normalized_numel), as_vector(db, normalized_numel))) {
+            return composed_backward(input_v, weight_v, grad, bias_shape, normalized_numel, eps,
+                                     node);
+          }
+          return {dx, dw, db};
+        });
   }
   return output;
 }

@@ -44,17 +44,19 @@ Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape) {
   Tensor result = make_view(fresh, shape.vec(), contiguous_strides(shape), fresh.storage_offset());
   result.unsafeGetTensorImpl()->is_view = false;
   if (needs_grad(fresh)) {
-    record("UnsafeViewBackward0", {result}, {fresh},
-           [in = fresh.sizes().vec()](const variable_list& g, const Node&) -> variable_list {
-             return {g[0].reshape(in)};
-           });
+    record(
+        "UnsafeViewBackward0", {result}, {fresh},
+        [in_sizes = fresh.sizes().vec()](const variable_list& grads, const Node&) -> variable_list {
+          const Tensor& grad = grads[0];
+          return {grad.reshape(in_sizes)};
+        });
   }
   return result;
 }
 
 }  // namespace
 
-// ---- mm: [n, k] x [k, m] -> [n, m]; dA = g @ B^T, dB = A^T @ g ---------------------------
+// ---- mm: [n, k] x [k, m] -> [n, m]; d self = grad @ mat2^T, d mat2 = self^T @ grad ------
 
 Tensor mm(const Tensor& self, const Tensor& mat2) {
   if (autocast_enabled()) {  // in the 16-bit dtype (PyTorch's lower-precision list)
@@ -73,11 +75,12 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
   Tensor result = product(self, mat2, {self.size(0), mat2.size(1)});
   if (needs_grad(self, mat2)) {
     record("MmBackward0", {result}, {self, mat2},
-           [a = SavedTensor(self, false), b = SavedTensor(mat2, false)](
-               const variable_list& g, const Node& n) -> variable_list {
+           [self = SavedTensor(self, false), mat2 = SavedTensor(mat2, false)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = g[0].mm(b.unpack(n).t());
-             if (n.needs_input_grad(1)) out[1] = a.unpack(n).t().mm(g[0]);
+             if (node.needs_input_grad(0)) out[0] = grad.mm(mat2.unpack(node).t());
+             if (node.needs_input_grad(1)) out[1] = self.unpack(node).t().mm(grad);
              return out;
            });
   }
@@ -104,11 +107,12 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
   Tensor result = product(self, mat2, {self.size(0), self.size(1), mat2.size(2)});
   if (needs_grad(self, mat2)) {
     record("BmmBackward0", {result}, {self, mat2},
-           [a = SavedTensor(self, false), b = SavedTensor(mat2, false)](
-               const variable_list& g, const Node& n) -> variable_list {
+           [self = SavedTensor(self, false), mat2 = SavedTensor(mat2, false)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = g[0].bmm(b.unpack(n).transpose(1, 2));
-             if (n.needs_input_grad(1)) out[1] = a.unpack(n).transpose(1, 2).bmm(g[0]);
+             if (node.needs_input_grad(0)) out[0] = grad.bmm(mat2.unpack(node).transpose(1, 2));
+             if (node.needs_input_grad(1)) out[1] = self.unpack(node).transpose(1, 2).bmm(grad);
              return out;
            });
   }
@@ -155,17 +159,19 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
   backend_for(self).matmul(mat1, mat2, result, b, alpha.toDouble());
   if (needs_grad(self, mat1, mat2)) {
     record("AddmmBackward0", {result}, {self, mat1, mat2},
-           [m1 = SavedTensor(mat1, false), m2 = SavedTensor(mat2, false), in = self.sizes().vec(),
-            dt = self.scalar_type(), beta,
-            alpha](const variable_list& g, const Node& n) -> variable_list {
+           [mat1 = SavedTensor(mat1, false), mat2 = SavedTensor(mat2, false),
+            self_sizes = self.sizes().vec(), self_dtype = self.scalar_type(), beta,
+            alpha](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              // Scaling by 1 is skipped: it would cost a full-size temporary per gradient.
              auto scaled = [](const Tensor& t, const Scalar& s) {
                return s.toDouble() == 1.0 ? t : t * s;
              };
              variable_list out(3);
-             if (n.needs_input_grad(0)) out[0] = grad_for(scaled(g[0], beta), in, dt);
-             if (n.needs_input_grad(1)) out[1] = scaled(g[0].mm(m2.unpack(n).t()), alpha);
-             if (n.needs_input_grad(2)) out[2] = scaled(m1.unpack(n).t().mm(g[0]), alpha);
+             if (node.needs_input_grad(0))
+               out[0] = grad_for(scaled(grad, beta), self_sizes, self_dtype);
+             if (node.needs_input_grad(1)) out[1] = scaled(grad.mm(mat2.unpack(node).t()), alpha);
+             if (node.needs_input_grad(2)) out[2] = scaled(mat1.unpack(node).t().mm(grad), alpha);
              return out;
            });
   }
@@ -195,11 +201,12 @@ Tensor dot(const Tensor& self, const Tensor& other) {
   Tensor result = product(a, b, {});
   if (needs_grad(self, other)) {
     record("DotBackward0", {result}, {self, other},
-           [x = SavedTensor(self, false), y = SavedTensor(other, false)](
-               const variable_list& g, const Node& n) -> variable_list {
+           [self = SavedTensor(self, false), other = SavedTensor(other, false)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
              variable_list out(2);
-             if (n.needs_input_grad(0)) out[0] = g[0] * y.unpack(n);
-             if (n.needs_input_grad(1)) out[1] = g[0] * x.unpack(n);
+             if (node.needs_input_grad(0)) out[0] = grad * other.unpack(node);
+             if (node.needs_input_grad(1)) out[1] = grad * self.unpack(node);
              return out;
            });
   }

@@ -1,5 +1,14 @@
 // Helpers shared by the op families: type promotion, broadcasting, casting, and reducing a
 // gradient back to an input's shape. None of them records autograd history.
+//
+// Backward formulas (the lambdas given to record()) name things as PyTorch's derivatives.yaml
+// does: the lambda takes (const variable_list& grads, const Node& node), with
+// `const Tensor& grad = grads[0];` when only the first output's gradient is read; a saved input
+// is named after the op's argument (self, other, mat2, weight, index, ...), the saved output is
+// `result` (or the output's own name, as `indices`), and a saved tensor unpacked into a local
+// takes the suffix _v (`self_v = self.unpack(node)`). Other captures are named after the op's
+// argument too (dim, alpha, p) or descriptively (self_sizes, other_dtype, ...); no ad-hoc single
+// letters (the shape symbols a file documents its shapes with, B, H, T, excepted).
 #pragma once
 
 #include <vector>

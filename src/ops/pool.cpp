@@ -97,19 +97,20 @@ std::tuple<Tensor, Tensor> max_pool_nd(const char* op, int64_t dims, const Tenso
     // dx [N * C, plane] = zeros.scatter_add(1, indices, dy): each window's max gets dy. Without
     // a graph to record, the backend's one-pass kernel (max_pool_backward) does the same.
     record("MaxPoolBackward0", {values}, {x},
-           [in = x.sizes().vec(), idx = indices](const variable_list& g,
+           [in_sizes = x.sizes().vec(), indices](const variable_list& grads,
                                                  const Node&) -> variable_list {
-             const int64_t planes = in[0] * in[1];
-             const int64_t plane = compute_numel(in) / std::max<int64_t>(planes, 1);
-             const Tensor i2 = idx.reshape({planes, -1});
-             const Tensor dy = g[0].reshape({planes, -1});
+             const Tensor& grad = grads[0];
+             const int64_t planes = in_sizes[0] * in_sizes[1];
+             const int64_t plane = compute_numel(in_sizes) / std::max<int64_t>(planes, 1);
+             const Tensor i2 = indices.reshape({planes, -1});
+             const Tensor dy = grad.reshape({planes, -1});
              if (!GradMode::is_enabled() && detail::FusedKernelsGuard::is_enabled()) {
-               Tensor dx = make_tensor({planes, plane}, g[0].scalar_type(), g[0].device());
-               if (backend_for(dx).max_pool_backward(dy, i2, dx)) return {dx.reshape(in)};
+               Tensor dx = make_tensor({planes, plane}, grad.scalar_type(), grad.device());
+               if (backend_for(dx).max_pool_backward(dy, i2, dx)) return {dx.reshape(in_sizes)};
              }
              const Tensor dx = zeros(
-                 {planes, plane}, TensorOptions().dtype(g[0].scalar_type()).device(g[0].device()));
-             return {dx.scatter_add(1, i2, dy).reshape(in)};
+                 {planes, plane}, TensorOptions().dtype(grad.scalar_type()).device(grad.device()));
+             return {dx.scatter_add(1, i2, dy).reshape(in_sizes)};
            });
   }
   if (s.unbatched) return {values.squeeze(0), indices.squeeze(0)};

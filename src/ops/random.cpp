@@ -54,8 +54,10 @@ Tensor& random_inplace(Tensor& self, const char* op, const char* node,
     }
     Tensor r = make_tensor(v.sizes(), v.scalar_type(), v.device());
     fill(r);
-    record(node, {r}, {v},
-           [](const variable_list& g, const Node&) { return variable_list{zeros_like(g[0])}; });
+    record(node, {r}, {v}, [](const variable_list& grads, const Node&) {
+      const Tensor& grad = grads[0];
+      return variable_list{zeros_like(grad)};
+    });
     return r;
   });
 }

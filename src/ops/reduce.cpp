@@ -110,10 +110,11 @@ void record_reduction(const char* name, const Tensor& self, const Tensor& result
                       std::function<Tensor(const Tensor&, const Node&)> bw) {
   if (!needs_grad(self) || !result.is_floating_point()) return;
   record(name, {result}, {self},
-         [bw = std::move(bw), dtype = self.scalar_type()](const variable_list& g,
-                                                          const Node& n) -> variable_list {
-           Tensor gi = bw(g[0], n);
-           return {gi.scalar_type() == dtype ? gi : gi.to(dtype)};
+         [bw = std::move(bw), self_dtype = self.scalar_type()](const variable_list& grads,
+                                                               const Node& node) -> variable_list {
+           const Tensor& grad = grads[0];
+           Tensor grad_self = bw(grad, node);
+           return {grad_self.scalar_type() == self_dtype ? grad_self : grad_self.to(self_dtype)};
          });
 }
 
@@ -124,10 +125,11 @@ Tensor sum_impl(const Tensor& self, const std::vector<int64_t>& dims, bool keepd
                 std::optional<ScalarType> dtype, const char* name) {
   const ScalarType st = sum_dtype(self, dtype);
   Tensor result = reduce_forward(ReduceOp::Sum, cast(self, st), dims, keepdim, st);
-  record_reduction(name, self, result,
-                   [sizes = self.sizes().vec(), dims, keepdim](const Tensor& g, const Node&) {
-                     return unsqueeze_dims(g, dims, keepdim).expand(sizes);
-                   });
+  record_reduction(
+      name, self, result,
+      [self_sizes = self.sizes().vec(), dims, keepdim](const Tensor& grad, const Node&) {
+        return unsqueeze_dims(grad, dims, keepdim).expand(self_sizes);
+      });
   return result;
 }
 
@@ -144,8 +146,8 @@ Tensor mean_impl(const Tensor& self, const std::vector<int64_t>& dims, bool keep
   backend_for(self).binary(BinaryOp::Div, result, expand_to(n, result.sizes(), "mean"), result);
   record_reduction(
       name, self, result,
-      [sizes = self.sizes().vec(), dims, keepdim, count](const Tensor& g, const Node&) {
-        return unsqueeze_dims(g, dims, keepdim).expand(sizes) / count;
+      [self_sizes = self.sizes().vec(), dims, keepdim, count](const Tensor& grad, const Node&) {
+        return unsqueeze_dims(grad, dims, keepdim).expand(self_sizes) / count;
       });
   return result;
 }
@@ -176,10 +178,10 @@ Tensor prod_impl(const Tensor& self, std::optional<int64_t> dim, bool keepdim,
   const bool by_dim = dim.has_value() && !dims.empty();
   Tensor result = reduce_forward(ReduceOp::Prod, cast(self, st), dims, dim && keepdim, st);
   record_reduction(dim ? "ProdBackward1" : "ProdBackward0", self, result,
-                   [x = SavedTensor(self, false), dims, keepdim = dim && keepdim, by_dim, st](
-                       const Tensor& g, const Node& n) {
-                     return unsqueeze_dims(g, dims, keepdim) *
-                            prod_grad(x.unpack(n).to(st), dims, by_dim);
+                   [self = SavedTensor(self, false), dims, keepdim = dim && keepdim, by_dim, st](
+                       const Tensor& grad, const Node& node) {
+                     return unsqueeze_dims(grad, dims, keepdim) *
+                            prod_grad(self.unpack(node).to(st), dims, by_dim);
                    });
   return result;
 }
@@ -201,9 +203,10 @@ Tensor extreme_impl(ReduceOp op, const Tensor& self, const std::vector<int64_t>&
   check_nonempty(self, dims, name);
   Tensor result = reduce_forward(op, self, dims, keepdim, self.scalar_type());
   record_reduction(backward_name, self, result,
-                   [x = SavedTensor(self, false), r = SavedTensor(result, true), dims, keepdim](
-                       const Tensor& g, const Node& n) {
-                     return distribute_backward(g, x.unpack(n), r.unpack(n), dims, keepdim);
+                   [self = SavedTensor(self, false), result = SavedTensor(result, true), dims,
+                    keepdim](const Tensor& grad, const Node& node) {
+                     return distribute_backward(grad, self.unpack(node), result.unpack(node), dims,
+                                                keepdim);
                    });
   return result;
 }
@@ -234,19 +237,21 @@ std::tuple<Tensor, Tensor> max_dim(const Tensor& self, int64_t dim, bool keepdim
                                make_view(indices, kshape, ks, 0));
   if (needs_grad(self) && values.is_floating_point()) {
     // The gradient goes to the chosen index: a one-hot mask from arange == index.
-    record(
-        is_max ? "MaxBackward0" : "MinBackward0", {values, indices}, {self},
-        [idx = SavedTensor(indices, false), sizes = self.sizes().vec(), dims, keepdim,
-         dtype = self.scalar_type()](const variable_list& g, const Node& n) -> variable_list {
-          if (dims.empty()) return {g[0].to(dtype)};
-          std::vector<int64_t> line(sizes.size(), 1);
-          line[dims[0]] = sizes[dims[0]];
-          Tensor positions =
-              arange(sizes[dims[0]], TensorOptions().dtype(kLong).device(g[0].device())).view(line);
-          Tensor mask = positions == unsqueeze_dims(idx.unpack(n), dims, keepdim);
-          Tensor gi = where(mask, unsqueeze_dims(g[0], dims, keepdim), 0);
-          return {gi.to(dtype)};
-        });
+    record(is_max ? "MaxBackward0" : "MinBackward0", {values, indices}, {self},
+           [indices = SavedTensor(indices, false), self_sizes = self.sizes().vec(), dims, keepdim,
+            self_dtype = self.scalar_type()](const variable_list& grads,
+                                             const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             if (dims.empty()) return {grad.to(self_dtype)};
+             std::vector<int64_t> line(self_sizes.size(), 1);
+             line[dims[0]] = self_sizes[dims[0]];
+             Tensor positions =
+                 arange(self_sizes[dims[0]], TensorOptions().dtype(kLong).device(grad.device()))
+                     .view(line);
+             Tensor mask = positions == unsqueeze_dims(indices.unpack(node), dims, keepdim);
+             Tensor grad_self = where(mask, unsqueeze_dims(grad, dims, keepdim), 0);
+             return {grad_self.to(self_dtype)};
+           });
   }
   return {values, indices};
 }
@@ -293,16 +298,16 @@ Tensor var_std(const Tensor& self, const std::vector<int64_t>& dims, bool unbias
     if (take_sqrt) result = result.sqrt();
   }
   record_reduction(take_sqrt ? "StdBackward0" : "VarBackward0", self, result,
-                   [x = SavedTensor(self, false), r = SavedTensor(result, true), dims, keepdim,
-                    denom, take_sqrt](const Tensor& g, const Node& n) {
-                     Tensor xv = x.unpack(n);
-                     Tensor gg = unsqueeze_dims(g, dims, keepdim);
+                   [self = SavedTensor(self, false), result = SavedTensor(result, true), dims,
+                    keepdim, denom, take_sqrt](const Tensor& grad, const Node& node) {
+                     Tensor self_v = self.unpack(node);
+                     Tensor grad_var = unsqueeze_dims(grad, dims, keepdim);
                      if (take_sqrt) {
-                       Tensor s = unsqueeze_dims(r.unpack(n), dims, keepdim);
-                       Tensor zero = s == 0;
-                       gg = where(zero, 0, gg / (2 * where(zero, 1, s)));
+                       Tensor std_v = unsqueeze_dims(result.unpack(node), dims, keepdim);
+                       Tensor zero = std_v == 0;
+                       grad_var = where(zero, 0, grad_var / (2 * where(zero, 1, std_v)));
                      }
-                     return gg * 2 * (xv - xv.mean(dims, /*keepdim=*/true)) / denom;
+                     return grad_var * 2 * (self_v - self_v.mean(dims, /*keepdim=*/true)) / denom;
                    });
   return result;
 }
@@ -351,9 +356,10 @@ Tensor norm_impl(const Tensor& self, std::optional<Scalar> p, const std::vector<
     result = norm_forward(alias_detached(self), pv, dims, keepdim);
   }
   record_reduction(backward_name, self, result,
-                   [x = SavedTensor(self, false), r = SavedTensor(result, true), pv, dims, keepdim](
-                       const Tensor& g, const Node& n) {
-                     return norm_backward(g, x.unpack(n), r.unpack(n), pv, dims, keepdim);
+                   [self = SavedTensor(self, false), result = SavedTensor(result, true), p = pv,
+                    dims, keepdim](const Tensor& grad, const Node& node) {
+                     return norm_backward(grad, self.unpack(node), result.unpack(node), p, dims,
+                                          keepdim);
                    });
   return result;
 }
@@ -378,12 +384,13 @@ Tensor softmax_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> d
   Tensor result = make_tensor(self.sizes(), st, self.device());
   backend_for(self).softmax(cast(self, st), self.dim() == 0 ? 0 : d, log, result);
   const std::vector<int64_t> dims = one_dim(self, dim, name);
-  record_reduction(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", self, result,
-                   [y = SavedTensor(result, true), dims, log](const Tensor& g, const Node& n) {
-                     Tensor yv = y.unpack(n);
-                     if (log) return g - yv.exp() * g.sum(dims, /*keepdim=*/true);
-                     return yv * (g - (g * yv).sum(dims, /*keepdim=*/true));
-                   });
+  record_reduction(
+      log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", self, result,
+      [result = SavedTensor(result, true), dims, log](const Tensor& grad, const Node& node) {
+        Tensor result_v = result.unpack(node);
+        if (log) return grad - result_v.exp() * grad.sum(dims, /*keepdim=*/true);
+        return result_v * (grad - (grad * result_v).sum(dims, /*keepdim=*/true));
+      });
   return result;
 }
 
@@ -469,10 +476,11 @@ Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim) {
     }
   }
   record_reduction("LogsumexpBackward0", self, result,
-                   [x = SavedTensor(self, false), r = SavedTensor(result, true), dims, keepdim](
-                       const Tensor& g, const Node& n) {
-                     Tensor rr = unsqueeze_dims(r.unpack(n), dims, keepdim);
-                     return unsqueeze_dims(g, dims, keepdim) * (x.unpack(n) - rr).exp();
+                   [self = SavedTensor(self, false), result = SavedTensor(result, true), dims,
+                    keepdim](const Tensor& grad, const Node& node) {
+                     Tensor result_v = unsqueeze_dims(result.unpack(node), dims, keepdim);
+                     return unsqueeze_dims(grad, dims, keepdim) *
+                            (self.unpack(node) - result_v).exp();
                    });
   return result;
 }

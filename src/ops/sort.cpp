@@ -22,9 +22,10 @@ std::tuple<Tensor, Tensor> ordered(const Tensor& self, int64_t d, int64_t k, boo
   backend_for(self).gather(self, d, indices, values);
   if (needs_grad(self) && values.is_floating_point()) {
     record(backward_name, {values, indices}, {self},
-           [d, idx = indices, sizes = self.sizes().vec()](const variable_list& g,
-                                                          const Node&) -> variable_list {
-             return {zeros(sizes, g[0].options()).scatter_add(d, idx, g[0])};
+           [dim = d, indices, self_sizes = self.sizes().vec()](const variable_list& grads,
+                                                               const Node&) -> variable_list {
+             const Tensor& grad = grads[0];
+             return {zeros(self_sizes, grad.options()).scatter_add(dim, indices, grad)};
            });
   }
   return {values, indices};

@@ -17,8 +17,9 @@ Tensor record_view(const char* name, const Tensor& self, Tensor result,
                    std::function<Tensor(const Tensor&)> bw) {
   if (needs_grad(self)) {
     record(name, {result}, {self},
-           [bw = std::move(bw)](const variable_list& g, const Node&) -> variable_list {
-             return {bw(g[0])};
+           [bw = std::move(bw)](const variable_list& grads, const Node&) -> variable_list {
+             const Tensor& grad = grads[0];
+             return {bw(grad)};
            });
   }
   return result;
@@ -89,8 +90,9 @@ Tensor Tensor::view(IntArrayRef size) const {
               "instead",
               IntArrayRef(shape), sizes(), this->strides());
   Tensor result = make_view(*this, shape, std::move(*strides), storage_offset());
-  return record_view("ViewBackward0", *this, result,
-                     [in = sizes().vec()](const Tensor& g) { return g.reshape(in); });
+  return record_view(
+      "ViewBackward0", *this, result,
+      [self_sizes = sizes().vec()](const Tensor& grad) { return grad.reshape(self_sizes); });
 }
 
 Tensor Tensor::reshape(IntArrayRef shape) const {
@@ -127,8 +129,9 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
     std::swap(st[d0], st[d1]);
   }
   Tensor result = make_view(*this, s, st, storage_offset());
-  return record_view("TransposeBackward0", *this, result,
-                     [d0, d1](const Tensor& g) { return g.transpose(d0, d1); });
+  return record_view(
+      "TransposeBackward0", *this, result,
+      [dim0 = d0, dim1 = d1](const Tensor& grad) { return grad.transpose(dim0, dim1); });
 }
 Tensor transpose(const Tensor& self, int64_t d0, int64_t d1) { return self.transpose(d0, d1); }
 
@@ -156,7 +159,7 @@ Tensor Tensor::permute(IntArrayRef dims) const {
   }
   Tensor result = make_view(*this, s, st, storage_offset());
   return record_view("PermuteBackward0", *this, result,
-                     [inverse](const Tensor& g) { return g.permute(inverse); });
+                     [inverse](const Tensor& grad) { return grad.permute(inverse); });
 }
 Tensor permute(const Tensor& self, IntArrayRef dims) { return self.permute(dims); }
 
@@ -184,8 +187,9 @@ Tensor Tensor::expand(IntArrayRef size, bool /*implicit*/) const {
   Tensor result = expand_to(*this, shape, "expand");
   if (result.is_same(*this))
     result = make_view(*this, sizes().vec(), strides().vec(), storage_offset());
-  return record_view("ExpandBackward0", *this, result,
-                     [in = sizes().vec()](const Tensor& g) { return sum_to(g, in); });
+  return record_view(
+      "ExpandBackward0", *this, result,
+      [self_sizes = sizes().vec()](const Tensor& grad) { return sum_to(grad, self_sizes); });
 }
 
 Tensor Tensor::squeeze() const {
@@ -197,8 +201,9 @@ Tensor Tensor::squeeze() const {
     st.push_back(strides()[d]);
   }
   Tensor result = make_view(*this, s, st, storage_offset());
-  return record_view("SqueezeBackward0", *this, result,
-                     [in = sizes().vec()](const Tensor& g) { return g.reshape(in); });
+  return record_view(
+      "SqueezeBackward0", *this, result,
+      [self_sizes = sizes().vec()](const Tensor& grad) { return grad.reshape(self_sizes); });
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
@@ -210,7 +215,7 @@ Tensor Tensor::squeeze(int64_t d) const {
   st.erase(st.begin() + d);
   Tensor result = make_view(*this, s, st, storage_offset());
   return record_view("SqueezeBackward1", *this, result,
-                     [d](const Tensor& g) { return g.unsqueeze(d); });
+                     [dim = d](const Tensor& grad) { return grad.unsqueeze(dim); });
 }
 Tensor squeeze(const Tensor& self) { return self.squeeze(); }
 Tensor squeeze(const Tensor& self, int64_t dim) { return self.squeeze(dim); }
@@ -224,7 +229,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   st.insert(st.begin() + d, new_stride);
   Tensor result = make_view(*this, s, st, storage_offset());
   return record_view("UnsqueezeBackward0", *this, result,
-                     [d](const Tensor& g) { return g.squeeze(d); });
+                     [dim = d](const Tensor& grad) { return grad.squeeze(dim); });
 }
 Tensor unsqueeze(const Tensor& self, int64_t dim) { return self.unsqueeze(dim); }
 
@@ -267,8 +272,9 @@ Tensor slice_backward(const Tensor& grad, const std::vector<int64_t>& in_sizes, 
   }
   if (needs_grad(grad)) {
     record("SliceBackwardBackward0", {result}, {grad},
-           [dim, start, end, step](const variable_list& g, const Node&) -> variable_list {
-             return {g[0].slice(dim, start, end, step)};
+           [dim, start, end, step](const variable_list& grads, const Node&) -> variable_list {
+             const Tensor& grad = grads[0];
+             return {grad.slice(dim, start, end, step)};
            });
   }
   return result;
@@ -297,10 +303,11 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int6
   sz[d] = e == s ? 0 : (e - s - 1) / step + 1;  // ceil((e - s) / step) without overflow
   if (sz[d] > 1) st[d] = checked_mul(st[d], step, "slice", "stride");  // unused for 1 element
   Tensor result = make_view(*this, sz, st, storage_offset() + s * strides()[d]);
-  return record_view("SliceBackward0", *this, result,
-                     [in = sizes().vec(), d, s, e, step](const Tensor& g) {
-                       return slice_backward(g, in, d, s, e, step);
-                     });
+  return record_view(
+      "SliceBackward0", *this, result,
+      [self_sizes = sizes().vec(), dim = d, start = s, end = e, step](const Tensor& grad) {
+        return slice_backward(grad, self_sizes, dim, start, end, step);
+      });
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
@@ -328,9 +335,10 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
   Tensor result = make_view(*this, sz, st, storage_offset() + index * strides()[d]);
-  return record_view(
-      "SelectBackward0", *this, result,
-      [in = sizes().vec(), d, index](const Tensor& g) { return select_backward(g, in, d, index); });
+  return record_view("SelectBackward0", *this, result,
+                     [self_sizes = sizes().vec(), dim = d, index](const Tensor& grad) {
+                       return select_backward(grad, self_sizes, dim, index);
+                     });
 }
 Tensor select(const Tensor& self, int64_t d, int64_t i) { return self.select(d, i); }
 
@@ -372,7 +380,9 @@ std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d)
   // time loop quadratic in the sequence length.
   if (needs_grad(*this)) {
     record("SplitWithSizesBackward0", parts, {*this},
-           [d](const variable_list& g, const Node&) -> variable_list { return {cat(g, d)}; });
+           [dim = d](const variable_list& grads, const Node&) -> variable_list {
+             return {cat(grads, dim)};
+           });
   }
   return parts;
 }
@@ -402,7 +412,9 @@ std::vector<Tensor> Tensor::unbind(int64_t d) const {
   }
   if (needs_grad(*this) && !parts.empty()) {
     record("UnbindBackward0", parts, {*this},
-           [d](const variable_list& g, const Node&) -> variable_list { return {stack(g, d)}; });
+           [dim = d](const variable_list& grads, const Node&) -> variable_list {
+             return {stack(grads, dim)};
+           });
   }
   return parts;
 }
@@ -413,7 +425,7 @@ Tensor Tensor::clone() const {
   check_defined(*this, "clone");
   Tensor result = make_tensor(sizes(), scalar_type(), device());
   backend_for(*this).copy(*this, result);
-  return record_view("CloneBackward0", *this, result, [](const Tensor& g) { return g; });
+  return record_view("CloneBackward0", *this, result, [](const Tensor& grad) { return grad; });
 }
 
 Tensor Tensor::contiguous() const {
@@ -440,7 +452,7 @@ Tensor Tensor::to(ScalarType dtype, bool, bool copy) const {
   backend_for(*this).copy(*this, result);
   if (isFloatingType(dtype) && is_floating_point()) {
     return record_view("ToCopyBackward0", *this, result,
-                       [from = scalar_type()](const Tensor& g) { return g.to(from); });
+                       [from = scalar_type()](const Tensor& grad) { return grad.to(from); });
   }
   return result;
 }
@@ -457,7 +469,7 @@ bool same_device(Device from, Device to) {
 Tensor to_device(const Tensor& self, Device device) {
   const Tensor result = from_host(host_readable(self), device);
   return record_view("ToCopyBackward0", self, result,
-                     [from = self.device()](const Tensor& g) { return g.to(from); });
+                     [from = self.device()](const Tensor& grad) { return grad.to(from); });
 }
 }  // namespace
 
