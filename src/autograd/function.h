@@ -6,9 +6,14 @@
 //     Tensor result = exp_forward(self);
 //     if (needs_grad(self)) {
 //       record("ExpBackward0", {result}, {self},
-//              [r = SavedTensor(result, true)](const variable_list& g, const Node& n) {
-//                return variable_list{g[0] * r.unpack(n)};  // d/dx e^x = e^x: save the output
+//              [result = SavedTensor(result, true)](const variable_list& grads, const Node& node) {
+//                const Tensor& grad = grads[0];
+//                return variable_list{grad * result.unpack(node)};  // d/dx e^x = e^x
 //              });
+//
+// The lambdas speak one vocabulary, as PyTorch's derivatives.yaml: `grads` (`grad` for the
+// first), `node`, saved inputs named after the op's arguments (`self`, `other`, ...) and
+// `result` (see ops/op_helpers.h).
 //     }
 //     return result;
 //   }

@@ -1,9 +1,11 @@
 // Convolutions. Three primitives, each the others' gradient, so every order of derivative is
 // made of them (x [N, Cin, *in], w [Cout, Cin / groups, *k], y [N, Cout, *out]):
-//   conv(x, w) = y                      d/dx: conv_input_grad(gy, w)   d/dw: conv_weight_grad(x,
-//   gy) conv_input_grad(dy, w) = dx         d/ddy: conv(gdx, w)            d/dw:
-//   conv_weight_grad(gdx, dy) conv_weight_grad(x, dy) = dw        d/dx: conv_input_grad(dy, gdw)
-//   d/ddy: conv(x, gdw)
+// clang-format off
+//   primitive                       gradient wrt its first input    wrt its second input
+//   conv(x, w) = y                  conv_input_grad(gy, w)          conv_weight_grad(x, gy)
+//   conv_input_grad(dy, w) = dx     conv(gdx, w)                    conv_weight_grad(gdx, dy)
+//   conv_weight_grad(x, dy) = dw    conv_input_grad(dy, gdw)        conv(x, gdw)
+// clang-format on
 // A transposed convolution is conv_input_grad used as a layer. The geometry (stride, padding
 // before, dilation, groups) is shared; the padding after the input follows from the sizes.
 #include <algorithm>
