@@ -47,6 +47,13 @@ BatchNormResult fused_batch_norm_training(const Tensor& input, const Tensor& wei
       !same_kind(bias, input)) {
     return {};
   }
+  if (isReducedFloatingType(input.scalar_type())) {
+    const ScalarType low = input.scalar_type();
+    BatchNormResult r = fused_batch_norm_training(float32_if_16bit(input), float32_if_16bit(weight),
+                                                  float32_if_16bit(bias), eps);
+    if (!r.output.defined()) return {};
+    return {r.output.to(low), r.mean.to(low), r.var.to(low)};
+  }
   const int64_t n = input.size(0), c = input.size(1), s = input.numel() / (n * c);
   const ScalarType dtype = input.scalar_type();
   Backend& be = backend_for(input);
@@ -108,6 +115,11 @@ Tensor fused_batch_norm_apply(const Tensor& input, const Tensor& scale, const Te
   if (!input.is_contiguous() || input.numel() == 0 || !same_kind(scale, input) ||
       !same_kind(shift, input)) {
     return {};
+  }
+  if (isReducedFloatingType(input.scalar_type())) {
+    const Tensor out = fused_batch_norm_apply(float32_if_16bit(input), float32_if_16bit(scale),
+                                              float32_if_16bit(shift));
+    return out.defined() ? out.to(input.scalar_type()) : out;
   }
   const int64_t n = input.size(0), c = input.size(1), s = input.numel() / (n * c);
   Tensor output = make_tensor(input.sizes(), input.scalar_type(), input.device());

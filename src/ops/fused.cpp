@@ -121,6 +121,9 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, int64_t ig
   check_same_device(input, target, "cross_entropy");
   const Tensor t = contiguous_nograd(cast(target, kLong));
   Backend& be = backend_for(input);
+  if (isReducedFloatingType(input.scalar_type()) && use_fused(be, FusedOp::CrossEntropy, kFloat))
+    return fused_cross_entropy(input.to(kFloat), target, ignore_index, reduction)
+        .to(input.scalar_type());
   if (!use_fused(be, FusedOp::CrossEntropy, input.scalar_type()))
     return cross_entropy_composite(input, t, ignore_index, reduction);
   const Tensor x = contiguous_nograd(input);

@@ -76,6 +76,11 @@ variable_list gru_backward_graph(const Tensor& gi, const Tensor& gh, const Tenso
 std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates, const Tensor& cx) {
   check_cell_args("fused_lstm_cell", gates, 4, cx, "cx");
   Backend& be = backend_for(cx);
+  if (isReducedFloatingType(cx.scalar_type()) && gates.scalar_type() == cx.scalar_type() &&
+      use_fused(be, FusedOp::LstmCell, kFloat)) {
+    auto [hy, cy] = fused_lstm_cell(gates.to(kFloat), cx.to(kFloat));
+    return {hy.to(cx.scalar_type()), cy.to(cx.scalar_type())};
+  }
   if (!use_fused(be, FusedOp::LstmCell, cx.scalar_type())) return lstm_cell_composite(gates, cx);
   Tensor g = contiguous_nograd(gates), c = contiguous_nograd(cx);
   Tensor hy = make_tensor(cx.sizes(), cx.scalar_type(), cx.device());
@@ -105,6 +110,10 @@ Tensor fused_gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& hx) {
   check_cell_args("fused_gru_cell", gi, 3, hx, "hx");
   check_cell_args("fused_gru_cell", gh, 3, hx, "hx");
   Backend& be = backend_for(hx);
+  if (isReducedFloatingType(hx.scalar_type()) && gi.scalar_type() == hx.scalar_type() &&
+      gh.scalar_type() == hx.scalar_type() && use_fused(be, FusedOp::GruCell, kFloat)) {
+    return fused_gru_cell(gi.to(kFloat), gh.to(kFloat), hx.to(kFloat)).to(hx.scalar_type());
+  }
   if (!use_fused(be, FusedOp::GruCell, hx.scalar_type())) return gru_cell_composite(gi, gh, hx);
   Tensor a = contiguous_nograd(gi), b = contiguous_nograd(gh), h = contiguous_nograd(hx);
   Tensor hy = make_tensor(hx.sizes(), hx.scalar_type(), hx.device());

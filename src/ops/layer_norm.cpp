@@ -58,6 +58,11 @@ Tensor fused_layer_norm(const Tensor& input, int64_t normalized_numel, const Ten
       !same_kind(weight, input) || !same_kind(bias, input)) {
     return {};
   }
+  if (isReducedFloatingType(input.scalar_type())) {
+    const Tensor out = fused_layer_norm(float32_if_16bit(input), n, float32_if_16bit(weight),
+                                        float32_if_16bit(bias), eps);
+    return out.defined() ? out.to(input.scalar_type()) : out;
+  }
   const int64_t rows = input.numel() / n;
   const ScalarType dtype = input.scalar_type();
   Backend& be = backend_for(input);

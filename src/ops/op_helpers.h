@@ -56,6 +56,14 @@ inline Tensor grad_for(const Tensor& grad, IntArrayRef sizes, ScalarType dtype) 
   return g.scalar_type() == dtype ? g : g.to(dtype);
 }
 
+/// `t` as float32 when it is a 16-bit float, else `t` (differentiable; undefined stays
+/// undefined). The fused kernels are float32/float64: 16-bit tensors run them on float32 copies
+/// and round the result once, as PyTorch's CPU kernels compute 16-bit ops in float32, rather
+/// than through the composition, whose every op rounds.
+inline Tensor float32_if_16bit(const Tensor& t) {
+  return t.defined() && isReducedFloatingType(t.scalar_type()) ? t.to(kFloat) : t;
+}
+
 /// Runs an in-place op on `self`: `compute()` returns the new value out of place (recorded in
 /// the graph when needed). Checks leaf rules, writes into self's storage, bumps the version
 /// and rebases self's history onto the new node.
