@@ -44,11 +44,18 @@ void init_parameters(fw::nn::Sequential& model) {
 
 fw::Tensor to_input(const fw::Tensor& u8) { return u8.to(fw::kFloat32).div(255); }
 
-double accuracy(fw::nn::Sequential& model, const Split& test) {
+struct TestScore {
+  double accuracy, loss;  // fraction correct; mean cross-entropy in nats
+};
+
+// Evaluated in float32 (outside autocast) in every mode, so that the modes differ only in
+// how the weights were trained.
+TestScore evaluate(fw::nn::Sequential& model, const Split& test) {
   fw::NoGradGuard no_grad;
   fw::Tensor logits = model->forward(to_input(test.images));
   fw::Tensor correct = logits.argmax(1).eq(test.labels).sum();
-  return correct.item<double>() / static_cast<double>(test.labels.size(0));
+  const double loss = fw::nn::functional::cross_entropy(logits, test.labels).item<double>();
+  return {correct.item<double>() / static_cast<double>(test.labels.size(0)), loss};
 }
 
 }  // namespace
@@ -90,13 +97,17 @@ int main(int argc, char** argv) try {
     }
     seconds.push_back(bench::now() - t0);
   }
-  const double acc = accuracy(model, test);
-  char acc_s[32], rss_s[32];
-  std::snprintf(acc_s, sizeof acc_s, "%.4f", acc);
+  const TestScore score = evaluate(model, test);
+  char acc_s[32], loss_s[32], rss_s[32];
+  std::snprintf(acc_s, sizeof acc_s, "%.4f", score.accuracy);
+  std::snprintf(loss_s, sizeof loss_s, "%.5f", score.loss);
   std::snprintf(rss_s, sizeof rss_s, "%.1f", bench::peak_rss_mb());
   bench::emit("mlp", mixed ? "epoch, autocast bf16" : "epoch", args, seconds, "examples",
               static_cast<double>(n),
-              {{"accuracy", acc_s}, {"rss_mb", rss_s}, {"epochs", std::to_string(epochs)}});
+              {{"accuracy", acc_s},
+               {"test_loss", loss_s},
+               {"rss_mb", rss_s},
+               {"epochs", std::to_string(epochs)}});
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "mlp: %s\n", e.what());

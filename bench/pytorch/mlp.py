@@ -71,8 +71,9 @@ def main():
     with torch.no_grad():
         logits = model(to_input(test_x))
         acc = logits.argmax(1).eq(test_y).sum().item() / test_y.size(0)
+        test_loss = F.cross_entropy(logits, test_y).item()
     common.emit("mlp", "epoch, autocast bf16" if mixed else "epoch", a, seconds, "examples", float(n),
-                {"accuracy": round(acc, 4), "rss_mb": round(common.peak_rss_mb(), 1),
+                {"accuracy": round(acc, 4), "test_loss": round(test_loss, 5), "rss_mb": round(common.peak_rss_mb(), 1),
                  "epochs": epochs})
 
 
