@@ -163,20 +163,28 @@ std::array<memory::data_type, 3> types_of(const Key& key) {
 
 // Whether the primitives may pick blocked layouts (tag::any: nChw16c on AVX-512), with the
 // chunk's inputs and output reordered from and to NCHW, instead of working on NCHW directly.
-// Measured (nabla_bench_conv, fwd + bwd, 1 thread, under load): blocked wins with many
-// channels (64->64 3x3 56x56 N8: 125-191 GFLOP/s against 74-101; 128->128 3x3 28x28 N32:
-// 197-201 against 139-142), NCHW with few input channels (1->32 3x3 28x28: 34-38 against 24;
-// 3->64 7x7/2 224x224: 82-89 against 73-74). NABLA_DNNL_LAYOUT=any|plain overrides this rule
-// (for measurements).
-constexpr int64_t kBlockedMinChannels = 16;
-bool blocked_layouts(int64_t channels_per_group) {
+// Blocked wins everywhere except the data gradient of a convolution on an image's 1-3 input
+// channels (dx would be padded to 16 channels). Measured (fwd, bwd(w, b), bwd(x) in ms, 2
+// threads, idle; NCHW -> blocked):
+//   1->32 3x3 28x28 N64:          0.28 -> 0.20, 0.45 -> 0.21, 0.23 -> 1.17
+//   3->64 7x7/2 224x224 N8:       9.8 -> 5.2,   12.8 -> 6.3,  9.3 -> 26.6
+//   8->3 3x3 28x28 N64:           0.75 -> 0.35, 1.36 -> 0.47, 1.25 -> 0.68
+//   32->64 3x3 13x13 N64:         1.42 -> 0.86, 1.27 -> 1.01, 1.60 -> 0.82
+//   64->1 3x3 32x32 N16:          2.06 -> 0.87, 3.62 -> 0.87, 3.77 -> 1.00
+//   depthwise 64 3x3 28x28 N16:   1.63 -> 0.19, 2.89 -> 0.20, 2.64 -> 0.21
+// (the rule was "at least 16 input channels per group" for every pass, which kept the first
+// layer of an image net and every depthwise convolution on NCHW). NABLA_DNNL_LAYOUT=any|plain
+// overrides this rule (for measurements).
+constexpr int64_t kImageChannels = 3;
+bool blocked_layouts(const Key& key) {
   static const int forced = [] {
     const char* v = std::getenv("NABLA_DNNL_LAYOUT");
     if (v && std::strcmp(v, "plain") == 0) return 0;
     if (v && std::strcmp(v, "any") == 0) return 1;
     return -1;
   }();
-  return forced >= 0 ? forced == 1 : channels_per_group >= kBlockedMinChannels;
+  if (forced >= 0) return forced == 1;
+  return static_cast<Pass>(key.pass) != Pass::BackwardData || key.c > kImageChannels;
 }
 
 // One cached primitive: the convolution for one chunk size, the layouts it wants for the
@@ -207,7 +215,7 @@ std::unique_ptr<Prim> create(const Key& key) {
     pr.push_back(key.pr[i]);
   }
   if (key.groups == 1) wd.erase(wd.begin());
-  const bool any = blocked_layouts(key.c / key.groups);
+  const bool any = blocked_layouts(key);
   const auto types = types_of(key);
   auto want = [&](const Dims& d, memory::data_type type) {
     return any ? memory::desc(d, type, memory::format_tag::any) : plain(d, type);
@@ -366,7 +374,7 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
   // db in the weight-gradient pass pays only in the blocked (direct) kernels: the NCHW path's
   // gemm implementation sums it slowly (1->32 3x3 on [4, 1, 28, 28] chunks, 1 thread: 1.46 ->
   // 2.41 ms per 16 chunks, against 0.36 ms for the separate reduction of dy), so it declines.
-  if (pass == Pass::BackwardWeights && bias && !blocked_layouts(key.c / key.groups)) return false;
+  if (pass == Pass::BackwardWeights && bias && !blocked_layouts(key)) return false;
   const int64_t n = key.n, per = chunk_images(n), chunks = (n + per - 1) / per;
   const int64_t last = n - (chunks - 1) * per;
   key.n = per;
