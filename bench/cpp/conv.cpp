@@ -22,14 +22,14 @@ void conv(const bench::Args& a) {
   for (const bench::ConvShape& s : bench::kConvShapes) {
     fw::manual_seed(0);
     fw::Tensor x = fw::randn({s.n, s.cin, s.hw, s.hw}).requires_grad_(true);
-    fw::Tensor w = fw::randn({s.cout, s.cin, s.k, s.k}).mul_(0.1).requires_grad_(true);
+    fw::Tensor w = fw::randn({s.cout, s.cin / s.groups, s.k, s.k}).mul_(0.1).requires_grad_(true);
     fw::Tensor b = fw::zeros({s.cout}).requires_grad_(true);
     fw::Tensor g = fw::randn({s.n, s.cout, s.out(), s.out()});
     auto step = [&] {
       x.mutable_grad() = fw::Tensor();
       w.mutable_grad() = fw::Tensor();
       b.mutable_grad() = fw::Tensor();
-      fw::conv2d(x, w, b, s.stride, s.pad).backward(g);
+      fw::conv2d(x, w, b, s.stride, s.pad, 1, s.groups).backward(g);
     };
     bench::emit("conv", s.name, a, measure(a, target, step), "flops", s.flops());
   }

@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
   omp_set_num_threads(a.threads);
   const double target = a.quick ? 0.1 : 0.4;
   for (const bench::ConvShape& s : bench::kConvShapes) {
+    if (s.groups != 1) continue;  // ConvBench builds ungrouped convolutions only
     for (bool blocked : {false, true}) {
       ConvBench conv(s, blocked);
       bench::emit("conv", s.name, a, measure(a, target, [&] { conv.step(); }), "flops", s.flops(),

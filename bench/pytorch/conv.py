@@ -11,23 +11,25 @@ DATA = "/usr/share/datasets/fashion-mnist"
 SHAPES = [("64->64 3x3 56x56 N8", 8, 64, 64, 56, 3, 1, 1),
           ("128->128 3x3 28x28 N32", 32, 128, 128, 28, 3, 1, 1),
           ("1->32 3x3 28x28 N32", 32, 1, 32, 28, 3, 1, 1),
-          ("3->64 7x7/2 224x224 N8", 8, 3, 64, 224, 7, 2, 3)]
+          ("3->64 7x7/2 224x224 N8", 8, 3, 64, 224, 7, 2, 3),
+          ("depthwise 64 3x3 56x56 N8", 8, 64, 64, 56, 3, 1, 1, 64)]
 
 
 def conv(a):
     target = 0.1 if a.quick else 0.4
-    for name, n, cin, cout, hw, k, stride, pad in SHAPES:
+    for name, n, cin, cout, hw, k, stride, pad, *rest in SHAPES:
+        groups = rest[0] if rest else 1
         torch.manual_seed(0)
         x = torch.randn(n, cin, hw, hw).requires_grad_(True)
-        w = torch.randn(cout, cin, k, k).mul_(0.1).requires_grad_(True)
+        w = torch.randn(cout, cin // groups, k, k).mul_(0.1).requires_grad_(True)
         b = torch.zeros(cout).requires_grad_(True)
         out = (hw + 2 * pad - k) // stride + 1
         g = torch.randn(n, cout, out, out)
-        flops = 3.0 * 2.0 * n * cout * out * out * cin * k * k
+        flops = 3.0 * 2.0 * n * cout * out * out * (cin // groups) * k * k
 
         def step():
             x.grad = w.grad = b.grad = None
-            F.conv2d(x, w, b, stride, pad).backward(g)
+            F.conv2d(x, w, b, stride, pad, 1, groups).backward(g)
         common.emit("conv", name, a, common.measure(a, target, step), "flops", flops)
 
 
