@@ -3,8 +3,10 @@
 // oracle), on the odd shapes that change oneDNN's set-up: stride, asymmetric padding,
 // dilation, groups, depthwise, one input channel, batches that leave a short last chunk,
 // non-contiguous input, 1-D and 3-D, the transposed convolution (output_padding); and the
-// same bits for any thread count. Run with NABLA_DISABLE_DNNL=1 they test the im2col kernels
-// in float32 instead.
+// same bits for any thread count. The forward of a convolution with 1-3 input channels and
+// stride 1 runs nabla's direct kernel (src/backend/cpu/conv_direct.cpp) on CPUs with AVX-512;
+// its shapes get their own test. Run with NABLA_DISABLE_DNNL=1 NABLA_DIRECT_CONV=0 they test
+// the im2col kernels in float32 instead.
 #include <gtest/gtest.h>
 
 #include <nabla/nabla.h>
@@ -65,7 +67,59 @@ ConvFn conv2d(std::vector<int64_t> stride, std::vector<int64_t> padding,
   };
 }
 
+// conv2d with a bias (the backend adds it inside the convolution where it can); the bias is
+// taken in the input's dtype.
+ConvFn conv2d_bias(const Tensor& bias, int64_t padding) {
+  return [=](const Tensor& x, const Tensor& w) {
+    return nabla::conv2d(x, w, bias.to(x.scalar_type()), 1, padding);
+  };
+}
+
 }  // namespace
+
+TEST(ConvFloat32, DirectKernelShapesMatchFloat64Oracle) {
+  // 1-3 input channels, stride 1, square kernels of up to 27 taps: the direct forward kernel.
+  // Widths below, at and past one 16-column chunk (the masked last chunk), output channels
+  // that leave a partial block of 16, padding 0-2, with and without bias.
+  struct Case {
+    int64_t n, c, co, h, w, k, pad;
+  };
+  const Case cases[] = {{3, 1, 5, 9, 7, 3, 0},    {2, 1, 16, 18, 16, 3, 1},
+                        {2, 1, 33, 12, 37, 5, 2}, {2, 2, 7, 6, 20, 2, 0},
+                        {4, 3, 17, 10, 18, 3, 1}, {2, 3, 9, 5, 5, 1, 0},
+                        {1, 2, 3, 4, 33, 3, 2},   {2, 1, 4, 8, 8, 4, 1},
+                        {2, 1, 6, 9, 33, 3, 0}};  // the last: 31 columns, a 15-lane chunk
+  for (const Case& t : cases) {
+    const std::string what = "direct c" + std::to_string(t.c) + " co" + std::to_string(t.co) + " " +
+                             std::to_string(t.h) + "x" + std::to_string(t.w) + " k" +
+                             std::to_string(t.k) + " pad " + std::to_string(t.pad);
+    check(what, {t.n, t.c, t.h, t.w}, {t.co, t.c, t.k, t.k},
+          conv2d({1, 1}, {t.pad, t.pad}, {1, 1}, 1));
+    nabla::manual_seed(3);
+    check(what + " with bias", {t.n, t.c, t.h, t.w}, {t.co, t.c, t.k, t.k},
+          conv2d_bias(nabla::randn({t.co}), t.pad));
+  }
+}
+
+TEST(ConvFloat32, DirectKernelSameBitsForAnyThreadCount) {
+  nabla::manual_seed(12);
+  Tensor x = nabla::randn({13, 3, 21, 19});
+  Tensor w = nabla::randn({20, 3, 3, 3});
+  const Tensor bias = nabla::randn({20});
+  Tensor r = nabla::randn({13, 20, 21, 19});
+  const ConvFn f = conv2d_bias(bias, 1);
+  const int before = nabla::get_num_threads();
+  std::vector<Result> results;
+  for (int threads : {1, 2, 3}) {
+    nabla::set_num_threads(threads);
+    results.push_back(run(f, x, w, r));
+  }
+  nabla::set_num_threads(before);
+  for (size_t i = 1; i < results.size(); ++i) {
+    EXPECT_TRUE(results[0].y.equal(results[i].y)) << "forward, run " << i;
+    EXPECT_TRUE(results[0].dw.equal(results[i].dw)) << "weight grad, run " << i;
+  }
+}
 
 TEST(ConvFloat32, MatchesFloat64OracleOnOddShapes) {
   check("stride 2, even input", {2, 3, 10, 8}, {4, 3, 3, 3}, conv2d({2, 2}, {1, 1}, {1, 1}, 1));

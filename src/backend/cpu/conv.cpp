@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backend/cpu/conv_direct.h"
 #include "backend/cpu/conv_dnnl.h"
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/fast_math.h"
@@ -72,6 +73,17 @@ Geo3 geo3(IntArrayRef x, IntArrayRef w, IntArrayRef y, const ConvGeometry& g) {
     r.d[j] = g.dilation[i];
   }
   return r;
+}
+
+// The problem for the direct forward kernel (conv_direct.h), if it is a 2-D convolution of its
+// kind: one group, stride 1, no dilation, a square kernel, the same padding on both sides.
+bool direct_problem(const Geo3& g, DirectConv& s) {
+  if (g.groups != 1 || g.in[0] != 1 || g.k[0] != 1 || g.out[0] != 1 || g.p[0] != 0) return false;
+  for (int i = 1; i < 3; ++i)
+    if (g.s[i] != 1 || g.d[i] != 1) return false;
+  if (g.k[1] != g.k[2]) return false;
+  s = {g.n, g.c, g.co, g.in[1], g.in[2], g.out[1], g.out[2], g.k[1], g.p[1], g.p[2]};
+  return direct_conv_applies(s);
 }
 
 // ceil(a / b) for b > 0 and any a.
@@ -531,6 +543,9 @@ void CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
         return;
       }
       if constexpr (std::is_same_v<T, float>) {
+        if (DirectConv d; direct_problem(geo, d))
+          return direct_conv_forward(d, xc.data_ptr<float>(), wc.data_ptr<float>(), nullptr,
+                                     yc.data_ptr<float>());
         if (dnnl_conv_forward(xc.sizes(), wc.sizes(), yc.sizes(), g, xc.data_ptr<float>(),
                               wc.data_ptr<float>(), yc.data_ptr<float>()))
           return;
@@ -540,19 +555,26 @@ void CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& y,
   });
 }
 
-// float32 on oneDNN only (its convolution adds the bias as it writes y); the im2col kernels
-// leave the bias to the caller's separate pass.
+// float32 on the direct kernel or oneDNN only (their convolutions add the bias as they write
+// y); the im2col kernels leave the bias to the caller's separate pass.
 bool CpuBackend::conv_forward_bias(const Tensor& x, const Tensor& w, const Tensor& bias,
                                    const Tensor& y, const ConvGeometry& g) {
   if (y.scalar_type() != kFloat || x.scalar_type() != kFloat || w.scalar_type() != kFloat ||
       bias.scalar_type() != kFloat || bias.dim() != 1 || bias.size(0) != y.size(1) ||
-      !bias.is_contiguous() || !y.is_contiguous() || y.numel() == 0 || !dnnl_conv_enabled())
+      !bias.is_contiguous() || !y.is_contiguous() || y.numel() == 0)
     return false;
   const Geo3 geo = geo3(x.sizes(), w.sizes(), y.sizes(), g);
-  if (geo.col_rows() == 0) return false;
+  DirectConv direct;
+  const bool is_direct = direct_problem(geo, direct);
+  if (geo.col_rows() == 0 || (!is_direct && !dnnl_conv_enabled())) return false;
   Tensor xh, wh;
   const Tensor &xc = contiguous_in(x, xh), &wc = contiguous_in(w, wh);
   detail::sync_fp_mode();
+  if (is_direct) {
+    direct_conv_forward(direct, xc.data_ptr<float>(), wc.data_ptr<float>(), bias.data_ptr<float>(),
+                        y.data_ptr<float>());
+    return true;
+  }
   return dnnl_conv_forward_bias(xc.sizes(), wc.sizes(), y.sizes(), g, xc.data_ptr<float>(),
                                 wc.data_ptr<float>(), bias.data_ptr<float>(), y.data_ptr<float>());
 }
