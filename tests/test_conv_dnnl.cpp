@@ -75,6 +75,23 @@ ConvFn conv2d_bias(const Tensor& bias, int64_t padding) {
   };
 }
 
+// f's forward and gradients on 1, 2 and 3 threads, compared bit for bit.
+void expect_same_bits_on_1_2_3_threads(const ConvFn& f, const Tensor& x, const Tensor& w,
+                                       const Tensor& r) {
+  const int before = nabla::get_num_threads();
+  std::vector<Result> results;
+  for (int threads : {1, 2, 3}) {
+    nabla::set_num_threads(threads);
+    results.push_back(run(f, x, w, r));
+  }
+  nabla::set_num_threads(before);
+  for (size_t i = 1; i < results.size(); ++i) {
+    EXPECT_TRUE(results[0].y.equal(results[i].y)) << "forward, run " << i;
+    EXPECT_TRUE(results[0].dx.equal(results[i].dx)) << "input grad, run " << i;
+    EXPECT_TRUE(results[0].dw.equal(results[i].dw)) << "weight grad, run " << i;
+  }
+}
+
 }  // namespace
 
 TEST(ConvFloat32, DirectKernelShapesMatchFloat64Oracle) {
@@ -108,17 +125,7 @@ TEST(ConvFloat32, DirectKernelSameBitsForAnyThreadCount) {
   const Tensor bias = nabla::randn({20});
   Tensor r = nabla::randn({13, 20, 21, 19});
   const ConvFn f = conv2d_bias(bias, 1);
-  const int before = nabla::get_num_threads();
-  std::vector<Result> results;
-  for (int threads : {1, 2, 3}) {
-    nabla::set_num_threads(threads);
-    results.push_back(run(f, x, w, r));
-  }
-  nabla::set_num_threads(before);
-  for (size_t i = 1; i < results.size(); ++i) {
-    EXPECT_TRUE(results[0].y.equal(results[i].y)) << "forward, run " << i;
-    EXPECT_TRUE(results[0].dw.equal(results[i].dw)) << "weight grad, run " << i;
-  }
+  expect_same_bits_on_1_2_3_threads(f, x, w, r);
 }
 
 TEST(ConvFloat32, MatchesFloat64OracleOnOddShapes) {
@@ -171,16 +178,5 @@ TEST(ConvFloat32, SameBitsForAnyThreadCount) {
   Tensor w = nabla::randn({24, 16, 3, 3});
   Tensor r = nabla::randn({37, 24, 5, 9});
   const ConvFn f = conv2d({2, 1}, {1, 1}, {1, 1}, 1);
-  const int before = nabla::get_num_threads();
-  std::vector<Result> results;
-  for (int threads : {1, 2, 3}) {
-    nabla::set_num_threads(threads);
-    results.push_back(run(f, x, w, r));
-  }
-  nabla::set_num_threads(before);
-  for (size_t i = 1; i < results.size(); ++i) {
-    EXPECT_TRUE(results[0].y.equal(results[i].y)) << "forward, run " << i;
-    EXPECT_TRUE(results[0].dx.equal(results[i].dx)) << "input grad, run " << i;
-    EXPECT_TRUE(results[0].dw.equal(results[i].dw)) << "weight grad, run " << i;
-  }
+  expect_same_bits_on_1_2_3_threads(f, x, w, r);
 }
