@@ -20,19 +20,11 @@
 
 #include "core/parallel.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-// GCC 12's AVX-512 headers initialize "undefined" vectors from themselves and then warn about
-// it at -O3 (GCC bug 105593, fixed in 13).
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#define NABLA_DIRECT_CONV_X86 1
-#define NABLA_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#endif
+#include "backend/cpu/x86_kernels.h"
 
 namespace nabla::cpu {
 
-#if NABLA_DIRECT_CONV_X86
+#if NABLA_X86_INTRINSICS
 
 namespace {
 

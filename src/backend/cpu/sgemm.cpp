@@ -22,15 +22,7 @@
 #include <string>
 #include <utility>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-// GCC 12's AVX-512 headers initialize "undefined" vectors from themselves and then warn about
-// it at -O3 (GCC bug 105593, fixed in 13).
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#define NABLA_SGEMM_X86 1
-#define NABLA_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#define NABLA_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#endif
+#include "backend/cpu/x86_kernels.h"
 
 namespace nabla::cpu::sgemm {
 
@@ -81,7 +73,7 @@ struct Isa {
   return {bits(w), bits(w - 16)};
 }
 
-#ifdef NABLA_SGEMM_X86
+#ifdef NABLA_X86_INTRINSICS
 
 // AVX-512: a Rows x (16 * Vecs) tile in Rows * Vecs zmm accumulators; each k step loads Vecs
 // vectors of B and broadcasts Rows values of A from memory.
@@ -358,7 +350,7 @@ Isa avx2_isa() {
   return isa;
 }
 
-#endif  // NABLA_SGEMM_X86
+#endif  // NABLA_X86_INTRINSICS
 
 // The kernels of this CPU, chosen once from cpuid. NABLA_GEMM=blas (OpenBLAS) or =avx2 (the
 // AVX2 kernels on an AVX-512 CPU) overrides the choice, for A/B runs and tests.
@@ -367,7 +359,7 @@ const Isa& isa() {
     const char* env = std::getenv("NABLA_GEMM");
     const std::string want = env != nullptr ? env : "";
     if (want == "blas") return Isa{};
-#ifdef NABLA_SGEMM_X86
+#ifdef NABLA_X86_INTRINSICS
     __builtin_cpu_init();
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (__builtin_cpu_supports("avx512f") && want != "avx2") return avx512_isa();
