@@ -377,6 +377,49 @@ TEST(ConvKernels, PlainMaxPoolMatchesUnfoldOracle) {
 // (where(y > 0, g, 0); zeros + scatter_add), their oracle. Odd shapes, overlapping windows
 // (indices that collide, so sums), padding, ties at zero after a ReLU, a NaN, a non-contiguous
 // upstream gradient, both dtypes; the same bits on 1 and 2 threads.
+// relu's backward writes into its incoming gradient only when nobody else can see it: a gradient
+// the user passed (also as a from_blob temporary), a retained intermediate gradient and one a hook
+// kept stay as they were; the one max_pool's backward made for it alone may be overwritten.
+TEST(ConvKernels, ReluBackwardOverwritesOnlyGradientsNobodySees) {
+  nabla::manual_seed(5);
+  Tensor x = nabla::randn({4, 3, 6, 6}).requires_grad_(true);
+  const Tensor mask = x.detach().gt(0);
+
+  Tensor g = nabla::randn({4, 3, 6, 6});
+  const Tensor g_before = g.clone();
+  x.relu().backward(g);
+  EXPECT_TRUE(g.equal(g_before));
+  EXPECT_TRUE(x.grad().equal(g_before * mask));
+
+  std::vector<float> blob(g_before.data_ptr<float>(), g_before.data_ptr<float>() + g.numel());
+  x.mutable_grad() = Tensor();
+  x.relu().backward(nabla::from_blob(blob.data(), {4, 3, 6, 6}));
+  EXPECT_TRUE(nabla::from_blob(blob.data(), {4, 3, 6, 6}).equal(g_before));
+
+  // The gradient reaching relu from max_pool: retained, and seen by a hook.
+  const Tensor gp = nabla::randn({4, 3, 3, 3});
+  Tensor at_relu;
+  {
+    Tensor r = x.detach().relu().requires_grad_(true);
+    at_relu = nabla::autograd::grad({nabla::max_pool2d(r, 2)}, {r}, {gp})[0];
+  }
+  ASSERT_FALSE(at_relu.mul(mask).equal(at_relu));  // the mask changes it: an overwrite would show
+  x.mutable_grad() = Tensor();
+  Tensor r = x.relu();
+  r.retain_grad();
+  Tensor hooked;
+  r.register_hook([&](const Tensor& grad) { hooked = grad; });
+  nabla::max_pool2d(r, 2).backward(gp);
+  EXPECT_TRUE(r.grad().equal(at_relu));
+  EXPECT_TRUE(hooked.equal(at_relu));
+  EXPECT_TRUE(x.grad().equal(at_relu * mask));
+
+  // Nobody holds it: the result is the same (the overwrite itself is not observable).
+  x.mutable_grad() = Tensor();
+  nabla::max_pool2d(x.relu(), 2).backward(gp);
+  EXPECT_TRUE(x.grad().equal(at_relu * mask));
+}
+
 TEST(ConvKernels, FusedReluAndMaxPoolGradientsMatchCompositions) {
   struct Case {
     std::vector<int64_t> kernel, stride, padding;

@@ -56,6 +56,18 @@ inline Tensor grad_for(const Tensor& grad, IntArrayRef sizes, ScalarType dtype) 
   return g.scalar_type() == dtype ? g : g.to(dtype);
 }
 
+/// Whether a backward formula may write its result into the incoming gradient `grad` instead of
+/// a fresh tensor: the autograd engine hands each node its gradients and drops them after, so
+/// when that is the only handle (no user, hook or other node holds it), its storage is shared
+/// with no view and owned by nabla (not a from_blob buffer), and it is dense, nobody can see the
+/// overwrite. A memory-bound backward pass then writes into the buffer it just read, which is in
+/// cache, instead of a cold one.
+inline bool gradient_can_be_overwritten(const Tensor& grad) {
+  const std::shared_ptr<TensorImpl>& impl = grad.impl();
+  return impl && impl.use_count() == 1 && impl->storage.use_count() == 1 &&
+         impl->storage->deleter && !impl->grad_fn && !impl->requires_grad && grad.is_contiguous();
+}
+
 /// `t` as float32 when it is a 16-bit float, else `t` (differentiable; undefined stays
 /// undefined). The fused kernels are float32/float64: 16-bit tensors run them on float32 copies
 /// and round the result once, as PyTorch's CPU kernels compute 16-bit ops in float32, rather
