@@ -5,6 +5,12 @@
 // time: a second thread that calls parallel_for meanwhile (a data-loading worker, say) runs its
 // loop inline instead of waiting.
 //
+// Part t of a job goes to thread t (the caller is thread 0) whenever that thread is awake to
+// take it, so consecutive ops that split their data alike keep each slice in the same core's
+// cache: a training step's weight, gradient and optimizer state stay where they were used.
+// Moving a slice costs more than computing on it on some machines: on a 2-vCPU EPYC VM,
+// writing 196 KB that the other core has read takes 28 us against 2.4 us for local lines.
+//
 // The floating-point mode (flush-to-zero and denormals-are-zero) is process-wide state here,
 // applied lazily by every thread that runs a kernel: MXCSR is per thread.
 #include "core/parallel.h"
@@ -20,6 +26,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -113,31 +120,34 @@ class ThreadPool {
     stop_workers();
     stopping_ = false;
     stopping_flag_ = false;
+    // Every part's last claim is an earlier generation than any job to come.
+    const uint64_t g = generation_.load();
+    part_claims_ = std::make_unique<PartClaim[]>(static_cast<size_t>(threads));
+    for (int i = 0; i < threads; ++i) part_claims_[i].gen.store(g, std::memory_order_relaxed);
     // New workers start at the current generation: jobs already finished are not theirs.
-    for (int i = 1; i < threads; ++i)
-      workers_.emplace_back([this, g = generation_.load()] { worker_loop(g); });
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, g] { worker_loop(i, g); });
   }
 
-  // Runs fn(t) for every t in [0, parts); false if the pool is busy. Parts are claimed one by
-  // one by the caller and by whichever workers are awake, so a worker the OS has not scheduled
-  // yet (a loaded machine) never holds the job up: the caller runs its parts instead.
+  // Runs fn(t) for every t in [0, parts); false if the pool is busy. Each thread first claims
+  // its own part, then any part still unclaimed, so a worker the OS has not scheduled yet (a
+  // loaded machine) never holds the job up: the caller runs its part instead.
   bool run(int parts, const std::function<void(int)>& fn) {
     std::unique_lock<std::mutex> job_lock(job_mutex_, std::try_to_lock);
     if (!job_lock.owns_lock()) return false;
-    uint32_t gen;
+    if (parts > size()) return false;  // set_num_threads raced with this job: run it inline
+    uint64_t gen;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &fn;
       parts_ = parts;
       error_ = nullptr;
-      gen = static_cast<uint32_t>(generation_.load(std::memory_order_relaxed) + 1);
+      gen = generation_.load(std::memory_order_relaxed) + 1;
       done_parts_.store(0, std::memory_order_relaxed);
-      claim_.store(uint64_t{gen} << 32, std::memory_order_relaxed);
-      generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
     }
     wake_.notify_all();
     t_in_parallel = true;
-    run_parts(gen, parts, fn);
+    run_parts(0, gen, parts, fn);
     t_in_parallel = false;
     // Only parts already running on a worker remain.
     auto finished = [&] { return done_parts_.load(std::memory_order_acquire) == parts; };
@@ -152,30 +162,39 @@ class ThreadPool {
   }
 
  private:
-  // Claims and runs parts of job `gen` until none is left (or the job is no longer `gen`).
-  void run_parts(uint32_t gen, int parts, const std::function<void(int)>& fn) {
-    for (;;) {
-      uint64_t c = claim_.load(std::memory_order_acquire);
-      int part;
-      do {
-        if (static_cast<uint32_t>(c >> 32) != gen) return;
-        part = static_cast<int>(c & 0xffffffffu);
-        if (part >= parts) return;
-      } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
-      try {
-        fn(part);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();  // rethrown by the caller
-      }
-      if (done_parts_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts) {
-        std::lock_guard<std::mutex> lock(mutex_);  // the caller checks done_parts_ under it
-        done_.notify_one();
-      }
+  // Whether this thread won part `part` of job `gen`. A part's claim holds the generation of
+  // the last job that took it; one from a later job means `gen` is over.
+  bool claim(int part, uint64_t gen) {
+    std::atomic<uint64_t>& slot = part_claims_[part].gen;
+    uint64_t last = slot.load(std::memory_order_acquire);
+    while (last < gen) {
+      if (slot.compare_exchange_weak(last, gen, std::memory_order_acq_rel)) return true;
+    }
+    return false;
+  }
+
+  // Runs thread `self`'s own part of job `gen`, then every part nobody has claimed yet.
+  void run_parts(int self, uint64_t gen, int parts, const std::function<void(int)>& fn) {
+    if (self < parts && claim(self, gen)) run_part(self, parts, fn);
+    for (int part = 0; part < parts; ++part) {
+      if (part != self && claim(part, gen)) run_part(part, parts, fn);
     }
   }
 
-  void worker_loop(uint64_t seen) {
+  void run_part(int part, int parts, const std::function<void(int)>& fn) {
+    try {
+      fn(part);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();  // rethrown by the caller
+    }
+    if (done_parts_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts) {
+      std::lock_guard<std::mutex> lock(mutex_);  // the caller checks done_parts_ under it
+      done_.notify_one();
+    }
+  }
+
+  void worker_loop(int self, uint64_t seen) {
     t_in_parallel = true;
     for (;;) {
       const std::function<void(int)>* job;
@@ -197,7 +216,7 @@ class ThreadPool {
       }
       if (job == nullptr) continue;  // that job is already over
       sync_fp_mode();
-      run_parts(static_cast<uint32_t>(seen), parts, *job);
+      run_parts(self, seen, parts, *job);
     }
   }
 
@@ -220,7 +239,12 @@ class ThreadPool {
   int parts_ = 0;
   std::exception_ptr error_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<uint64_t> claim_{0};  // job generation (high 32 bits), next part (low 32 bits)
+  // Per part: the generation of the last job whose part it was claimed (size() entries), each
+  // on its own cache line, so that claiming one part does not take another's line away.
+  struct alignas(64) PartClaim {
+    std::atomic<uint64_t> gen{0};
+  };
+  std::unique_ptr<PartClaim[]> part_claims_;
   std::atomic<int> done_parts_{0};
   bool stopping_ = false;
   std::atomic<bool> stopping_flag_{false};  // stopping_, readable while spinning
