@@ -4,10 +4,12 @@
 #include <nabla/autograd.h>
 #include <nabla/creation.h>
 #include <nabla/indexing.h>
+#include <nabla/memory.h>
 #include <nabla/ops.h>
 #include <nabla/print.h>
 
 #include <cmath>
+#include <string>
 #include <thread>
 
 using namespace nabla;  // NOLINT
@@ -274,4 +276,40 @@ TEST(AutogradEngine, RootReachableFromAnotherRoot) {
   EXPECT_TRUE(x.grad().equal(tensor({8.0, 8.0}, kDouble)));  // 2 from y, 2 * 3 from z
   Tensor g = autograd::grad({y.sum(), z}, {x}, {}, true)[0];
   EXPECT_TRUE(g.equal(tensor({8.0, 8.0}, kDouble)));
+}
+
+// relu_ on a tensor in the graph writes into that tensor and nothing else: no clone of the old
+// value, no out-of-place result copied back (both would be freed into the allocator's cache).
+// Values, first and second derivatives as relu()'s; the saved result is version-checked.
+TEST(Autograd, ReluInPlaceInTheGraphWritesOnlyIntoItsInput) {
+  Tensor x = randn({1 << 20}).requires_grad_();
+  Tensor h = x * 2;
+  const void* data = h.data_ptr();
+  empty_cache();
+  const size_t cached_before = cached_bytes();
+  Tensor& r = h.relu_();
+  EXPECT_EQ(&r, &h);
+  EXPECT_EQ(h.data_ptr(), data);
+  EXPECT_LT(cached_bytes(), cached_before + (size_t{1} << 20))
+      << "relu_ allocated a temporary of the tensor's size";
+  EXPECT_EQ(std::string(h.grad_fn()->name()), "ReluBackward0");
+
+  Tensor expected = relu(x * 2);
+  EXPECT_TRUE(h.equal(expected));
+  // d/dx sum(relu(2x)^2) = 8x where x > 0: the saved result carries the graph onward.
+  auto g_inplace = autograd::grad({(h * h).sum()}, {x}, {}, true, /*create_graph=*/true);
+  auto g_outofplace = autograd::grad({(expected * expected).sum()}, {x}, {}, true, true);
+  EXPECT_TRUE(g_inplace[0].equal(g_outofplace[0]));
+  auto gg_inplace = autograd::grad({g_inplace[0].sum()}, {x});
+  auto gg_outofplace = autograd::grad({g_outofplace[0].sum()}, {x});
+  EXPECT_TRUE(gg_inplace[0].equal(gg_outofplace[0]));
+  EXPECT_GT(gg_inplace[0].sum().item<double>(), 0.0);
+
+  Tensor a = x * 1;
+  Tensor b = a.relu_() * 3;
+  a.mul_(2);  // changes relu_'s saved result
+  EXPECT_THROW(b.sum().backward(), Error);
+
+  Tensor leaf_x = randn({4}).requires_grad_();
+  EXPECT_THROW(leaf_x.relu_(), Error);  // a leaf that requires grad, as before
 }

@@ -670,9 +670,32 @@ Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) con
   return apply_inplace(const_cast<Tensor&>(*this), "clamp_", Tensor(),
                        [&](const Tensor& v) { return nabla::clamp(v, min, max); });
 }
+// relu_ on a tensor in the graph: its backward reads only the result, so the result is
+// written straight into self, which becomes the new node's output and its saved result (as
+// PyTorch's relu_). apply_inplace would clone self and compute out of place: three passes and
+// two buffers of self's size ([64, 32, 26, 26] on 2 threads: 460 us against relu()'s 158 us).
+// Leaves that require grad and views take apply_inplace's path, which rejects them.
 Tensor& Tensor::relu_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Relu, "relu_",
-                       [](const Tensor& v) { return nabla::relu(v); });
+  Tensor& self = const_cast<Tensor&>(*this);
+  TensorImpl* impl = defined() ? unsafeGetTensorImpl() : nullptr;
+  if (impl == nullptr || !GradMode::is_enabled() || !impl->grad_fn || impl->is_view ||
+      !is_floating_point()) {
+    return unary_inplace(self, UnaryOp::Relu, "relu_",
+                         [](const Tensor& v) { return nabla::relu(v); });
+  }
+  Tensor before = alias_detached(self);  // self's place in the graph before the op
+  before.unsafeGetTensorImpl()->grad_fn = impl->grad_fn;
+  before.unsafeGetTensorImpl()->output_nr = impl->output_nr;
+  {
+    NoGradGuard no_grad;
+    unary_forward(UnaryOp::Relu, self, scalar_type(), &self);
+  }
+  bump_version(self);
+  impl->output_nr = 0;
+  record("ReluBackward0", {self}, {before},
+         [result = SavedTensor(self, true)](const variable_list& grads, const Node& node)
+             -> variable_list { return {relu_backward(grads[0], result.unpack(node))}; });
+  return self;
 }
 Tensor& Tensor::neg_() const {
   return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Neg, "neg_",
