@@ -281,35 +281,92 @@ TEST(AutogradEngine, RootReachableFromAnotherRoot) {
 // relu_ on a tensor in the graph writes into that tensor and nothing else: no clone of the old
 // value, no out-of-place result copied back (both would be freed into the allocator's cache).
 // Values, first and second derivatives as relu()'s; the saved result is version-checked.
-TEST(Autograd, ReluInPlaceInTheGraphWritesOnlyIntoItsInput) {
-  Tensor x = randn({1 << 20}).requires_grad_();
-  Tensor h = x * 2;
-  const void* data = h.data_ptr();
-  empty_cache();
-  const size_t cached_before = cached_bytes();
-  Tensor& r = h.relu_();
-  EXPECT_EQ(&r, &h);
-  EXPECT_EQ(h.data_ptr(), data);
-  EXPECT_LT(cached_bytes(), cached_before + (size_t{1} << 20))
-      << "relu_ allocated a temporary of the tensor's size";
-  EXPECT_EQ(std::string(h.grad_fn()->name()), "ReluBackward0");
+// The in-place unary ops whose gradient reads only their result (or nothing): on a tensor in
+// the graph they write into it, with no clone, and differentiate as their out-of-place forms.
+struct InPlaceUnaryCase {
+  const char* name;
+  const char* node_name;
+  Tensor& (*inplace)(Tensor&);
+  Tensor (*out_of_place)(const Tensor&);
+  Tensor (*input)(const Tensor& x);  // a tensor in the graph, inside the op's domain
+};
+Tensor anywhere(const Tensor& x) { return x * 2; }
+Tensor positive(const Tensor& x) { return x * x + 0.5; }
+const InPlaceUnaryCase kInPlaceUnaryCases[] = {
+    {"relu_", "ReluBackward0", nabla::relu_, nabla::relu, anywhere},
+    {"neg_", "NegBackward0", nabla::neg_, nabla::neg, anywhere},
+    {"exp_", "ExpBackward0", nabla::exp_, nabla::exp, anywhere},
+    {"sqrt_", "SqrtBackward0", nabla::sqrt_, nabla::sqrt, positive},
+    {"rsqrt_", "RsqrtBackward0", nabla::rsqrt_, nabla::rsqrt, positive},
+    {"sigmoid_", "SigmoidBackward0", nabla::sigmoid_, nabla::sigmoid, anywhere},
+    {"tanh_", "TanhBackward0", nabla::tanh_, nabla::tanh, anywhere},
+    {"reciprocal_", "ReciprocalBackward0", nabla::reciprocal_, nabla::reciprocal, positive},
+};
 
-  Tensor expected = relu(x * 2);
-  EXPECT_TRUE(h.equal(expected));
-  // d/dx sum(relu(2x)^2) = 8x where x > 0: the saved result carries the graph onward.
-  auto g_inplace = autograd::grad({(h * h).sum()}, {x}, {}, true, /*create_graph=*/true);
-  auto g_outofplace = autograd::grad({(expected * expected).sum()}, {x}, {}, true, true);
-  EXPECT_TRUE(g_inplace[0].equal(g_outofplace[0]));
-  auto gg_inplace = autograd::grad({g_inplace[0].sum()}, {x});
-  auto gg_outofplace = autograd::grad({g_outofplace[0].sum()}, {x});
-  EXPECT_TRUE(gg_inplace[0].equal(gg_outofplace[0]));
-  EXPECT_GT(gg_inplace[0].sum().item<double>(), 0.0);
+TEST(Autograd, UnaryInPlaceInTheGraphWritesOnlyIntoItsInput) {
+  for (const InPlaceUnaryCase& op : kInPlaceUnaryCases) {
+    SCOPED_TRACE(op.name);
+    manual_seed(7);
+    Tensor x = randn({1 << 20}).requires_grad_();
+    Tensor h = op.input(x);
+    const void* data = h.data_ptr();
+    empty_cache();
+    const size_t cached_before = cached_bytes();
+    Tensor& r = op.inplace(h);
+    EXPECT_EQ(&r, &h);
+    EXPECT_EQ(h.data_ptr(), data);
+    EXPECT_LT(cached_bytes(), cached_before + (size_t{1} << 20))
+        << op.name << " allocated a temporary of the tensor's size";
+    EXPECT_EQ(std::string(h.grad_fn()->name()), op.node_name);
 
-  Tensor a = x * 1;
-  Tensor b = a.relu_() * 3;
-  a.mul_(2);  // changes relu_'s saved result
-  EXPECT_THROW(b.sum().backward(), Error);
+    Tensor expected = op.out_of_place(op.input(x));
+    EXPECT_TRUE(h.equal(expected));
+    // First and second derivatives of sum(f(.)^2) equal the out-of-place op's: the saved
+    // result carries the graph onward.
+    auto g_inplace = autograd::grad({(h * h).sum()}, {x}, {}, true, /*create_graph=*/true);
+    auto g_outofplace = autograd::grad({(expected * expected).sum()}, {x}, {}, true, true);
+    EXPECT_TRUE(g_inplace[0].equal(g_outofplace[0]));
+    auto gg_inplace = autograd::grad({g_inplace[0].sum()}, {x});
+    auto gg_outofplace = autograd::grad({g_outofplace[0].sum()}, {x});
+    EXPECT_TRUE(gg_inplace[0].equal(gg_outofplace[0]));
+    EXPECT_GT(gg_inplace[0].abs().sum().item<double>(), 0.0);
+  }
+}
 
-  Tensor leaf_x = randn({4}).requires_grad_();
-  EXPECT_THROW(leaf_x.relu_(), Error);  // a leaf that requires grad, as before
+TEST(Autograd, UnaryInPlaceChecksItsSavedResultAndRejectsLeavesAndViews) {
+  for (const InPlaceUnaryCase& op : kInPlaceUnaryCases) {
+    SCOPED_TRACE(op.name);
+    Tensor x = rand({6}).requires_grad_();
+    Tensor a = op.input(x);
+    Tensor b = op.inplace(a) * 3;
+    a.mul_(2);  // changes the saved result (for neg_, the graph records a's new version too)
+    if (std::string(op.name) != "neg_") {  // neg_ saves nothing
+      EXPECT_THROW(b.sum().backward(), Error);
+    }
+
+    Tensor leaf = rand({4}).requires_grad_();
+    EXPECT_THROW(op.inplace(leaf), Error);  // a leaf that requires grad
+    Tensor base = op.input(x);
+    Tensor view = base.narrow(0, 1, 3);
+    EXPECT_THROW(op.inplace(view), Error);  // a view in the graph
+  }
+}
+
+TEST(Autograd, UnaryInPlaceWithoutAGraphWritesIntoSelf) {
+  for (const InPlaceUnaryCase& op : kInPlaceUnaryCases) {
+    SCOPED_TRACE(op.name);
+    Tensor x = rand({5, 3}) + 0.5;
+    Tensor expected = op.out_of_place(x);
+    Tensor& r = op.inplace(x);
+    EXPECT_EQ(&r, &x);
+    EXPECT_TRUE(x.equal(expected));
+    Tensor column = (rand({3, 5}) + 0.5).t();  // non-contiguous, written through strides
+    Tensor expected_column = op.out_of_place(column);
+    op.inplace(column);
+    EXPECT_TRUE(column.equal(expected_column));
+  }
+  Tensor ints = arange(5);
+  EXPECT_THROW(ints.exp_(), Error);  // a float result cannot be written into an int tensor
+  EXPECT_TRUE(ints.neg_().equal(-arange(5)));
+  EXPECT_TRUE(ints.relu_().equal(zeros({5}, kLong)));
 }

@@ -97,6 +97,15 @@ Tensor relu(const Tensor& self);
 Tensor square(const Tensor& self);
 Tensor reciprocal(const Tensor& self);
 Tensor sign(const Tensor& self);
+/// In place, as LibTorch's torch::relu_(x): the same as x.relu_().
+Tensor& relu_(Tensor& self);
+Tensor& neg_(Tensor& self);
+Tensor& exp_(Tensor& self);
+Tensor& sqrt_(Tensor& self);
+Tensor& rsqrt_(Tensor& self);
+Tensor& sigmoid_(Tensor& self);
+Tensor& tanh_(Tensor& self);
+Tensor& reciprocal_(Tensor& self);
 Tensor erf(const Tensor& self);
 /// approximate: "none" (exact, with erf) or "tanh".
 Tensor gelu(const Tensor& self, const std::string& approximate = "none");

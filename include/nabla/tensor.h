@@ -304,6 +304,10 @@ class Tensor {
   Tensor& neg_() const;
   Tensor& exp_() const;
   Tensor& sqrt_() const;
+  Tensor& rsqrt_() const;
+  Tensor& sigmoid_() const;
+  Tensor& tanh_() const;
+  Tensor& reciprocal_() const;
   Tensor& pow_(const Scalar& exponent) const;
   Tensor& addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor& addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;

@@ -91,37 +91,63 @@ Tensor unary_op(UnaryOp op, const Tensor& self, const char* backward_name, bool 
   return result;
 }
 
+// The unary ops whose gradient reads only their result, or nothing. The op and its in-place
+// form (exp and exp_, ...) share one entry: in place, the result overwrites self and is saved
+// as the node's result, so nothing of self's old value has to be kept.
+struct ResultOnlyGradient {
+  const char* node_name;
+  bool reads_result;
+  Tensor (*df)(const Tensor& grad, const Tensor& result);
+};
+constexpr ResultOnlyGradient kNegGradient{
+    "NegBackward0", false, [](const Tensor& grad, const Tensor&) { return grad.neg(); }};
+// exp: d/dx e^x = e^x.
+constexpr ResultOnlyGradient kExpGradient{
+    "ExpBackward0", true, [](const Tensor& grad, const Tensor& result) { return grad * result; }};
+constexpr ResultOnlyGradient kSqrtGradient{
+    "SqrtBackward0", true,
+    [](const Tensor& grad, const Tensor& result) { return grad / (2 * result); }};
+constexpr ResultOnlyGradient kRsqrtGradient{"RsqrtBackward0", true,
+                                            [](const Tensor& grad, const Tensor& result) {
+                                              return -0.5 * grad * result * result * result;
+                                            }};
+// sigmoid: s' = s (1 - s).
+constexpr ResultOnlyGradient kSigmoidGradient{
+    "SigmoidBackward0", true,
+    [](const Tensor& grad, const Tensor& result) { return grad * result * (1 - result); }};
+// tanh: t' = 1 - t^2.
+constexpr ResultOnlyGradient kTanhGradient{
+    "TanhBackward0", true,
+    [](const Tensor& grad, const Tensor& result) { return grad * (1 - result * result); }};
+// relu: the gradient passes where the output is positive (0 at the kink, as PyTorch).
+constexpr ResultOnlyGradient kReluGradient{"ReluBackward0", true, relu_backward};
+constexpr ResultOnlyGradient kReciprocalGradient{
+    "ReciprocalBackward0", true,
+    [](const Tensor& grad, const Tensor& result) { return -grad * result * result; }};
+
+Tensor unary_op(UnaryOp op, const Tensor& self, const ResultOnlyGradient& gradient,
+                bool keep_integer = false) {
+  return unary_op(
+      op, self, gradient.node_name, false, gradient.reads_result,
+      [df = gradient.df](const Tensor& grad, const Tensor&, const Tensor& result) {
+        return df(grad, result);
+      },
+      keep_integer);
+}
+
 }  // namespace
 
 // ---- unary ops: forward, and d(out)/d(self) --------------------------------------------
 
-Tensor neg(const Tensor& self) {
-  return unary_op(
-      UnaryOp::Neg, self, "NegBackward0", false, false,
-      [](const Tensor& grad, const Tensor&, const Tensor&) { return grad.neg(); }, true);
-}
-// exp: d/dx e^x = e^x, so the output is saved, not the input.
-Tensor exp(const Tensor& self) {
-  return unary_op(
-      UnaryOp::Exp, self, "ExpBackward0", false, true,
-      [](const Tensor& grad, const Tensor&, const Tensor& result) { return grad * result; });
-}
+Tensor neg(const Tensor& self) { return unary_op(UnaryOp::Neg, self, kNegGradient, true); }
+Tensor exp(const Tensor& self) { return unary_op(UnaryOp::Exp, self, kExpGradient); }
 Tensor log(const Tensor& self) {
   return unary_op(
       UnaryOp::Log, self, "LogBackward0", true, false,
       [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad / self; });
 }
-Tensor sqrt(const Tensor& self) {
-  return unary_op(
-      UnaryOp::Sqrt, self, "SqrtBackward0", false, true,
-      [](const Tensor& grad, const Tensor&, const Tensor& result) { return grad / (2 * result); });
-}
-Tensor rsqrt(const Tensor& self) {
-  return unary_op(UnaryOp::Rsqrt, self, "RsqrtBackward0", false, true,
-                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
-                    return -0.5 * grad * result * result * result;
-                  });
-}
+Tensor sqrt(const Tensor& self) { return unary_op(UnaryOp::Sqrt, self, kSqrtGradient); }
+Tensor rsqrt(const Tensor& self) { return unary_op(UnaryOp::Rsqrt, self, kRsqrtGradient); }
 Tensor abs(const Tensor& self) {
   return unary_op(
       UnaryOp::Abs, self, "AbsBackward0", true, false,
@@ -138,39 +164,16 @@ Tensor cos(const Tensor& self) {
       UnaryOp::Cos, self, "CosBackward0", true, false,
       [](const Tensor& grad, const Tensor& self, const Tensor&) { return -grad * self.sin(); });
 }
-// sigmoid: s' = s (1 - s), from the saved output.
-Tensor sigmoid(const Tensor& self) {
-  return unary_op(UnaryOp::Sigmoid, self, "SigmoidBackward0", false, true,
-                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
-                    return grad * result * (1 - result);
-                  });
-}
-// tanh: t' = 1 - t^2, from the saved output.
-Tensor tanh(const Tensor& self) {
-  return unary_op(UnaryOp::Tanh, self, "TanhBackward0", false, true,
-                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
-                    return grad * (1 - result * result);
-                  });
-}
-// relu: the gradient passes where the output is positive (0 at the kink, as PyTorch).
-Tensor relu(const Tensor& self) {
-  return unary_op(
-      UnaryOp::Relu, self, "ReluBackward0", false, true,
-      [](const Tensor& grad, const Tensor&, const Tensor& result) {
-        return relu_backward(grad, result);
-      },
-      true);
-}
+Tensor sigmoid(const Tensor& self) { return unary_op(UnaryOp::Sigmoid, self, kSigmoidGradient); }
+Tensor tanh(const Tensor& self) { return unary_op(UnaryOp::Tanh, self, kTanhGradient); }
+Tensor relu(const Tensor& self) { return unary_op(UnaryOp::Relu, self, kReluGradient, true); }
 Tensor square(const Tensor& self) {
   return unary_op(
       UnaryOp::Square, self, "PowBackward0", true, false,
       [](const Tensor& grad, const Tensor& self, const Tensor&) { return 2 * grad * self; }, true);
 }
 Tensor reciprocal(const Tensor& self) {
-  return unary_op(UnaryOp::Reciprocal, self, "ReciprocalBackward0", false, true,
-                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
-                    return -grad * result * result;
-                  });
+  return unary_op(UnaryOp::Reciprocal, self, kReciprocalGradient);
 }
 Tensor sign(const Tensor& self) {
   return unary_op(
@@ -628,17 +631,45 @@ Tensor& binary_inplace(Tensor& self, BinaryOp op, const Tensor& other, const cha
     return out_of_place(value, other);
   });
 }
-/// A unary op in place: written straight into self when nothing is recorded and self is
-/// floating point (one pass over memory); otherwise computed out of place and copied back.
+/// A unary op in place whose gradient reads only its result (or nothing).
+/// - Nothing to record (no grad mode, or self needs no gradient): written straight into self
+///   when self is floating point (one pass over memory); otherwise computed out of place and
+///   copied back, which also rejects results self's dtype cannot hold (exp_ of an int tensor).
+/// - In the graph: the result is written straight into self, which becomes the new node's
+///   output and its saved, version-checked result, as PyTorch's relu_. The node's input is an
+///   alias that keeps self's old place in the graph. Cloning self first, as the generic path
+///   does, would cost three passes and two buffers of self's size (relu_ on [64, 32, 26, 26],
+///   2 threads: 460 us against relu()'s 158 us).
+/// - Leaves that require grad and views in the graph take apply_inplace's path, which rejects
+///   them.
 Tensor& unary_inplace(Tensor& self, UnaryOp op, const char* name,
-                      Tensor (*out_of_place)(const Tensor&)) {
-  return apply_inplace(self, name, Tensor(), [&](const Tensor& value) {
-    if ((!GradMode::is_enabled() || !value.requires_grad()) &&
-        isFloatingType(value.scalar_type())) {
-      return unary_forward(op, value, value.scalar_type(), &value);
-    }
-    return out_of_place(value);
-  });
+                      const ResultOnlyGradient& gradient, Tensor (*out_of_place)(const Tensor&)) {
+  TensorImpl* impl = self.defined() ? self.unsafeGetTensorImpl() : nullptr;
+  const bool in_graph = impl != nullptr && GradMode::is_enabled() && impl->grad_fn != nullptr;
+  if (!in_graph || impl->is_view || !self.is_floating_point()) {
+    return apply_inplace(self, name, Tensor(), [&](const Tensor& value) {
+      if ((!GradMode::is_enabled() || !value.requires_grad()) &&
+          isFloatingType(value.scalar_type())) {
+        return unary_forward(op, value, value.scalar_type(), &value);
+      }
+      return out_of_place(value);
+    });
+  }
+  Tensor before = alias_detached(self);
+  before.unsafeGetTensorImpl()->grad_fn = impl->grad_fn;
+  before.unsafeGetTensorImpl()->output_nr = impl->output_nr;
+  {
+    NoGradGuard no_grad;
+    unary_forward(op, self, self.scalar_type(), &self);
+  }
+  bump_version(self);
+  impl->output_nr = 0;
+  record(gradient.node_name, {self}, {before},
+         [result = SavedTensor(gradient.reads_result ? self : Tensor(), true), df = gradient.df](
+             const variable_list& grads, const Node& node) -> variable_list {
+           return {df(grads[0], result.unpack(node))};
+         });
+  return self;
 }
 }  // namespace
 
@@ -670,45 +701,46 @@ Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) con
   return apply_inplace(const_cast<Tensor&>(*this), "clamp_", Tensor(),
                        [&](const Tensor& v) { return nabla::clamp(v, min, max); });
 }
-// relu_ on a tensor in the graph: its backward reads only the result, so the result is
-// written straight into self, which becomes the new node's output and its saved result (as
-// PyTorch's relu_). apply_inplace would clone self and compute out of place: three passes and
-// two buffers of self's size ([64, 32, 26, 26] on 2 threads: 460 us against relu()'s 158 us).
-// Leaves that require grad and views take apply_inplace's path, which rejects them.
 Tensor& Tensor::relu_() const {
-  Tensor& self = const_cast<Tensor&>(*this);
-  TensorImpl* impl = defined() ? unsafeGetTensorImpl() : nullptr;
-  if (impl == nullptr || !GradMode::is_enabled() || !impl->grad_fn || impl->is_view ||
-      !is_floating_point()) {
-    return unary_inplace(self, UnaryOp::Relu, "relu_",
-                         [](const Tensor& v) { return nabla::relu(v); });
-  }
-  Tensor before = alias_detached(self);  // self's place in the graph before the op
-  before.unsafeGetTensorImpl()->grad_fn = impl->grad_fn;
-  before.unsafeGetTensorImpl()->output_nr = impl->output_nr;
-  {
-    NoGradGuard no_grad;
-    unary_forward(UnaryOp::Relu, self, scalar_type(), &self);
-  }
-  bump_version(self);
-  impl->output_nr = 0;
-  record("ReluBackward0", {self}, {before},
-         [result = SavedTensor(self, true)](const variable_list& grads, const Node& node)
-             -> variable_list { return {relu_backward(grads[0], result.unpack(node))}; });
-  return self;
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Relu, "relu_", kReluGradient,
+                       [](const Tensor& v) { return nabla::relu(v); });
 }
 Tensor& Tensor::neg_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Neg, "neg_",
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Neg, "neg_", kNegGradient,
                        [](const Tensor& v) { return nabla::neg(v); });
 }
 Tensor& Tensor::exp_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Exp, "exp_",
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Exp, "exp_", kExpGradient,
                        [](const Tensor& v) { return nabla::exp(v); });
 }
 Tensor& Tensor::sqrt_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Sqrt, "sqrt_",
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Sqrt, "sqrt_", kSqrtGradient,
                        [](const Tensor& v) { return nabla::sqrt(v); });
 }
+Tensor& Tensor::rsqrt_() const {
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Rsqrt, "rsqrt_", kRsqrtGradient,
+                       [](const Tensor& v) { return nabla::rsqrt(v); });
+}
+Tensor& Tensor::sigmoid_() const {
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Sigmoid, "sigmoid_", kSigmoidGradient,
+                       [](const Tensor& v) { return nabla::sigmoid(v); });
+}
+Tensor& Tensor::tanh_() const {
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Tanh, "tanh_", kTanhGradient,
+                       [](const Tensor& v) { return nabla::tanh(v); });
+}
+Tensor& Tensor::reciprocal_() const {
+  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Reciprocal, "reciprocal_",
+                       kReciprocalGradient, [](const Tensor& v) { return nabla::reciprocal(v); });
+}
+Tensor& relu_(Tensor& self) { return self.relu_(); }
+Tensor& neg_(Tensor& self) { return self.neg_(); }
+Tensor& exp_(Tensor& self) { return self.exp_(); }
+Tensor& sqrt_(Tensor& self) { return self.sqrt_(); }
+Tensor& rsqrt_(Tensor& self) { return self.rsqrt_(); }
+Tensor& sigmoid_(Tensor& self) { return self.sigmoid_(); }
+Tensor& tanh_(Tensor& self) { return self.tanh_(); }
+Tensor& reciprocal_(Tensor& self) { return self.reciprocal_(); }
 Tensor& Tensor::pow_(const Scalar& e) const {
   return apply_inplace(const_cast<Tensor&>(*this), "pow_", Tensor(),
                        [&](const Tensor& v) { return nabla::pow(v, e); });

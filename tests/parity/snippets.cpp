@@ -11,6 +11,7 @@ namespace nb = nabla;
 #endif
 
 #include <cstdio>
+#include <exception>
 #include <string>
 
 namespace {
@@ -55,6 +56,35 @@ int main() {
   show("exp_log", a.abs().log().exp());
   show("sigmoid_tanh", a.sigmoid() + a.tanh());
   show("relu", a.relu());
+  {  // in-place unary ops on tensors in the graph, and the gradient through them
+    nb::Tensor x = f64({0.3, -1.2, 2.0}).requires_grad_();
+    nb::Tensor positive = x * x + 0.5;
+    nb::Tensor r = x * 2, s = x * 2, t = x * 2, e = x * 2, n = x * 2;
+    nb::Tensor q = positive * 1, rq = positive * 1, rc = positive * 1;
+    nb::relu_(r);
+    s.sigmoid_();
+    nb::tanh_(t);
+    e.exp_();
+    n.neg_();
+    nb::sqrt_(q);
+    rq.rsqrt_();
+    rc.reciprocal_();
+    nb::Tensor total = r + s + t + e + n + q + rq + rc;
+    (total * total).sum().backward();
+    show("unary_inplace", total);
+    show("unary_inplace_grad", x.grad());
+    // Changing a result that the backward reads is caught in both libraries.
+    nb::Tensor changed = x * 2;
+    nb::Tensor y = changed.exp_() * 3;
+    changed.add_(1);
+    bool caught = false;
+    try {
+      y.sum().backward();
+    } catch (const std::exception&) {
+      caught = true;
+    }
+    std::printf("unary_inplace_saved_result_checked %d\n", caught ? 1 : 0);
+  }
   show("gelu", nb::gelu(a));
   show("clamp", a.clamp(-1, 2));
   show("where", nb::where(a > 0, a, b * 10));

@@ -5,7 +5,7 @@
 // trained on synthetic 28x28 images (a bright square whose position varies) for a few dozen
 // steps. The example draws its noise with torch::randn; here it is a fixed pattern, so that
 // LibTorch and nabla see the same numbers and their losses can be compared step for step (for
-// the first ten steps; see below). It checks that the losses stay finite, that the
+// the first five steps; see below). It checks that the losses stay finite, that the
 // discriminator's loss falls and that the generated images move toward the real ones.
 #ifdef NABLA_PROGRAM_LIBTORCH
 #include <torch/torch.h>
@@ -22,7 +22,7 @@ const int64_t kNoiseSize = 16;
 const int64_t kBatchSize = 16;
 const int64_t kNumberOfSteps = 40;
 const int64_t kLogInterval = 5;
-const int64_t kCompareSteps = 10;  // steps whose losses LibTorch's must match
+const int64_t kCompareSteps = 5;  // steps whose losses LibTorch's must match
 
 struct DCGANGeneratorImpl : torch::nn::Module {
   DCGANGeneratorImpl(int64_t noise_size)
@@ -161,8 +161,10 @@ int main() {
     g_loss_sum += g;
     d_loss_last = d;
     // Float rounding differs between libraries and a GAN's two players amplify it: LibTorch's
-    // and nabla's losses agree to 5 digits for the first ten steps (stdout, compared), then
-    // drift apart by a few percent (stderr).
+    // and nabla's losses agree to 5 digits for the first five steps (stdout, compared), then
+    // drift apart (stderr). By step 10 LibTorch's d_loss already depends on its own thread
+    // count and ISA by 0.5% (AMD Zen 5: 0.60903 on 1 thread, 0.60953 on 2 threads capped at
+    // AVX2, 0.61236 by default; nabla 0.60953), more than the comparison's 0.2%.
     std::FILE* log = step <= kCompareSteps ? stdout : stderr;
     if (step % kLogInterval == 0 || step == 1) {
       std::fprintf(log, "step %ld d_loss %.5f g_loss %.5f fake_mean %.5f\n",
