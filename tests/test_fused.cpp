@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "nabla/nabla.h"
@@ -316,28 +318,71 @@ TEST(FlushDenormal, OnByDefaultOnEveryThreadAndSwitchable) {
   EXPECT_EQ((full({1 << 20}, tiny) * 0.5f).abs().max().item<float>(), 0.0f);
 }
 
-// float32 tanh runs the vectorizable fast::tanh (not libm's): within 2 ulps of the float64
-// tanh over a sweep of every 4099th positive float and its negation, and exact at the
-// special values (signed zeros, infinities, NaN).
-TEST(FastTanh, Float32WithinTwoUlpsOfFloat64) {
+// float32 exp, sigmoid, tanh, erf and log run fast_math.h's vectorizable polynomials (not
+// libm's); sqrt is correctly rounded on every path.
+// Worst error in float ulps of y against the float64 reference over a sweep of every 4099th
+// positive float and its negation, denormal results included (flush-to-zero off); a result
+// that should be inf or NaN must be exactly that.
+struct FastFloatOp {
+  const char* name;
+  Tensor (*op)(const Tensor&);
+  double (*reference)(double);
+  double max_ulps;
+};
+const FastFloatOp kFastFloatOps[] = {
+    {"exp", [](const Tensor& x) { return x.exp(); }, [](double v) { return std::exp(v); }, 2},
+    {"sigmoid", [](const Tensor& x) { return x.sigmoid(); },
+     [](double v) { return 1 / (1 + std::exp(-v)); }, 3},
+    {"tanh", [](const Tensor& x) { return x.tanh(); }, [](double v) { return std::tanh(v); }, 2},
+    {"erf", [](const Tensor& x) { return nabla::erf(x); }, [](double v) { return std::erf(v); }, 3},
+    {"log", [](const Tensor& x) { return x.log(); }, [](double v) { return std::log(v); }, 1.5},
+    {"sqrt", [](const Tensor& x) { return x.sqrt(); }, [](double v) { return std::sqrt(v); }, 0.5},
+};
+
+TEST(FastMath, Float32WithinAFewUlpsOfFloat64) {
   std::vector<float> xs;
   for (uint32_t bits = 0; bits < 0x7f800000u; bits += 4099) {
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    xs.push_back(f);
-    xs.push_back(-f);
+    float v;
+    std::memcpy(&v, &bits, sizeof v);
+    xs.push_back(v);
+    xs.push_back(-v);
   }
-  Tensor y = tensor(xs).tanh();
-  Tensor ref = tensor(xs, dtype(kDouble)).tanh();
-  const float* py = y.data_ptr<float>();
-  const double* pr = ref.data_ptr<double>();
-  double worst = 0;
-  for (size_t i = 0; i < xs.size(); ++i) {
-    const float rounded = static_cast<float>(pr[i]);
-    const double ulp = std::nextafter(std::fabs(rounded), INFINITY) - std::fabs(rounded);
-    worst = std::max(worst, std::fabs(py[i] - pr[i]) / ulp);
+  ASSERT_TRUE(set_flush_denormal(false));
+  for (const FastFloatOp& op : kFastFloatOps) {
+    for (bool strided : {false, true}) {
+      SCOPED_TRACE(std::string(op.name) + (strided ? ", strided" : ", contiguous"));
+      // Strided: the same values as a transposed view, through the strided kernel.
+      const Tensor x = strided ? tensor(xs).view({-1, 2}).t() : tensor(xs);
+      Tensor y = op.op(x);
+      if (strided) y = y.t().contiguous().view({-1});
+      const float* py = y.data_ptr<float>();
+      double worst = 0;
+      for (size_t i = 0; i < xs.size(); ++i) {
+        const double exact = op.reference(static_cast<double>(xs[i]));
+        if (std::isnan(exact)) {  // log and sqrt of a negative number
+          ASSERT_TRUE(std::isnan(py[i])) << "at " << xs[i];
+          continue;
+        }
+        const float rounded = static_cast<float>(exact);
+        if (std::isinf(rounded) || std::isinf(py[i])) {
+          ASSERT_EQ(py[i], rounded) << "at " << xs[i];
+          continue;
+        }
+        const double ulp =
+            std::max<double>(std::nextafter(std::fabs(rounded), INFINITY) - std::fabs(rounded),
+                             std::numeric_limits<float>::denorm_min());
+        worst = std::max(worst, std::fabs(py[i] - exact) / ulp);
+      }
+      EXPECT_LE(worst, op.max_ulps);
+      std::printf("%s%s: worst %.2f ulps\n", op.name, strided ? " (strided)" : "", worst);
+    }
   }
-  EXPECT_LE(worst, 2.0);
+  set_flush_denormal(true);
+}
+
+// Special values: signed zeros, infinities, NaN, the edges of the float range; non-contiguous
+// input (the strided kernel: the same polynomials, within an ulp); in place.
+TEST(FastMath, SpecialValuesAndStrides) {
   const float inf = std::numeric_limits<float>::infinity();
   Tensor s = tensor(std::vector<float>{0.0f, -0.0f, inf, -inf, NAN}).tanh();
   EXPECT_FALSE(std::signbit(s[0].item<float>()));
@@ -345,6 +390,64 @@ TEST(FastTanh, Float32WithinTwoUlpsOfFloat64) {
   EXPECT_EQ(s[2].item<float>(), 1.0f);
   EXPECT_EQ(s[3].item<float>(), -1.0f);
   EXPECT_TRUE(std::isnan(s[4].item<float>()));
+
+  Tensor e = tensor(std::vector<float>{0.0f, inf, -inf, NAN, 88.8f, 200.0f, -200.0f}).exp();
+  EXPECT_EQ(e[0].item<float>(), 1.0f);
+  EXPECT_EQ(e[1].item<float>(), inf);
+  EXPECT_EQ(e[2].item<float>(), 0.0f);
+  EXPECT_TRUE(std::isnan(e[3].item<float>()));
+  EXPECT_EQ(e[4].item<float>(), inf);
+  EXPECT_EQ(e[5].item<float>(), inf);
+  EXPECT_EQ(e[6].item<float>(), 0.0f);
+  // exp(-90) is a denormal: flushed to zero by default, kept when flushing is off.
+  EXPECT_EQ(tensor(std::vector<float>{-90.0f}).exp().item<float>(), 0.0f);
+  ASSERT_TRUE(set_flush_denormal(false));
+  EXPECT_NEAR(tensor(std::vector<float>{-90.0f}).exp().item<float>(), std::exp(-90.0), 1e-45);
+  set_flush_denormal(true);
+
+  Tensor g = tensor(std::vector<float>{0.0f, inf, -inf, NAN, 100.0f, -100.0f, -20.0f}).sigmoid();
+  EXPECT_EQ(g[0].item<float>(), 0.5f);
+  EXPECT_EQ(g[1].item<float>(), 1.0f);
+  EXPECT_EQ(g[2].item<float>(), 0.0f);
+  EXPECT_TRUE(std::isnan(g[3].item<float>()));
+  EXPECT_EQ(g[4].item<float>(), 1.0f);
+  EXPECT_EQ(g[5].item<float>(), 0.0f);  // 3.8e-44: a denormal, flushed
+  EXPECT_NEAR(g[6].item<float>(), 1 / (1 + std::exp(20.0)), 1e-15);
+
+  Tensor l = tensor(std::vector<float>{0.0f, -0.0f, inf, -inf, NAN, -1.0f, 1.0f,
+                                       std::numeric_limits<float>::min()})
+                 .log();
+  EXPECT_EQ(l[0].item<float>(), -inf);
+  EXPECT_EQ(l[1].item<float>(), -inf);
+  EXPECT_EQ(l[2].item<float>(), inf);
+  EXPECT_TRUE(std::isnan(l[3].item<float>()));
+  EXPECT_TRUE(std::isnan(l[4].item<float>()));
+  EXPECT_TRUE(std::isnan(l[5].item<float>()));
+  EXPECT_EQ(l[6].item<float>(), 0.0f);
+  EXPECT_NEAR(l[7].item<float>(), std::log(std::numeric_limits<float>::min()), 1e-5);
+
+  Tensor f = nabla::erf(tensor(std::vector<float>{0.0f, -0.0f, inf, -inf, NAN, 4.5f, -1.0f}));
+  EXPECT_FALSE(std::signbit(f[0].item<float>()));
+  EXPECT_TRUE(std::signbit(f[1].item<float>()));
+  EXPECT_EQ(f[2].item<float>(), 1.0f);
+  EXPECT_EQ(f[3].item<float>(), -1.0f);
+  EXPECT_TRUE(std::isnan(f[4].item<float>()));
+  EXPECT_EQ(f[5].item<float>(), 1.0f);
+  EXPECT_NEAR(f[6].item<float>(), std::erf(-1.0), 2e-7);
+
+  for (const FastFloatOp& op : kFastFloatOps) {
+    SCOPED_TRACE(op.name);
+    const std::string name = op.name;
+    Tensor x = randn({40, 33}) * 30;
+    if (name == "log" || name == "sqrt") x = x.abs();
+    EXPECT_TRUE(op.op(x.t()).allclose(op.op(x.t().contiguous()), 2.5e-7, 0));
+    Tensor in_place = x.clone();
+    if (name == "erf" || name == "log") continue;  // no erf_ or log_
+    EXPECT_TRUE(op.op(x).equal(name == "exp"       ? in_place.exp_()
+                               : name == "sigmoid" ? in_place.sigmoid_()
+                               : name == "sqrt"    ? in_place.sqrt_()
+                                                   : in_place.tanh_()));
+  }
 }
 
 // ---- gelu ----------------------------------------------------------------------------------

@@ -48,18 +48,23 @@ NABLA_CPU_CLONES void gelu_tanh_backward(const T* __restrict x, const T* __restr
   }
 }
 
+// float32's erf and exp are fast_math.h's, in loops compiled for AVX-512 and AVX2 too (glibc's
+// erff is a scalar call): the exact GELU on [64, 32, 26, 26], 1 thread, 10.6 -> 0.91 ms
+// (PyTorch 0.81 ms).
 template <class T>
-void gelu_erf_forward(const T* x, T* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = T(0.5) * x[i] * (T(1) + std::erf(x[i] * kInvSqrt2<T>));
+NABLA_CPU_CLONES void gelu_erf_forward(const T* __restrict x, T* __restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = T(0.5) * x[i] * (T(1) + detail::fast::erf(x[i] * kInvSqrt2<T>));
 }
 
 // d/dx x Phi(x) = Phi(x) + x phi(x).
 template <class T>
-void gelu_erf_backward(const T* x, const T* dy, T* dx, int64_t n) {
+NABLA_CPU_CLONES void gelu_erf_backward(const T* __restrict x, const T* __restrict dy,
+                                        T* __restrict dx, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const T v = x[i];
-    const T cdf = T(0.5) * (T(1) + std::erf(v * kInvSqrt2<T>));
-    const T pdf = kInvSqrt2Pi<T> * std::exp(T(-0.5) * v * v);
+    const T cdf = T(0.5) * (T(1) + detail::fast::erf(v * kInvSqrt2<T>));
+    const T pdf = kInvSqrt2Pi<T> * detail::fast::exp_full(T(-0.5) * v * v);
     dx[i] = dy[i] * (cdf + v * pdf);
   }
 }
