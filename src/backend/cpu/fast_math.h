@@ -15,15 +15,12 @@
 
 namespace nabla::detail::fast {
 
-/// e^x for float: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6 polynomial, 2^n by
-/// building the exponent bits. x is clamped to [-87.3, 88.3] (n in [-126, 127]): results
-/// saturate at the smallest normal and at 2.2e38, which is all that sigmoid and tanh need.
-/// std::max/min (not ternaries with other operations in them) keep the loop branch-free.
-inline float exp(float x) {
-  x = std::min(std::max(x, -87.33654f), 88.3762626647949f);
+/// The shared core of exp and exp_full: x = n ln2 + r with |r| <= ln2/2 (x already clamped to
+/// where n fits), e^r by a degree-6 polynomial. Returns e^r and sets n.
+inline float exp_reduce(float x, float& n) {
   // Round x / ln2 to the nearest integer by adding 1.5 * 2^23 (no call, vectorizes on SSE2).
   const float shifted = x * 1.44269504088896341f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
+  n = shifted - 12582912.0f;
   // Cody-Waite: ln2 in two parts, so that r keeps its low bits.
   const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -32,7 +29,17 @@ inline float exp(float x) {
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  const float er = p * r * r + r + 1.0f;
+  return p * r * r + r + 1.0f;
+}
+
+/// e^x for float, 2^n by building the exponent bits. x is clamped to [-87.3, 88.3] (n in
+/// [-126, 127]): results saturate at the smallest normal and at 2.2e38, which is all that
+/// sigmoid and tanh need. std::max/min (not ternaries with other operations in them) keep the
+/// loop branch-free.
+inline float exp(float x) {
+  x = std::min(std::max(x, -87.33654f), 88.3762626647949f);
+  float n;
+  const float er = exp_reduce(x, n);
   const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
   return er * std::bit_cast<float>(bits);
 }
@@ -47,22 +54,14 @@ inline float exp_or_zero(float x) {
 inline float sigmoid(float x) { return 1.0f / (1.0f + fast::exp(-x)); }
 
 /// e^x for float over the whole range, as the exp op needs it: inf above 88.72, denormals
-/// (a single rounding) down to -103.97 and 0 below, NaN for NaN. The same reduction and
-/// polynomial as exp(); 2^n (n in [-151, 128]) is applied as two normal powers of two, so that
-/// only the last multiplication rounds. Selects, not branches, so that it vectorizes.
+/// (a single rounding) down to -103.97 and 0 below, NaN for NaN. 2^n (n in [-151, 128]) is
+/// applied as two normal powers of two, so that only the last multiplication rounds. Selects, not
+/// branches, so that it vectorizes.
 inline float exp_full(float x) {
   float xc = x > -104.0f ? x : -104.0f;  // also NaN -> -104: the integer conversion stays defined
   xc = xc < 88.8f ? xc : 88.8f;
-  const float shifted = xc * 1.44269504088896341f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
-  const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float er = p * r * r + r + 1.0f;
+  float n;
+  const float er = exp_reduce(xc, n);
   const int32_t ni = static_cast<int32_t>(n);
   const int32_t n1 = ni >> 1, n2 = ni - n1;
   const float scaled = er * std::bit_cast<float>((n1 + 127) << 23);
