@@ -31,6 +31,10 @@ def sample_input(shape, k, domain):
             x = 0.5 + abs(x)
         if domain == "nz":
             x = (-1.0 if x < 0 else 1.0) * (0.5 + abs(x))
+        if domain == "unit":
+            x = 0.45 * x
+        if domain == "gt1":
+            x = 1.5 + abs(x)
         v.append(x)
     return torch.tensor(v, dtype=torch.float64).reshape(shape)
 

@@ -17,6 +17,8 @@ Tensor sample_input(const std::vector<int64_t>& shape, int k, Domain domain, Sca
     double x = 2.0 * std::sin(0.37 * static_cast<double>(i) + 1.3 * k + 0.5);
     if (domain == Domain::Positive) x = 0.5 + std::fabs(x);
     if (domain == Domain::NonZero) x = (x < 0 ? -1.0 : 1.0) * (0.5 + std::fabs(x));
+    if (domain == Domain::Unit) x = 0.45 * x;
+    if (domain == Domain::AboveOne) x = 1.5 + std::fabs(x);
     v[static_cast<size_t>(i)] = x;
   }
   return tensor(v, TensorOptions().dtype(dtype)).reshape(shape);
@@ -28,6 +30,10 @@ const char* domain_name(Domain domain) {
       return "pos";
     case Domain::NonZero:
       return "nz";
+    case Domain::Unit:
+      return "unit";
+    case Domain::AboveOne:
+      return "gt1";
     case Domain::Any:
       break;
   }
@@ -40,7 +46,8 @@ using S = std::vector<std::vector<int64_t>>;
 Tensor idx(std::vector<int64_t> v) { return tensor(v); }
 
 std::vector<OpInfo> make_table() {
-  const Domain Pos = Domain::Positive, NZ = Domain::NonZero;
+  const Domain Pos = Domain::Positive, NZ = Domain::NonZero, Unit = Domain::Unit,
+               AboveOne = Domain::AboveOne;
   std::vector<OpInfo> t = {
       // ---- elementwise, unary ----
       {"neg", "-x[0]", {{3, 4}}, [](const V& x) { return V{-x[0]}; }},
@@ -59,6 +66,27 @@ std::vector<OpInfo> make_table() {
       {"erf", "T.erf(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::erf(x[0])}; }},
       {"gelu", "T.nn.functional.gelu(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0])}; }},
       {"gelu_tanh", "T.nn.functional.gelu(x[0], approximate='tanh')", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0], "tanh")}; }},
+      {"erfc", "x[0].erfc()", {{3, 4}}, [](const V& x) { return V{x[0].erfc()}; }},
+      {"erfinv", "x[0].erfinv()", {{3, 4}}, [](const V& x) { return V{x[0].erfinv()}; }, Unit},
+      {"log1p", "x[0].log1p()", {{3, 4}}, [](const V& x) { return V{x[0].log1p()}; }, Pos},
+      {"expm1", "x[0].expm1()", {{3, 4}}, [](const V& x) { return V{x[0].expm1()}; }},
+      {"log2", "x[0].log2()", {{3, 4}}, [](const V& x) { return V{x[0].log2()}; }, Pos},
+      {"log10", "x[0].log10()", {{3, 4}}, [](const V& x) { return V{x[0].log10()}; }, Pos},
+      {"exp2", "x[0].exp2()", {{3, 4}}, [](const V& x) { return V{x[0].exp2()}; }},
+      {"tan", "x[0].tan()", {{3, 4}}, [](const V& x) { return V{x[0].tan()}; }, Unit},
+      {"asin", "x[0].asin()", {{3, 4}}, [](const V& x) { return V{x[0].asin()}; }, Unit},
+      {"acos", "x[0].acos()", {{3, 4}}, [](const V& x) { return V{x[0].acos()}; }, Unit},
+      {"atan", "x[0].atan()", {{3, 4}}, [](const V& x) { return V{x[0].atan()}; }},
+      {"sinh", "x[0].sinh()", {{3, 4}}, [](const V& x) { return V{x[0].sinh()}; }},
+      {"cosh", "x[0].cosh()", {{3, 4}}, [](const V& x) { return V{x[0].cosh()}; }},
+      {"asinh", "x[0].asinh()", {{3, 4}}, [](const V& x) { return V{x[0].asinh()}; }},
+      {"acosh", "x[0].acosh()", {{3, 4}}, [](const V& x) { return V{x[0].acosh()}; }, AboveOne},
+      {"atanh", "x[0].atanh()", {{3, 4}}, [](const V& x) { return V{x[0].atanh()}; }, Unit},
+      {"floor", "x[0].floor()", {{3, 4}}, [](const V& x) { return V{x[0].floor()}; }},
+      {"ceil", "x[0].ceil()", {{3, 4}}, [](const V& x) { return V{x[0].ceil()}; }},
+      {"round", "(x[0] * 1.7).round()", {{3, 4}}, [](const V& x) { return V{(x[0] * 1.7).round()}; }},
+      {"trunc", "x[0].trunc()", {{3, 4}}, [](const V& x) { return V{x[0].trunc()}; }},
+      {"frac", "x[0].frac()", {{3, 4}}, [](const V& x) { return V{x[0].frac()}; }},
       {"clamp", "x[0].clamp(-1.1, 0.9)", {{3, 4}}, [](const V& x) { return V{x[0].clamp(-1.1, 0.9)}; }},
       {"clamp_min", "x[0].clamp_min(0.3)", {{3, 4}}, [](const V& x) { return V{x[0].clamp_min(0.3)}; }},
       {"pow_scalar", "x[0].pow(3)", {{3, 4}}, [](const V& x) { return V{x[0].pow(3)}; }},
@@ -75,6 +103,12 @@ std::vector<OpInfo> make_table() {
       {"pow_tensor", "x[0].pow(x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{x[0].pow(x[1])}; }, Pos},
       {"maximum", "T.maximum(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::maximum(x[0], x[1])}; }},
       {"minimum", "T.minimum(x[0], x[1])", {{3, 4}, {3, 1}}, [](const V& x) { return V{nabla::minimum(x[0], x[1])}; }},
+      {"atan2", "T.atan2(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::atan2(x[0], x[1])}; }},
+      {"hypot", "T.hypot(x[0], x[1])", {{3, 4}, {3, 1}}, [](const V& x) { return V{nabla::hypot(x[0], x[1])}; }},
+      {"fmod", "T.fmod(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::fmod(x[0], x[1])}; }, NZ},
+      {"remainder", "T.remainder(x[0], x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{nabla::remainder(x[0], x[1])}; }, NZ},
+      {"fmod_scalar", "x[0].fmod(0.7)", {{3, 4}}, [](const V& x) { return V{x[0].fmod(0.7)}; }},
+      {"remainder_scalar", "x[0].remainder(-0.7)", {{3, 4}}, [](const V& x) { return V{x[0].remainder(-0.7)}; }},
       {"where", "T.where(x[0] > x[1], x[0], x[1] * 2)",
        {{3, 4}, {3, 4}},
        [](const V& x) { return V{nabla::where(x[0] > x[1], x[0], x[1] * 2)}; }},

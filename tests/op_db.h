@@ -19,9 +19,10 @@
 
 namespace nabla::testing {
 
-/// Where sample inputs are drawn from: any reals in [-2, 2], positive [0.5, 2.5], or away
-/// from zero (|x| >= 0.5, for ops with a kink or pole at 0).
-enum class Domain { Any, Positive, NonZero };
+/// Where sample inputs are drawn from: any reals in [-2, 2], positive [0.5, 2.5], away from
+/// zero (|x| >= 0.5, for ops with a kink or pole at 0), inside (-1, 1) ([-0.9, 0.9], for asin,
+/// atanh, erfinv), or above 1 ([1.5, 3.5], for acosh).
+enum class Domain { Any, Positive, NonZero, Unit, AboveOne };
 
 struct OpInfo {
   std::string name;
@@ -41,7 +42,7 @@ inline void PrintTo(const OpInfo& op, std::ostream* os) { *os << op.name; }
 /// The table. Inputs of a row are made by sample_input(shape, k, domain).
 const std::vector<OpInfo>& op_db();
 
-/// The name of a domain as the fixtures record it: "any", "pos" or "nz".
+/// The name of a domain as the fixtures record it: "any", "pos", "nz", "unit" or "gt1".
 const char* domain_name(Domain domain);
 
 /// Deterministic sample input k (the same formula as scripts/make_fixtures.py):

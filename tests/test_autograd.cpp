@@ -292,6 +292,7 @@ struct InPlaceUnaryCase {
 };
 Tensor anywhere(const Tensor& x) { return x * 2; }
 Tensor positive(const Tensor& x) { return x * x + 0.5; }
+Tensor inside_unit(const Tensor& x) { return (x * 0.5).tanh() * 0.9; }
 const InPlaceUnaryCase kInPlaceUnaryCases[] = {
     {"relu_", "ReluBackward0", nabla::relu_, nabla::relu, anywhere},
     {"neg_", "NegBackward0", nabla::neg_, nabla::neg, anywhere},
@@ -301,6 +302,11 @@ const InPlaceUnaryCase kInPlaceUnaryCases[] = {
     {"sigmoid_", "SigmoidBackward0", nabla::sigmoid_, nabla::sigmoid, anywhere},
     {"tanh_", "TanhBackward0", nabla::tanh_, nabla::tanh, anywhere},
     {"reciprocal_", "ReciprocalBackward0", nabla::reciprocal_, nabla::reciprocal, positive},
+    {"expm1_", "Expm1Backward0", nabla::expm1_, nabla::expm1, anywhere},
+    {"exp2_", "Exp2Backward0", nabla::exp2_, nabla::exp2, anywhere},
+    {"tan_", "TanBackward0", nabla::tan_, nabla::tan, inside_unit},
+    {"erfinv_", "ErfinvBackward0", nabla::erfinv_, nabla::erfinv, inside_unit},
+    {"frac_", "FracBackward0", nabla::frac_, nabla::frac, anywhere},
 };
 
 TEST(Autograd, UnaryInPlaceInTheGraphWritesOnlyIntoItsInput) {
@@ -355,12 +361,12 @@ TEST(Autograd, UnaryInPlaceChecksItsSavedResultAndRejectsLeavesAndViews) {
 TEST(Autograd, UnaryInPlaceWithoutAGraphWritesIntoSelf) {
   for (const InPlaceUnaryCase& op : kInPlaceUnaryCases) {
     SCOPED_TRACE(op.name);
-    Tensor x = rand({5, 3}) + 0.5;
+    Tensor x = op.input(rand({5, 3}) + 0.5);
     Tensor expected = op.out_of_place(x);
     Tensor& r = op.inplace(x);
     EXPECT_EQ(&r, &x);
     EXPECT_TRUE(x.equal(expected));
-    Tensor column = (rand({3, 5}) + 0.5).t();  // non-contiguous, written through strides
+    Tensor column = op.input(rand({3, 5}) + 0.5).t();  // non-contiguous, written through strides
     Tensor expected_column = op.out_of_place(column);
     op.inplace(column);
     EXPECT_TRUE(column.equal(expected_column));

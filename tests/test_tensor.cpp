@@ -192,6 +192,183 @@ TEST(Elementwise, ErrorsNameTheOpAndShapes) {
   EXPECT_TRUE(contains(error_of([&] { tensor({1, 2}).exp(); }), "(no error)"));
 }
 
+// The op table (tests/op_db.cpp) checks values and gradients of the math functions against
+// PyTorch on ordinary inputs; these are their edges and dtypes.
+TEST(Elementwise, RoundingFollowsPyTorch) {
+  // round: half to even; floor, ceil and trunc at negative halves; -0 stays -0.
+  Tensor x = tensor({0.5, 1.5, 2.5, -0.5, -1.5, -2.7, 2.7, -0.0}, dtype(kDouble));
+  EXPECT_TRUE(x.round().equal(tensor({0.0, 2.0, 2.0, -0.0, -2.0, -3.0, 3.0, -0.0}, kDouble)));
+  EXPECT_TRUE(x.floor().equal(tensor({0.0, 1.0, 2.0, -1.0, -2.0, -3.0, 2.0, -0.0}, kDouble)));
+  EXPECT_TRUE(x.ceil().equal(tensor({1.0, 2.0, 3.0, -0.0, -1.0, -2.0, 3.0, -0.0}, kDouble)));
+  EXPECT_TRUE(x.trunc().equal(x.fix()));
+  EXPECT_TRUE(std::signbit(x.round()[3].item<double>()));
+  EXPECT_TRUE(x.frac().allclose(x - x.trunc()));
+  // Integers are whole already: the same values and dtype, in a new tensor.
+  Tensor ints = tensor({-3, 0, 7});
+  for (Tensor r : {ints.floor(), ints.ceil(), ints.round(), ints.trunc()}) {
+    EXPECT_EQ(r.scalar_type(), kLong);
+    EXPECT_TRUE(r.equal(ints));
+    EXPECT_NE(r.data_ptr(), ints.data_ptr());
+  }
+  EXPECT_TRUE(contains(error_of([&] { ints.frac(); }), "[frac]"));
+  // 16-bit floats round in their own dtype.
+  EXPECT_TRUE(tensor({2.5, -1.25}).to(kHalf).round().equal(tensor({2.0, -1.0}).to(kHalf)));
+}
+
+TEST(Elementwise, ClassificationGivesBool) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  for (ScalarType t : {kDouble, kFloat, kHalf, kBFloat16}) {
+    Tensor x = tensor({1.0, nan, inf, -inf, 0.0}, dtype(kDouble)).to(t);
+    EXPECT_TRUE(x.isnan().equal(tensor({false, true, false, false, false}))) << t;
+    EXPECT_TRUE(x.isinf().equal(tensor({false, false, true, true, false}))) << t;
+    EXPECT_TRUE(x.isfinite().equal(tensor({true, false, false, false, true}))) << t;
+  }
+  Tensor ints = tensor({1, 2});
+  EXPECT_FALSE(isnan(ints).any().item<bool>());
+  EXPECT_FALSE(isinf(ints).any().item<bool>());
+  EXPECT_TRUE(isfinite(tensor({true, false})).all().item<bool>());
+  // A strided view is classified through its strides.
+  Tensor m = tensor({{nan, 1.0}, {2.0, nan}}, dtype(kDouble)).t();
+  EXPECT_TRUE(m.isnan().equal(tensor({{true, false}, {false, true}})));
+}
+
+TEST(Elementwise, FmodAndRemainderSigns) {
+  // fmod takes the dividend's sign (C), remainder the divisor's (Python), in floats ...
+  Tensor a = tensor({5.5, -5.5, 5.5, -5.5}, dtype(kDouble));
+  Tensor b = tensor({2.0, 2.0, -2.0, -2.0}, dtype(kDouble));
+  EXPECT_TRUE(fmod(a, b).equal(tensor({1.5, -1.5, 1.5, -1.5}, kDouble)));
+  EXPECT_TRUE(remainder(a, b).equal(tensor({1.5, 0.5, -0.5, -1.5}, kDouble)));
+  EXPECT_TRUE(std::isnan(fmod(a, zeros_like(a))[0].item<double>()));
+  // ... and in integers, where x % -1 is 0 also for the most negative x.
+  Tensor i = tensor({7, -7, 7, -7, std::numeric_limits<int64_t>::min()});
+  Tensor j = tensor({3, 3, -3, -3, -1});
+  EXPECT_TRUE(i.fmod(j).equal(tensor({1, -1, 1, -1, 0})));
+  EXPECT_TRUE(i.remainder(j).equal(tensor({1, 2, -2, -1, 0})));
+  EXPECT_EQ(i.fmod(j).scalar_type(), kLong);
+  EXPECT_TRUE(tensor({-7, 7}).remainder(3).equal(tensor({2, 1})));
+  EXPECT_TRUE(tensor({-7, 7}).to(kInt).remainder(-3).equal(tensor({-1, -2}).to(kInt)));
+  // Integer division by zero is an error naming the op (a float divisor gives NaN instead).
+  std::string msg = error_of([&] { tensor({1, 2}).fmod(tensor({1, 0})); });
+  EXPECT_TRUE(contains(msg, "[fmod]") && contains(msg, "zero")) << msg;
+  EXPECT_TRUE(contains(error_of([&] { tensor({1, 2}).remainder(0); }), "[remainder]"));
+  EXPECT_TRUE(std::isnan(tensor({1, 2}).fmod(0.0)[0].item<float>()));
+  // In place, with a tensor or a number.
+  Tensor c = tensor({5.5, -5.5}, dtype(kDouble));
+  c.remainder_(2).fmod_(tensor({1.0, 0.3}, kDouble));
+  EXPECT_TRUE(c.allclose(tensor({0.5, 0.2}, kDouble)));
+}
+
+TEST(Elementwise, InverseAndAngleFunctions) {
+  // erfinv inverts erf to double precision, with its limits at +-1 and NaN outside.
+  Tensor y = linspace(-0.999999, 0.999999, 2001, dtype(kDouble));
+  EXPECT_TRUE(y.erfinv().erf().allclose(y, 0, 1e-15));
+  Tensor yf = y.to(kFloat);
+  EXPECT_TRUE(yf.erfinv().to(kDouble).allclose(yf.to(kDouble).erfinv(), 1e-6, 1e-7));
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor edges = tensor({1.0, -1.0, 1.5, 0.0}, dtype(kDouble)).erfinv();
+  EXPECT_EQ(edges[0].item<double>(), inf);
+  EXPECT_EQ(edges[1].item<double>(), -inf);
+  EXPECT_TRUE(std::isnan(edges[2].item<double>()));
+  EXPECT_EQ(edges[3].item<double>(), 0.0);
+  // atan2's quadrants; integers compute in float32, as true division.
+  Tensor s = tensor({1.0, 1.0, -1.0, -1.0}, dtype(kDouble)),
+         c = tensor({1.0, -1.0, -1.0, 1.0}, dtype(kDouble));
+  EXPECT_TRUE(
+      atan2(s, c).allclose(tensor({M_PI / 4, 3 * M_PI / 4, -3 * M_PI / 4, -M_PI / 4}, kDouble)));
+  EXPECT_EQ(tensor({1, 2}).atan2(tensor({1, 0})).scalar_type(), kFloat);
+  EXPECT_EQ(tensor({3}).hypot(tensor({4})).item<float>(), 5.0f);
+  // The NumPy names are the same functions.
+  Tensor u = tensor({0.25, -0.5}, dtype(kDouble));
+  EXPECT_TRUE(u.arcsin().equal(u.asin()) && u.arccos().equal(u.acos()) &&
+              u.arctan().equal(u.atan()));
+  EXPECT_TRUE(u.arctanh().equal(u.atanh()) &&
+              arctan2(u, s.narrow(0, 0, 2)).equal(atan2(u, s.narrow(0, 0, 2))));
+  // Functions of reals take integers as float32.
+  EXPECT_EQ(tensor({1, 2}).log1p().scalar_type(), kFloat);
+}
+
+// In place, every unary function writes into its tensor and gives the out-of-place values;
+// in the graph, those whose gradient reads their input differentiate through a copy of it.
+TEST(InPlace, UnaryFunctionsMatchTheirOutOfPlaceForms) {
+  struct Case {
+    const char* name;
+    Tensor& (Tensor::*inplace)() const;
+    Tensor (Tensor::*out_of_place)() const;
+    double lo, hi;  // the inputs' range
+  };
+  const Case cases[] = {
+      {"abs_", &Tensor::abs_, &Tensor::abs, -2, 2},
+      {"log_", &Tensor::log_, &Tensor::log, 0.5, 3},
+      {"sin_", &Tensor::sin_, &Tensor::sin, -2, 2},
+      {"cos_", &Tensor::cos_, &Tensor::cos, -2, 2},
+      {"square_", &Tensor::square_, &Tensor::square, -2, 2},
+      {"erf_", &Tensor::erf_, &Tensor::erf, -2, 2},
+      {"erfc_", &Tensor::erfc_, &Tensor::erfc, -2, 2},
+      {"erfinv_", &Tensor::erfinv_, &Tensor::erfinv, -0.9, 0.9},
+      {"log1p_", &Tensor::log1p_, &Tensor::log1p, 0, 3},
+      {"expm1_", &Tensor::expm1_, &Tensor::expm1, -2, 2},
+      {"log2_", &Tensor::log2_, &Tensor::log2, 0.5, 3},
+      {"log10_", &Tensor::log10_, &Tensor::log10, 0.5, 3},
+      {"exp2_", &Tensor::exp2_, &Tensor::exp2, -2, 2},
+      {"tan_", &Tensor::tan_, &Tensor::tan, -1, 1},
+      {"asin_", &Tensor::asin_, &Tensor::asin, -0.9, 0.9},
+      {"acos_", &Tensor::acos_, &Tensor::acos, -0.9, 0.9},
+      {"atan_", &Tensor::atan_, &Tensor::atan, -2, 2},
+      {"sinh_", &Tensor::sinh_, &Tensor::sinh, -2, 2},
+      {"cosh_", &Tensor::cosh_, &Tensor::cosh, -2, 2},
+      {"asinh_", &Tensor::asinh_, &Tensor::asinh, -2, 2},
+      {"acosh_", &Tensor::acosh_, &Tensor::acosh, 1.5, 3},
+      {"atanh_", &Tensor::atanh_, &Tensor::atanh, -0.9, 0.9},
+      {"floor_", &Tensor::floor_, &Tensor::floor, -2, 2},
+      {"ceil_", &Tensor::ceil_, &Tensor::ceil, -2, 2},
+      {"round_", &Tensor::round_, &Tensor::round, -2, 2},
+      {"trunc_", &Tensor::trunc_, &Tensor::trunc, -2, 2},
+      {"frac_", &Tensor::frac_, &Tensor::frac, -2, 2},
+      {"sign_", &Tensor::sign_, &Tensor::sign, -2, 2},
+  };
+  for (const Case& op : cases) {
+    SCOPED_TRACE(op.name);
+    manual_seed(3);
+    Tensor x = (rand({4, 5}, dtype(kDouble)) * (op.hi - op.lo) + op.lo);
+    // No graph: into the same storage, also through strides.
+    Tensor y = x.clone();
+    const void* data = y.data_ptr();
+    Tensor& r = (y.*op.inplace)();
+    EXPECT_EQ(&r, &y);
+    EXPECT_EQ(y.data_ptr(), data);
+    EXPECT_TRUE(y.equal((x.*op.out_of_place)()));
+    Tensor column = x.t().clone().t();
+    (column.*op.inplace)();
+    EXPECT_TRUE(column.equal((x.*op.out_of_place)()));
+    // In the graph: values and gradients of sum(f(2x)^2) as the out-of-place op's.
+    Tensor leaf = x.clone().requires_grad_();
+    Tensor h = leaf * 0.5 + leaf * 0.5;  // x, in the graph
+    (h.*op.inplace)();
+    Tensor expected = (leaf.*op.out_of_place)();
+    EXPECT_TRUE(h.allclose(expected, 1e-14, 1e-15));
+    Tensor g = autograd::grad({(h * h).sum()}, {leaf})[0];
+    Tensor want = autograd::grad({(expected * expected).sum()}, {leaf})[0];
+    EXPECT_TRUE(g.allclose(want, 1e-12, 1e-14));
+    // A leaf that requires grad is rejected, as in PyTorch.
+    EXPECT_THROW((leaf.*op.inplace)(), Error);
+  }
+  // The free forms, LibTorch's torch::sin_(x), ...
+  Tensor a = tensor({0.5, 1.0}, dtype(kDouble));
+  Tensor b = a.clone();
+  EXPECT_TRUE(nabla::sin_(b).equal(a.sin()));
+  b = a.clone();
+  EXPECT_TRUE(nabla::log1p_(b).equal(a.log1p()));
+  b = a.clone();
+  EXPECT_TRUE(nabla::clamp_max_(b, 0.7).equal(a.clamp_max(0.7)));
+  EXPECT_TRUE(a.clone().clamp_min_(0.7).equal(a.clamp_min(0.7)));
+  EXPECT_TRUE(a.clone().clip_(0.6, 0.8).equal(clip(a, 0.6, 0.8)));
+  // A float result does not fit an integer tensor; a whole one does.
+  Tensor ints = tensor({-2, 3});
+  EXPECT_THROW(ints.sin_(), Error);
+  EXPECT_TRUE(ints.abs_().equal(tensor({2, 3})));
+  EXPECT_TRUE(ints.floor_().equal(tensor({2, 3})));
+}
+
 TEST(InPlace, OpsWriteIntoStorage) {
   Tensor a = ones({2, 2});
   float* p = a.data_ptr<float>();

@@ -24,6 +24,30 @@
   X(Reciprocal, reciprocal, Floating, "reciprocal") \
   X(Square, square, Numeric, "square")              \
   X(Erf, erf, Floating, "erf")                      \
+  X(Erfc, erfc, Floating, "erfc")                   \
+  X(Erfinv, erfinv, Floating, "erfinv")             \
+  X(Log1p, log1p, Floating, "log1p")                \
+  X(Expm1, expm1, Floating, "expm1")                \
+  X(Log2, log2, Floating, "log2")                   \
+  X(Log10, log10, Floating, "log10")                \
+  X(Exp2, exp2, Floating, "exp2")                   \
+  X(Tan, tan, Floating, "tan")                      \
+  X(Asin, asin, Floating, "asin")                   \
+  X(Acos, acos, Floating, "acos")                   \
+  X(Atan, atan, Floating, "atan")                   \
+  X(Sinh, sinh, Floating, "sinh")                   \
+  X(Cosh, cosh, Floating, "cosh")                   \
+  X(Asinh, asinh, Floating, "asinh")                \
+  X(Acosh, acosh, Floating, "acosh")                \
+  X(Atanh, atanh, Floating, "atanh")                \
+  X(Floor, floor, Numeric, "floor")                 \
+  X(Ceil, ceil, Numeric, "ceil")                    \
+  X(Round, round, Numeric, "round")                 \
+  X(Trunc, trunc, Numeric, "trunc")                 \
+  X(Frac, frac, Floating, "frac")                   \
+  X(Isnan, isnan, Logical, nullptr)                 \
+  X(Isinf, isinf, Logical, nullptr)                 \
+  X(Isfinite, isfinite, Logical, nullptr)           \
   X(LogicalNot, logical_not, Logical, nullptr)
 #define NABLA_BINARY_OPS(X)                    \
   X(Add, add, Arith, "add")                    \
@@ -33,6 +57,10 @@
   X(Pow, pow, Arith, "pow_tensor")             \
   X(Maximum, maximum, Arith, "maximum")        \
   X(Minimum, minimum, Arith, "minimum")        \
+  X(Atan2, atan2, Arith, "atan2")              \
+  X(Hypot, hypot, Arith, "hypot")              \
+  X(Fmod, fmod, Arith, "fmod")                 \
+  X(Remainder, remainder, Arith, "remainder")  \
   X(Eq, eq, Compare, nullptr)                  \
   X(Ne, ne, Compare, nullptr)                  \
   X(Lt, lt, Compare, nullptr)                  \

@@ -107,12 +107,93 @@ Tensor& sigmoid_(Tensor& self);
 Tensor& tanh_(Tensor& self);
 Tensor& reciprocal_(Tensor& self);
 Tensor erf(const Tensor& self);
+Tensor erfc(const Tensor& self);
+/// The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside).
+Tensor erfinv(const Tensor& self);
+Tensor log1p(const Tensor& self);
+Tensor expm1(const Tensor& self);
+Tensor log2(const Tensor& self);
+Tensor log10(const Tensor& self);
+Tensor exp2(const Tensor& self);
+Tensor tan(const Tensor& self);
+Tensor asin(const Tensor& self);
+Tensor acos(const Tensor& self);
+Tensor atan(const Tensor& self);
+Tensor sinh(const Tensor& self);
+Tensor cosh(const Tensor& self);
+Tensor asinh(const Tensor& self);
+Tensor acosh(const Tensor& self);
+Tensor atanh(const Tensor& self);
+Tensor arcsin(const Tensor& self);
+Tensor arccos(const Tensor& self);
+Tensor arctan(const Tensor& self);
+Tensor arcsinh(const Tensor& self);
+Tensor arccosh(const Tensor& self);
+Tensor arctanh(const Tensor& self);
+/// Rounding to whole numbers (integer tensors come back unchanged, as a copy). round: half to
+/// even. fix: trunc.
+Tensor floor(const Tensor& self);
+Tensor ceil(const Tensor& self);
+Tensor round(const Tensor& self);
+Tensor trunc(const Tensor& self);
+Tensor fix(const Tensor& self);
+/// self - trunc(self), floating point only.
+Tensor frac(const Tensor& self);
+/// bool tensors: where self is NaN, +-inf, or a finite number (integers: false, false, true).
+Tensor isnan(const Tensor& self);
+Tensor isinf(const Tensor& self);
+Tensor isfinite(const Tensor& self);
+/// atan2(self, other): the angle of the point (other, self) in [-pi, pi].
+Tensor atan2(const Tensor& self, const Tensor& other);
+Tensor arctan2(const Tensor& self, const Tensor& other);
+Tensor hypot(const Tensor& self, const Tensor& other);
+/// The remainder of self / other with self's sign (C's fmod and %) ...
+Tensor fmod(const Tensor& self, const Tensor& other);
+Tensor fmod(const Tensor& self, const Scalar& other);
+/// ... and with other's sign (Python's %). Integer division by zero raises nabla::Error.
+Tensor remainder(const Tensor& self, const Tensor& other);
+Tensor remainder(const Tensor& self, const Scalar& other);
+/// In place, as LibTorch's torch::abs_(x), ...: the same as the methods.
+Tensor& abs_(Tensor& self);
+Tensor& log_(Tensor& self);
+Tensor& sin_(Tensor& self);
+Tensor& cos_(Tensor& self);
+Tensor& square_(Tensor& self);
+Tensor& erf_(Tensor& self);
+Tensor& erfc_(Tensor& self);
+Tensor& erfinv_(Tensor& self);
+Tensor& log1p_(Tensor& self);
+Tensor& expm1_(Tensor& self);
+Tensor& log2_(Tensor& self);
+Tensor& log10_(Tensor& self);
+Tensor& exp2_(Tensor& self);
+Tensor& tan_(Tensor& self);
+Tensor& asin_(Tensor& self);
+Tensor& acos_(Tensor& self);
+Tensor& atan_(Tensor& self);
+Tensor& sinh_(Tensor& self);
+Tensor& cosh_(Tensor& self);
+Tensor& asinh_(Tensor& self);
+Tensor& acosh_(Tensor& self);
+Tensor& atanh_(Tensor& self);
+Tensor& floor_(Tensor& self);
+Tensor& ceil_(Tensor& self);
+Tensor& round_(Tensor& self);
+Tensor& trunc_(Tensor& self);
+Tensor& frac_(Tensor& self);
+Tensor& sign_(Tensor& self);
 /// approximate: "none" (exact, with erf) or "tanh".
 Tensor gelu(const Tensor& self, const std::string& approximate = "none");
 Tensor clamp(const Tensor& self, std::optional<Scalar> min = std::nullopt,
              std::optional<Scalar> max = std::nullopt);
 Tensor clamp_min(const Tensor& self, const Scalar& min);
 Tensor clamp_max(const Tensor& self, const Scalar& max);
+Tensor clip(const Tensor& self, std::optional<Scalar> min = std::nullopt,
+            std::optional<Scalar> max = std::nullopt);
+Tensor& clamp_(Tensor& self, std::optional<Scalar> min = std::nullopt,
+               std::optional<Scalar> max = std::nullopt);
+Tensor& clamp_min_(Tensor& self, const Scalar& min);
+Tensor& clamp_max_(Tensor& self, const Scalar& max);
 Tensor maximum(const Tensor& self, const Tensor& other);
 Tensor minimum(const Tensor& self, const Tensor& other);
 /// Elementwise choice: condition ? self : other, with broadcasting.

@@ -34,6 +34,17 @@ const char* op_name(BinaryOp op) {
   return "?";
 }
 
+bool writes_bool(UnaryOp op) {
+  switch (op) {
+#define NABLA_CASE(F, name, kind, row) \
+  case UnaryOp::F:                     \
+    return std::string_view(#kind) == "Logical";
+    NABLA_UNARY_OPS(NABLA_CASE)
+#undef NABLA_CASE
+  }
+  return false;
+}
+
 bool writes_bool(BinaryOp op) {
   switch (op) {
 #define NABLA_CASE(F, name, kind, row) \

@@ -27,6 +27,7 @@ enum class BinaryOp : uint8_t { NABLA_BINARY_OPS(NABLA_OP_ENUM) };
 const char* op_name(UnaryOp op);
 const char* op_name(BinaryOp op);
 /// Comparisons and logical ops write bool.
+bool writes_bool(UnaryOp op);
 bool writes_bool(BinaryOp op);
 
 /// Parameters of a parameterized unary op (the functor reads the ones it needs, e.g. a

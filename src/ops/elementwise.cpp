@@ -20,7 +20,7 @@ namespace detail {
 Tensor unary_forward(UnaryOp op, const Tensor& x, ScalarType compute, const Tensor* out) {
   Tensor in = cast(x, compute);
   Tensor result =
-      out ? *out : make_tensor(x.sizes(), op == UnaryOp::LogicalNot ? kBool : compute, x.device());
+      out ? *out : make_tensor(x.sizes(), writes_bool(op) ? kBool : compute, x.device());
   backend_for(x).unary(op, in, result);
   return result;
 }
@@ -34,7 +34,10 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
   check_same_device(a, b, name);
   const std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   ScalarType compute = result_type(a, b);
-  if (op == BinaryOp::Div && !isFloatingType(compute)) compute = ScalarType::Float;  // true div
+  // True division, and the functions of real numbers, compute integers in float32.
+  if ((op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Hypot) &&
+      !isFloatingType(compute))
+    compute = ScalarType::Float;
   if (op == BinaryOp::Pow && !isFloatingType(compute)) {
     NABLA_CHECK(
         b.scalar_type() == kBool || (b.lt(wrap_scalar(0, b.device()))).any().item<bool>() == false,
@@ -124,6 +127,32 @@ constexpr ResultOnlyGradient kReluGradient{"ReluBackward0", true, relu_backward}
 constexpr ResultOnlyGradient kReciprocalGradient{
     "ReciprocalBackward0", true,
     [](const Tensor& grad, const Tensor& result) { return -grad * result * result; }};
+// expm1: (e^x - 1)' = e^x = result + 1.
+constexpr ResultOnlyGradient kExpm1Gradient{
+    "Expm1Backward0", true,
+    [](const Tensor& grad, const Tensor& result) { return grad * (result + 1); }};
+// exp2: (2^x)' = 2^x ln 2.
+constexpr ResultOnlyGradient kExp2Gradient{
+    "Exp2Backward0", true,
+    [](const Tensor& grad, const Tensor& result) { return grad * result * M_LN2; }};
+// tan: tan' = 1 + tan^2.
+constexpr ResultOnlyGradient kTanGradient{
+    "TanBackward0", true,
+    [](const Tensor& grad, const Tensor& result) { return grad * (1 + result * result); }};
+// erfinv: 1 / erf'(erfinv x) = sqrt(pi) / 2 exp(erfinv(x)^2).
+constexpr ResultOnlyGradient kErfinvGradient{
+    "ErfinvBackward0", true, [](const Tensor& grad, const Tensor& result) {
+      return grad * (result * result).exp() * (0.5 * std::sqrt(M_PI));
+    }};
+// floor, ceil, round, trunc: steps, so the gradient is zero (as PyTorch, also at the jumps).
+Tensor zero_gradient(const Tensor& grad, const Tensor&) { return zeros_like(grad); }
+constexpr ResultOnlyGradient kFloorGradient{"FloorBackward0", false, zero_gradient};
+constexpr ResultOnlyGradient kCeilGradient{"CeilBackward0", false, zero_gradient};
+constexpr ResultOnlyGradient kRoundGradient{"RoundBackward0", false, zero_gradient};
+constexpr ResultOnlyGradient kTruncGradient{"TruncBackward0", false, zero_gradient};
+// frac: x - trunc(x) has slope 1 between the jumps.
+constexpr ResultOnlyGradient kFracGradient{"FracBackward0", false,
+                                           [](const Tensor& grad, const Tensor&) { return grad; }};
 
 Tensor unary_op(UnaryOp op, const Tensor& self, const ResultOnlyGradient& gradient,
                 bool keep_integer = false) {
@@ -186,6 +215,104 @@ Tensor erf(const Tensor& self) {
                   [](const Tensor& grad, const Tensor& self, const Tensor&) {
                     return grad * (M_2_SQRTPI * (-(self * self)).exp());
                   });
+}
+Tensor erfc(const Tensor& self) {
+  // d/dx erfc(x) = -2/sqrt(pi) exp(-x^2)
+  return unary_op(UnaryOp::Erfc, self, "ErfcBackward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad * (-M_2_SQRTPI * (-(self * self)).exp());
+                  });
+}
+Tensor erfinv(const Tensor& self) { return unary_op(UnaryOp::Erfinv, self, kErfinvGradient); }
+Tensor log1p(const Tensor& self) {
+  return unary_op(
+      UnaryOp::Log1p, self, "Log1PBackward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad / (self + 1); });
+}
+Tensor expm1(const Tensor& self) { return unary_op(UnaryOp::Expm1, self, kExpm1Gradient); }
+Tensor log2(const Tensor& self) {
+  return unary_op(
+      UnaryOp::Log2, self, "Log2Backward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad / (self * M_LN2); });
+}
+Tensor log10(const Tensor& self) {
+  return unary_op(
+      UnaryOp::Log10, self, "Log10Backward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad / (self * M_LN10); });
+}
+Tensor exp2(const Tensor& self) { return unary_op(UnaryOp::Exp2, self, kExp2Gradient); }
+Tensor tan(const Tensor& self) { return unary_op(UnaryOp::Tan, self, kTanGradient); }
+// asin' = 1 / sqrt(1 - x^2), acos' = -asin', atan' = 1 / (1 + x^2).
+Tensor asin(const Tensor& self) {
+  return unary_op(UnaryOp::Asin, self, "AsinBackward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad * (1 - self * self).rsqrt();
+                  });
+}
+Tensor acos(const Tensor& self) {
+  return unary_op(UnaryOp::Acos, self, "AcosBackward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return -grad * (1 - self * self).rsqrt();
+                  });
+}
+Tensor atan(const Tensor& self) {
+  return unary_op(UnaryOp::Atan, self, "AtanBackward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad / (self * self + 1);
+                  });
+}
+Tensor sinh(const Tensor& self) {
+  return unary_op(
+      UnaryOp::Sinh, self, "SinhBackward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad * self.cosh(); });
+}
+Tensor cosh(const Tensor& self) {
+  return unary_op(
+      UnaryOp::Cosh, self, "CoshBackward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad * self.sinh(); });
+}
+// asinh' = 1 / sqrt(x^2 + 1), acosh' = 1 / sqrt(x^2 - 1), atanh' = 1 / (1 - x^2).
+Tensor asinh(const Tensor& self) {
+  return unary_op(UnaryOp::Asinh, self, "AsinhBackward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad * (self * self + 1).rsqrt();
+                  });
+}
+Tensor acosh(const Tensor& self) {
+  return unary_op(UnaryOp::Acosh, self, "AcoshBackward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad * (self * self - 1).rsqrt();
+                  });
+}
+Tensor atanh(const Tensor& self) {
+  return unary_op(UnaryOp::Atanh, self, "AtanhBackward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad / (1 - self * self);
+                  });
+}
+// Rounding keeps integer dtypes (an integer tensor comes back as a copy of itself).
+Tensor floor(const Tensor& self) { return unary_op(UnaryOp::Floor, self, kFloorGradient, true); }
+Tensor ceil(const Tensor& self) { return unary_op(UnaryOp::Ceil, self, kCeilGradient, true); }
+Tensor round(const Tensor& self) { return unary_op(UnaryOp::Round, self, kRoundGradient, true); }
+Tensor trunc(const Tensor& self) { return unary_op(UnaryOp::Trunc, self, kTruncGradient, true); }
+Tensor frac(const Tensor& self) {
+  check_defined(self, "frac");
+  NABLA_CHECK(self.is_floating_point(), "[frac] expected a floating point tensor, got {}",
+              self.scalar_type());
+  return unary_op(UnaryOp::Frac, self, kFracGradient);
+}
+// Classification (no gradient): bool, true where self is NaN, +-inf, or neither.
+Tensor isnan(const Tensor& self) {
+  check_defined(self, "isnan");
+  return unary_forward(UnaryOp::Isnan, self, self.scalar_type(), nullptr);
+}
+Tensor isinf(const Tensor& self) {
+  check_defined(self, "isinf");
+  return unary_forward(UnaryOp::Isinf, self, self.scalar_type(), nullptr);
+}
+Tensor isfinite(const Tensor& self) {
+  check_defined(self, "isfinite");
+  return unary_forward(UnaryOp::Isfinite, self, self.scalar_type(), nullptr);
 }
 Tensor logical_not(const Tensor& self) {
   check_defined(self, "logical_not");
@@ -401,6 +528,89 @@ Tensor minimum(const Tensor& self, const Tensor& other) {
   return min_max(BinaryOp::Minimum, self, other, "minimum", "MinimumBackward0");
 }
 
+// atan2(a, b), the angle of the point (b, a): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2).
+Tensor atan2(const Tensor& self, const Tensor& other) {
+  Tensor result = binary_forward(BinaryOp::Atan2, self, other, "atan2", nullptr);
+  if (needs_grad(self, other)) {
+    record("Atan2Backward0", {result}, {self, other},
+           [self = SavedTensor(self, false), other = SavedTensor(other, false)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             Tensor a = self.unpack(node), b = other.unpack(node);
+             Tensor scale = grad / (a * a + b * b);
+             variable_list out(2);
+             if (node.needs_input_grad(0)) out[0] = grad_for(scale * b, a);
+             if (node.needs_input_grad(1)) out[1] = grad_for(-scale * a, b);
+             return out;
+           });
+  }
+  return result;
+}
+
+// hypot(a, b) = sqrt(a^2 + b^2): d/da = a / hypot, d/db = b / hypot.
+Tensor hypot(const Tensor& self, const Tensor& other) {
+  Tensor result = binary_forward(BinaryOp::Hypot, self, other, "hypot", nullptr);
+  if (needs_grad(self, other)) {
+    record("HypotBackward0", {result}, {self, other},
+           [self = SavedTensor(self, false), other = SavedTensor(other, false),
+            result = SavedTensor(result, true)](const variable_list& grads,
+                                                const Node& node) -> variable_list {
+             Tensor a = self.unpack(node), b = other.unpack(node);
+             Tensor scale = grads[0] / result.unpack(node);
+             variable_list out(2);
+             if (node.needs_input_grad(0)) out[0] = grad_for(scale * a, a);
+             if (node.needs_input_grad(1)) out[1] = grad_for(scale * b, b);
+             return out;
+           });
+  }
+  return result;
+}
+
+namespace {
+// fmod and remainder: a - q b with q = trunc(a / b) or floor(a / b), so d/da = 1 and
+// d/db = -q. Integer division by zero is an error, as in PyTorch.
+Tensor modulo(BinaryOp op, const Tensor& self, const Tensor& other, const char* name,
+              const char* backward_name) {
+  check_defined(other, name, "other");
+  if (!isFloatingType(result_type(self, other))) {
+    NABLA_CHECK(!other.eq(wrap_scalar(0, other.device())).any().item<bool>(),
+                "[{}] integer division by zero: the divisor {} of dtype {} has a zero", name,
+                other.sizes(), other.scalar_type());
+  }
+  Tensor result = binary_forward(op, self, other, name, nullptr);
+  if (needs_grad(self, other)) {
+    const bool floor_quotient = op == BinaryOp::Remainder;
+    record(backward_name, {result}, {self, other},
+           [self = SavedTensor(self, false), other = SavedTensor(other, false), floor_quotient](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             Tensor a = self.unpack(node), b = other.unpack(node);
+             variable_list out(2);
+             if (node.needs_input_grad(0)) out[0] = grad_for(grad, a);
+             if (node.needs_input_grad(1)) {
+               Tensor q = floor_quotient ? (a / b).floor() : (a / b).trunc();
+               out[1] = grad_for(-grad * q, b);
+             }
+             return out;
+           });
+  }
+  return result;
+}
+}  // namespace
+
+Tensor fmod(const Tensor& self, const Tensor& other) {
+  return modulo(BinaryOp::Fmod, self, other, "fmod", "FmodBackward1");
+}
+Tensor fmod(const Tensor& self, const Scalar& other) {
+  return fmod(self, wrap_scalar(other, self.device()));
+}
+Tensor remainder(const Tensor& self, const Tensor& other) {
+  return modulo(BinaryOp::Remainder, self, other, "remainder", "RemainderBackward1");
+}
+Tensor remainder(const Tensor& self, const Scalar& other) {
+  return remainder(self, wrap_scalar(other, self.device()));
+}
+
 Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha) {
   return add(self, wrap_scalar(other, self.device()), alpha);
 }
@@ -582,8 +792,64 @@ Tensor Tensor::sign() const { return nabla::sign(*this); }
 Tensor Tensor::logical_not() const { return nabla::logical_not(*this); }
 Tensor Tensor::logical_and(const Tensor& o) const { return nabla::logical_and(*this, o); }
 Tensor Tensor::logical_or(const Tensor& o) const { return nabla::logical_or(*this, o); }
+#define NABLA_UNARY_METHOD(name, fn) \
+  Tensor Tensor::name() const { return nabla::fn(*this); }
+NABLA_UNARY_METHOD(erf, erf)
+NABLA_UNARY_METHOD(erfc, erfc)
+NABLA_UNARY_METHOD(erfinv, erfinv)
+NABLA_UNARY_METHOD(log1p, log1p)
+NABLA_UNARY_METHOD(expm1, expm1)
+NABLA_UNARY_METHOD(log2, log2)
+NABLA_UNARY_METHOD(log10, log10)
+NABLA_UNARY_METHOD(exp2, exp2)
+NABLA_UNARY_METHOD(tan, tan)
+NABLA_UNARY_METHOD(asin, asin)
+NABLA_UNARY_METHOD(acos, acos)
+NABLA_UNARY_METHOD(atan, atan)
+NABLA_UNARY_METHOD(sinh, sinh)
+NABLA_UNARY_METHOD(cosh, cosh)
+NABLA_UNARY_METHOD(asinh, asinh)
+NABLA_UNARY_METHOD(acosh, acosh)
+NABLA_UNARY_METHOD(atanh, atanh)
+NABLA_UNARY_METHOD(arcsin, asin)
+NABLA_UNARY_METHOD(arccos, acos)
+NABLA_UNARY_METHOD(arctan, atan)
+NABLA_UNARY_METHOD(arcsinh, asinh)
+NABLA_UNARY_METHOD(arccosh, acosh)
+NABLA_UNARY_METHOD(arctanh, atanh)
+NABLA_UNARY_METHOD(floor, floor)
+NABLA_UNARY_METHOD(ceil, ceil)
+NABLA_UNARY_METHOD(round, round)
+NABLA_UNARY_METHOD(trunc, trunc)
+NABLA_UNARY_METHOD(fix, trunc)
+NABLA_UNARY_METHOD(frac, frac)
+NABLA_UNARY_METHOD(isnan, isnan)
+NABLA_UNARY_METHOD(isinf, isinf)
+NABLA_UNARY_METHOD(isfinite, isfinite)
+#undef NABLA_UNARY_METHOD
+Tensor arcsin(const Tensor& self) { return asin(self); }
+Tensor arccos(const Tensor& self) { return acos(self); }
+Tensor arctan(const Tensor& self) { return atan(self); }
+Tensor arcsinh(const Tensor& self) { return asinh(self); }
+Tensor arccosh(const Tensor& self) { return acosh(self); }
+Tensor arctanh(const Tensor& self) { return atanh(self); }
+Tensor fix(const Tensor& self) { return trunc(self); }
+Tensor arctan2(const Tensor& self, const Tensor& other) { return atan2(self, other); }
+Tensor Tensor::atan2(const Tensor& o) const { return nabla::atan2(*this, o); }
+Tensor Tensor::arctan2(const Tensor& o) const { return nabla::atan2(*this, o); }
+Tensor Tensor::hypot(const Tensor& o) const { return nabla::hypot(*this, o); }
+Tensor Tensor::fmod(const Tensor& o) const { return nabla::fmod(*this, o); }
+Tensor Tensor::fmod(const Scalar& o) const { return nabla::fmod(*this, o); }
+Tensor Tensor::remainder(const Tensor& o) const { return nabla::remainder(*this, o); }
+Tensor Tensor::remainder(const Scalar& o) const { return nabla::remainder(*this, o); }
 Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const {
   return nabla::clamp(*this, min, max);
+}
+Tensor Tensor::clip(std::optional<Scalar> min, std::optional<Scalar> max) const {
+  return nabla::clamp(*this, min, max);
+}
+Tensor clip(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max) {
+  return clamp(self, min, max);
 }
 Tensor Tensor::clamp_min(const Scalar& min) const { return nabla::clamp_min(*this, min); }
 Tensor Tensor::clamp_max(const Scalar& max) const { return nabla::clamp_max(*this, max); }
@@ -642,11 +908,13 @@ Tensor& binary_inplace(Tensor& self, BinaryOp op, const Tensor& other, const cha
 ///   2 threads: 460 us against relu()'s 158 us).
 /// - Leaves that require grad and views in the graph take apply_inplace's path, which rejects
 ///   them.
+/// - Ops whose gradient reads self (gradient == nullptr: log_, sin_, ...) take apply_inplace's
+///   path in the graph too, which computes from a copy of self, as PyTorch does.
 Tensor& unary_inplace(Tensor& self, UnaryOp op, const char* name,
-                      const ResultOnlyGradient& gradient, Tensor (*out_of_place)(const Tensor&)) {
+                      const ResultOnlyGradient* gradient, Tensor (*out_of_place)(const Tensor&)) {
   TensorImpl* impl = self.defined() ? self.unsafeGetTensorImpl() : nullptr;
   const bool in_graph = impl != nullptr && GradMode::is_enabled() && impl->grad_fn != nullptr;
-  if (!in_graph || impl->is_view || !self.is_floating_point()) {
+  if (!in_graph || impl->is_view || !self.is_floating_point() || gradient == nullptr) {
     return apply_inplace(self, name, Tensor(), [&](const Tensor& value) {
       if ((!GradMode::is_enabled() || !value.requires_grad()) &&
           isFloatingType(value.scalar_type())) {
@@ -664,8 +932,8 @@ Tensor& unary_inplace(Tensor& self, UnaryOp op, const char* name,
   }
   bump_version(self);
   impl->output_nr = 0;
-  record(gradient.node_name, {self}, {before},
-         [result = SavedTensor(gradient.reads_result ? self : Tensor(), true), df = gradient.df](
+  record(gradient->node_name, {self}, {before},
+         [result = SavedTensor(gradient->reads_result ? self : Tensor(), true), df = gradient->df](
              const variable_list& grads, const Node& node) -> variable_list {
            return {df(grads[0], result.unpack(node))};
          });
@@ -701,46 +969,82 @@ Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) con
   return apply_inplace(const_cast<Tensor&>(*this), "clamp_", Tensor(),
                        [&](const Tensor& v) { return nabla::clamp(v, min, max); });
 }
-Tensor& Tensor::relu_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Relu, "relu_", kReluGradient,
-                       [](const Tensor& v) { return nabla::relu(v); });
+// x.name_() and nabla::name_(x) for the unary ops: written into x, through the op's own
+// gradient entry where it reads only the result (see unary_inplace).
+#define NABLA_UNARY_INPLACE(name, Op, gradient)                                        \
+  Tensor& Tensor::name##_() const {                                                    \
+    return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Op, #name "_", gradient, \
+                         [](const Tensor& v) { return nabla::name(v); });              \
+  }                                                                                    \
+  Tensor& name##_(Tensor& self) { return self.name##_(); }
+NABLA_UNARY_INPLACE(relu, Relu, &kReluGradient)
+NABLA_UNARY_INPLACE(neg, Neg, &kNegGradient)
+NABLA_UNARY_INPLACE(exp, Exp, &kExpGradient)
+NABLA_UNARY_INPLACE(sqrt, Sqrt, &kSqrtGradient)
+NABLA_UNARY_INPLACE(rsqrt, Rsqrt, &kRsqrtGradient)
+NABLA_UNARY_INPLACE(sigmoid, Sigmoid, &kSigmoidGradient)
+NABLA_UNARY_INPLACE(tanh, Tanh, &kTanhGradient)
+NABLA_UNARY_INPLACE(reciprocal, Reciprocal, &kReciprocalGradient)
+NABLA_UNARY_INPLACE(expm1, Expm1, &kExpm1Gradient)
+NABLA_UNARY_INPLACE(exp2, Exp2, &kExp2Gradient)
+NABLA_UNARY_INPLACE(tan, Tan, &kTanGradient)
+NABLA_UNARY_INPLACE(erfinv, Erfinv, &kErfinvGradient)
+NABLA_UNARY_INPLACE(floor, Floor, &kFloorGradient)
+NABLA_UNARY_INPLACE(ceil, Ceil, &kCeilGradient)
+NABLA_UNARY_INPLACE(round, Round, &kRoundGradient)
+NABLA_UNARY_INPLACE(trunc, Trunc, &kTruncGradient)
+NABLA_UNARY_INPLACE(frac, Frac, &kFracGradient)
+NABLA_UNARY_INPLACE(abs, Abs, nullptr)
+NABLA_UNARY_INPLACE(log, Log, nullptr)
+NABLA_UNARY_INPLACE(sin, Sin, nullptr)
+NABLA_UNARY_INPLACE(cos, Cos, nullptr)
+NABLA_UNARY_INPLACE(square, Square, nullptr)
+NABLA_UNARY_INPLACE(sign, Sign, nullptr)
+NABLA_UNARY_INPLACE(erf, Erf, nullptr)
+NABLA_UNARY_INPLACE(erfc, Erfc, nullptr)
+NABLA_UNARY_INPLACE(log1p, Log1p, nullptr)
+NABLA_UNARY_INPLACE(log2, Log2, nullptr)
+NABLA_UNARY_INPLACE(log10, Log10, nullptr)
+NABLA_UNARY_INPLACE(asin, Asin, nullptr)
+NABLA_UNARY_INPLACE(acos, Acos, nullptr)
+NABLA_UNARY_INPLACE(atan, Atan, nullptr)
+NABLA_UNARY_INPLACE(sinh, Sinh, nullptr)
+NABLA_UNARY_INPLACE(cosh, Cosh, nullptr)
+NABLA_UNARY_INPLACE(asinh, Asinh, nullptr)
+NABLA_UNARY_INPLACE(acosh, Acosh, nullptr)
+NABLA_UNARY_INPLACE(atanh, Atanh, nullptr)
+#undef NABLA_UNARY_INPLACE
+
+Tensor& Tensor::clamp_min_(const Scalar& min) const { return clamp_(min, std::nullopt); }
+Tensor& Tensor::clamp_max_(const Scalar& max) const { return clamp_(std::nullopt, max); }
+Tensor& Tensor::clip_(std::optional<Scalar> min, std::optional<Scalar> max) const {
+  return clamp_(min, max);
 }
-Tensor& Tensor::neg_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Neg, "neg_", kNegGradient,
-                       [](const Tensor& v) { return nabla::neg(v); });
+Tensor& clamp_(Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max) {
+  return self.clamp_(min, max);
 }
-Tensor& Tensor::exp_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Exp, "exp_", kExpGradient,
-                       [](const Tensor& v) { return nabla::exp(v); });
-}
-Tensor& Tensor::sqrt_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Sqrt, "sqrt_", kSqrtGradient,
-                       [](const Tensor& v) { return nabla::sqrt(v); });
-}
-Tensor& Tensor::rsqrt_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Rsqrt, "rsqrt_", kRsqrtGradient,
-                       [](const Tensor& v) { return nabla::rsqrt(v); });
-}
-Tensor& Tensor::sigmoid_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Sigmoid, "sigmoid_", kSigmoidGradient,
-                       [](const Tensor& v) { return nabla::sigmoid(v); });
-}
-Tensor& Tensor::tanh_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Tanh, "tanh_", kTanhGradient,
-                       [](const Tensor& v) { return nabla::tanh(v); });
-}
-Tensor& Tensor::reciprocal_() const {
-  return unary_inplace(const_cast<Tensor&>(*this), UnaryOp::Reciprocal, "reciprocal_",
-                       kReciprocalGradient, [](const Tensor& v) { return nabla::reciprocal(v); });
-}
-Tensor& relu_(Tensor& self) { return self.relu_(); }
-Tensor& neg_(Tensor& self) { return self.neg_(); }
-Tensor& exp_(Tensor& self) { return self.exp_(); }
-Tensor& sqrt_(Tensor& self) { return self.sqrt_(); }
-Tensor& rsqrt_(Tensor& self) { return self.rsqrt_(); }
-Tensor& sigmoid_(Tensor& self) { return self.sigmoid_(); }
-Tensor& tanh_(Tensor& self) { return self.tanh_(); }
-Tensor& reciprocal_(Tensor& self) { return self.reciprocal_(); }
+Tensor& clamp_min_(Tensor& self, const Scalar& min) { return self.clamp_min_(min); }
+Tensor& clamp_max_(Tensor& self, const Scalar& max) { return self.clamp_max_(max); }
+
+// The binary functions in place: computed out of place and written back (apply_inplace).
+#define NABLA_BINARY_INPLACE(name, Other)                                         \
+  Tensor& Tensor::name##_(Other other) const {                                    \
+    return apply_inplace(const_cast<Tensor&>(*this), #name "_", Tensor(),         \
+                         [&](const Tensor& v) { return nabla::name(v, other); }); \
+  }
+NABLA_BINARY_INPLACE(fmod, const Scalar&)
+NABLA_BINARY_INPLACE(remainder, const Scalar&)
+#undef NABLA_BINARY_INPLACE
+#define NABLA_BINARY_INPLACE(name)                                                \
+  Tensor& Tensor::name##_(const Tensor& other) const {                            \
+    return apply_inplace(const_cast<Tensor&>(*this), #name "_", other,            \
+                         [&](const Tensor& v) { return nabla::name(v, other); }); \
+  }
+NABLA_BINARY_INPLACE(atan2)
+NABLA_BINARY_INPLACE(hypot)
+NABLA_BINARY_INPLACE(fmod)
+NABLA_BINARY_INPLACE(remainder)
+#undef NABLA_BINARY_INPLACE
 Tensor& Tensor::pow_(const Scalar& e) const {
   return apply_inplace(const_cast<Tensor&>(*this), "pow_", Tensor(),
                        [&](const Tensor& v) { return nabla::pow(v, e); });

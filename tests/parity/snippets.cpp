@@ -85,6 +85,41 @@ int main() {
     }
     std::printf("unary_inplace_saved_result_checked %d\n", caught ? 1 : 0);
   }
+  {  // the functions of reals, rounding and classification, as methods and free functions
+    nb::Tensor u = f64({0.3, -0.7, 0.05, -0.95});
+    nb::Tensor p = f64({0.5, 1.25, 3.0, 7.5});
+    show("inverse_trig", u.asin() + nb::acos(u) * 2 + u.atan() * 3 + nb::arctan(p));
+    show("hyperbolic",
+         u.sinh() + nb::cosh(u) + u.tanh() + nb::asinh(p) + (p + 1).acosh() + u.atanh());
+    show("logs", p.log1p() + nb::log2(p) + p.log10() + nb::expm1(u) + u.exp2() + nb::tan(u));
+    show("erfs", u.erf() + nb::erfc(u) + u.erfinv());
+    nb::Tensor h = f64({2.5, -2.5, 0.5, -1.7});
+    show("rounding", h.round() * 1000 + nb::floor(h) * 100 + h.ceil() * 10 + nb::trunc(h));
+    show("frac", h.frac());
+    show("atan2_hypot", nb::atan2(u, p) + p.hypot(u));
+    show("fmod_remainder", nb::fmod(h, 0.75) * 10 + h.remainder(0.75));
+    show("int_fmod_remainder", nb::arange(-5, 5).fmod(3) * 10 + nb::arange(-5, 5).remainder(-3));
+    nb::Tensor odd = f64({1.0, 0.0, -1.0}) / f64({0.0, 0.0, 0.0});
+    show("isnan_isinf_isfinite", odd.isnan().to(nb::kFloat64) * 100 +
+                                     nb::isinf(odd).to(nb::kFloat64) * 10 +
+                                     odd.isfinite().to(nb::kFloat64));
+    // In place, in and out of the graph; the gradient of those that read their input.
+    nb::Tensor x = f64({0.3, -0.6, 0.9}).requires_grad_();
+    nb::Tensor l = x * 1, sn = x * 1, c = x * 1, sq = x * 1, t = x * 1, f = x * 1;
+    l.abs_().log1p_();
+    nb::sin_(sn);
+    c.cos_();
+    sq.square_();
+    t.tan_();
+    f.clamp_min_(-0.2).clamp_max_(0.5);
+    nb::Tensor total = l + sn + c + sq + t + f;
+    total.sum().backward();
+    show("math_inplace", total);
+    show("math_inplace_grad", x.grad());
+    nb::Tensor plain = h.clone();
+    plain.floor_().abs_();
+    show("rounding_inplace", plain);
+  }
   show("gelu", nb::gelu(a));
   show("clamp", a.clamp(-1, 2));
   show("where", nb::where(a > 0, a, b * 10));

@@ -119,6 +119,125 @@ struct Erf {
     return std::erf(x);
   }
 };
+// log1p, expm1, ... through the C library's float and double functions (16-bit floats in float).
+#define NABLA_LIBM_FUNCTOR(F, fn)               \
+  struct F {                                    \
+    template <class T>                          \
+    NABLA_HOST_DEVICE T operator()(T x) const { \
+      return static_cast<T>(std::fn(x));        \
+    }                                           \
+  };
+NABLA_LIBM_FUNCTOR(Log1p, log1p)
+NABLA_LIBM_FUNCTOR(Expm1, expm1)
+NABLA_LIBM_FUNCTOR(Log2, log2)
+NABLA_LIBM_FUNCTOR(Log10, log10)
+NABLA_LIBM_FUNCTOR(Exp2, exp2)
+NABLA_LIBM_FUNCTOR(Tan, tan)
+NABLA_LIBM_FUNCTOR(Asin, asin)
+NABLA_LIBM_FUNCTOR(Acos, acos)
+NABLA_LIBM_FUNCTOR(Atan, atan)
+NABLA_LIBM_FUNCTOR(Sinh, sinh)
+NABLA_LIBM_FUNCTOR(Cosh, cosh)
+NABLA_LIBM_FUNCTOR(Asinh, asinh)
+NABLA_LIBM_FUNCTOR(Acosh, acosh)
+NABLA_LIBM_FUNCTOR(Atanh, atanh)
+NABLA_LIBM_FUNCTOR(Erfc, erfc)
+#undef NABLA_LIBM_FUNCTOR
+
+// The inverse error function, which the C library lacks: Giles' single-precision
+// approximation ("Approximating the erfinv function", GPU Computing Gems, 2011) as the start,
+// then two Newton steps on erf(x) = y in double, which give double precision (each step
+// squares the relative error). erfinv(+-1) = +-inf, NaN outside [-1, 1].
+struct Erfinv {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    const double y = static_cast<double>(x);
+    if (!(y >= -1 && y <= 1)) return static_cast<T>(NAN);
+    if (y == 1 || y == -1) return static_cast<T>(y * INFINITY);
+    double w = -std::log((1 - y) * (1 + y)), p;
+    if (w < 5) {
+      w -= 2.5;
+      p = 2.81022636e-08;
+      p = 3.43273939e-07 + p * w;
+      p = -3.5233877e-06 + p * w;
+      p = -4.39150654e-06 + p * w;
+      p = 0.00021858087 + p * w;
+      p = -0.00125372503 + p * w;
+      p = -0.00417768164 + p * w;
+      p = 0.246640727 + p * w;
+      p = 1.50140941 + p * w;
+    } else {
+      w = std::sqrt(w) - 3;
+      p = -0.000200214257;
+      p = 0.000100950558 + p * w;
+      p = 0.00134934322 + p * w;
+      p = -0.00367342844 + p * w;
+      p = 0.00573950773 + p * w;
+      p = -0.0076224613 + p * w;
+      p = 0.00943887047 + p * w;
+      p = 1.00167406 + p * w;
+      p = 2.83297682 + p * w;
+    }
+    double r = p * y;
+    constexpr double kHalfSqrtPi = 0.88622692545275801365;  // 1 / erf'(0)
+    for (int step = 0; step < 2; ++step) r -= (std::erf(r) - y) * kHalfSqrtPi * std::exp(r * r);
+    return static_cast<T>(r);
+  }
+};
+
+// Rounding: integers are already whole (returned as they are). round: half to even, as
+// PyTorch (nearbyint in the default rounding mode).
+#define NABLA_ROUNDING_FUNCTOR(F, fn)           \
+  struct F {                                    \
+    template <class T>                          \
+    NABLA_HOST_DEVICE T operator()(T x) const { \
+      if constexpr (detail::is_floating_v<T>)   \
+        return static_cast<T>(std::fn(x));      \
+      else                                      \
+        return x;                               \
+    }                                           \
+  };
+NABLA_ROUNDING_FUNCTOR(Floor, floor)
+NABLA_ROUNDING_FUNCTOR(Ceil, ceil)
+NABLA_ROUNDING_FUNCTOR(Round, nearbyint)
+NABLA_ROUNDING_FUNCTOR(Trunc, trunc)
+#undef NABLA_ROUNDING_FUNCTOR
+struct Frac {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return static_cast<T>(x - std::trunc(x));
+  }
+};
+
+// Classification, to bool: integers are never NaN or infinite.
+struct Isnan {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T x) const {
+    if constexpr (detail::is_floating_v<T>)
+      return std::isnan(static_cast<double>(x));
+    else
+      return false;
+  }
+};
+struct Isinf {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T x) const {
+    if constexpr (detail::is_floating_v<T>)
+      return std::isinf(static_cast<double>(x));
+    else
+      return false;
+  }
+};
+struct Isfinite {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T x) const {
+    if constexpr (detail::is_floating_v<T>)
+      return std::isfinite(static_cast<double>(x));
+    else
+      return true;
+  }
+};
+
 struct LogicalNot {
   template <class T>
   NABLA_HOST_DEVICE bool operator()(T x) const {
@@ -183,6 +302,57 @@ struct Minimum {
     if constexpr (detail::is_floating_v<T>)
       if (std::isnan(a) || std::isnan(b)) return a + b;
     return a < b ? a : b;
+  }
+};
+struct Atan2 {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return static_cast<T>(std::atan2(a, b));
+  }
+};
+struct Hypot {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return static_cast<T>(std::hypot(a, b));
+  }
+};
+// fmod: the remainder of a / b truncated toward zero, with a's sign (C's fmod and %).
+// remainder: of a / b rounded toward minus infinity, with b's sign (Python's %).
+// Integer division by zero is rejected before the kernel (ops/elementwise.cpp); the guards
+// here keep the kernel defined anyway, and x % -1 is 0 also for the most negative x (where
+// the hardware's division traps).
+struct Fmod {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (detail::is_floating_v<T>) {
+      return static_cast<T>(std::fmod(a, b));
+    } else {
+      if (b == T(0)) return T(0);
+      if constexpr (std::is_signed_v<T>)
+        if (b == T(-1)) return T(0);
+      return static_cast<T>(a % b);
+    }
+  }
+};
+struct Remainder {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (detail::is_floating_v<T>) {
+      using C = decltype(std::fmod(a, b));
+      C r = std::fmod(static_cast<C>(a), static_cast<C>(b));
+      if (r != 0 && ((r < 0) != (static_cast<C>(b) < 0))) r += static_cast<C>(b);
+      return static_cast<T>(r);
+    } else {
+      if (b == T(0)) return T(0);
+      if constexpr (std::is_signed_v<T>) {
+        if (b == T(-1)) return T(0);
+        T r = static_cast<T>(a % b);
+        if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
+        return r;
+      } else {
+        return static_cast<T>(a % b);
+      }
+    }
   }
 };
 struct Eq {
