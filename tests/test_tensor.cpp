@@ -287,6 +287,133 @@ TEST(Elementwise, InverseAndAngleFunctions) {
   EXPECT_EQ(tensor({1, 2}).log1p().scalar_type(), kFloat);
 }
 
+// The manipulation ops (src/ops/manipulation.cpp): the op table checks their values and
+// gradients against PyTorch; these are their other overloads, dtypes and errors.
+TEST(Manipulation, MasksTilesAndOrders) {
+  Tensor m = arange(12, dtype(kDouble)).view({3, 4});
+  // A causal mask as a transformer builds it, and in place.
+  Tensor causal = ones({3, 3}, dtype(kBool)).tril();
+  EXPECT_TRUE(
+      causal.equal(tensor({{true, false, false}, {true, true, false}, {true, true, true}})));
+  Tensor u = m.clone();
+  u.triu_(1);
+  EXPECT_TRUE(u.equal(m.triu(1)));
+  EXPECT_EQ(m.triu(1).sum().item<double>(), 1 + 2 + 3 + 6 + 7 + 11);
+  // repeat_interleave's indices, and with one count for all slices.
+  EXPECT_TRUE(repeat_interleave(tensor({2, 0, 1})).equal(tensor({0, 0, 2})));
+  EXPECT_TRUE(tensor({1, 2}).repeat_interleave(tensor({3})).equal(tensor({1, 1, 1, 2, 2, 2})));
+  EXPECT_TRUE(m.repeat_interleave(2).equal(m.reshape({-1}).repeat_interleave(2, 0)));
+  EXPECT_TRUE(m.repeat({1, 1}).equal(m));
+  EXPECT_EQ(m.repeat({2, 1, 2}).sizes().vec(), (std::vector<int64_t>{2, 3, 8}));
+  EXPECT_EQ(tile(m, {2, 1, 1}).sizes().vec(), (std::vector<int64_t>{2, 3, 4}));
+  // flip and roll copy even when nothing moves; fliplr / flipud.
+  EXPECT_NE(m.flip({}).data_ptr(), m.data_ptr());
+  EXPECT_TRUE(fliplr(m).equal(m.flip({1})) && flipud(m).equal(m.flip({0})));
+  EXPECT_TRUE(m.roll({4}, {1}).equal(m));
+  EXPECT_TRUE(m.roll({-1}, {0}).equal(cat({m.narrow(0, 1, 2), m.narrow(0, 0, 1)})));
+  // movedim is a view; the other names are transposes.
+  Tensor t = zeros({2, 3, 4, 5});
+  EXPECT_EQ(t.movedim({0, 1}, {3, 2}).sizes().vec(), (std::vector<int64_t>{4, 5, 3, 2}));
+  EXPECT_EQ(moveaxis(t, -1, 0).data_ptr(), t.data_ptr());
+  EXPECT_EQ(t.swapaxes(0, 3).sizes().vec(), (std::vector<int64_t>{5, 3, 4, 2}));
+  EXPECT_TRUE(swapdims(m, 0, 1).equal(m.t()));
+  // meshgrid "ij": the first tensor down the rows.
+  auto grid = meshgrid({tensor({1, 2}), tensor({3, 4, 5})});
+  EXPECT_EQ(grid[0].sizes().vec(), (std::vector<int64_t>{2, 3}));
+  EXPECT_TRUE(grid[1][1].equal(tensor({3, 4, 5})));
+  // argsort, count_nonzero, logical_xor, masked_select.
+  Tensor v = tensor({3.0, -1.0, 2.0, 0.0});
+  EXPECT_TRUE(v.argsort().equal(tensor({1, 3, 2, 0})));
+  EXPECT_TRUE(argsort(v, 0, true).equal(tensor({0, 2, 3, 1})));
+  EXPECT_EQ(v.count_nonzero().item<int64_t>(), 3);
+  EXPECT_TRUE(count_nonzero(m, 0).equal(tensor({2, 3, 3, 3})));
+  EXPECT_TRUE(m.count_nonzero(IntArrayRef{0, 1}).equal(tensor(11)));
+  EXPECT_TRUE(logical_xor(tensor({1, 0, 2}), tensor({true, false, false}))
+                  .equal(tensor({false, false, true})));
+  EXPECT_TRUE(m.masked_select(m.gt(8)).equal(tensor({9.0, 10.0, 11.0}, kDouble)));
+  EXPECT_TRUE(m.masked_select(tensor({true, false, false, true}))
+                  .equal(tensor({0.0, 3.0, 4.0, 7.0, 8.0, 11.0}, kDouble)));
+  Tensor x = m.clone().requires_grad_();
+  x.masked_select(m.gt(8)).sum().backward();
+  EXPECT_TRUE(x.grad().equal(m.gt(8).to(kDouble)));
+  // Errors name the op and the shapes or dims.
+  EXPECT_TRUE(contains(error_of([&] { tensor({1.0, 2.0}).tril(); }), "[tril]"));
+  EXPECT_TRUE(contains(error_of([&] { m.repeat({2}); }), "[repeat]"));
+  EXPECT_TRUE(contains(error_of([&] { m.roll({1, 2}, {0}); }), "[roll]"));
+  EXPECT_TRUE(contains(error_of([&] { m.roll({1, 2}); }), "[roll]"));
+  EXPECT_TRUE(contains(error_of([&] { m.flip({0, -2}); }), "more than once"));
+  EXPECT_TRUE(contains(error_of([&] { t.movedim({0, 1}, {2, 2}); }), "[movedim]"));
+  EXPECT_TRUE(contains(error_of([&] { m.mv(m); }), "[mv]"));
+  EXPECT_TRUE(contains(error_of([&] { m.masked_select(m); }), "bool"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         m.repeat_interleave(tensor({1, 2}));
+                       }),
+                       "[repeat_interleave]"));
+  EXPECT_TRUE(contains(error_of([&] { meshgrid({m}); }), "[meshgrid]"));
+}
+
+TEST(Manipulation, CumsumDtypesAndLayouts) {
+  // Integers and bool sum in int64; floats keep their dtype unless one is asked for.
+  EXPECT_TRUE(tensor({true, true, false}).cumsum(0).equal(tensor({1, 2, 2})));
+  EXPECT_EQ(tensor({1, 2}).to(kInt).cumsum(0).scalar_type(), kLong);
+  EXPECT_EQ(tensor({1, 2}).cumsum(0, kDouble).scalar_type(), kDouble);
+  EXPECT_EQ(tensor({1.0f}).cumsum(0).scalar_type(), kFloat);
+  EXPECT_EQ(tensor(2.5).cumsum(0).item<float>(), 2.5f);
+  // float32 accumulates in double, as PyTorch's CPU kernel: 1 + 2^-24 repeated keeps growing.
+  Tensor small = full({3}, 1.0f / (1 << 24));
+  Tensor values = cat({ones({1}), small});
+  EXPECT_EQ(values.cumsum(0)[3].item<float>(), 1.0f + 3.0f / (1 << 24));
+  // Through strides, along any dim, the same values as the contiguous copy.
+  manual_seed(5);
+  Tensor a = randn({5, 6, 7}, dtype(kDouble)).permute({2, 0, 1});
+  for (int64_t d = 0; d < 3; ++d) EXPECT_TRUE(a.cumsum(d).equal(a.contiguous().cumsum(d))) << d;
+  EXPECT_TRUE(a.cumsum(-1).select(2, 5).allclose(a.sum(2)));
+  Tensor c = a.contiguous();
+  c.cumsum_(1);
+  EXPECT_TRUE(c.equal(a.cumsum(1)));
+  // The same bits on one thread as on two.
+  Tensor big = randn({64, 1000});
+  set_num_threads(1);
+  Tensor one = big.cumsum(1);
+  set_num_threads(2);
+  EXPECT_TRUE(big.cumsum(1).equal(one));
+  EXPECT_TRUE(contains(error_of([&] { big.cumsum(2); }), "[cumsum]"));
+}
+
+TEST(Manipulation, EdgesOfTheElementwiseCompositions) {
+  const double inf = std::numeric_limits<double>::infinity();
+  // logaddexp of two equal infinities is that infinity, not NaN.
+  Tensor a = tensor({-inf, inf, 0.0, 1000.0}, dtype(kDouble));
+  Tensor b = tensor({-inf, inf, -inf, 1000.0}, dtype(kDouble));
+  EXPECT_TRUE(logaddexp(a, b).equal(tensor({-inf, inf, 0.0, 1000.0 + std::log(2.0)}, kDouble)));
+  // xlogy: 0 where x is 0, even at y = 0; NaN in y stays.
+  Tensor y = tensor({0.0, std::nan(""), 2.0}, dtype(kDouble));
+  Tensor r = xlogy(tensor({0.0, 0.0, 3.0}, dtype(kDouble)), y);
+  EXPECT_EQ(r[0].item<double>(), 0.0);
+  EXPECT_TRUE(std::isnan(r[1].item<double>()));
+  EXPECT_DOUBLE_EQ(r[2].item<double>(), 3 * std::log(2.0));
+  EXPECT_DOUBLE_EQ(xlogy(tensor({2.0}, kDouble), 4.0).item<double>(), 2 * std::log(4.0));
+  // nan_to_num: the dtype's largest finite values by default.
+  for (ScalarType t : {kFloat, kDouble, kHalf, kBFloat16}) {
+    Tensor odd = tensor({std::nan(""), inf, -inf, 1.5}, dtype(kDouble)).to(t);
+    Tensor fixed = odd.nan_to_num();
+    EXPECT_TRUE(fixed.isfinite().all().item<bool>()) << t;
+    EXPECT_EQ(fixed[0].item<double>(), 0.0) << t;
+    EXPECT_EQ(fixed[1].item<double>(), -fixed[2].item<double>()) << t;
+    EXPECT_GT(fixed[1].item<double>(), 6e4) << t;
+    EXPECT_TRUE(
+        odd.nan_to_num(1, 2, -3).equal(tensor({1.0, 2.0, -3.0, 1.5}, dtype(kDouble)).to(t)));
+  }
+  Tensor in_place = tensor({inf, 2.0});
+  in_place.nan_to_num_(0, 9);
+  EXPECT_TRUE(in_place.equal(tensor({9.0f, 2.0f})));
+  EXPECT_TRUE(tensor({1, 2}).nan_to_num().equal(tensor({1, 2})));
+  // lerp with a number, in place.
+  Tensor start = tensor({0.0, 10.0}, dtype(kDouble));
+  start.lerp_(tensor({10.0, 0.0}, kDouble), 0.25);
+  EXPECT_TRUE(start.equal(tensor({2.5, 7.5}, kDouble)));
+}
+
 // In place, every unary function writes into its tensor and gives the out-of-place values;
 // in the graph, those whose gradient reads their input differentiate through a copy of it.
 TEST(InPlace, UnaryFunctionsMatchTheirOutOfPlaceForms) {

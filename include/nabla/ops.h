@@ -238,6 +238,8 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,
                                 bool largest = true, bool sorted = true);
 /// The elements along `dim` in ascending (or descending) order and their int64 indices; stable.
 std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false);
+/// The indices that sort self along dim: std::get<1>(sort(...)).
+Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false);
 Tensor var(const Tensor& self);
 template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
 Tensor var(const Tensor& self, B unbiased) {
@@ -273,6 +275,62 @@ Tensor outer(const Tensor& self, const Tensor& vec2);
 
 // ---- shape and joining -----------------------------------------------------------------
 Tensor cat(TensorList tensors, int64_t dim = 0);
+// ---- manipulation (src/ops/manipulation.cpp) ----
+/// The lower (tril) or upper (triu) triangle of the last two dims, from diagonal `diagonal`
+/// (0: the main one, > 0 above it, < 0 below); zeros elsewhere.
+Tensor tril(const Tensor& self, int64_t diagonal = 0);
+Tensor triu(const Tensor& self, int64_t diagonal = 0);
+/// Each dim `repeats[d]` copies of self one after another (more repeats than dims: leading
+/// dims of 1 are added). tile: the same, with missing leading repeats taken as 1.
+Tensor repeat(const Tensor& self, IntArrayRef repeats);
+Tensor tile(const Tensor& self, IntArrayRef dims);
+/// Each slice along dim (each element of the flattened tensor without dim) repeated in a row:
+/// `repeats` times, or repeats[i] times for slice i.
+Tensor repeat_interleave(const Tensor& self, int64_t repeats,
+                         std::optional<int64_t> dim = std::nullopt);
+Tensor repeat_interleave(const Tensor& self, const Tensor& repeats,
+                         std::optional<int64_t> dim = std::nullopt);
+/// The indices 0, 1, ... each repeated repeats[i] times (1-D int64).
+Tensor repeat_interleave(const Tensor& repeats);
+/// The listed dims read backwards (a copy). fliplr: dim 1; flipud: dim 0.
+Tensor flip(const Tensor& self, IntArrayRef dims);
+Tensor fliplr(const Tensor& self);
+Tensor flipud(const Tensor& self);
+/// Elements shifted along dims (wrapping around); without dims, over the flattened tensor.
+Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
+/// The dims `source` moved to `destination` (a view), the others keeping their order.
+Tensor movedim(const Tensor& self, IntArrayRef source, IntArrayRef destination);
+Tensor movedim(const Tensor& self, int64_t source, int64_t destination);
+Tensor moveaxis(const Tensor& self, IntArrayRef source, IntArrayRef destination);
+Tensor moveaxis(const Tensor& self, int64_t source, int64_t destination);
+Tensor swapaxes(const Tensor& self, int64_t axis0, int64_t axis1);
+Tensor swapdims(const Tensor& self, int64_t dim0, int64_t dim1);
+/// Grids of coordinates from 0-D or 1-D tensors (expanded views): "ij" (matrix) or "xy"
+/// (Cartesian: the first two dims swapped).
+std::vector<Tensor> meshgrid(TensorList tensors, const std::string& indexing = "ij");
+/// self's elements where mask (bool, broadcast with self) is true, 1-D in row-major order.
+Tensor masked_select(const Tensor& self, const Tensor& mask);
+/// The number of nonzero elements, in all or along dims (int64).
+Tensor count_nonzero(const Tensor& self, IntArrayRef dims);
+Tensor count_nonzero(const Tensor& self, std::optional<int64_t> dim = std::nullopt);
+Tensor count_nonzero(const Tensor& self, int64_t dim);
+/// Running sums along dim, in self's dtype (integers and bool: int64) or `dtype`.
+Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+/// self + weight (end - self).
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight);
+Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight);
+/// log(e^self + e^other), without overflow.
+Tensor logaddexp(const Tensor& self, const Tensor& other);
+/// self * log(other), 0 where self is 0 (unless other is NaN).
+Tensor xlogy(const Tensor& self, const Tensor& other);
+Tensor xlogy(const Tensor& self, const Scalar& other);
+/// NaN, +inf and -inf replaced (defaults: 0 and the dtype's largest finite values).
+Tensor nan_to_num(const Tensor& self, std::optional<double> nan = std::nullopt,
+                  std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+Tensor logical_xor(const Tensor& self, const Tensor& other);
+/// A matrix [n, m] times a vector [m].
+Tensor mv(const Tensor& self, const Tensor& vec);
 Tensor stack(TensorList tensors, int64_t dim = 0);
 Tensor reshape(const Tensor& self, IntArrayRef shape);
 Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1);

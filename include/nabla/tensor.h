@@ -219,6 +219,23 @@ class Tensor {
   std::vector<Tensor> unbind(int64_t dim = 0) const;
   Tensor as_strided(IntArrayRef size, IntArrayRef stride,
                     std::optional<int64_t> storage_offset = std::nullopt) const;
+  Tensor tril(int64_t diagonal = 0) const;
+  Tensor triu(int64_t diagonal = 0) const;
+  Tensor& tril_(int64_t diagonal = 0) const;
+  Tensor& triu_(int64_t diagonal = 0) const;
+  Tensor repeat(IntArrayRef repeats) const;
+  Tensor tile(IntArrayRef dims) const;
+  Tensor repeat_interleave(int64_t repeats, std::optional<int64_t> dim = std::nullopt) const;
+  Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> dim = std::nullopt) const;
+  Tensor flip(IntArrayRef dims) const;
+  Tensor roll(IntArrayRef shifts, IntArrayRef dims = {}) const;
+  Tensor movedim(IntArrayRef source, IntArrayRef destination) const;
+  Tensor movedim(int64_t source, int64_t destination) const;
+  Tensor swapaxes(int64_t axis0, int64_t axis1) const;
+  Tensor swapdims(int64_t dim0, int64_t dim1) const;
+  Tensor masked_select(const Tensor& mask) const;
+  Tensor cumsum(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+  Tensor& cumsum_(int64_t dim) const;
   Tensor operator[](int64_t index) const { return select(0, index); }
 
   // ---- indexing ----------------------------------------------------------------------
@@ -302,6 +319,18 @@ class Tensor {
   Tensor fmod(const Scalar& other) const;
   Tensor remainder(const Tensor& other) const;
   Tensor remainder(const Scalar& other) const;
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;
+  Tensor lerp(const Tensor& end, const Scalar& weight) const;
+  Tensor logaddexp(const Tensor& other) const;
+  Tensor xlogy(const Tensor& other) const;
+  Tensor nan_to_num(std::optional<double> nan = std::nullopt,
+                    std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt) const;
+  Tensor logical_xor(const Tensor& other) const;
+  Tensor mv(const Tensor& vec) const;
+  Tensor count_nonzero(std::optional<int64_t> dim = std::nullopt) const;
+  Tensor count_nonzero(int64_t dim) const;
+  Tensor count_nonzero(IntArrayRef dims) const;
   Tensor clamp(std::optional<Scalar> min = std::nullopt,
                std::optional<Scalar> max = std::nullopt) const;
   Tensor clip(std::optional<Scalar> min = std::nullopt,
@@ -387,6 +416,10 @@ class Tensor {
   Tensor& fmod_(const Scalar& other) const;
   Tensor& remainder_(const Tensor& other) const;
   Tensor& remainder_(const Scalar& other) const;
+  Tensor& lerp_(const Tensor& end, const Scalar& weight) const;
+  Tensor& nan_to_num_(std::optional<double> nan = std::nullopt,
+                      std::optional<double> posinf = std::nullopt,
+                      std::optional<double> neginf = std::nullopt) const;
   Tensor& pow_(const Scalar& exponent) const;
   Tensor& addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor& addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
@@ -414,6 +447,7 @@ class Tensor {
   std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true,
                                   bool sorted = true) const;
   std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;
+  Tensor argsort(int64_t dim = -1, bool descending = false) const;
   // var/std over all elements take a real `bool` only (a template), so that var({1}) means
   // "over dim 1" as in LibTorch, not var(unbiased=true).
   Tensor var() const { return var_all(true); }

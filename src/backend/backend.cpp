@@ -125,6 +125,13 @@ void Backend::order(const Tensor& x, int64_t dim, int64_t k, bool descending,
   copy_from_host(host_indices, indices);
 }
 
+void Backend::cumsum(const Tensor& x, int64_t dim, const Tensor& out) {
+  const Tensor host_x = detail::host_readable(x);
+  Tensor host_out = detail::make_tensor(out.sizes(), out.scalar_type(), Device(DeviceType::CPU));
+  cpu::cpu_backend().cumsum(host_x, dim, host_out);
+  copy_from_host(host_out, out);
+}
+
 void Backend::copy_to_host(const Tensor& src, const Tensor& dst) {
   NABLA_CHECK(host_accessible(), "[to] the {} backend has no device-to-host copy", name());
   copy(src, dst);

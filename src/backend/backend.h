@@ -186,6 +186,10 @@ class Backend {
   /// The default orders on the host with the CPU's kernel, through the device copies.
   virtual void order(const Tensor& x, int64_t dim, int64_t k, bool descending,
                      const Tensor& indices);
+  /// out (contiguous, x's shape and dtype: float or int64) = the running sums of x along dim,
+  /// each in order from the first element (float32 accumulating in float64, as PyTorch's
+  /// CPU kernel). The default runs the CPU's kernel on the host, through the device copies.
+  virtual void cumsum(const Tensor& x, int64_t dim, const Tensor& out);
   // ---- convolution and pooling (NC + 1 to 3 spatial dims, contiguous or not) ----
   // Tensors: x [N, Cin, *in], w [Cout, Cin / groups, *k], y [N, Cout, *o]. The geometry gives
   // per spatial dim the stride, the zeros implied before the input (padding) and the dilation;

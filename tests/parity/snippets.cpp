@@ -13,6 +13,7 @@ namespace nb = nabla;
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -119,6 +120,29 @@ int main() {
     nb::Tensor plain = h.clone();
     plain.floor_().abs_();
     show("rounding_inplace", plain);
+  }
+  {  // manipulation: masks, tiling, reordering, scans
+    nb::Tensor m = nb::arange(12, nb::dtype(nb::kFloat64)).view({3, 4});
+    show("tril_triu", m.tril(1) * 2 + nb::triu(m, -1));
+    show("causal_mask", nb::ones({3, 3}).tril().to(nb::kFloat64));
+    show("repeat_tile", m.repeat({2, 1, 2}).sum({0}) + nb::tile(m, {1, 2}));
+    show("repeat_interleave", m.repeat_interleave(2, 0).sum(1) +
+                                  nb::repeat_interleave(m, nb::tensor({1, 3, 2}), 0).sum(1));
+    show("flip_roll", m.flip({0, 1}) * 100 + m.roll({1, -1}, {0, 1}) + m.roll(5));
+    show("movedim", nb::zeros({2, 3, 4}).movedim(0, 2).sum(0));
+    auto grid = nb::meshgrid({nb::arange(3), nb::arange(2) * 10}, "xy");
+    show("meshgrid_xy", grid[0] + grid[1]);
+    show("argsort", nb::argsort(nb::tensor({3.0, -1.0, 2.0}), 0, true));
+    show("cumsum", m.cumsum(1) + nb::cumsum(m, 0));
+    show("cumsum_int", nb::tensor({true, true, false}).cumsum(0));
+    show("masked_select", m.masked_select(m.gt(6)));
+    show("count_nonzero", (m - 5).count_nonzero(std::vector<int64_t>{0}));
+    show("lerp_logaddexp", m.lerp(m * 2, 0.25) + nb::logaddexp(m, -m));
+    show("xlogy_mv", nb::xlogy(m, m + 1).sum(1) + m.mv(nb::ones({4}, nb::dtype(nb::kFloat64))));
+    nb::Tensor x = f64({0.5, -1.0, 2.0, 0.25}).requires_grad_();
+    nb::Tensor y = x.view({2, 2}).repeat({2, 1}).flip({1}).cumsum(0).tril();
+    (y * y).sum().backward();
+    show("manipulation_grad", x.grad());
   }
   show("gelu", nb::gelu(a));
   show("clamp", a.clamp(-1, 2));

@@ -14,6 +14,7 @@ class CpuBackend : public Backend {
   Allocator& allocator() override { return detail::cpu_allocator(); }
   void order(const Tensor& x, int64_t dim, int64_t k, bool descending,
              const Tensor& indices) override;
+  void cumsum(const Tensor& x, int64_t dim, const Tensor& out) override;
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,

@@ -513,4 +513,42 @@ void CpuBackend::softmax(const Tensor& x, int64_t dim, bool log, const Tensor& o
   });
 }
 
+// Running sums along dim: x (made contiguous) as [outer, n, inner]; each (outer, inner) column
+// sums in order down its n elements, in double for floats (int64 for integers), so every
+// result is the same for any thread count. Tasks take whole outer slices; inside one, the
+// inner columns advance together, row by row, for contiguous access.
+void CpuBackend::cumsum(const Tensor& x, int64_t dim, const Tensor& out) {
+  Tensor xc = x;
+  if (!x.is_contiguous()) {
+    xc = detail::make_tensor(x.sizes(), x.scalar_type(), x.device());
+    copy(x, xc);
+  }
+  const int64_t n = x.dim() == 0 ? 1 : x.size(dim);
+  if (x.numel() == 0) return;
+  int64_t inner = 1;
+  for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
+  const int64_t outer = x.numel() / (n * inner);
+  detail::sync_fp_mode();
+  detail::dispatch_all(x.scalar_type(), "cumsum", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using Acc = std::conditional_t<detail::is_floating_v<T>, double, int64_t>;
+    const T* src = xc.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    detail::parallel_for(outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n * inner)),
+                         [&](int64_t o0, int64_t o1) {
+                           std::vector<Acc> acc(static_cast<size_t>(inner));
+                           for (int64_t o = o0; o < o1; ++o) {
+                             std::fill(acc.begin(), acc.end(), Acc(0));
+                             const T* s = src + o * n * inner;
+                             T* d = dst + o * n * inner;
+                             for (int64_t k = 0; k < n; ++k)
+                               for (int64_t i = 0; i < inner; ++i) {
+                                 acc[static_cast<size_t>(i)] += static_cast<Acc>(s[k * inner + i]);
+                                 d[k * inner + i] = static_cast<T>(acc[static_cast<size_t>(i)]);
+                               }
+                           }
+                         });
+  });
+}
+
 }  // namespace nabla::cpu

@@ -11,6 +11,7 @@ class MetaBackend final : public Backend {
   Allocator& allocator() override { return detail::allocator_for(Device(DeviceType::Meta)); }
   /// Shapes only: sort and topk give their indices' shape, with no values to order.
   void order(const Tensor&, int64_t, int64_t, bool, const Tensor&) override {}
+  void cumsum(const Tensor&, int64_t, const Tensor&) override {}
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,
