@@ -266,6 +266,16 @@ std::vector<OpInfo> make_table() {
       {"xlogy", "T.xlogy(x[0], x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{nabla::xlogy(x[0], x[1])}; }, Pos},
       {"nan_to_num", "x[0].nan_to_num()", {{3, 4}}, [](const V& x) { return V{x[0].nan_to_num()}; }},
       {"mv", "x[0].mv(x[1])", {{3, 4}, {4}}, [](const V& x) { return V{x[0].mv(x[1])}; }},
+      {"scatter", "x[0].scatter(1, idx([[2, 0], [1, 3], [0, 3]]), x[1])",
+       {{3, 4}, {3, 2}},
+       [](const V& x) {
+         return V{x[0].scatter(1, idx({2, 0, 1, 3, 0, 3}).view({3, 2}).to(x[0].device()), x[1])};
+       }},
+      {"scatter_value", "x[0].scatter(0, idx([[1, 0, 2, 1]]), -0.5)",
+       {{3, 4}},
+       [](const V& x) {
+         return V{x[0].scatter(0, idx({1, 0, 2, 1}).view({1, 4}).to(x[0].device()), -0.5)};
+       }},
       // ---- compositions that exercise the engine ----
       {"reuse", "x[0] * x[0].exp() + x[0].sum()", {{3, 4}}, [](const V& x) { return V{x[0] * x[0].exp() + x[0].sum()}; }},
       {"mlp_layer", "T.matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)",

@@ -238,6 +238,39 @@ TEST(ScatterAdd, Values) {
                "[scatter_add] size of index [1, 2] does not fit src [1, 1]");
 }
 
+TEST(Scatter, ValuesOneHotAndDuplicates) {
+  // A one-hot as LibTorch programs make it, in place.
+  Tensor labels = tensor({2, 0, 1}).view({3, 1});
+  Tensor onehot = zeros({3, 4});
+  Tensor& same = onehot.scatter_(1, labels, 1.0);
+  EXPECT_EQ(&same, &onehot);
+  expect_values(onehot, {0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0});
+  // With a src, out of place; where an index repeats along dim, the last write wins.
+  Tensor src = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}});
+  expect_values(zeros({2, 3}).scatter(0, tensor({{1, 0, 1}}), src), {0, 2, 0, 1, 0, 3});
+  expect_values(scatter(zeros({2, 2}), 1, tensor({{1, 1, 0}, {0, 0, 0}}), src), {3, 2, 6, 0});
+  expect_values(ones({2, 2}, kLong).scatter(0, tensor({{1}}), 7), {1, 1, 7, 1});
+  expect_values(tensor({true, false}).scatter(0, tensor({1}), true), {1, 1});
+  // The gradient reaches the writes that survive, and self where nothing was written.
+  Tensor base = zeros({2, 2}, kDouble).requires_grad_();
+  Tensor values = tensor({{1.0, 2.0, 3.0}}, kDouble).requires_grad_();
+  // Places: 1 gets values 1 then 2 (2 survives), 0 gets 3; row 1 is not written.
+  Tensor out = base.scatter(1, tensor({{1, 1, 0}}), values);
+  (out * tensor({{10.0, 20.0}, {30.0, 40.0}}, kDouble)).sum().backward();
+  expect_values(values.grad(), {0, 20, 10});  // the first write to place 1 is overwritten
+  expect_values(base.grad(), {0, 0, 30, 40});
+  // In place scatter_add_, and the errors.
+  Tensor acc = zeros({3});
+  acc.scatter_add_(0, tensor({0, 0, 2}), tensor({1.0f, 2.0f, 5.0f}));
+  expect_values(acc, {3, 0, 5});
+  EXPECT_ERROR(zeros({2, 2}).scatter(1, tensor({{2}}), zeros({1, 1})),
+               "[scatter] index 2 is out of bounds for dimension 1 with size 2");
+  EXPECT_ERROR(zeros({2, 2}).scatter(1, tensor({{0}}), zeros({1, 1}, kDouble)),
+               "[scatter] expected self.dtype to be equal to src.dtype");
+  EXPECT_ERROR(zeros({2, 2}).scatter(1, tensor({0}), 1.0), "[scatter] index tensor must have");
+  EXPECT_ERROR(zeros({2, 2}).scatter(1, tensor({{0.5}}), 1.0), "[scatter]");
+}
+
 TEST(IndexAdd, Values) {
   auto x = ones({3, 2});
   auto r = index_add(x, 0, tensor({2, 0, 2}), tensor({{1.0, 2.0}, {3.0, 4.0}, {5.0, 6.0}}));

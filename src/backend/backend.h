@@ -108,6 +108,8 @@ class Backend {
   /// out[... index[i] ...] += src[i] along dim (out is modified in place).
   virtual void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
                            const Tensor& src) = 0;
+  /// out[... index[i] ...] = src[i] along dim; where an index repeats, the last along dim wins.
+  virtual void scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) = 0;
   /// out[index[i]] += src[i] along dim 0 of out for each index (index_put_ with accumulate).
   virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index,
                          const Tensor& src) = 0;

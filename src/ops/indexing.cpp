@@ -343,6 +343,83 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   return result;
 }
 
+namespace {
+// Whether each write of scatter(dim, index, ...) survives, i.e. is the last one to its place
+// (bool, index's shape): each place records the position along dim of its last writer, and
+// each writer reads back whether that is itself.
+Tensor surviving_writes(IntArrayRef self_sizes, int64_t dim, const Tensor& index) {
+  std::vector<int64_t> along(static_cast<size_t>(index.dim()), 1);
+  along[static_cast<size_t>(dim)] = index.size(dim);
+  const Tensor position =
+      arange(index.size(dim), TensorOptions().dtype(kLong).device(index.device()))
+          .view(along)
+          .expand(index.sizes());
+  const Tensor writer = full(self_sizes, -1, TensorOptions().dtype(kLong).device(index.device()))
+                            .scatter(dim, index, position);
+  return writer.gather(dim, index).eq(position);
+}
+}  // namespace
+
+// scatter: self with src[i][j] written at [index[i][j]][j] (dim 0); where an index repeats,
+// the last write along dim wins. d/dself = grad with the written places zeroed; d/dsrc =
+// grad.gather(dim, index) for the writes that survive (zero for those overwritten; PyTorch
+// leaves that case undefined), on the part of src that index covers.
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_defined(self, "scatter", "self");
+  check_defined(index, "scatter", "index");
+  check_defined(src, "scatter", "src");
+  check_same_device(self, index, "scatter");
+  check_same_device(self, src, "scatter");
+  check_index_dtype(index, "scatter", false);
+  NABLA_CHECK(self.scalar_type() == src.scalar_type(),
+              "[scatter] expected self.dtype to be equal to src.dtype, got {} and {}",
+              self.scalar_type(), src.scalar_type());
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), "scatter");
+  check_scatter_shapes(self, d, index, &src, "scatter");
+  const Tensor part = covered_part(src, index);  // differentiable view
+  Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
+  backend_for(self).copy(self, result);
+  backend_for(self).scatter(result, d, index, part);
+  if (needs_grad(self, part)) {
+    record("ScatterBackward0", {result}, {self, part},
+           [dim = d, index, self_sizes = self.sizes().vec()](const variable_list& grads,
+                                                             const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             variable_list out(2);
+             if (node.needs_input_grad(0)) out[0] = grad.scatter(dim, index, 0);
+             if (node.needs_input_grad(1))
+               out[1] = where(surviving_writes(self_sizes, dim, index), grad.gather(dim, index), 0);
+             return out;
+           });
+  }
+  return result;
+}
+// With one value for every written place (a one-hot: zeros.scatter(1, labels, 1)).
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  check_defined(self, "scatter", "self");
+  check_defined(index, "scatter", "index");
+  const Tensor filler = wrap_scalar(value, self.device()).to(self.scalar_type());
+  return scatter(self, dim, index, filler.expand(index.sizes()));  // one element, read everywhere
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return nabla::scatter(*this, dim, index, src);
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Scalar& value) const {
+  return nabla::scatter(*this, dim, index, value);
+}
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "scatter_", src,
+                       [&](const Tensor& v) { return nabla::scatter(v, dim, index, src); });
+}
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "scatter_", Tensor(),
+                       [&](const Tensor& v) { return nabla::scatter(v, dim, index, value); });
+}
+Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "scatter_add_", src,
+                       [&](const Tensor& v) { return nabla::scatter_add(v, dim, index, src); });
+}
+
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
   return nabla::index_select(*this, dim, index);
 }

@@ -143,6 +143,15 @@ int main() {
     nb::Tensor y = x.view({2, 2}).repeat({2, 1}).flip({1}).cumsum(0).tril();
     (y * y).sum().backward();
     show("manipulation_grad", x.grad());
+    nb::Tensor onehot = nb::zeros({3, 4}, nb::dtype(nb::kFloat64));
+    onehot.scatter_(1, nb::tensor({2, 0, 3}).view({3, 1}), 1.0);
+    show("scatter_onehot", onehot);
+    nb::Tensor w = f64({1.5, -2.0, 0.5}).view({1, 3}).requires_grad_();
+    nb::Tensor scattered =
+        nb::ones({2, 4}, nb::dtype(nb::kFloat64)).scatter(1, nb::tensor({{3, 0, 1}}), w);
+    (scattered * scattered).sum().backward();
+    show("scatter_src_grad", scattered + 0);
+    show("scatter_grad", w.grad());
   }
   show("gelu", nb::gelu(a));
   show("clamp", a.clamp(-1, 2));

@@ -57,7 +57,8 @@ struct DimGeometry {
 };
 
 // Steps j0..j1 along dim for a row of n positions of the other dims (byte strides st).
-template <bool kScatter, class T, class I>
+// kScatter: out[index] op= in (op: += or, with kSet, =); else out = in[index].
+template <bool kScatter, class T, class I, bool kSet = false>
 void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st, int64_t n,
                  int64_t j0, int64_t j1, const DimGeometry& g) {
   T* out = reinterpret_cast<T*>(p[0]);
@@ -73,14 +74,18 @@ void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st
       T* o = out + (kScatter ? v * g.dst_step : j * g.dst_step);
       const T* r = in + (kScatter ? j * g.src_step : v * g.src_step);
       if (ds == 1 && ss == 1) {
-        if constexpr (kScatter) {
+        if constexpr (kScatter && kSet) {
+          std::copy(r, r + n, o);
+        } else if constexpr (kScatter) {
           for (int64_t e = 0; e < n; ++e) o[e] += r[e];
         } else {
           std::copy(r, r + n, o);
         }
       } else {
         for (int64_t e = 0; e < n; ++e) {
-          if constexpr (kScatter)
+          if constexpr (kScatter && kSet)
+            o[e * ds] = r[e * ss];
+          else if constexpr (kScatter)
             o[e * ds] += r[e * ss];
           else
             o[e * ds] = r[e * ss];
@@ -91,7 +96,9 @@ void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st
   }
   auto step = [&](int64_t e, int64_t j) {
     const int64_t v = static_cast<int64_t>(ix[e * is + j * g.idx_step]);
-    if constexpr (kScatter) {
+    if constexpr (kScatter && kSet) {
+      out[e * ds + v * g.dst_step] = in[e * ss + j * g.src_step];
+    } else if constexpr (kScatter) {
       out[e * ds + v * g.dst_step] += in[e * ss + j * g.src_step];
     } else {
       out[e * ds + j * g.dst_step] = in[e * ss + v * g.src_step];
@@ -107,7 +114,7 @@ void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st
   }
 }
 
-template <bool kScatter, class T, class I>
+template <bool kScatter, class T, class I, bool kSet = false>
 void indexed_loop(const Tensor& dst, const Tensor& src, const Tensor& idx, IntArrayRef loop_sizes,
                   int64_t dim, bool idx_1d, const DimGeometry& g) {
   const Tensor d = drop_dim(dst, dim, loop_sizes);
@@ -124,7 +131,8 @@ void indexed_loop(const Tensor& dst, const Tensor& src, const Tensor& idx, IntAr
                                   static_cast<char*>(i.data_ptr())};
   const std::array<int64_t, 3> esize{sizeof(T), sizeof(T), sizeof(I)};
   auto row = [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& st, int64_t n,
-                 int64_t j0, int64_t j1) { indexed_row<kScatter, T, I>(p, st, n, j0, j1, g); };
+                 int64_t j0,
+                 int64_t j1) { indexed_row<kScatter, T, I, kSet>(p, st, n, j0, j1, g); };
   if (!kScatter && shape.numel < g.K) {
     // Few positions of the other dims but many indices (embedding lookups): split the
     // indices over threads; each j writes its own output slice, so this is race free.
@@ -207,6 +215,23 @@ void CpuBackend::scatter_add(const Tensor& out_in, int64_t dim, const Tensor& in
       using T = typename decltype(tag)::type;
       indexed_loop<true, T, I>(out, src, idx, without(idx.sizes(), dim), dim, false,
                                {idx.size(dim), out.stride(dim), src.stride(dim), idx.stride(dim)});
+    });
+  });
+}
+
+// As scatter_add, writing instead of adding; where an index repeats, the last write along dim
+// wins (each position of the other dims is one task's, so this does not depend on threads).
+void CpuBackend::scatter(const Tensor& out_in, int64_t dim, const Tensor& index,
+                         const Tensor& src_in) {
+  const Tensor out = as_1d(out_in), src = as_1d(src_in), idx = as_1d(index);
+  dispatch_index(idx, "scatter", [&](auto itag) {
+    using I = typename decltype(itag)::type;
+    check_indices<I>(idx, out.size(dim), dim, "scatter");
+    detail::dispatch_all(out.scalar_type(), "scatter", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      indexed_loop<true, T, I, true>(
+          out, src, idx, without(idx.sizes(), dim), dim, false,
+          {idx.size(dim), out.stride(dim), src.stride(dim), idx.stride(dim)});
     });
   });
 }
