@@ -243,6 +243,12 @@ std::vector<OpInfo> make_table() {
        }},
       {"clone_contiguous", "x[0].t().contiguous() * 1.0", {{3, 4}}, [](const V& x) { return V{x[0].t().contiguous() * 1.0}; }},
       // ---- manipulation (src/ops/manipulation.cpp) ----
+      {"diagonal", "x[0].diagonal(1, 2, 0)", {{3, 2, 4}}, [](const V& x) { return V{x[0].diagonal(1, 2, 0)}; }},
+      {"diagonal_below", "T.diagonal(x[0], -1)", {{3, 4}}, [](const V& x) { return V{nabla::diagonal(x[0], -1)}; }},
+      {"diag_embed", "T.diag_embed(x[0], -1, 0, 2)", {{2, 3}}, [](const V& x) { return V{nabla::diag_embed(x[0], -1, 0, 2)}; }},
+      {"diag_vector", "x[0].diag(2)", {{3}}, [](const V& x) { return V{x[0].diag(2)}; }},
+      {"diag_matrix", "x[0].diag()", {{3, 4}}, [](const V& x) { return V{x[0].diag()}; }},
+      {"trace", "x[0].trace()", {{3, 4}}, [](const V& x) { return V{x[0].trace()}; }},
       {"tril", "x[0].tril(1)", {{2, 3, 4}}, [](const V& x) { return V{x[0].tril(1)}; }},
       {"triu_below", "x[0].triu(-1)", {{3, 4}}, [](const V& x) { return V{x[0].triu(-1)}; }},
       {"repeat", "x[0].repeat(2, 1, 3)", {{3, 4}}, [](const V& x) { return V{x[0].repeat({2, 1, 3})}; }},

@@ -352,6 +352,45 @@ TEST(Manipulation, MasksTilesAndOrders) {
   EXPECT_TRUE(contains(error_of([&] { meshgrid({m}); }), "[meshgrid]"));
 }
 
+TEST(Manipulation, DiagonalsAreViewsOrCopies) {
+  Tensor m = arange(12, dtype(kDouble)).view({3, 4});
+  // diagonal is a view: a write through it reaches the matrix.
+  Tensor d = m.diagonal();
+  EXPECT_EQ(d.data_ptr(), m.data_ptr());
+  EXPECT_TRUE(d.equal(tensor({0.0, 5.0, 10.0}, kDouble)));
+  EXPECT_TRUE(m.diagonal(2).equal(tensor({2.0, 7.0}, kDouble)));
+  EXPECT_TRUE(m.diagonal(-2).equal(tensor({8.0}, kDouble)));
+  EXPECT_EQ(m.diagonal(4).numel(), 0);
+  EXPECT_EQ(m.diagonal(-3).numel(), 0);
+  Tensor w = m.clone();
+  w.diagonal(1).fill_(-1);
+  EXPECT_EQ(w[0][1].item<double>(), -1);
+  EXPECT_EQ(w[2][3].item<double>(), -1);
+  EXPECT_EQ(w.eq(-1).sum().item<int64_t>(), 3);
+  // Batched: dims other than the two keep their order; the diagonal goes last.
+  Tensor b = arange(24).view({2, 3, 4});
+  EXPECT_EQ(b.diagonal(0, 1, 2).sizes().vec(), (std::vector<int64_t>{2, 3}));
+  EXPECT_TRUE(b.diagonal(0, 1, 2)[1].equal(tensor({12, 17, 22})));
+  EXPECT_TRUE(b.diagonal(0, -1, 1).equal(b.diagonal(0, 2, 1)));
+  // diag: a vector onto a square matrix (offset grows it), a matrix's diagonal as a copy.
+  Tensor v = tensor({1, 2});
+  EXPECT_TRUE(v.diag(-1).equal(tensor({{0, 0, 0}, {1, 0, 0}, {0, 2, 0}})));
+  Tensor copy = m.diag();
+  EXPECT_NE(copy.data_ptr(), m.data_ptr());
+  EXPECT_EQ(m.trace().item<double>(), 15);
+  EXPECT_TRUE(
+      diag_embed(tensor({{1, 2}, {3, 4}})).equal(tensor({{{1, 0}, {0, 2}}, {{3, 0}, {0, 4}}})));
+  // The gradient of a view's elements goes back to the diagonal only.
+  Tensor x = m.clone().requires_grad_();
+  (x.diagonal(1) * 2).sum().backward();
+  EXPECT_EQ(x.grad().sum().item<double>(), 6);
+  EXPECT_EQ(x.grad()[1][2].item<double>(), 2);
+  EXPECT_TRUE(contains(error_of([&] { m.diagonal(0, 1, -1); }), "[diagonal]"));
+  EXPECT_TRUE(contains(error_of([&] { b.diag(); }), "[diag]"));
+  EXPECT_TRUE(contains(error_of([&] { v.trace(); }), "[trace]"));
+  EXPECT_TRUE(contains(error_of([&] { tensor(1.0).diag_embed(); }), "[diag_embed]"));
+}
+
 TEST(Manipulation, CumsumDtypesAndLayouts) {
   // Integers and bool sum in int64; floats keep their dtype unless one is asked for.
   EXPECT_TRUE(tensor({true, true, false}).cumsum(0).equal(tensor({1, 2, 2})));

@@ -279,6 +279,14 @@ Tensor cat(TensorList tensors, int64_t dim = 0);
 /// The lower (tril) or upper (triu) triangle of the last two dims, from diagonal `diagonal`
 /// (0: the main one, > 0 above it, < 0 below); zeros elsewhere.
 Tensor tril(const Tensor& self, int64_t diagonal = 0);
+/// A view of the elements [i, i + offset] of dims dim1, dim2 (which become a last dim).
+Tensor diagonal(const Tensor& self, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
+/// The last dim of self on the diagonal `offset` of two new dims of the result.
+Tensor diag_embed(const Tensor& self, int64_t offset = 0, int64_t dim1 = -2, int64_t dim2 = -1);
+/// A 1-D tensor onto the diagonal of a square matrix, or a matrix's diagonal (a copy).
+Tensor diag(const Tensor& self, int64_t diagonal = 0);
+/// The sum of a matrix's diagonal.
+Tensor trace(const Tensor& self);
 Tensor triu(const Tensor& self, int64_t diagonal = 0);
 /// Each dim `repeats[d]` copies of self one after another (more repeats than dims: leading
 /// dims of 1 are added). tile: the same, with missing leading repeats taken as 1.

@@ -1,5 +1,6 @@
 // View ops: results share storage with the input, only sizes, strides and offset change.
 // Each backward maps the gradient back to the input's geometry.
+#include <algorithm>
 #include <numeric>
 
 #include "core/checked.h"
@@ -510,5 +511,102 @@ Tensor& Tensor::copy_(const Tensor& src, bool) const {
     return src.to(v.scalar_type()).expand(v.sizes()).clone();
   });
 }
+
+// ---- diagonals ------------------------------------------------------------------------
+
+namespace {
+// The length of the diagonal `offset` (> 0 above the main one) of an n1 x n2 matrix.
+int64_t diagonal_length(int64_t n1, int64_t n2, int64_t offset) {
+  return std::max<int64_t>(
+      0, std::min(n1 - std::max<int64_t>(0, -offset), n2 - std::max<int64_t>(0, offset)));
+}
+
+// values [..., L] placed on the diagonal `offset` of new last dims [n1, n2], zeros elsewhere,
+// as differentiable ops (the backward of diagonal, and diag_embed). Above the main diagonal
+// element i of the diagonal sits in row i, below it in column i: the values, padded with
+// zeros to the length of that dim, are broadcast along the other dim and kept on the diagonal.
+Tensor place_on_diagonal(const Tensor& values, int64_t n1, int64_t n2, int64_t offset) {
+  const bool by_row = offset >= 0;
+  const int64_t length = values.size(-1), padded = by_row ? n1 : n2;
+  Tensor line = values;
+  if (padded > length) {
+    std::vector<int64_t> pad_shape = values.sizes().vec();
+    pad_shape.back() = padded - length;
+    line = cat({values, zeros(pad_shape, values.options())}, -1);
+  }
+  std::vector<int64_t> shape = values.sizes().vec();
+  shape.back() = n1;
+  shape.push_back(n2);
+  const Tensor spread = (by_row ? line.unsqueeze(-1) : line.unsqueeze(-2)).expand(shape);
+  const TensorOptions index_options = TensorOptions().dtype(kLong).device(values.device());
+  const Tensor on_diagonal =
+      (arange(n2, index_options).unsqueeze(0) - arange(n1, index_options).unsqueeze(1)).eq(offset);
+  return where(on_diagonal, spread, 0);
+}
+}  // namespace
+
+// diagonal: a view of the elements [i, i + offset] of dims dim1 and dim2, which go away and
+// leave a last dim of the diagonal's length (stride: the sum of theirs).
+Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2) {
+  check_defined(self, "diagonal");
+  NABLA_CHECK(self.dim() >= 2, "[diagonal] expected a tensor of at least 2 dims, got shape {}",
+              self.sizes());
+  const int64_t d1 = wrap_dim(dim1, self.dim(), "diagonal"),
+                d2 = wrap_dim(dim2, self.dim(), "diagonal");
+  NABLA_CHECK(d1 != d2, "[diagonal] dim1 and dim2 cannot be the same dim ({})", d1);
+  const int64_t n1 = self.size(d1), n2 = self.size(d2);
+  const int64_t length = diagonal_length(n1, n2, offset);
+  std::vector<int64_t> sizes, strides;
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (d == d1 || d == d2) continue;
+    sizes.push_back(self.size(d));
+    strides.push_back(self.stride(d));
+  }
+  sizes.push_back(length);
+  strides.push_back(self.stride(d1) + self.stride(d2));
+  int64_t start = self.storage_offset();
+  if (length > 0) start += offset >= 0 ? offset * self.stride(d2) : -offset * self.stride(d1);
+  Tensor result = make_view(self, sizes, strides, start);
+  return record_view("DiagonalBackward0", self, result,
+                     [n1, n2, offset, d1, d2](const Tensor& grad) {
+                       return place_on_diagonal(grad, n1, n2, offset).movedim({-2, -1}, {d1, d2});
+                     });
+}
+Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
+  return nabla::diagonal(*this, offset, dim1, dim2);
+}
+
+// diag_embed: the last dim of self on the diagonal `offset` of two new dims (dim1, dim2 of the
+// result), each of the diagonal's length plus |offset|.
+Tensor diag_embed(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2) {
+  check_defined(self, "diag_embed");
+  NABLA_CHECK(self.dim() >= 1, "[diag_embed] expected a tensor of at least 1 dim, got a 0-D one");
+  const int64_t d1 = wrap_dim(dim1, self.dim() + 1, "diag_embed"),
+                d2 = wrap_dim(dim2, self.dim() + 1, "diag_embed");
+  NABLA_CHECK(d1 != d2, "[diag_embed] dim1 and dim2 cannot be the same dim ({})", d1);
+  const int64_t n = self.size(-1) + std::abs(offset);
+  return place_on_diagonal(self, n, n, offset).movedim({-2, -1}, {d1, d2});
+}
+Tensor Tensor::diag_embed(int64_t offset, int64_t dim1, int64_t dim2) const {
+  return nabla::diag_embed(*this, offset, dim1, dim2);
+}
+
+// diag: a vector onto the diagonal `diagonal` of a square matrix, or a matrix's diagonal (a
+// copy).
+Tensor diag(const Tensor& self, int64_t diagonal) {
+  check_defined(self, "diag");
+  NABLA_CHECK(self.dim() == 1 || self.dim() == 2,
+              "[diag] expected a 1-D or 2-D tensor, got shape {}", self.sizes());
+  if (self.dim() == 1) return diag_embed(self, diagonal);
+  return nabla::diagonal(self, diagonal).clone();
+}
+Tensor Tensor::diag(int64_t diagonal) const { return nabla::diag(*this, diagonal); }
+
+Tensor trace(const Tensor& self) {
+  check_defined(self, "trace");
+  NABLA_CHECK(self.dim() == 2, "[trace] expected a matrix, got shape {}", self.sizes());
+  return nabla::diagonal(self).sum();
+}
+Tensor Tensor::trace() const { return nabla::trace(*this); }
 
 }  // namespace nabla

@@ -124,6 +124,9 @@ int main() {
   {  // manipulation: masks, tiling, reordering, scans
     nb::Tensor m = nb::arange(12, nb::dtype(nb::kFloat64)).view({3, 4});
     show("tril_triu", m.tril(1) * 2 + nb::triu(m, -1));
+    show("diagonals", m.diagonal(1) + nb::diagonal(m, -1).sum() + m.trace());
+    show("diag", nb::diag(f64({1.0, 2.0}), 1) + m.narrow(1, 0, 3).diag().diag());
+    show("diag_embed", nb::diag_embed(m.narrow(0, 0, 2), -1, 0, 2).sum(0));
     show("causal_mask", nb::ones({3, 3}).tril().to(nb::kFloat64));
     show("repeat_tile", m.repeat({2, 1, 2}).sum({0}) + nb::tile(m, {1, 2}));
     show("repeat_interleave", m.repeat_interleave(2, 0).sum(1) +
