@@ -289,6 +289,28 @@ Tensor covered_part(const Tensor& t, const Tensor& index) {
     if (r.size(k) != index.size(k)) r = r.narrow(k, 0, index.size(k));
   return r;
 }
+
+// scatter's and scatter_add's arguments checked: the wrapped dim, and the part of src that
+// index covers (a differentiable view).
+struct ScatterArgs {
+  int64_t dim;
+  Tensor part;
+};
+ScatterArgs scatter_args(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                         const char* op) {
+  check_defined(self, op, "self");
+  check_defined(index, op, "index");
+  check_defined(src, op, "src");
+  check_same_device(self, index, op);
+  check_same_device(self, src, op);
+  check_index_dtype(index, op, false);
+  NABLA_CHECK(self.scalar_type() == src.scalar_type(),
+              "[{}] expected self.dtype to be equal to src.dtype, got {} and {}", op,
+              self.scalar_type(), src.scalar_type());
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), op);
+  check_scatter_shapes(self, d, index, &src, op);
+  return {d, covered_part(src, index)};
+}
 }  // namespace
 
 // gather: out[i][j] = self[index[i][j]][j] (dim 0); backward scatters the gradient back.
@@ -315,18 +337,9 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
 // scatter_add: self with src[i][j] added at [index[i][j]][j] (dim 0). d/dself = grad,
 // d/dsrc = grad.gather(dim, index) on the part of src that index covers (zero elsewhere).
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-  check_defined(self, "scatter_add", "self");
-  check_defined(index, "scatter_add", "index");
-  check_defined(src, "scatter_add", "src");
-  check_same_device(self, index, "scatter_add");
-  check_same_device(self, src, "scatter_add");
-  check_index_dtype(index, "scatter_add", false);
-  NABLA_CHECK(self.scalar_type() == src.scalar_type(),
-              "[scatter_add] expected self.dtype to be equal to src.dtype, got {} and {}",
-              self.scalar_type(), src.scalar_type());
-  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), "scatter_add");
-  check_scatter_shapes(self, d, index, &src, "scatter_add");
-  const Tensor part = covered_part(src, index);  // differentiable view
+  const ScatterArgs args = scatter_args(self, dim, index, src, "scatter_add");
+  const int64_t d = args.dim;
+  const Tensor& part = args.part;
   Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
   backend_for(self).copy(self, result);
   backend_for(self).scatter_add(result, d, index, part);
@@ -365,18 +378,9 @@ Tensor surviving_writes(IntArrayRef self_sizes, int64_t dim, const Tensor& index
 // grad.gather(dim, index) for the writes that survive (zero for those overwritten; PyTorch
 // leaves that case undefined), on the part of src that index covers.
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-  check_defined(self, "scatter", "self");
-  check_defined(index, "scatter", "index");
-  check_defined(src, "scatter", "src");
-  check_same_device(self, index, "scatter");
-  check_same_device(self, src, "scatter");
-  check_index_dtype(index, "scatter", false);
-  NABLA_CHECK(self.scalar_type() == src.scalar_type(),
-              "[scatter] expected self.dtype to be equal to src.dtype, got {} and {}",
-              self.scalar_type(), src.scalar_type());
-  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), "scatter");
-  check_scatter_shapes(self, d, index, &src, "scatter");
-  const Tensor part = covered_part(src, index);  // differentiable view
+  const ScatterArgs args = scatter_args(self, dim, index, src, "scatter");
+  const int64_t d = args.dim;
+  const Tensor& part = args.part;
   Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
   backend_for(self).copy(self, result);
   backend_for(self).scatter(result, d, index, part);

@@ -205,35 +205,38 @@ void CpuBackend::gather(const Tensor& x_in, int64_t dim, const Tensor& index,
   });
 }
 
-void CpuBackend::scatter_add(const Tensor& out_in, int64_t dim, const Tensor& index,
-                             const Tensor& src_in) {
+namespace {
+// out[... index[i] ...] += src[i] (kSet: = src[i]) along dim, for scatter_add and scatter.
+template <bool kSet>
+void scatter_into(const Tensor& out_in, int64_t dim, const Tensor& index, const Tensor& src_in,
+                  const char* op) {
   const Tensor out = as_1d(out_in), src = as_1d(src_in), idx = as_1d(index);
-  dispatch_index(idx, "scatter_add", [&](auto itag) {
+  dispatch_index(idx, op, [&](auto itag) {
     using I = typename decltype(itag)::type;
-    check_indices<I>(idx, out.size(dim), dim, "scatter_add");
-    detail::dispatch_numeric(out.scalar_type(), "scatter_add", [&](auto tag) {
+    check_indices<I>(idx, out.size(dim), dim, op);
+    auto run = [&](auto tag) {
       using T = typename decltype(tag)::type;
-      indexed_loop<true, T, I>(out, src, idx, without(idx.sizes(), dim), dim, false,
-                               {idx.size(dim), out.stride(dim), src.stride(dim), idx.stride(dim)});
-    });
+      indexed_loop<true, T, I, kSet>(
+          out, src, idx, without(idx.sizes(), dim), dim, false,
+          {idx.size(dim), out.stride(dim), src.stride(dim), idx.stride(dim)});
+    };
+    if constexpr (kSet)
+      detail::dispatch_all(out.scalar_type(), op, run);  // writing bool is fine
+    else
+      detail::dispatch_numeric(out.scalar_type(), op, run);
   });
+}
+}  // namespace
+
+void CpuBackend::scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
+                             const Tensor& src) {
+  scatter_into<false>(out, dim, index, src, "scatter_add");
 }
 
 // As scatter_add, writing instead of adding; where an index repeats, the last write along dim
 // wins (each position of the other dims is one task's, so this does not depend on threads).
-void CpuBackend::scatter(const Tensor& out_in, int64_t dim, const Tensor& index,
-                         const Tensor& src_in) {
-  const Tensor out = as_1d(out_in), src = as_1d(src_in), idx = as_1d(index);
-  dispatch_index(idx, "scatter", [&](auto itag) {
-    using I = typename decltype(itag)::type;
-    check_indices<I>(idx, out.size(dim), dim, "scatter");
-    detail::dispatch_all(out.scalar_type(), "scatter", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      indexed_loop<true, T, I, true>(
-          out, src, idx, without(idx.sizes(), dim), dim, false,
-          {idx.size(dim), out.stride(dim), src.stride(dim), idx.stride(dim)});
-    });
-  });
+void CpuBackend::scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
+  scatter_into<true>(out, dim, index, src, "scatter");
 }
 
 void CpuBackend::index_add(const Tensor& out_in, int64_t dim, const Tensor& index,
