@@ -8,6 +8,7 @@
 #include <nabla/print.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include "test_util.h"
 
@@ -389,6 +390,194 @@ TEST(Manipulation, DiagonalsAreViewsOrCopies) {
   EXPECT_TRUE(contains(error_of([&] { b.diag(); }), "[diag]"));
   EXPECT_TRUE(contains(error_of([&] { v.trace(); }), "[trace]"));
   EXPECT_TRUE(contains(error_of([&] { tensor(1.0).diag_embed(); }), "[diag_embed]"));
+}
+
+// einsum's paths: a label repeated within an operand (a diagonal), broadcast dims of size 1,
+// an ellipsis that only some operands have, labels summed before the product, three operands;
+// each against the same contraction written with matmul, sum and diagonal.
+TEST(Contractions, EinsumAgreesWithExplicitProducts) {
+  manual_seed(3);
+  Tensor a = randn({2, 3, 4}, dtype(kDouble)), b = randn({4, 5}, dtype(kDouble));
+  Tensor m = randn({3, 3}, dtype(kDouble)), v = randn({3}, dtype(kDouble));
+  EXPECT_TRUE(einsum("bij,jk->bik", {a, b}).allclose(a.matmul(b)));
+  EXPECT_TRUE(einsum("...ij,jk", {a, b}).allclose(a.matmul(b)));
+  EXPECT_TRUE(einsum(" b i j , j k -> k i b ", {a, b}).allclose(a.matmul(b).permute({2, 1, 0})));
+  EXPECT_TRUE(einsum("ii->i", {m}).allclose(m.diagonal()));
+  EXPECT_TRUE(einsum("ii", {m}).allclose(m.trace()));
+  EXPECT_TRUE(einsum("ij,j->i", {m, v}).allclose(m.mv(v)));
+  EXPECT_TRUE(einsum("ij->", {m}).allclose(m.sum()));
+  EXPECT_TRUE(einsum("bij->j", {a}).allclose(a.sum({0, 1})));
+  EXPECT_TRUE(einsum("ij,ij->ij", {m.narrow(0, 0, 1), m}).allclose(m.narrow(0, 0, 1) * m));
+  EXPECT_TRUE(einsum("ab,bc,cd->ad", {m, m, m}).allclose(m.mm(m).mm(m)));
+  EXPECT_TRUE(einsum("i,j,k->ijk", {v, v, v})
+                  .allclose(v.view({3, 1, 1}) * v.view({1, 3, 1}) * v.view({1, 1, 3})));
+  // An output view when nothing is contracted, as PyTorch's.
+  EXPECT_EQ(einsum("ij->ji", {m}).data_ptr(), m.data_ptr());
+  // Gradients through the pairwise contraction match those of the explicit product.
+  Tensor x = randn({2, 3}, dtype(kDouble)).requires_grad_(true);
+  Tensor y = randn({3, 4}, dtype(kDouble)).requires_grad_(true);
+  Tensor gx = autograd::grad({einsum("ij,jk->ik", {x, y}).pow(2).sum()}, {x})[0];
+  Tensor gx2 = autograd::grad({x.mm(y).pow(2).sum()}, {x})[0];
+  EXPECT_TRUE(gx.allclose(gx2));
+  auto err = [](const std::function<void()>& f) { return error_of(f); };
+  EXPECT_TRUE(contains(err([&] { einsum("ij,jk->ik", {m}); }), "2 operands but 1 tensors"));
+  EXPECT_TRUE(contains(err([&] { einsum("i1->i", {v}); }), "invalid character '1'"));
+  EXPECT_TRUE(contains(err([&] { einsum("ijk->i", {m}); }), "shape [3, 3]"));
+  EXPECT_TRUE(contains(err([&] { einsum("ij,jk->ik", {m, b}); }), "do not broadcast"));
+  EXPECT_TRUE(contains(err([&] { einsum("ij->iz", {m}); }), "output subscript z"));
+  EXPECT_TRUE(contains(err([&] { einsum("ij->ii", {m}); }), "more than once"));
+  EXPECT_TRUE(contains(err([&] { einsum("ij", {a.narrow(1, 0, 2)}); }), "[einsum]"));
+  EXPECT_TRUE(contains(err([&] { einsum("ii", {b}); }), "sizes don't match, 4 != 5"));
+}
+
+TEST(Contractions, TensordotKronCrossAndBatchedProducts) {
+  manual_seed(4);
+  Tensor a = randn({2, 3, 4}, dtype(kDouble)), b = randn({4, 3, 5}, dtype(kDouble));
+  Tensor expect = a.reshape({2, 12}).mm(b.permute({1, 0, 2}).reshape({12, 5}));
+  EXPECT_TRUE(tensordot(a, b, {1, 2}, {1, 0}).allclose(expect));
+  EXPECT_TRUE(contains(error_of([&] { tensordot(a, b, {1}, {0}); }), "need to match"));
+  EXPECT_TRUE(contains(error_of([&] { tensordot(a, b, {1, 2}, {1}); }), "same length"));
+  // kron: each element of the first times a copy of the second, in blocks.
+  Tensor k = kron(tensor({{1, 2}, {3, 4}}), tensor({{0, 1}, {1, 0}}));
+  EXPECT_TRUE(k.equal(tensor({{0, 1, 0, 2}, {1, 0, 2, 0}, {0, 3, 0, 4}, {3, 0, 4, 0}})));
+  EXPECT_EQ(kron(ones({2}), ones({3, 4})).sizes(), IntArrayRef({3, 8}));
+  // cross: the right-handed basis; without dim, the first dim of size 3.
+  Tensor e = eye(3);
+  EXPECT_TRUE(cross(e[0], e[1]).equal(e[2]));
+  EXPECT_TRUE(cross(e, e.roll({1}, {0})).equal(e.roll({-1}, {0})));
+  EXPECT_TRUE(cross(randn({3, 5}), randn({3, 5})).sizes() == IntArrayRef({3, 5}));
+  EXPECT_TRUE(contains(error_of([&] {
+                         cross(ones({2, 4}), ones({2, 4}));
+                       }),
+                       "no dimension of size 3"));
+  EXPECT_TRUE(contains(error_of([&] { linalg_cross(ones({2, 4}), ones({2, 4})); }), "length 3"));
+  // baddbmm with beta = 0 ignores self: its NaN does not reach the result.
+  Tensor nan_self = full({2, 3, 5}, std::nan(""), dtype(kDouble));
+  Tensor p = randn({2, 3, 4}, dtype(kDouble)), q = randn({2, 4, 5}, dtype(kDouble));
+  EXPECT_TRUE(baddbmm(nan_self, p, q, 0, 3).allclose(p.bmm(q) * 3));
+  EXPECT_TRUE(addbmm(zeros({3, 5}, dtype(kDouble)), p, q).allclose(p.bmm(q).sum(0)));
+  Tensor acc = ones({2, 3, 5}, dtype(kDouble));
+  acc.baddbmm_(p, q, 2);
+  EXPECT_TRUE(acc.allclose(p.bmm(q) + 2));
+  EXPECT_TRUE(contains(error_of([&] { baddbmm(ones({4, 4}), p, q); }), "[baddbmm]"));
+}
+
+TEST(Reductions, OrderStatisticsAndNanAwareSums) {
+  Tensor x = tensor({{3.0, std::nan(""), 1.0, std::nan(""), 2.0}, {4.0, 1.0, 2.5, 2.0, 9.0}});
+  auto [mv, mi] = x.median(1);
+  EXPECT_TRUE(std::isnan(mv[0].item<double>()));
+  EXPECT_EQ(mi[0].item<int64_t>(), 1);  // the first NaN
+  EXPECT_EQ(mv[1].item<double>(), 2.5);
+  EXPECT_EQ(mi[1].item<int64_t>(), 2);
+  auto [nv, ni] = x.nanmedian(1);
+  EXPECT_TRUE(nv.equal(tensor({2.0, 2.5})));
+  EXPECT_TRUE(ni.equal(tensor({4, 2})));
+  EXPECT_TRUE(std::isnan(x.median().item<double>()));
+  EXPECT_EQ(x.nanmedian().item<double>(), 2.0);
+  EXPECT_TRUE(std::isnan(full({3}, std::nan("")).nanmedian().item<float>()));
+  // Even counts: the lower of the two middle elements; integers work too.
+  EXPECT_EQ(tensor({4, 1, 3, 2}).median().item<int64_t>(), 2);
+  auto [kv, ki] = x.kthvalue(4, 1, true);
+  EXPECT_EQ(kv.sizes(), IntArrayRef({2, 1}));
+  EXPECT_TRUE(std::isnan(kv[0][0].item<double>()));  // NaN counts as the largest
+  EXPECT_EQ(kv[1][0].item<double>(), 4.0);
+  EXPECT_EQ(ki[1][0].item<int64_t>(), 0);
+  EXPECT_EQ(std::get<0>(tensor(5.0).kthvalue(1)).dim(), 0);
+  EXPECT_TRUE(contains(error_of([&] { x.kthvalue(6, 1); }), "k (6) is out of range"));
+  EXPECT_TRUE(contains(error_of([&] { x.kthvalue(0); }), "[kthvalue]"));
+  EXPECT_TRUE(contains(error_of([&] { zeros({2, 0}).median(1); }), "non-zero size"));
+  // The gradient reaches the chosen element only.
+  Tensor w = tensor({3.0, 1.0, 2.0}, dtype(kDouble)).requires_grad_(true);
+  w.median().backward();
+  EXPECT_TRUE(w.grad().equal(tensor({0.0, 0.0, 1.0}, dtype(kDouble))));
+  // nansum / nanmean skip NaN (and give NaN positions no gradient).
+  EXPECT_EQ(x.nansum().item<double>(), 24.5);
+  EXPECT_TRUE(x.nanmean({1}).allclose(tensor({2.0, 3.7})));
+  EXPECT_TRUE(std::isnan(full({2}, std::nan("")).nanmean().item<float>()));
+  EXPECT_EQ(tensor({1, 2}).nansum().item<int64_t>(), 3);
+  EXPECT_TRUE(contains(error_of([&] { tensor({1, 2}).nanmean(); }), "floating point"));
+  Tensor xg = x.clone().requires_grad_(true);
+  xg.nansum().backward();
+  EXPECT_EQ(xg.grad().sum().item<double>(), 8.0);
+  auto [var, mean] = var_mean(tensor({{1.0, 2.0, 3.0}, {4.0, 6.0, 8.0}}), {1});
+  EXPECT_TRUE(var.allclose(tensor({1.0, 4.0})));
+  EXPECT_TRUE(mean.allclose(tensor({2.0, 6.0})));
+  auto [sd, all_mean] = std_mean(tensor({1.0, 3.0}), false);
+  EXPECT_EQ(sd.item<double>(), 1.0);
+  EXPECT_EQ(all_mean.item<double>(), 2.0);
+}
+
+TEST(Manipulation, DiffRot90AndIndexFills) {
+  Tensor v = tensor({1, 4, 9, 16});
+  EXPECT_TRUE(diff(v).equal(tensor({3, 5, 7})));
+  EXPECT_TRUE(diff(v, 2).equal(tensor({2, 2})));
+  EXPECT_TRUE(diff(v, 0).equal(v));
+  EXPECT_EQ(diff(v, 7).numel(), 0);
+  EXPECT_TRUE(diff(tensor({true, false, false, true})).equal(tensor({true, false, true})));
+  EXPECT_TRUE(diff(v, 1, 0, tensor({0}), tensor({25})).equal(tensor({1, 3, 5, 7, 9})));
+  EXPECT_TRUE(contains(error_of([&] { diff(tensor(1.0)); }), "at least one-dimensional"));
+  EXPECT_TRUE(contains(error_of([&] { diff(v, -1); }), "non-negative"));
+  Tensor m = arange(6).view({2, 3});
+  EXPECT_TRUE(rot90(m).equal(tensor({{2, 5}, {1, 4}, {0, 3}})));
+  EXPECT_TRUE(rot90(m, 4).equal(m));
+  EXPECT_TRUE(rot90(m, -1).equal(rot90(m, 3)));
+  EXPECT_TRUE(rot90(rot90(m, 1), 1).equal(m.flip({0, 1})));
+  EXPECT_TRUE(contains(error_of([&] { rot90(m, 1, {0, 0}); }), "different"));
+  EXPECT_TRUE(contains(error_of([&] { rot90(v); }), "total dims >= 2"));
+  Tensor z = zeros({3, 4});
+  EXPECT_TRUE(z.index_fill(1, tensor({0, -1}), 2.0).sum(0).equal(tensor({6.0f, 0.0f, 0.0f, 6.0f})));
+  EXPECT_EQ(tensor({1, 2, 3}).index_fill(0, tensor({1}), 7.9).scalar_type(), kLong);
+  Tensor copied = z.index_copy(0, tensor({2, 0}), arange(8.0f).view({2, 4}));
+  EXPECT_TRUE(copied[2].equal(arange(4.0f)));
+  EXPECT_TRUE(copied[1].equal(zeros({4})));
+  Tensor filled = ones({2, 2});
+  filled.index_fill_(0, tensor({1}), tensor(5.0f));
+  filled.index_copy_(1, tensor({0}), full({2, 1}, -1.0f));
+  EXPECT_TRUE(filled.equal(tensor({{-1.0f, 1.0f}, {-1.0f, 5.0f}})));
+  EXPECT_TRUE(contains(error_of([&] { z.index_fill(1, tensor({4}), 1.0); }),
+                       "[index_fill] an index is out of bounds for dimension 1 with size 4"));
+  EXPECT_TRUE(contains(error_of([&] { z.index_fill(1, tensor({-5}), 1.0); }), "out of bounds"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         z.index_copy(1, tensor({4}), ones({3, 1}));
+                       }),
+                       "[index_copy] an index is out of bounds for dimension 1 with size 4"));
+  EXPECT_TRUE(contains(error_of([&] { z.index_fill(1, tensor({0.5}), 1.0); }), "int64 index"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         z.index_copy(0, tensor({0}), ones({2, 4}));
+                       }),
+                       "should be of shape [1, 4]"));
+  EXPECT_TRUE(
+      contains(error_of([&] { z.index_fill(0, tensor({0}), ones({2})); }), "0-dimensional value"));
+}
+
+TEST(Elementwise, BitwiseOpsOnIntegersAndBool) {
+  Tensor a = tensor({12, 10, 7, -3}), b = tensor({6, 3, 5, 1});
+  EXPECT_TRUE((a & b).equal(tensor({4, 2, 5, 1})));
+  EXPECT_TRUE((a | b).equal(tensor({14, 11, 7, -3})));
+  EXPECT_TRUE((a ^ b).equal(tensor({10, 9, 2, -4})));
+  EXPECT_TRUE((~a).equal(tensor({-13, -11, -8, 2})));
+  EXPECT_TRUE((a & 3).equal(tensor({0, 2, 3, 1})));
+  EXPECT_TRUE((1 | a).equal(tensor({13, 11, 7, -3})));
+  EXPECT_TRUE((~tensor({0, 5}).to(kByte)).equal(tensor({255, 250}).to(kByte)));
+  // A scalar wraps to the tensor's dtype, as in LibTorch: 300 as uint8 is 44.
+  EXPECT_TRUE((tensor({6}).to(kByte) & 300).equal(tensor({4}).to(kByte)));
+  Tensor p = tensor({true, true, false}), q = tensor({true, false, false});
+  EXPECT_TRUE((p & q).equal(logical_and(p, q)));
+  EXPECT_TRUE((p | q).equal(logical_or(p, q)));
+  EXPECT_TRUE((p ^ true).equal(logical_not(p)));
+  EXPECT_TRUE((~p).equal(logical_not(p)));
+  EXPECT_EQ((p & tensor({1, 1, 1})).scalar_type(), kLong);
+  Tensor c = a.clone();
+  c &= b;
+  c |= 16;
+  c ^= tensor({1, 1, 1, 1});
+  EXPECT_TRUE(c.equal(tensor({21, 19, 20, 16})));
+  c.bitwise_not_();
+  EXPECT_TRUE(c.equal(tensor({-22, -20, -21, -17})));
+  EXPECT_TRUE((a % 5).equal(tensor({2, 0, 2, 2})));
+  EXPECT_TRUE(contains(error_of([&] { (void)(ones({2}) & ones({2})); }),
+                       "[bitwise_and] expected integer or bool tensors, got float32 and float32"));
+  EXPECT_TRUE(contains(error_of([&] { (void)~ones({2}); }), "[bitwise_not]"));
 }
 
 TEST(Manipulation, CumsumDtypesAndLayouts) {

@@ -7,7 +7,8 @@
 // its row). It generates the enums and op_name() (src/backend/backend.h), the functor declarations
 // (src/backend/cpu/functors.h) and the CPU switch (src/backend/cpu/elementwise.cpp). Unary kinds:
 // Numeric (every dtype but bool, same dtype out), Floating (float dtypes), Logical (any dtype in,
-// bool out). Binary kinds: Arith (compute dtype out), Compare (bool out).
+// bool out). Binary kinds: Arith (compute dtype out), Compare (bool out), Bitwise (integers and
+// bool only, compute dtype out).
 #define NABLA_UNARY_OPS(X)                          \
   X(Neg, neg, Numeric, "neg")                       \
   X(Exp, exp, Floating, "exp")                      \
@@ -68,4 +69,7 @@
   X(Gt, gt, Compare, nullptr)                  \
   X(Ge, ge, Compare, nullptr)                  \
   X(LogicalAnd, logical_and, Compare, nullptr) \
-  X(LogicalOr, logical_or, Compare, nullptr)
+  X(LogicalOr, logical_or, Compare, nullptr)   \
+  X(BitwiseAnd, bitwise_and, Bitwise, nullptr) \
+  X(BitwiseOr, bitwise_or, Bitwise, nullptr)   \
+  X(BitwiseXor, bitwise_xor, Bitwise, nullptr)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -253,6 +254,40 @@ Tensor std(const Tensor& self, B unbiased) {
 }
 Tensor std(const Tensor& self, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
 Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim = false);
+/// (var, mean) and (std, mean) of the same elements.
+std::tuple<Tensor, Tensor> var_mean_all(const Tensor& self, bool unbiased);
+inline std::tuple<Tensor, Tensor> var_mean(const Tensor& self) { return var_mean_all(self, true); }
+template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+std::tuple<Tensor, Tensor> var_mean(const Tensor& self, B unbiased) {
+  return var_mean_all(self, unbiased);
+}
+std::tuple<Tensor, Tensor> var_mean(const Tensor& self, IntArrayRef dim, bool unbiased = true,
+                                    bool keepdim = false);
+std::tuple<Tensor, Tensor> std_mean_all(const Tensor& self, bool unbiased);
+inline std::tuple<Tensor, Tensor> std_mean(const Tensor& self) { return std_mean_all(self, true); }
+template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+std::tuple<Tensor, Tensor> std_mean(const Tensor& self, B unbiased) {
+  return std_mean_all(self, unbiased);
+}
+std::tuple<Tensor, Tensor> std_mean(const Tensor& self, IntArrayRef dim, bool unbiased = true,
+                                    bool keepdim = false);
+/// The sum and the mean of the elements that are not NaN (nanmean of none: NaN).
+Tensor nansum(const Tensor& self, std::optional<ScalarType> dtype = std::nullopt);
+Tensor nansum(const Tensor& self, IntArrayRef dim, bool keepdim = false,
+              std::optional<ScalarType> dtype = std::nullopt);
+Tensor nanmean(const Tensor& self, std::optional<ScalarType> dtype = std::nullopt);
+Tensor nanmean(const Tensor& self, IntArrayRef dim, bool keepdim = false,
+               std::optional<ScalarType> dtype = std::nullopt);
+/// The k-th smallest element along dim (k from 1) and its index; NaN counts as the largest.
+/// Among equal values the first one's index (PyTorch may name another).
+std::tuple<Tensor, Tensor> kthvalue(const Tensor& self, int64_t k, int64_t dim = -1,
+                                    bool keepdim = false);
+/// The lower median (sorted position (n - 1) / 2), of all elements or along dim with its index;
+/// NaN when the slice has one. nanmedian: the median of the elements that are not NaN.
+Tensor median(const Tensor& self);
+std::tuple<Tensor, Tensor> median(const Tensor& self, int64_t dim, bool keepdim = false);
+Tensor nanmedian(const Tensor& self);
+std::tuple<Tensor, Tensor> nanmedian(const Tensor& self, int64_t dim, bool keepdim = false);
 Tensor norm(const Tensor& self, const Scalar& p = 2);
 Tensor norm(const Tensor& self, std::optional<Scalar> p, IntArrayRef dim, bool keepdim = false);
 Tensor all(const Tensor& self);
@@ -339,6 +374,48 @@ Tensor nan_to_num(const Tensor& self, std::optional<double> nan = std::nullopt,
 Tensor logical_xor(const Tensor& self, const Tensor& other);
 /// A matrix [n, m] times a vector [m].
 Tensor mv(const Tensor& self, const Tensor& vec);
+/// The n-th forward difference along dim (bool: whether neighbours differ), prepend and append
+/// joined on first.
+Tensor diff(const Tensor& self, int64_t n = 1, int64_t dim = -1,
+            const std::optional<Tensor>& prepend = std::nullopt,
+            const std::optional<Tensor>& append = std::nullopt);
+/// k quarter turns in the plane of dims, from the first dim towards the second.
+Tensor rot90(const Tensor& self, int64_t k = 1, IntArrayRef dims = {0, 1});
+/// self with the slices `index` (int64, 0-D or 1-D) along dim set to value, or replaced by
+/// source's slices (index_copy; a repeated index takes its last slice).
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& value);
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);
+
+// ---- contractions (src/ops/contractions.cpp) ----
+/// Sums of products over the subscripts of an equation ("ij,jk->ik", "bhqd,bhkd->bhqk", "ii",
+/// "...ij->...ji"): letters label dims, "..." broadcast leading dims; without "->" the output
+/// has the ellipsis, then the letters used once in alphabetical order (upper case first).
+Tensor einsum(std::string_view equation, TensorList tensors);
+/// Contracts dims_self of self with dims_other of other (pairwise equal sizes): the result has
+/// self's other dims, then other's.
+Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_self,
+                 IntArrayRef dims_other);
+/// The Kronecker product: block (i, j, ...) is self[i, j, ...] * other.
+Tensor kron(const Tensor& self, const Tensor& other);
+/// Cross products of 3-vectors along dim (cross: by default the first dim of size 3).
+Tensor cross(const Tensor& self, const Tensor& other, std::optional<int64_t> dim = std::nullopt);
+Tensor linalg_cross(const Tensor& self, const Tensor& other, int64_t dim = -1);
+/// beta * self + alpha * (batch1 @ batch2) for batches [b, n, k] @ [b, k, m] (addbmm: the
+/// products summed over the batch). beta == 0 ignores self.
+Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
+               const Scalar& beta = 1, const Scalar& alpha = 1);
+Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
+              const Scalar& beta = 1, const Scalar& alpha = 1);
+
+// ---- bitwise (integers and bool) ----
+Tensor bitwise_and(const Tensor& self, const Tensor& other);
+Tensor bitwise_and(const Tensor& self, const Scalar& other);
+Tensor bitwise_or(const Tensor& self, const Tensor& other);
+Tensor bitwise_or(const Tensor& self, const Scalar& other);
+Tensor bitwise_xor(const Tensor& self, const Tensor& other);
+Tensor bitwise_xor(const Tensor& self, const Scalar& other);
+Tensor bitwise_not(const Tensor& self);
 Tensor stack(TensorList tensors, int64_t dim = 0);
 Tensor reshape(const Tensor& self, IntArrayRef shape);
 Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1);

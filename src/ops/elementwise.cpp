@@ -881,8 +881,72 @@ Tensor operator>(const Tensor& a, const Scalar& b) { return a.gt(b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 Tensor operator>=(const Tensor& a, const Scalar& b) { return a.ge(b); }
 Tensor operator!(const Tensor& a) { return logical_not(a); }
-Tensor operator&(const Tensor& a, const Tensor& b) { return logical_and(a, b); }
-Tensor operator|(const Tensor& a, const Tensor& b) { return logical_or(a, b); }
+Tensor operator%(const Tensor& a, const Tensor& b) { return remainder(a, b); }
+Tensor operator%(const Tensor& a, const Scalar& b) { return remainder(a, b); }
+Tensor operator%(const Scalar& a, const Tensor& b) {
+  return remainder(wrap_scalar(a, b.device()), b);
+}
+
+// ---- bitwise (integers and bool; no gradient) ------------------------------------------
+
+namespace {
+Tensor bitwise(BinaryOp op, const Tensor& self, const Tensor& other, const char* name) {
+  check_defined(self, name);
+  check_defined(other, name, "other");
+  const ScalarType compute = result_type(self, other);
+  NABLA_CHECK(!isFloatingType(compute),
+              "[{}] expected integer or bool tensors, got {} and {} (of shapes {} and {})", name,
+              self.scalar_type(), other.scalar_type(), self.sizes(), other.sizes());
+  return binary_forward(op, self, other, name, nullptr);
+}
+}  // namespace
+
+#define NABLA_BITWISE(name, OP)                                                        \
+  Tensor name(const Tensor& self, const Tensor& other) {                               \
+    return bitwise(BinaryOp::OP, self, other, #name);                                  \
+  }                                                                                    \
+  Tensor name(const Tensor& self, const Scalar& other) {                               \
+    return bitwise(BinaryOp::OP, self, wrap_scalar(other, self.device()), #name);      \
+  }                                                                                    \
+  Tensor Tensor::name(const Tensor& other) const { return nabla::name(*this, other); } \
+  Tensor Tensor::name(const Scalar& other) const { return nabla::name(*this, other); } \
+  Tensor& Tensor::name##_(const Tensor& other) const {                                 \
+    return apply_inplace(const_cast<Tensor&>(*this), #name "_", other,                 \
+                         [&](const Tensor& v) { return nabla::name(v, other); });      \
+  }                                                                                    \
+  Tensor& Tensor::name##_(const Scalar& other) const {                                 \
+    return apply_inplace(const_cast<Tensor&>(*this), #name "_", Tensor(),              \
+                         [&](const Tensor& v) { return nabla::name(v, other); });      \
+  }
+NABLA_BITWISE(bitwise_and, BitwiseAnd)
+NABLA_BITWISE(bitwise_or, BitwiseOr)
+NABLA_BITWISE(bitwise_xor, BitwiseXor)
+#undef NABLA_BITWISE
+
+// ~x: logical_not for bool, x ^ all-ones for integers (-1 in the dtype: 255 for uint8).
+Tensor bitwise_not(const Tensor& self) {
+  check_defined(self, "bitwise_not");
+  if (self.scalar_type() == kBool) return logical_not(self);
+  NABLA_CHECK(!self.is_floating_point(), "[bitwise_not] expected an integer or bool tensor, got {}",
+              self.scalar_type());
+  return bitwise_xor(self, cast(wrap_scalar(-1, self.device()), self.scalar_type()));
+}
+Tensor Tensor::bitwise_not() const { return nabla::bitwise_not(*this); }
+Tensor& Tensor::bitwise_not_() const {
+  return apply_inplace(const_cast<Tensor&>(*this), "bitwise_not_", Tensor(),
+                       [&](const Tensor& v) { return nabla::bitwise_not(v); });
+}
+
+// As LibTorch: & | ^ are the bitwise ops (the same as the logical ones on bool tensors).
+Tensor operator&(const Tensor& a, const Tensor& b) { return bitwise_and(a, b); }
+Tensor operator&(const Tensor& a, const Scalar& b) { return bitwise_and(a, b); }
+Tensor operator&(const Scalar& a, const Tensor& b) { return bitwise_and(b, a); }
+Tensor operator|(const Tensor& a, const Tensor& b) { return bitwise_or(a, b); }
+Tensor operator|(const Tensor& a, const Scalar& b) { return bitwise_or(a, b); }
+Tensor operator|(const Scalar& a, const Tensor& b) { return bitwise_or(b, a); }
+Tensor operator^(const Tensor& a, const Tensor& b) { return bitwise_xor(a, b); }
+Tensor operator^(const Tensor& a, const Scalar& b) { return bitwise_xor(a, b); }
+Tensor operator^(const Scalar& a, const Tensor& b) { return bitwise_xor(b, a); }
 
 // ---- in place --------------------------------------------------------------------------
 

@@ -440,4 +440,168 @@ Tensor& Tensor::cumsum_(int64_t dim) const {
                        [&](const Tensor& v) { return nabla::cumsum(v, dim, v.scalar_type()); });
 }
 
+// ---- differences and rotations ---------------------------------------------------------
+
+// n times: each element minus the one before it along dim (bool: whether they differ), after
+// joining prepend and append on.
+Tensor diff(const Tensor& self, int64_t n, int64_t dim, const std::optional<Tensor>& prepend,
+            const std::optional<Tensor>& append) {
+  check_defined(self, "diff");
+  NABLA_CHECK(self.dim() >= 1, "[diff] expects input to be at least one-dimensional, got shape {}",
+              self.sizes());
+  NABLA_CHECK(n >= 0, "[diff] order must be non-negative but got {}", n);
+  const int64_t d = wrap_dim(dim, self.dim(), "diff");
+  std::vector<Tensor> parts;
+  for (const std::optional<Tensor>* side : {&prepend, &append}) {
+    if (!side->has_value() || !(*side)->defined()) continue;
+    NABLA_CHECK((*side)->dim() == self.dim(),
+                "[diff] expected prepend and append to have as many dims as the input ({}), got "
+                "shape {}",
+                self.dim(), (*side)->sizes());
+  }
+  if (prepend && prepend->defined()) parts.push_back(*prepend);
+  parts.push_back(self);
+  if (append && append->defined()) parts.push_back(*append);
+  Tensor x = parts.size() == 1 ? self : cat(parts, d);
+  for (int64_t i = 0; i < n && x.size(d) > 0; ++i) {
+    const int64_t len = x.size(d) - 1;
+    const Tensor later = x.narrow(d, 1, len), earlier = x.narrow(d, 0, len);
+    x = x.scalar_type() == kBool ? logical_xor(later, earlier) : later - earlier;
+  }
+  return x;
+}
+Tensor Tensor::diff(int64_t n, int64_t dim, const std::optional<Tensor>& prepend,
+                    const std::optional<Tensor>& append) const {
+  return nabla::diff(*this, n, dim, prepend, append);
+}
+
+// k quarter turns in the plane of dims, from the first towards the second (k < 0: back).
+Tensor rot90(const Tensor& self, int64_t k, IntArrayRef dims) {
+  check_defined(self, "rot90");
+  NABLA_CHECK(dims.size() == 2 && self.dim() >= 2,
+              "[rot90] expected total rotation dims == 2 and total dims >= 2, but got rotation "
+              "dims {} and total dims {}",
+              dims, self.dim());
+  const int64_t d0 = wrap_dim(dims[0], self.dim(), "rot90"),
+                d1 = wrap_dim(dims[1], self.dim(), "rot90");
+  NABLA_CHECK(d0 != d1, "[rot90] expected rotation dims to be different, got {}", dims);
+  switch (((k % 4) + 4) % 4) {
+    case 1:
+      return self.flip({d1}).transpose(d0, d1);
+    case 2:
+      return self.flip({d0, d1});
+    case 3:
+      return self.flip({d0}).transpose(d0, d1);
+    default:
+      return self.clone();
+  }
+}
+Tensor Tensor::rot90(int64_t k, IntArrayRef dims) const { return nabla::rot90(*this, k, dims); }
+
+// ---- index_fill and index_copy ---------------------------------------------------------
+
+namespace {
+// The int64 index of index_fill/index_copy: 0-D or 1-D, negative entries counted from the end
+// of dim d (as LibTorch's index ops); returned 1-D and wrapped. The range is checked where the
+// values are read, by the kernel that uses them (so the meta device needs no values).
+Tensor wrapped_slice_index(const Tensor& self, int64_t d, const Tensor& index, const char* op) {
+  check_defined(index, op, "index");
+  NABLA_CHECK(index.scalar_type() == kLong && index.dim() <= 1,
+              "[{}] expected a 0-D or 1-D int64 index, got {} of shape {}", op, index.scalar_type(),
+              index.sizes());
+  const Tensor flat = index.reshape({-1});
+  return where(flat < 0, flat + self.size(d), flat);
+}
+// fn() with an index kernel's range error restated for `op` and dim d of self.
+template <class F>
+Tensor with_index_range(const Tensor& self, int64_t d, const char* op, F&& fn) {
+  try {
+    return fn();
+  } catch (const Error& e) {
+    NABLA_ERROR("[{}] an index is out of bounds for dimension {} with size {} (self {}): {}", op, d,
+                self.size(d), self.sizes(), e.what());
+  }
+}
+// Whether each position along dim d is listed, shaped to broadcast against self.
+Tensor listed_along(const Tensor& self, int64_t d, const Tensor& index, const char* op) {
+  const int64_t size = self.size(d);
+  const Tensor listed = with_index_range(self, d, op, [&] {
+    return zeros({size}, TensorOptions().dtype(kLong).device(self.device())).scatter(0, index, 1);
+  });
+  std::vector<int64_t> shape(static_cast<size_t>(self.dim()), 1);
+  shape[static_cast<size_t>(d)] = size;
+  return listed.to(kBool).view(shape);
+}
+}  // namespace
+
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  check_defined(self, "index_fill");
+  if (self.dim() == 0) return index_fill(self.reshape({1}), dim, index, value).reshape({});
+  const int64_t d = wrap_dim(dim, self.dim(), "index_fill");
+  const Tensor listed =
+      listed_along(self, d, wrapped_slice_index(self, d, index, "index_fill"), "index_fill");
+  return where(listed, cast(wrap_scalar(value, self.device()), self.scalar_type()), self);
+}
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& value) {
+  check_defined(self, "index_fill");
+  check_defined(value, "index_fill", "value");
+  NABLA_CHECK(value.dim() == 0,
+              "[index_fill] only supports a 0-dimensional value tensor, but got one with {} "
+              "dimension(s)",
+              value.dim());
+  if (self.dim() == 0) return index_fill(self.reshape({1}), dim, index, value).reshape({});
+  const int64_t d = wrap_dim(dim, self.dim(), "index_fill");
+  const Tensor listed =
+      listed_along(self, d, wrapped_slice_index(self, d, index, "index_fill"), "index_fill");
+  return where(listed, value.to(self.scalar_type()), self);
+}
+
+// self with its slices index[i] along dim replaced by source's slices i (a repeated index: the
+// last of them, as scatter).
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  check_defined(self, "index_copy");
+  check_defined(source, "index_copy", "source");
+  if (self.dim() == 0)
+    return index_copy(self.reshape({1}), dim, index, source.reshape({-1})).reshape({});
+  const int64_t d = wrap_dim(dim, self.dim(), "index_copy");
+  const Tensor flat = wrapped_slice_index(self, d, index, "index_copy");
+  std::vector<int64_t> expected = self.sizes().vec();
+  expected[static_cast<size_t>(d)] = flat.numel();
+  NABLA_CHECK(source.sizes() == IntArrayRef(expected) ||
+                  (source.dim() == 0 && flat.numel() == 1 && self.dim() == 1),
+              "[index_copy] source of shape {} should be of shape {} (self {} with dim {} of the "
+              "index's size {})",
+              source.sizes(), IntArrayRef(expected), self.sizes(), d, flat.numel());
+  NABLA_CHECK(source.scalar_type() == self.scalar_type(),
+              "[index_copy] self ({}) and source ({}) must have the same dtype", self.scalar_type(),
+              source.scalar_type());
+  std::vector<int64_t> view(static_cast<size_t>(self.dim()), 1);
+  view[static_cast<size_t>(d)] = flat.numel();
+  const Tensor src = source.reshape(expected);
+  return with_index_range(self, d, "index_copy",
+                          [&] { return self.scatter(d, flat.view(view).expand(expected), src); });
+}
+
+Tensor Tensor::index_fill(int64_t dim, const Tensor& index, const Scalar& value) const {
+  return nabla::index_fill(*this, dim, index, value);
+}
+Tensor Tensor::index_fill(int64_t dim, const Tensor& index, const Tensor& value) const {
+  return nabla::index_fill(*this, dim, index, value);
+}
+Tensor Tensor::index_copy(int64_t dim, const Tensor& index, const Tensor& source) const {
+  return nabla::index_copy(*this, dim, index, source);
+}
+Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Scalar& value) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "index_fill_", Tensor(),
+                       [&](const Tensor& v) { return nabla::index_fill(v, dim, index, value); });
+}
+Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Tensor& value) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "index_fill_", value,
+                       [&](const Tensor& v) { return nabla::index_fill(v, dim, index, value); });
+}
+Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "index_copy_", source,
+                       [&](const Tensor& v) { return nabla::index_copy(v, dim, index, source); });
+}
+
 }  // namespace nabla

@@ -578,6 +578,66 @@ Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {
 Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const {
   return nabla::argmin(*this, dim, keepdim);
 }
+// ---- var_mean, std_mean, nansum, nanmean ----------------------------------------------
+
+std::tuple<Tensor, Tensor> var_mean_all(const Tensor& self, bool unbiased) {
+  return {self.var(unbiased), nabla::mean(self)};
+}
+std::tuple<Tensor, Tensor> var_mean(const Tensor& self, IntArrayRef dim, bool unbiased,
+                                    bool keepdim) {
+  return {nabla::var(self, dim, unbiased, keepdim), nabla::mean(self, dim, keepdim)};
+}
+std::tuple<Tensor, Tensor> std_mean_all(const Tensor& self, bool unbiased) {
+  return {self.std(unbiased), nabla::mean(self)};
+}
+std::tuple<Tensor, Tensor> std_mean(const Tensor& self, IntArrayRef dim, bool unbiased,
+                                    bool keepdim) {
+  return {nabla::std(self, dim, unbiased, keepdim), nabla::mean(self, dim, keepdim)};
+}
+
+namespace {
+// self (in `dtype` if given) with NaN replaced by 0: a select, so NaN positions get no gradient.
+Tensor without_nan(const Tensor& self, std::optional<ScalarType> dtype, const char* op) {
+  check_defined(self, op);
+  const Tensor x = dtype ? self.to(*dtype) : self;
+  return x.is_floating_point() ? where(x.isnan(), 0, x) : x;
+}
+// The mean of the non-NaN elements: their sum over their count (0 / 0 = NaN for none).
+Tensor nanmean_impl(const Tensor& self, const std::vector<int64_t>& dims, bool keepdim,
+                    std::optional<ScalarType> dtype) {
+  const Tensor x = dtype ? self.to(*dtype) : self;
+  NABLA_CHECK(x.is_floating_point(), "[nanmean] expected a floating point input (or dtype), got {}",
+              x.scalar_type());
+  const Tensor counted = x.isnan().logical_not().sum(dims, keepdim);
+  return without_nan(x, std::nullopt, "nanmean").sum(dims, keepdim) / counted;
+}
+}  // namespace
+
+Tensor nansum(const Tensor& self, std::optional<ScalarType> dtype) {
+  return without_nan(self, dtype, "nansum").sum();
+}
+Tensor nansum(const Tensor& self, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+  return without_nan(self, dtype, "nansum").sum(dim, keepdim);
+}
+Tensor nanmean(const Tensor& self, std::optional<ScalarType> dtype) {
+  check_defined(self, "nanmean");
+  return nanmean_impl(self, all_dims(self), false, dtype);
+}
+Tensor nanmean(const Tensor& self, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+  check_defined(self, "nanmean");
+  return nanmean_impl(self, reduce_dims(self, dim, "nanmean"), keepdim, dtype);
+}
+Tensor Tensor::nansum(std::optional<ScalarType> dtype) const { return nabla::nansum(*this, dtype); }
+Tensor Tensor::nansum(IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) const {
+  return nabla::nansum(*this, dim, keepdim, dtype);
+}
+Tensor Tensor::nanmean(std::optional<ScalarType> dtype) const {
+  return nabla::nanmean(*this, dtype);
+}
+Tensor Tensor::nanmean(IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) const {
+  return nabla::nanmean(*this, dim, keepdim, dtype);
+}
+
 Tensor var(const Tensor& self) { return self.var(); }
 Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const {
   return nabla::var(*this, dim, unbiased, keepdim);

@@ -3,6 +3,9 @@
 // values with the backend's gather, so the values come out of the same kernel on every
 // device. Backward scatters the values' gradient back to the indices they came from (indices
 // are distinct within a row, so scatter_add is a plain scatter).
+#include <algorithm>
+
+#include "nabla/creation.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -60,6 +63,95 @@ std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim, bool descending
   }
   const int64_t d = wrap_dim(dim, self.dim(), "sort");
   return ordered(self, d, self.size(d), descending, "SortBackward0");
+}
+
+// ---- order statistics ------------------------------------------------------------------
+// The element at a sorted position of each slice, with its index: sort's order (stable, NaN
+// greatest), so among equal values the first one's index is returned (PyTorch's quickselect may
+// name another of them: its docs leave that open). The values' gradient flows through sort's.
+
+namespace {
+// Values and indices at sorted positions `pos` (int64, self's shape with dim d of size 1).
+std::tuple<Tensor, Tensor> at_sorted_position(const Tensor& self, int64_t d, const Tensor& pos,
+                                              bool keepdim) {
+  auto [values, indices] = nabla::sort(self, d);
+  Tensor v = values.gather(d, pos), i = indices.gather(d, pos);
+  if (!keepdim) return {v.squeeze(d), i.squeeze(d)};
+  return {v, i};
+}
+
+// The lower median's sorted position per slice: (n - 1) / 2; a slice with NaN gives its first
+// NaN (median) or the lower median of its other elements (nanmedian; all NaN: the first).
+std::tuple<Tensor, Tensor> median_impl(const Tensor& self, int64_t dim, bool keepdim,
+                                       bool ignore_nan, const char* op) {
+  check_defined(self, op);
+  if (self.dim() == 0) {
+    wrap_dim(dim, 1, op);
+    auto [v, i] = median_impl(self.reshape({1}), 0, keepdim, ignore_nan, op);
+    return {v.reshape({}), i.reshape({})};
+  }
+  const int64_t d = wrap_dim(dim, self.dim(), op);
+  const int64_t n = self.size(d);
+  NABLA_CHECK(n > 0, "[{}] expected reduction dim {} to have non-zero size, got shape {}", op, d,
+              self.sizes());
+  std::vector<int64_t> shape = self.sizes().vec();
+  shape[size_t(d)] = 1;
+  const TensorOptions index_options = TensorOptions().dtype(kLong).device(self.device());
+  Tensor pos = full(shape, (n - 1) / 2, index_options);
+  if (self.is_floating_point()) {
+    const Tensor nans = self.isnan().sum({d}, true);
+    if (ignore_nan) {
+      const Tensor valid = n - nans;
+      pos = where(valid > 0, (valid - 1).to(kDouble).div(2).floor().to(kLong), 0);
+    } else {
+      pos = where(nans > 0, n - nans, pos);
+    }
+  }
+  return at_sorted_position(self, d, pos, keepdim);
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim) {
+  check_defined(self, "kthvalue");
+  const Tensor in = self.dim() == 0 ? self.reshape({1}) : self;
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), "kthvalue");
+  NABLA_CHECK(k >= 1 && k <= in.size(d),
+              "[kthvalue] k ({}) is out of range for dimension {} of size {} (input shape {})", k,
+              d, in.size(d), self.sizes());
+  std::vector<int64_t> shape = in.sizes().vec();
+  shape[size_t(d)] = 1;
+  auto [v, i] = at_sorted_position(
+      in, d, full(shape, k - 1, TensorOptions().dtype(kLong).device(self.device())),
+      keepdim || self.dim() == 0);
+  if (self.dim() == 0) return {v.reshape({}), i.reshape({})};
+  return {v, i};
+}
+
+std::tuple<Tensor, Tensor> median(const Tensor& self, int64_t dim, bool keepdim) {
+  return median_impl(self, dim, keepdim, false, "median");
+}
+std::tuple<Tensor, Tensor> nanmedian(const Tensor& self, int64_t dim, bool keepdim) {
+  return median_impl(self, dim, keepdim, true, "nanmedian");
+}
+Tensor median(const Tensor& self) {
+  check_defined(self, "median");
+  return std::get<0>(median_impl(self.reshape({-1}), 0, false, false, "median"));
+}
+Tensor nanmedian(const Tensor& self) {
+  check_defined(self, "nanmedian");
+  return std::get<0>(median_impl(self.reshape({-1}), 0, false, true, "nanmedian"));
+}
+
+std::tuple<Tensor, Tensor> Tensor::kthvalue(int64_t k, int64_t dim, bool keepdim) const {
+  return nabla::kthvalue(*this, k, dim, keepdim);
+}
+Tensor Tensor::median() const { return nabla::median(*this); }
+std::tuple<Tensor, Tensor> Tensor::median(int64_t dim, bool keepdim) const {
+  return nabla::median(*this, dim, keepdim);
+}
+Tensor Tensor::nanmedian() const { return nabla::nanmedian(*this); }
+std::tuple<Tensor, Tensor> Tensor::nanmedian(int64_t dim, bool keepdim) const {
+  return nabla::nanmedian(*this, dim, keepdim);
 }
 
 std::tuple<Tensor, Tensor> Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const {

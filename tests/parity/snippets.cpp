@@ -156,6 +156,53 @@ int main() {
     show("scatter_src_grad", scattered + 0);
     show("scatter_grad", w.grad());
   }
+  {
+    // ---- contractions, order statistics, bitwise ----
+    nb::Tensor p = nb::arange(6, nb::dtype(nb::kFloat64)).view({2, 3}) - 2;
+    nb::Tensor q = nb::arange(12, nb::dtype(nb::kFloat64)).view({3, 4}) * 0.5;
+    nb::Tensor r = nb::arange(24, nb::dtype(nb::kFloat64)).view({2, 3, 4}) * 0.25 - 1;
+    show("einsum_matmul", nb::einsum("ij,jk->ik", {p, q}));
+    show("einsum_batched", nb::einsum("bij,bkj->bik", {r, r}));
+    show("einsum_trace_implicit",
+         nb::einsum("ii", {q.narrow(1, 0, 3)}) + nb::einsum("i,i", {p[0], p[1]}));
+    show("einsum_ellipsis", nb::einsum("...ij->...ji", {r}));
+    show("tensordot", nb::tensordot(r, q, {1}, {0}));
+    show("kron", nb::kron(p, nb::eye(2, nb::dtype(nb::kFloat64))));
+    show("cross", nb::cross(p.view({2, 3}), p.flip({1})));
+    show("linalg_cross", nb::linalg_cross(r.narrow(2, 0, 3), r.narrow(2, 1, 3), -1));
+    show("baddbmm", nb::baddbmm(r.narrow(2, 0, 3), r, r.transpose(1, 2).narrow(2, 0, 3), 0.5, 2));
+    show("addbmm", r[0].narrow(1, 0, 3).addbmm(r, r.transpose(1, 2).narrow(2, 0, 3)));
+    show("diff", nb::diff(q, 1, 0) + nb::diff(q, 2, 1, q.narrow(1, 0, 2)).sum());
+    show("rot90", nb::rot90(r, 1, {1, 2}) + 0);
+    show("rot90_back", nb::rot90(p, -1) + 0);
+    nb::Tensor s =
+        nb::tensor({{3.0, 1.0, 4.0, 1.5, 5.0}, {9.0, 2.0, 6.0, 5.5, 3.5}}, nb::dtype(nb::kFloat64));
+    show("kthvalue", std::get<0>(s.kthvalue(2, 1)));
+    show("kthvalue_index", std::get<1>(s.kthvalue(4, 1, true)));
+    show("median", s.median() + std::get<0>(s.median(1)).sum());
+    show("median_index", std::get<1>(s.median(0)));
+    show("nanmedian", std::get<0>(s.nanmedian(1)));
+    show("nansum_nanmean", s.nansum() + s.nanmean({1}));
+    auto [v, mean] = nb::var_mean(s, {1});
+    show("var_mean", v + mean);
+    auto [sd, mean_all] = nb::std_mean(s);
+    show("std_mean", sd + mean_all);
+    show("index_fill", q.index_fill(1, nb::tensor({0, 3}), -1.0));
+    show("index_copy", q.index_copy(0, nb::tensor({2, 0}), q.narrow(0, 0, 2) * 10));
+    nb::Tensor ints = nb::tensor({12, 10, 7, -3});
+    nb::Tensor ones = nb::tensor({6, 3, 5, 1});
+    show("bitwise", (ints & ones) + (ints | ones) * 100 + (ints ^ ones) * 10000);
+    show("bitwise_not", ~ints);
+    show("bitwise_scalar", (ints & 3) + (ints | 8) + (ints ^ 1));
+    show("bitwise_bool", (ints > 0) & (ones > 2));
+    show("remainder_op", (ints % 5) + (ints % ones));
+    nb::Tensor g = nb::tensor({0.5, -1.0, 2.0}, nb::dtype(nb::kFloat64)).requires_grad_();
+    nb::Tensor h = nb::tensor({1.5, 0.25, -0.5}, nb::dtype(nb::kFloat64)).requires_grad_();
+    (nb::einsum("i,j->ij", {g, h}).sum() + nb::cross(g, h).pow(2).sum() + nb::kron(g, h).sum() +
+     std::get<0>(g.kthvalue(2)))
+        .backward();
+    show("contraction_grads", g.grad() + h.grad());
+  }
   show("gelu", nb::gelu(a));
   show("clamp", a.clamp(-1, 2));
   show("where", nb::where(a > 0, a, b * 10));

@@ -242,6 +242,17 @@ void binary_Compare(const char* name, const Tensor& a, const Tensor& b, const Te
     map_kernel<bool, T, T>(out, {&a, &b}, f);
   });
 }
+template <class F>
+void binary_Bitwise(const char* name, const Tensor& a, const Tensor& b, const Tensor& out, F f) {
+  dispatch_all(a.scalar_type(), name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T>) {
+      map_kernel<T, T, T>(out, {&a, &b}, f);
+    } else {
+      NABLA_ERROR("[{}] expected integer or bool tensors, got {}", name, a.scalar_type());
+    }
+  });
+}
 }  // namespace
 
 void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {

@@ -403,5 +403,24 @@ struct LogicalOr {
     return a || b;
   }
 };
+// Bitwise ops: integers and bool only (the op checks; a float never reaches them).
+struct BitwiseAnd {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return static_cast<T>(a & b);
+  }
+};
+struct BitwiseOr {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return static_cast<T>(a | b);
+  }
+};
+struct BitwiseXor {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return static_cast<T>(a ^ b);
+  }
+};
 
 }  // namespace nabla::functors
