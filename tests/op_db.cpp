@@ -301,6 +301,14 @@ std::vector<OpInfo> make_table() {
       {"std_mean_all", "T.std_mean(x[0])", {{3, 4}}, [](const V& x) { auto [s, m] = nabla::std_mean(x[0]); return V{s, m}; }},
       {"index_fill_tensor", "x[0].index_fill(1, idx([0, 2]), x[1])", {{3, 4}, {}}, [](const V& x) { return V{x[0].index_fill(1, idx({0, 2}).to(x[0].device()), x[1])}; }},
       {"index_copy", "x[0].index_copy(0, idx([2, 0]), x[1])", {{3, 4}, {2, 4}}, [](const V& x) { return V{x[0].index_copy(0, idx({2, 0}).to(x[0].device()), x[1])}; }},
+      // ---- square matrices (src/ops/linalg_solve.cpp); + 3 I keeps them well conditioned ----
+      {"det", "T.det(x[0] + 3 * T.eye(3))", {{2, 3, 3}}, [](const V& x) { return V{nabla::det(x[0] + 3 * nabla::eye(3, x[0].options()))}; }},
+      {"slogdet_negative", "T.slogdet(x[0] - 3 * T.eye(3))", {{3, 3}}, [](const V& x) { auto [s, l] = nabla::slogdet(x[0] - 3 * nabla::eye(3, x[0].options())); return V{s, l}; }},
+      {"logdet", "T.logdet(x[0] + 3 * T.eye(3))", {{3, 3}}, [](const V& x) { return V{nabla::logdet(x[0] + 3 * nabla::eye(3, x[0].options()))}; }},
+      {"inverse", "T.inverse(x[0] + 3 * T.eye(3))", {{2, 3, 3}}, [](const V& x) { return V{nabla::inverse(x[0] + 3 * nabla::eye(3, x[0].options()))}; }},
+      {"linalg_solve", "T.linalg.solve(x[0] + 3 * T.eye(3), x[1])", {{2, 3, 3}, {2, 3, 2}}, [](const V& x) { return V{nabla::linalg::solve(x[0] + 3 * nabla::eye(3, x[0].options()), x[1])}; }},
+      {"linalg_solve_vector_broadcast", "T.linalg.solve(x[0] + 3 * T.eye(3), x[1])", {{3, 3}, {3}}, [](const V& x) { return V{nabla::linalg::solve(x[0] + 3 * nabla::eye(3, x[0].options()), x[1])}; }},
+      {"linalg_solve_right", "T.linalg.solve(x[0] + 3 * T.eye(3), x[1], left=False)", {{3, 3}, {4, 3}}, [](const V& x) { return V{nabla::linalg::solve(x[0] + 3 * nabla::eye(3, x[0].options()), x[1], false)}; }},
       {"scatter_value", "x[0].scatter(0, idx([[1, 0, 2, 1]]), -0.5)",
        {{3, 4}},
        [](const V& x) {

@@ -580,6 +580,54 @@ TEST(Elementwise, BitwiseOpsOnIntegersAndBool) {
   EXPECT_TRUE(contains(error_of([&] { (void)~ones({2}); }), "[bitwise_not]"));
 }
 
+// det, inverse and solve against what they mean: A A^-1 = I, A X = B, det of a triangular
+// matrix is its diagonal's product and of a row swap its negative; singular input raises.
+TEST(Linalg, DeterminantsInversesAndSolves) {
+  manual_seed(8);
+  Tensor a = randn({4, 5, 5}, dtype(kDouble)) + 4 * eye(5, dtype(kDouble));
+  Tensor identity = eye(5, dtype(kDouble)).expand({4, 5, 5});
+  EXPECT_TRUE(a.matmul(inverse(a)).allclose(identity, 1e-10, 1e-10));
+  Tensor b = randn({4, 5, 2}, dtype(kDouble));
+  EXPECT_TRUE(a.matmul(linalg::solve(a, b)).allclose(b, 1e-10, 1e-10));
+  EXPECT_TRUE(linalg::solve(a, b.select(2, 0)).allclose(linalg::solve(a, b).select(2, 0)));
+  // B broadcast against one A; X A = B.
+  EXPECT_TRUE(a[0].matmul(linalg::solve(a[0], b)).allclose(b, 1e-10, 1e-10));
+  Tensor right = randn({3, 5}, dtype(kDouble));
+  EXPECT_TRUE(linalg::solve(a[1], right, false).matmul(a[1]).allclose(right, 1e-10, 1e-10));
+  Tensor upper = tensor({{2.0, 7.0, 1.0}, {0.0, -3.0, 5.0}, {0.0, 0.0, 0.5}});
+  EXPECT_NEAR(upper.det().item<double>(), -3.0, 1e-6);
+  EXPECT_NEAR(upper.index_select(0, tensor({1, 0, 2})).det().item<double>(), 3.0, 1e-6);
+  auto [sign, logabs] = upper.slogdet();
+  EXPECT_EQ(sign.item<float>(), -1.0f);
+  EXPECT_NEAR(logabs.item<double>(), std::log(3.0), 1e-6);
+  EXPECT_TRUE(std::isnan(upper.logdet().item<float>()));
+  // det of a batch; the 16-bit floats compute in float32.
+  EXPECT_TRUE(a.det().allclose(std::get<0>(a.slogdet()) * std::get<1>(a.slogdet()).exp()));
+  EXPECT_EQ(upper.to(kBFloat16).det().scalar_type(), kBFloat16);
+  // The caller's matrix is not overwritten by the factorization (also when a transposed
+  // view of it is already contiguous).
+  Tensor one = tensor({{2.0}});
+  EXPECT_EQ(one.inverse().item<double>(), 0.5);
+  EXPECT_EQ(one.item<double>(), 2.0);
+  Tensor singular = tensor({{1.0, 2.0}, {2.0, 4.0}});
+  EXPECT_EQ(singular.det().item<float>(), 0.0f);
+  EXPECT_TRUE(std::isinf(singular.logdet().item<float>()));
+  EXPECT_TRUE(
+      contains(error_of([&] { singular.inverse(); }), "[linalg.inv] the input matrix is singular"));
+  EXPECT_TRUE(contains(error_of([&] { linalg::solve(singular, ones({2})); }), "[linalg.solve]"));
+  EXPECT_TRUE(contains(error_of([&] { ones({2, 3}).det(); }), "2 by 3 matrices"));
+  EXPECT_TRUE(contains(error_of([&] { ones({3}).inverse(); }), "at least 2 dimensions"));
+  EXPECT_TRUE(contains(error_of([&] { tensor({{1, 2}, {3, 4}}).det(); }), "floating point"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         linalg::solve(eye(3), ones({2, 1}));
+                       }),
+                       "incompatible shapes"));
+  // Gradients: d det / dA = det A^-T; d inverse is -A^-T g A^-T.
+  Tensor m = (randn({3, 3}, dtype(kDouble)) + 3 * eye(3, dtype(kDouble))).requires_grad_(true);
+  Tensor grad = autograd::grad({m.det()}, {m})[0];
+  EXPECT_TRUE(grad.allclose(m.det().detach() * m.detach().inverse().t()));
+}
+
 TEST(Manipulation, CumsumDtypesAndLayouts) {
   // Integers and bool sum in int64; floats keep their dtype unless one is asked for.
   EXPECT_TRUE(tensor({true, true, false}).cumsum(0).equal(tensor({1, 2, 2})));

@@ -408,6 +408,26 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
 Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
               const Scalar& beta = 1, const Scalar& alpha = 1);
 
+// ---- square matrices through their LU factorization (src/ops/linalg_solve.cpp) ----
+// Batched over leading dims; float32 and float64. A singular matrix raises in inverse and
+// solve (and in the gradients of det and slogdet).
+Tensor det(const Tensor& self);
+/// (sign of det, log |det|); logdet: log(det), NaN for a negative determinant.
+std::tuple<Tensor, Tensor> slogdet(const Tensor& self);
+Tensor logdet(const Tensor& self);
+Tensor inverse(const Tensor& self);
+/// X with A X = B (left) or X A = B; B a batch of matrices [*, n, k] or of vectors [*, n].
+Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left = true);
+Tensor linalg_det(const Tensor& A);
+std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A);
+Tensor linalg_inv(const Tensor& A);
+namespace linalg {
+Tensor det(const Tensor& A);
+std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
+Tensor inv(const Tensor& A);
+Tensor solve(const Tensor& A, const Tensor& B, bool left = true);
+}  // namespace linalg
+
 // ---- bitwise (integers and bool) ----
 Tensor bitwise_and(const Tensor& self, const Tensor& other);
 Tensor bitwise_and(const Tensor& self, const Scalar& other);

@@ -531,6 +531,10 @@ class Tensor {
                const Scalar& alpha = 1) const;
   Tensor dot(const Tensor& other) const;
   Tensor outer(const Tensor& vec2) const;
+  Tensor det() const;
+  Tensor logdet() const;
+  std::tuple<Tensor, Tensor> slogdet() const;
+  Tensor inverse() const;
 
   // ---- operators ---------------------------------------------------------------------
   Tensor operator-() const { return neg(); }

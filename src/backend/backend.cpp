@@ -132,6 +132,24 @@ void Backend::cumsum(const Tensor& x, int64_t dim, const Tensor& out) {
   copy_from_host(host_out, out);
 }
 
+void Backend::lu_factor(const Tensor& lu, const Tensor& pivots) {
+  const Tensor host_lu = detail::host_readable(lu).clone();
+  Tensor host_pivots =
+      detail::make_tensor(pivots.sizes(), pivots.scalar_type(), Device(DeviceType::CPU));
+  cpu::cpu_backend().lu_factor(host_lu, host_pivots);
+  copy_from_host(host_lu, lu);
+  copy_from_host(host_pivots, pivots);
+}
+
+bool Backend::lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b) {
+  const Tensor host_b = detail::host_readable(b).clone();
+  if (!cpu::cpu_backend().lu_solve(detail::host_readable(lu), detail::host_readable(pivots),
+                                   host_b))
+    return false;
+  copy_from_host(host_b, b);
+  return true;
+}
+
 void Backend::copy_to_host(const Tensor& src, const Tensor& dst) {
   NABLA_CHECK(host_accessible(), "[to] the {} backend has no device-to-host copy", name());
   copy(src, dst);

@@ -192,6 +192,17 @@ class Backend {
   /// each in order from the first element (float32 accumulating in float64, as PyTorch's
   /// CPU kernel). The default runs the CPU's kernel on the host, through the device copies.
   virtual void cumsum(const Tensor& x, int64_t dim, const Tensor& out);
+  // ---- LU factorization (float32 or float64; matrices in LAPACK's column-major order) ----
+  /// Each matrix of lu [B, n, n] (contiguous, each stored column by column) replaced in place
+  /// by its LU factorization with partial pivoting (LAPACK's getrf: L below the diagonal, with
+  /// a unit diagonal; U on and above it); pivots [B, n] int32 = LAPACK's 1-based row swaps. A
+  /// singular matrix is factored too (a zero on U's diagonal). The default runs the CPU's kernel
+  /// on the host, through the device copies.
+  virtual void lu_factor(const Tensor& lu, const Tensor& pivots);
+  /// b [B, k, n] (contiguous: each right-hand side [n, k] stored column by column) replaced by
+  /// the solution X of A X = b for each A that lu_factor factored into lu and pivots. False,
+  /// with b unspecified, when some A is singular (a zero on U's diagonal).
+  virtual bool lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b);
   // ---- convolution and pooling (NC + 1 to 3 spatial dims, contiguous or not) ----
   // Tensors: x [N, Cin, *in], w [Cout, Cin / groups, *k], y [N, Cout, *o]. The geometry gives
   // per spatial dim the stride, the zeros implied before the input (padding) and the dilation;

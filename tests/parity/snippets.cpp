@@ -202,6 +202,18 @@ int main() {
      std::get<0>(g.kthvalue(2)))
         .backward();
     show("contraction_grads", g.grad() + h.grad());
+    nb::Tensor sq =
+        nb::tensor({{4.0, 1.0, -2.0}, {0.5, 3.0, 1.0}, {-1.0, 2.0, 5.0}}, nb::dtype(nb::kFloat64))
+            .requires_grad_();
+    show("det_inverse", sq.det() + sq.inverse().sum() + sq.logdet());
+    auto [sign, logabs] = nb::linalg::slogdet(-sq);
+    show("slogdet", sign + logabs);
+    show("linalg_inv", nb::linalg::inv(sq));
+    nb::Tensor rhs = nb::tensor({{1.0, 0.0}, {2.0, -1.0}, {0.5, 3.0}}, nb::dtype(nb::kFloat64));
+    show("linalg_solve", nb::linalg::solve(sq, rhs, true));
+    show("linalg_solve_right", nb::linalg::solve(sq, rhs.t(), false));
+    (sq.det() + sq.inverse().pow(2).sum() + nb::linalg::solve(sq, rhs, true).sum()).backward();
+    show("linalg_grads", sq.grad());
   }
   show("gelu", nb::gelu(a));
   show("clamp", a.clamp(-1, 2));

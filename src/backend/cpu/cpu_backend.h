@@ -15,6 +15,9 @@ class CpuBackend : public Backend {
   void order(const Tensor& x, int64_t dim, int64_t k, bool descending,
              const Tensor& indices) override;
   void cumsum(const Tensor& x, int64_t dim, const Tensor& out) override;
+  // lu.cpp
+  void lu_factor(const Tensor& lu, const Tensor& pivots) override;
+  bool lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b) override;
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,

@@ -1,0 +1,204 @@
+// Linear algebra on square matrices through their LU factorization (Backend::lu_factor, LAPACK's
+// getrf on the CPU): det, slogdet, logdet, inverse and solve, batched over leading dims. Their
+// gradients are written with these same ops and matmul, so second derivatives work:
+//   inverse:  dA = -Y^T g Y^T (Y = A^-1)
+//   solve:    dB = A^-T g,  dA = -dB X^T (X = A^-1 B)
+//   slogdet:  dA = g A^-T (for log|det|);  det: dA = g det A^-T
+// A singular matrix raises in inverse and solve, and in the gradient of det and slogdet (which
+// need A^-1), rather than returning infinities.
+#include <algorithm>
+#include <limits>
+
+#include "nabla/creation.h"
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+using namespace detail;  // NOLINT: op helpers
+
+namespace {
+
+void check_square(const Tensor& a, const char* op) {
+  check_defined(a, op, "A");
+  NABLA_CHECK(a.dim() >= 2, "[{}] the input tensor A must have at least 2 dimensions, got shape {}",
+              op, a.sizes());
+  NABLA_CHECK(a.size(-1) == a.size(-2),
+              "[{}] A must be batches of square matrices, but they are {} by {} matrices", op,
+              a.size(-2), a.size(-1));
+  NABLA_CHECK(a.is_floating_point(), "[{}] expected a floating point matrix, got {}", op,
+              a.scalar_type());
+}
+
+// The dtype the factorization runs in: float32 for the 16-bit floats (their results are rounded
+// back), else the input's.
+ScalarType lapack_type(const Tensor& a) {
+  return isReducedFloatingType(a.scalar_type()) ? kFloat : a.scalar_type();
+}
+
+// The LU factorization of each matrix of a [*, n, n] (no graph): lu [B, n, n] in LAPACK's
+// column-major order (a's matrices transposed, then contiguous), pivots [B, n].
+struct Lu {
+  Tensor lu, pivots;
+};
+
+Lu factor(const Tensor& a) {
+  NoGradGuard no_grad;
+  const int64_t n = a.size(-1);
+  Tensor lu = a.detach().to(lapack_type(a)).reshape({-1, n, n}).transpose(1, 2).contiguous();
+  if (lu.data_ptr() == a.data_ptr()) lu = lu.clone();  // never factor the caller's storage
+  Tensor pivots = make_tensor({lu.size(0), n}, kInt, a.device());
+  backend_for(a).lu_factor(lu, pivots);
+  return {lu, pivots};
+}
+
+// sign(det) and log|det| of each matrix from its factorization, shaped as a's batch dims.
+std::tuple<Tensor, Tensor> sign_and_logabs(const Tensor& a, const Lu& f) {
+  NoGradGuard no_grad;
+  const int64_t n = a.size(-1);
+  const std::vector<int64_t> batch(a.sizes().begin(), a.sizes().end() - 2);
+  const Tensor u = f.lu.diagonal(0, 1, 2);  // U's diagonal [B, n]
+  // Each pivot that is not its own row is a row swap: the sign flips once per swap.
+  const Tensor rows = arange(1, n + 1, TensorOptions().dtype(kInt).device(a.device())).view({1, n});
+  const Tensor swap_sign = (1 - 2 * f.pivots.ne(rows).to(u.scalar_type())).prod(1);
+  const Tensor sign = u.sign().prod(1) * swap_sign;
+  const Tensor logabs = u.abs().log().sum({1});
+  return {sign.reshape(batch).to(a.scalar_type()), logabs.reshape(batch).to(a.scalar_type())};
+}
+
+// X with A X = B for a [*, n, n] and b [*, n, k] of the same batch dims (no graph).
+Tensor solve_plain(const Tensor& a, const Tensor& b, const char* op) {
+  NoGradGuard no_grad;
+  const int64_t n = a.size(-1), k = b.size(-1);
+  const Lu f = factor(a);
+  Tensor x = b.detach().to(lapack_type(a)).reshape({-1, n, k}).transpose(1, 2).contiguous();
+  if (x.data_ptr() == b.data_ptr()) x = x.clone();
+  NABLA_CHECK(backend_for(a).lu_solve(f.lu, f.pivots, x),
+              "[{}] the input matrix is singular (its LU factorization has a zero on the "
+              "diagonal), so the system cannot be solved",
+              op);
+  return x.transpose(1, 2).reshape(b.sizes()).to(b.scalar_type());  // x: [B, k, n]
+}
+
+// The last two dims swapped.
+Tensor mT(const Tensor& t) { return t.transpose(-2, -1); }
+
+// a and b with their batch dims broadcast (b: matrices [*, n, k]).
+std::pair<Tensor, Tensor> broadcast_batch(const Tensor& a, const Tensor& b, const char* op) {
+  const std::vector<int64_t> a_batch(a.sizes().begin(), a.sizes().end() - 2),
+      b_batch(b.sizes().begin(), b.sizes().end() - 2);
+  std::vector<int64_t> batch = broadcast_shapes(a_batch, b_batch, op);
+  std::vector<int64_t> a_shape = batch, b_shape = batch;
+  a_shape.insert(a_shape.end(), {a.size(-2), a.size(-1)});
+  b_shape.insert(b_shape.end(), {b.size(-2), b.size(-1)});
+  return {a.expand(a_shape), b.expand(b_shape)};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> slogdet(const Tensor& self) {
+  check_square(self, "linalg.slogdet");
+  auto [sign, logabs] = sign_and_logabs(self, factor(self));
+  if (needs_grad(self)) {
+    record("LinalgSlogdetBackward0", {logabs}, {self},
+           [a = SavedTensor(self, false)](const variable_list& grads,
+                                          const Node& node) -> variable_list {
+             const Tensor& g = grads[0];
+             return {g.unsqueeze(-1).unsqueeze(-1) * mT(nabla::inverse(a.unpack(node)))};
+           });
+  }
+  return {sign, logabs};
+}
+
+Tensor det(const Tensor& self) {
+  check_square(self, "linalg.det");
+  auto [sign, logabs] = sign_and_logabs(self, factor(self));
+  Tensor result;
+  {
+    NoGradGuard no_grad;
+    result = sign * logabs.exp();
+  }
+  if (needs_grad(self)) {
+    record("LinalgDetBackward0", {result}, {self},
+           [a = SavedTensor(self, false), d = SavedTensor(result, true)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor scale = (grads[0] * d.unpack(node)).unsqueeze(-1).unsqueeze(-1);
+             return {scale * mT(nabla::inverse(a.unpack(node)))};
+           });
+  }
+  return result;
+}
+
+// log(det): NaN for a negative determinant, -inf for a zero one (as PyTorch's logdet).
+Tensor logdet(const Tensor& self) {
+  auto [sign, logabs] = slogdet(self);
+  return where(sign.lt(0), std::numeric_limits<double>::quiet_NaN(),
+               where(sign.eq(0), -std::numeric_limits<double>::infinity(), logabs));
+}
+
+Tensor inverse(const Tensor& self) {
+  check_square(self, "linalg.inv");
+  const int64_t n = self.size(-1);
+  const Tensor eye_batch =
+      eye(n, TensorOptions().dtype(self.scalar_type()).device(self.device())).expand(self.sizes());
+  Tensor result = solve_plain(self, eye_batch, "linalg.inv");
+  if (needs_grad(self)) {
+    record("LinalgInvExBackward0", {result}, {self},
+           [y = SavedTensor(result, true)](const variable_list& grads,
+                                           const Node& node) -> variable_list {
+             const Tensor yt = mT(y.unpack(node));
+             return {-yt.matmul(grads[0]).matmul(yt)};
+           });
+  }
+  return result;
+}
+
+// A X = B (left) or X A = B; B a matrix batch [*, n, k] or a vector batch [*, n].
+Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left) {
+  check_square(A, "linalg.solve");
+  check_defined(B, "linalg.solve", "B");
+  check_same_device(A, B, "linalg.solve");
+  NABLA_CHECK(B.scalar_type() == A.scalar_type(),
+              "[linalg.solve] expected A and B to have the same dtype, but found A of type {} and "
+              "B of type {} instead",
+              A.scalar_type(), B.scalar_type());
+  if (!left) return mT(linalg_solve(mT(A), mT(B), true));
+  // PyTorch's rule: B is a batch of vectors when it is 1-D, or has A's batch dims and one less.
+  const bool vector = B.dim() == 1 || (B.dim() == A.dim() - 1 &&
+                                       B.sizes() == A.sizes().slice(0, size_t(A.dim() - 1)));
+  const Tensor Bm = vector ? B.unsqueeze(-1) : B;
+  NABLA_CHECK(Bm.dim() >= 2 && Bm.size(-2) == A.size(-1),
+              "[linalg.solve] incompatible shapes of A and B for the equation AX = B ({} and {})",
+              A.sizes(), B.sizes());
+  auto [a, b] = broadcast_batch(A, Bm, "linalg.solve");
+  Tensor x = solve_plain(a, b, "linalg.solve");
+  if (needs_grad(a, b)) {
+    record("LinalgSolveExBackward0", {x}, {a, b},
+           [a_saved = SavedTensor(a, false), x_saved = SavedTensor(x, true)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor gb = linalg_solve(mT(a_saved.unpack(node)), grads[0], true);
+             variable_list out(2);
+             if (node.needs_input_grad(0)) out[0] = -gb.matmul(mT(x_saved.unpack(node)));
+             if (node.needs_input_grad(1)) out[1] = gb;
+             return out;
+           });
+  }
+  return vector ? x.squeeze(-1) : x;
+}
+
+Tensor linalg_det(const Tensor& A) { return det(A); }
+std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A) { return slogdet(A); }
+Tensor linalg_inv(const Tensor& A) { return inverse(A); }
+
+namespace linalg {
+Tensor det(const Tensor& A) { return nabla::det(A); }
+std::tuple<Tensor, Tensor> slogdet(const Tensor& A) { return nabla::slogdet(A); }
+Tensor inv(const Tensor& A) { return nabla::inverse(A); }
+Tensor solve(const Tensor& A, const Tensor& B, bool left) { return linalg_solve(A, B, left); }
+}  // namespace linalg
+
+Tensor Tensor::det() const { return nabla::det(*this); }
+Tensor Tensor::logdet() const { return nabla::logdet(*this); }
+std::tuple<Tensor, Tensor> Tensor::slogdet() const { return nabla::slogdet(*this); }
+Tensor Tensor::inverse() const { return nabla::inverse(*this); }
+
+}  // namespace nabla
