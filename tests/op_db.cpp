@@ -372,6 +372,18 @@ std::vector<OpInfo> make_table() {
       {"max_pool2d_unbatched", "F.max_pool2d(x[0], 2)",
        {{2, 5, 5}},
        [](const V& x) { return V{nabla::max_pool2d(x[0], 2)}; }},
+      // Sequential's fused block (Conv2d, ReLU, MaxPool2d; CPU float32 takes the fused kernels,
+      // the other dtypes and devices the composition), with the conv's parameters replaced.
+      {"sequential_conv_relu_max_pool2d",
+       "F.max_pool2d(F.relu(F.conv2d(x[0], x[1], x[2], 1, 1)), 2)",
+       {{3, 2, 7, 8}, {4, 2, 3, 3}, {4}},
+       [](const V& x) {
+         namespace nn = nabla::nn;
+         nn::Conv2d conv(nn::Conv2dOptions(2, 4, 3).padding(1));
+         conv->weight = x[1];
+         conv->bias = x[2];
+         return V{nn::Sequential(conv, nn::ReLU(), nn::MaxPool2d(2))->forward(x[0])};
+       }},
       {"max_pool1d_ceil", "F.max_pool1d(x[0], 3, 2, 1, 1, True)",
        {{2, 3, 9}},
        [](const V& x) { return V{nabla::max_pool1d(x[0], 3, 2, 1, 1, true)}; }},

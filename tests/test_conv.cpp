@@ -523,3 +523,162 @@ TEST(ConvKernels, BiasInsideTheConvolutionMatchesSeparateAdd) {
     EXPECT_TRUE(d1[2].allclose(g.sum({0, 2, 3}), 1e-4, 1e-4));
   }
 }
+
+namespace {
+
+// The block Conv2d -> ReLU -> MaxPool2d as a Sequential runs it (fused where the backend takes
+// it), with the module's parameters replaced by w and b.
+Tensor block_forward(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
+                     int64_t padding, int64_t dilation, int64_t groups,
+                     const std::vector<int64_t>& pool_kernel,
+                     const std::vector<int64_t>& pool_stride) {
+  nabla::nn::Conv2d conv(nabla::nn::Conv2dOptions(x.size(1), w.size(0), {w.size(2), w.size(3)})
+                             .stride(stride)
+                             .padding(padding)
+                             .dilation(dilation)
+                             .groups(groups)
+                             .bias(b.defined()));
+  conv->weight = w;
+  conv->bias = b;
+  nabla::nn::Sequential seq(
+      conv, nabla::nn::ReLU(),
+      nabla::nn::MaxPool2d(nabla::nn::MaxPool2dOptions({pool_kernel[0], pool_kernel[1]})
+                               .stride({pool_stride[0], pool_stride[1]})));
+  return seq->forward(x);
+}
+
+}  // namespace
+
+// Sequential's fused conv -> relu -> max_pool block (Backend::conv_relu_max_pool_*: a few
+// images at a time, the conv output kept in the cache) against the three ops composed
+// (FusedKernelsGuard(false)): values, NaN, dx, dw and db, batches with a shorter last chunk,
+// the direct first-layer conv and oneDNN's, stride, padding, dilation, groups, overlapping and
+// non-square windows; the same bits for 1 and 2 threads.
+TEST(ConvKernels, FusedConvReluMaxPoolBlockMatchesComposition) {
+  struct Case {
+    std::vector<int64_t> x, w;
+    int64_t stride, padding, dilation, groups;
+    bool bias;
+    std::vector<int64_t> pool_kernel, pool_stride;
+  };
+  const std::vector<Case> cases = {
+      {{37, 1, 28, 28}, {6, 1, 3, 3}, 1, 0, 1, 1, true, {2, 2}, {2, 2}},
+      {{5, 32, 13, 13}, {64, 32, 3, 3}, 1, 0, 1, 1, true, {2, 2}, {2, 2}},
+      {{3, 6, 10, 7}, {9, 2, 3, 2}, 2, 1, 1, 3, false, {3, 3}, {2, 2}},
+      {{2, 3, 9, 9}, {4, 3, 3, 3}, 1, 2, 2, 1, true, {2, 3}, {1, 2}},
+      {{1, 16, 8, 8}, {16, 16, 1, 1}, 1, 0, 1, 1, true, {2, 2}, {2, 2}}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE("input " + fmt_shape(c.x) + ", weight " + fmt_shape(c.w));
+    nabla::manual_seed(31);
+    Tensor x = nabla::randn(c.x);
+    x.index_put_({0, 0, 2, 3}, std::nan(""));  // NaN passes relu and wins its window
+    x.requires_grad_(true);
+    Tensor w = nabla::randn(c.w).mul_(0.3).requires_grad_(true);
+    Tensor b = c.bias ? nabla::randn({c.w[0]}).requires_grad_(true) : Tensor();
+    std::vector<Tensor> inputs{x, w};
+    if (c.bias) inputs.push_back(b);
+    auto run = [&] {
+      return block_forward(x, w, b, c.stride, c.padding, c.dilation, c.groups, c.pool_kernel,
+                           c.pool_stride);
+    };
+    std::vector<Tensor> fused_y;
+    std::vector<std::vector<Tensor>> fused_d;
+    Tensor g;
+    for (int threads : {1, 2}) {
+      nabla::set_num_threads(threads);
+      Tensor y = run();
+      ASSERT_NE(y.grad_fn(), nullptr);
+      EXPECT_EQ(y.grad_fn()->name(), "ConvReluMaxPoolBackward");
+      if (!g.defined()) g = nabla::randn(y.sizes());
+      fused_y.push_back(y);
+      fused_d.push_back(nabla::autograd::grad({y}, inputs, {g}));
+    }
+    nabla::set_num_threads(2);
+    Tensor y2;
+    std::vector<Tensor> d2;
+    {
+      nabla::detail::FusedKernelsGuard off(false);
+      y2 = run();
+      EXPECT_NE(y2.grad_fn()->name(), "ConvReluMaxPoolBackward");
+      d2 = nabla::autograd::grad({y2}, inputs, {g});
+    }
+    // The same bits for 1 and 2 threads (NaN in the same places; equal() is false on NaN).
+    auto same = [](const Tensor& a, const Tensor& b) {
+      return a.isnan().equal(b.isnan()) && a.nan_to_num(0, 0, 0).equal(b.nan_to_num(0, 0, 0));
+    };
+    EXPECT_TRUE(same(fused_y[0], fused_y[1]));
+    // NaN where the composition has it, the same values elsewhere.
+    EXPECT_TRUE(fused_y[0].isnan().equal(y2.isnan()));
+    EXPECT_TRUE(fused_y[0].isnan().any().item<bool>());
+    Tensor finite = y2.isnan().logical_not();
+    EXPECT_TRUE(fused_y[0].masked_select(finite).allclose(y2.masked_select(finite), 1e-5, 1e-5));
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      SCOPED_TRACE("gradient " + std::to_string(i));
+      EXPECT_TRUE(same(fused_d[0][i], fused_d[1][i]));
+      Tensor a = fused_d[0][i].nan_to_num(0, 0, 0), e = d2[i].nan_to_num(0, 0, 0);
+      EXPECT_TRUE(fused_d[0][i].isnan().equal(d2[i].isnan()));
+      EXPECT_TRUE(a.allclose(e, 1e-4, 1e-4)) << "max |diff| " << (a - e).abs().max().item<double>();
+    }
+  }
+}
+
+// A NaN-free batch: the fused gradients equal the composition's to rounding, and the block's
+// values through a create_graph backward (which composes the gradient from the conv
+// primitives) give the composition's second derivatives.
+TEST(ConvKernels, FusedConvReluMaxPoolBlockSecondOrder) {
+  nabla::manual_seed(32);
+  Tensor x = nabla::randn({4, 3, 10, 9}).requires_grad_(true);
+  Tensor w = nabla::randn({5, 3, 3, 3}).mul_(0.3).requires_grad_(true);
+  Tensor b = nabla::randn({5}).requires_grad_(true);
+  auto second = [&](bool fused) {
+    nabla::detail::FusedKernelsGuard guard(fused);
+    Tensor y = block_forward(x, w, b, 1, 1, 1, 1, {2, 2}, {2, 2});
+    EXPECT_EQ(y.grad_fn()->name() == std::string("ConvReluMaxPoolBackward"), fused);
+    auto d = nabla::autograd::grad({y.pow(2).sum()}, {x, w}, {}, true, true);
+    Tensor z = d[0].pow(2).sum() + d[1].sin().sum();
+    return nabla::autograd::grad({z}, {x, w, b});
+  };
+  auto fused = second(true), composed = second(false);
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_TRUE(fused[i].allclose(composed[i], 1e-3, 1e-4))
+        << "input " << i << ", max |diff| " << (fused[i] - composed[i]).abs().max().item<double>();
+}
+
+// Sequential fuses the block only when nothing can see its intermediate results: a forward
+// hook on any of the three modules (or padding a fused op does not take) runs the modules one
+// by one; the values are the same either way.
+TEST(ConvModules, SequentialFusesConvReluPoolOnlyWithoutHooks) {
+  nabla::manual_seed(33);
+  nabla::nn::Conv2d conv(nabla::nn::Conv2dOptions(2, 4, 3));
+  nabla::nn::ReLU relu;
+  nabla::nn::MaxPool2d pool(2);
+  nabla::nn::Sequential seq(conv, relu, pool, nabla::nn::Flatten());
+  Tensor x = nabla::randn({3, 2, 9, 8});
+  Tensor fused = seq->forward(x);
+  EXPECT_EQ(nabla::nn::Sequential(conv, relu, pool)->forward(x).grad_fn()->name(),
+            "ConvReluMaxPoolBackward");
+  Tensor by_hand = pool(relu(conv(x))).flatten(1);
+  EXPECT_TRUE(fused.allclose(by_hand, 1e-5, 1e-6));
+  EXPECT_EQ(pool(relu(conv(x))).grad_fn()->name(), "MaxPoolBackward0");
+  int seen = 0;
+  const uint64_t hook = relu->register_forward_hook(
+      [&](nabla::nn::Module&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+        ++seen;
+        EXPECT_EQ(in[0].sizes(), (std::vector<int64_t>{3, 4, 7, 6}));
+        EXPECT_TRUE(out[0].ge(0).all().item<bool>());
+      });
+  Tensor hooked = seq->forward(x);
+  EXPECT_EQ(seen, 1);
+  EXPECT_TRUE(hooked.allclose(by_hand, 1e-5, 1e-6));
+  relu->remove_hook(hook);
+  // Reflect padding is a pad op before the conv: not fused, same values as by hand.
+  nabla::nn::Conv2d reflect(
+      nabla::nn::Conv2dOptions(2, 4, 3).padding(1).padding_mode(nabla::kReflect));
+  nabla::nn::Sequential seq2(reflect, nabla::nn::ReLU(), nabla::nn::MaxPool2d(2));
+  Tensor y2 = seq2->forward(x);
+  EXPECT_EQ(y2.grad_fn()->name(), "MaxPoolBackward0");
+  EXPECT_TRUE(y2.allclose(nabla::max_pool2d(reflect(x).relu(), 2), 1e-5, 1e-6));
+  // An unbatched input goes through the modules (their unbatched rule).
+  Tensor y3 = nabla::nn::Sequential(conv, relu, pool)->forward(x[0]);
+  EXPECT_EQ(y3.sizes(), (std::vector<int64_t>{4, 3, 3}));
+}

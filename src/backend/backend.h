@@ -322,6 +322,34 @@ class Backend {
                                          const ConvGeometry& /*g*/) {
     return false;
   }
+
+  // ---- the block conv -> relu -> max_pool of image nets, fused (the composition is the
+  // fallback and the oracle) ----
+  // y = max_pool(relu(conv(x, w) + bias)) for contiguous x [N, C, *in], w and bias [Co] (or
+  // undefined), whose conv output would be [N, Co, *conv_out]; pooling windows of `kernel` at
+  // `stride`, no padding or dilation, every window inside the conv output. y [N, Co, *pooled]
+  // and indices (int64, max_pool's: into each conv-output plane) are contiguous. Run a few
+  // images at a time, the conv output of those images never leaves the cache. False: not taken
+  // (the caller composes the three ops).
+  virtual bool conv_relu_max_pool_forward(const Tensor& /*x*/, const Tensor& /*w*/,
+                                          const Tensor& /*bias*/, const ConvGeometry& /*g*/,
+                                          IntArrayRef /*conv_out*/, IntArrayRef /*kernel*/,
+                                          IntArrayRef /*stride*/, const Tensor& /*y*/,
+                                          const Tensor& /*indices*/) {
+    return false;
+  }
+  /// The gradients of conv_relu_max_pool_forward for dy (shaped as y): the conv output's
+  /// gradient is dy at `indices` where y > 0 and 0 elsewhere, and dx, dw and db (each where
+  /// defined, contiguous) are the conv's gradients for it. Called only when no graph is
+  /// recorded; false: not taken (the caller composes).
+  virtual bool conv_relu_max_pool_backward(const Tensor& /*x*/, const Tensor& /*w*/,
+                                           const ConvGeometry& /*g*/, IntArrayRef /*conv_out*/,
+                                           IntArrayRef /*kernel*/, IntArrayRef /*stride*/,
+                                           const Tensor& /*y*/, const Tensor& /*indices*/,
+                                           const Tensor& /*dy*/, const Tensor& /*dx*/,
+                                           const Tensor& /*dw*/, const Tensor& /*db*/) {
+    return false;
+  }
 };
 
 /// The backend for a device; raises nabla::Error for a device nabla was built without.

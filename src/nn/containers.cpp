@@ -1,11 +1,17 @@
 // Sequential, ModuleList, ModuleDict and Functional.
 #include "nabla/nn/containers.h"
 
+#include <optional>
 #include <ostream>
+#include <variant>
 
 #include <fmt/ranges.h>
 
 #include "core/check.h"
+#include "nabla/nn/conv.h"
+#include "nabla/nn/modules.h"
+#include "nabla/nn/pooling.h"
+#include "ops/conv_prims.h"
 
 namespace nabla::nn {
 
@@ -39,10 +45,49 @@ std::shared_ptr<Module> SequentialImpl::clone(const std::optional<Device>& devic
 
 void SequentialImpl::pretty_print(std::ostream& stream) const { stream << "nabla::nn::Sequential"; }
 
+namespace {
+
+// Conv2d, ReLU and MaxPool2d in a row, when nothing can see the two results in between (no
+// forward hooks on the three) and the block is one the fused op takes: zero padding mode,
+// numeric padding, pooling without padding, dilation or ceil_mode. The fused op computes the
+// same values (ops/conv.cpp), a few images at a time with the conv output kept in the cache:
+// on the Fashion-MNIST CNN the three ops' memory passes over [64, 32, 26, 26] are most of what
+// is not the convolutions.
+std::optional<Tensor> conv_relu_pool(const AnyModule* m, const Tensor& x) {
+  auto conv = std::dynamic_pointer_cast<Conv2dImpl>(m[0].ptr());
+  auto relu = std::dynamic_pointer_cast<ReLUImpl>(m[1].ptr());
+  auto pool = std::dynamic_pointer_cast<MaxPool2dImpl>(m[2].ptr());
+  if (!conv || !relu || !pool || !x.defined() || x.dim() != 4) return std::nullopt;
+  if (conv->has_forward_hooks() || relu->has_forward_hooks() || pool->has_forward_hooks())
+    return std::nullopt;
+  const auto* padding = std::get_if<ExpandingArray<2>>(&conv->options.padding());
+  if (!padding || !std::holds_alternative<enumtype::kZeros>(conv->options.padding_mode()))
+    return std::nullopt;
+  const MaxPool2dOptions& p = pool->options;
+  for (size_t i = 0; i < 2; ++i)
+    if ((*p.padding())[i] != 0 || (*p.dilation())[i] != 1) return std::nullopt;
+  if (p.ceil_mode()) return std::nullopt;
+  const ConvOptions<2>& c = conv->options;
+  return nabla::detail::conv2d_relu_max_pool2d(x, conv->weight, conv->bias, c.stride().ref(),
+                                               padding->ref(), c.dilation().ref(), c.groups(),
+                                               p.kernel_size().ref(), p.stride().ref());
+}
+
+}  // namespace
+
 Tensor SequentialImpl::forward(const Tensor& input) {
   NABLA_CHECK(!modules_.empty(), "[Sequential] cannot call forward() on an empty Sequential");
-  Tensor x = modules_.front().forward(input);
-  for (size_t i = 1; i < modules_.size(); ++i) x = modules_[i].forward(x);
+  Tensor x = input;
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    if (i + 3 <= modules_.size()) {
+      if (std::optional<Tensor> y = conv_relu_pool(&modules_[i], x)) {
+        x = std::move(*y);
+        i += 2;
+        continue;
+      }
+    }
+    x = modules_[i].forward(x);
+  }
   return x;
 }
 

@@ -233,8 +233,25 @@ void check_positive(const std::vector<int64_t>& v, const char* op, const char* n
                 IntArrayRef(v));
 }
 
-// conv with explicit padding before/after: checks the sizes, runs the primitive.
-Tensor run_conv(const char* op, ConvSetup& s) {
+// check_conv, then the geometry's checks: conv with symmetric padding.
+ConvSetup setup_conv(const char* op, int64_t dims, const Tensor& input, const Tensor& weight,
+                     const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
+                     IntArrayRef dilation, int64_t groups) {
+  ConvSetup s = check_conv(op, dims, input, weight, bias, groups, false);
+  s.geom.stride = expand_param(stride, dims, op, "stride");
+  s.geom.padding = expand_param(padding, dims, op, "padding");
+  s.geom.dilation = expand_param(dilation, dims, op, "dilation");
+  check_positive(s.geom.stride, op, "stride");
+  check_positive(s.geom.dilation, op, "dilation");
+  for (int64_t p : s.geom.padding)
+    NABLA_CHECK(p >= 0, "[{}] negative padding is not supported, got padding={}", op,
+                IntArrayRef(s.geom.padding));
+  s.pad_after = s.geom.padding;
+  return s;
+}
+
+// The output's spatial sizes of conv with explicit padding before/after, checked.
+std::vector<int64_t> conv_out_spatial(const char* op, const ConvSetup& s) {
   const Tensor& x = s.input;
   const int64_t dims = x.dim() - 2;
   std::vector<int64_t> out_sp(static_cast<size_t>(dims));
@@ -248,7 +265,13 @@ Tensor run_conv(const char* op, ConvSetup& s) {
                 op, padded, extent, x.sizes(), s.weight.sizes());
     out_sp[u] = (padded - extent) / s.geom.stride[u] + 1;
   }
-  Tensor y = conv_prim(x, s.weight, s.bias, out_sp, s.geom);
+  return out_sp;
+}
+
+// conv with explicit padding before/after: checks the sizes, runs the primitive.
+Tensor run_conv(const char* op, ConvSetup& s) {
+  const std::vector<int64_t> out_sp = conv_out_spatial(op, s);
+  Tensor y = conv_prim(s.input, s.weight, s.bias, out_sp, s.geom);
   return s.unbatched ? y.squeeze(0) : y;
 }
 
@@ -261,16 +284,7 @@ Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& 
     if (!x.is_same(input) || !w.is_same(weight) || (b.defined() && !b.is_same(bias)))
       return conv_nd(op, dims, x, w, b, stride, padding, dilation, groups);
   }
-  ConvSetup s = check_conv(op, dims, input, weight, bias, groups, false);
-  s.geom.stride = expand_param(stride, dims, op, "stride");
-  s.geom.padding = expand_param(padding, dims, op, "padding");
-  s.geom.dilation = expand_param(dilation, dims, op, "dilation");
-  check_positive(s.geom.stride, op, "stride");
-  check_positive(s.geom.dilation, op, "dilation");
-  for (int64_t p : s.geom.padding)
-    NABLA_CHECK(p >= 0, "[{}] negative padding is not supported, got padding={}", op,
-                IntArrayRef(s.geom.padding));
-  s.pad_after = s.geom.padding;
+  ConvSetup s = setup_conv(op, dims, input, weight, bias, stride, padding, dilation, groups);
   return run_conv(op, s);
 }
 
@@ -334,6 +348,76 @@ namespace detail {
 Tensor conv_with_geometry(const Tensor& x, const Tensor& w, const Tensor& bias,
                           const std::vector<int64_t>& out_spatial, const ConvGeometry& g) {
   return conv_prim(x, w, bias, out_spatial, g);
+}
+
+// max_pool2d(relu(conv2d(...))) through the backend's fused block where it takes the tensors
+// (CPU float32: a few images at a time, the conv output kept in the cache), else composed. The
+// fused backward runs only without a graph to record; with one (create_graph), the gradient is
+// composed from the conv primitives, so every order of derivative is the composition's.
+Tensor conv2d_relu_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                              IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation,
+                              int64_t groups, IntArrayRef pool_kernel, IntArrayRef pool_stride) {
+  auto composed = [&] {
+    return max_pool2d(relu(conv2d(input, weight, bias, stride, padding, dilation, groups)),
+                      pool_kernel, pool_stride);
+  };
+  if (!FusedKernelsGuard::is_enabled() || autocast_enabled() || !input.defined() ||
+      input.dim() != 4)
+    return composed();
+  ConvSetup s = setup_conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups);
+  const std::vector<int64_t> conv_sp = conv_out_spatial("conv2d", s);
+  if (pool_kernel.empty() || pool_kernel.size() > 2 || pool_stride.size() > 2) return composed();
+  const std::vector<int64_t> kernel = expand_param(pool_kernel, 2, "max_pool2d", "kernel_size");
+  const std::vector<int64_t> step =
+      pool_stride.empty() ? kernel : expand_param(pool_stride, 2, "max_pool2d", "stride");
+  std::vector<int64_t> pooled{s.input.size(0), s.weight.size(0)};
+  for (size_t i = 0; i < 2; ++i) {
+    // Windows that do not fit are the composition's to report.
+    if (kernel[i] <= 0 || step[i] <= 0 || conv_sp[i] < kernel[i]) return composed();
+    pooled.push_back((conv_sp[i] - kernel[i]) / step[i] + 1);
+  }
+  const std::vector<int64_t> conv_shape = with_nc(s.input.size(0), s.weight.size(0), conv_sp);
+  Tensor y = make_tensor(pooled, s.input.scalar_type(), s.input.device());
+  Tensor indices = make_tensor(pooled, kLong, s.input.device());
+  if (!backend_for(s.input).conv_relu_max_pool_forward(s.input, s.weight, s.bias, s.geom, conv_sp,
+                                                       kernel, step, y, indices))
+    return composed();
+  if (needs_grad(s.input, s.weight, s.bias)) {
+    record("ConvReluMaxPoolBackward", {y}, {s.input, s.weight, s.bias},
+           [input = SavedTensor(s.input, false), weight = SavedTensor(s.weight, false),
+            result = SavedTensor(y, true), indices, geometry = s.geom, conv_shape, kernel,
+            step](const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             const Tensor x = input.unpack(node), w = weight.unpack(node), y = result.unpack(node);
+             const IntArrayRef conv_sp(conv_shape.data() + 2, 2);
+             if (!GradMode::is_enabled() && FusedKernelsGuard::is_enabled()) {
+               auto like = [&](IntArrayRef sizes, size_t i) {
+                 return node.needs_input_grad(i) ? make_tensor(sizes, x.scalar_type(), x.device())
+                                                 : Tensor();
+               };
+               Tensor dx = like(x.sizes(), 0), dw = like(w.sizes(), 1), db = like({w.size(0)}, 2);
+               if (backend_for(x).conv_relu_max_pool_backward(x, w, geometry, conv_sp, kernel, step,
+                                                              y, indices, grad, dx, dw, db))
+                 return {dx, dw, db};
+             }
+             // The conv output's gradient (max_pool's scatter, relu's mask), then the conv's.
+             const int64_t planes = conv_shape[0] * conv_shape[1];
+             const Tensor masked = where(y > 0, grad, 0).reshape({planes, -1});
+             const Tensor dconv =
+                 zeros({planes, conv_shape[2] * conv_shape[3]},
+                       TensorOptions().dtype(grad.scalar_type()).device(grad.device()))
+                     .scatter_add(1, indices.reshape({planes, -1}), masked)
+                     .reshape(conv_shape);
+             variable_list out(3);
+             if (node.needs_input_grad(0))
+               out[0] = conv_input_grad_prim(dconv, w, x.sizes(), geometry);
+             if (node.needs_input_grad(1))
+               out[1] = conv_weight_grad_prim(x, dconv, w.sizes(), geometry);
+             if (node.needs_input_grad(2)) out[2] = bias_grad(dconv);
+             return out;
+           });
+  }
+  return y;
 }
 
 Tensor conv_padding_string(int64_t dims, const Tensor& input, const Tensor& weight,

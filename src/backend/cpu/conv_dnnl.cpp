@@ -41,23 +41,23 @@ namespace nabla::cpu {
 
 bool dnnl_conv_enabled() { return false; }
 bool dnnl_conv_forward(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&, const float*,
-                       const float*, float*) {
+                       const float*, float*, bool) {
   return false;
 }
 bool dnnl_conv_forward_bias(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
-                            const float*, const float*, const float*, float*) {
+                            const float*, const float*, const float*, float*, bool) {
   return false;
 }
 bool dnnl_conv_backward_input(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
-                              const float*, const float*, float*) {
+                              const float*, const float*, float*, bool) {
   return false;
 }
 bool dnnl_conv_backward_weight_bias(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
-                                    const float*, const float*, float*, float*) {
+                                    const float*, const float*, float*, float*, bool) {
   return false;
 }
 bool dnnl_conv_backward_weight(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&,
-                               const float*, const float*, float*) {
+                               const float*, const float*, float*, bool) {
   return false;
 }
 bool dnnl_conv_forward_bf16(IntArrayRef, IntArrayRef, IntArrayRef, const ConvGeometry&, const void*,
@@ -371,7 +371,8 @@ void run_chunk(const Prim& p, std::array<void*, 3> t, void* pre_w, float* bias) 
 
 // The whole call: chunks of images over nabla's threads, each with one OpenMP thread.
 bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
-         std::array<const void*, 3> t, float* bias = nullptr, bool bf16 = false) {
+         std::array<const void*, 3> t, float* bias = nullptr, bool bf16 = false,
+         bool whole = false) {
   if (!dnnl_conv_enabled()) return false;
   Key key;
   if (!make_key(pass, xs, ws, ys, g, key)) return false;
@@ -382,7 +383,9 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
   // 2.41 ms per 16 chunks, against 0.36 ms for the separate reduction of dy), so it declines.
   if (pass == Pass::BackwardWeights && bias && !blocked_layouts(key)) return false;
   const int64_t n = key.n,
-                per = chunk_images(n, pass == Pass::BackwardWeights ? kWeightChunks : kChunks),
+                per = whole ? std::max<int64_t>(n, 1)
+                            : chunk_images(n,
+                                           pass == Pass::BackwardWeights ? kWeightChunks : kChunks),
                 chunks = (n + per - 1) / per;
   const int64_t last = n - (chunks - 1) * per;
   key.n = per;
@@ -469,29 +472,31 @@ bool run(Pass pass, IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGe
 }  // namespace
 
 bool dnnl_conv_forward(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
-                       const float* x, const float* w, float* y) {
-  return run(Pass::Forward, xs, ws, ys, g, {x, w, y});
+                       const float* x, const float* w, float* y, bool whole) {
+  return run(Pass::Forward, xs, ws, ys, g, {x, w, y}, nullptr, false, whole);
 }
 
 bool dnnl_conv_forward_bias(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
-                            const float* x, const float* w, const float* bias, float* y) {
-  return run(Pass::Forward, xs, ws, ys, g, {x, w, y}, const_cast<float*>(bias));
+                            const float* x, const float* w, const float* bias, float* y,
+                            bool whole) {
+  return run(Pass::Forward, xs, ws, ys, g, {x, w, y}, const_cast<float*>(bias), false, whole);
 }
 
 bool dnnl_conv_backward_input(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,
-                              const float* dy, const float* w, float* dx) {
-  return run(Pass::BackwardData, xs, ws, ys, g, {dx, w, dy});
+                              const float* dy, const float* w, float* dx, bool whole) {
+  return run(Pass::BackwardData, xs, ws, ys, g, {dx, w, dy}, nullptr, false, whole);
 }
 
 bool dnnl_conv_backward_weight(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
-                               const ConvGeometry& g, const float* x, const float* dy, float* dw) {
-  return run(Pass::BackwardWeights, xs, ws, ys, g, {x, dw, dy});
+                               const ConvGeometry& g, const float* x, const float* dy, float* dw,
+                               bool whole) {
+  return run(Pass::BackwardWeights, xs, ws, ys, g, {x, dw, dy}, nullptr, false, whole);
 }
 
 bool dnnl_conv_backward_weight_bias(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys,
                                     const ConvGeometry& g, const float* x, const float* dy,
-                                    float* dw, float* db) {
-  return run(Pass::BackwardWeights, xs, ws, ys, g, {x, dw, dy}, db);
+                                    float* dw, float* db, bool whole) {
+  return run(Pass::BackwardWeights, xs, ws, ys, g, {x, dw, dy}, db, false, whole);
 }
 
 bool dnnl_conv_forward_bf16(IntArrayRef xs, IntArrayRef ws, IntArrayRef ys, const ConvGeometry& g,

@@ -98,6 +98,14 @@ class CpuBackend : public Backend {
                          const ConvGeometry& g) override;
   bool conv_backward_weight_bias(const Tensor& x, const Tensor& dy, const Tensor& dw,
                                  const Tensor& db, const ConvGeometry& g) override;
+  bool conv_relu_max_pool_forward(const Tensor& x, const Tensor& w, const Tensor& bias,
+                                  const ConvGeometry& g, IntArrayRef conv_out, IntArrayRef kernel,
+                                  IntArrayRef stride, const Tensor& y,
+                                  const Tensor& indices) override;
+  bool conv_relu_max_pool_backward(const Tensor& x, const Tensor& w, const ConvGeometry& g,
+                                   IntArrayRef conv_out, IntArrayRef kernel, IntArrayRef stride,
+                                   const Tensor& y, const Tensor& indices, const Tensor& dy,
+                                   const Tensor& dx, const Tensor& dw, const Tensor& db) override;
 
  private:
   // The 16-bit floats compute in float32, as PyTorch's CPU kernels do: the families without a
