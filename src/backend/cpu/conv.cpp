@@ -858,6 +858,61 @@ bool scatter_pooled_gradient(const int64_t* __restrict idx, const float* __restr
   return inside_all;
 }
 
+// scatter_pooled_gradient for 2x2 windows at stride 2 on planes of P <= kFlatPoolOutputs
+// outputs, as one vector loop over the plane (the layout of max_pool_2x2_flat: a holds the
+// even conv-output rows a window covers, b the odd ones, each window's two columns side by
+// side; base [P] each window's top-left index). Every covered position is written, so only a
+// plane with an odd height or width needs zeros first. Each window writes only its own four
+// places: an index that is not in its window (the op's own indices always are) gives zeros.
+template <class T>
+NABLA_CPU_CLONES void scatter_pooled_2x2_flat(const int64_t* __restrict idx, const T* __restrict y,
+                                              const T* __restrict dy,
+                                              const int64_t* __restrict base, int64_t P, int64_t W,
+                                              T* __restrict a, T* __restrict b) {
+  for (int64_t o = 0; o < P; ++o) {
+    const T v = detail::fast::select_bits(y[o] > 0, dy[o], T(0));
+    const int64_t k = idx[o] - base[o];
+    a[2 * o] = detail::fast::select_bits(k == 0, v, T(0));
+    a[2 * o + 1] = detail::fast::select_bits(k == 1, v, T(0));
+    b[2 * o] = detail::fast::select_bits(k == W, v, T(0));
+    b[2 * o + 1] = detail::fast::select_bits(k == W + 1, v, T(0));
+  }
+}
+
+// The conv-output gradient of one chunk's planes [q0, q1) from the pooled gradient (see
+// scatter_pooled_gradient); false if an index is outside its plane.
+bool block_pooled_gradient(const Geo3& pool, const int64_t* idx, const float* y, const float* dy,
+                           int64_t q0, int64_t q1, float* dconv) {
+  const int64_t P = pool.positions(), plane = pool.in_plane(), H = pool.in[1], W = pool.in[2];
+  const int64_t out_h = pool.out[1], out_w = pool.out[2];
+  const bool flat = pool.k[1] == 2 && pool.k[2] == 2 && pool.s[1] == 2 && pool.s[2] == 2 &&
+                    P <= kFlatPoolOutputs && !flat_pool_disabled();
+  bool ok = true;
+  if (!flat) {
+    std::fill_n(dconv, (q1 - q0) * plane, 0.0f);
+    for (int64_t q = q0; q < q1; ++q)
+      ok &= scatter_pooled_gradient(idx + q * P, y + q * P, dy + q * P, P, plane,
+                                    dconv + (q - q0) * plane);
+    return ok;
+  }
+  const int64_t row = 2 * out_w;
+  alignas(64) float a[2 * kFlatPoolOutputs], b[2 * kFlatPoolOutputs];
+  alignas(64) int64_t base[kFlatPoolOutputs];
+  for (int64_t oh = 0; oh < out_h; ++oh)
+    for (int64_t ow = 0; ow < out_w; ++ow) base[oh * out_w + ow] = 2 * oh * W + 2 * ow;
+  const bool covered = H == 2 * out_h && W == 2 * out_w;
+  if (!covered) std::fill_n(dconv, (q1 - q0) * plane, 0.0f);
+  for (int64_t q = q0; q < q1; ++q) {
+    scatter_pooled_2x2_flat(idx + q * P, y + q * P, dy + q * P, base, P, W, a, b);
+    float* dq = dconv + (q - q0) * plane;
+    for (int64_t oh = 0; oh < out_h; ++oh) {
+      std::memcpy(dq + 2 * oh * W, a + oh * row, static_cast<size_t>(row) * sizeof(float));
+      std::memcpy(dq + (2 * oh + 1) * W, b + oh * row, static_cast<size_t>(row) * sizeof(float));
+    }
+  }
+  return ok;
+}
+
 bool block_tensors_ok(const Tensor& x, const Tensor& w, const Tensor& bias) {
   auto f32 = [](const Tensor& t) {
     return t.scalar_type() == kFloat && t.is_contiguous() && t.device().is_cpu();
@@ -917,8 +972,7 @@ bool CpuBackend::conv_relu_max_pool_backward(const Tensor& x, const Tensor& w,
   const Tensor &yc = contiguous_in(y, yh), &ic = contiguous_in(indices, ih),
                &dyc = contiguous_in(dy, dyh);
   detail::sync_fp_mode();
-  const int64_t wsize = w.numel(), co = b.conv.co, plane = b.conv.positions(),
-                pooled = b.pool.positions();
+  const int64_t wsize = w.numel(), co = b.conv.co, plane = b.conv.positions();
   // One partial dw (and db) per chunk, summed below in chunk order.
   const int64_t slot = wsize + co;
   thread_local std::vector<float> partial;
@@ -930,7 +984,7 @@ bool CpuBackend::conv_relu_max_pool_backward(const Tensor& x, const Tensor& w,
   const float* yd = yc.data_ptr<float>();
   const float* gd = dyc.data_ptr<float>();
   const int64_t* id = ic.data_ptr<int64_t>();
-  std::atomic<int64_t> bad{-1};  // the flat position of an index outside the plane
+  std::atomic<int64_t> bad{-1};  // the first plane of a chunk with an index out of place
   detail::parallel_for(b.chunks, 1, [&](int64_t c0, int64_t c1) {
     Block local = b;
     for (int64_t c = c0; c < c1; ++c) {
@@ -938,12 +992,8 @@ bool CpuBackend::conv_relu_max_pool_backward(const Tensor& x, const Tensor& w,
       const int64_t nb = local.begin_chunk(c, cg, pg), n0 = c * b.per;
       // The conv output's gradient: dy at each window's max where relu passed it (y > 0).
       float* dconv = block_buffer(nb * b.y_image);
-      std::fill_n(dconv, nb * b.y_image, 0.0f);
-      for (int64_t q = 0; q < nb * co; ++q) {
-        const int64_t o0 = (n0 * co + q) * pooled;
-        if (!scatter_pooled_gradient(id + o0, yd + o0, gd + o0, pooled, plane, dconv + q * plane))
-          bad.store(o0);
-      }
+      const int64_t q0 = n0 * co;
+      if (!block_pooled_gradient(b.pool, id, yd, gd, q0, q0 + nb * co, dconv)) bad.store(q0);
       const float* xc = xd + n0 * b.x_image;
       if (dw.defined() || db.defined()) {
         float* dwc = parts + c * slot;
@@ -958,8 +1008,8 @@ bool CpuBackend::conv_relu_max_pool_backward(const Tensor& x, const Tensor& w,
   });
   const int64_t at = bad.load();
   NABLA_CHECK(at < 0,
-              "[conv_relu_max_pool_backward] indices {} hold an index outside a conv-output "
-              "plane of {} elements (in the plane of pooled outputs from flat position {})",
+              "[conv_relu_max_pool_backward] indices {} hold an index outside its pooling "
+              "window of a conv-output plane of {} elements (in the chunk of planes from {})",
               indices.sizes(), plane, at);
   // Each element sums its chunks' partials in chunk order, whichever thread takes it.
   auto sum_partials = [&](const Tensor& out, int64_t offset, int64_t size) {
