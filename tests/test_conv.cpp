@@ -678,6 +678,15 @@ TEST(ConvModules, SequentialFusesConvReluPoolOnlyWithoutHooks) {
   Tensor y2 = seq2->forward(x);
   EXPECT_EQ(y2.grad_fn()->name(), "MaxPoolBackward0");
   EXPECT_TRUE(y2.allclose(nabla::max_pool2d(reflect(x).relu(), 2), 1e-5, 1e-6));
+  // A subclass of Conv2dImpl with its own forward runs that forward.
+  struct DoubledConv : nabla::nn::Conv2dImpl {
+    using Conv2dImpl::Conv2dImpl;
+    Tensor forward(const Tensor& input) { return Conv2dImpl::forward(input) * 2; }
+  };
+  auto doubled = std::make_shared<DoubledConv>(nabla::nn::Conv2dOptions(2, 4, 3));
+  Tensor y4 =
+      nabla::nn::Sequential(doubled, nabla::nn::ReLU(), nabla::nn::MaxPool2d(2))->forward(x);
+  EXPECT_TRUE(y4.allclose(nabla::max_pool2d((doubled->forward(x)).relu(), 2), 1e-5, 1e-6));
   // An unbatched input goes through the modules (their unbatched rule).
   Tensor y3 = nabla::nn::Sequential(conv, relu, pool)->forward(x[0]);
   EXPECT_EQ(y3.sizes(), (std::vector<int64_t>{4, 3, 3}));

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <ostream>
+#include <typeinfo>
 #include <variant>
 
 #include <fmt/ranges.h>
@@ -54,10 +55,14 @@ namespace {
 // on the Fashion-MNIST CNN the three ops' memory passes over [64, 32, 26, 26] are most of what
 // is not the convolutions.
 std::optional<Tensor> conv_relu_pool(const AnyModule* m, const Tensor& x) {
-  auto conv = std::dynamic_pointer_cast<Conv2dImpl>(m[0].ptr());
-  auto relu = std::dynamic_pointer_cast<ReLUImpl>(m[1].ptr());
-  auto pool = std::dynamic_pointer_cast<MaxPool2dImpl>(m[2].ptr());
-  if (!conv || !relu || !pool || !x.defined() || x.dim() != 4) return std::nullopt;
+  // These classes exactly: a subclass may have its own forward.
+  const Module &m0 = *m[0].ptr(), &m1 = *m[1].ptr(), &m2 = *m[2].ptr();
+  if (typeid(m0) != typeid(Conv2dImpl) || typeid(m1) != typeid(ReLUImpl) ||
+      typeid(m2) != typeid(MaxPool2dImpl) || !x.defined() || x.dim() != 4)
+    return std::nullopt;
+  const auto* conv = static_cast<const Conv2dImpl*>(&m0);
+  const auto* relu = static_cast<const ReLUImpl*>(&m1);
+  const auto* pool = static_cast<const MaxPool2dImpl*>(&m2);
   if (conv->has_forward_hooks() || relu->has_forward_hooks() || pool->has_forward_hooks())
     return std::nullopt;
   const auto* padding = std::get_if<ExpandingArray<2>>(&conv->options.padding());
