@@ -474,8 +474,9 @@ void macro_kernel(const Isa& s, int64_t mc, int64_t nc, int64_t kc, const float*
 // L1 while B streams from L2, as in the packed path.
 void direct_block(const Isa& s, int64_t n, int64_t m, int64_t kc, View a, const float* b,
                   int64_t ldb, float* c, int64_t ldc, float alpha, float beta) {
-  for (int64_t i = 0; i < n; i += s.mr) {
-    const int rows = static_cast<int>(std::min<int64_t>(s.mr, n - i));
+  const int64_t tiles = (n + s.mr - 1) / s.mr, tile_rows = (n + tiles - 1) / tiles;
+  for (int64_t i = 0; i < n; i += tile_rows) {
+    const int rows = static_cast<int>(std::min<int64_t>(tile_rows, n - i));
     for (int64_t j = 0; j < m; j += s.nr) {
       const auto [m0, m1] = masks32(m - j);
       s.direct[rows](kc, a.block(i, 0), b + j, ldb, m0, m1, c + i * ldc + j, ldc, alpha, beta);
