@@ -462,6 +462,61 @@ TEST(Contractions, TensordotKronCrossAndBatchedProducts) {
   EXPECT_TRUE(contains(error_of([&] { baddbmm(ones({4, 4}), p, q); }), "[baddbmm]"));
 }
 
+// cumprod (zeros: the gradient never divides by one), cummax/cummin (ties take the later
+// index, NaN wins and stays, as PyTorch), logcumsumexp (no overflow or underflow at +-1000,
+// -inf), matrix_power (identity, inverse powers) and their errors.
+TEST(Reductions, CumulativeProductsExtremesAndLogSumExp) {
+  Tensor x = tensor({2.0, 0.0, 3.0, 0.0, 5.0}).requires_grad_();
+  Tensor p = x.cumprod(0);
+  EXPECT_TRUE(p.equal(tensor({2.0, 0.0, 0.0, 0.0, 0.0})));
+  p.sum().backward();
+  // d/dx1 = x0 + x0 x2 (+ x0 x2 x3 = 0 ...); after the first zero everything is 0.
+  EXPECT_TRUE(x.grad().equal(tensor({1.0, 8.0, 0.0, 0.0, 0.0})));
+  Tensor y = tensor({2.0, -1.5, 3.0}).requires_grad_();
+  y.cumprod(0).sum().backward();
+  EXPECT_TRUE(y.grad().allclose(tensor({1.0 - 1.5 - 4.5, 2.0 + 6.0, -3.0})));
+  Tensor ints = cumprod(tensor({1, 2, 3, -2}), 0);
+  EXPECT_EQ(ints.scalar_type(), kLong);
+  EXPECT_TRUE(ints.equal(tensor({1, 2, 6, -12})));
+  Tensor in_place = tensor({{1.0, 2.0}, {3.0, 4.0}});
+  in_place.cumprod_(0);
+  EXPECT_TRUE(in_place.equal(tensor({{1.0, 2.0}, {3.0, 8.0}})));
+
+  auto [mv, mi] = tensor({1.0, 3.0, 3.0, 2.0, std::nan(""), 5.0}).cummax(0);
+  EXPECT_TRUE(mv.narrow(0, 0, 4).equal(tensor({1.0, 3.0, 3.0, 3.0})));
+  EXPECT_TRUE(mv.narrow(0, 4, 2).isnan().all().item<bool>());
+  EXPECT_TRUE(mi.equal(tensor({0, 1, 2, 2, 4, 4})));
+  Tensor z = tensor({3.0, 1.0, 1.0, 2.0}).requires_grad_();
+  auto [nv, ni] = cummin(z, 0);
+  EXPECT_TRUE(nv.equal(tensor({3.0, 1.0, 1.0, 1.0})));
+  EXPECT_TRUE(ni.equal(tensor({0, 1, 2, 2})));
+  nv.sum().backward();
+  EXPECT_TRUE(z.grad().equal(tensor({1.0, 1.0, 2.0, 0.0})));
+  EXPECT_TRUE(std::get<1>(tensor({{4, 9}, {7, 2}}).cummax(1)).equal(tensor({{0, 1}, {0, 0}})));
+
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_TRUE(tensor({-1000.0, 0.0}).logcumsumexp(0).equal(tensor({-1000.0, 0.0})));
+  EXPECT_TRUE(tensor({1000.0, 1000.0})
+                  .logcumsumexp(0)
+                  .allclose(tensor({1000.0, 1000.0 + std::log(2.0)}), 0, 1e-9));
+  EXPECT_TRUE(tensor({-inf, -inf, 1.0}).logcumsumexp(0).equal(tensor({-inf, -inf, 1.0})));
+  Tensor w = tensor({0.5, -1.0, 2.0}).requires_grad_();
+  w.logcumsumexp(0).sum().backward();
+  // d/dx_k = sum over j >= k of exp(x_k - out_j).
+  const Tensor out = w.detach().logcumsumexp(0);
+  EXPECT_TRUE(w.grad().allclose(w.detach().exp() * (-out).exp().flip({0}).cumsum(0).flip({0})));
+
+  Tensor a = tensor({{2.0, 1.0}, {0.5, 3.0}});
+  EXPECT_TRUE(matrix_power(a, 3).allclose(a.mm(a).mm(a)));
+  EXPECT_TRUE(a.matrix_power(0).equal(eye(2, dtype(kFloat64))));
+  EXPECT_TRUE(linalg::matrix_power(a, -2).allclose(a.inverse().mm(a.inverse())));
+  EXPECT_FALSE(matrix_power(a, 1).is_same(a));
+  EXPECT_TRUE(contains(error_of([&] { matrix_power(ones({2, 3}), 2); }), "[matrix_power]"));
+  EXPECT_TRUE(contains(error_of([&] { matrix_power(ones({2, 3}), 2); }), "[2, 3]"));
+  EXPECT_TRUE(contains(error_of([] { tensor({1, 2}).logcumsumexp(0); }), "[logcumsumexp]"));
+  EXPECT_TRUE(contains(error_of([] { tensor({1.0, 2.0}).cumprod(1); }), "[cumprod]"));
+}
+
 TEST(Reductions, OrderStatisticsAndNanAwareSums) {
   Tensor x = tensor({{3.0, std::nan(""), 1.0, std::nan(""), 2.0}, {4.0, 1.0, 2.5, 2.0, 9.0}});
   auto [mv, mi] = x.median(1);

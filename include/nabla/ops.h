@@ -359,6 +359,13 @@ Tensor count_nonzero(const Tensor& self, std::optional<int64_t> dim = std::nullo
 Tensor count_nonzero(const Tensor& self, int64_t dim);
 /// Running sums along dim, in self's dtype (integers and bool: int64) or `dtype`.
 Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+/// Running products along dim (integers and bool as int64, as cumsum).
+Tensor cumprod(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+/// Running maxima (minima) along dim and the index of each: the later one on ties; NaN wins.
+std::tuple<Tensor, Tensor> cummax(const Tensor& self, int64_t dim);
+std::tuple<Tensor, Tensor> cummin(const Tensor& self, int64_t dim);
+/// log(cumsum(exp(self))) along dim, without overflow.
+Tensor logcumsumexp(const Tensor& self, int64_t dim);
 /// self + weight (end - self).
 Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight);
 Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight);
@@ -421,7 +428,10 @@ Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left = true);
 Tensor linalg_det(const Tensor& A);
 std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A);
 Tensor linalg_inv(const Tensor& A);
+/// A^n for square matrices [..., k, k]: identities for n = 0, powers of the inverse for n < 0.
+Tensor matrix_power(const Tensor& self, int64_t n);
 namespace linalg {
+Tensor matrix_power(const Tensor& A, int64_t n);
 Tensor det(const Tensor& A);
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
 Tensor inv(const Tensor& A);

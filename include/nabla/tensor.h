@@ -240,6 +240,12 @@ class Tensor {
   Tensor masked_select(const Tensor& mask) const;
   Tensor cumsum(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor& cumsum_(int64_t dim) const;
+  Tensor cumprod(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+  Tensor& cumprod_(int64_t dim) const;
+  std::tuple<Tensor, Tensor> cummax(int64_t dim) const;
+  std::tuple<Tensor, Tensor> cummin(int64_t dim) const;
+  Tensor logcumsumexp(int64_t dim) const;
+  Tensor matrix_power(int64_t n) const;
   Tensor operator[](int64_t index) const { return select(0, index); }
 
   // ---- indexing ----------------------------------------------------------------------

@@ -132,6 +132,18 @@ void Backend::cumsum(const Tensor& x, int64_t dim, const Tensor& out) {
   copy_from_host(host_out, out);
 }
 
+void Backend::scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
+                   const Tensor& indices) {
+  const Tensor host_x = detail::host_readable(x);
+  const Device cpu(DeviceType::CPU);
+  Tensor host_out = detail::make_tensor(out.sizes(), out.scalar_type(), cpu);
+  Tensor host_indices =
+      indices.defined() ? detail::make_tensor(indices.sizes(), kLong, cpu) : Tensor();
+  cpu::cpu_backend().scan(op, host_x, dim, host_out, host_indices);
+  copy_from_host(host_out, out);
+  if (indices.defined()) copy_from_host(host_indices, indices);
+}
+
 void Backend::lu_factor(const Tensor& lu, const Tensor& pivots) {
   const Tensor host_lu = detail::host_readable(lu).clone();
   Tensor host_pivots =

@@ -44,6 +44,9 @@ struct ConvGeometry {
   int64_t groups = 1;
 };
 
+/// The running reductions of Backend::scan (cumsum has its own entry).
+enum class ScanOp : uint8_t { Prod, Max, Min, LogSumExp };
+
 // Fused families a backend may implement (see the end of Backend): each replaces a chain of
 // basic ops on the training hot path, and each has a composition of basic ops in src/ops/ that
 // runs where the backend's supports() says no.
@@ -192,6 +195,13 @@ class Backend {
   /// each in order from the first element (float32 accumulating in float64, as PyTorch's
   /// CPU kernel). The default runs the CPU's kernel on the host, through the device copies.
   virtual void cumsum(const Tensor& x, int64_t dim, const Tensor& out);
+  /// out (contiguous, x's shape and dtype) = the running products, maxima, minima or
+  /// log-sum-exps of x along dim, each from the first element (floats accumulating in float64,
+  /// integers in int64). Max and Min also write indices (contiguous int64): the position along
+  /// dim of the running extreme, the later one on ties, as PyTorch's; NaN wins and stays. The
+  /// default runs the CPU's kernel on the host, through the device copies.
+  virtual void scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
+                    const Tensor& indices);
   // ---- LU factorization (float32 or float64; matrices in LAPACK's column-major order) ----
   /// Each matrix of lu [B, n, n] (contiguous, each stored column by column) replaced in place
   /// by its LU factorization with partial pivoting (LAPACK's getrf: L below the diagonal, with

@@ -214,6 +214,20 @@ int main() {
     show("linalg_solve_right", nb::linalg::solve(sq, rhs.t(), false));
     (sq.det() + sq.inverse().pow(2).sum() + nb::linalg::solve(sq, rhs, true).sum()).backward();
     show("linalg_grads", sq.grad());
+    nb::Tensor c =
+        nb::tensor({{2.0, 0.0, 3.0, -1.0}, {1.5, -2.0, 0.5, 4.0}}, nb::dtype(nb::kFloat64))
+            .requires_grad_();
+    show("cumprod", c.cumprod(1));
+    show("cumprod_int", nb::cumprod(nb::tensor({1, 2, 3, -2}), 0));
+    auto [cmax, cmax_i] = c.cummax(1);
+    show("cummax", cmax + cmax_i);
+    auto [cmin, cmin_i] = nb::cummin(c, 0);
+    show("cummin", cmin + cmin_i);
+    show("logcumsumexp", c.logcumsumexp(1));
+    show("matrix_power",
+         nb::matrix_power(sq, 3) + sq.matrix_power(0) + nb::linalg::matrix_power(sq, -2));
+    (c.cumprod(1).sum() + cmax.pow(2).sum() + cmin.sum() + c.logcumsumexp(1).sum()).backward();
+    show("scan_grads", c.grad());
   }
   show("gelu", nb::gelu(a));
   show("clamp", a.clamp(-1, 2));

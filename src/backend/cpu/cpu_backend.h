@@ -15,6 +15,8 @@ class CpuBackend : public Backend {
   void order(const Tensor& x, int64_t dim, int64_t k, bool descending,
              const Tensor& indices) override;
   void cumsum(const Tensor& x, int64_t dim, const Tensor& out) override;
+  void scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
+            const Tensor& indices) override;
   // lu.cpp
   void lu_factor(const Tensor& lu, const Tensor& pivots) override;
   bool lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b) override;

@@ -5,6 +5,7 @@
 // are laid out back to back keep the input's own strides, other layouts are first copied with
 // the reduced dims moved last. Work is split over output elements only, and long rows are cut
 // into fixed blocks, so results never depend on the number of threads.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -545,6 +546,95 @@ void CpuBackend::cumsum(const Tensor& x, int64_t dim, const Tensor& out) {
                                for (int64_t i = 0; i < inner; ++i) {
                                  acc[static_cast<size_t>(i)] += static_cast<Acc>(s[k * inner + i]);
                                  d[k * inner + i] = static_cast<T>(acc[static_cast<size_t>(i)]);
+                               }
+                           }
+                         });
+  });
+}
+
+namespace {
+
+// The step of one running reduction: acc combined with the next value v (at position k along
+// the dim); at (Max, Min) follows the extreme's position.
+template <class Acc>
+inline void scan_step(ScanOp op, Acc v, int64_t k, Acc& acc, int64_t& at) {
+  switch (op) {
+    case ScanOp::Prod:
+      acc *= v;
+      return;
+    case ScanOp::Max:
+    case ScanOp::Min: {
+      // NaN wins and stays (a later NaN moves the index); ties take the later position.
+      bool take;
+      if constexpr (std::is_floating_point_v<Acc>) {
+        take = std::isnan(v) || (!std::isnan(acc) && (op == ScanOp::Max ? v >= acc : v <= acc));
+      } else {
+        take = op == ScanOp::Max ? v >= acc : v <= acc;
+      }
+      if (take) {
+        acc = v;
+        at = k;
+      }
+      return;
+    }
+    case ScanOp::LogSumExp:
+      if constexpr (std::is_floating_point_v<Acc>) {
+        // log(e^acc + e^v) = max + log1p(e^-(|acc - v|)); both -inf stays -inf, inf wins.
+        const Acc hi = std::max(acc, v), lo = std::min(acc, v);
+        if (std::isnan(acc) || std::isnan(v)) {
+          acc = std::numeric_limits<Acc>::quiet_NaN();
+        } else if (lo == -std::numeric_limits<Acc>::infinity() ||
+                   hi == std::numeric_limits<Acc>::infinity()) {
+          acc = hi;
+        } else {
+          acc = hi + std::log1p(std::exp(lo - hi));
+        }
+      }
+      return;
+  }
+}
+
+}  // namespace
+
+void CpuBackend::scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
+                      const Tensor& indices) {
+  Tensor xc = x;
+  if (!x.is_contiguous()) {
+    xc = detail::make_tensor(x.sizes(), x.scalar_type(), x.device());
+    copy(x, xc);
+  }
+  if (x.numel() == 0) return;
+  const int64_t n = x.dim() == 0 ? 1 : x.size(dim);
+  int64_t inner = 1;
+  for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
+  const int64_t outer = x.numel() / (n * inner);
+  int64_t* idx = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
+  detail::sync_fp_mode();
+  detail::dispatch_all(x.scalar_type(), "scan", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using Acc = std::conditional_t<detail::is_floating_v<T>, double, int64_t>;
+    const T* src = xc.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    detail::parallel_for(outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n * inner)),
+                         [&](int64_t o0, int64_t o1) {
+                           std::vector<Acc> acc(static_cast<size_t>(inner));
+                           std::vector<int64_t> at(static_cast<size_t>(inner));
+                           for (int64_t o = o0; o < o1; ++o) {
+                             const T* s = src + o * n * inner;
+                             T* d = dst + o * n * inner;
+                             int64_t* di = idx ? idx + o * n * inner : nullptr;
+                             for (int64_t i = 0; i < inner; ++i) {
+                               acc[static_cast<size_t>(i)] = static_cast<Acc>(s[i]);
+                               at[static_cast<size_t>(i)] = 0;
+                             }
+                             for (int64_t k = 0; k < n; ++k)
+                               for (int64_t i = 0; i < inner; ++i) {
+                                 const auto u = static_cast<size_t>(i);
+                                 if (k > 0)
+                                   scan_step(op, static_cast<Acc>(s[k * inner + i]), k, acc[u],
+                                             at[u]);
+                                 d[k * inner + i] = static_cast<T>(acc[u]);
+                                 if (di) di[k * inner + i] = at[u];
                                }
                            }
                          });

@@ -12,6 +12,7 @@ class MetaBackend final : public Backend {
   /// Shapes only: sort and topk give their indices' shape, with no values to order.
   void order(const Tensor&, int64_t, int64_t, bool, const Tensor&) override {}
   void cumsum(const Tensor&, int64_t, const Tensor&) override {}
+  void scan(ScanOp, const Tensor&, int64_t, const Tensor&, const Tensor&) override {}
   /// Shapes only: no values to factor, and no matrix is known to be singular.
   void lu_factor(const Tensor&, const Tensor&) override {}
   bool lu_solve(const Tensor&, const Tensor&, const Tensor&) override { return true; }
