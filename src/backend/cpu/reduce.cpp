@@ -514,62 +514,44 @@ void CpuBackend::softmax(const Tensor& x, int64_t dim, bool log, const Tensor& o
   });
 }
 
-// Running sums along dim: x (made contiguous) as [outer, n, inner]; each (outer, inner) column
-// sums in order down its n elements, in double for floats (int64 for integers), so every
-// result is the same for any thread count. Tasks take whole outer slices; inside one, the
-// inner columns advance together, row by row, for contiguous access.
-void CpuBackend::cumsum(const Tensor& x, int64_t dim, const Tensor& out) {
-  Tensor xc = x;
-  if (!x.is_contiguous()) {
-    xc = detail::make_tensor(x.sizes(), x.scalar_type(), x.device());
-    copy(x, xc);
-  }
-  const int64_t n = x.dim() == 0 ? 1 : x.size(dim);
-  if (x.numel() == 0) return;
-  int64_t inner = 1;
-  for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
-  const int64_t outer = x.numel() / (n * inner);
-  detail::sync_fp_mode();
-  detail::dispatch_all(x.scalar_type(), "cumsum", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    using Acc = std::conditional_t<detail::is_floating_v<T>, double, int64_t>;
-    const T* src = xc.data_ptr<T>();
-    T* dst = out.data_ptr<T>();
-    detail::parallel_for(outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n * inner)),
-                         [&](int64_t o0, int64_t o1) {
-                           std::vector<Acc> acc(static_cast<size_t>(inner));
-                           for (int64_t o = o0; o < o1; ++o) {
-                             std::fill(acc.begin(), acc.end(), Acc(0));
-                             const T* s = src + o * n * inner;
-                             T* d = dst + o * n * inner;
-                             for (int64_t k = 0; k < n; ++k)
-                               for (int64_t i = 0; i < inner; ++i) {
-                                 acc[static_cast<size_t>(i)] += static_cast<Acc>(s[k * inner + i]);
-                                 d[k * inner + i] = static_cast<T>(acc[static_cast<size_t>(i)]);
-                               }
-                           }
-                         });
-  });
-}
-
 namespace {
 
-// The step of one running reduction: acc combined with the next value v (at position k along
-// the dim); at (Max, Min) follows the extreme's position.
-template <class Acc>
-inline void scan_step(ScanOp op, Acc v, int64_t k, Acc& acc, int64_t& at) {
+// The running reductions: cumsum's and Backend::scan's.
+enum class Step : uint8_t { Sum, Prod, Max, Min, LogSumExp };
+
+Step step_of(ScanOp op) {
   switch (op) {
     case ScanOp::Prod:
+      return Step::Prod;
+    case ScanOp::Max:
+      return Step::Max;
+    case ScanOp::Min:
+      return Step::Min;
+    case ScanOp::LogSumExp:
+      return Step::LogSumExp;
+  }
+  return Step::Sum;
+}
+
+// acc combined with the next value v (at position k along the dim); at (Max, Min) follows the
+// extreme's position.
+template <class Acc>
+inline void scan_step(Step op, Acc v, int64_t k, Acc& acc, int64_t& at) {
+  switch (op) {
+    case Step::Sum:
+      acc += v;
+      return;
+    case Step::Prod:
       acc *= v;
       return;
-    case ScanOp::Max:
-    case ScanOp::Min: {
+    case Step::Max:
+    case Step::Min: {
       // NaN wins and stays (a later NaN moves the index); ties take the later position.
       bool take;
       if constexpr (std::is_floating_point_v<Acc>) {
-        take = std::isnan(v) || (!std::isnan(acc) && (op == ScanOp::Max ? v >= acc : v <= acc));
+        take = std::isnan(v) || (!std::isnan(acc) && (op == Step::Max ? v >= acc : v <= acc));
       } else {
-        take = op == ScanOp::Max ? v >= acc : v <= acc;
+        take = op == Step::Max ? v >= acc : v <= acc;
       }
       if (take) {
         acc = v;
@@ -577,7 +559,7 @@ inline void scan_step(ScanOp op, Acc v, int64_t k, Acc& acc, int64_t& at) {
       }
       return;
     }
-    case ScanOp::LogSumExp:
+    case Step::LogSumExp:
       if constexpr (std::is_floating_point_v<Acc>) {
         // log(e^acc + e^v) = max + log1p(e^-(|acc - v|)); both -inf stays -inf, inf wins.
         const Acc hi = std::max(acc, v), lo = std::min(acc, v);
@@ -594,14 +576,18 @@ inline void scan_step(ScanOp op, Acc v, int64_t k, Acc& acc, int64_t& at) {
   }
 }
 
-}  // namespace
-
-void CpuBackend::scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
-                      const Tensor& indices) {
+// x viewed as [outer, n, inner] (n: the dim's size) folded along n into out, each column in
+// order from its first element, in double for floats (int64 for integers), so every result is
+// the same for any thread count; Sum starts from 0 (as PyTorch's cumsum: -0.0 sums to 0), the
+// others from the first element. indices (Max, Min) get each extreme's position. Tasks take
+// whole outer slices; inside one, the inner columns advance together, row by row, for
+// contiguous access.
+void run_scan(CpuBackend& be, Step op, const Tensor& x, int64_t dim, const Tensor& out,
+              const Tensor& indices) {
   Tensor xc = x;
   if (!x.is_contiguous()) {
     xc = detail::make_tensor(x.sizes(), x.scalar_type(), x.device());
-    copy(x, xc);
+    be.copy(x, xc);
   }
   if (x.numel() == 0) return;
   const int64_t n = x.dim() == 0 ? 1 : x.size(dim);
@@ -615,30 +601,41 @@ void CpuBackend::scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out
     using Acc = std::conditional_t<detail::is_floating_v<T>, double, int64_t>;
     const T* src = xc.data_ptr<T>();
     T* dst = out.data_ptr<T>();
+    auto slices = [&](int64_t o0, int64_t o1) {
+      std::vector<Acc> acc(static_cast<size_t>(inner));
+      std::vector<int64_t> at(static_cast<size_t>(inner));
+      for (int64_t o = o0; o < o1; ++o) {
+        const T* s = src + o * n * inner;
+        T* d = dst + o * n * inner;
+        int64_t* di = idx ? idx + o * n * inner : nullptr;
+        for (int64_t i = 0; i < inner; ++i) {
+          acc[static_cast<size_t>(i)] = op == Step::Sum ? Acc(0) : static_cast<Acc>(s[i]);
+          at[static_cast<size_t>(i)] = 0;
+        }
+        for (int64_t k = 0; k < n; ++k)
+          for (int64_t i = 0; i < inner; ++i) {
+            const auto u = static_cast<size_t>(i);
+            if (k > 0 || op == Step::Sum)
+              scan_step(op, static_cast<Acc>(s[k * inner + i]), k, acc[u], at[u]);
+            d[k * inner + i] = static_cast<T>(acc[u]);
+            if (di) di[k * inner + i] = at[u];
+          }
+      }
+    };
     detail::parallel_for(outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n * inner)),
-                         [&](int64_t o0, int64_t o1) {
-                           std::vector<Acc> acc(static_cast<size_t>(inner));
-                           std::vector<int64_t> at(static_cast<size_t>(inner));
-                           for (int64_t o = o0; o < o1; ++o) {
-                             const T* s = src + o * n * inner;
-                             T* d = dst + o * n * inner;
-                             int64_t* di = idx ? idx + o * n * inner : nullptr;
-                             for (int64_t i = 0; i < inner; ++i) {
-                               acc[static_cast<size_t>(i)] = static_cast<Acc>(s[i]);
-                               at[static_cast<size_t>(i)] = 0;
-                             }
-                             for (int64_t k = 0; k < n; ++k)
-                               for (int64_t i = 0; i < inner; ++i) {
-                                 const auto u = static_cast<size_t>(i);
-                                 if (k > 0)
-                                   scan_step(op, static_cast<Acc>(s[k * inner + i]), k, acc[u],
-                                             at[u]);
-                                 d[k * inner + i] = static_cast<T>(acc[u]);
-                                 if (di) di[k * inner + i] = at[u];
-                               }
-                           }
-                         });
+                         slices);
   });
+}
+
+}  // namespace
+
+void CpuBackend::cumsum(const Tensor& x, int64_t dim, const Tensor& out) {
+  run_scan(*this, Step::Sum, x, dim, out, Tensor());
+}
+
+void CpuBackend::scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
+                      const Tensor& indices) {
+  run_scan(*this, step_of(op), x, dim, out, indices);
 }
 
 }  // namespace nabla::cpu
