@@ -78,7 +78,10 @@ std::tuple<Tensor, Tensor> run_scan(ScanOp op, const Tensor& self, int64_t d) {
 std::tuple<Tensor, Tensor> cum_extreme(const Tensor& self, int64_t dim, ScanOp op, const char* name,
                                        const char* node) {
   const int64_t d = scan_dim(self, dim, name);
-  auto [values, indices] = run_scan(op, self, d);
+  // Not a structured binding: clang 14 cannot capture one in the lambda below.
+  const std::tuple<Tensor, Tensor> scanned = run_scan(op, self, d);
+  const Tensor& values = std::get<0>(scanned);
+  const Tensor& indices = std::get<1>(scanned);
   if (needs_grad(self)) {
     // Each position's gradient goes to the element that was the running extreme there.
     record(node, {values}, {self},
