@@ -49,10 +49,12 @@ section "sanitizer build (ASan + UBSan)"
 # programs themselves are compiled at -O0: instrumented GoogleTest code took twice as long to
 # compile at -O1 (36 against 16 s for test_nn.cpp) and their run time is the library's. No
 # -Werror here: GCC warns spuriously under -fsanitize=address, and the release build enforces
-# warnings.
+# warnings. A shared libnabla: linking each of some 50 programs against the instrumented static
+# library took 3.7 s (a 150 MB executable each), three minutes of CI; the release build keeps
+# the static library, the default.
 cmake -S . -B "$build_root/sanitize" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DNABLA_SANITIZE=ON -DNABLA_TEST_COMPILE_OPTIONS=-O0 \
-  -DNABLA_BUILD_TESTS=ON -DNABLA_BUILD_EXAMPLES=ON -DNABLA_BUILD_BENCH=OFF
+  -DBUILD_SHARED_LIBS=ON -DNABLA_BUILD_TESTS=ON -DNABLA_BUILD_EXAMPLES=ON -DNABLA_BUILD_BENCH=OFF
 cmake --build "$build_root/sanitize" --parallel "$jobs"
 
 section "sanitizer tests"
