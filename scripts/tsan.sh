@@ -2,7 +2,8 @@
 # ThreadSanitizer run over what uses threads: the thread pool, the DataLoader's workers, backward
 # on graphs sharing leaves from several threads, and concurrent inference (docs/thread-safety.md).
 # Builds into $NABLA_TSAN_BUILD (default build-tsan/): the library at -O1 and four test
-# programs only. scripts/test.sh (CI) runs it after the ASan suite.
+# programs only (without the tests' precompiled header, whose owner is another program).
+# scripts/test.sh (CI) runs it after the ASan suite.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,7 +12,8 @@ launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" \
   "-DCMAKE_CXX_FLAGS=-fsanitize=thread" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread" \
-  -DNABLA_BUILD_TESTS=ON -DNABLA_BUILD_EXAMPLES=OFF -DNABLA_BUILD_BENCH=OFF "${launcher[@]}"
+  -DNABLA_BUILD_TESTS=ON -DNABLA_BUILD_EXAMPLES=OFF -DNABLA_BUILD_BENCH=OFF \
+  -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON "${launcher[@]}"
 cmake --build "$build" --parallel "$(nproc)" --target nabla_test_hostile nabla_test_data \
   nabla_test_linalg nabla_test_parallel
 # OpenBLAS is not instrumented; its own threads are off (nabla sets it to 1 thread).
