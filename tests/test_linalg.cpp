@@ -451,16 +451,17 @@ TEST(Mm, OneRowOrOneColumnAsMatrixVectorProducts) {
 TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
   // float32 products run nabla's own packed kernels on x86 CPUs with AVX2 or AVX-512 (or
   // OpenBLAS, under NABLA_GEMM=blas and elsewhere). Shapes around the kernels' tile and block
-  // edges (rows: 12 and 6; columns: 32 and 16; k blocks of 256; row blocks of 240; 16 x 16
-  // transposing packs; the direct path for at most 64 rows, whose parts of 100 rows on 2 and 3
-  // threads must match the packed whole), every layout of A and B (plain, stored transposed, rows
-  // of a wider matrix): values against float64, and the same bits on 1, 2 and 3 threads.
+  // edges (rows: 12 and 6, in tiles of even heights; columns: 32 and 16; k blocks of 256; row
+  // blocks of 240; 16 x 16 transposing packs; the direct path for at most 64 rows, whose parts
+  // of 100 rows on 2 and 3 threads must match the packed whole), every layout of A and B (plain,
+  // stored transposed, rows of a wider matrix): values against float64, and the same bits on 1,
+  // 2 and 3 threads.
   struct Shape {
     int64_t n, m, k;
   };
-  const std::vector<Shape> shapes = {{1, 2, 1},     {13, 33, 17},  {12, 32, 256},
-                                     {25, 47, 257}, {241, 70, 37}, {7, 100, 513},
-                                     {64, 784, 31}, {37, 5, 300},  {100, 40, 300}};
+  const std::vector<Shape> shapes = {{1, 2, 1},      {13, 33, 17},   {12, 32, 256}, {25, 47, 257},
+                                     {241, 70, 37},  {7, 100, 513},  {64, 784, 31}, {37, 5, 300},
+                                     {100, 40, 300}, {64, 784, 256}, {50, 40, 784}, {256, 100, 64}};
   const int before = get_num_threads();
   uint64_t seed = 200;
   for (const Shape& s : shapes) {

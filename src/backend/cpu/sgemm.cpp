@@ -451,11 +451,20 @@ void edge_tile(const Isa& s, int rows, int64_t cols, int64_t kc, const float* a_
   for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tile + r * s.nr, cols * sizeof(float));
 }
 
-// C block [mc, nc] += the packed A block @ the packed B block, tile by tile.
-void macro_kernel(const Isa& s, int64_t mc, int64_t nc, int64_t kc, const float* ap,
+// The height of the row tiles of a block of n rows: as even as mr allows (64 rows: 11, 11, 11,
+// 11, 10, 10 rather than 12 x 5 and a 4-row tile, whose kernel does a third of the work per B
+// vector loaded). Every kernel gives an element the same FMAs, so the bits do not change.
+int64_t tile_height(const Isa& s, int64_t n) {
+  const int64_t tiles = (n + s.mr - 1) / s.mr;
+  return (n + tiles - 1) / tiles;
+}
+
+// C block [mc, nc] += the packed A block @ the packed B block, tile by tile; the A block's
+// panels are `height` rows (the last may have fewer).
+void macro_kernel(const Isa& s, int64_t height, int64_t mc, int64_t nc, int64_t kc, const float* ap,
                   const float* bp, float* c, int64_t ldc, float alpha, float beta) {
-  for (int64_t i = 0; i < mc; i += s.mr) {
-    const int rows = static_cast<int>(std::min<int64_t>(s.mr, mc - i));
+  for (int64_t i = 0; i < mc; i += height) {
+    const int rows = static_cast<int>(std::min<int64_t>(height, mc - i));
     for (int64_t j = 0; j < nc; j += s.nr) {
       const int64_t cols = std::min<int64_t>(s.nr, nc - j);
       const float* b_panel = bp + j * kc;
@@ -474,7 +483,7 @@ void macro_kernel(const Isa& s, int64_t mc, int64_t nc, int64_t kc, const float*
 // L1 while B streams from L2, as in the packed path.
 void direct_block(const Isa& s, int64_t n, int64_t m, int64_t kc, View a, const float* b,
                   int64_t ldb, float* c, int64_t ldc, float alpha, float beta) {
-  const int64_t tiles = (n + s.mr - 1) / s.mr, tile_rows = (n + tiles - 1) / tiles;
+  const int64_t tile_rows = tile_height(s, n);
   for (int64_t i = 0; i < n; i += tile_rows) {
     const int rows = static_cast<int>(std::min<int64_t>(tile_rows, n - i));
     for (int64_t j = 0; j < m; j += s.nr) {
@@ -529,8 +538,9 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
       const float block_beta = pc == 0 ? beta : 1.0f;
       for (int64_t ic = 0; ic < n; ic += s.mc) {
         const int64_t mc = std::min(s.mc, n - ic);
-        s.pack_a(av.block(ic, pc), mc, kc, s.mr, ap);
-        macro_kernel(s, mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, alpha, block_beta);
+        const int64_t height = tile_height(s, mc);
+        s.pack_a(av.block(ic, pc), mc, kc, static_cast<int>(height), ap);
+        macro_kernel(s, height, mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, alpha, block_beta);
       }
     }
   }
