@@ -8,6 +8,7 @@
 #include <nabla/print.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include "test_util.h"
@@ -937,4 +938,103 @@ TEST(Where, SelectsExactBitsForEveryDtypeAndBroadcast) {
         EXPECT_EQ(out[i][j].item<double>(), keep ? g[i][j].item<double>() : 0.0) << dt;
       }
   }
+}
+
+namespace {
+// Values that exercise every branch of IEEE arithmetic: zeros of both signs, subnormals,
+// infinities, NaN and ordinary numbers of both signs, cycled to `n` elements.
+std::vector<float> awkward_floats(int64_t n, float shift) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float tiny = std::numeric_limits<float>::denorm_min();
+  const std::vector<float> special{0.0f, -0.0f, tiny, -tiny * 3, inf,
+                                   -inf, NAN,   1.0f, -1.0f,     255.0f};
+  std::vector<float> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    v[i] = i % 7 == 0 ? special[(i / 7) % special.size()]
+                      : std::sin(static_cast<float>(i) * 0.37f + shift) * 1000.0f;
+  return v;
+}
+
+// The same values as a strided view (every other element of a wider tensor), so that kernels
+// take their general strided loop rather than their dense one.
+Tensor strided_copy(const Tensor& dense) {
+  Tensor wide = zeros({dense.numel(), 2});
+  wide.select(1, 0).copy_(dense);
+  return wide.select(1, 0);
+}
+
+// Bit-for-bit equality, with any NaN equal to any NaN (which operand's NaN an instruction
+// passes on is not specified across instruction sets).
+void expect_same_floats(const Tensor& got, const Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.sizes(), want.sizes()) << what;
+  const Tensor g = got.contiguous(), w = want.contiguous();
+  const float *gp = g.data_ptr<float>(), *wp = w.data_ptr<float>();
+  for (int64_t i = 0; i < g.numel(); ++i) {
+    if (std::isnan(gp[i]) && std::isnan(wp[i])) continue;
+    uint32_t gb, wb;
+    std::memcpy(&gb, gp + i, 4);
+    std::memcpy(&wb, wp + i, 4);
+    ASSERT_EQ(gb, wb) << what << " at " << i << ": " << gp[i] << " vs " << wp[i];
+  }
+}
+}  // namespace
+
+TEST(Elementwise, DenseFloatLoopsGiveTheStridedLoopsBits) {
+  // float32 +, -, *, /, relu, relu's backward and the uint8 cast have dense loops compiled for
+  // AVX-512 and AVX2 where the CPU has them; everything else (and any strided operand) goes
+  // through the general loop. Both must agree bit for bit, at lengths around the vector widths,
+  // and past two grains of 32768, where the dense loop is split over threads.
+  const int saved_threads = get_num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (int64_t n : {1, 7, 15, 16, 17, 33, 100, 65536 + 17}) {
+      const std::string at = " n=" + std::to_string(n) + " threads=" + std::to_string(threads);
+      Tensor a = tensor(awkward_floats(n, 0.0f)), b = tensor(awkward_floats(n, 1.3f));
+      Tensor as = strided_copy(a), bs = strided_copy(b);
+      const Tensor scalar = tensor(2.5f);
+      const std::vector<std::pair<const char*, std::function<Tensor(Tensor, Tensor)>>> ops{
+          {"add", [](Tensor x, Tensor y) { return x.add(y); }},
+          {"sub", [](Tensor x, Tensor y) { return x.sub(y); }},
+          {"mul", [](Tensor x, Tensor y) { return x.mul(y); }},
+          {"div", [](Tensor x, Tensor y) { return x.div(y); }}};
+      for (const auto& [name, op] : ops) {
+        const std::string what = std::string(name) + at;
+        expect_same_floats(op(a, b), op(as, bs), what + " tensor, tensor");
+        expect_same_floats(op(a, scalar), op(as, scalar), what + " tensor, scalar");
+        expect_same_floats(op(scalar, b), op(scalar, bs), what + " scalar, tensor");
+        // In place: the output is the first input.
+        Tensor inplace = a.clone();
+        if (std::string(name) == "add") inplace.add_(b);
+        if (std::string(name) == "sub") inplace.sub_(b);
+        if (std::string(name) == "mul") inplace.mul_(b);
+        if (std::string(name) == "div") inplace.div_(b);
+        expect_same_floats(inplace, op(as, bs), what + " in place");
+      }
+      // The exact results: one rounding of the exact value (float -> double is exact, and
+      // double's 53 bits make a second rounding harmless for +, -, * and /).
+      Tensor q = a.div(b);
+      for (int64_t i = 0; i < n; i += 1 + n / 64) {
+        const double want = static_cast<double>(a[i].item<float>()) / b[i].item<float>();
+        const float got = q[i].item<float>();
+        if (!std::isnan(want)) {
+          EXPECT_EQ(got, static_cast<float>(want)) << "div at " << i << at;
+        }
+      }
+      expect_same_floats(a.relu(), as.relu(), "relu" + at);
+
+      Tensor x = a.clone().requires_grad_(true), xs = a.clone().requires_grad_(true);
+      x.relu().backward(b);
+      xs.relu().backward(bs);
+      expect_same_floats(x.grad(), xs.grad(), "relu backward" + at);
+
+      std::vector<uint8_t> bytes(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) bytes[i] = static_cast<uint8_t>(i * 37 + 11);
+      Tensor u = tensor(bytes).to(kUInt8);
+      Tensor f = u.to(kFloat);
+      expect_same_floats(f, strided_copy(u.to(kInt32)).to(kFloat), "uint8 -> float32" + at);
+      for (int64_t i = 0; i < n; i += 1 + n / 64)
+        EXPECT_EQ(f[i].item<float>(), static_cast<float>(bytes[i])) << at;
+    }
+  }
+  set_num_threads(saved_threads);
 }

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <type_traits>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/fast_math.h"
 #include "backend/cpu/functors.h"
 #include "backend/cpu/loops.h"
+#include "backend/cpu/multiversion.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
 
@@ -57,6 +59,113 @@ bool dense_bfloat16_copy(const Tensor& src, const Tensor& dst) {
   }
   return true;
 }
+
+// The ops a training step runs on every batch, on dense float32 operands, in loops compiled
+// for AVX-512, AVX2 and the baseline x86-64 (NABLA_CPU_CLONES): map_kernel's loops are compiled
+// for the baseline only (4-wide SSE2). +, -, *, / round once and relu, relu's backward and the
+// uint8 cast do not round, so every ISA gives the same bits. [64, 784] (an image batch),
+// 1 thread, map_kernel -> clones, AMD EPYC (Zen 5), us: x / 255 9.1 -> 2.4, x * 2 3.9 -> 2.2,
+// relu 4.2 -> 2.2, uint8 -> float32 3.6 -> 1.8.
+// No __restrict: in place, the output is one of the inputs.
+template <class F>
+NABLA_CPU_CLONES void floats_tt(const float* a, const float* b, float* y, int64_t n) {
+  const F f{};
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
+}
+template <class F>
+NABLA_CPU_CLONES void floats_ts(const float* a, float b, float* y, int64_t n) {
+  const F f{};
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b);
+}
+template <class F>
+NABLA_CPU_CLONES void floats_st(float a, const float* b, float* y, int64_t n) {
+  const F f{};
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a, b[i]);
+}
+NABLA_CPU_CLONES void bytes_to_floats(const uint8_t* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(x[i]);
+}
+NABLA_CPU_CLONES void relu_floats(const float* x, float* y, int64_t n) {
+  const functors::Relu f{};
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+NABLA_CPU_CLONES void threshold_backward_floats(const float* dy, const float* y, float threshold,
+                                                float* dx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = detail::fast::select_bits(y[i] > threshold, dy[i], 0.0f);
+}
+
+// Runs fn(begin, end) over [0, n) as map_kernel does: on the caller below two grains of work,
+// else split over the pool.
+template <class Fn>
+void run_flat(int64_t n, Fn fn) {
+  constexpr int64_t kGrain = 32768;
+  detail::sync_fp_mode();
+  if (n < 2 * kGrain) {
+    if (n > 0) fn(0, n);
+  } else {
+    detail::parallel_for(n, kGrain, fn);
+  }
+}
+
+/// Whether t is one element broadcast (every stride 0), as where(mask, g, 0)'s scalar.
+bool is_broadcast_scalar(const Tensor& t) {
+  for (int64_t st : t.strides())
+    if (st != 0) return false;
+  return t.numel() > 0;
+}
+
+bool all_float(std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->scalar_type() != kFloat) return false;
+  return true;
+}
+
+// out = f(a, b) where out is dense and each input is dense or one broadcast element (the
+// inputs are already broadcast to out's shape); false for anything else.
+template <class F>
+bool binary_dense_floats(const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (!all_float({&a, &b, &out}) || !out.is_contiguous()) return false;
+  float* y = out.data_ptr<float>();
+  if (a.is_contiguous() && b.is_contiguous()) {
+    const float *as = a.data_ptr<float>(), *bs = b.data_ptr<float>();
+    run_flat(out.numel(),
+             [=](int64_t i0, int64_t i1) { floats_tt<F>(as + i0, bs + i0, y + i0, i1 - i0); });
+    return true;
+  }
+  if (a.is_contiguous() && is_broadcast_scalar(b)) {
+    const float* as = a.data_ptr<float>();
+    const float bv = *b.data_ptr<float>();
+    run_flat(out.numel(),
+             [=](int64_t i0, int64_t i1) { floats_ts<F>(as + i0, bv, y + i0, i1 - i0); });
+    return true;
+  }
+  if (is_broadcast_scalar(a) && b.is_contiguous()) {
+    const float av = *a.data_ptr<float>();
+    const float* bs = b.data_ptr<float>();
+    run_flat(out.numel(),
+             [=](int64_t i0, int64_t i1) { floats_st<F>(av, bs + i0, y + i0, i1 - i0); });
+    return true;
+  }
+  return false;
+}
+
+// Dense float32 operands, all of out's shape.
+bool dense_floats(std::initializer_list<const Tensor*> ts, const Tensor& out) {
+  for (const Tensor* t : ts)
+    if (t->scalar_type() != kFloat || !t->is_contiguous() || t->sizes() != out.sizes())
+      return false;
+  return out.scalar_type() == kFloat && out.is_contiguous();
+}
+
+bool dense_byte_to_float_copy(const Tensor& src, const Tensor& dst) {
+  if (src.scalar_type() != ScalarType::Byte || dst.scalar_type() != kFloat ||
+      !src.is_contiguous() || !dst.is_contiguous())
+    return false;
+  const uint8_t* x = src.data_ptr<uint8_t>();
+  float* y = dst.data_ptr<float>();
+  run_flat(dst.numel(), [=](int64_t i0, int64_t i1) { bytes_to_floats(x + i0, y + i0, i1 - i0); });
+  return true;
+}
 }  // namespace
 
 CpuBackend& cpu_backend() {
@@ -65,7 +174,7 @@ CpuBackend& cpu_backend() {
 }
 
 void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
-  if (dense_bfloat16_copy(src, dst)) return;
+  if (dense_bfloat16_copy(src, dst) || dense_byte_to_float_copy(src, dst)) return;
   dispatch_all(dst.scalar_type(), "copy", [&](auto out_tag) {
     using To = typename decltype(out_tag)::type;
     dispatch_all(src.scalar_type(), "copy", [&](auto in_tag) {
@@ -200,6 +309,12 @@ void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, const Una
         map_kernel<float, float>(out, {&x}, [](float v) { return detail::fast::log(v); });
       return;
     }
+    if (op == UnaryOp::Relu && dense_floats({&x}, out)) {
+      const float* xs = x.data_ptr<float>();
+      float* ys = out.data_ptr<float>();
+      return run_flat(x.numel(),
+                      [=](int64_t i0, int64_t i1) { relu_floats(xs + i0, ys + i0, i1 - i0); });
+    }
     if (op == UnaryOp::Sqrt && unary_dense_floats(x, out, sqrt_floats)) return;
     if (op == UnaryOp::Rsqrt && unary_dense_floats(x, out, rsqrt_floats)) return;
     if (op == UnaryOp::Tanh) {
@@ -256,6 +371,10 @@ void binary_Bitwise(const char* name, const Tensor& a, const Tensor& b, const Te
 }  // namespace
 
 void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (op == BinaryOp::Add && binary_dense_floats<functors::Add>(a, b, out)) return;
+  if (op == BinaryOp::Sub && binary_dense_floats<functors::Sub>(a, b, out)) return;
+  if (op == BinaryOp::Mul && binary_dense_floats<functors::Mul>(a, b, out)) return;
+  if (op == BinaryOp::Div && binary_dense_floats<functors::Div>(a, b, out)) return;
   switch (op) {
 #define NABLA_CASE(F, name, kind, row) \
   case BinaryOp::F:                    \
@@ -264,15 +383,6 @@ void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Ten
 #undef NABLA_CASE
   }
 }
-
-namespace {
-/// Whether t is one element broadcast (every stride 0), as where(mask, g, 0)'s scalar.
-bool is_broadcast_scalar(const Tensor& t) {
-  for (int64_t st : t.strides())
-    if (st != 0) return false;
-  return t.numel() > 0;
-}
-}  // namespace
 
 void CpuBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
   dispatch_all(a.scalar_type(), "where", [&](auto tag) {
@@ -299,6 +409,15 @@ bool CpuBackend::threshold_backward(const Tensor& dy, const Tensor& y, double th
   if (dy.scalar_type() != y.scalar_type() || dx.scalar_type() != y.scalar_type() ||
       !isFloatingType(y.scalar_type()))
     return false;
+  if (dense_floats({&dy, &y}, dx)) {
+    const float *g = dy.data_ptr<float>(), *r = y.data_ptr<float>();
+    float* out = dx.data_ptr<float>();
+    const auto th = static_cast<float>(threshold);
+    run_flat(dx.numel(), [=](int64_t i0, int64_t i1) {
+      threshold_backward_floats(g + i0, r + i0, th, out + i0, i1 - i0);
+    });
+    return true;
+  }
   dispatch_floating(y.scalar_type(), "threshold_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T th = static_cast<T>(threshold);
