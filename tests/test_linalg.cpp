@@ -459,9 +459,12 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
   struct Shape {
     int64_t n, m, k;
   };
+  // With B stored transposed and at most 64 rows, C^T = B^T @ A^T is computed (B^T read in
+  // place); 800 columns cross its 768-row blocks of C^T.
   const std::vector<Shape> shapes = {{1, 2, 1},      {13, 33, 17},   {12, 32, 256}, {25, 47, 257},
                                      {241, 70, 37},  {7, 100, 513},  {64, 784, 31}, {37, 5, 300},
-                                     {100, 40, 300}, {64, 784, 256}, {50, 40, 784}, {256, 100, 64}};
+                                     {100, 40, 300}, {64, 784, 256}, {50, 40, 784}, {256, 100, 64},
+                                     {64, 10, 128},  {64, 800, 300}, {3, 17, 600}};
   const int before = get_num_threads();
   uint64_t seed = 200;
   for (const Shape& s : shapes) {
@@ -478,10 +481,19 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
         {af.t().contiguous().t(), bf.t().contiguous().t()},
         {a_wide, b_wide}};
     const double tol = 2e-6 * static_cast<double>(s.k) + 1e-5;
+    // 70 more rows of A: the product takes the packed path, whatever path the first n rows
+    // took alone, and every element must come out the same (nabla's kernels; OpenBLAS, under
+    // NABLA_GEMM=blas, rounds by shape).
+    const Tensor more_rows = rnd({70, s.k}, seed++, false).to(kFloat);
+    const bool own_kernels = std::string(cpu_matmul_kernel()) != "openblas";
     for (const auto& [x, y] : layouts) {
       set_num_threads(1);
       const Tensor one = mm(x, y);
       expect_close(one, want, tol);
+      if (own_kernels) {
+        EXPECT_TRUE(mm(cat({x, more_rows}), y).narrow(0, 0, s.n).equal(one))
+            << s.n << "x" << s.k << " @ " << s.k << "x" << s.m << ": the path changed the bits";
+      }
       for (int threads : {2, 3}) {
         set_num_threads(threads);
         EXPECT_TRUE(mm(x, y).equal(one))
@@ -493,6 +505,9 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
     expect_close(addmm(nan_out, af, bf, 0.0), want, tol);
     const Tensor base = rnd({s.n, s.m}, seed++, false);
     expect_close(addmm(base.to(kFloat), af, bf, 0.5, 2.0), 0.5 * base + 2.0 * want, 2 * tol);
+    const Tensor bt = bf.t().contiguous().t();  // B stored transposed
+    expect_close(addmm(base.to(kFloat), af, bt, 0.5, 2.0), 0.5 * base + 2.0 * want, 2 * tol);
+    expect_close(addmm(nan_out, af, bt, 0.0), want, tol);
     const Tensor inf_a = full({s.n, s.k}, std::numeric_limits<float>::infinity());
     expect_close(addmm(base.to(kFloat), inf_a, bf, 0.5, 0.0), 0.5 * base, 1e-6);
   }

@@ -49,6 +49,9 @@ using PackB = void (*)(View b, int64_t kc, int64_t nc, int nr, float* out);
 // The direct kernel (rows x 32 of C from unpacked operands; masks select B's and C's columns).
 using DirectKernel = void (*)(int64_t kc, View a, const float* b, int64_t ldb, uint16_t m0,
                               uint16_t m1, float* c, int64_t ldc, float alpha, float beta);
+// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols.
+using Transpose = void (*)(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst,
+                           int64_t ldd);
 // Unused where no kernel is compiled (other architectures, clang): [[maybe_unused]].
 [[maybe_unused]] void pack_a(View a, int64_t mc, int64_t kc, int mr, float* out);
 [[maybe_unused]] void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out);
@@ -63,6 +66,7 @@ struct Isa {
   PackA pack_a = nullptr;
   PackB pack_b = nullptr;
   DirectKernel direct[kMaxMr + 1] = {};  // AVX-512 only: nr == 32
+  Transpose transpose = nullptr;         // with the direct kernels
 };
 
 // The masks of the two 16-float vectors that hold the first min(w, 32) of 32 columns.
@@ -233,6 +237,27 @@ NABLA_TARGET_AVX512 void pack_b_avx512(View b, int64_t kc, int64_t nc, int nr, f
   }
 }
 
+// The Transpose of the AVX-512 kernels: 16 x 16 blocks through transpose16, the edges masked.
+NABLA_TARGET_AVX512 void transpose_avx512(const float* src, int64_t lds, int64_t rows, int64_t cols,
+                                          float* dst, int64_t ldd) {
+  for (int64_t i0 = 0; i0 < rows; i0 += 16) {
+    const int64_t h = std::min<int64_t>(16, rows - i0);
+    const auto row_mask = static_cast<__mmask16>(h == 16 ? 0xFFFFu : (1u << h) - 1u);
+    for (int64_t j0 = 0; j0 < cols; j0 += 16) {
+      const int64_t w = std::min<int64_t>(16, cols - j0);
+      const auto col_mask = static_cast<__mmask16>(w == 16 ? 0xFFFFu : (1u << w) - 1u);
+      __m512 r[16];
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; ++t)
+        r[t] = t < h ? _mm512_maskz_loadu_ps(col_mask, src + (i0 + t) * lds + j0)
+                     : _mm512_setzero_ps();
+      transpose16(r);
+      for (int64_t t = 0; t < w; ++t)
+        _mm512_mask_storeu_ps(dst + (j0 + t) * ldd + i0, row_mask, r[t]);
+    }
+  }
+}
+
 // The direct kernel: the AVX-512 kernel's arithmetic on operands read where they are, for
 // products too small to pay for packing (see gemm below). A is read through a View (a
 // broadcast per row and k step, any layout), B row by row (its rows must be contiguous), 32
@@ -340,6 +365,7 @@ Isa avx512_isa() {
   fill_direct<Avx512Direct>(isa, std::make_integer_sequence<int, kAvx512Mr>{});
   isa.pack_a = &pack_a_avx512;
   isa.pack_b = &pack_b_avx512;
+  isa.transpose = &transpose_avx512;
   return isa;
 }
 Isa avx2_isa() {
@@ -493,6 +519,61 @@ void direct_block(const Isa& s, int64_t n, int64_t m, int64_t kc, View a, const 
   }
 }
 
+// Rows [0, n) of C (block_beta as macro_kernel) += A [n, kc], read in place, @ a packed B
+// block [kc, nc]: the direct kernel, with B's rows the panels' rows (nr apart).
+void packed_b_block(const Isa& s, int64_t n, int64_t nc, int64_t kc, View a, const float* bp,
+                    float* c, int64_t ldc, float alpha, float beta) {
+  // Tiles of even heights: 256 rows as 8 x 11 + 14 x 12, not 21 x 12 and a 4-row tile.
+  const int64_t tiles = (n + s.mr - 1) / s.mr, base = n / tiles, taller = n % tiles;
+  for (int64_t t = 0, i = 0; t < tiles; ++t) {
+    const int rows = static_cast<int>(base + (t < taller ? 1 : 0));
+    for (int64_t j = 0; j < nc; j += s.nr) {
+      const auto [m0, m1] = masks32(nc - j);
+      s.direct[rows](kc, a.block(i, 0), bp + j * kc, s.nr, m0, m1, c + i * ldc + j, ldc, alpha,
+                     beta);
+    }
+    i += rows;
+  }
+}
+
+// Scratch buffers of the calling thread: packed A, packed B, and the transposed C of
+// transposed_product.
+struct Buffers {
+  Scratch a, b, c;
+};
+Buffers& thread_buffers() {
+  thread_local Buffers buffers;
+  return buffers;
+}
+
+// C [n, m] = A @ B with B stored transposed and few rows of C: a Linear layer's forward,
+// x @ W^T, with W [m, k] as large as the layer. The packed path would pack all of W on every
+// call (transposing it into column panels): 12% of x [64, 784] @ W^T [784, 256] on one
+// thread. Computed instead as C^T = W @ x^T: W's rows are read in place by the direct kernel
+// (as A), x^T is packed (the small operand), and C^T goes through a buffer, transposed into C
+// at the end. Every element gets the same FMAs in the same order as on the packed path (a
+// product of two floats is the same either way round), so the bits do not depend on the path.
+// Row blocks of C^T are nc high, so the buffer holds at most nc x 64 floats.
+void transposed_product(const Isa& s, int64_t n, int64_t m, int64_t k, float alpha, View a, View b,
+                        float beta, float* c, int64_t ldc) {
+  const View w{b.p, b.cs, b.rs};   // B^T [m, k]
+  const View xt{a.p, a.cs, a.rs};  // A^T [k, n]
+  Buffers& buf = thread_buffers();
+  const int64_t panels = (n + s.nr - 1) / s.nr;
+  float* bp = buf.b.get(static_cast<std::size_t>(std::min(s.kc, k) * panels * s.nr));
+  float* ct = buf.c.get(static_cast<std::size_t>(std::min(s.nc, m) * n));
+  for (int64_t jc = 0; jc < m; jc += s.nc) {
+    const int64_t rows = std::min(s.nc, m - jc);
+    if (beta != 0.0f) s.transpose(c + jc, ldc, n, rows, ct, n);
+    for (int64_t pc = 0; pc < k; pc += s.kc) {
+      const int64_t kc = std::min(s.kc, k - pc);
+      s.pack_b(xt.block(pc, 0), kc, n, s.nr, bp);
+      packed_b_block(s, rows, n, kc, w.block(jc, pc), bp, ct, n, alpha, pc == 0 ? beta : 1.0f);
+    }
+    s.transpose(ct, n, rows, n, c + jc, ldc);
+  }
+}
+
 // Packing costs a pass over both operands per product. It pays when many row tiles reuse the
 // packed B panels, or when B is too large to be read in place from L2; for few rows and a small
 // B the direct path is faster. Measured on an AMD EPYC (Zen 5), one thread: 64^3 2.84 against
@@ -526,10 +607,12 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
     }
     return;
   }
-  thread_local Scratch a_buf, b_buf;
+  if (s.transpose != nullptr && tb && n <= kDirectMaxRows)
+    return transposed_product(s, n, m, k, alpha, av, bv, beta, c, ldc);
+  Buffers& buf = thread_buffers();
   const int64_t nc_max = std::min(s.nc, (m + s.nr - 1) / s.nr * s.nr);
-  float* bp = b_buf.get(static_cast<std::size_t>(std::min(s.kc, k) * nc_max));
-  float* ap = a_buf.get(static_cast<std::size_t>(std::min(s.kc, k) * std::min(s.mc, n)));
+  float* bp = buf.b.get(static_cast<std::size_t>(std::min(s.kc, k) * nc_max));
+  float* ap = buf.a.get(static_cast<std::size_t>(std::min(s.kc, k) * std::min(s.mc, n)));
   for (int64_t jc = 0; jc < m; jc += s.nc) {
     const int64_t nc = std::min(s.nc, m - jc);
     for (int64_t pc = 0; pc < k; pc += s.kc) {
