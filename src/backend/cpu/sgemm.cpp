@@ -477,12 +477,25 @@ void edge_tile(const Isa& s, int rows, int64_t cols, int64_t kc, const float* a_
   for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tile + r * s.nr, cols * sizeof(float));
 }
 
-// The height of the row tiles of a block of n rows: as even as mr allows (64 rows: 11, 11, 11,
-// 11, 10, 10 rather than 12 x 5 and a 4-row tile, whose kernel does a third of the work per B
-// vector loaded). Every kernel gives an element the same FMAs, so the bits do not change.
+// The height of the packed path's row tiles for a block of n rows: as few tiles as mr allows,
+// all of one height but the last (60 rows: 12 x 5; 64 rows: 11 x 5 and 9, rather than 12 x 5
+// and a 4-row tile, whose kernel does a third of the work per B vector loaded). Every kernel
+// gives an element the same FMAs, so the bits do not change.
 int64_t tile_height(const Isa& s, int64_t n) {
   const int64_t tiles = (n + s.mr - 1) / s.mr;
   return (n + tiles - 1) / tiles;
+}
+
+// fn(first_row, rows) for row tiles of n rows whose heights differ by at most one (64 rows:
+// 11, 11, 11, 11, 10, 10; 256 rows: 12 x 14 and 11 x 8), for the paths that read A in place.
+template <class Fn>
+void for_each_row_tile(const Isa& s, int64_t n, Fn fn) {
+  const int64_t tiles = (n + s.mr - 1) / s.mr, base = n / tiles, taller = n % tiles;
+  for (int64_t t = 0, i = 0; t < tiles; ++t) {
+    const int rows = static_cast<int>(base + (t < taller ? 1 : 0));
+    fn(i, rows);
+    i += rows;
+  }
 }
 
 // C block [mc, nc] += the packed A block @ the packed B block, tile by tile; the A block's
@@ -509,31 +522,26 @@ void macro_kernel(const Isa& s, int64_t height, int64_t mc, int64_t nc, int64_t 
 // L1 while B streams from L2, as in the packed path.
 void direct_block(const Isa& s, int64_t n, int64_t m, int64_t kc, View a, const float* b,
                   int64_t ldb, float* c, int64_t ldc, float alpha, float beta) {
-  const int64_t tile_rows = tile_height(s, n);
-  for (int64_t i = 0; i < n; i += tile_rows) {
-    const int rows = static_cast<int>(std::min<int64_t>(tile_rows, n - i));
+  for_each_row_tile(s, n, [&](int64_t i, int rows) {
     for (int64_t j = 0; j < m; j += s.nr) {
-      const auto [m0, m1] = masks32(m - j);
-      s.direct[rows](kc, a.block(i, 0), b + j, ldb, m0, m1, c + i * ldc + j, ldc, alpha, beta);
+      const std::pair<uint16_t, uint16_t> masks = masks32(m - j);
+      s.direct[rows](kc, a.block(i, 0), b + j, ldb, masks.first, masks.second, c + i * ldc + j, ldc,
+                     alpha, beta);
     }
-  }
+  });
 }
 
 // Rows [0, n) of C (block_beta as macro_kernel) += A [n, kc], read in place, @ a packed B
 // block [kc, nc]: the direct kernel, with B's rows the panels' rows (nr apart).
 void packed_b_block(const Isa& s, int64_t n, int64_t nc, int64_t kc, View a, const float* bp,
                     float* c, int64_t ldc, float alpha, float beta) {
-  // Tiles of even heights: 256 rows as 8 x 11 + 14 x 12, not 21 x 12 and a 4-row tile.
-  const int64_t tiles = (n + s.mr - 1) / s.mr, base = n / tiles, taller = n % tiles;
-  for (int64_t t = 0, i = 0; t < tiles; ++t) {
-    const int rows = static_cast<int>(base + (t < taller ? 1 : 0));
+  for_each_row_tile(s, n, [&](int64_t i, int rows) {
     for (int64_t j = 0; j < nc; j += s.nr) {
-      const auto [m0, m1] = masks32(nc - j);
-      s.direct[rows](kc, a.block(i, 0), bp + j * kc, s.nr, m0, m1, c + i * ldc + j, ldc, alpha,
-                     beta);
+      const std::pair<uint16_t, uint16_t> masks = masks32(nc - j);
+      s.direct[rows](kc, a.block(i, 0), bp + j * kc, s.nr, masks.first, masks.second,
+                     c + i * ldc + j, ldc, alpha, beta);
     }
-    i += rows;
-  }
+  });
 }
 
 // Scratch buffers of the calling thread: packed A, packed B, and the transposed C of
