@@ -65,7 +65,7 @@ struct Isa {
   Kernel kernels[kMaxMr + 1] = {};
   PackA pack_a = nullptr;
   PackB pack_b = nullptr;
-  DirectKernel direct[kMaxMr + 1] = {};  // AVX-512 only: nr == 32
+  DirectKernel direct[kMaxMr + 1] = {};  // where the ISA has them (AVX-512, AVX2)
   Transpose transpose = nullptr;         // with the direct kernels
 };
 
@@ -75,6 +75,16 @@ struct Isa {
     return static_cast<uint16_t>(n >= 16 ? 0xFFFFu : n <= 0 ? 0u : (1u << n) - 1u);
   };
   return {bits(w), bits(w - 16)};
+}
+
+// The same for the direct kernels of an ISA whose tiles are nr columns wide, as two vectors of
+// nr / 2 floats (AVX-512: 16 and 16; AVX2: 8 and 8).
+[[maybe_unused]] inline std::pair<uint16_t, uint16_t> column_masks(int nr, int64_t w) {
+  const int64_t half = nr / 2;
+  const auto bits = [half](int64_t n) {
+    return static_cast<uint16_t>(n >= half ? (1u << half) - 1u : n <= 0 ? 0u : (1u << n) - 1u);
+  };
+  return {bits(w), bits(w - half)};
 }
 
 #ifdef NABLA_X86_INTRINSICS
@@ -331,6 +341,109 @@ NABLA_TARGET_AVX2 void kernel_avx2(int64_t kc, const float* a, const float* b, f
   }
 }
 
+// The AVX2 direct kernel: kernel_avx2's arithmetic (the same FMAs per element) on operands read
+// where they are, as kernel_direct_avx512 does; bit j of m0 and m1 enables column j of the
+// two 8-float halves.
+NABLA_TARGET_AVX2 inline __m256i lanes_of(uint16_t mask) {
+  const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(mask), bit), bit);
+}
+// Masked loads are slow on AMD cores (VMASKMOVPS), so a full-width tile (Full) loads B plainly.
+template <int Rows, bool Full>
+NABLA_TARGET_AVX2 inline void direct_avx2_loop(int64_t kc, View a, const float* b, int64_t ldb,
+                                               __m256i k0, __m256i k1, __m256 (&lo)[Rows],
+                                               __m256 (&hi)[Rows]) {
+  const float* ap = a.p;
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m256 b0 = Full ? _mm256_loadu_ps(b) : _mm256_maskload_ps(b, k0);
+    const __m256 b1 = Full ? _mm256_loadu_ps(b + 8) : _mm256_maskload_ps(b + 8, k1);
+#pragma GCC unroll 16
+    for (int r = 0; r < Rows; ++r) {
+      const __m256 av = _mm256_broadcast_ss(ap + r * a.rs);
+      lo[r] = _mm256_fmadd_ps(av, b0, lo[r]);
+      hi[r] = _mm256_fmadd_ps(av, b1, hi[r]);
+    }
+    ap += a.cs;
+    b += ldb;
+  }
+}
+template <int Rows>
+NABLA_TARGET_AVX2 void kernel_direct_avx2(int64_t kc, View a, const float* b, int64_t ldb,
+                                          uint16_t m0, uint16_t m1, float* c, int64_t ldc,
+                                          float alpha, float beta) {
+  const __m256i k0 = lanes_of(m0), k1 = lanes_of(m1);
+  __m256 lo[Rows], hi[Rows];
+#pragma GCC unroll 16
+  for (int r = 0; r < Rows; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
+  const bool full = m0 == 0xFF && m1 == 0xFF;
+  if (full) {
+    direct_avx2_loop<Rows, true>(kc, a, b, ldb, k0, k1, lo, hi);
+  } else {
+    direct_avx2_loop<Rows, false>(kc, a, b, ldb, k0, k1, lo, hi);
+  }
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 16
+  for (int r = 0; r < Rows; ++r) {
+    float* row = c + r * ldc;
+    if (full && beta == 0.0f) {
+      _mm256_storeu_ps(row, _mm256_mul_ps(va, lo[r]));
+      _mm256_storeu_ps(row + 8, _mm256_mul_ps(va, hi[r]));
+    } else if (full) {
+      _mm256_storeu_ps(row, _mm256_fmadd_ps(va, lo[r], _mm256_mul_ps(vb, _mm256_loadu_ps(row))));
+      _mm256_storeu_ps(row + 8,
+                       _mm256_fmadd_ps(va, hi[r], _mm256_mul_ps(vb, _mm256_loadu_ps(row + 8))));
+    } else if (beta == 0.0f) {
+      _mm256_maskstore_ps(row, k0, _mm256_mul_ps(va, lo[r]));
+      _mm256_maskstore_ps(row + 8, k1, _mm256_mul_ps(va, hi[r]));
+    } else {
+      const __m256 c0 = _mm256_maskload_ps(row, k0), c1 = _mm256_maskload_ps(row + 8, k1);
+      _mm256_maskstore_ps(row, k0, _mm256_fmadd_ps(va, lo[r], _mm256_mul_ps(vb, c0)));
+      _mm256_maskstore_ps(row + 8, k1, _mm256_fmadd_ps(va, hi[r], _mm256_mul_ps(vb, c1)));
+    }
+  }
+}
+
+// The Transpose of the AVX2 kernels: 8 x 8 blocks in registers (unpack pairs of rows, then
+// pairs of pairs, then exchange the 128-bit halves), the edges element by element.
+NABLA_TARGET_AVX2 void transpose_avx2(const float* src, int64_t lds, int64_t rows, int64_t cols,
+                                      float* dst, int64_t ldd) {
+  for (int64_t i0 = 0; i0 < rows; i0 += 8) {
+    const int64_t h = std::min<int64_t>(8, rows - i0);
+    for (int64_t j0 = 0; j0 < cols; j0 += 8) {
+      const int64_t w = std::min<int64_t>(8, cols - j0);
+      if (h < 8 || w < 8) {
+        for (int64_t j = 0; j < w; ++j)
+          for (int64_t i = 0; i < h; ++i)
+            dst[(j0 + j) * ldd + i0 + i] = src[(i0 + i) * lds + j0 + j];
+        continue;
+      }
+      __m256 r[8], t[8];
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(src + (i0 + q) * lds + j0);
+#pragma GCC unroll 4
+      for (int q = 0; q < 8; q += 2) {
+        t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
+        t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
+      }
+      // r[4i + c] (c < 4), per 128-bit half: element c of rows 4i..4i+3 of that half.
+#pragma GCC unroll 2
+      for (int q = 0; q < 8; q += 4) {
+        r[q] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q) {
+        t[q] = _mm256_permute2f128_ps(r[q], r[q + 4], 0x20);
+        t[q + 4] = _mm256_permute2f128_ps(r[q], r[q + 4], 0x31);
+      }
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; ++q) _mm256_storeu_ps(dst + (j0 + q) * ldd + i0, t[q]);
+    }
+  }
+}
+
 template <template <int> class Fill, int... Rows>
 void fill_kernels(Isa& isa, std::integer_sequence<int, Rows...>) {
   ((isa.kernels[Rows + 1] = Fill<Rows + 1>::fn), ...);
@@ -354,6 +467,10 @@ template <int Rows>
 struct Avx2Kernel {
   static constexpr Kernel fn = &kernel_avx2<Rows>;
 };
+template <int Rows>
+struct Avx2Direct {
+  static constexpr DirectKernel fn = &kernel_direct_avx2<Rows>;
+};
 
 Isa avx512_isa() {
   // kc 256: a 12 x 256 A panel (12 KiB) stays in L1 beside the B panel streaming through;
@@ -371,8 +488,10 @@ Isa avx512_isa() {
 Isa avx2_isa() {
   Isa isa{"avx2", 6, 16, 256, 120, 4096, {}};
   fill_kernels<Avx2Kernel>(isa, std::make_integer_sequence<int, 6>{});
+  fill_direct<Avx2Direct>(isa, std::make_integer_sequence<int, 6>{});
   isa.pack_a = &pack_a;
   isa.pack_b = &pack_b;
+  isa.transpose = &transpose_avx2;
   return isa;
 }
 
@@ -524,7 +643,7 @@ void direct_block(const Isa& s, int64_t n, int64_t m, int64_t kc, View a, const 
                   int64_t ldb, float* c, int64_t ldc, float alpha, float beta) {
   for_each_row_tile(s, n, [&](int64_t i, int rows) {
     for (int64_t j = 0; j < m; j += s.nr) {
-      const std::pair<uint16_t, uint16_t> masks = masks32(m - j);
+      const std::pair<uint16_t, uint16_t> masks = column_masks(s.nr, m - j);
       s.direct[rows](kc, a.block(i, 0), b + j, ldb, masks.first, masks.second, c + i * ldc + j, ldc,
                      alpha, beta);
     }
@@ -537,7 +656,7 @@ void packed_b_block(const Isa& s, int64_t n, int64_t nc, int64_t kc, View a, con
                     float* c, int64_t ldc, float alpha, float beta) {
   for_each_row_tile(s, n, [&](int64_t i, int rows) {
     for (int64_t j = 0; j < nc; j += s.nr) {
-      const std::pair<uint16_t, uint16_t> masks = masks32(nc - j);
+      const std::pair<uint16_t, uint16_t> masks = column_masks(s.nr, nc - j);
       s.direct[rows](kc, a.block(i, 0), bp + j * kc, s.nr, masks.first, masks.second,
                      c + i * ldc + j, ldc, alpha, beta);
     }
