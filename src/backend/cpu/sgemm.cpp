@@ -737,11 +737,15 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
   if (s.transpose != nullptr && tb && n <= kDirectMaxRows)
     return transposed_product(s, n, m, k, alpha, av, bv, beta, c, ldc);
   Buffers& buf = thread_buffers();
-  const int64_t nc_max = std::min(s.nc, (m + s.nr - 1) / s.nr * s.nr);
+  // A last column block of at most nc / 8 joins the one before it: on its own it would pack A
+  // once more and run mostly edge tiles (784 columns: one block, not 768 and 16).
+  const int64_t nc_wide = s.nc + s.nc / 8;
+  const auto block_width = [&](int64_t jc) { return m - jc <= nc_wide ? m - jc : s.nc; };
+  const int64_t nc_max = (std::min(m, nc_wide) + s.nr - 1) / s.nr * s.nr;
   float* bp = buf.b.get(static_cast<std::size_t>(std::min(s.kc, k) * nc_max));
   float* ap = buf.a.get(static_cast<std::size_t>(std::min(s.kc, k) * std::min(s.mc, n)));
-  for (int64_t jc = 0; jc < m; jc += s.nc) {
-    const int64_t nc = std::min(s.nc, m - jc);
+  for (int64_t jc = 0, nc = 0; jc < m; jc += nc) {
+    nc = block_width(jc);
     for (int64_t pc = 0; pc < k; pc += s.kc) {
       const int64_t kc = std::min(s.kc, k - pc);
       s.pack_b(bv.block(pc, jc), kc, nc, s.nr, bp);
