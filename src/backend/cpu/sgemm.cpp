@@ -55,6 +55,9 @@ using Transpose = void (*)(const float* src, int64_t lds, int64_t rows, int64_t 
 // Unused where no kernel is compiled (other architectures, clang): [[maybe_unused]].
 [[maybe_unused]] void pack_a(View a, int64_t mc, int64_t kc, int mr, float* out);
 [[maybe_unused]] void pack_b(View b, int64_t kc, int64_t nc, int nr, float* out);
+// Floats past the end of a packed A block that a pack_a may write (pack_a_avx2 stores whole
+// vectors); the buffer has them to spare.
+constexpr int64_t kPackSlack = 8;
 
 // One instruction set's kernels (kernels[r] computes r rows, 1 <= r <= mr), packing and block
 // sizes.
@@ -403,8 +406,33 @@ NABLA_TARGET_AVX2 void kernel_direct_avx2(int64_t kc, View a, const float* b, in
   }
 }
 
-// The Transpose of the AVX2 kernels: 8 x 8 blocks in registers (unpack pairs of rows, then
-// pairs of pairs, then exchange the 128-bit halves), the edges element by element.
+// Transposes an 8 x 8 block held in 8 registers, row q into column q: unpack pairs of rows,
+// then pairs of pairs, then exchange the 128-bit halves.
+NABLA_TARGET_AVX2 inline void transpose8(__m256 (&r)[8]) {
+  __m256 t[8];
+#pragma GCC unroll 4
+  for (int q = 0; q < 8; q += 2) {
+    t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
+    t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
+  }
+  // r[4i + c] (c < 4), per 128-bit half: element c of rows 4i..4i+3 of that half.
+#pragma GCC unroll 2
+  for (int q = 0; q < 8; q += 4) {
+    r[q] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < 4; ++q) {
+    t[q] = _mm256_permute2f128_ps(r[q], r[q + 4], 0x20);
+    t[q + 4] = _mm256_permute2f128_ps(r[q], r[q + 4], 0x31);
+  }
+#pragma GCC unroll 8
+  for (int q = 0; q < 8; ++q) r[q] = t[q];
+}
+
+// The Transpose of the AVX2 kernels: 8 x 8 blocks in registers, the edges element by element.
 NABLA_TARGET_AVX2 void transpose_avx2(const float* src, int64_t lds, int64_t rows, int64_t cols,
                                       float* dst, int64_t ldd) {
   for (int64_t i0 = 0; i0 < rows; i0 += 8) {
@@ -417,30 +445,74 @@ NABLA_TARGET_AVX2 void transpose_avx2(const float* src, int64_t lds, int64_t row
             dst[(j0 + j) * ldd + i0 + i] = src[(i0 + i) * lds + j0 + j];
         continue;
       }
-      __m256 r[8], t[8];
+      __m256 r[8];
 #pragma GCC unroll 8
       for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(src + (i0 + q) * lds + j0);
-#pragma GCC unroll 4
-      for (int q = 0; q < 8; q += 2) {
-        t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
-        t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
-      }
-      // r[4i + c] (c < 4), per 128-bit half: element c of rows 4i..4i+3 of that half.
-#pragma GCC unroll 2
-      for (int q = 0; q < 8; q += 4) {
-        r[q] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(3, 2, 3, 2));
-      }
-#pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) {
-        t[q] = _mm256_permute2f128_ps(r[q], r[q + 4], 0x20);
-        t[q + 4] = _mm256_permute2f128_ps(r[q], r[q + 4], 0x31);
-      }
+      transpose8(r);
 #pragma GCC unroll 8
-      for (int q = 0; q < 8; ++q) _mm256_storeu_ps(dst + (j0 + q) * ldd + i0, t[q]);
+      for (int q = 0; q < 8; ++q) _mm256_storeu_ps(dst + (j0 + q) * ldd + i0, r[q]);
     }
+  }
+}
+
+// pack_a for A with contiguous rows: 8 x 8 blocks transposed in registers (rows past the
+// panel's h read as zeros), each column stored as h floats. The stores are whole vectors in
+// increasing order, each overwriting the 8 - h extra floats of the one before; the last one's
+// extra floats land in the columns of the tail loop, in the next panel (packed later) or in
+// the buffer's slack (kPackSlack).
+NABLA_TARGET_AVX2 void pack_a_avx2(View a, int64_t mc, int64_t kc, int mr, float* out) {
+  if (a.cs != 1 || mr > 8) return pack_a(a, mc, kc, mr, out);
+  const int64_t kc8 = kc / 8 * 8;
+  for (int64_t i0 = 0; i0 < mc; i0 += mr) {
+    const int h = static_cast<int>(std::min<int64_t>(mr, mc - i0));
+    float* panel = out + i0 * kc;
+    for (int64_t p0 = 0; p0 < kc8; p0 += 8) {
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i)
+        r[i] = i < h ? _mm256_loadu_ps(a.p + (i0 + i) * a.rs + p0) : _mm256_setzero_ps();
+      transpose8(r);
+#pragma GCC unroll 8
+      for (int t = 0; t < 8; ++t) _mm256_storeu_ps(panel + (p0 + t) * h, r[t]);
+    }
+    for (int64_t r = 0; r < h; ++r)
+      for (int64_t p = kc8; p < kc; ++p) panel[p * h + r] = a.p[(i0 + r) * a.rs + p];
+  }
+}
+
+// pack_b for panels 16 wide: B with contiguous rows copies two vectors per k step; B stored
+// transposed (the w of x @ w^T) goes by 8 x 8 blocks transposed in registers. Edge panels and
+// k tails as pack_b.
+NABLA_TARGET_AVX2 void pack_b_avx2(View b, int64_t kc, int64_t nc, int nr, float* out) {
+  if (nr != 16 || (b.cs != 1 && b.rs != 1)) return pack_b(b, kc, nc, nr, out);
+  const int64_t kc8 = b.cs == 1 ? kc : kc / 8 * 8;
+  for (int64_t j0 = 0; j0 < nc; j0 += 16) {
+    float* panel = out + j0 * kc;
+    const View part{b.p + j0 * b.cs, b.rs, b.cs};
+    if (nc - j0 < 16) {
+      pack_b(part, kc, nc - j0, nr, panel);
+      continue;
+    }
+    if (b.cs == 1) {
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = part.p + p * b.rs;
+        _mm256_store_ps(panel + p * 16, _mm256_loadu_ps(src));
+        _mm256_store_ps(panel + p * 16 + 8, _mm256_loadu_ps(src + 8));
+      }
+      continue;
+    }
+    for (int half = 0; half < 16; half += 8) {
+      for (int64_t p0 = 0; p0 < kc8; p0 += 8) {
+        __m256 r[8];
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(part.p + (half + j) * b.cs + p0);
+        transpose8(r);
+#pragma GCC unroll 8
+        for (int t = 0; t < 8; ++t) _mm256_store_ps(panel + (p0 + t) * 16 + half, r[t]);
+      }
+    }
+    for (int64_t p = kc8; p < kc; ++p)
+      for (int64_t j = 0; j < 16; ++j) panel[p * 16 + j] = part.p[j * b.cs + p];
   }
 }
 
@@ -489,8 +561,8 @@ Isa avx2_isa() {
   Isa isa{"avx2", 6, 16, 256, 120, 4096, {}};
   fill_kernels<Avx2Kernel>(isa, std::make_integer_sequence<int, 6>{});
   fill_direct<Avx2Direct>(isa, std::make_integer_sequence<int, 6>{});
-  isa.pack_a = &pack_a;
-  isa.pack_b = &pack_b;
+  isa.pack_a = &pack_a_avx2;
+  isa.pack_b = &pack_b_avx2;
   isa.transpose = &transpose_avx2;
   return isa;
 }
@@ -743,7 +815,8 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
   const auto block_width = [&](int64_t jc) { return m - jc <= nc_wide ? m - jc : s.nc; };
   const int64_t nc_max = (std::min(m, nc_wide) + s.nr - 1) / s.nr * s.nr;
   float* bp = buf.b.get(static_cast<std::size_t>(std::min(s.kc, k) * nc_max));
-  float* ap = buf.a.get(static_cast<std::size_t>(std::min(s.kc, k) * std::min(s.mc, n)));
+  float* ap =
+      buf.a.get(static_cast<std::size_t>(std::min(s.kc, k) * std::min(s.mc, n) + kPackSlack));
   for (int64_t jc = 0, nc = 0; jc < m; jc += nc) {
     nc = block_width(jc);
     for (int64_t pc = 0; pc < k; pc += s.kc) {
