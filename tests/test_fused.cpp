@@ -75,6 +75,51 @@ TEST(FusedLinear, Float32AndNonContiguousOperands) {
   EXPECT_EQ(F::linear(x, w, b).grad_fn()->name(), "AddmmBackward0");
 }
 
+// The CPU's kernel (FusedOp::Linear) adds the bias to the finished product, in the thread that
+// made those columns: the same bits as the composition, for every path of the product (rows
+// around the direct and transposed paths' 64, column blocks, k blocks of 256), thread count,
+// dtype and leading shape; bias values inf and NaN included. The fallback (the product onto
+// the broadcast bias) agrees to rounding.
+TEST(FusedLinear, KernelGivesTheCompositionsBits) {
+  struct Shape {
+    std::vector<int64_t> x;
+    int64_t out;
+  };
+  const std::vector<Shape> shapes = {{{1, 5}, 3},      {{7, 300}, 1},     {{64, 784}, 256},
+                                     {{64, 256}, 10},  {{65, 40}, 33},    {{300, 20}, 800},
+                                     {{2, 33, 17}, 9}, {{4, 0}, 6},       {{0, 5}, 4},
+                                     {{100, 600}, 70}, {{3, 4, 5, 6}, 2}, {{1, 1}, 1}};
+  const int before = get_num_threads();
+  uint64_t seed = 40;
+  for (ScalarType dt : {kFloat, kDouble}) {
+    for (const Shape& sh : shapes) {
+      const int64_t in = sh.x.back();
+      const Tensor x = rnd(sh.x, seed++, dt, false), w = rnd({sh.out, in}, seed++, dt, false);
+      Tensor b = rnd({sh.out}, seed++, dt, false);
+      if (sh.out > 2) {
+        b[0] = std::numeric_limits<double>::infinity();
+        b[1] = std::numeric_limits<double>::quiet_NaN();
+      }
+      const Tensor want = linear_oracle(x, w, b);
+      for (int threads : {1, 2, 3}) {
+        set_num_threads(threads);
+        const Tensor got = F::linear(x, w, b);
+        ASSERT_EQ(got.sizes(), want.sizes());
+        // NaN where the composition has NaN, and the same bits everywhere else.
+        EXPECT_TRUE(got.isnan().equal(want.isnan()) && got.nan_to_num(0).equal(want.nan_to_num(0)))
+            << x.sizes() << " @ [" << in << ", " << sh.out << "]^T, " << dt << ", " << threads
+            << " threads: not the composition's bits";
+        detail::FusedKernelsGuard unfused(false);
+        const Tensor fallback = F::linear(x, w, b);
+        EXPECT_TRUE(fallback.isnan().equal(want.isnan()));
+        expect_close(fallback.nan_to_num(0, 0, 0), want.nan_to_num(0, 0, 0),
+                     dt == kFloat ? 2e-6 * static_cast<double>(in) + 1e-5 : 1e-12);
+      }
+    }
+  }
+  set_num_threads(before);
+}
+
 TEST(FusedLinear, GradcheckAndDoubleBackward) {
   Tensor x = rnd({3, 4}, 7), w = rnd({2, 4}, 8), b = rnd({2}, 9);
   autograd::GradcheckOptions o;

@@ -70,6 +70,8 @@ const char* fused_op_name(FusedOp op) {
       return "adam_update";
     case FusedOp::Gelu:
       return "gelu";
+    case FusedOp::Linear:
+      return "linear";
   }
   return "?";
 }
@@ -111,6 +113,9 @@ void Backend::sgd_update(const Tensor&, const Tensor&, const Tensor&, const SgdS
 void Backend::adam_update(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
                           const AdamStepArgs&) {
   no_kernel(*this, FusedOp::AdamUpdate);
+}
+void Backend::linear_forward(const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  no_kernel(*this, FusedOp::Linear);
 }
 void Backend::gelu_forward(const Tensor&, bool, const Tensor&) { no_kernel(*this, FusedOp::Gelu); }
 void Backend::gelu_backward(const Tensor&, const Tensor&, bool, const Tensor&) {

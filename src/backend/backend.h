@@ -50,7 +50,15 @@ enum class ScanOp : uint8_t { Prod, Max, Min, LogSumExp };
 // Fused families a backend may implement (see the end of Backend): each replaces a chain of
 // basic ops on the training hot path, and each has a composition of basic ops in src/ops/ that
 // runs where the backend's supports() says no.
-enum class FusedOp : uint8_t { CrossEntropy, LstmCell, GruCell, SgdUpdate, AdamUpdate, Gelu };
+enum class FusedOp : uint8_t {
+  CrossEntropy,
+  LstmCell,
+  GruCell,
+  SgdUpdate,
+  AdamUpdate,
+  Gelu,
+  Linear
+};
 const char* fused_op_name(FusedOp op);
 
 /// torch.optim.SGD's hyper-parameters for one update. init_buf: the momentum buffer is new
@@ -130,6 +138,11 @@ class Backend {
   // without these families runs every model. Every operand is contiguous, of that one dtype
   // and on this backend's device (targets: int64). The defaults raise; supports() says false.
   virtual bool supports(FusedOp op, ScalarType dtype) const;
+  /// out [rows, out_features] = x [rows, in_features] @ weight^T (weight [out_features,
+  /// in_features]) + bias [out_features] in every row, the bias added to the finished product
+  /// (rounded as x.matmul(weight.t()) + bias rounds it).
+  virtual void linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                              const Tensor& out);
   /// logits [N, C], target [N] -> logp [N, C] = log_softmax(logits, 1) and row_loss [N] =
   /// -logp[i, target[i]] (0 where ignored). Returns the rows not ignored; raises for a target
   /// out of [0, C) that is not ignore_index.

@@ -35,11 +35,12 @@ bool use_fused(FusedOp op, ScalarType dtype, std::initializer_list<const Tensor*
 
 // ---- linear --------------------------------------------------------------------------------
 
-// y = x @ W^T + b as one GEMM (beta = 1 onto the broadcast bias) over all leading dims of x,
+// y = x @ W^T + b as one GEMM over all leading dims of x (the backend's linear_forward adds the
+// bias to the finished product; elsewhere the product goes onto the broadcast bias, beta = 1),
 // and one node whose backward is two GEMMs and a column sum: dx = g @ W, dW = g^T @ x (in W's
-// own layout, so nothing is transposed or copied), db = g summed over rows. Only basic backend
-// families, so every backend runs it. Its unfused composition, x.matmul(W.t()) + b, is the
-// test oracle (tests/test_fused.cpp).
+// own layout, so nothing is transposed or copied), db = g summed over rows. Without the fused
+// family, only basic backend families, so every backend runs it. Its unfused composition,
+// x.matmul(W.t()) + b, is the test oracle (tests/test_fused.cpp): the kernel gives its bits.
 Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   check_same_device(input, weight, "linear");
   if (bias.defined()) check_same_device(bias, weight, "linear");
@@ -49,13 +50,17 @@ Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bia
   shape.push_back(out);
   Tensor result = make_tensor(shape, weight.scalar_type(), weight.device());
   Backend& be = backend_for(weight);
-  if (bias.defined()) be.copy(expand_to(bias, shape, "linear"), result);
   const Tensor x = contiguous_nograd(input);
-  const Tensor x3 = make_view(x, {1, rows, in}, {0, in, 1}, x.storage_offset());
-  const Tensor w3 = make_view(weight, {1, in, out}, {0, weight.stride(1), weight.stride(0)},
-                              weight.storage_offset());
-  const Tensor r3 = make_view(result, {1, rows, out}, {0, out, 1}, 0);
-  be.matmul(x3, w3, r3, bias.defined() ? 1.0 : 0.0, 1.0);
+  if (bias.defined() && use_fused(FusedOp::Linear, weight.scalar_type(), {&x, &weight, &bias})) {
+    be.linear_forward(x, weight, bias, result);  // the bias added to the product as it is made
+  } else {
+    if (bias.defined()) be.copy(expand_to(bias, shape, "linear"), result);
+    const Tensor x3 = make_view(x, {1, rows, in}, {0, in, 1}, x.storage_offset());
+    const Tensor w3 = make_view(weight, {1, in, out}, {0, weight.stride(1), weight.stride(0)},
+                                weight.storage_offset());
+    const Tensor r3 = make_view(result, {1, rows, out}, {0, out, 1}, 0);
+    be.matmul(x3, w3, r3, bias.defined() ? 1.0 : 0.0, 1.0);
+  }
   if (needs_grad(input, weight, bias)) {
     record("AddmmBackward0", {result}, {input, weight, bias},
            [input = SavedTensor(input, false), weight = SavedTensor(weight, false), rows,

@@ -46,6 +46,8 @@ class CpuBackend : public Backend {
 
   // ---- fused families: float32 and float64 ----
   bool supports(FusedOp op, ScalarType dtype) const override;
+  void linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const Tensor& out) override;
   int64_t cross_entropy_forward(const Tensor& logits, const Tensor& target, int64_t ignore_index,
                                 const Tensor& logp, const Tensor& row_loss) override;
   void cross_entropy_backward(const Tensor& logp, const Tensor& target, int64_t ignore_index,

@@ -12,6 +12,7 @@
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/matmul_dnnl.h"
+#include "backend/cpu/multiversion.h"
 #include "backend/cpu/sgemm.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
@@ -158,20 +159,33 @@ bool runs_small_kernel(bool ta, bool tb, int64_t n, int64_t m, int64_t k) {
   return small_kernel_permits(ta, tb, n, m, k) || small_kernel_block(ta, tb, n, m, k) > 0;
 }
 
-// One single-threaded product.
+// c[i, j] += bias[j] in every row: a linear layer's bias, added to the finished product (as
+// x.matmul(w.t()) + b rounds it) by the thread that computed those columns, while they are in
+// its cache. Before, the bias was first copied into all of C (on the caller's thread) for a
+// product with beta = 1: a pass more, and on two threads, C's lines going back and forth.
+template <class T>
+NABLA_CPU_CLONES void add_bias_rows(int64_t n, int64_t m, const T* bias, T* c, int64_t ldc) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j) c[i * ldc + j] += bias[j];
+}
+
+// One single-threaded product, plus `bias` (per column of C) when it is not null.
 template <class T>
 void gemm1(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
-           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (sgemm::available())
-      return sgemm::gemm(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  }
+           const T* b, int64_t ldb, T beta, T* c, int64_t ldc, const T* bias) {
   const int64_t width = std::is_same_v<T, float> ? small_kernel_block(ta, tb, n, m, k) : 0;
-  if (width == 0) return blas_gemm<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  for (int64_t j = 0; j < m; j += width) {
-    blas_gemm<T>(ta, tb, n, std::min(width, m - j), k, alpha, a, lda, tb ? b + j * ldb : b + j, ldb,
-                 beta, c + j, ldc);
+  if (std::is_same_v<T, float> && sgemm::available()) {
+    if constexpr (std::is_same_v<T, float>)
+      sgemm::gemm(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if (width == 0) {
+    blas_gemm<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    for (int64_t j = 0; j < m; j += width) {
+      blas_gemm<T>(ta, tb, n, std::min(width, m - j), k, alpha, a, lda, tb ? b + j * ldb : b + j,
+                   ldb, beta, c + j, ldc);
+    }
   }
+  if (bias != nullptr) add_bias_rows(n, m, bias, c, ldc);
 }
 
 // OpenBLAS runs single-threaded: its own threads would spin against nabla's pool. Checked on
@@ -226,31 +240,35 @@ bool same_kernel_when_split(bool ta, bool tb, int64_t n, int64_t m, int64_t k, i
 // the kernel's 16-float vector width, row blocks of its 4-row unroll. Each block is one
 // single-threaded BLAS call; the k loop is never split, so every element's sum runs in the same
 // order whatever the thread count.
+// `bias`, when not null: c[i, j] += bias[j] after the product (see add_bias_rows).
 template <class T>
 void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
-          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc, const T* bias = nullptr) {
   keep_blas_single_threaded();
   // On the caller's thread, whatever the thread count: a split would give gemv's remainder
   // loops other rows, and other rounding. Memory-bound anyway: the matrix is read once.
-  if (n == 1 || m == 1)
-    return gemv_product<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (n == 1 || m == 1) {
+    gemv_product<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (bias != nullptr) add_bias_rows(n, m, bias, c, ldc);
+    return;
+  }
   const int threads = detail::num_threads();
   if (threads <= 1 || n * m * k <= kParallelGemmWork || detail::in_parallel_region() ||
       !same_kernel_when_split<T>(ta, tb, n, m, k, threads))
-    return gemm1<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return gemm1<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
   if (m >= n) {
     const int64_t unit = own_kernel<T>() ? sgemm::col_unit() : 16, units = (m + unit - 1) / unit;
     detail::parallel_for(units, (units + threads - 1) / threads, [&](int64_t u0, int64_t u1) {
       const int64_t j0 = u0 * unit, j1 = std::min(m, u1 * unit);
       gemm1<T>(ta, tb, n, j1 - j0, k, alpha, a, lda, tb ? b + j0 * ldb : b + j0, ldb, beta, c + j0,
-               ldc);
+               ldc, bias != nullptr ? bias + j0 : nullptr);
     });
   } else {
     const int64_t unit = own_kernel<T>() ? sgemm::row_unit() : 4, units = (n + unit - 1) / unit;
     detail::parallel_for(units, (units + threads - 1) / threads, [&](int64_t u0, int64_t u1) {
       const int64_t i0 = u0 * unit, i1 = std::min(n, u1 * unit);
       gemm1<T>(ta, tb, i1 - i0, m, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta,
-               c + i0 * ldc, ldc);
+               c + i0 * ldc, ldc, bias);
     });
   }
 }
@@ -392,6 +410,24 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, dou
       if (!small) return blas_batched<T>(a, b, out, tb, ta);
     }
     loop_batched<T>(mats_of(a), mats_of(b), c, tb, ta);
+  });
+}
+
+void CpuBackend::linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                const Tensor& out) {
+  const int64_t m = weight.size(0), k = weight.size(1);
+  if (out.numel() == 0) return;
+  const int64_t n = out.numel() / m;
+  detail::sync_fp_mode();
+  detail::dispatch_native_floating(out.scalar_type(), "linear", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* c = out.data_ptr<T>();
+    const T* b = bias.data_ptr<T>();
+    if (k == 0) {  // an empty product: every row is the bias
+      for (int64_t i = 0; i < n; ++i) std::copy(b, b + m, c + i * m);
+      return;
+    }
+    gemm<T>(false, true, n, m, k, T(1), x.data_ptr<T>(), k, weight.data_ptr<T>(), k, T(0), c, m, b);
   });
 }
 
