@@ -43,6 +43,7 @@ const char* domain_name(Domain domain) {
 namespace {
 using V = std::vector<Tensor>;
 using S = std::vector<std::vector<int64_t>>;
+namespace F = nabla::nn::functional;
 Tensor idx(std::vector<int64_t> v) { return tensor(v); }
 
 std::vector<OpInfo> make_table() {
@@ -140,6 +141,25 @@ std::vector<OpInfo> make_table() {
       {"norm", "x[0].norm()", {{3, 4}}, [](const V& x) { return V{x[0].norm()}; }},
       {"norm_p1_dim", "x[0].norm(1, [1])", {{3, 4}}, [](const V& x) { return V{x[0].norm(1, {1})}; }, NZ},
       {"norm_p3_dim", "x[0].norm(3, [0], keepdim=True)", {{3, 4}}, [](const V& x) { return V{x[0].norm(3, {0}, true)}; }, NZ},
+      {"linalg_vector_norm", "T.linalg.vector_norm(x[0])", {{3, 4}}, [](const V& x) { return V{linalg_vector_norm(x[0])}; }, NZ},
+      {"linalg_vector_norm_p3_dims", "T.linalg.vector_norm(x[0], 3, dim=(0, 2), keepdim=True)", {{2, 3, 4}}, [](const V& x) { return V{linalg::vector_norm(x[0], 3, {0, 2}, true, std::nullopt)}; }, NZ},
+      {"linalg_vector_norm_inf_dim", "T.linalg.vector_norm(x[0], float('inf'), dim=1)", {{3, 4}}, [](const V& x) { return V{linalg::vector_norm(x[0], INFINITY, 1, false, std::nullopt)}; }, NZ},
+      {"linalg_vector_norm_p05", "T.linalg.vector_norm(x[0], 0.5, dim=-1)", {{3, 4}}, [](const V& x) { return V{linalg_vector_norm(x[0], 0.5, -1)}; }, NZ},
+      {"linalg_matrix_norm_fro", "T.linalg.matrix_norm(x[0])", {{2, 3, 4}}, [](const V& x) { return V{linalg_matrix_norm(x[0])}; }, NZ},
+      {"linalg_matrix_norm_1", "T.linalg.matrix_norm(x[0], 1)", {{2, 3, 4}}, [](const V& x) { return V{linalg_matrix_norm(x[0], 1)}; }, NZ},
+      {"linalg_matrix_norm_neg1_dims", "T.linalg.matrix_norm(x[0], -1, dim=(2, 0), keepdim=True)", {{3, 2, 4}}, [](const V& x) { return V{linalg::matrix_norm(x[0], -1, {2, 0}, true, std::nullopt)}; }, NZ},
+      {"linalg_matrix_norm_inf", "T.linalg.matrix_norm(x[0], float('inf'))", {{2, 3, 4}}, [](const V& x) { return V{linalg_matrix_norm(x[0], INFINITY)}; }, NZ},
+      {"linalg_matrix_norm_neginf_dims", "T.linalg.matrix_norm(x[0], float('-inf'), dim=(0, 2))", {{3, 2, 4}}, [](const V& x) { return V{linalg::matrix_norm(x[0], -INFINITY, {0, 2}, false, std::nullopt)}; }, NZ},
+      {"linalg_norm", "T.linalg.norm(x[0])", {{2, 3, 4}}, [](const V& x) { return V{linalg_norm(x[0])}; }, NZ},
+      {"linalg_norm_matrix_1", "T.linalg.norm(x[0], 1)", {{3, 4}}, [](const V& x) { return V{linalg::norm(x[0], 1, std::nullopt, false, std::nullopt)}; }, NZ},
+      {"linalg_norm_vector_3", "T.linalg.norm(x[0], 3, dim=1)", {{3, 4}}, [](const V& x) { return V{linalg_norm(x[0], 3, 1)}; }, NZ},
+      {"linalg_norm_fro_dims", "T.linalg.norm(x[0], 'fro', dim=(0, 2))", {{2, 3, 4}}, [](const V& x) { return V{linalg::norm(x[0], "fro", {0, 2}, false, std::nullopt)}; }, NZ},
+      {"normalize", "F.normalize(x[0])", {{3, 4}}, [](const V& x) { return V{F::normalize(x[0])}; }, NZ},
+      {"normalize_p1_dim0", "F.normalize(x[0], p=1.0, dim=0)", {{3, 4}}, [](const V& x) { return V{F::normalize(x[0], F::NormalizeFuncOptions().p(1).dim(0))}; }, NZ},
+      {"cosine_similarity", "F.cosine_similarity(x[0], x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{F::cosine_similarity(x[0], x[1])}; }, NZ},
+      {"cosine_similarity_broadcast", "T.cosine_similarity(x[0], x[1], -1)", {{2, 3, 4}, {3, 4}}, [](const V& x) { return V{cosine_similarity(x[0], x[1], -1)}; }, NZ},
+      {"pairwise_distance", "F.pairwise_distance(x[0], x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{F::pairwise_distance(x[0], x[1])}; }, NZ},
+      {"pairwise_distance_p1_keepdim", "F.pairwise_distance(x[0], x[1], p=1.0, keepdim=True)", {{2, 3, 4}, {4}}, [](const V& x) { return V{F::pairwise_distance(x[0], x[1], F::PairwiseDistanceFuncOptions().p(1).keepdim(true))}; }, NZ},
       {"softmax", "x[0].softmax(1)", {{3, 4}}, [](const V& x) { return V{x[0].softmax(1)}; }},
       {"softmax_dim0", "x[0].softmax(0)", {{3, 4}}, [](const V& x) { return V{x[0].softmax(0)}; }},
       {"log_softmax", "x[0].log_softmax(-1)", {{2, 3, 4}}, [](const V& x) { return V{x[0].log_softmax(-1)}; }},

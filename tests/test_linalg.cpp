@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -513,4 +514,136 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
     expect_close(addmm(base.to(kFloat), inf_a, bf, 0.5, 0.0), 0.5 * base, 1e-6);
   }
   set_num_threads(before);
+}
+
+// ---- vector and matrix norms, distances (values and gradients: the op table) ----------------
+
+namespace {
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+}  // namespace
+
+TEST(LinalgNorm, ArgumentsAsLibTorchTakesThem) {
+  const Tensor x = arange(24, TensorOptions().dtype(kDouble)).reshape({2, 3, 4}) - 11.5;
+  // dim: absent, a braced list, one dim, a vector, an IntArrayRef.
+  EXPECT_TRUE(linalg::vector_norm(x, 2, std::nullopt, false, std::nullopt)
+                  .allclose(x.flatten().pow(2).sum().sqrt()));
+  EXPECT_TRUE(linalg::vector_norm(x, 1, {0, 2}, false, std::nullopt).allclose(x.abs().sum({0, 2})));
+  EXPECT_TRUE(linalg::vector_norm(x, 1, 1, true, std::nullopt).allclose(x.abs().sum({1}, true)));
+  const std::vector<int64_t> dims = {2};
+  EXPECT_TRUE(linalg_vector_norm(x, INFINITY, dims).equal(x.abs().amax({2})));
+  EXPECT_TRUE(linalg_vector_norm(x, -INFINITY, IntArrayRef(dims)).equal(x.abs().amin({2})));
+  EXPECT_EQ(linalg_vector_norm(x, 0).item<double>(), 24.0);
+  // keepdim without dim keeps every dim; dtype converts first.
+  EXPECT_EQ(linalg_vector_norm(x, 2, std::nullopt, true).sizes(), IntArrayRef({1, 1, 1}));
+  EXPECT_EQ(linalg_vector_norm(x.to(kFloat), 2, std::nullopt, false, kDouble).scalar_type(),
+            kDouble);
+  // Matrix norms: column sums for 1, row sums for inf, over any two dims.
+  const Tensor a = x[0];  // [3, 4]
+  EXPECT_DOUBLE_EQ(linalg_matrix_norm(a, 1).item<double>(), a.abs().sum({0}).max().item<double>());
+  EXPECT_DOUBLE_EQ(linalg_matrix_norm(a, -INFINITY).item<double>(),
+                   a.abs().sum({1}).min().item<double>());
+  EXPECT_TRUE(linalg::matrix_norm(x, "fro", {0, 2}, true, std::nullopt)
+                  .allclose(x.pow(2).sum({0, 2}, true).sqrt()));
+  EXPECT_TRUE(linalg::matrix_norm(x, std::string("fro"), {-2, -1}, false, std::nullopt)
+                  .allclose(linalg_matrix_norm(x)));
+  // linalg.norm: a matrix norm for 2-D input with ord, a vector norm otherwise.
+  EXPECT_DOUBLE_EQ(linalg::norm(a, 1, std::nullopt, false, std::nullopt).item<double>(),
+                   linalg_matrix_norm(a, 1).item<double>());
+  EXPECT_TRUE(linalg_norm(x).allclose(linalg_vector_norm(x)));
+  EXPECT_TRUE(linalg_norm(x, 3, 1).allclose(linalg_vector_norm(x, 3, 1)));
+  EXPECT_TRUE(linalg_norm(a, "fro").allclose(linalg_vector_norm(a)));
+  // (An OptionalIntArrayRef does not own its elements: a braced list lives for the call only.)
+  const std::vector<int64_t> two = {0, 1};
+  const OptionalIntArrayRef none = std::nullopt, some = two;
+  EXPECT_FALSE(none.has_value());
+  EXPECT_EQ(*some, IntArrayRef({0, 1}));
+}
+
+TEST(LinalgNorm, BadArgumentsRaise) {
+  const Tensor a = ones({3, 4});
+  EXPECT_NE(error_of([&] { (void)linalg_matrix_norm(a, 2); }).find("singular value"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)linalg_matrix_norm(a, "nuc"); }).find("singular values"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)linalg_matrix_norm(a, 3); }).find("order 3"), std::string::npos);
+  EXPECT_NE(error_of([&] { (void)linalg_matrix_norm(a, "abc"); }).find("'abc'"), std::string::npos);
+  EXPECT_NE(error_of([&] { (void)linalg_matrix_norm(ones({4}), 1); }).find("[4]"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              (void)linalg_matrix_norm(a, 1, {1, -1});
+            }).find("different"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              (void)linalg_matrix_norm(a, 1, {0, 2});
+            }).find("linalg.matrix_norm"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              (void)linalg_matrix_norm(ones({3, 0}), 1);
+            }).find("no columns"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)linalg_vector_norm(arange(4)); }).find("floating point"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { (void)linalg_vector_norm(a, 2, std::nullopt, false, kLong); }).find("dtype"),
+      std::string::npos);
+  EXPECT_NE(error_of([&] {
+              (void)linalg_vector_norm(ones({2, 0}), INFINITY, 1);
+            }).find("empty"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              (void)linalg_norm(a, 2, {0, 1, 0});
+            }).find("one or two"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              (void)linalg_norm(ones({2, 2, 2}), 2);
+            }).find("1-D or 2-D"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)linalg_norm(ones({4}), "fro"); }).find("2-D"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              (void)cosine_similarity(ones({2, 3}), ones({4, 3}));
+            }).find("cosine_similarity"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)pairwise_distance(ones({}), ones({})); }).find("at least one"),
+            std::string::npos);
+  // An empty matrix's 1-norm over its (non-empty) column dim is 0, as in PyTorch.
+  EXPECT_EQ(linalg_matrix_norm(ones({0, 3}), 1).item<float>(), 0.0f);
+  EXPECT_EQ(linalg_vector_norm(ones({0})).item<float>(), 0.0f);
+}
+
+TEST(LinalgNorm, DistanceModules) {
+  namespace F = nn::functional;
+  manual_seed(3);
+  const Tensor x1 = randn({5, 8}), x2 = randn({5, 8});
+  nn::CosineSimilarity cos(nn::CosineSimilarityOptions().dim(1).eps(1e-6));
+  EXPECT_TRUE(
+      cos(x1, x2).equal(F::cosine_similarity(x1, x2, F::CosineSimilarityFuncOptions().eps(1e-6))));
+  EXPECT_TRUE(cos(x1, x1).allclose(ones({5})));
+  EXPECT_TRUE(cos(x1, -x1).allclose(-ones({5})));
+  nn::PairwiseDistance dist(nn::PairwiseDistanceOptions().p(1).keepdim(true));
+  EXPECT_TRUE(dist(x1, x2).equal((x1 - x2 + 1e-6).abs().sum({1}, true)));
+  std::ostringstream s1, s2;
+  s1 << *cos;
+  s2 << *dist;
+  EXPECT_EQ(s1.str(), "nabla::nn::CosineSimilarity(dim=1, eps=1e-06)");
+  EXPECT_EQ(s2.str(), "nabla::nn::PairwiseDistance(p=1, eps=1e-06, keepdim=true)");
+  // normalize: unit rows; a zero row stays zero (the norm is clamped at eps).
+  Tensor z = cat({x1, zeros({1, 8})});
+  Tensor n = F::normalize(z, F::NormalizeFuncOptions().dim(1));
+  EXPECT_TRUE(n.narrow(0, 0, 5).norm(2, {1}).allclose(ones({5})));
+  EXPECT_TRUE(n[5].equal(zeros({8})));
+  // A zero vector's cosine similarity is 0, with finite gradients.
+  Tensor zero = zeros({1, 8}).requires_grad_(), other = x1.narrow(0, 0, 1).clone().requires_grad_();
+  Tensor c = F::cosine_similarity(zero, other);
+  EXPECT_EQ(c.item<float>(), 0.0f);
+  c.backward();
+  EXPECT_TRUE(zero.grad().isfinite().all().item<bool>());
+  EXPECT_TRUE(other.grad().isfinite().all().item<bool>());
 }

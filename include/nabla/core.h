@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -269,6 +270,32 @@ bool operator==(ArrayRef<T> a, const std::vector<T>& b) {
   return a.equals(b);
 }
 using IntArrayRef = ArrayRef<int64_t>;
+/// An ArrayRef that may be absent, as LibTorch's c10::OptionalArrayRef: std::nullopt, an
+/// ArrayRef or vector, a braced list ({0, 1}) or one element (1). Like ArrayRef it does not own
+/// the elements: keep the list alive as long as the call.
+template <class T>
+class OptionalArrayRef {
+ public:
+  constexpr OptionalArrayRef() noexcept = default;
+  constexpr OptionalArrayRef(std::nullopt_t) noexcept {}                       // NOLINT: implicit
+  OptionalArrayRef(ArrayRef<T> ref) : has_(true), ref_(ref) {}                 // NOLINT: implicit
+  OptionalArrayRef(const std::vector<T>& v) : has_(true), ref_(v) {}           // NOLINT: implicit
+  OptionalArrayRef(std::initializer_list<T> list) : has_(true), ref_(list) {}  // NOLINT
+  OptionalArrayRef(const T& one) : has_(true), ref_(one) {}                    // NOLINT: implicit
+  bool has_value() const { return has_; }
+  explicit operator bool() const { return has_; }
+  ArrayRef<T> value() const {
+    if (!has_) throw std::logic_error("OptionalArrayRef::value() of an empty OptionalArrayRef");
+    return ref_;
+  }
+  ArrayRef<T> operator*() const { return ref_; }
+  const ArrayRef<T>* operator->() const { return &ref_; }
+
+ private:
+  bool has_ = false;
+  ArrayRef<T> ref_;
+};
+using OptionalIntArrayRef = OptionalArrayRef<int64_t>;
 std::ostream& operator<<(std::ostream& os, IntArrayRef a);
 
 }  // namespace nabla

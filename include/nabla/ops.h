@@ -430,7 +430,42 @@ std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A);
 Tensor linalg_inv(const Tensor& A);
 /// A^n for square matrices [..., k, k]: identities for n = 0, powers of the inverse for n < 0.
 Tensor matrix_power(const Tensor& self, int64_t n);
+/// Vector norms, as torch.linalg.vector_norm: over all dims when `dim` is not given; ord 2
+/// by default, inf / -inf the largest / smallest |x|, 0 the number of non-zeros, any other p
+/// (sum |x|^p)^(1/p). With `dtype` the input is converted to it first.
+Tensor linalg_vector_norm(const Tensor& self, const Scalar& ord = 2,
+                          OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
+                          std::optional<ScalarType> dtype = std::nullopt);
+/// Matrix norms over the two dims `dim`: ord "fro" (the default), 1 / -1 (largest / smallest
+/// column sum of |A|), inf / -inf (row sums). 2, -2 and "nuc" need singular values, which
+/// nabla does not compute yet: they raise.
+Tensor linalg_matrix_norm(const Tensor& A, const Scalar& ord, IntArrayRef dim = {-2, -1},
+                          bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt);
+Tensor linalg_matrix_norm(const Tensor& A, std::string_view ord = "fro", IntArrayRef dim = {-2, -1},
+                          bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt);
+/// torch.linalg.norm: a matrix norm when `ord` is given and `dim` has two dims (or is not given
+/// and the input is 2-D), otherwise a vector norm (the 2-norm of all elements without ord).
+Tensor linalg_norm(const Tensor& self, const std::optional<Scalar>& ord = std::nullopt,
+                   OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
+                   std::optional<ScalarType> dtype = std::nullopt);
+Tensor linalg_norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim = std::nullopt,
+                   bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt);
+/// nn::functional::cosine_similarity and pairwise_distance with LibTorch's positional defaults.
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim = 1, double eps = 1e-8);
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2, double eps = 1e-6,
+                         bool keepdim = false);
 namespace linalg {
+// LibTorch's torch::linalg functions take every argument (no defaults).
+Tensor vector_norm(const Tensor& self, Scalar ord, OptionalIntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype);
+Tensor matrix_norm(const Tensor& self, const Scalar& ord, IntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype);
+Tensor matrix_norm(const Tensor& self, std::string ord, IntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype);
+Tensor norm(const Tensor& self, const std::optional<Scalar>& ord, OptionalIntArrayRef dim,
+            bool keepdim, std::optional<ScalarType> dtype);
+Tensor norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim, bool keepdim,
+            std::optional<ScalarType> dtype);
 Tensor matrix_power(const Tensor& A, int64_t n);
 Tensor det(const Tensor& A);
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A);

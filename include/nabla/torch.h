@@ -38,6 +38,8 @@ using ::nabla::Error;
 using ::nabla::Half;
 using ::nabla::IntArrayRef;
 using ::nabla::IValue;
+using ::nabla::OptionalArrayRef;
+using ::nabla::OptionalIntArrayRef;
 using ::nabla::Scalar;
 using ::nabla::ScalarType;
 using ::nabla::str;

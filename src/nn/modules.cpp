@@ -242,4 +242,19 @@ void LogSoftmaxImpl::pretty_print(std::ostream& stream) const {
 }
 Tensor LogSoftmaxImpl::forward(const Tensor& input) { return F::log_softmax(input, options.dim()); }
 
+void CosineSimilarityImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::CosineSimilarity(dim=" << options.dim() << ", eps=" << options.eps() << ")";
+}
+Tensor CosineSimilarityImpl::forward(const Tensor& input1, const Tensor& input2) {
+  return F::cosine_similarity(input1, input2, options);
+}
+
+void PairwiseDistanceImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::PairwiseDistance(p=" << options.p() << ", eps=" << options.eps()
+         << ", keepdim=" << (options.keepdim() ? "true" : "false") << ")";
+}
+Tensor PairwiseDistanceImpl::forward(const Tensor& input1, const Tensor& input2) {
+  return F::pairwise_distance(input1, input2, options);
+}
+
 }  // namespace nabla::nn

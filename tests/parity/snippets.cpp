@@ -6,10 +6,11 @@
 #include <torch/torch.h>
 namespace nb = torch;
 #else
-#include <nabla/nabla.h>
+#include <nabla/torch.h>  // nabla, and the c10:: names LibTorch programs use
 namespace nb = nabla;
 #endif
 
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -276,6 +277,28 @@ int main() {
   show("index_put", d);
   show("scatter_add", nb::zeros({2, 4}, nb::dtype(nb::kFloat64))
                           .scatter_add(1, nb::tensor({{0, 0, 3}, {1, 2, 1}}), a));
+  // ---- norms and distances ----
+  nb::Tensor m = f64({1, -2, 3, -4, 5, -6, 7, -8.5, 9, 10, -11, 12}).view({2, 2, 3});
+  show("vector_norm", nb::linalg::vector_norm(m, 3, {0, 2}, true, c10::nullopt));
+  show("vector_norm_inf", nb::linalg::vector_norm(m, INFINITY, 1, false, c10::nullopt));
+  show("linalg_vector_norm", nb::linalg_vector_norm(m));
+  show("matrix_norm_fro", nb::linalg::matrix_norm(m, "fro", {-2, -1}, false, c10::nullopt));
+  show("matrix_norm_1", nb::linalg::matrix_norm(m, 1, {1, 2}, false, c10::nullopt));
+  show("matrix_norm_ninf", nb::linalg_matrix_norm(m, -INFINITY, {2, 0}, true));
+  show("linalg_norm",
+       nb::linalg::norm(m[0], c10::optional<nb::Scalar>(), c10::nullopt, false, c10::nullopt));
+  show("linalg_norm_inf", nb::linalg::norm(m[1], INFINITY, c10::nullopt, false, c10::nullopt));
+  show("linalg_norm_fro", nb::linalg_norm(m, "fro", {{0, 1}}));
+  namespace F = nb::nn::functional;
+  nb::Tensor u = m.view({4, 3}), v = f64({0.5, 1, -2}).expand({4, 3});
+  show("normalize", F::normalize(u, F::NormalizeFuncOptions().p(1).dim(0)));
+  show("cosine_similarity", F::cosine_similarity(u, v, F::CosineSimilarityFuncOptions().dim(1)));
+  show("cosine_similarity_fn", nb::cosine_similarity(u, v, 0));
+  show("pairwise_distance", F::pairwise_distance(u, v, F::PairwiseDistanceFuncOptions().p(1)));
+  nb::nn::PairwiseDistance pdist(nb::nn::PairwiseDistanceOptions().keepdim(true));
+  show("pairwise_distance_module", pdist(u, v));
+  nb::nn::CosineSimilarity cosine(nb::nn::CosineSimilarityOptions().dim(0));
+  show("cosine_module", cosine(u, v));
   // ---- autograd ----
   nb::Tensor x = f64({0.3, -1.2, 2.0}).requires_grad_();
   nb::Tensor w =

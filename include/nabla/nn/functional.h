@@ -35,6 +35,17 @@ Tensor silu(const Tensor& input);
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options);
 Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options);
 
+// ---- normalization and distances -----------------------------------------------------------
+/// input / max(||input||_p along dim, eps) (each vector along dim scaled to norm 1).
+Tensor normalize(const Tensor& input, const NormalizeFuncOptions& options = {});
+/// Cosine of the angle between x1 and x2 along dim (broadcast to a common shape): each scaled
+/// by max(its 2-norm, eps), then their products summed along dim.
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2,
+                         const CosineSimilarityFuncOptions& options = {});
+/// ||x1 - x2 + eps||_p along the last dim (of the operand with more dims).
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2,
+                         const PairwiseDistanceFuncOptions& options = {});
+
 // ---- losses ------------------------------------------------------------------------------
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSEFuncOptions& options = {});
 Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});

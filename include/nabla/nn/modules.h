@@ -226,4 +226,28 @@ class LogSoftmaxImpl : public Cloneable<LogSoftmaxImpl> {
 };
 NABLA_MODULE(LogSoftmax);
 
+/// F::cosine_similarity as a module: forward(x1, x2).
+class CosineSimilarityImpl : public Cloneable<CosineSimilarityImpl> {
+ public:
+  explicit CosineSimilarityImpl(const CosineSimilarityOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input1, const Tensor& input2);
+
+  CosineSimilarityOptions options;
+};
+NABLA_MODULE(CosineSimilarity);
+
+/// F::pairwise_distance as a module: forward(x1, x2).
+class PairwiseDistanceImpl : public Cloneable<PairwiseDistanceImpl> {
+ public:
+  explicit PairwiseDistanceImpl(const PairwiseDistanceOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input1, const Tensor& input2);
+
+  PairwiseDistanceOptions options;
+};
+NABLA_MODULE(PairwiseDistance);
+
 }  // namespace nabla::nn

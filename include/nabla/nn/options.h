@@ -130,6 +130,19 @@ struct LogSoftmaxOptions {
   NABLA_ARG(int64_t, dim);
 };
 
+// ---- distances ---------------------------------------------------------------------------
+
+struct CosineSimilarityOptions {
+  NABLA_ARG(int64_t, dim) = 1;
+  NABLA_ARG(double, eps) = 1e-8;
+};
+
+struct PairwiseDistanceOptions {
+  NABLA_ARG(double, p) = 2.0;
+  NABLA_ARG(double, eps) = 1e-6;
+  NABLA_ARG(bool, keepdim) = false;
+};
+
 // ---- losses ------------------------------------------------------------------------------
 
 struct MSELossOptions {
@@ -239,7 +252,16 @@ struct LogSoftmaxFuncOptions {
   NABLA_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
 };
 
+/// F::normalize: x / max(||x||_p over dim, eps).
+struct NormalizeFuncOptions {
+  NABLA_ARG(double, p) = 2.0;
+  NABLA_ARG(double, eps) = 1e-12;
+  NABLA_ARG(int64_t, dim) = 1;
+};
+
 using ReLUFuncOptions = ReLUOptions;
+using CosineSimilarityFuncOptions = CosineSimilarityOptions;
+using PairwiseDistanceFuncOptions = PairwiseDistanceOptions;
 using LeakyReLUFuncOptions = LeakyReLUOptions;
 using ELUFuncOptions = ELUOptions;
 using GELUFuncOptions = GELUOptions;

@@ -1,0 +1,209 @@
+// Vector and matrix norms (torch.linalg.vector_norm, matrix_norm, norm) and the distances built
+// on them (cosine_similarity, pairwise_distance, nn::functional::normalize). All compositions of
+// differentiable ops: the vector norm is Tensor::norm (src/ops/reduce.cpp, with its backward),
+// the matrix norms are a column or row sum of |A| followed by a max or min.
+#include <cmath>
+#include <utility>
+
+#include "nabla/nn/functional.h"
+#include "ops/op_helpers.h"
+
+namespace nabla {
+
+namespace {
+
+using detail::check_defined;
+using detail::wrap_dim;
+
+// dim, or every dim when it is absent or empty.
+std::vector<int64_t> dims_or_all(const Tensor& self, OptionalIntArrayRef dim) {
+  if (dim && !dim->empty()) return std::vector<int64_t>(dim->begin(), dim->end());
+  std::vector<int64_t> all(static_cast<size_t>(self.dim()));
+  for (int64_t d = 0; d < self.dim(); ++d) all[static_cast<size_t>(d)] = d;
+  return all;
+}
+
+// The input, converted to `dtype` when given; floating point required.
+Tensor floating_input(const Tensor& self, std::optional<ScalarType> dtype, const char* op) {
+  check_defined(self, op);
+  if (dtype) {
+    NABLA_CHECK(isFloatingType(*dtype), "[{}] dtype must be a floating point type, got {}", op,
+                *dtype);
+  }
+  const Tensor x = dtype ? self.to(*dtype) : self;
+  NABLA_CHECK(x.is_floating_point(),
+              "[{}] expected a floating point input, got dtype {} (pass a floating dtype)", op,
+              x.scalar_type());
+  return x;
+}
+
+// The two dims of a matrix norm, wrapped, distinct, of an input with at least two dims.
+std::pair<int64_t, int64_t> matrix_dims(const Tensor& A, IntArrayRef dim) {
+  NABLA_CHECK(A.dim() >= 2,
+              "[linalg.matrix_norm] expected a tensor with 2 or more dimensions, got shape {}",
+              A.sizes());
+  NABLA_CHECK(dim.size() == 2, "[linalg.matrix_norm] dim must have two dims, got {}", dim);
+  const int64_t d0 = wrap_dim(dim[0], A.dim(), "linalg.matrix_norm");
+  const int64_t d1 = wrap_dim(dim[1], A.dim(), "linalg.matrix_norm");
+  NABLA_CHECK(d0 != d1, "[linalg.matrix_norm] dims must be different, got {}", dim);
+  return {d0, d1};
+}
+
+}  // namespace
+
+Tensor linalg_vector_norm(const Tensor& self, const Scalar& ord, OptionalIntArrayRef dim,
+                          bool keepdim, std::optional<ScalarType> dtype) {
+  const Tensor x = floating_input(self, dtype, "linalg.vector_norm");
+  const std::vector<int64_t> dims = dims_or_all(x, dim);
+  if (std::isinf(ord.toDouble())) {
+    for (int64_t d : dims) {
+      const int64_t w = wrap_dim(d, x.dim(), "linalg.vector_norm");
+      NABLA_CHECK(x.dim() == 0 || x.size(w) > 0,
+                  "[linalg.vector_norm] ord {} of an empty dim ({} of shape {}): the maximum of "
+                  "nothing is not defined",
+                  ord.toDouble(), d, x.sizes());
+    }
+  }
+  return x.norm(ord, dims, keepdim);
+}
+
+Tensor linalg_matrix_norm(const Tensor& A, const Scalar& ord, IntArrayRef dim, bool keepdim,
+                          std::optional<ScalarType> dtype) {
+  const Tensor x = floating_input(A, dtype, "linalg.matrix_norm");
+  auto [d0, d1] = matrix_dims(x, dim);
+  const double o = ord.toDouble();
+  NABLA_CHECK(std::abs(o) == 1 || std::abs(o) == 2 || std::isinf(o),
+              "[linalg.matrix_norm] order {} is not a matrix norm (1, -1, 2, -2, inf, -inf, "
+              "'fro', 'nuc')",
+              o);
+  NABLA_CHECK(std::abs(o) != 2,
+              "[linalg.matrix_norm] order {} is a singular value, which nabla does not compute "
+              "yet (1, -1, inf, -inf and 'fro' are available)",
+              o);
+  // ord 1 sums |A| down the columns (over d0) and takes the max over d1; inf is the same on
+  // the transpose.
+  if (std::isinf(o)) std::swap(d0, d1);
+  NABLA_CHECK(x.size(d1) > 0,
+              "[linalg.matrix_norm] order {} of a matrix with no {} (shape {}): the maximum of "
+              "nothing is not defined",
+              o, std::isinf(o) ? "rows" : "columns", x.sizes());
+  if (!keepdim && d0 < d1) --d1;  // the sum removed d0
+  const Tensor sums = x.abs().sum({d0}, keepdim);
+  return o > 0 ? sums.amax({d1}, keepdim) : sums.amin({d1}, keepdim);
+}
+
+Tensor linalg_matrix_norm(const Tensor& A, std::string_view ord, IntArrayRef dim, bool keepdim,
+                          std::optional<ScalarType> dtype) {
+  const Tensor x = floating_input(A, dtype, "linalg.matrix_norm");
+  const auto [d0, d1] = matrix_dims(x, dim);
+  NABLA_CHECK(ord != "nuc",
+              "[linalg.matrix_norm] the nuclear norm is a sum of singular values, which nabla "
+              "does not compute yet");
+  NABLA_CHECK(ord == "fro", "[linalg.matrix_norm] order '{}' is not a matrix norm ('fro', 'nuc')",
+              std::string(ord));
+  return x.norm(2, {d0, d1}, keepdim);
+}
+
+Tensor linalg_norm(const Tensor& self, const std::optional<Scalar>& ord, OptionalIntArrayRef dim,
+                   bool keepdim, std::optional<ScalarType> dtype) {
+  check_defined(self, "linalg.norm");
+  if (dim) {
+    NABLA_CHECK(dim->size() == 1 || dim->size() == 2,
+                "[linalg.norm] dim must have one or two dims, got {}", *dim);
+  } else if (ord) {
+    NABLA_CHECK(self.dim() == 1 || self.dim() == 2,
+                "[linalg.norm] with ord and without dim the input must be 1-D or 2-D, got shape {}",
+                self.sizes());
+  }
+  const bool matrix = ord && ((dim && dim->size() == 2) || (!dim && self.dim() == 2));
+  if (matrix) return linalg_matrix_norm(self, *ord, dim ? *dim : IntArrayRef{0, 1}, keepdim, dtype);
+  return linalg_vector_norm(self, ord.value_or(Scalar(2)), dim, keepdim, dtype);
+}
+
+Tensor linalg_norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype) {
+  check_defined(self, "linalg.norm");
+  if (dim) {
+    NABLA_CHECK(dim->size() == 2,
+                "[linalg.norm] ord '{}' is a matrix norm: dim must have two "
+                "dims, got {}",
+                std::string(ord), *dim);
+  } else {
+    NABLA_CHECK(self.dim() == 2,
+                "[linalg.norm] ord '{}' without dim needs a 2-D input, got shape {}",
+                std::string(ord), self.sizes());
+  }
+  return linalg_matrix_norm(self, ord, dim ? *dim : IntArrayRef{0, 1}, keepdim, dtype);
+}
+
+namespace linalg {
+Tensor vector_norm(const Tensor& self, Scalar ord, OptionalIntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype) {
+  return linalg_vector_norm(self, ord, dim, keepdim, dtype);
+}
+Tensor matrix_norm(const Tensor& self, const Scalar& ord, IntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype) {
+  return linalg_matrix_norm(self, ord, dim, keepdim, dtype);
+}
+Tensor matrix_norm(const Tensor& self, std::string ord, IntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype) {
+  return linalg_matrix_norm(self, std::string_view(ord), dim, keepdim, dtype);
+}
+Tensor norm(const Tensor& self, const std::optional<Scalar>& ord, OptionalIntArrayRef dim,
+            bool keepdim, std::optional<ScalarType> dtype) {
+  return linalg_norm(self, ord, dim, keepdim, dtype);
+}
+Tensor norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim, bool keepdim,
+            std::optional<ScalarType> dtype) {
+  return linalg_norm(self, ord, dim, keepdim, dtype);
+}
+}  // namespace linalg
+
+// PyTorch's formula (ATen's cosine_similarity): each input divided by its 2-norm along dim,
+// clamped below at eps, then the products summed. The clamp is outside the graph (a norm under
+// eps still passes its gradient), as PyTorch's clamp_min_ under no_grad.
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double eps) {
+  check_defined(x1, "cosine_similarity", "x1");
+  check_defined(x2, "cosine_similarity", "x2");
+  NABLA_CHECK(x1.is_floating_point() && x2.is_floating_point(),
+              "[cosine_similarity] expected floating point inputs, got {} and {}", x1.scalar_type(),
+              x2.scalar_type());
+  const std::vector<int64_t> shape = broadcast_shapes(x1.sizes(), x2.sizes(), "cosine_similarity");
+  const Tensor a = x1.expand(shape), b = x2.expand(shape);
+  const int64_t d = wrap_dim(dim, static_cast<int64_t>(shape.size()), "cosine_similarity");
+  const auto scaled = [&](const Tensor& x) {
+    const Tensor n = x.norm(2, {d}, /*keepdim=*/true);
+    const Tensor floor = (n.detach().clamp_min(eps) - n.detach());  // 0 unless n < eps
+    return x / (n + floor);
+  };
+  return (scaled(a) * scaled(b)).sum({d});
+}
+
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double eps, bool keepdim) {
+  check_defined(x1, "pairwise_distance", "x1");
+  check_defined(x2, "pairwise_distance", "x2");
+  const int64_t last = std::max(x1.dim(), x2.dim()) - 1;
+  NABLA_CHECK(last >= 0,
+              "[pairwise_distance] expected inputs with at least one dim, got shapes "
+              "{} and {}",
+              x1.sizes(), x2.sizes());
+  return (x1 - x2 + eps).norm(p, {last}, keepdim);
+}
+
+namespace nn::functional {
+Tensor normalize(const Tensor& input, const NormalizeFuncOptions& options) {
+  check_defined(input, "normalize", "input");
+  const Tensor n = input.norm(options.p(), {options.dim()}, /*keepdim=*/true);
+  return input / n.clamp_min(options.eps());
+}
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2,
+                         const CosineSimilarityFuncOptions& options) {
+  return nabla::cosine_similarity(x1, x2, options.dim(), options.eps());
+}
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2,
+                         const PairwiseDistanceFuncOptions& options) {
+  return nabla::pairwise_distance(x1, x2, options.p(), options.eps(), options.keepdim());
+}
+}  // namespace nn::functional
+
+}  // namespace nabla
