@@ -623,3 +623,37 @@ TEST(LinalgNorm, DistanceModules) {
   EXPECT_TRUE(zero.grad().isfinite().all().item<bool>());
   EXPECT_TRUE(other.grad().isfinite().all().item<bool>());
 }
+
+TEST(LinalgNorm, CdistInBlocksMatchesTheWholeDifferences) {
+  // 300 x 100 pairs of 64 columns: the direct path takes x1's rows in two blocks (it never holds
+  // all 1.9M differences); values and gradients as the composition that does.
+  manual_seed(4);
+  for (double p : {3.0, 2.0, 1.0}) {
+    Tensor x1 = randn({300, 64}, TensorOptions().dtype(kDouble)).requires_grad_();
+    Tensor x2 = randn({100, 64}, TensorOptions().dtype(kDouble)).requires_grad_();
+    const Tensor got = cdist(x1, x2, p, /*compute_mode=*/2);
+    const Tensor want = (x1.unsqueeze(1) - x2.unsqueeze(0)).norm(p, {2});
+    EXPECT_TRUE(got.allclose(want, 1e-12, 1e-12)) << "p " << p;
+    const Tensor w = randn({300, 100}, TensorOptions().dtype(kDouble));
+    const auto g = autograd::grad({got}, {x1, x2}, {w});
+    const auto h = autograd::grad({want}, {x1, x2}, {w});
+    EXPECT_TRUE(g[0].allclose(h[0], 1e-10, 1e-10)) << "p " << p;
+    EXPECT_TRUE(g[1].allclose(h[1], 1e-10, 1e-10)) << "p " << p;
+  }
+  // p = 2 by products (the default above 25 rows) agrees to rounding; empty sides give empty.
+  const Tensor a = randn({40, 8}), b = randn({30, 8});
+  EXPECT_TRUE(cdist(a, b).allclose(cdist(a, b, 2, 2), 1e-4, 1e-4));
+  EXPECT_EQ(cdist(ones({2, 0, 3}), ones({4, 3})).sizes(), IntArrayRef({2, 0, 4}));
+  EXPECT_EQ(cdist(ones({5, 3}), ones({0, 3}), 1).sizes(), IntArrayRef({5, 0}));
+  EXPECT_TRUE(contains(error_of([&] { (void)cdist(ones({3}), ones({2, 3})); }), "2 dims"));
+  EXPECT_TRUE(contains(error_of([&] { (void)cdist(ones({2, 3}), ones({2, 4})); }), "columns"));
+  EXPECT_TRUE(contains(error_of([&] { (void)cdist(ones({2, 3}), ones({2, 3}), -1); }), "p"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         (void)cdist(ones({2, 3}), ones({2, 3}), 2, 3);
+                       }),
+                       "compute_mode"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         (void)cdist(arange(6).view({2, 3}), ones({2, 3}));
+                       }),
+                       "floating"));
+}

@@ -450,6 +450,11 @@ Tensor linalg_norm(const Tensor& self, const std::optional<Scalar>& ord = std::n
                    std::optional<ScalarType> dtype = std::nullopt);
 Tensor linalg_norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim = std::nullopt,
                    bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt);
+/// Distances between the rows of x1 [*, P, M] and x2 [*, R, M] (batch dims broadcast): [*, P, R]
+/// of ||x1_i - x2_j||_p. compute_mode as PyTorch's: absent or 0 computes p = 2 through a matrix
+/// product when P or R exceeds 25 (faster; not exact for nearly equal rows), 1 always, 2 never.
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2,
+             std::optional<int64_t> compute_mode = std::nullopt);
 /// nn::functional::cosine_similarity and pairwise_distance with LibTorch's positional defaults.
 Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim = 1, double eps = 1e-8);
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2, double eps = 1e-6,

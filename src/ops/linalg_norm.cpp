@@ -1,11 +1,15 @@
 // Vector and matrix norms (torch.linalg.vector_norm, matrix_norm, norm) and the distances built
-// on them (cosine_similarity, pairwise_distance, nn::functional::normalize). All compositions of
-// differentiable ops: the vector norm is Tensor::norm (src/ops/reduce.cpp, with its backward),
-// the matrix norms are a column or row sum of |A| followed by a max or min.
+// on them (cdist, cosine_similarity, pairwise_distance, nn::functional::normalize). Compositions
+// of differentiable ops: the vector norm is Tensor::norm (src/ops/reduce.cpp, with its backward),
+// the matrix norms are a column or row sum of |A| followed by a max or min. cdist has its own
+// node, so that the [P, R, M] differences are never all held at once.
+#include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include "nabla/nn/functional.h"
+#include "ops/autocast.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -158,6 +162,121 @@ Tensor norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim, b
   return linalg_norm(self, ord, dim, keepdim, dtype);
 }
 }  // namespace linalg
+
+// ---- cdist ---------------------------------------------------------------------------------
+
+namespace {
+
+// Rows of x1 per block of the direct cdist: a block's differences [*, rows, R, M] hold at most
+// about this many elements, whatever P is.
+constexpr int64_t kCdistBlockElems = int64_t{1} << 20;
+
+int64_t cdist_block_rows(const Tensor& x1, const Tensor& x2) {
+  const int64_t batch = x1.numel() / std::max<int64_t>(x1.size(-2) * x1.size(-1), 1);
+  const int64_t per_row = std::max<int64_t>(batch * x2.size(-2) * x2.size(-1), 1);
+  return std::max<int64_t>(1, kCdistBlockElems / per_row);
+}
+
+// fn(first row, rows) over the rows of x1 in blocks.
+template <class Fn>
+void for_each_row_block(const Tensor& x1, const Tensor& x2, Fn fn) {
+  const int64_t rows = x1.size(-2), step = cdist_block_rows(x1, x2);
+  for (int64_t i = 0; i < rows; i += step) fn(i, std::min(step, rows - i));
+}
+
+// x1 [*, rows, M], x2 [*, R, M] -> x1_i - x2_j, [*, rows, R, M].
+Tensor differences(const Tensor& x1, const Tensor& x2) {
+  return x1.unsqueeze(-2) - x2.unsqueeze(-3);
+}
+
+// ||x1_i - x2_j||_p block by block of x1's rows (a, b: batch dims already expanded alike). The
+// node's backward is norm_backward of each block's differences, summed over R for x1 and over
+// P for x2: built from differentiable ops, so second derivatives work.
+Tensor cdist_direct(const Tensor& a, const Tensor& b, double p) {
+  const int64_t last = a.dim();              // the differences' dim M, in [*, rows, R, M]
+  if (a.size(-2) == 0 || b.size(-2) == 0) {  // no pairs
+    std::vector<int64_t> shape(a.sizes().begin(), a.sizes().end() - 1);
+    shape.push_back(b.size(-2));
+    return zeros(shape, a.options());
+  }
+  std::vector<Tensor> blocks;
+  {
+    NoGradGuard no_grad;
+    for_each_row_block(a, b, [&](int64_t i, int64_t rows) {
+      blocks.push_back(differences(a.narrow(-2, i, rows), b).norm(p, {last}));
+    });
+  }
+  Tensor result = blocks.size() == 1 ? blocks[0] : cat(blocks, -2);
+  if (autograd::needs_grad(a, b)) {
+    autograd::record(
+        "CdistBackward0", {result}, {a, b},
+        [a = autograd::SavedTensor(a, false), b = autograd::SavedTensor(b, false),
+         result = autograd::SavedTensor(result, true), p,
+         last](const autograd::variable_list& grads, const autograd::Node& node) {
+          const Tensor x1 = a.unpack(node), x2 = b.unpack(node), r = result.unpack(node);
+          std::vector<Tensor> g1;
+          Tensor g2 = zeros_like(x2);
+          for_each_row_block(x1, x2, [&](int64_t i, int64_t rows) {
+            const Tensor d = differences(x1.narrow(-2, i, rows), x2);
+            const Tensor w = detail::norm_backward(grads[0].narrow(-2, i, rows), d,
+                                                   r.narrow(-2, i, rows), p, {last}, false);
+            g1.push_back(w.sum({-2}));
+            g2 = g2 - w.sum({-3});
+          });
+          return autograd::variable_list{g1.size() == 1 ? g1[0] : cat(g1, -2), g2};
+        });
+  }
+  return result;
+}
+
+// PyTorch's _euclidean_dist: |x1_i|^2 - 2 x1_i . x2_j + |x2_j|^2 as one batched product of
+// [x1 * -2, |x1|^2, 1] and [x2, 1, |x2|^2], clamped at 0 before the square root.
+Tensor cdist_by_products(const Tensor& x1, const Tensor& x2) {
+  const Tensor n1 = x1.pow(2).sum({-1}, true), n2 = x2.pow(2).sum({-1}, true);
+  const Tensor a = cat({x1 * -2, n1, ones_like(n1)}, -1);
+  const Tensor b = cat({x2, ones_like(n2), n2}, -1);
+  return a.matmul(b.transpose(-2, -1)).clamp_min(0).sqrt();
+}
+
+}  // namespace
+
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p, std::optional<int64_t> compute_mode) {
+  check_defined(x1, "cdist", "x1");
+  check_defined(x2, "cdist", "x2");
+  if (detail::autocast_enabled()) {
+    // In float32 throughout, as on PyTorch's autocast list: |x1|^2 - 2 x1 . x2 + |x2|^2
+    // cancels, which a 16-bit product would not survive.
+    const Tensor a = detail::autocast_to_float(x1), b = detail::autocast_to_float(x2);
+    autocast float32_inside(kCPU, autocast::get_autocast_cpu_dtype(), /*enabled=*/false);
+    return cdist(a, b, p, compute_mode);
+  }
+  NABLA_CHECK(x1.is_floating_point() && x1.scalar_type() == x2.scalar_type(),
+              "[cdist] expected x1 and x2 of one floating point dtype, got {} and {}",
+              x1.scalar_type(), x2.scalar_type());
+  NABLA_CHECK(x1.dim() >= 2 && x2.dim() >= 2,
+              "[cdist] expected x1 and x2 with at least 2 dims, got shapes {} and {}", x1.sizes(),
+              x2.sizes());
+  NABLA_CHECK(x1.size(-1) == x2.size(-1),
+              "[cdist] x1 and x2 must have the same number of columns, got shapes {} and {}",
+              x1.sizes(), x2.sizes());
+  NABLA_CHECK(p >= 0, "[cdist] p must be non-negative, got {}", p);
+  NABLA_CHECK(!compute_mode || (*compute_mode >= 0 && *compute_mode <= 2),
+              "[cdist] compute_mode must be 0 (use_mm_for_euclid_dist_if_necessary), 1 "
+              "(use_mm_for_euclid_dist) or 2 (donot_use_mm_for_euclid_dist), got {}",
+              *compute_mode);
+  // Batch dims broadcast; the matrices keep their own rows.
+  const std::vector<int64_t> batch =
+      broadcast_shapes(x1.sizes().slice(0, static_cast<size_t>(x1.dim() - 2)),
+                       x2.sizes().slice(0, static_cast<size_t>(x2.dim() - 2)), "cdist");
+  std::vector<int64_t> s1 = batch, s2 = batch;
+  s1.insert(s1.end(), {x1.size(-2), x1.size(-1)});
+  s2.insert(s2.end(), {x2.size(-2), x2.size(-1)});
+  const Tensor a = x1.expand(s1), b = x2.expand(s2);
+  const int64_t mode = compute_mode.value_or(0);
+  const bool by_products =
+      p == 2 && (mode == 1 || (mode == 0 && (a.size(-2) > 25 || b.size(-2) > 25)));
+  return by_products ? cdist_by_products(a, b) : cdist_direct(a, b, p);
+}
 
 // PyTorch's formula (ATen's cosine_similarity): each input divided by its 2-norm along dim,
 // clamped below at eps, then the products summed. The clamp is outside the graph (a norm under

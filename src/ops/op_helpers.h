@@ -51,6 +51,11 @@ Tensor sum_to(const Tensor& grad, IntArrayRef shape);
 /// The gradient for `input` from a gradient of the broadcast result: summed to its shape and
 /// cast to its dtype.
 Tensor grad_for(const Tensor& grad, const Tensor& input);
+/// The gradient of x.norm(p, dims, keepdim) for the output gradient g (src/ops/reduce.cpp, as
+/// PyTorch's norm_backward); dims wrapped to be non-negative. Differentiable itself.
+Tensor norm_backward(const Tensor& g, const Tensor& x, const Tensor& norm, double p,
+                     const std::vector<int64_t>& dims, bool keepdim);
+
 inline Tensor grad_for(const Tensor& grad, IntArrayRef sizes, ScalarType dtype) {
   Tensor g = sum_to(grad, sizes);
   return g.scalar_type() == dtype ? g : g.to(dtype);

@@ -323,6 +323,9 @@ Tensor norm_forward(const Tensor& x, double p, const std::vector<int64_t>& dims,
   return x.abs().pow(p).sum(dims, keepdim).pow(1.0 / p);
 }
 
+}  // namespace
+
+namespace detail {
 // Gradients as PyTorch's norm_backward: x / norm for p = 2 (0 where the norm is 0), sign(x)
 // for p = 1, split among the extremes for p = +-inf, sign(x) |x|^(p-1) / norm^(p-1) otherwise.
 Tensor norm_backward(const Tensor& g, const Tensor& x, const Tensor& norm, double p,
@@ -343,6 +346,9 @@ Tensor norm_backward(const Tensor& g, const Tensor& x, const Tensor& norm, doubl
   if (p < 1) return scaled * gg * r.pow(1 - p);
   return scaled * where(r_zero, 0, gg / where(r_zero, 1, r).pow(p - 1));
 }
+}  // namespace detail
+
+namespace {
 
 Tensor norm_impl(const Tensor& self, std::optional<Scalar> p, const std::vector<int64_t>& dims,
                  bool keepdim, const char* backward_name) {

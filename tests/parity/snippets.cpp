@@ -297,6 +297,9 @@ int main() {
   show("pairwise_distance", F::pairwise_distance(u, v, F::PairwiseDistanceFuncOptions().p(1)));
   nb::nn::PairwiseDistance pdist(nb::nn::PairwiseDistanceOptions().keepdim(true));
   show("pairwise_distance_module", pdist(u, v));
+  show("cdist", nb::cdist(u, m.view({2, 2, 3}).select(0, 1)));
+  show("cdist_p1_batch", nb::cdist(m, u.narrow(0, 1, 3), 1.0));
+  show("cdist_pinf_mode", nb::cdist(u, v, INFINITY, 2));
   nb::nn::CosineSimilarity cosine(nb::nn::CosineSimilarityOptions().dim(0));
   show("cosine_module", cosine(u, v));
   // ---- autograd ----
