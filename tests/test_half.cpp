@@ -177,6 +177,17 @@ TEST(Half, PromotionMatchesPyTorch) {
     const Tensor r = s == "2.5" ? x * 2.5 : (s == "3" ? x * 3 : x * true);
     EXPECT_EQ(r.scalar_type(), want) << row.dump();
   }
+  // A number stays weaker than a 0-d tensor through subtraction and add's alpha (t - 0.5 is
+  // t + (-1) * 0.5 inside): torch.tensor(0.5, dtype=torch.bfloat16) - 0.5 is bfloat16.
+  for (auto dt : {nabla::kBFloat16, nabla::kHalf, nabla::kFloat, nabla::kInt}) {
+    const Tensor t = nabla::full({}, 1, nabla::TensorOptions().dtype(dt));
+    EXPECT_EQ((t - 1).scalar_type(), dt) << dt;
+    EXPECT_EQ(t.sub(1, 2).scalar_type(), dt) << dt;
+    EXPECT_EQ(t.add(1, 3).scalar_type(), dt) << dt;
+    EXPECT_EQ((1 - t).scalar_type(), dt) << dt;
+  }
+  EXPECT_EQ((nabla::full({}, 1.0, nabla::dtype(nabla::kBFloat16)) - 0.5).scalar_type(),
+            nabla::kBFloat16);
 }
 
 TEST(Half, FactoriesConversionsItemAndPrinting) {

@@ -468,3 +468,30 @@ TEST(ClassTargets, OnlyInt64IsAccepted) {
   }
   EXPECT_NO_THROW(nabla::nn::functional::cross_entropy(logits, nabla::tensor({0, 2, 1, 0})));
 }
+
+TEST(PairLosses, ModulesErrorsAndSwap) {
+  namespace F = nabla::nn::functional;
+  nabla::manual_seed(5);
+  const Tensor a = nabla::randn({4, 3}), p = nabla::randn({4, 3}), n = nabla::randn({4, 3});
+  const Tensor y = nabla::tensor({1.0f, -1.0f, 1.0f, -1.0f});
+  nabla::nn::TripletMarginLoss triplet(nabla::nn::TripletMarginLossOptions().margin(2).swap(true));
+  const Tensor d_ap = F::pairwise_distance(a, p), d_an = F::pairwise_distance(a, n),
+               d_pn = F::pairwise_distance(p, n);
+  EXPECT_TRUE(
+      triplet(a, p, n).allclose((2 + d_ap - nabla::minimum(d_an, d_pn)).clamp_min(0).mean()));
+  nabla::nn::MarginRankingLoss ranking(
+      nabla::nn::MarginRankingLossOptions().margin(0.1).reduction(nabla::kSum));
+  const Tensor x1 = a.select(1, 0), x2 = p.select(1, 0);
+  EXPECT_TRUE(ranking(x1, x2, y).allclose((-y * (x1 - x2) + 0.1).clamp_min(0).sum()));
+  nabla::nn::CosineEmbeddingLoss embedding;
+  const Tensor cos = F::cosine_similarity(a, p, F::CosineSimilarityFuncOptions().eps(0));
+  EXPECT_TRUE(embedding(a, p, y).allclose(nabla::where(y == 1, 1 - cos, cos.clamp_min(0)).mean(),
+                                          1e-5, 1e-6));
+  std::ostringstream s;
+  s << *triplet;
+  EXPECT_EQ(s.str(), "nabla::nn::TripletMarginLoss(margin=2, p=2, eps=1e-06, swap=true)");
+  EXPECT_THROW(F::cosine_embedding_loss(a, p, nabla::ones({3})), nabla::Error);
+  EXPECT_THROW(F::cosine_embedding_loss(a, p.narrow(1, 0, 2), y), nabla::Error);
+  EXPECT_THROW(F::triplet_margin_loss(a, p, n.select(1, 0)), nabla::Error);
+  EXPECT_THROW(F::margin_ranking_loss(x1, x2, nabla::ones({3})), nabla::Error);
+}

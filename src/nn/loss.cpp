@@ -381,6 +381,62 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions&
   return reduce(loss, options.reduction(), op);
 }
 
+// ---- losses of pairs and triplets ------------------------------------------------------------
+
+Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                           const MarginRankingLossFuncOptions& options) {
+  const char* op = "margin_ranking_loss";
+  check_pointwise(input1, target, op);
+  check_pointwise(input2, target, op);
+  broadcast_shapes(input1.sizes(), input2.sizes(), op);
+  return reduce((-target * (input1 - input2) + options.margin()).clamp_min(0), options.reduction(),
+                op);
+}
+
+Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                             const CosineEmbeddingLossFuncOptions& options) {
+  const char* op = "cosine_embedding_loss";
+  check_input(input1, target, op);
+  check_input(input2, target, op);
+  NABLA_CHECK(input1.sizes() == input2.sizes() && (input1.dim() == 1 || input1.dim() == 2),
+              "[{}] expected inputs of one shape, [N, D] or [D], got {} and {}", op, input1.sizes(),
+              input2.sizes());
+  const int64_t rows = input1.dim() == 2 ? input1.size(0) : 0;
+  NABLA_CHECK((input1.dim() == 2 && target.dim() == 1 && target.size(0) == rows) ||
+                  (input1.dim() == 1 && target.dim() == 0),
+              "[{}] expected a target of shape [{}] for inputs of shape {}, got {}", op,
+              input1.dim() == 2 ? std::to_string(rows) : std::string(), input1.sizes(),
+              target.sizes());
+  const int64_t d = input1.dim() - 1;
+  constexpr double kEps = 1e-12;  // PyTorch's EPSILON
+  const Tensor dot = (input1 * input2).sum({d});
+  const Tensor square1 = (input1 * input1).sum({d}) + kEps;
+  const Tensor square2 = (input2 * input2).sum({d}) + kEps;
+  const Tensor cos = dot / (square1 * square2).sqrt();
+  const Tensor zero = zeros_like(cos);
+  const Tensor loss = where(target == 1, 1 - cos, zero) +
+                      where(target == -1, (cos - options.margin()).clamp_min(0), zero);
+  return reduce(loss, options.reduction(), op);
+}
+
+Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
+                           const TripletMarginLossFuncOptions& options) {
+  const char* op = "triplet_margin_loss";
+  check_input(anchor, positive, op);
+  check_input(anchor, negative, op);
+  NABLA_CHECK(anchor.dim() == positive.dim() && anchor.dim() == negative.dim(),
+              "[{}] expected anchor, positive and negative with one number of dims, got shapes "
+              "{}, {} and {}",
+              op, anchor.sizes(), positive.sizes(), negative.sizes());
+  const double p = options.p(), eps = options.eps();
+  const Tensor to_positive = nabla::pairwise_distance(anchor, positive, p, eps);
+  Tensor to_negative = nabla::pairwise_distance(anchor, negative, p, eps);
+  if (options.swap())
+    to_negative = minimum(to_negative, nabla::pairwise_distance(positive, negative, p, eps));
+  return reduce((options.margin() + to_positive - to_negative).clamp_min(0), options.reduction(),
+                op);
+}
+
 }  // namespace functional
 
 namespace F = functional;
@@ -402,6 +458,29 @@ NABLA_NN_LOSS_BASICS(SmoothL1Loss, smooth_l1_loss)
 NABLA_NN_LOSS_BASICS(HuberLoss, huber_loss)
 NABLA_NN_LOSS_BASICS(KLDivLoss, kl_div)
 #undef NABLA_NN_LOSS_BASICS
+
+void MarginRankingLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::MarginRankingLoss()";
+}
+Tensor MarginRankingLossImpl::forward(const Tensor& input1, const Tensor& input2,
+                                      const Tensor& target) {
+  return F::margin_ranking_loss(input1, input2, target, options);
+}
+void CosineEmbeddingLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::CosineEmbeddingLoss()";
+}
+Tensor CosineEmbeddingLossImpl::forward(const Tensor& input1, const Tensor& input2,
+                                        const Tensor& target) {
+  return F::cosine_embedding_loss(input1, input2, target, options);
+}
+void TripletMarginLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::TripletMarginLoss(margin=" << options.margin() << ", p=" << options.p()
+         << ", eps=" << options.eps() << std::boolalpha << ", swap=" << options.swap() << ")";
+}
+Tensor TripletMarginLossImpl::forward(const Tensor& anchor, const Tensor& positive,
+                                      const Tensor& negative) {
+  return F::triplet_margin_loss(anchor, positive, negative, options);
+}
 
 NLLLossImpl::NLLLossImpl(NLLLossOptions options) : options(std::move(options)) { reset(); }
 void NLLLossImpl::reset() { weight = register_buffer("weight", options.weight()); }

@@ -438,6 +438,9 @@ Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha) {
   if (scaled) {
     NoGradGuard no_grad;  // alpha's factor is applied by hand in backward
     b = other * alpha;
+    // A C++ number (t - 0.5 is t + (-1) * 0.5) stays one: promotion must not let it outrank a
+    // 0-d bfloat16 self.
+    b.unsafeGetTensorImpl()->is_wrapped_number = other.unsafeGetTensorImpl()->is_wrapped_number;
   }
   Tensor result = binary_forward(BinaryOp::Add, self, b, "add", nullptr);
   if (needs_grad(self, other)) {

@@ -67,6 +67,16 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
 Tensor binary_cross_entropy_with_logits(
     const Tensor& input, const Tensor& target,
     const BinaryCrossEntropyWithLogitsFuncOptions& options = {});
+/// max(0, -target (input1 - input2) + margin), target +1 or -1 (input1 should rank higher).
+Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                           const MarginRankingLossFuncOptions& options = {});
+/// 1 - cos where target is 1, max(0, cos - margin) where it is -1; cos along dim 1 of [N, D]
+/// inputs (dim 0 of [D] ones), as PyTorch: x1 . x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12)).
+Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                             const CosineEmbeddingLossFuncOptions& options = {});
+/// max(0, margin + ||a - p + eps||_p - ||a - n + eps||_p) along the last dim.
+Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
+                           const TripletMarginLossFuncOptions& options = {});
 /// target * (log(target) - input), with `input` holding log-probabilities.
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options = {});
 

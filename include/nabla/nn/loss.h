@@ -33,6 +33,42 @@ NABLA_NN_SIMPLE_LOSS(HuberLoss, HuberLossOptions);
 /// Kullback-Leibler divergence of log-probabilities `input` from `target`.
 NABLA_NN_SIMPLE_LOSS(KLDivLoss, KLDivLossOptions);
 
+/// F::margin_ranking_loss as a module: forward(input1, input2, target).
+class MarginRankingLossImpl : public Cloneable<MarginRankingLossImpl> {
+ public:
+  explicit MarginRankingLossImpl(MarginRankingLossOptions options = {})
+      : options(std::move(options)) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
+  MarginRankingLossOptions options;
+};
+NABLA_MODULE(MarginRankingLoss);
+
+/// F::cosine_embedding_loss as a module: forward(input1, input2, target).
+class CosineEmbeddingLossImpl : public Cloneable<CosineEmbeddingLossImpl> {
+ public:
+  explicit CosineEmbeddingLossImpl(CosineEmbeddingLossOptions options = {})
+      : options(std::move(options)) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
+  CosineEmbeddingLossOptions options;
+};
+NABLA_MODULE(CosineEmbeddingLoss);
+
+/// F::triplet_margin_loss as a module: forward(anchor, positive, negative).
+class TripletMarginLossImpl : public Cloneable<TripletMarginLossImpl> {
+ public:
+  explicit TripletMarginLossImpl(TripletMarginLossOptions options = {})
+      : options(std::move(options)) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& anchor, const Tensor& positive, const Tensor& negative);
+  TripletMarginLossOptions options;
+};
+NABLA_MODULE(TripletMarginLoss);
+
 /// Negative log-likelihood; the options' weight is registered as the buffer "weight".
 class NLLLossImpl : public Cloneable<NLLLossImpl> {
  public:

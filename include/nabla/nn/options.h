@@ -168,6 +168,28 @@ struct HuberLossOptions {
   NABLA_ARG(double, delta) = 1.0;
 };
 
+/// max(0, -target (x1 - x2) + margin) for targets of +1 / -1.
+struct MarginRankingLossOptions {
+  NABLA_ARG(double, margin) = 0.0;
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+/// 1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1.
+struct CosineEmbeddingLossOptions {
+  NABLA_ARG(double, margin) = 0.0;
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+/// max(0, d(anchor, positive) - d(anchor, negative) + margin), d the pairwise p-distance;
+/// with swap, d(anchor, negative) is replaced by d(positive, negative) where that is smaller.
+struct TripletMarginLossOptions {
+  NABLA_ARG(double, margin) = 1.0;
+  NABLA_ARG(double, p) = 2.0;
+  NABLA_ARG(double, eps) = 1e-6;
+  NABLA_ARG(bool, swap) = false;
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
 struct NLLLossOptions {
   /// Per-class weights, shape [C].
   NABLA_ARG(Tensor, weight) = Tensor();
@@ -275,6 +297,9 @@ using CrossEntropyFuncOptions = CrossEntropyLossOptions;
 using BinaryCrossEntropyFuncOptions = BCELossOptions;
 using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
 using KLDivFuncOptions = KLDivLossOptions;
+using MarginRankingLossFuncOptions = MarginRankingLossOptions;
+using CosineEmbeddingLossFuncOptions = CosineEmbeddingLossOptions;
+using TripletMarginLossFuncOptions = TripletMarginLossOptions;
 
 }  // namespace functional
 }  // namespace nn
