@@ -562,8 +562,6 @@ TEST(LinalgNorm, ArgumentsAsLibTorchTakesThem) {
 
 TEST(LinalgNorm, BadArgumentsRaise) {
   const Tensor a = ones({3, 4});
-  EXPECT_TRUE(contains(error_of([&] { (void)linalg_matrix_norm(a, 2); }), "singular value"));
-  EXPECT_TRUE(contains(error_of([&] { (void)linalg_matrix_norm(a, "nuc"); }), "singular values"));
   EXPECT_TRUE(contains(error_of([&] { (void)linalg_matrix_norm(a, 3); }), "order 3"));
   EXPECT_TRUE(contains(error_of([&] { (void)linalg_matrix_norm(a, "abc"); }), "'abc'"));
   EXPECT_TRUE(contains(error_of([&] { (void)linalg_matrix_norm(ones({4}), 1); }), "[4]"));
@@ -656,4 +654,196 @@ TEST(LinalgNorm, CdistInBlocksMatchesTheWholeDifferences) {
                          (void)cdist(arange(6).view({2, 3}), ones({2, 3}));
                        }),
                        "floating"));
+}
+
+// ---- factorizations (src/ops/linalg_factor.cpp); the op table checks values against
+// PyTorch's and the gradients numerically ----
+
+TEST(Factorizations, ReconstructTheirInput) {
+  manual_seed(7);
+  const TensorOptions f64 = TensorOptions().dtype(kDouble);
+  const Tensor g = randn({2, 5, 5}, f64);
+  const Tensor spd = g.matmul(g.transpose(-2, -1)) + 0.5 * eye(5, f64);
+  const Tensor L = linalg_cholesky(spd);
+  EXPECT_TRUE(L.matmul(L.transpose(-2, -1)).allclose(spd, 1e-12, 1e-12));
+  EXPECT_TRUE(L.equal(L.tril()));
+  EXPECT_TRUE(linalg_cholesky(spd, true).equal(L.transpose(-2, -1)));
+  // Only the lower triangle is read: garbage above it changes nothing.
+  EXPECT_TRUE(linalg_cholesky(spd.tril() + 100 * ones({5, 5}, f64).triu(1)).equal(L));
+  auto [w, V] = linalg_eigh(spd);
+  EXPECT_TRUE(w.equal(std::get<0>(w.sort(-1))));  // ascending
+  EXPECT_TRUE((V * w.unsqueeze(-2)).matmul(V.transpose(-2, -1)).allclose(spd, 1e-12, 1e-12));
+  EXPECT_TRUE(V.transpose(-2, -1).matmul(V).allclose(eye(5, f64).expand({2, 5, 5}), 1e-12, 1e-12));
+  EXPECT_TRUE(linalg_eigvalsh(spd).allclose(w, 1e-12, 1e-12));
+  EXPECT_TRUE(linalg_eigvalsh(spd.triu(), "U").allclose(w, 1e-12, 1e-12));
+  for (auto shape : {std::vector<int64_t>{6, 4}, {3, 7}, {2, 4, 4}}) {
+    const Tensor a = randn(shape, f64);
+    const int64_t m = a.size(-2), n = a.size(-1), k = std::min(m, n);
+    for (bool full : {false, true}) {
+      auto [U, S, Vh] = linalg_svd(a, full);
+      EXPECT_EQ(U.size(-1), full ? m : k);
+      EXPECT_EQ(Vh.size(-2), full ? n : k);
+      const Tensor Uk = U.narrow(-1, 0, k), Vhk = Vh.narrow(-2, 0, k);
+      EXPECT_TRUE((Uk * S.unsqueeze(-2)).matmul(Vhk).allclose(a, 1e-12, 1e-12));
+      EXPECT_TRUE(U.transpose(-2, -1).matmul(U).allclose(eye(U.size(-1), f64), 1e-12, 1e-12));
+      EXPECT_TRUE(Vh.matmul(Vh.transpose(-2, -1)).allclose(eye(Vh.size(-2), f64), 1e-12, 1e-12));
+      EXPECT_TRUE(S.equal(std::get<0>(S.sort(-1, true))));  // descending
+    }
+    EXPECT_TRUE(linalg_svdvals(a).allclose(std::get<1>(linalg_svd(a)), 1e-12, 1e-12));
+    auto [U, S, V] = svd(a);
+    EXPECT_TRUE((U * S.unsqueeze(-2)).matmul(V.transpose(-2, -1)).allclose(a, 1e-12, 1e-12));
+    // The pseudo-inverse's defining identities.
+    const Tensor P = linalg_pinv(a);
+    EXPECT_TRUE(a.matmul(P).matmul(a).allclose(a, 1e-10, 1e-10));
+    EXPECT_TRUE(P.matmul(a).matmul(P).allclose(P, 1e-10, 1e-10));
+  }
+  // Triangular solves, left and right, against the general solve on the triangle.
+  const Tensor T = L + eye(5, f64), B = randn({2, 5, 3}, f64);
+  EXPECT_TRUE(
+      linalg_solve_triangular(T, B, false).allclose(linalg_solve(T.tril(), B), 1e-12, 1e-12));
+  EXPECT_TRUE(linalg_solve_triangular(T.transpose(-2, -1), B.transpose(-2, -1), true, false)
+                  .allclose(linalg_solve(T.triu(1).transpose(-2, -1) + T.tril().transpose(-2, -1),
+                                         B.transpose(-2, -1), false),
+                            1e-12, 1e-12));
+  const Tensor unit = T.tril(-1) + eye(5, f64);
+  EXPECT_TRUE(linalg_solve_triangular(T, B, false, true, true)
+                  .allclose(linalg_solve(unit, B), 1e-12, 1e-12));
+  EXPECT_TRUE(cholesky_solve(B, L).allclose(linalg_solve(spd, B), 1e-10, 1e-10));
+  EXPECT_TRUE(cholesky_inverse(L).allclose(inverse(spd), 1e-10, 1e-10));
+}
+
+TEST(Factorizations, RankAndPseudoInverseOfRankDeficientMatrices) {
+  const TensorOptions f64 = TensorOptions().dtype(kDouble);
+  // A rank-1 matrix u v^T: pinv = A^T / |A|_F^2.
+  const Tensor u = tensor({1.0, 2.0, -2.0}, f64), v = tensor({3.0, 0.0, 4.0, 1.0}, f64);
+  const Tensor a = u.unsqueeze(1).matmul(v.unsqueeze(0));
+  EXPECT_TRUE(linalg_pinv(a).allclose(a.t() / a.square().sum(), 1e-12, 1e-12));
+  EXPECT_EQ(linalg_matrix_rank(a).item<int64_t>(), 1);
+  EXPECT_EQ(linalg_matrix_rank(a).scalar_type(), kLong);
+  EXPECT_EQ(linalg_matrix_rank(eye(4, f64)).item<int64_t>(), 4);
+  // Tolerances: singular values 3, 2, 1e-3.
+  const Tensor d = tensor({3.0, 2.0, 1e-3}, f64).diag();
+  EXPECT_EQ(linalg_matrix_rank(d).item<int64_t>(), 3);
+  EXPECT_EQ(linalg_matrix_rank(d, 0.01).item<int64_t>(), 2);               // atol
+  EXPECT_EQ(linalg_matrix_rank(d, std::nullopt, 0.5).item<int64_t>(), 2);  // rtol: 1.5
+  EXPECT_EQ(linalg_matrix_rank(d, 2.5, std::nullopt).item<int64_t>(), 1);
+  EXPECT_EQ(linalg::matrix_rank(d, 1e-4, true).item<int64_t>(), 3);
+  EXPECT_TRUE(linalg_pinv(d, 0.01).allclose(tensor({1 / 3.0, 0.5, 0.0}, f64).diag()));
+  EXPECT_TRUE(linalg_pinv(d, std::nullopt, std::nullopt, true)
+                  .allclose(tensor({1 / 3.0, 0.5, 1e3}, f64).diag()));
+  EXPECT_EQ(linalg_matrix_rank(zeros({2, 0, 3})).sizes(), IntArrayRef({2}));
+  EXPECT_EQ(linalg_pinv(zeros({0, 3})).sizes(), IntArrayRef({3, 0}));
+}
+
+TEST(Factorizations, GradientsOfUnusedOutputsAreSkipped) {
+  // The singular values of a rank-deficient tall matrix have a gradient (U diag(g) Vh) even
+  // though the terms for U would divide by the zero singular value: an unused U is skipped.
+  const TensorOptions f64 = TensorOptions().dtype(kDouble);
+  const Tensor a = tensor({{1.0, 1.0}, {1.0, 1.0}, {0.0, 0.0}}, f64).requires_grad_();
+  auto [U, S, Vh] = linalg_svd(a, false);
+  S.sum().backward();
+  EXPECT_TRUE(a.grad().isfinite().all().item<bool>());
+  auto [U2, S2, Vh2] = linalg_svd(a.detach(), false);
+  EXPECT_TRUE(a.grad().allclose(U2.matmul(Vh2), 1e-12, 1e-12));
+  // The nuclear norm's gradient there is U Vh too.
+  Tensor b = a.detach().clone().requires_grad_();
+  linalg_matrix_norm(b, "nuc").backward();
+  EXPECT_TRUE(b.grad().allclose(a.grad(), 1e-12, 1e-12));
+  // eigvalsh: V diag(g) V^T.
+  Tensor s = tensor({{2.0, 1.0}, {1.0, 2.0}}, f64).requires_grad_();
+  linalg_eigvalsh(s).sum().backward();
+  EXPECT_TRUE(s.grad().allclose(eye(2, f64), 1e-12, 1e-12));
+}
+
+TEST(Factorizations, DtypesEmptyInputsAndErrors) {
+  const Tensor spd = tensor({{4.0f, 1.0f}, {1.0f, 3.0f}});
+  // 16-bit floats are factored in float32 and rounded back.
+  EXPECT_EQ(linalg_cholesky(spd.to(kBFloat16)).scalar_type(), kBFloat16);
+  EXPECT_TRUE(linalg_cholesky(spd.to(kHalf)).to(kFloat).allclose(linalg_cholesky(spd), 1e-2, 1e-2));
+  EXPECT_EQ(std::get<1>(linalg_eigh(spd.to(kHalf))).scalar_type(), kHalf);
+  EXPECT_EQ(linalg_svdvals(spd.to(kBFloat16)).scalar_type(), kBFloat16);
+  // Empty matrices: nothing to factor; the full SVD's square factor is an identity.
+  auto [U, S, Vh] = linalg_svd(zeros({0, 3}));
+  EXPECT_EQ(U.sizes(), IntArrayRef({0, 0}));
+  EXPECT_EQ(S.sizes(), IntArrayRef({0}));
+  EXPECT_TRUE(Vh.equal(eye(3)));
+  EXPECT_EQ(std::get<0>(linalg_svd(zeros({2, 3, 0}), false)).sizes(), IntArrayRef({2, 3, 0}));
+  EXPECT_EQ(linalg_cholesky(zeros({4, 0, 0})).sizes(), IntArrayRef({4, 0, 0}));
+  EXPECT_EQ(std::get<0>(linalg_eigh(zeros({0, 3, 3}))).sizes(), IntArrayRef({0, 3}));
+  // Errors name the op and what is wrong.
+  const std::string not_pd = error_of([] {
+    (void)linalg_cholesky(tensor({{{1.0, 0.0}, {0.0, 1.0}}, {{1.0, 2.0}, {2.0, 1.0}}}));
+  });
+  EXPECT_TRUE(contains(not_pd, "[linalg.cholesky]") && contains(not_pd, "positive-definite") &&
+              contains(not_pd, "order 2 of matrix 1"))
+      << not_pd;
+  const Tensor nan_matrix = tensor({{1.0, NAN}, {NAN, 1.0}});
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_eigh(nan_matrix); }), "NaN or infinity"));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_svd(nan_matrix); }), "[linalg.svd]"));
+  EXPECT_TRUE(
+      contains(error_of([&] { (void)linalg_svdvals(tensor({{INFINITY}})); }), "NaN or infinity"));
+  // NaN outside the triangle eigh reads is not read.
+  EXPECT_NO_THROW((void)linalg_eigvalsh(tensor({{1.0, NAN}, {0.5, 1.0}})));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_eigh(spd, "X"); }), "'L' or 'U'"));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_svd(spd, true, "gesvd"); }), "gesdd"));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_cholesky(ones({2, 3})); }), "square"));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_svd(ones({3})); }), "2 dimensions"));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_eigh(arange(4).view({2, 2})); }), "floating"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         (void)linalg_solve_triangular(spd, ones({3, 2}), false);
+                       }),
+                       "incompatible shapes"));
+  EXPECT_TRUE(contains(
+      error_of([&] {
+        (void)linalg_solve_triangular(spd, ones({2, 2}, TensorOptions().dtype(kDouble)), true);
+      }),
+      "same dtype"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         (void)linalg_pinv(ones({2, 3}), std::nullopt, std::nullopt, true);
+                       }),
+                       "square"));
+}
+
+TEST(Factorizations, MatrixNormsFromSingularValues) {
+  manual_seed(3);
+  const Tensor a = randn({3, 4, 5}, TensorOptions().dtype(kDouble));
+  const Tensor s = linalg_svdvals(a.movedim(0, 2));  // matrices over dims (1, 2) of a [4, 5, 3]
+  EXPECT_TRUE(linalg_matrix_norm(a.movedim(0, 2), 2).allclose(s.amax({-1})));
+  EXPECT_TRUE(linalg_matrix_norm(a, -2, {1, 0}, true)
+                  .allclose(linalg_svdvals(a.permute({2, 1, 0})).amin({-1}).view({1, 1, 5})));
+  EXPECT_TRUE(linalg_norm(a[0], "nuc").allclose(linalg_svdvals(a[0]).sum()));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_matrix_norm(ones({0, 3}), 2); }), "empty"));
+  EXPECT_DOUBLE_EQ(linalg_matrix_norm(ones({0, 3}), "nuc").item<double>(), 0.0);
+}
+
+TEST(Factorizations, QrModes) {
+  manual_seed(11);
+  const TensorOptions f64 = TensorOptions().dtype(kDouble);
+  for (auto shape : {std::vector<int64_t>{5, 3}, {3, 5}, {2, 4, 4}}) {
+    const Tensor a = randn(shape, f64);
+    const int64_t m = a.size(-2), n = a.size(-1), k = std::min(m, n);
+    for (const char* mode : {"reduced", "complete"}) {
+      auto [Q, R] = linalg_qr(a, mode);
+      const int64_t side = std::string(mode) == "complete" ? m : k;
+      EXPECT_EQ(Q.size(-1), side);
+      EXPECT_EQ(R.size(-2), side);
+      EXPECT_TRUE(Q.matmul(R).allclose(a, 1e-12, 1e-12)) << mode;
+      EXPECT_TRUE(Q.transpose(-2, -1).matmul(Q).allclose(eye(side, f64), 1e-12, 1e-12)) << mode;
+      EXPECT_TRUE(R.equal(R.triu())) << mode;
+    }
+    auto [Q0, R0] = linalg_qr(a, "r");
+    EXPECT_EQ(Q0.numel(), 0);
+    EXPECT_TRUE(R0.equal(std::get<1>(linalg_qr(a))));
+    EXPECT_TRUE(std::get<0>(qr(a, false)).equal(std::get<0>(linalg_qr(a, "complete"))));
+  }
+  // Gradients that PyTorch refuses, refused with the reason.
+  const Tensor tall = randn({4, 2}, f64).requires_grad_();
+  EXPECT_TRUE(
+      contains(error_of([&] { std::get<1>(linalg_qr(tall, "r")).sum().backward(); }), "mode='r'"));
+  EXPECT_TRUE(contains(error_of([&] { std::get<0>(linalg_qr(tall, "complete")).sum().backward(); }),
+                       "not differentiable"));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_qr(tall, "full"); }), "unrecognized mode"));
+  auto [Qe, Re] = linalg_qr(zeros({3, 0}), "complete");
+  EXPECT_TRUE(Qe.equal(eye(3)));
+  EXPECT_EQ(Re.sizes(), IntArrayRef({3, 0}));
 }

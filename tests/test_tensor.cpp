@@ -118,6 +118,13 @@ TEST(Views, ShareStorage) {
   EXPECT_EQ(t[2][1].item<float>(), -1.0f);  // x[6], set through `s`
 }
 
+TEST(Views, EmptyTensorsAreContiguous) {  // as in PyTorch: no element is out of place
+  EXPECT_TRUE(zeros({3, 0}).is_contiguous());
+  EXPECT_TRUE(zeros({2, 0, 3}).transpose(0, 2).is_contiguous());
+  EXPECT_TRUE(zeros({3, 0}).to(kDouble).reshape({1, 3, 0}).is_contiguous());
+  EXPECT_FALSE(zeros({3, 2}).t().is_contiguous());
+}
+
 TEST(Views, ReshapeCopiesOnlyWhenItMust) {
   Tensor x = arange(12).view({3, 4});
   EXPECT_EQ(x.reshape({4, 3}).data_ptr(), x.data_ptr());

@@ -112,6 +112,10 @@ class Node : public std::enable_shared_from_this<Node> {
 
   // Set by the op that records the node.
   void add_output(OutputMeta meta) { outputs_.push_back(std::move(meta)); }
+  /// Makes apply() pass undefined gradients for the outputs that got none, instead of zeros:
+  /// for formulas that skip the terms of unused outputs (an SVD whose U is unused must not
+  /// divide U's zero gradient by a zero singular value).
+  void pass_missing_grads_undefined() { zero_missing_grads_ = false; }
   std::vector<Edge>& mutable_next_edges() { return next_edges_; }
 
  protected:
@@ -121,6 +125,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<OutputMeta> outputs_;
   uint64_t sequence_nr_;
   bool released_ = false;
+  bool zero_missing_grads_ = true;
   struct HookEntry {
     unsigned handle;
     uint32_t output_nr;

@@ -430,15 +430,69 @@ std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A);
 Tensor linalg_inv(const Tensor& A);
 /// A^n for square matrices [..., k, k]: identities for n = 0, powers of the inverse for n < 0.
 Tensor matrix_power(const Tensor& self, int64_t n);
+// ---- factorizations (src/ops/linalg_factor.cpp): LAPACK on the CPU, float32 and float64 (the
+// 16-bit floats computed in float32), batched over leading dims; their gradients are written
+// with differentiable ops, so second derivatives work ----
+/// The Cholesky factor of symmetric positive-definite matrices [*, n, n], of which only the
+/// lower triangle is read: L with A = L L^T (or U = L^T with `upper`). Raises naming the
+/// leading minor that is not positive definite.
+Tensor linalg_cholesky(const Tensor& A, bool upper = false);
+Tensor cholesky(const Tensor& self, bool upper = false);
+/// X with A X = B (left) or X A = B for triangular A [*, n, n] (only its upper or lower triangle
+/// is read, and its diagonal is taken as ones when `unitriangular`); batch dims broadcast.
+Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true,
+                               bool unitriangular = false);
+/// X with A X = self for A = L L^T given its Cholesky factor L = input2 (U^T U with `upper`).
+Tensor cholesky_solve(const Tensor& self, const Tensor& input2, bool upper = false);
+/// A^-1 for A = L L^T given L = self (U^T U with `upper`).
+Tensor cholesky_inverse(const Tensor& self, bool upper = false);
+/// (eigenvalues [*, n], ascending; eigenvectors [*, n, n] as columns) of symmetric matrices, of
+/// which only the triangle UPLO ("L" or "U") is read. The gradient assumes distinct eigenvalues
+/// and a loss that does not depend on the eigenvectors' signs.
+std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, std::string_view UPLO = "L");
+Tensor linalg_eigvalsh(const Tensor& A, std::string_view UPLO = "L");
+/// (U, S, Vh) with A = U diag(S) Vh for A [*, m, n]: S [*, k] descending (k = min(m, n)), U [*, m,
+/// m] and Vh [*, n, n], or [*, m, k] and [*, k, n] without full_matrices. LAPACK's gesdd; the
+/// driver argument is accepted for LibTorch's signature and must be absent or "gesdd". The
+/// gradient assumes distinct singular values and a loss that does not depend on the singular
+/// vectors' signs.
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(
+    const Tensor& A, bool full_matrices = true,
+    std::optional<std::string_view> driver = std::nullopt);
+Tensor linalg_svdvals(const Tensor& A, std::optional<std::string_view> driver = std::nullopt);
+/// torch.svd: (U, S, V) with A = U diag(S) V^T, reduced when `some`; without compute_uv, U and
+/// V are zeros [*, m, m] and [*, n, n].
+std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& self, bool some = true,
+                                       bool compute_uv = true);
+/// (Q, R) with A = Q R for A [*, m, n], R upper triangular: mode "reduced" (Q [*, m, k], R [*, k,
+/// n], k = min(m, n)), "complete" (Q [*, m, m], R [*, m, n]) or "r" (R alone, Q empty). The
+/// gradient needs Q, and in "complete" mode m <= n.
+std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, std::string_view mode = "reduced");
+/// torch.qr: reduced when `some`, else complete.
+std::tuple<Tensor, Tensor> qr(const Tensor& self, bool some = true);
+/// The Moore-Penrose pseudo-inverse [*, n, m] of A [*, m, n], through the SVD (or, with
+/// `hermitian`, the eigendecomposition of a symmetric A): singular values at most
+/// max(atol, rtol * the largest) count as zero. Without either, rtol is eps * max(m, n); with
+/// only atol, rtol is 0. The rcond form sets rtol = rcond and atol = 0.
+Tensor linalg_pinv(const Tensor& A, std::optional<double> atol = std::nullopt,
+                   std::optional<double> rtol = std::nullopt, bool hermitian = false);
+Tensor linalg_pinv(const Tensor& A, double rcond, bool hermitian = false);
+Tensor pinverse(const Tensor& self, double rcond = 1e-15);
+/// The number of singular values (|eigenvalues| with `hermitian`) above max(atol, rtol * the
+/// largest), with pinv's defaults; the tol form sets atol = tol and rtol = 0. int64 [*].
+Tensor linalg_matrix_rank(const Tensor& A, std::optional<double> atol = std::nullopt,
+                          std::optional<double> rtol = std::nullopt, bool hermitian = false);
+Tensor linalg_matrix_rank(const Tensor& A, double tol, bool hermitian = false);
+
 /// Vector norms, as torch.linalg.vector_norm: over all dims when `dim` is not given; ord 2
 /// by default, inf / -inf the largest / smallest |x|, 0 the number of non-zeros, any other p
 /// (sum |x|^p)^(1/p). With `dtype` the input is converted to it first.
 Tensor linalg_vector_norm(const Tensor& self, const Scalar& ord = 2,
                           OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
                           std::optional<ScalarType> dtype = std::nullopt);
-/// Matrix norms over the two dims `dim`: ord "fro" (the default), 1 / -1 (largest / smallest
-/// column sum of |A|), inf / -inf (row sums). 2, -2 and "nuc" need singular values, which
-/// nabla does not compute yet: they raise.
+/// Matrix norms over the two dims `dim`: ord "fro" (the default), "nuc" (the sum of the
+/// singular values), 1 / -1 (largest / smallest column sum of |A|), inf / -inf (row sums), 2 /
+/// -2 (largest / smallest singular value).
 Tensor linalg_matrix_norm(const Tensor& A, const Scalar& ord, IntArrayRef dim = {-2, -1},
                           bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt);
 Tensor linalg_matrix_norm(const Tensor& A, std::string_view ord = "fro", IntArrayRef dim = {-2, -1},
@@ -476,6 +530,19 @@ Tensor det(const Tensor& A);
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
 Tensor inv(const Tensor& A);
 Tensor solve(const Tensor& A, const Tensor& B, bool left = true);
+Tensor cholesky(const Tensor& A);
+Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left,
+                        bool unitriangular);
+std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo);
+Tensor eigvalsh(const Tensor& A, std::string_view uplo);
+std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices,
+                                       std::optional<std::string_view> driver);
+Tensor svdvals(const Tensor& A, std::optional<std::string_view> driver);
+Tensor pinv(const Tensor& A, double rcond = 1e-15, bool hermitian = false);
+std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode = "reduced");
+Tensor matrix_rank(const Tensor& A, double tol, bool hermitian);
+Tensor matrix_rank(const Tensor& A, std::optional<double> atol, std::optional<double> rtol,
+                   bool hermitian);
 }  // namespace linalg
 
 // ---- bitwise (integers and bool) ----

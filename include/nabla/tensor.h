@@ -541,6 +541,12 @@ class Tensor {
   Tensor logdet() const;
   std::tuple<Tensor, Tensor> slogdet() const;
   Tensor inverse() const;
+  Tensor cholesky(bool upper = false) const;
+  Tensor cholesky_solve(const Tensor& input2, bool upper = false) const;
+  Tensor cholesky_inverse(bool upper = false) const;
+  std::tuple<Tensor, Tensor, Tensor> svd(bool some = true, bool compute_uv = true) const;
+  Tensor pinverse(double rcond = 1e-15) const;
+  std::tuple<Tensor, Tensor> qr(bool some = true) const;
 
   // ---- operators ---------------------------------------------------------------------
   Tensor operator-() const { return neg(); }

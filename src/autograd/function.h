@@ -56,6 +56,9 @@ class SavedTensor {
  public:
   SavedTensor() = default;
   SavedTensor(const Tensor& t, bool is_output);
+  /// Output number `output_nr` of an op with several outputs. The lambda given to record() is
+  /// made before record() numbers the outputs, so each output saved there must say which it is.
+  static SavedTensor output(const Tensor& t, uint32_t output_nr);
   Tensor unpack(const Node& node) const;
   bool defined() const { return data_.defined(); }
 

@@ -1,4 +1,5 @@
 // Graph nodes, saved tensors and the recording helpers ops call.
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -56,6 +57,10 @@ variable_list Node::apply(variable_list&& grad_outputs) {
               "tensors after they were freed) at {}: pass retain_graph=true to the first "
               "backward if you need to backward twice",
               name_);
+  if (!zero_missing_grads_) {
+    grad_outputs.resize(std::max(grad_outputs.size(), outputs_.size()));
+    return fn_(grad_outputs, *this);
+  }
   for (size_t i = 0; i < grad_outputs.size() && i < outputs_.size(); ++i) {
     if (!grad_outputs[i].defined()) {
       const OutputMeta& m = outputs_[i];
@@ -162,6 +167,12 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
   } else {
     data_ = t;
   }
+}
+
+SavedTensor SavedTensor::output(const Tensor& t, uint32_t output_nr) {
+  SavedTensor saved(t, true);
+  saved.output_nr_ = output_nr;
+  return saved;
 }
 
 Tensor SavedTensor::unpack(const Node& node) const {

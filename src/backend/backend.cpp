@@ -167,6 +167,49 @@ bool Backend::lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b) 
   return true;
 }
 
+void Backend::cholesky(const Tensor& a) {
+  const Tensor host_a = detail::host_readable(a).clone();
+  cpu::cpu_backend().cholesky(host_a);
+  copy_from_host(host_a, a);
+}
+
+void Backend::triangular_solve(const Tensor& t, const Tensor& b, bool upper, bool left, bool unit) {
+  const Tensor host_b = detail::host_readable(b).clone();
+  cpu::cpu_backend().triangular_solve(detail::host_readable(t), host_b, upper, left, unit);
+  copy_from_host(host_b, b);
+}
+
+void Backend::symmetric_eigen(const Tensor& a, bool upper, const Tensor& w, bool vectors) {
+  const Tensor host_a = detail::host_readable(a).clone();
+  Tensor host_w = detail::make_tensor(w.sizes(), w.scalar_type(), Device(DeviceType::CPU));
+  cpu::cpu_backend().symmetric_eigen(host_a, upper, host_w, vectors);
+  copy_from_host(host_w, w);
+  if (vectors) copy_from_host(host_a, a);
+}
+
+void Backend::svd(const Tensor& a, const Tensor& s, const Tensor& u, const Tensor& vh) {
+  const Device cpu(DeviceType::CPU);
+  const auto host_like = [&](const Tensor& t) {
+    return t.defined() ? detail::make_tensor(t.sizes(), t.scalar_type(), cpu) : Tensor();
+  };
+  Tensor host_s = host_like(s), host_u = host_like(u), host_vh = host_like(vh);
+  cpu::cpu_backend().svd(detail::host_readable(a).clone(), host_s, host_u, host_vh);
+  copy_from_host(host_s, s);
+  if (u.defined()) {
+    copy_from_host(host_u, u);
+    copy_from_host(host_vh, vh);
+  }
+}
+
+void Backend::qr(const Tensor& a, const Tensor& q, const Tensor& r) {
+  const Device cpu(DeviceType::CPU);
+  Tensor host_q = q.defined() ? detail::make_tensor(q.sizes(), q.scalar_type(), cpu) : Tensor();
+  Tensor host_r = detail::make_tensor(r.sizes(), r.scalar_type(), cpu);
+  cpu::cpu_backend().qr(detail::host_readable(a).clone(), host_q, host_r);
+  if (q.defined()) copy_from_host(host_q, q);
+  copy_from_host(host_r, r);
+}
+
 void Backend::copy_to_host(const Tensor& src, const Tensor& dst) {
   NABLA_CHECK(host_accessible(), "[to] the {} backend has no device-to-host copy", name());
   copy(src, dst);

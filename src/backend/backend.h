@@ -226,6 +226,31 @@ class Backend {
   /// the solution X of A X = b for each A that lu_factor factored into lu and pivots. False,
   /// with b unspecified, when some A is singular (a zero on U's diagonal).
   virtual bool lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b);
+  // ---- factorizations of symmetric and general matrices (float32 or float64; contiguous
+  // batches of row-major matrices, as the op layer holds them). Each raises nabla::Error naming
+  // the op and the matrix of the batch when one cannot be factored. The defaults run the CPU's
+  // kernels on the host, through the device copies. ----
+  /// Each matrix of a [B, n, n] replaced by the Cholesky factor L of its lower triangle (A = L
+  /// L^T; the strict upper triangle is left unspecified). Raises when a leading minor is not
+  /// positive definite.
+  virtual void cholesky(const Tensor& a);
+  /// b replaced by X with T X = b (left; b [B, n, k]) or X T = b (b [B, k, n]), T the upper or
+  /// lower triangle of each t [B, n, n], with ones on the diagonal when `unit`. A zero on T's
+  /// diagonal gives infinities, as in LAPACK's trsm.
+  virtual void triangular_solve(const Tensor& t, const Tensor& b, bool upper, bool left, bool unit);
+  /// w [B, n] = the eigenvalues, ascending, of each symmetric matrix of a [B, n, n], of which only
+  /// the lower (or upper) triangle is read; with `vectors`, a is replaced by the orthonormal
+  /// eigenvectors as its rows (V^T), otherwise a is left unspecified. Raises for non-finite input
+  /// and when the algorithm does not converge.
+  virtual void symmetric_eigen(const Tensor& a, bool upper, const Tensor& w, bool vectors);
+  /// s [B, k] = the singular values, descending, of each a [B, m, n] (k = min(m, n)); with u [B,
+  /// m, m or k] and vh [B, n or k, n] given (both or neither), the singular vectors: A = U S Vh.
+  /// a is left unspecified. Raises for non-finite input and when the algorithm does not converge.
+  virtual void svd(const Tensor& a, const Tensor& s, const Tensor& u, const Tensor& vh);
+  /// The QR decomposition A = Q R of each a [B, m, n] (Householder, LAPACK's geqrf and orgqr):
+  /// r [B, k or m, n] upper triangular (zeros below the diagonal; k = min(m, n)) and, when given,
+  /// q [B, m, k or m] with orthonormal columns. a is left unspecified.
+  virtual void qr(const Tensor& a, const Tensor& q, const Tensor& r);
   // ---- convolution and pooling (NC + 1 to 3 spatial dims, contiguous or not) ----
   // Tensors: x [N, Cin, *in], w [Cout, Cin / groups, *k], y [N, Cout, *o]. The geometry gives
   // per spatial dim the stride, the zeros implied before the input (padding) and the dilation;

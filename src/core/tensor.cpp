@@ -14,6 +14,9 @@ namespace nabla {
 // ---- TensorImpl ------------------------------------------------------------------------
 
 bool TensorImpl::is_contiguous() const {
+  // An empty tensor has no element out of place, whatever its strides (as in PyTorch).
+  for (int64_t size : sizes)
+    if (size == 0) return true;
   int64_t expected = 1;
   for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
     if (sizes[d] == 1) continue;

@@ -89,8 +89,8 @@ std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates, const Tensor& cx
   if (needs_grad(gates, cx)) {
     record("FusedLstmCellBackward0", {hy, cy}, {gates, cx},
            [gates = SavedTensor(gates, false), cx = SavedTensor(cx, false),
-            cy = SavedTensor(cy, true)](const variable_list& grads,
-                                        const Node& node) -> variable_list {
+            cy = SavedTensor::output(cy, 1)](const variable_list& grads,
+                                             const Node& node) -> variable_list {
              Tensor gates_v = gates.unpack(node), cx_v = cx.unpack(node);
              if (GradMode::is_enabled())
                return lstm_backward_graph(gates_v, cx_v, grads[0], grads[1]);

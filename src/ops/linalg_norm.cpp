@@ -53,6 +53,16 @@ std::pair<int64_t, int64_t> matrix_dims(const Tensor& A, IntArrayRef dim) {
   return {d0, d1};
 }
 
+// The singular values [*, k] of the matrices over dims d0, d1 (the others in order).
+Tensor singular_values(const Tensor& x, int64_t d0, int64_t d1) {
+  return linalg_svdvals(x.movedim({d0, d1}, {-2, -1}));
+}
+
+// A reduction over the matrix dims d0, d1 with those dims put back as 1s when `keepdim`.
+Tensor keep_matrix_dims(const Tensor& r, int64_t d0, int64_t d1, bool keepdim) {
+  return keepdim ? r.unsqueeze(std::min(d0, d1)).unsqueeze(std::max(d0, d1)) : r;
+}
+
 }  // namespace
 
 Tensor linalg_vector_norm(const Tensor& self, const Scalar& ord, OptionalIntArrayRef dim,
@@ -80,10 +90,14 @@ Tensor linalg_matrix_norm(const Tensor& A, const Scalar& ord, IntArrayRef dim, b
               "[linalg.matrix_norm] order {} is not a matrix norm (1, -1, 2, -2, inf, -inf, "
               "'fro', 'nuc')",
               o);
-  NABLA_CHECK(std::abs(o) != 2,
-              "[linalg.matrix_norm] order {} is a singular value, which nabla does not compute "
-              "yet (1, -1, inf, -inf and 'fro' are available)",
-              o);
+  if (std::abs(o) == 2) {  // the largest or smallest singular value
+    NABLA_CHECK(std::min(x.size(d0), x.size(d1)) > 0,
+                "[linalg.matrix_norm] order {} of an empty matrix (shape {}): it has no singular "
+                "values",
+                o, x.sizes());
+    const Tensor values = singular_values(x, d0, d1);
+    return keep_matrix_dims(o > 0 ? values.amax({-1}) : values.amin({-1}), d0, d1, keepdim);
+  }
   // ord 1 sums |A| down the columns (over d0) and takes the max over d1; inf is the same on
   // the transpose.
   if (std::isinf(o)) std::swap(d0, d1);
@@ -100,9 +114,7 @@ Tensor linalg_matrix_norm(const Tensor& A, std::string_view ord, IntArrayRef dim
                           std::optional<ScalarType> dtype) {
   const Tensor x = floating_input(A, dtype, "linalg.matrix_norm");
   const auto [d0, d1] = matrix_dims(x, dim);
-  NABLA_CHECK(ord != "nuc",
-              "[linalg.matrix_norm] the nuclear norm is a sum of singular values, which nabla "
-              "does not compute yet");
+  if (ord == "nuc") return keep_matrix_dims(singular_values(x, d0, d1).sum({-1}), d0, d1, keepdim);
   NABLA_CHECK(ord == "fro", "[linalg.matrix_norm] order '{}' is not a matrix norm ('fro', 'nuc')",
               std::string(ord));
   return x.norm(2, {d0, d1}, keepdim);

@@ -10,30 +10,13 @@
 #include <limits>
 
 #include "nabla/creation.h"
-#include "ops/op_helpers.h"
+#include "ops/linalg_common.h"
 
 namespace nabla {
 
 using namespace detail;  // NOLINT: op helpers
 
 namespace {
-
-void check_square(const Tensor& a, const char* op) {
-  check_defined(a, op, "A");
-  NABLA_CHECK(a.dim() >= 2, "[{}] the input tensor A must have at least 2 dimensions, got shape {}",
-              op, a.sizes());
-  NABLA_CHECK(a.size(-1) == a.size(-2),
-              "[{}] A must be batches of square matrices, but they are {} by {} matrices", op,
-              a.size(-2), a.size(-1));
-  NABLA_CHECK(a.is_floating_point(), "[{}] expected a floating point matrix, got {}", op,
-              a.scalar_type());
-}
-
-// The dtype the factorization runs in: float32 for the 16-bit floats (their results are rounded
-// back), else the input's.
-ScalarType lapack_type(const Tensor& a) {
-  return isReducedFloatingType(a.scalar_type()) ? kFloat : a.scalar_type();
-}
 
 // The LU factorization of each matrix of a [*, n, n] (no graph): lu [B, n, n] in LAPACK's
 // column-major order (a's matrices transposed, then contiguous), pivots [B, n].
@@ -77,20 +60,6 @@ Tensor solve_plain(const Tensor& a, const Tensor& b, const char* op) {
               "diagonal), so the system cannot be solved",
               op);
   return x.transpose(1, 2).reshape(b.sizes()).to(b.scalar_type());  // x: [B, k, n]
-}
-
-// The last two dims swapped.
-Tensor mT(const Tensor& t) { return t.transpose(-2, -1); }
-
-// a and b with their batch dims broadcast (b: matrices [*, n, k]).
-std::pair<Tensor, Tensor> broadcast_batch(const Tensor& a, const Tensor& b, const char* op) {
-  const std::vector<int64_t> a_batch(a.sizes().begin(), a.sizes().end() - 2),
-      b_batch(b.sizes().begin(), b.sizes().end() - 2);
-  std::vector<int64_t> batch = broadcast_shapes(a_batch, b_batch, op);
-  std::vector<int64_t> a_shape = batch, b_shape = batch;
-  a_shape.insert(a_shape.end(), {a.size(-2), a.size(-1)});
-  b_shape.insert(b_shape.end(), {b.size(-2), b.size(-1)});
-  return {a.expand(a_shape), b.expand(b_shape)};
 }
 
 }  // namespace

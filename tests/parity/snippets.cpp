@@ -302,6 +302,40 @@ int main() {
   show("cdist_pinf_mode", nb::cdist(u, v, INFINITY, 2));
   nb::nn::CosineSimilarity cosine(nb::nn::CosineSimilarityOptions().dim(0));
   show("cosine_module", cosine(u, v));
+  {  // factorizations: sign-free outputs (squared vectors), the default arguments of each form
+    nb::Tensor a =
+        nb::tensor({{4.0, 1.0, -2.0}, {1.0, 3.0, 0.5}, {-2.0, 0.5, 5.0}}, nb::dtype(nb::kFloat64))
+            .requires_grad_();
+    nb::Tensor l = nb::linalg::cholesky(a);
+    show("cholesky", l + nb::linalg_cholesky(a, true) + a.cholesky());
+    nb::Tensor rhs2 = nb::tensor({{1.0, 0.0}, {2.0, -1.0}, {0.5, 3.0}}, nb::dtype(nb::kFloat64));
+    show("solve_triangular", nb::linalg::solve_triangular(l, rhs2, false, true, false) +
+                                 nb::linalg_solve_triangular(l.t(), rhs2, true));
+    show("cholesky_solve", nb::cholesky_solve(rhs2, l) + l.cholesky_inverse().sum());
+    auto [evals, evecs] = nb::linalg::eigh(a, "L");
+    show("eigh", evals.sum() + evecs.pow(2) + nb::linalg::eigvalsh(a, "U").unsqueeze(0));
+    auto [u3, s3, vh3] = nb::linalg::svd(m.view({4, 3}), false, c10::nullopt);
+    show("svd", u3.pow(2).sum(1) + s3.sum() + vh3.pow(2).sum());
+    auto [uf, sf, vf] = nb::svd(m.view({3, 4}), false);
+    show("svd_legacy", uf.pow(2).sum() + sf + vf.pow(2).sum(0).narrow(0, 0, 3));
+    show("svdvals", nb::linalg::svdvals(m, c10::nullopt) + nb::linalg_svdvals(m.view({6, 2})));
+    show("pinv", nb::linalg::pinv(m.view({4, 3})) + nb::pinverse(m.view({4, 3})));
+    show("pinv_hermitian", nb::linalg::pinv(a, 1e-15, true));
+    auto [q4, r4] = nb::linalg::qr(m.view({4, 3}), "reduced");
+    auto [qc, rc] = m.view({3, 4}).qr(false);
+    show("qr", q4.matmul(r4) + r4.abs().sum() + q4.abs().sum());
+    show("qr_complete", qc.abs() + rc.abs().narrow(1, 0, 3));
+    nb::Tensor rank1 = f64({1, 2, 3}).unsqueeze(1).matmul(f64({1, -1}).unsqueeze(0));
+    show("matrix_rank", nb::linalg::matrix_rank(rank1, 1e-6, false) + nb::linalg_matrix_rank(m) +
+                            nb::linalg_matrix_rank(a, 2.0));
+    show("matrix_norm_2", nb::linalg::matrix_norm(m, 2, {-2, -1}, false, c10::nullopt) +
+                              nb::linalg_matrix_norm(m, -2) + nb::linalg_matrix_norm(m, "nuc"));
+    (l.sum() + evals.pow(2).sum() + evecs.pow(2).sum() + nb::linalg_svdvals(a).sum() +
+     nb::linalg::pinv(a).sum() + nb::linalg_matrix_norm(a, "nuc") +
+     std::get<1>(nb::linalg_qr(a)).abs().sum())
+        .backward();
+    show("factorization_grads", a.grad());
+  }
   // ---- autograd ----
   nb::Tensor x = f64({0.3, -1.2, 2.0}).requires_grad_();
   nb::Tensor w =

@@ -20,6 +20,12 @@ class CpuBackend : public Backend {
   // lu.cpp
   void lu_factor(const Tensor& lu, const Tensor& pivots) override;
   bool lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b) override;
+  void cholesky(const Tensor& a) override;
+  void triangular_solve(const Tensor& t, const Tensor& b, bool upper, bool left,
+                        bool unit) override;
+  void symmetric_eigen(const Tensor& a, bool upper, const Tensor& w, bool vectors) override;
+  void svd(const Tensor& a, const Tensor& s, const Tensor& u, const Tensor& vh) override;
+  void qr(const Tensor& a, const Tensor& q, const Tensor& r) override;
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,

@@ -16,6 +16,11 @@ class MetaBackend final : public Backend {
   /// Shapes only: no values to factor, and no matrix is known to be singular.
   void lu_factor(const Tensor&, const Tensor&) override {}
   bool lu_solve(const Tensor&, const Tensor&, const Tensor&) override { return true; }
+  void cholesky(const Tensor&) override {}
+  void triangular_solve(const Tensor&, const Tensor&, bool, bool, bool) override {}
+  void symmetric_eigen(const Tensor&, bool, const Tensor&, bool) override {}
+  void svd(const Tensor&, const Tensor&, const Tensor&, const Tensor&) override {}
+  void qr(const Tensor&, const Tensor&, const Tensor&) override {}
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,
