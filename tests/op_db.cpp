@@ -373,6 +373,8 @@ std::vector<OpInfo> make_table() {
       {"qr_complete_wide", "T.linalg.qr(x[0] + 3 * T.eye(3, 4), mode='complete')", {{3, 4}}, [](const V& x) { auto [q, r] = nabla::linalg_qr(x[0] + 3 * nabla::eye(3, 4, x[0].options()), "complete"); return V{q, r}; }},
       {"qr_legacy_r_only", "T.qr(x[0] + 3 * T.eye(5, 3))[1]", {{5, 3}}, [](const V& x) { return V{std::get<1>((x[0] + 3 * nabla::eye(5, 3, x[0].options())).qr())}; }},
       {"pinv", "T.linalg.pinv(x[0] + 3 * T.eye(4, 3))", {{4, 3}}, [](const V& x) { return V{nabla::linalg_pinv(x[0] + 3 * nabla::eye(4, 3, x[0].options()))}; }},
+      {"lstsq_gels_residuals", "(lambda r: [r.solution, r.residuals])(T.linalg.lstsq(x[0] + 3 * T.eye(4, 3), x[1], driver='gels'))", {{2, 4, 3}, {2, 4, 2}}, [](const V& x) { auto [s, r, k, v] = nabla::linalg_lstsq(x[0] + 3 * nabla::eye(4, 3, x[0].options()), x[1], std::nullopt, "gels"); return V{s, r}; }},
+      {"lstsq_vector_wide", "T.linalg.lstsq(x[0] + 3 * T.eye(3, 5), x[1]).solution", {{3, 5}, {3}}, [](const V& x) { return V{std::get<0>(nabla::linalg::lstsq(x[0] + 3 * nabla::eye(3, 5, x[0].options()), x[1], std::nullopt, std::nullopt))}; }},
       {"pinv_hermitian", "T.linalg.pinv(x[0] + x[0].mT, hermitian=True)", {{2, 3, 3}}, [](const V& x) { return V{nabla::linalg::pinv(x[0] + x[0].transpose(-2, -1), 1e-15, true)}; }},
       {"pinverse_wide", "T.pinverse(x[0] + 3 * T.eye(2, 4))", {{2, 4}}, [](const V& x) { return V{(x[0] + 3 * nabla::eye(2, 4, x[0].options())).pinverse()}; }},
       {"matrix_norm_2", "T.linalg.matrix_norm(x[0] + 3 * T.eye(3, 4), 2)", {{2, 3, 4}}, [](const V& x) { return V{nabla::linalg_matrix_norm(x[0] + 3 * nabla::eye(3, 4, x[0].options()), 2)}; }},

@@ -847,3 +847,66 @@ TEST(Factorizations, QrModes) {
   EXPECT_TRUE(Qe.equal(eye(3)));
   EXPECT_EQ(Re.sizes(), IntArrayRef({3, 0}));
 }
+
+TEST(Factorizations, LeastSquaresDriversAsPyTorch) {
+  manual_seed(5);
+  const TensorOptions f64 = TensorOptions().dtype(kDouble);
+  const Tensor A = randn({2, 4, 3}, f64), B = randn({2, 4, 2}, f64);
+  // The normal equations hold at the solution.
+  const Tensor X = std::get<0>(linalg_lstsq(A, B));
+  EXPECT_TRUE(A.transpose(-2, -1).matmul(A.matmul(X) - B).abs().max().item<double>() < 1e-12);
+  // Which outputs each driver fills (shapes as PyTorch 1.13 gives them).
+  const auto shapes = [&](const char* driver) {
+    auto [x, residuals, rank, values] = linalg_lstsq(A, B, std::nullopt, driver);
+    return std::vector<std::vector<int64_t>>{x.sizes().vec(), residuals.sizes().vec(),
+                                             rank.sizes().vec(), values.sizes().vec()};
+  };
+  using Shapes = std::vector<std::vector<int64_t>>;
+  EXPECT_EQ(shapes("gels"), (Shapes{{2, 3, 2}, {2, 2}, {0}, {0}}));
+  EXPECT_EQ(shapes("gelsy"), (Shapes{{2, 3, 2}, {0}, {2}, {0}}));
+  EXPECT_EQ(shapes("gelsd"), (Shapes{{2, 3, 2}, {2, 2}, {2}, {2, 3}}));
+  EXPECT_EQ(shapes("gelss"), (Shapes{{2, 3, 2}, {2, 2}, {2}, {2, 3}}));
+  auto [x, residuals, rank, values] = linalg_lstsq(A, B, std::nullopt, "gelsd");
+  EXPECT_TRUE(residuals.allclose((A.matmul(x) - B).square().sum({-2})));
+  EXPECT_EQ(rank.scalar_type(), kLong);
+  EXPECT_TRUE(values.allclose(linalg_svdvals(A)));
+  // Rank-deficient: the minimum-norm solution, rank 1, no residuals.
+  const Tensor ones43 = ones({4, 3}, f64), b = tensor({1.0, 2.0, 3.0, 6.0}, f64);
+  auto [x1, r1, k1, v1] = linalg_lstsq(ones43, b, std::nullopt, "gelsd");
+  EXPECT_TRUE(x1.allclose(full({3}, 1.0, f64), 1e-12, 1e-12));  // mean 3 spread over 3 columns
+  EXPECT_EQ(k1.item<int64_t>(), 1);
+  EXPECT_EQ(r1.numel(), 0);
+  // B with batch dims of one broadcasts; wide A: no residuals.
+  EXPECT_EQ(std::get<0>(linalg_lstsq(A, randn({1, 4, 2}, f64))).sizes(), IntArrayRef({2, 3, 2}));
+  EXPECT_EQ(std::get<1>(linalg_lstsq(randn({3, 5}, f64), randn({3, 2}, f64), std::nullopt, "gelsd"))
+                .numel(),
+            0);
+  EXPECT_TRUE(
+      contains(error_of([&] { (void)linalg_lstsq(A, B, std::nullopt, "gesv"); }), "driver"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         (void)linalg_lstsq(A, randn({2, 5, 2}, f64));
+                       }),
+                       "incompatible shapes"));
+}
+
+TEST(Factorizations, DetGradientAtSingularMatricesIsTheCofactorMatrix) {
+  const TensorOptions f64 = TensorOptions().dtype(kDouble);
+  Tensor a = tensor({{1.0, 2.0}, {2.0, 4.0}}, f64).requires_grad_();
+  EXPECT_TRUE(autograd::grad({a.det()}, {a})[0].allclose(tensor({{4.0, -2.0}, {-2.0, 1.0}}, f64),
+                                                         1e-12, 1e-12));
+  // Rank 2 of 3 (the third row is the sum of the first two; LU finds an exact zero pivot).
+  Tensor b = tensor({{1.0, 2.0, 3.0}, {0.0, 1.0, 4.0}, {1.0, 3.0, 7.0}}, f64).requires_grad_();
+  const Tensor cofactors = tensor({{-5.0, 4.0, -1.0}, {-5.0, 4.0, -1.0}, {5.0, -4.0, 1.0}}, f64);
+  EXPECT_TRUE(autograd::grad({b.det()}, {b})[0].allclose(cofactors, 1e-12, 1e-12));
+  // A batch with one singular matrix, and second order (det is a polynomial: its Hessian is
+  // continuous through the singular point).
+  Tensor batch = stack({b.detach(), b.detach() + eye(3, f64)}).requires_grad_();
+  autograd::GradcheckOptions options;
+  options.check_grad_grad = true;
+  const std::function<Tensor(const autograd::variable_list&)> det_of_first =
+      [](const autograd::variable_list& x) { return x[0].det(); };
+  EXPECT_TRUE(autograd::gradcheck(det_of_first, {batch}, options));
+  // Of rank 1, every 2 x 2 minor is zero: so is the gradient.
+  Tensor c = ones({3, 3}, f64).requires_grad_();
+  EXPECT_TRUE(autograd::grad({c.det()}, {c})[0].abs().max().item<double>() < 1e-12);
+}

@@ -417,7 +417,7 @@ Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
 
 // ---- square matrices through their LU factorization (src/ops/linalg_solve.cpp) ----
 // Batched over leading dims; float32 and float64. A singular matrix raises in inverse and
-// solve (and in the gradients of det and slogdet).
+// solve, and in the gradient of slogdet; det's gradient there is the adjugate, through the SVD.
 Tensor det(const Tensor& self);
 /// (sign of det, log |det|); logdet: log(det), NaN for a negative determinant.
 std::tuple<Tensor, Tensor> slogdet(const Tensor& self);
@@ -468,6 +468,17 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& self, bool some = true,
 /// n], k = min(m, n)), "complete" (Q [*, m, m], R [*, m, n]) or "r" (R alone, Q empty). The
 /// gradient needs Q, and in "complete" mode m <= n.
 std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, std::string_view mode = "reduced");
+/// Least squares, min |A X - B| for A [*, m, n] and B [*, m, k] (or vectors [*, m] when B has one
+/// dim less than A; batch dims broadcast): (solution [*, n, k], residuals, rank, singular_values)
+/// as torch.linalg.lstsq. The solution is the minimum-norm one, through the SVD, with singular
+/// values at most rcond (default eps * max(m, n)) times the largest set aside. The driver
+/// (default "gelsy"; "gels", "gelsd", "gelss") chooses which of the other outputs are filled,
+/// as PyTorch's: rank except for gels, singular values for gelsd and gelss, residuals (squared
+/// column norms of A X - B) when m > n, the driver is not gelsy and every A has full rank;
+/// the others are empty.
+std::tuple<Tensor, Tensor, Tensor, Tensor> linalg_lstsq(
+    const Tensor& A, const Tensor& B, std::optional<double> rcond = std::nullopt,
+    std::optional<std::string_view> driver = std::nullopt);
 /// torch.qr: reduced when `some`, else complete.
 std::tuple<Tensor, Tensor> qr(const Tensor& self, bool some = true);
 /// The Moore-Penrose pseudo-inverse [*, n, m] of A [*, m, n], through the SVD (or, with
@@ -540,6 +551,9 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices,
 Tensor svdvals(const Tensor& A, std::optional<std::string_view> driver);
 Tensor pinv(const Tensor& A, double rcond = 1e-15, bool hermitian = false);
 std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode = "reduced");
+std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B,
+                                                 std::optional<double> rcond,
+                                                 std::optional<std::string_view> driver);
 Tensor matrix_rank(const Tensor& A, double tol, bool hermitian);
 Tensor matrix_rank(const Tensor& A, std::optional<double> atol, std::optional<double> rtol,
                    bool hermitian);

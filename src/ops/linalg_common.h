@@ -19,6 +19,16 @@ inline void check_square(const Tensor& a, const char* op) {
               a.scalar_type());
 }
 
+/// Raises unless B (the right-hand side of A X = B) is defined, on A's device and of A's dtype.
+inline void check_right_hand_side(const Tensor& A, const Tensor& B, const char* op) {
+  check_defined(B, op, "B");
+  check_same_device(A, B, op);
+  NABLA_CHECK(B.scalar_type() == A.scalar_type(),
+              "[{}] expected A and B to have the same dtype, but found A of type {} and B of type "
+              "{} instead",
+              op, A.scalar_type(), B.scalar_type());
+}
+
 /// The dtype LAPACK runs in: float32 for the 16-bit floats (their results are rounded back),
 /// else the input's.
 inline ScalarType lapack_type(const Tensor& a) {

@@ -1,14 +1,14 @@
 // Factorizations through LAPACK (Backend::cholesky, triangular_solve, symmetric_eigen, svd, qr) and
 // what is built on them: cholesky, solve_triangular, cholesky_solve and cholesky_inverse, eigh,
-// svd, qr, pinv and matrix_rank, batched over leading dims. Gradients are PyTorch's formulas for
-// real matrices, written with differentiable ops so that second derivatives work:
+// svd, qr, lstsq, pinv and matrix_rank, batched over leading dims. Gradients are PyTorch's formulas
+// for real matrices, written with differentiable ops so that second derivatives work:
 //   cholesky:          gA = L^-T Phi(L^T gL) L^-1, Phi = the lower triangle, diagonal halved,
 //                      made symmetric
 //   solve_triangular:  gB = A^-T gX (left), gA = -gB X^T, kept to A's triangle
 //   eigh:              gA = V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i
 //   svd:               svd_backward below
 //   qr:                gA = (gQ + Q copyltu(R gR^T - gQ^T Q)) R^-T (qr_backward below)
-// cholesky_solve, cholesky_inverse, pinv and the matrix norms are compositions of these.
+// cholesky_solve, cholesky_inverse, lstsq, pinv and the matrix norms are compositions of these.
 #include <cmath>
 #include <limits>
 
@@ -220,12 +220,7 @@ Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, boo
                                bool unitriangular) {
   const char* op = "linalg.solve_triangular";
   check_square(A, op);
-  check_defined(B, op, "B");
-  check_same_device(A, B, op);
-  NABLA_CHECK(B.scalar_type() == A.scalar_type(),
-              "[{}] expected A and B to have the same dtype, but found A of type {} and B of type "
-              "{} instead",
-              op, A.scalar_type(), B.scalar_type());
+  check_right_hand_side(A, B, op);
   NABLA_CHECK(B.dim() >= 2 && (left ? B.size(-2) : B.size(-1)) == A.size(-1),
               "[{}] incompatible shapes of A and B for the equation {} ({} and {})", op,
               left ? "AX = B" : "XA = B", A.sizes(), B.sizes());
@@ -395,6 +390,48 @@ std::tuple<Tensor, Tensor> qr(const Tensor& self, bool some) {
   return linalg_qr(self, some ? "reduced" : "complete");
 }
 
+std::tuple<Tensor, Tensor, Tensor, Tensor> linalg_lstsq(const Tensor& A, const Tensor& B,
+                                                        std::optional<double> rcond,
+                                                        std::optional<std::string_view> driver) {
+  const char* op = "linalg.lstsq";
+  check_matrix(A, op);
+  check_right_hand_side(A, B, op);
+  const std::string name(driver.value_or("gelsy"));
+  NABLA_CHECK(name == "gels" || name == "gelsy" || name == "gelsd" || name == "gelss",
+              "[{}] parameter `driver` should be one of (gels, gelsy, gelsd, gelss), got '{}'", op,
+              name);
+  const bool vector = B.dim() == A.dim() - 1;  // PyTorch's rule
+  const Tensor Bm = vector ? B.unsqueeze(-1) : B;
+  NABLA_CHECK(Bm.dim() >= 2 && Bm.size(-2) == A.size(-2),
+              "[{}] incompatible shapes of A and B ({} and {}): B's rows must be A's {} rows", op,
+              A.sizes(), B.sizes(), A.size(-2));
+  auto [a, b] = broadcast_batch(A, Bm, op);
+  const int64_t m = a.size(-2), n = a.size(-1), k = std::min(m, n);
+  const TensorOptions long_options = a.options().dtype(kLong);
+  const Tensor empty = zeros({0}, a.options());
+  Tensor solution, rank = zeros(batch_shape(a, {}), long_options), values;
+  if (k == 0) {
+    solution = zeros(batch_shape(b, {n, b.size(-1)}), b.options());
+    values = zeros(batch_shape(a, {0}), a.options());
+  } else {
+    // The minimum-norm solution V S^+ U^T B, S^+ leaving out the values at most the tolerance.
+    const double eps = epsilon_of(a.scalar_type());
+    const double tol = rcond && *rcond >= 0 ? *rcond : rcond ? eps : eps * std::max(m, n);
+    auto [U, S, Vh] = linalg_svd(a, false);
+    const Tensor keep = S > S.amax({-1}, true) * tol;
+    const Tensor S_plus = where(keep, where(keep, S, 1.0).reciprocal(), 0.0);
+    solution = mT(Vh).matmul(S_plus.unsqueeze(-1) * mT(U).matmul(b));
+    rank = keep.sum({-1});
+    values = S.detach();
+  }
+  Tensor residuals = empty;
+  if (m > n && name != "gelsy" && (name == "gels" || rank.eq(n).all().item<bool>()))
+    residuals = (a.matmul(solution) - b).square().sum({-2});
+  if (name == "gels") rank = zeros({0}, long_options);
+  if (name != "gelsd" && name != "gelss") values = empty;
+  return {vector ? solution.squeeze(-1) : solution, residuals, rank, values};
+}
+
 Tensor linalg_pinv(const Tensor& A, std::optional<double> atol, std::optional<double> rtol,
                    bool hermitian) {
   check_matrix(A, "linalg.pinv");
@@ -456,6 +493,11 @@ Tensor pinv(const Tensor& A, double rcond, bool hermitian) {
   return linalg_pinv(A, rcond, hermitian);
 }
 std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode) { return linalg_qr(A, mode); }
+std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B,
+                                                 std::optional<double> rcond,
+                                                 std::optional<std::string_view> driver) {
+  return linalg_lstsq(A, B, rcond, driver);
+}
 Tensor matrix_rank(const Tensor& A, double tol, bool hermitian) {
   return linalg_matrix_rank(A, tol, hermitian);
 }

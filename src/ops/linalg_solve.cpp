@@ -3,9 +3,10 @@
 // gradients are written with these same ops and matmul, so second derivatives work:
 //   inverse:  dA = -Y^T g Y^T (Y = A^-1)
 //   solve:    dB = A^-T g,  dA = -dB X^T (X = A^-1 B)
-//   slogdet:  dA = g A^-T (for log|det|);  det: dA = g det A^-T
-// A singular matrix raises in inverse and solve, and in the gradient of det and slogdet (which
-// need A^-1), rather than returning infinities.
+//   slogdet:  dA = g A^-T (for log|det|);  det: dA = g det A^-T, or at a singular A the
+//             adjugate through the SVD (PyTorch's formula)
+// A singular matrix raises in inverse and solve, and in the gradient of slogdet (which needs
+// A^-1), rather than returning infinities.
 #include <algorithm>
 #include <limits>
 
@@ -62,6 +63,31 @@ Tensor solve_plain(const Tensor& a, const Tensor& b, const char* op) {
   return x.transpose(1, 2).reshape(b.sizes()).to(b.scalar_type());  // x: [B, k, n]
 }
 
+// The products of all values but one along the last dim (zeros allowed, no division): the
+// exclusive running products from the left times those from the right.
+Tensor products_of_the_others(const Tensor& s) {
+  const int64_t k = s.size(-1);
+  const Tensor one = ones_like(s.narrow(-1, 0, 1));
+  const Tensor left = cat({one, s.narrow(-1, 0, k - 1).cumprod(-1)}, -1);
+  const Tensor reversed = s.flip({-1});
+  const Tensor right = cat({one, reversed.narrow(-1, 0, k - 1).cumprod(-1)}, -1).flip({-1});
+  return left * right;
+}
+
+// g * the transposed adjugate of A, for A singular (where det A^-T does not exist): with A = U S
+// Vh, adj(A)^T = det(U) det(Vh) U diag(prod of the other singular values) Vh (PyTorch's
+// linalg_det_backward). det(U) det(Vh) is +-1 and locally constant.
+Tensor det_gradient_of_singular(const Tensor& g, const Tensor& A) {
+  auto [U, S, Vh] = linalg_svd(A);
+  Tensor sign;
+  {
+    NoGradGuard no_grad;
+    sign = nabla::det(U) * nabla::det(Vh);
+  }
+  const Tensor scale = (g * sign).unsqueeze(-1);
+  return (U * (scale * products_of_the_others(S)).unsqueeze(-2)).matmul(Vh);
+}
+
 }  // namespace
 
 std::tuple<Tensor, Tensor> slogdet(const Tensor& self) {
@@ -90,8 +116,15 @@ Tensor det(const Tensor& self) {
     record("LinalgDetBackward0", {result}, {self},
            [a = SavedTensor(self, false), d = SavedTensor(result, true)](
                const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor A = a.unpack(node);
+             Tensor inv;
+             try {
+               inv = nabla::inverse(A);
+             } catch (const Error&) {  // singular: the adjugate through the SVD, as PyTorch
+               return {det_gradient_of_singular(grads[0], A)};
+             }
              const Tensor scale = (grads[0] * d.unpack(node)).unsqueeze(-1).unsqueeze(-1);
-             return {scale * mT(nabla::inverse(a.unpack(node)))};
+             return {scale * mT(inv)};
            });
   }
   return result;
@@ -124,12 +157,7 @@ Tensor inverse(const Tensor& self) {
 // A X = B (left) or X A = B; B a matrix batch [*, n, k] or a vector batch [*, n].
 Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left) {
   check_square(A, "linalg.solve");
-  check_defined(B, "linalg.solve", "B");
-  check_same_device(A, B, "linalg.solve");
-  NABLA_CHECK(B.scalar_type() == A.scalar_type(),
-              "[linalg.solve] expected A and B to have the same dtype, but found A of type {} and "
-              "B of type {} instead",
-              A.scalar_type(), B.scalar_type());
+  check_right_hand_side(A, B, "linalg.solve");
   if (!left) return mT(linalg_solve(mT(A), mT(B), true));
   // PyTorch's rule: B is a batch of vectors when it is 1-D, or has A's batch dims and one less.
   const bool vector = B.dim() == 1 || (B.dim() == A.dim() - 1 &&

@@ -325,6 +325,11 @@ int main() {
     auto [qc, rc] = m.view({3, 4}).qr(false);
     show("qr", q4.matmul(r4) + r4.abs().sum() + q4.abs().sum());
     show("qr_complete", qc.abs() + rc.abs().narrow(1, 0, 3));
+    auto [ls_x, ls_res, ls_rank, ls_sv] =
+        nb::linalg::lstsq(m.view({4, 3}) + nb::eye(4, 3, nb::dtype(nb::kFloat64)),
+                          rhs2.narrow(0, 0, 2).t().repeat({2, 1}), c10::nullopt, "gelsd");
+    show("lstsq", ls_x.sum(0) + ls_res + ls_rank + ls_sv.narrow(0, 0, 2));
+    show("lstsq_default", std::get<0>(nb::linalg_lstsq(m.view({4, 3}), f64({1, 2, 3, 4}))));
     nb::Tensor rank1 = f64({1, 2, 3}).unsqueeze(1).matmul(f64({1, -1}).unsqueeze(0));
     show("matrix_rank", nb::linalg::matrix_rank(rank1, 1e-6, false) + nb::linalg_matrix_rank(m) +
                             nb::linalg_matrix_rank(a, 2.0));
