@@ -348,6 +348,10 @@ std::vector<OpInfo> make_table() {
       {"linalg_solve", "T.linalg.solve(x[0] + 3 * T.eye(3), x[1])", {{2, 3, 3}, {2, 3, 2}}, [](const V& x) { return V{nabla::linalg::solve(x[0] + 3 * nabla::eye(3, x[0].options()), x[1])}; }},
       {"linalg_solve_vector_broadcast", "T.linalg.solve(x[0] + 3 * T.eye(3), x[1])", {{3, 3}, {3}}, [](const V& x) { return V{nabla::linalg::solve(x[0] + 3 * nabla::eye(3, x[0].options()), x[1])}; }},
       {"linalg_solve_right", "T.linalg.solve(x[0] + 3 * T.eye(3), x[1], left=False)", {{3, 3}, {4, 3}}, [](const V& x) { return V{nabla::linalg::solve(x[0] + 3 * nabla::eye(3, x[0].options()), x[1], false)}; }},
+      {"tensorinv", "T.linalg.tensorinv(x[0] + 3 * T.eye(6).reshape(2, 3, 6), ind=2)", {{2, 3, 6}}, [](const V& x) { return V{nabla::linalg::tensorinv(x[0] + 3 * nabla::eye(6, x[0].options()).reshape({2, 3, 6}), 2)}; }},
+      {"tensorsolve", "T.linalg.tensorsolve(x[0] + 3 * T.eye(6).reshape(2, 3, 6), x[1])", {{2, 3, 6}, {2, 3}}, [](const V& x) { return V{nabla::linalg_tensorsolve(x[0] + 3 * nabla::eye(6, x[0].options()).reshape({2, 3, 6}), x[1])}; }},
+      {"multi_dot", "T.linalg.multi_dot([x[0], x[1], x[2]])", {{4, 3}, {3, 6}, {6, 2}}, [](const V& x) { return V{nabla::linalg::multi_dot({x[0], x[1], x[2]})}; }},
+      {"multi_dot_vectors", "T.linalg.multi_dot([x[0], x[1], x[2], x[3]])", {{3}, {3, 5}, {5, 2}, {2}}, [](const V& x) { return V{nabla::linalg_multi_dot({x[0], x[1], x[2], x[3]})}; }},
       // ---- factorizations (src/ops/linalg_factor.cpp). The sample inputs have rank 2 (sines of
       // a progression): + 3 I makes them full rank. Symmetric inputs are x + x^T; singular and
       // eigenvectors enter squared, which their signs (LAPACK's choice) do not change ----

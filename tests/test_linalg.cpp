@@ -910,3 +910,30 @@ TEST(Factorizations, DetGradientAtSingularMatricesIsTheCofactorMatrix) {
   Tensor c = ones({3, 3}, f64).requires_grad_();
   EXPECT_TRUE(autograd::grad({c.det()}, {c})[0].abs().max().item<double>() < 1e-12);
 }
+
+TEST(Factorizations, MultiDotTensorinvTensorsolve) {
+  manual_seed(9);
+  const TensorOptions f64 = TensorOptions().dtype(kDouble);
+  const Tensor a = randn({10, 100}, f64), b = randn({100, 5}, f64), c = randn({5, 50}, f64);
+  EXPECT_TRUE(linalg_multi_dot({a, b, c}).allclose(a.mm(b).mm(c), 1e-12, 1e-12));
+  const Tensor v = randn({10}, f64), w = randn({50}, f64);
+  EXPECT_EQ(linalg_multi_dot({v, a, b, c, w}).dim(), 0);
+  EXPECT_TRUE(linalg_multi_dot({v, a, b, c, w}).allclose(v.matmul(a).matmul(b).matmul(c).dot(w)));
+  EXPECT_EQ(linalg::multi_dot({a, b, c, w}).sizes(), IntArrayRef({10}));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_multi_dot({a}); }), "at least 2"));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_multi_dot({a, c}); }), "cannot be multiplied"));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_multi_dot({a, v, b}); }), "must be 2-D"));
+  // tensorinv: tensordot(A, X, 2) is the identity of shape [2, 3, 2, 3].
+  const Tensor A = randn({2, 3, 6}, f64) + 3 * eye(6, f64).reshape({2, 3, 6});
+  const Tensor X = linalg_tensorinv(A, 2);
+  EXPECT_EQ(X.sizes(), IntArrayRef({6, 2, 3}));
+  EXPECT_TRUE(tensordot(A, X, {2}, {0}).allclose(eye(6, f64).reshape({2, 3, 2, 3}), 1e-12, 1e-12));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_tensorinv(randn({2, 3, 4}), 2); }), "prod"));
+  // tensorsolve, with dims moved to the end first.
+  const Tensor B = randn({2, 3}, f64);
+  const Tensor Y = linalg_tensorsolve(A, B);
+  EXPECT_TRUE(tensordot(A, Y, {2}, {0}).allclose(B, 1e-12, 1e-12));
+  const Tensor Ap = A.permute({2, 0, 1});  // [6, 2, 3]: dims 0 moves to the end
+  EXPECT_TRUE(linalg::tensorsolve(Ap, B, {0}).allclose(Y, 1e-12, 1e-12));
+  EXPECT_TRUE(contains(error_of([&] { (void)linalg_tensorsolve(A, randn({2, 4}, f64)); }), "prod"));
+}

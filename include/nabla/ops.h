@@ -403,6 +403,10 @@ Tensor einsum(std::string_view equation, TensorList tensors);
 /// self's other dims, then other's.
 Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_self,
                  IntArrayRef dims_other);
+/// The product of a chain of matrices, multiplied in the order that needs the fewest
+/// multiplications; the first may be 1-D (a row vector) and the last 1-D (a column vector),
+/// their dims dropped from the result.
+Tensor linalg_multi_dot(TensorList tensors);
 /// The Kronecker product: block (i, j, ...) is self[i, j, ...] * other.
 Tensor kron(const Tensor& self, const Tensor& other);
 /// Cross products of 3-vectors along dim (cross: by default the first dim of size 3).
@@ -428,6 +432,12 @@ Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left = true);
 Tensor linalg_det(const Tensor& A);
 std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A);
 Tensor linalg_inv(const Tensor& A);
+/// The tensor X with tensordot(self, X, ind) the identity: self's first `ind` dims against the
+/// others (their products equal), inverted as a matrix; X has self's last dims, then its first.
+Tensor linalg_tensorinv(const Tensor& self, int64_t ind = 2);
+/// X with tensordot(self, X, X.dim()) = other; `dims` of self are moved to the end first.
+Tensor linalg_tensorsolve(const Tensor& self, const Tensor& other,
+                          OptionalIntArrayRef dims = std::nullopt);
 /// A^n for square matrices [..., k, k]: identities for n = 0, powers of the inverse for n < 0.
 Tensor matrix_power(const Tensor& self, int64_t n);
 // ---- factorizations (src/ops/linalg_factor.cpp): LAPACK on the CPU, float32 and float64 (the
@@ -541,6 +551,15 @@ Tensor det(const Tensor& A);
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
 Tensor inv(const Tensor& A);
 Tensor solve(const Tensor& A, const Tensor& B, bool left = true);
+Tensor multi_dot(TensorList tensors);
+Tensor tensorinv(const Tensor& self, int64_t ind);
+Tensor tensorsolve(const Tensor& self, const Tensor& other, OptionalIntArrayRef dims);
+/// LibTorch's deprecated spellings inside torch::linalg.
+Tensor linalg_det(const Tensor& A);
+Tensor linalg_norm(const Tensor& self, const std::optional<Scalar>& ord, OptionalIntArrayRef dim,
+                   bool keepdim, std::optional<ScalarType> dtype);
+Tensor linalg_norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype);
 Tensor cholesky(const Tensor& A);
 Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left,
                         bool unitriangular);

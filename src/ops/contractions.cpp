@@ -4,6 +4,7 @@
 // PyTorch's does, never materializing the product of all labels.
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <string>
 
 #include "ops/op_helpers.h"
@@ -398,6 +399,64 @@ Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, co
   check_defined(self, "addbmm");
   return scaled_sum(self, batch1.bmm(batch2).sum(0), beta, alpha, "addbmm");
 }
+
+// ---- multi_dot -------------------------------------------------------------------------
+
+Tensor linalg_multi_dot(TensorList tensors) {
+  const char* op = "linalg.multi_dot";
+  const size_t n = tensors.size();
+  NABLA_CHECK(n >= 2, "[{}] expected at least 2 tensors but got {}", op, n);
+  std::vector<Tensor> chain(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Tensor& t = tensors[i];
+    check_defined(t, op, "tensors");
+    const bool end = i == 0 || i + 1 == n;
+    NABLA_CHECK(t.dim() == 2 || (end && t.dim() == 1),
+                "[{}] tensor {} must be 2-D{}, but got {}-D (shape {})", op, i,
+                end ? " or 1-D" : "", t.dim(), t.sizes());
+    NABLA_CHECK(t.scalar_type() == tensors[0].scalar_type(),
+                "[{}] all tensors must have the same dtype, got {} and {}", op,
+                tensors[0].scalar_type(), t.scalar_type());
+    chain[i] = t.dim() == 2 ? t : i == 0 ? t.unsqueeze(0) : t.unsqueeze(1);
+    if (i > 0) {
+      NABLA_CHECK(chain[i - 1].size(1) == chain[i].size(0),
+                  "[{}] tensors {} and {} with shapes {} and {} cannot be multiplied", op, i - 1, i,
+                  tensors[i - 1].sizes(), t.sizes());
+    }
+  }
+  // The matrix-chain order: cost[i][j] is the fewest multiplications for chain[i..j], and
+  // split[i][j] the k where that product is (i..k)(k+1..j).
+  std::vector<int64_t> dims(n + 1);
+  dims[0] = chain[0].size(0);
+  for (size_t i = 0; i < n; ++i) dims[i + 1] = chain[i].size(1);
+  std::vector<std::vector<int64_t>> cost(n, std::vector<int64_t>(n, 0));
+  std::vector<std::vector<size_t>> split(n, std::vector<size_t>(n, 0));
+  for (size_t len = 1; len < n; ++len) {
+    for (size_t i = 0; i + len < n; ++i) {
+      const size_t j = i + len;
+      cost[i][j] = -1;
+      for (size_t k = i; k < j; ++k) {
+        const int64_t c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1];
+        if (cost[i][j] < 0 || c < cost[i][j]) {
+          cost[i][j] = c;
+          split[i][j] = k;
+        }
+      }
+    }
+  }
+  const std::function<Tensor(size_t, size_t)> product = [&](size_t i, size_t j) -> Tensor {
+    if (i == j) return chain[i];
+    return product(i, split[i][j]).mm(product(split[i][j] + 1, j));
+  };
+  Tensor result = product(0, n - 1);
+  if (tensors[n - 1].dim() == 1) result = result.squeeze(1);
+  if (tensors[0].dim() == 1) result = result.squeeze(0);
+  return result;
+}
+
+namespace linalg {
+Tensor multi_dot(TensorList tensors) { return linalg_multi_dot(tensors); }
+}  // namespace linalg
 
 Tensor Tensor::kron(const Tensor& other) const { return nabla::kron(*this, other); }
 Tensor Tensor::cross(const Tensor& other, std::optional<int64_t> dim) const {

@@ -167,11 +167,19 @@ Tensor matrix_norm(const Tensor& self, std::string ord, IntArrayRef dim, bool ke
 }
 Tensor norm(const Tensor& self, const std::optional<Scalar>& ord, OptionalIntArrayRef dim,
             bool keepdim, std::optional<ScalarType> dtype) {
-  return linalg_norm(self, ord, dim, keepdim, dtype);
+  return nabla::linalg_norm(self, ord, dim, keepdim, dtype);
 }
 Tensor norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim, bool keepdim,
             std::optional<ScalarType> dtype) {
-  return linalg_norm(self, ord, dim, keepdim, dtype);
+  return nabla::linalg_norm(self, ord, dim, keepdim, dtype);
+}
+Tensor linalg_norm(const Tensor& self, const std::optional<Scalar>& ord, OptionalIntArrayRef dim,
+                   bool keepdim, std::optional<ScalarType> dtype) {
+  return nabla::linalg_norm(self, ord, dim, keepdim, dtype);
+}
+Tensor linalg_norm(const Tensor& self, std::string_view ord, OptionalIntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype) {
+  return nabla::linalg_norm(self, ord, dim, keepdim, dtype);
 }
 }  // namespace linalg
 

@@ -182,6 +182,45 @@ Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left) {
   return vector ? x.squeeze(-1) : x;
 }
 
+Tensor linalg_tensorinv(const Tensor& self, int64_t ind) {
+  check_defined(self, "linalg.tensorinv");
+  NABLA_CHECK(ind > 0 && ind <= self.dim(),
+              "[linalg.tensorinv] expected 'ind' in [1, {}] (self's dims), but got {}", self.dim(),
+              ind);
+  int64_t rows = 1, cols = 1;
+  for (int64_t d = 0; d < self.dim(); ++d) (d < ind ? rows : cols) *= self.size(d);
+  NABLA_CHECK(rows == cols,
+              "[linalg.tensorinv] expected self to satisfy prod(self.shape[ind:]) == "
+              "prod(self.shape[:ind]), but got {} != {} (shape {}, ind {})",
+              cols, rows, self.sizes(), ind);
+  std::vector<int64_t> shape(self.sizes().begin() + ind, self.sizes().end());
+  shape.insert(shape.end(), self.sizes().begin(), self.sizes().begin() + ind);
+  return inverse(self.reshape({rows, cols})).reshape(shape);
+}
+
+Tensor linalg_tensorsolve(const Tensor& self, const Tensor& other, OptionalIntArrayRef dims) {
+  check_defined(self, "linalg.tensorsolve");
+  check_defined(other, "linalg.tensorsolve", "other");
+  Tensor a = self;
+  if (dims && !dims->empty()) {  // those dims of self go to the end, in order
+    std::vector<int64_t> to(dims->size());
+    for (size_t i = 0; i < to.size(); ++i) to[i] = self.dim() - static_cast<int64_t>(to.size() - i);
+    a = self.movedim(*dims, to);
+  }
+  NABLA_CHECK(a.dim() >= other.dim(),
+              "[linalg.tensorsolve] self ({}) must have at least the dims of other ({})", a.sizes(),
+              other.sizes());
+  const std::vector<int64_t> shape(a.sizes().begin() + other.dim(), a.sizes().end());
+  int64_t cols = 1;
+  for (int64_t s : shape) cols *= s;
+  NABLA_CHECK(cols == other.numel(),
+              "[linalg.tensorsolve] expected self to satisfy prod(self.shape[other.ndim:]) == "
+              "prod(self.shape[:other.ndim]), but got {} != {} (self {}, other {})",
+              cols, other.numel(), a.sizes(), other.sizes());
+  return linalg_solve(a.reshape({other.numel(), cols}), other.reshape({other.numel()}))
+      .reshape(shape);
+}
+
 Tensor linalg_det(const Tensor& A) { return det(A); }
 std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A) { return slogdet(A); }
 Tensor linalg_inv(const Tensor& A) { return inverse(A); }
@@ -191,6 +230,11 @@ Tensor det(const Tensor& A) { return nabla::det(A); }
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A) { return nabla::slogdet(A); }
 Tensor inv(const Tensor& A) { return nabla::inverse(A); }
 Tensor solve(const Tensor& A, const Tensor& B, bool left) { return linalg_solve(A, B, left); }
+Tensor tensorinv(const Tensor& self, int64_t ind) { return linalg_tensorinv(self, ind); }
+Tensor tensorsolve(const Tensor& self, const Tensor& other, OptionalIntArrayRef dims) {
+  return linalg_tensorsolve(self, other, dims);
+}
+Tensor linalg_det(const Tensor& A) { return nabla::det(A); }
 }  // namespace linalg
 
 Tensor Tensor::det() const { return nabla::det(*this); }

@@ -330,6 +330,14 @@ int main() {
                           rhs2.narrow(0, 0, 2).t().repeat({2, 1}), c10::nullopt, "gelsd");
     show("lstsq", ls_x.sum(0) + ls_res + ls_rank + ls_sv.narrow(0, 0, 2));
     show("lstsq_default", std::get<0>(nb::linalg_lstsq(m.view({4, 3}), f64({1, 2, 3, 4}))));
+    show("multi_dot", nb::linalg::multi_dot({f64({1, 2, 3}), m.view({3, 4}), m.view({4, 3})}) +
+                          nb::linalg_multi_dot({m.view({2, 6}), m.view({6, 2})}).sum());
+    nb::Tensor t4 = 3 * nb::eye(4, nb::dtype(nb::kFloat64)) +
+                    nb::arange(16, nb::dtype(nb::kFloat64)).view({4, 4}) / 16;
+    show("tensorinv", nb::linalg::tensorinv(t4.view({4, 2, 2}), 1).sum(-1) +
+                          nb::linalg_tensorinv(t4.view({2, 2, 2, 2})).sum({2, 3}));
+    show("tensorsolve", nb::linalg::tensorsolve(t4.view({2, 2, 4}), f64({1, -1, 2, 0}).view({2, 2}),
+                                                c10::nullopt));
     nb::Tensor rank1 = f64({1, 2, 3}).unsqueeze(1).matmul(f64({1, -1}).unsqueeze(0));
     show("matrix_rank", nb::linalg::matrix_rank(rank1, 1e-6, false) + nb::linalg_matrix_rank(m) +
                             nb::linalg_matrix_rank(a, 2.0));
