@@ -708,6 +708,11 @@ TEST(Factorizations, ReconstructTheirInput) {
   const Tensor unit = T.tril(-1) + eye(5, f64);
   EXPECT_TRUE(linalg_solve_triangular(T, B, false, true, true)
                   .allclose(linalg_solve(unit, B), 1e-12, 1e-12));
+  // The inputs are read, not overwritten (T is passed to trsm as it is, A copied for potrf).
+  const Tensor T_before = T.clone(), spd_before = spd.clone(), B_before = B.clone();
+  (void)linalg_solve_triangular(T, B, true);
+  (void)linalg_cholesky(spd);
+  EXPECT_TRUE(T.equal(T_before) && spd.equal(spd_before) && B.equal(B_before));
   EXPECT_TRUE(cholesky_solve(B, L).allclose(linalg_solve(spd, B), 1e-10, 1e-10));
   EXPECT_TRUE(cholesky_inverse(L).allclose(inverse(spd), 1e-10, 1e-10));
 }

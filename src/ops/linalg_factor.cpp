@@ -21,14 +21,18 @@ using namespace detail;  // NOLINT: op helpers
 
 namespace {
 
-// A contiguous [B, r, c] copy of a's matrices in LAPACK's dtype: never a's own storage, which
-// LAPACK overwrites.
-Tensor batch_copy(const Tensor& a) {
+// a's matrices as a contiguous [B, r, c] batch in LAPACK's dtype: a view of a where it is one.
+Tensor batch_view(const Tensor& a) {
   NoGradGuard no_grad;
   int64_t batch = 1;
   for (int64_t d = 0; d + 2 < a.dim(); ++d) batch *= a.size(d);
-  Tensor t = a.detach().to(lapack_type(a)).reshape({batch, a.size(-2), a.size(-1)}).contiguous();
-  if (t.numel() > 0 && t.data_ptr() == a.data_ptr()) t = t.clone();
+  return a.detach().to(lapack_type(a)).reshape({batch, a.size(-2), a.size(-1)}).contiguous();
+}
+
+// The same as a copy, never a's own storage, for LAPACK to overwrite.
+Tensor batch_copy(const Tensor& a) {
+  const Tensor t = batch_view(a);
+  if (t.numel() > 0 && t.data_ptr() == a.data_ptr()) return t.clone();
   return t;
 }
 
@@ -50,7 +54,7 @@ Tensor cholesky_lower(const Tensor& A) {
     NoGradGuard no_grad;
     const Tensor f = batch_copy(A);
     backend_for(A).cholesky(f);
-    L = f.tril().reshape(A.sizes()).to(A.scalar_type());
+    L = f.tril_().reshape(A.sizes()).to(A.scalar_type());
   }
   if (needs_grad(A)) {
     record(
@@ -228,7 +232,7 @@ Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, boo
   Tensor x;
   {
     NoGradGuard no_grad;
-    const Tensor t = batch_copy(a), solution = batch_copy(b);
+    const Tensor t = batch_view(a), solution = batch_copy(b);  // trsm only reads t
     backend_for(a).triangular_solve(t, solution, upper, left, unitriangular);
     x = solution.reshape(b.sizes()).to(b.scalar_type());
   }
