@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 
 #include "nabla/fused.h"
 #include "nabla/nabla.h"
+#include "nabla/op_list.h"
 
 using nabla::BFloat16;
 using nabla::Half;
@@ -296,6 +298,55 @@ TEST(Half, OpsRoundTheFloat32ResultOnce) {
       EXPECT_TRUE(nabla::conv2d(img, k).equal(conv32.to(dtype)));
     } else {  // oneDNN's bf16 kernels, where present, sum in another order
       EXPECT_TRUE(nabla::conv2d(img, k).to(nabla::kFloat).allclose(conv32, 1.0 / 128, 1e-5));
+    }
+  }
+}
+
+// Every 16-bit value through every elementwise op, dense and strided, and broadcast pairs:
+// the result is the float32 result rounded once, bit for bit (NaNs included), as the 16-bit
+// floats compute in float32 chunks (src/backend/cpu/float16_loops.h).
+TEST(Half, EveryElementwiseOpIsTheFloat32ResultRounded) {
+  const auto same_bits = [](const Tensor& a, const Tensor& b) {
+    const Tensor ac = a.contiguous(), bc = b.contiguous();
+    return a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() &&
+           std::memcmp(ac.data_ptr(), bc.data_ptr(), ac.nbytes()) == 0;
+  };
+  const auto rounded = [](const Tensor& float_result, nabla::ScalarType dtype) {
+    return float_result.scalar_type() == nabla::kBool ? float_result : float_result.to(dtype);
+  };
+  for (auto dtype : {nabla::kHalf, nabla::kBFloat16}) {
+    Tensor all = nabla::empty({256, 256}, nabla::TensorOptions().dtype(dtype));
+    auto* bits = static_cast<uint16_t*>(all.data_ptr());
+    for (uint32_t i = 0; i < 65536; ++i) bits[i] = static_cast<uint16_t>(i);
+    Tensor shuffled = nabla::empty({256, 256}, nabla::TensorOptions().dtype(dtype));
+    auto* other = static_cast<uint16_t*>(shuffled.data_ptr());
+    for (uint32_t i = 0; i < 65536; ++i) other[i] = static_cast<uint16_t>(i * 40503u + 12345u);
+    for (const Tensor& x : {all, all.t()}) {  // dense, then strided
+      const Tensor xf = x.to(nabla::kFloat);
+      int checked = 0;
+#define NABLA_CHECK_UNARY(F, name, kind, row)                             \
+  EXPECT_TRUE(same_bits(nabla::name(x), rounded(nabla::name(xf), dtype))) \
+      << dtype << " " << #name;                                           \
+  ++checked;
+      NABLA_UNARY_OPS(NABLA_CHECK_UNARY)
+#undef NABLA_CHECK_UNARY
+      EXPECT_GE(checked, 40);
+    }
+    // Same shape, a broadcast row and a broadcast element on either side.
+    const std::vector<std::pair<Tensor, Tensor>> pairs = {
+        {all, shuffled}, {all.t(), shuffled[3]}, {shuffled[7][9], all}};
+    for (const auto& [a, b] : pairs) {
+      const Tensor af = a.to(nabla::kFloat), bf = b.to(nabla::kFloat);
+      int checked = 0;
+#define NABLA_CHECK_BINARY(F, name, kind, row)                                     \
+  if (std::string(#kind) != "Bitwise") {                                           \
+    EXPECT_TRUE(same_bits(nabla::name(a, b), rounded(nabla::name(af, bf), dtype))) \
+        << dtype << " " << #name;                                                  \
+    ++checked;                                                                     \
+  }
+      NABLA_BINARY_OPS(NABLA_CHECK_BINARY)
+#undef NABLA_CHECK_BINARY
+      EXPECT_GE(checked, 19);
     }
   }
 }

@@ -9,6 +9,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/fast_math.h"
+#include "backend/cpu/float16_loops.h"
 #include "backend/cpu/functors.h"
 #include "backend/cpu/loops.h"
 #include "backend/cpu/multiversion.h"
@@ -204,25 +205,38 @@ void CpuBackend::fill(const Tensor& dst, const Scalar& value) {
 }
 
 namespace {
+template <class T>
+constexpr bool is_float16 = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+// The 16-bit floats compute in float32 (float16_loops.h); every other dtype in its own type.
 template <class F>
 void unary_Floating(const char* name, const Tensor& x, const Tensor& out, F f) {
   dispatch_floating(x.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    map_kernel<T, T>(out, {&x}, f);
+    if constexpr (is_float16<T>)
+      map_via_float32<1>(out, {&x}, functor_chunk<1>(f));
+    else
+      map_kernel<T, T>(out, {&x}, f);
   });
 }
 template <class F>
 void unary_Numeric(const char* name, const Tensor& x, const Tensor& out, F f) {
   dispatch_numeric(x.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    map_kernel<T, T>(out, {&x}, f);
+    if constexpr (is_float16<T>)
+      map_via_float32<1>(out, {&x}, functor_chunk<1>(f));
+    else
+      map_kernel<T, T>(out, {&x}, f);
   });
 }
 template <class F>
 void unary_Logical(const char* name, const Tensor& x, const Tensor& out, F f) {
   dispatch_all(x.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    map_kernel<bool, T>(out, {&x}, f);
+    if constexpr (is_float16<T>)
+      map_via_float32<1>(out, {&x}, functor_chunk<1>(f));
+    else
+      map_kernel<bool, T>(out, {&x}, f);
   });
 }
 /// The functor, given the op's parameters when it takes them.
@@ -282,9 +296,47 @@ bool unary_dense_floats(const Tensor& x, const Tensor& out,
   });
   return true;
 }
+
+using FloatsFn = void (*)(const float*, float*, int64_t);
+
+// The ops with a loop of their own over dense float32 (the clones above), else nullptr.
+FloatsFn dense_float_kernel(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Exp:
+      return exp_floats;
+    case UnaryOp::Sigmoid:
+      return sigmoid_floats;
+    case UnaryOp::Tanh:
+      return tanh_floats;
+    case UnaryOp::Erf:
+      return erf_floats;
+    case UnaryOp::Log:
+      return log_floats;
+    case UnaryOp::Sqrt:
+      return sqrt_floats;
+    case UnaryOp::Rsqrt:
+      return rsqrt_floats;
+    case UnaryOp::Relu:
+      return relu_floats;
+    default:
+      return nullptr;
+  }
+}
 }  // namespace
 
 void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, const UnaryParams& params) {
+  // 16-bit floats: the float32 loop on widened chunks, so that their results are float32's
+  // rounded once (exp, sigmoid, ... are then fast_math.h's polynomials for them too).
+  if (isReducedFloatingType(x.scalar_type())) {
+    if (FloatsFn floats = dense_float_kernel(op)) {
+      const FloatChunkKernel<1> chunk{
+          [](const void* state, const std::array<const float*, 1>& in, float* y, int64_t n) {
+            (*static_cast<const FloatsFn*>(state))(in[0], y, n);
+          },
+          &floats};
+      return map_via_float32<1>(out, {&x}, chunk);
+    }
+  }
   // float32 exp, sigmoid, tanh, erf and log: the same polynomials on strided tensors (map_kernel),
   // so that a view's result differs from its copy's by at most the contraction of the polynomials'
   // multiply-adds into FMAs in the AVX-512 clones (an ulp).
@@ -340,7 +392,9 @@ template <class F>
 void binary_Arith(const char* name, const Tensor& a, const Tensor& b, const Tensor& out, F f) {
   dispatch_all(a.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (is_float16<T>) {
+      map_via_float32<2>(out, {&a, &b}, functor_chunk<2>(f));
+    } else if constexpr (std::is_same_v<T, bool>) {
       // Arithmetic on bool: compute in uint8 semantics, as PyTorch (True + True == True).
       map_kernel<bool, bool, bool>(out, {&a, &b}, [f](bool x, bool y) {
         return static_cast<bool>(f(static_cast<uint8_t>(x), static_cast<uint8_t>(y)));
@@ -354,7 +408,10 @@ template <class F>
 void binary_Compare(const char* name, const Tensor& a, const Tensor& b, const Tensor& out, F f) {
   dispatch_all(a.scalar_type(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    map_kernel<bool, T, T>(out, {&a, &b}, f);
+    if constexpr (is_float16<T>)
+      map_via_float32<2>(out, {&a, &b}, functor_chunk<2>(f));
+    else
+      map_kernel<bool, T, T>(out, {&a, &b}, f);
   });
 }
 template <class F>
