@@ -13,7 +13,7 @@ if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=c
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" \
   "-DCMAKE_CXX_FLAGS=-fsanitize=thread" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread" \
   -DNABLA_BUILD_TESTS=ON -DNABLA_BUILD_EXAMPLES=OFF -DNABLA_BUILD_BENCH=OFF \
-  -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON "${launcher[@]}"
+  -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON -DNABLA_UNITY_BUILD=ON "${launcher[@]}"
 cmake --build "$build" --parallel "$(nproc)" --target nabla_test_hostile nabla_test_data \
   nabla_test_linalg nabla_test_parallel
 # OpenBLAS is not instrumented; its own threads are off (nabla sets it to 1 thread).

@@ -162,7 +162,7 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
   if (!t.defined()) return;
   version_ = t._version();
   if (is_output) {
-    data_ = detail::alias_detached(t);
+    data_ = nabla::detail::alias_detached(t);
     output_nr_ = static_cast<uint32_t>(t.output_nr());
   } else {
     data_ = t;
@@ -184,7 +184,7 @@ Tensor SavedTensor::unpack(const Node& node) const {
               node.name(), data_._version(), version_);
   if (!is_output_) return data_;
   // Reattach the output to its node, so that double backward through it works.
-  Tensor t = detail::alias_detached(data_);
+  Tensor t = nabla::detail::alias_detached(data_);
   t.unsafeGetTensorImpl()->grad_fn = const_cast<Node&>(node).shared_from_this();
   t.unsafeGetTensorImpl()->output_nr = output_nr_;
   return t;

@@ -121,7 +121,7 @@ using ValuePtr = std::shared_ptr<Value>;
 struct Global {
   std::string name;  // "module.qualname"
 };
-struct Storage {
+struct PickledStorage {
   ScalarType dtype;
   std::string key;
   int64_t numel = 0;
@@ -140,7 +140,7 @@ struct List {  // a Python list: an optimizer's param_groups and their "params"
 };
 struct Value {
   std::variant<std::monostate, bool, int64_t, double, std::string, Tuple, Dict, List, Global,
-               Storage, Tensor, Mark>
+               PickledStorage, Tensor, Mark>
       v;
 };
 
@@ -467,7 +467,7 @@ class Unpickler {
     check(str_of(t[0], "persistent id tag") == "storage", "persistent id is not a storage");
     check(std::holds_alternative<Global>(t[1]->v), "storage type is not a global");
     const std::string type = std::get<Global>(t[1]->v).name;
-    Storage s;
+    PickledStorage s;
     static const std::map<std::string, ScalarType> types = {
         {"torch.FloatStorage", kFloat}, {"torch.DoubleStorage", kDouble},
         {"torch.LongStorage", kLong},   {"torch.IntStorage", kInt},
@@ -490,7 +490,7 @@ class Unpickler {
 
   // The storage's elements as a 1-D tensor (16-bit floats converted to float32 when the
   // options ask), read once per key.
-  Tensor storage_tensor(const Storage& s) {
+  Tensor storage_tensor(const PickledStorage& s) {
     auto cached = storages_.find(s.key);
     if (cached != storages_.end()) return cached->second;
     const std::string entry = prefix_ + "data/" + s.key;
@@ -513,8 +513,9 @@ class Unpickler {
   Tensor rebuild_tensor(const Items& args) {
     check(args.size() == 6 || args.size() == 7, "_rebuild_tensor_v2 with {} arguments",
           args.size());
-    check(std::holds_alternative<Storage>(args[0]->v), "_rebuild_tensor_v2 without a storage");
-    const Storage& s = std::get<Storage>(args[0]->v);
+    check(std::holds_alternative<PickledStorage>(args[0]->v),
+          "_rebuild_tensor_v2 without a storage");
+    const PickledStorage& s = std::get<PickledStorage>(args[0]->v);
     bool ok = true;
     const int64_t offset = as_int(args[1], ok);
     check(ok && offset >= 0, "bad storage offset");

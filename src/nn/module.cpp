@@ -40,12 +40,13 @@ std::string demangle_type_name(const char* mangled) {
   return name;
 }
 
-void throw_no_tensor_forward(const Module& module) {
+[[noreturn]] void throw_no_tensor_forward(const Module& module) {
   NABLA_ERROR("[AnyModule] {} has no forward(Tensor) -> Tensor, so it cannot be called here",
               module.name());
 }
 
-void throw_bad_module_cast(const char* container, const std::string& what, const Module& module) {
+[[noreturn]] void throw_bad_module_cast(const char* container, const std::string& what,
+                                        const Module& module) {
   NABLA_ERROR("[{}] {} is a {}, not of the requested type", container, what, module.name());
 }
 

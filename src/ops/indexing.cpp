@@ -25,22 +25,6 @@ TensorIndex::TensorIndex(const char* s) : kind_(Kind::Ellipsis) {
 
 namespace {
 
-// `fresh` (a tensor no one else holds) reshaped without being marked a view, so that in-place
-// ops on the result are allowed (PyTorch's _unsafe_view).
-Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape) {
-  Tensor out = make_view(fresh, shape.vec(), contiguous_strides(shape), fresh.storage_offset());
-  out.unsafeGetTensorImpl()->is_view = false;
-  if (needs_grad(fresh)) {
-    record(
-        "UnsafeViewBackward0", {out}, {fresh},
-        [in_sizes = fresh.sizes().vec()](const variable_list& grads, const Node&) -> variable_list {
-          const Tensor& grad = grads[0];
-          return {grad.reshape(in_sizes)};
-        });
-  }
-  return out;
-}
-
 void check_index_dtype(const Tensor& index, const char* op, bool allow_int32) {
   const ScalarType t = index.scalar_type();
   NABLA_CHECK(t == kLong || (allow_int32 && t == kInt),
@@ -623,7 +607,7 @@ Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
   const Tensor lin = linear_index(plan, v, first);
   const Tensor flat = v.flatten(first, first + k - 1);
   const Tensor picked = flat.index_select(first, lin);
-  return unsafe_view(picked, splice(v.sizes(), first, k, plan.index_shape));
+  return detail::unsafe_view(picked, splice(v.sizes(), first, k, plan.index_shape));
 }
 Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
   return index(ArrayRef<TensorIndex>(indices.begin(), indices.size()));

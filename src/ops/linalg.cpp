@@ -38,22 +38,6 @@ void check_integral_scalar(const Tensor& t, const Scalar& s, const char* name) {
               name);
 }
 
-// `fresh` (a new tensor no one else holds) reshaped without being marked a view, so that the
-// caller may modify the result in place (PyTorch's _unsafe_view).
-Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape) {
-  Tensor result = make_view(fresh, shape.vec(), contiguous_strides(shape), fresh.storage_offset());
-  result.unsafeGetTensorImpl()->is_view = false;
-  if (needs_grad(fresh)) {
-    record(
-        "UnsafeViewBackward0", {result}, {fresh},
-        [in_sizes = fresh.sizes().vec()](const variable_list& grads, const Node&) -> variable_list {
-          const Tensor& grad = grads[0];
-          return {grad.reshape(in_sizes)};
-        });
-  }
-  return result;
-}
-
 }  // namespace
 
 // ---- mm: [n, k] x [k, m] -> [n, m]; d self = grad @ mat2^T, d mat2 = self^T @ grad ------
@@ -241,8 +225,8 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
               other.sizes(), k, k2);
   check_matmul_dtypes(self, other, "matmul");
   if (da == 1 && db == 1) return dot(self, other);
-  if (da == 2 && db == 1) return unsafe_view(self.mm(other.unsqueeze(1)), {self.size(0)});
-  if (da == 1 && db == 2) return unsafe_view(self.unsqueeze(0).mm(other), {other.size(1)});
+  if (da == 2 && db == 1) return detail::unsafe_view(self.mm(other.unsqueeze(1)), {self.size(0)});
+  if (da == 1 && db == 2) return detail::unsafe_view(self.unsqueeze(0).mm(other), {other.size(1)});
   if (da == 2 && db == 2) return self.mm(other);
   if (da >= 3 && db <= 2) {
     // Fold the batch dims of self into the rows: one mm (no copy when self allows a view).
@@ -250,7 +234,7 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
     const int64_t rows = compute_numel(out_shape);
     const Tensor rhs = db == 1 ? other.unsqueeze(1) : other;
     if (db == 2) out_shape.push_back(other.size(1));
-    return unsafe_view(self.reshape({rows, k}).mm(rhs), out_shape);
+    return detail::unsafe_view(self.reshape({rows, k}).mm(rhs), out_shape);
   }
   // General case: broadcast the batch dims, flatten them into one, and bmm.
   const Tensor a = da == 1 ? self.unsqueeze(0) : self;
@@ -266,7 +250,7 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   std::vector<int64_t> out_shape = batch;
   if (da > 1) out_shape.push_back(n);
   if (db > 1) out_shape.push_back(m);
-  return unsafe_view(r, out_shape);
+  return detail::unsafe_view(r, out_shape);
 }
 
 // ---- Tensor methods -------------------------------------------------------------------------

@@ -42,6 +42,9 @@ Tensor cast(const Tensor& t, ScalarType dtype);
 Tensor expand_to(const Tensor& t, IntArrayRef shape, const char* op);
 /// The same storage and geometry, contiguous copy when needed, without autograd.
 Tensor contiguous_nograd(const Tensor& t);
+/// `fresh` (a tensor no one else holds) reshaped without being marked a view, so that in-place
+/// ops on the result are allowed (PyTorch's _unsafe_view); differentiable.
+Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape);
 /// Raises unless both tensors live on the same device.
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 void check_defined(const Tensor& t, const char* op, const char* arg = "self");

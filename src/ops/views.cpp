@@ -609,4 +609,18 @@ Tensor trace(const Tensor& self) {
 }
 Tensor Tensor::trace() const { return nabla::trace(*this); }
 
+Tensor detail::unsafe_view(const Tensor& fresh, IntArrayRef shape) {
+  Tensor out = make_view(fresh, shape.vec(), contiguous_strides(shape), fresh.storage_offset());
+  out.unsafeGetTensorImpl()->is_view = false;
+  if (needs_grad(fresh)) {
+    record(
+        "UnsafeViewBackward0", {out}, {fresh},
+        [in_sizes = fresh.sizes().vec()](const variable_list& grads, const Node&) -> variable_list {
+          const Tensor& grad = grads[0];
+          return {grad.reshape(in_sizes)};
+        });
+  }
+  return out;
+}
+
 }  // namespace nabla

@@ -11,7 +11,7 @@
 namespace nabla::cpu {
 namespace {
 
-constexpr int kLanes = 8;
+constexpr int kBatchNormLanes = 8;
 
 bool usable(const Tensor& x, std::initializer_list<const Tensor*> others) {
   if (!x.defined() || !x.device().is_cpu() || !x.is_contiguous() || x.dim() != 3 ||
@@ -30,10 +30,10 @@ bool usable(const Tensor& x, std::initializer_list<const Tensor*> others) {
 // sum of f(p[i]) for i < n, in a fixed order.
 template <class T, class F>
 double lane_sum(const T* p, int64_t n, F f) {
-  double acc[kLanes] = {};
+  double acc[kBatchNormLanes] = {};
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int k = 0; k < kLanes; ++k) acc[k] += f(p[i + k]);
+  for (; i + kBatchNormLanes <= n; i += kBatchNormLanes) {
+    for (int k = 0; k < kBatchNormLanes; ++k) acc[k] += f(p[i + k]);
   }
   double s = 0;
   for (; i < n; ++i) s += f(p[i]);
@@ -44,10 +44,10 @@ double lane_sum(const T* p, int64_t n, F f) {
 // sum of dy[i] and of dy[i] * (x[i] - m), in a fixed order.
 template <class T>
 void lane_sums2(const T* x, const T* dy, int64_t n, double m, double& sdy, double& sdx) {
-  double a[kLanes] = {}, b[kLanes] = {};
+  double a[kBatchNormLanes] = {}, b[kBatchNormLanes] = {};
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int k = 0; k < kLanes; ++k) {
+  for (; i + kBatchNormLanes <= n; i += kBatchNormLanes) {
+    for (int k = 0; k < kBatchNormLanes; ++k) {
       a[k] += dy[i + k];
       b[k] += double(dy[i + k]) * (double(x[i + k]) - m);
     }
@@ -56,7 +56,7 @@ void lane_sums2(const T* x, const T* dy, int64_t n, double m, double& sdy, doubl
     sdy += dy[i];
     sdx += double(dy[i]) * (double(x[i]) - m);
   }
-  for (int k = 0; k < kLanes; ++k) {
+  for (int k = 0; k < kBatchNormLanes; ++k) {
     sdy += a[k];
     sdx += b[k];
   }

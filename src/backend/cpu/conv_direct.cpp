@@ -28,13 +28,13 @@ namespace nabla::cpu {
 
 namespace {
 
-constexpr int64_t kLanes = 16;      // floats in a 512-bit register
-constexpr int64_t kMaxTaps = 27;    // C * K * K, the shapes with_shape instantiates
-constexpr int64_t kBlock = kLanes;  // output channels per forward task
+constexpr int64_t kConvLanes = 16;      // floats in a 512-bit register
+constexpr int64_t kMaxTaps = 27;        // C * K * K, the shapes with_shape instantiates
+constexpr int64_t kBlock = kConvLanes;  // output channels per forward task
 
 __mmask16 lanes_mask(int64_t lanes) {
-  return lanes >= kLanes ? static_cast<__mmask16>(0xFFFF)
-                         : static_cast<__mmask16>((1u << lanes) - 1);
+  return lanes >= kConvLanes ? static_cast<__mmask16>(0xFFFF)
+                             : static_cast<__mmask16>((1u << lanes) - 1);
 }
 
 // One image's input planes as the kernel reads them: x itself without padding, else a
@@ -110,12 +110,12 @@ NABLA_TARGET_AVX512 void forward_block(const DirectConv& s, const Padded& xp, co
                                        const float* bb, float* y, int64_t n, int64_t oc0,
                                        int64_t channels) {
   const float* xn = xp.data;
-  const int64_t plane = s.oh * s.ow, full = s.ow / kLanes * kLanes;
+  const int64_t plane = s.oh * s.ow, full = s.ow / kConvLanes * kConvLanes;
   const __mmask16 tail = lanes_mask(s.ow - full);
   for (int64_t oh = 0; oh < s.oh; ++oh) {
     const float* x_row = xn + oh * xp.pitch;
     float* y_row = y + (n * s.co + oc0) * plane + oh * s.ow;
-    for (int64_t ow0 = 0; ow0 < full; ow0 += kLanes)
+    for (int64_t ow0 = 0; ow0 < full; ow0 += kConvLanes)
       forward_chunk<C, K, true>(x_row + ow0, xp.rows, xp.pitch, wb, bb, y_row + ow0, plane,
                                 channels, 0xFFFF);
     if (full < s.ow)

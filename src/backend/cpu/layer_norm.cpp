@@ -16,22 +16,22 @@ namespace nabla::cpu {
 
 namespace {
 
-constexpr int kLanes = 16;            // partial sums: one AVX-512 register of floats
+constexpr int kLayerNormLanes = 16;   // partial sums: one AVX-512 register of floats
 constexpr int64_t kColumnBlock = 64;  // columns per task of the weight and bias gradients
 constexpr int64_t kElementGrain = 16384;
 
-/// Sum of f(i) over [0, n) in kLanes interleaved partial sums, added in a fixed order at the
-/// end: the loop vectorizes without reassociation flags and the result does not depend on the
+/// Sum of f(i) over [0, n) in kLayerNormLanes interleaved partial sums, added in a fixed order at
+/// the end: the loop vectorizes without reassociation flags and the result does not depend on the
 /// thread count (one row is always one task).
 template <class T, class F>
 inline double lane_sum(int64_t n, F f) {
-  T acc[kLanes] = {};
+  T acc[kLayerNormLanes] = {};
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) acc[l] += f(i + l);
+  for (; i + kLayerNormLanes <= n; i += kLayerNormLanes)
+    for (int l = 0; l < kLayerNormLanes; ++l) acc[l] += f(i + l);
   for (int l = 0; i < n; ++i, ++l) acc[l] += f(i);
   double sum = 0;
-  for (int l = 0; l < kLanes; ++l) sum += static_cast<double>(acc[l]);
+  for (int l = 0; l < kLayerNormLanes; ++l) sum += static_cast<double>(acc[l]);
   return sum;
 }
 
