@@ -224,6 +224,24 @@ TEST(Elementwise, RoundingFollowsPyTorch) {
   EXPECT_TRUE(tensor({2.5, -1.25}).to(kHalf).round().equal(tensor({2.0, -1.0}).to(kHalf)));
 }
 
+// t - 0.6 is t + (-1) * 0.6: the product of the two C++ numbers kept float64 (it used to be
+// rounded to float32, so that 0.9 - 0.6 gave 0.29999997615814211 on float64).
+TEST(Elementwise, SubtractingANumberKeepsItsPrecision) {
+  const Tensor x = tensor({0.9, -0.6261}, dtype(kDouble));
+  const double want0 = 0.9 - 0.6, want1 = -0.6261 - 0.6;
+  for (const Tensor& r : {x - 0.6, x.sub(0.6), x.add(0.6, -1), sub(x, 0.6), x.clone().sub_(0.6),
+                          x.clone().add_(0.3, -2)}) {
+    EXPECT_EQ(r[0].item<double>(), want0);
+    EXPECT_EQ(r[1].item<double>(), want1);
+  }
+  Tensor y = x.clone();
+  y -= 0.6;
+  EXPECT_EQ(y[0].item<double>(), want0);
+  // Integral alpha on an integer number stays integral; a float alpha on one goes to float64.
+  EXPECT_EQ((tensor({5}) - 2).item<int64_t>(), 3);
+  EXPECT_EQ(tensor({5}, dtype(kDouble)).add(1, 0.1).item<double>(), 5 + 1 * 0.1);
+}
+
 TEST(Elementwise, ClassificationGivesBool) {
   const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
   for (ScalarType t : {kDouble, kFloat, kHalf, kBFloat16}) {

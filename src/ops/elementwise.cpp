@@ -432,15 +432,27 @@ Tensor pow(const Scalar& self, const Tensor& exponent) {
 
 // ---- binary arithmetic -----------------------------------------------------------------
 
+namespace {
+// other * alpha for add and sub. A C++ number (t - 0.6 is t + (-1) * 0.6) meets alpha as a 0-d
+// tensor of its own dtype and stays a C++ number: as two C++ numbers they would promote to
+// float32 (t - 0.6 on float64 subtracted 0.6f), and as a 0-d tensor the product would outrank
+// a 0-d bfloat16 self.
+Tensor times_alpha(const Tensor& other, const Scalar& alpha) {
+  if (!other.unsafeGetTensorImpl()->is_wrapped_number) return other * alpha;
+  const ScalarType dtype =
+      other.is_floating_point() || !alpha.isFloatingPoint() ? other.scalar_type() : kDouble;
+  Tensor b = other * full({}, alpha, TensorOptions().dtype(dtype).device(other.device()));
+  b.unsafeGetTensorImpl()->is_wrapped_number = true;
+  return b;
+}
+}  // namespace
+
 Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha) {
   const bool scaled = !(alpha.isIntegral(true) && alpha.toLong() == 1);
   Tensor b = other;
   if (scaled) {
     NoGradGuard no_grad;  // alpha's factor is applied by hand in backward
-    b = other * alpha;
-    // A C++ number (t - 0.5 is t + (-1) * 0.5) stays one: promotion must not let it outrank a
-    // 0-d bfloat16 self.
-    b.unsafeGetTensorImpl()->is_wrapped_number = other.unsafeGetTensorImpl()->is_wrapped_number;
+    b = times_alpha(other, alpha);
   }
   Tensor result = binary_forward(BinaryOp::Add, self, b, "add", nullptr);
   if (needs_grad(self, other)) {
@@ -1010,7 +1022,7 @@ Tensor& unary_inplace(Tensor& self, UnaryOp op, const char* name,
 
 Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) const {
   const bool scaled = !(alpha.isIntegral(true) && alpha.toLong() == 1);
-  if (scaled) return add_(other * alpha);
+  if (scaled) return add_(times_alpha(other, alpha));
   return binary_inplace(const_cast<Tensor&>(*this), BinaryOp::Add, other, "add_",
                         [](const Tensor& a, const Tensor& b) { return nabla::add(a, b); });
 }
