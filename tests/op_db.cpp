@@ -4,6 +4,7 @@
 
 #include <nabla/conv.h>
 #include <nabla/nn.h>
+#include <nabla/nn/aten_functions.h>
 
 #include <cmath>
 
@@ -67,6 +68,28 @@ std::vector<OpInfo> make_table() {
       {"erf", "T.erf(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::erf(x[0])}; }},
       {"gelu", "T.nn.functional.gelu(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0])}; }},
       {"gelu_tanh", "T.nn.functional.gelu(x[0], approximate='tanh')", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0], "tanh")}; }},
+      // ---- activations (src/nn/activation.cpp) ----
+      {"selu", "F.selu(x[0])", {{3, 4}}, [](const V& x) { return V{F::selu(x[0])}; }, NZ},
+      {"celu", "F.celu(x[0], alpha=0.7)", {{3, 4}}, [](const V& x) { return V{F::celu(x[0], F::CELUFuncOptions().alpha(0.7))}; }, NZ},
+      {"elu_scaled", "T.ops.aten.elu(x[0], 0.5, 2.0, 1.5)", {{3, 4}}, [](const V& x) { return V{nabla::elu(x[0], 0.5, 2.0, 1.5)}; }, NZ},
+      {"hardtanh", "F.hardtanh(x[0], -0.8, 1.2)", {{3, 4}}, [](const V& x) { return V{F::hardtanh(x[0], F::HardtanhFuncOptions().min_val(-0.8).max_val(1.2))}; }},
+      {"relu6", "F.relu6(x[0] * 4)", {{3, 4}}, [](const V& x) { return V{F::relu6(x[0] * 4)}; }, NZ},
+      {"hardsigmoid", "F.hardsigmoid(x[0] * 2)", {{3, 4}}, [](const V& x) { return V{nabla::hardsigmoid(x[0] * 2)}; }},
+      {"hardswish", "F.hardswish(x[0] * 2)", {{3, 4}}, [](const V& x) { return V{nabla::hardswish(x[0] * 2)}; }},
+      {"hardshrink", "F.hardshrink(x[0], 0.6)", {{3, 4}}, [](const V& x) { return V{F::hardshrink(x[0], 0.6)}; }},
+      {"softshrink", "F.softshrink(x[0], 0.6)", {{3, 4}}, [](const V& x) { return V{F::softshrink(x[0], 0.6)}; }},
+      {"softplus", "F.softplus(x[0], beta=2, threshold=3)", {{3, 4}}, [](const V& x) { return V{F::softplus(x[0], F::SoftplusFuncOptions().beta(2).threshold(3))}; }},
+      {"logsigmoid", "F.logsigmoid(x[0])", {{3, 4}}, [](const V& x) { return V{F::logsigmoid(x[0])}; }},
+      {"mish", "F.mish(x[0])", {{3, 4}}, [](const V& x) { return V{F::mish(x[0])}; }},
+      {"softsign", "F.softsign(x[0])", {{3, 4}}, [](const V& x) { return V{F::softsign(x[0])}; }, NZ},
+      {"tanhshrink", "F.tanhshrink(x[0])", {{3, 4}}, [](const V& x) { return V{F::tanhshrink(x[0])}; }},
+      {"threshold", "F.threshold(x[0], 0.3, -2.0)", {{3, 4}}, [](const V& x) { return V{F::threshold(x[0], F::ThresholdFuncOptions(0.3, -2.0))}; }},
+      {"glu", "F.glu(x[0])", {{3, 4}}, [](const V& x) { return V{F::glu(x[0])}; }},
+      {"glu_dim0", "F.glu(x[0], 0)", {{4, 3}}, [](const V& x) { return V{F::glu(x[0], 0)}; }},
+      {"prelu_channels", "F.prelu(x[0], x[1])", {{2, 3, 4}, {3}}, [](const V& x) { return V{F::prelu(x[0], x[1])}; }, NZ},
+      {"prelu_shared", "F.prelu(x[0], x[1])", {{3, 4}, {1}}, [](const V& x) { return V{x[0].prelu(x[1])}; }, NZ},
+      {"rrelu_eval", "F.rrelu(x[0], 0.1, 0.3)", {{3, 4}}, [](const V& x) { return V{F::rrelu(x[0], F::RReLUFuncOptions().lower(0.1).upper(0.3))}; }, NZ},
+      {"softmin", "F.softmin(x[0], 1)", {{3, 4}}, [](const V& x) { return V{F::softmin(x[0], 1)}; }},
       {"erfc", "x[0].erfc()", {{3, 4}}, [](const V& x) { return V{x[0].erfc()}; }},
       {"erfinv", "x[0].erfinv()", {{3, 4}}, [](const V& x) { return V{x[0].erfinv()}; }, Unit},
       {"log1p", "x[0].log1p()", {{3, 4}}, [](const V& x) { return V{x[0].log1p()}; }, Pos},

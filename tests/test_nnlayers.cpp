@@ -435,3 +435,133 @@ TEST(BatchNormFused, SameBitsOnOneAndTwoThreads) {
 }
 
 }  // namespace
+
+// ---- activations (src/nn/activation.cpp; values and gradients: the op table) ---------------
+
+TEST(Activations, ModulesPrintAsLibTorchsWithOptions) {
+  using namespace nabla::nn;
+  EXPECT_EQ(str(SELU()), "nabla::nn::SELU()");
+  EXPECT_EQ(str(SELU(SELUOptions(true))), "nabla::nn::SELU(inplace=true)");
+  EXPECT_EQ(str(CELU(CELUOptions().alpha(0.5).inplace(true))),
+            "nabla::nn::CELU(alpha=0.5, inplace=true)");
+  EXPECT_EQ(str(ReLU6()), "nabla::nn::ReLU6()");
+  EXPECT_EQ(str(Hardtanh(HardtanhOptions().min_val(-2).max_val(3.5).inplace(true))),
+            "nabla::nn::Hardtanh(min_val=-2, max_val=3.5, inplace=true)");
+  EXPECT_EQ(str(Hardshrink()), "nabla::nn::Hardshrink(0.5)");
+  EXPECT_EQ(str(Softshrink(0.25)), "nabla::nn::Softshrink(0.25)");
+  EXPECT_EQ(str(Softplus(SoftplusOptions().beta(2).threshold(10))),
+            "nabla::nn::Softplus(beta=2, threshold=10)");
+  EXPECT_EQ(str(Threshold(0.1, 20)), "nabla::nn::Threshold(threshold=0.1, value=20)");
+  EXPECT_EQ(str(GLU()), "nabla::nn::GLU(dim=-1)");
+  EXPECT_EQ(str(RReLU()), "nabla::nn::RReLU(lower=0.125, upper=0.333333)");
+  EXPECT_EQ(str(PReLU(PReLUOptions().num_parameters(3))), "nabla::nn::PReLU(num_parameters=3)");
+  EXPECT_EQ(str(Softmin(1)), "nabla::nn::Softmin(dim=1)");
+  EXPECT_EQ(str(Softmax2d()), "nabla::nn::Softmax2d()");
+  EXPECT_EQ(str(LogSigmoid()) + str(Mish()) + str(Softsign()) + str(Tanhshrink()),
+            "nabla::nn::LogSigmoid()nabla::nn::Mish()nabla::nn::Softsign()nabla::nn::Tanhshrink()");
+}
+
+// PyTorch's gradients at the kinks (printed by LibTorch 1.13 for these inputs): hardtanh,
+// relu6 and hardsigmoid are 0 on the boundaries, hardswish is x / 3 + 1/2 on [-3, 3].
+TEST(Activations, GradientsAtTheKinksAreLibTorchs) {
+  const auto grad_of = [](Tensor (*f)(const Tensor&)) {
+    Tensor x = tensor({-3.0, -1.0, 0.0, 1.0, 3.0, 6.0}).requires_grad_();
+    f(x).sum().backward();
+    return x.grad();
+  };
+  const auto relu6 = [](const Tensor& x) { return nabla::relu6(x); };
+  const auto hardtanh = [](const Tensor& x) { return nabla::hardtanh(x); };
+  EXPECT_TRUE(grad_of(relu6).equal(tensor({0.0, 0.0, 0.0, 1.0, 1.0, 0.0})));
+  EXPECT_TRUE(grad_of(hardtanh).equal(tensor({0.0, 0.0, 1.0, 0.0, 0.0, 0.0})));
+  EXPECT_CLOSE(grad_of(nabla::hardsigmoid), tensor({0.0, 1.0, 1.0, 1.0, 0.0, 0.0}) / 6);
+  EXPECT_CLOSE(grad_of(nabla::hardswish), tensor({-0.5, 1.0 / 6, 0.5, 5.0 / 6, 1.5, 1.0}));
+  EXPECT_TRUE(grad_of(nabla::log_sigmoid)
+                  .allclose(tensor({0.9526, 0.7311, 0.5, 0.2689, 0.0474, 0.0025}), 0, 1e-4));
+}
+
+TEST(Activations, PReLULearnsPerChannelSlopes) {
+  nn::PReLU prelu(nn::PReLUOptions().num_parameters(3).init(0.1));
+  ASSERT_EQ(prelu->parameters().size(), 1u);
+  EXPECT_TRUE(prelu->weight.equal(full({3}, 0.1)));
+  const Tensor x = -ones({2, 3, 4});
+  Tensor y = prelu(x);
+  EXPECT_CLOSE(y, full({2, 3, 4}, -0.1));
+  y.sum().backward();
+  // Each slope multiplies 2 * 4 inputs of -1.
+  EXPECT_CLOSE(prelu->weight.grad(), full({3}, -8.0));
+  EXPECT_ERROR(prelu(ones({2, 4})), "channel size = 4");
+  EXPECT_ERROR(F::prelu(ones({2, 3}), ones({3, 1})), "scalar or 1D");
+}
+
+TEST(Activations, RReLURandomSlopesWhileTrainingTheirMeanInEval) {
+  nn::RReLU rrelu(nn::RReLUOptions().lower(0.2).upper(0.4));
+  const Tensor x = -ones({1000});
+  manual_seed(7);
+  const Tensor a = rrelu(x);
+  manual_seed(7);
+  const Tensor b = rrelu(x);
+  EXPECT_TRUE(a.equal(b));  // seeded
+  EXPECT_LE(a.max().item<double>(), -0.2 + 1e-7);
+  EXPECT_GE(a.min().item<double>(), -0.4 - 1e-7);
+  EXPECT_GT((a.max() - a.min()).item<double>(), 0.15);  // slopes spread over the interval
+  EXPECT_TRUE(rrelu(ones({5})).equal(ones({5})));       // positive inputs pass
+  rrelu->eval();
+  EXPECT_CLOSE(rrelu(x), full({1000}, -0.3));
+  EXPECT_ERROR(F::rrelu(x, F::RReLUFuncOptions().lower(0.5).upper(0.1)), "Lower bound");
+}
+
+TEST(Activations, InPlaceFormsWriteIntoTheInput) {
+  Tensor x = tensor({-2.0, 0.5, 7.0});
+  Tensor& r = relu6_(x);
+  EXPECT_EQ(&r, &x);
+  EXPECT_TRUE(x.equal(tensor({0.0, 0.5, 6.0})));
+  Tensor y = tensor({-2.0, 0.5, 7.0});
+  nn::Threshold threshold(nn::ThresholdOptions(1.0, -1.0).inplace(true));
+  threshold(y);
+  EXPECT_TRUE(y.equal(tensor({-1.0, -1.0, 7.0})));
+  Tensor z = tensor({-1.0, 1.0});
+  selu_(z);
+  EXPECT_CLOSE(z, tensor({-1.1113307378125625, 1.0507009873554805}));
+}
+
+TEST(Activations, BadOptionsAndShapesAreErrors) {
+  EXPECT_ERROR(nn::Hardtanh(nn::HardtanhOptions().min_val(1).max_val(1)),
+               "max_val must be greater than min_val");
+  EXPECT_ERROR(nabla::glu(ones({3})), "dimension 0 is size 3");
+  EXPECT_ERROR(nabla::glu(ones({})), "scalars");
+  EXPECT_ERROR(nabla::softshrink(ones({3}), -1), "lambda must be greater or equal to 0");
+  EXPECT_ERROR(nabla::celu(ones({3}), 0), "alpha cannot be 0");
+  EXPECT_ERROR(nn::Softmax2d()(ones({3})), "3D or 4D");
+  // Softmin and Softmax2d: softmax of the negated input, over the channels.
+  const Tensor x = randn({2, 3, 4, 5});
+  EXPECT_CLOSE(nn::Softmax2d()(x), x.softmax(1));
+  EXPECT_CLOSE(nn::Softmin(1)(x), (-x).softmax(1));
+}
+
+// ---- padding layers (src/nn/padding.cpp) ---------------------------------------------------
+
+TEST(Padding, ModulesPadAsFPadAndPrintAsLibTorch) {
+  using namespace nabla::nn;
+  const Tensor x = arange(24, TensorOptions().dtype(kDouble)).view({1, 2, 3, 4});
+  EXPECT_TRUE(ReflectionPad2d(ReflectionPad2dOptions({1, 1, 2, 0}))(x).equal(
+      F::pad(x, F::PadFuncOptions({1, 1, 2, 0}).mode(kReflect))));
+  EXPECT_TRUE(
+      ReplicationPad2d(2)(x).equal(F::pad(x, F::PadFuncOptions({2, 2, 2, 2}).mode(kReplicate))));
+  EXPECT_TRUE(ZeroPad2d(1)(x).equal(F::pad(x, F::PadFuncOptions({1, 1, 1, 1}))));
+  EXPECT_TRUE(ConstantPad1d(ConstantPad1dOptions({2, 0}, 3.5))(x[0]).equal(
+      F::pad(x[0], F::PadFuncOptions({2, 0}).value(3.5))));
+  EXPECT_EQ(ConstantPad3d(1, 2.0)(ones({2, 2, 2})).sizes(), IntArrayRef({4, 4, 4}));
+  EXPECT_EQ(ReflectionPad1d(2)(x[0]).sizes(), IntArrayRef({2, 3, 8}));
+  EXPECT_EQ(ReplicationPad3d(1)(ones({1, 2, 2, 2})).sizes(), IntArrayRef({1, 4, 4, 4}));
+  EXPECT_EQ(str(ReflectionPad1d(2)), "nabla::nn::ReflectionPad1d(padding=[2, 2])");
+  EXPECT_EQ(str(ReflectionPad2d(ReflectionPad2dOptions({1, 1, 2, 0}))),
+            "nabla::nn::ReflectionPad2d(padding=[1, 1, 2, 0])");
+  EXPECT_EQ(str(ReplicationPad3d(1)), "nabla::nn::ReplicationPad3d(padding=[1, 1, 1, 1, 1, 1])");
+  EXPECT_EQ(str(ZeroPad2d(ExpandingArray<4>({1, 2, 3, 4}))),
+            "nabla::nn::ZeroPad2d(padding=[1, 2, 3, 4])");
+  EXPECT_EQ(str(ConstantPad2d(ConstantPad2dOptions({1, 0, 2, 0}, -1))),
+            "nabla::nn::ConstantPad2d(padding=[1, 0, 2, 0], value=-1)");
+  EXPECT_ERROR(ReflectionPad2d(3)(x), "reflect padding (3, 3) of dim 2 is too large");
+  EXPECT_ERROR(ZeroPad2d(1)(ones({5})), "pad=[1, 1, 1, 1] for input of size [5]");
+  EXPECT_ERROR(ReflectionPad1d(1)(ones({2, 3, 4, 5})), "expects a 2D or 3D input");
+}

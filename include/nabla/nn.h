@@ -19,6 +19,7 @@
 #include "nabla/nn/normalization.h"
 #include "nabla/nn/options.h"
 #include "nabla/nn/ordered_dict.h"
+#include "nabla/nn/padding.h"
 #include "nabla/nn/pooling.h"
 #include "nabla/nn/rnn.h"
 #include "nabla/nn/transformer.h"

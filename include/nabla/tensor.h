@@ -292,6 +292,10 @@ class Tensor {
   Tensor sigmoid() const;
   Tensor tanh() const;
   Tensor relu() const;
+  /// x where |x| > lambd, else 0 (nabla::hardshrink).
+  Tensor hardshrink(const Scalar& lambd = 0.5) const;
+  /// x where x > 0, else weight * x (nabla::prelu).
+  Tensor prelu(const Tensor& weight) const;
   Tensor square() const;
   Tensor reciprocal() const;
   Tensor sign() const;

@@ -69,15 +69,6 @@ Tensor clamped_log(const Tensor& x) {
   return where(positive, where(positive, x, 1.0).log(), -100.0).clamp_min(-100);
 }
 
-// log(sigmoid(x)), stable for large |x|, each branch fed only the values it is exact for so
-// that neither overflows nor leaks nan into the gradient.
-Tensor log_sigmoid(const Tensor& x) {
-  Tensor pos = -((-x.clamp_min(0)).exp() + 1).log();
-  Tensor xn = x.clamp_max(0);
-  Tensor neg = xn - (xn.exp() + 1).log();
-  return where(x >= 0, pos, neg);
-}
-
 // ---- negative log-likelihood over class indices --------------------------------------------
 
 // Class-index targets flattened: log-probabilities [M, C], targets [M] (int64), and the
@@ -350,7 +341,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                                         const BinaryCrossEntropyWithLogitsFuncOptions& options) {
   const char* op = "binary_cross_entropy_with_logits";
   check_same_shape(input, target, op);
-  Tensor log_sig = log_sigmoid(input);
+  Tensor log_sig = functional::logsigmoid(input);  // src/nn/activation.cpp
   if (options.pos_weight().defined()) {
     broadcast_shapes(options.pos_weight().sizes(), input.sizes(), op);
     log_sig = log_sig * ((options.pos_weight() - 1) * target + 1);

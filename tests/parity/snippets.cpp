@@ -349,6 +349,62 @@ int main() {
         .backward();
     show("factorization_grads", a.grad());
   }
+  {  // activations: the functional forms, the modules, the namespace-level and in-place spellings
+    namespace F = nb::nn::functional;
+    nb::Tensor h =
+        f64({-7.0, -3.0, -1.5, -0.5, 0.0, 0.25, 0.8, 2.5, 3.0, 6.0, 30.0}).requires_grad_();
+    show("selu_celu",
+         F::selu(h) + F::celu(h, F::CELUFuncOptions().alpha(0.5)) + nb::selu(h) + nb::celu(h, 2.0));
+    show("elu_general", nb::elu(h, 0.5, 2.0, 1.5) + nb::leaky_relu(h, 0.2));
+    show("hardtanh_relu6", F::hardtanh(h, F::HardtanhFuncOptions().min_val(-2).max_val(2)) +
+                               F::relu6(h) + nb::hardtanh(h, -1, 3) + nb::relu6(h));
+    show("hard_sigmoid_swish", nb::hardsigmoid(h) + nb::hardswish(h));
+    show("shrinks", F::hardshrink(h, 0.6) + F::softshrink(h, 0.6) + h.hardshrink() +
+                        nb::softshrink(h) + F::tanhshrink(h));
+    show("softplus", F::softplus(h, F::SoftplusFuncOptions().beta(2).threshold(5)) +
+                         nb::softplus(h) + F::logsigmoid(h) + nb::log_sigmoid(h));
+    show("mish_softsign_silu", F::mish(h) + nb::mish(h) + F::softsign(h) + nb::silu(h));
+    show("threshold", F::threshold(h, F::ThresholdFuncOptions(0.5, -9)) + nb::threshold(h, 1, 2));
+    show("rrelu_eval", F::rrelu(h) + nb::rrelu(h, 0.1, 0.3));
+    nb::Tensor g6 = nb::arange(24, nb::dtype(nb::kFloat64)).view({2, 3, 4}) / 10 - 1;
+    show("glu", F::glu(g6) + nb::glu(g6, 2) + F::glu(g6.narrow(1, 0, 2), 1).sum(-1, true));
+    show("prelu", F::prelu(g6, f64({0.1, 0.2, 0.3})) + g6.prelu(f64({0.25})));
+    show("softmin", F::softmin(g6, 1) + nb::nn::Softmin(2)(g6).sum(2, true));
+    nb::Tensor x4 = g6.unsqueeze(0).repeat({1, 2, 1, 1}) * 3;
+    nb::nn::Sequential acts(nb::nn::SELU(), nb::nn::CELU(), nb::nn::ReLU6(), nb::nn::Softplus(),
+                            nb::nn::Mish(), nb::nn::Softsign(), nb::nn::GLU(1));
+    show("activation_modules", acts->forward(x4));
+    show("activation_modules_2",
+         nb::nn::Softmax2d()(x4) + nb::nn::LogSigmoid()(x4) + nb::nn::Hardshrink()(x4) +
+             nb::nn::Softshrink()(x4) + nb::nn::Tanhshrink()(x4) + nb::nn::Threshold(0.1, 20)(x4) +
+             nb::nn::Hardtanh(nb::nn::HardtanhOptions().min_val(-2).max_val(2))(x4));
+    nb::nn::PReLU prelu(nb::nn::PReLUOptions().num_parameters(3).init(0.2));
+    prelu->to(nb::kFloat64);
+    nb::nn::RReLU rrelu;
+    rrelu->eval();
+    (prelu(g6).pow(2).sum() + rrelu(h).sum() + F::hardtanh(h).sum() + nb::hardswish(h).sum() +
+     F::softplus(h).sum() + F::mish(h).sum() + F::glu(g6 * h.sum()).sum())
+        .backward();
+    show("activation_grads", h.grad());
+    show("prelu_weight_grad", prelu->weight.grad());
+    nb::Tensor inplace = f64({-2.0, 0.5, 7.0});
+    nb::relu6_(inplace);
+    nb::hardswish_(inplace);
+    nb::threshold_(inplace, 0.6, -1);
+    show("inplace_activations", inplace);
+  }
+  {  // padding layers
+    nb::Tensor img = nb::arange(24, nb::dtype(nb::kFloat64)).view({1, 2, 3, 4});
+    show("reflection_pad",
+         nb::nn::ReflectionPad2d(nb::nn::ReflectionPad2dOptions({1, 1, 2, 0}))(img));
+    show("reflection_pad1d", nb::nn::ReflectionPad1d(2)(img[0]));
+    show("replication_pad", nb::nn::ReplicationPad2d(2)(img).sum(1));
+    show("replication_pad3d", nb::nn::ReplicationPad3d(1)(img).sum({1, 2}));
+    show("zero_pad", nb::nn::ZeroPad2d(nb::ExpandingArray<4>({1, 2, 0, 1}))(img));
+    show("constant_pad",
+         nb::nn::ConstantPad1d(nb::nn::ConstantPad1dOptions({2, 0}, 3.5))(img[0]).sum(0));
+    show("constant_pad3d", nb::nn::ConstantPad3d(1, -2.0)(img).sum(1).sum(0));
+  }
   // ---- autograd ----
   nb::Tensor x = f64({0.3, -1.2, 2.0}).requires_grad_();
   nb::Tensor w =

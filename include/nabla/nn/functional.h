@@ -34,6 +34,39 @@ Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {});
 Tensor silu(const Tensor& input);
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options);
 Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options);
+/// softmax(-input).
+Tensor softmin(const Tensor& input, const SoftminFuncOptions& options);
+/// scale * elu(x, alpha) with SELU's constants (alpha 1.6733, scale 1.0507).
+Tensor selu(Tensor input, const SELUFuncOptions& options = {});
+/// x where x > 0, else alpha * (exp(x / alpha) - 1).
+Tensor celu(Tensor input, const CELUFuncOptions& options = {});
+/// min(max(x, min_val), max_val); the gradient is 1 strictly inside, as PyTorch's.
+Tensor hardtanh(Tensor input, const HardtanhFuncOptions& options = {});
+/// hardtanh(x, 0, 6).
+Tensor relu6(Tensor input, const ReLU6FuncOptions& options = {});
+/// x where |x| > lambda, else 0.
+Tensor hardshrink(const Tensor& input, const HardshrinkFuncOptions& options = {});
+/// x - lambda above lambda, x + lambda below -lambda, else 0.
+Tensor softshrink(const Tensor& input, const SoftshrinkFuncOptions& options = {});
+/// log(1 + exp(beta * x)) / beta; x where beta * x > threshold.
+Tensor softplus(const Tensor& input, const SoftplusFuncOptions& options = {});
+/// log(sigmoid(x)), stable for large |x|.
+Tensor logsigmoid(const Tensor& input);
+/// x * tanh(softplus(x)).
+Tensor mish(const Tensor& input);
+/// x / (1 + |x|).
+Tensor softsign(const Tensor& input);
+/// x - tanh(x).
+Tensor tanhshrink(const Tensor& input);
+/// x where x > threshold, else value.
+Tensor threshold(Tensor input, const ThresholdFuncOptions& options);
+/// a * sigmoid(b) for the halves a, b of input along dim.
+Tensor glu(const Tensor& input, const GLUFuncOptions& options = {});
+/// x where x > 0, else weight * x; weight has one element or one per channel (dim 1).
+Tensor prelu(const Tensor& input, const Tensor& weight);
+/// Leaky ReLU whose negative slope is drawn from U(lower, upper) per element when training
+/// (nabla's generator: not PyTorch's stream), (lower + upper) / 2 otherwise.
+Tensor rrelu(Tensor input, const RReLUFuncOptions& options = {});
 
 // ---- normalization and distances -----------------------------------------------------------
 /// input / max(||input||_p along dim, eps) (each vector along dim scaled to norm 1).

@@ -226,6 +226,186 @@ class LogSoftmaxImpl : public Cloneable<LogSoftmaxImpl> {
 };
 NABLA_MODULE(LogSoftmax);
 
+class SELUImpl : public Cloneable<SELUImpl> {
+ public:
+  explicit SELUImpl(const SELUOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  SELUOptions options;
+};
+NABLA_MODULE(SELU);
+
+class CELUImpl : public Cloneable<CELUImpl> {
+ public:
+  explicit CELUImpl(const CELUOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  CELUOptions options;
+};
+NABLA_MODULE(CELU);
+
+class ReLU6Impl : public Cloneable<ReLU6Impl> {
+ public:
+  explicit ReLU6Impl(const ReLU6Options& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  ReLU6Options options;
+};
+NABLA_MODULE(ReLU6);
+
+/// Clamps to [min_val, max_val]; raises unless max_val > min_val.
+class HardtanhImpl : public Cloneable<HardtanhImpl> {
+ public:
+  explicit HardtanhImpl(const HardtanhOptions& options = {}) : options(options) { reset(); }
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  HardtanhOptions options;
+};
+NABLA_MODULE(Hardtanh);
+
+class HardshrinkImpl : public Cloneable<HardshrinkImpl> {
+ public:
+  explicit HardshrinkImpl(const HardshrinkOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  HardshrinkOptions options;
+};
+NABLA_MODULE(Hardshrink);
+
+class SoftshrinkImpl : public Cloneable<SoftshrinkImpl> {
+ public:
+  explicit SoftshrinkImpl(const SoftshrinkOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  SoftshrinkOptions options;
+};
+NABLA_MODULE(Softshrink);
+
+class SoftplusImpl : public Cloneable<SoftplusImpl> {
+ public:
+  explicit SoftplusImpl(const SoftplusOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  SoftplusOptions options;
+};
+NABLA_MODULE(Softplus);
+
+class ThresholdImpl : public Cloneable<ThresholdImpl> {
+ public:
+  ThresholdImpl(double threshold, double value)
+      : ThresholdImpl(ThresholdOptions(threshold, value)) {}
+  explicit ThresholdImpl(const ThresholdOptions& options) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  ThresholdOptions options;
+};
+NABLA_MODULE(Threshold);
+
+class GLUImpl : public Cloneable<GLUImpl> {
+ public:
+  explicit GLUImpl(const GLUOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  GLUOptions options;
+};
+NABLA_MODULE(GLU);
+
+/// Random slopes while training (is_training()), their mean in evaluation.
+class RReLUImpl : public Cloneable<RReLUImpl> {
+ public:
+  explicit RReLUImpl(const RReLUOptions& options = {}) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  RReLUOptions options;
+};
+NABLA_MODULE(RReLU);
+
+/// Leaky ReLU with learned slopes: `weight`, num_parameters of them (1, or one per channel).
+class PReLUImpl : public Cloneable<PReLUImpl> {
+ public:
+  explicit PReLUImpl(const PReLUOptions& options = {}) : options(options) { reset(); }
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  PReLUOptions options;
+  Tensor weight;
+};
+NABLA_MODULE(PReLU);
+
+class SoftminImpl : public Cloneable<SoftminImpl> {
+ public:
+  explicit SoftminImpl(int64_t dim) : options(dim) {}
+  explicit SoftminImpl(const SoftminOptions& options) : options(options) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  SoftminOptions options;
+};
+NABLA_MODULE(Softmin);
+
+/// Softmax over the channels of [C, H, W] or [N, C, H, W] input.
+class Softmax2dImpl : public Cloneable<Softmax2dImpl> {
+ public:
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+};
+NABLA_MODULE(Softmax2d);
+
+class LogSigmoidImpl : public Cloneable<LogSigmoidImpl> {
+ public:
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+};
+NABLA_MODULE(LogSigmoid);
+
+class MishImpl : public Cloneable<MishImpl> {
+ public:
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+};
+NABLA_MODULE(Mish);
+
+class SoftsignImpl : public Cloneable<SoftsignImpl> {
+ public:
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+};
+NABLA_MODULE(Softsign);
+
+class TanhshrinkImpl : public Cloneable<TanhshrinkImpl> {
+ public:
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+};
+NABLA_MODULE(Tanhshrink);
+
 /// F::cosine_similarity as a module: forward(x1, x2).
 class CosineSimilarityImpl : public Cloneable<CosineSimilarityImpl> {
  public:

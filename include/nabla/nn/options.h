@@ -130,6 +130,77 @@ struct LogSoftmaxOptions {
   NABLA_ARG(int64_t, dim);
 };
 
+struct SELUOptions {
+  SELUOptions(bool inplace = false) : inplace_(inplace) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(bool, inplace);
+};
+
+struct CELUOptions {
+  NABLA_ARG(double, alpha) = 1.0;
+  NABLA_ARG(bool, inplace) = false;
+};
+
+struct ReLU6Options {
+  ReLU6Options(bool inplace = false) : inplace_(inplace) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(bool, inplace);
+};
+
+/// Clamps to [min_val, max_val].
+struct HardtanhOptions {
+  NABLA_ARG(double, min_val) = -1.0;
+  NABLA_ARG(double, max_val) = 1.0;
+  NABLA_ARG(bool, inplace) = false;
+};
+
+struct HardshrinkOptions {
+  HardshrinkOptions(double lambda = 0.5) : lambda_(lambda) {}  // NOLINT: implicit, as LibTorch
+  NABLA_ARG(double, lambda);
+};
+
+struct SoftshrinkOptions {
+  SoftshrinkOptions(double lambda = 0.5) : lambda_(lambda) {}  // NOLINT: implicit, as LibTorch
+  NABLA_ARG(double, lambda);
+};
+
+/// log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold.
+struct SoftplusOptions {
+  NABLA_ARG(double, beta) = 1.0;
+  NABLA_ARG(double, threshold) = 20.0;
+};
+
+/// x where x > threshold, else value.
+struct ThresholdOptions {
+  ThresholdOptions(double threshold, double value) : threshold_(threshold), value_(value) {}
+  NABLA_ARG(double, threshold);
+  NABLA_ARG(double, value);
+  NABLA_ARG(bool, inplace) = false;
+};
+
+/// Splits the input in halves a, b along dim: a * sigmoid(b).
+struct GLUOptions {
+  GLUOptions(int64_t dim = -1) : dim_(dim) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(int64_t, dim);
+};
+
+/// PReLU's learned slopes: one shared, or one per channel (dim 1), each starting at init.
+struct PReLUOptions {
+  NABLA_ARG(int64_t, num_parameters) = 1;
+  NABLA_ARG(double, init) = 0.25;
+};
+
+/// Leaky ReLU with a random slope in [lower, upper] per element while training, their mean
+/// in evaluation.
+struct RReLUOptions {
+  NABLA_ARG(double, lower) = 1.0 / 8.0;
+  NABLA_ARG(double, upper) = 1.0 / 3.0;
+  NABLA_ARG(bool, inplace) = false;
+};
+
+struct SoftminOptions {
+  SoftminOptions(int64_t dim) : dim_(dim) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(int64_t, dim);
+};
+
 // ---- distances ---------------------------------------------------------------------------
 
 struct CosineSimilarityOptions {
@@ -274,6 +345,19 @@ struct LogSoftmaxFuncOptions {
   NABLA_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
 };
 
+struct SoftminFuncOptions {
+  SoftminFuncOptions(int64_t dim) : dim_(dim) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(int64_t, dim);
+  NABLA_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
+};
+
+struct RReLUFuncOptions {
+  NABLA_ARG(double, lower) = 1.0 / 8.0;
+  NABLA_ARG(double, upper) = 1.0 / 3.0;
+  NABLA_ARG(bool, training) = false;
+  NABLA_ARG(bool, inplace) = false;
+};
+
 /// F::normalize: x / max(||x||_p over dim, eps).
 struct NormalizeFuncOptions {
   NABLA_ARG(double, p) = 2.0;
@@ -287,6 +371,15 @@ using PairwiseDistanceFuncOptions = PairwiseDistanceOptions;
 using LeakyReLUFuncOptions = LeakyReLUOptions;
 using ELUFuncOptions = ELUOptions;
 using GELUFuncOptions = GELUOptions;
+using SELUFuncOptions = SELUOptions;
+using CELUFuncOptions = CELUOptions;
+using ReLU6FuncOptions = ReLU6Options;
+using HardtanhFuncOptions = HardtanhOptions;
+using HardshrinkFuncOptions = HardshrinkOptions;
+using SoftshrinkFuncOptions = SoftshrinkOptions;
+using SoftplusFuncOptions = SoftplusOptions;
+using ThresholdFuncOptions = ThresholdOptions;
+using GLUFuncOptions = GLUOptions;
 using MSELossFuncOptions = MSELossOptions;
 using MSEFuncOptions = MSELossOptions;
 using L1LossFuncOptions = L1LossOptions;
