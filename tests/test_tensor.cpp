@@ -1035,6 +1035,13 @@ TEST(Elementwise, DenseFloatLoopsGiveTheStridedLoopsBits) {
         if (std::string(name) == "div") inplace.div_(b);
         expect_same_floats(inplace, op(as, bs), what + " in place");
       }
+      // where: the dense select (a mask from the bytes of the condition) copies the same bits,
+      // NaN payloads and -0 included, with a tensor or one element on either side.
+      const Tensor cond = a > b, conds = strided_copy(cond.to(kFloat)).to(kBool);
+      expect_same_floats(where(cond, a, b), where(conds, as, bs), "where" + at);
+      expect_same_floats(where(cond, a, scalar), where(conds, as, scalar), "where, scalar" + at);
+      expect_same_floats(where(cond, scalar, b), where(conds, scalar, bs), "where scalar" + at);
+      expect_same_floats(where(cond, a, -0.0), where(conds, as, -0.0), "where -0" + at);
       // The exact results: one rounding of the exact value (float -> double is exact, and
       // double's 53 bits make a second rounding harmless for +, -, * and /).
       Tensor q = a.div(b);

@@ -2,9 +2,9 @@
 // Hardtanh, ReLU6, Hardshrink, Softshrink, Softplus, LogSigmoid, Mish, Softsign, Tanhshrink,
 // Threshold, GLU, PReLU, RReLU, Softmin, Softmax2d, hardsigmoid and hardswish. Each is its
 // functional form (composed from differentiable ops, so gradients of any order come from the
-// parts), its module and LibTorch's namespace-level spelling, side by side. Where PyTorch's
-// gradient is 1 strictly inside an interval (hardtanh, relu6, hardsigmoid), a where() keeps
-// the boundaries at 0, as there.
+// parts), its module and LibTorch's namespace-level spelling, side by side. hardtanh (and so
+// relu6 and hardsigmoid) is an op of its own in src/ops/elementwise.cpp: clamp's values with
+// PyTorch's gradient, 0 on the boundaries.
 #include <cmath>
 #include <ostream>
 
@@ -54,10 +54,8 @@ Tensor celu(Tensor input, const CELUFuncOptions& options) {
 }
 
 Tensor hardtanh(Tensor input, const HardtanhFuncOptions& options) {
-  const double lo = options.min_val(), hi = options.max_val();
-  // The clamped values where x is outside (lo, hi) or NaN, without their gradient.
-  const Tensor result =
-      where((input > lo).logical_and(input < hi), input, input.detach().clamp(lo, hi));
+  // An op of its own (src/ops/elementwise.cpp): clamp with a gradient of 0 on the boundaries.
+  const Tensor result = nabla::hardtanh(input, options.min_val(), options.max_val());
   return into(input, result, options.inplace());
 }
 
@@ -305,10 +303,6 @@ Tensor leaky_relu(const Tensor& self, const Scalar& negative_slope) {
 }
 Tensor& leaky_relu_(Tensor& self, const Scalar& negative_slope) {
   return self.copy_(leaky_relu(self, negative_slope));
-}
-Tensor hardtanh(const Tensor& self, const Scalar& min_val, const Scalar& max_val) {
-  return F::hardtanh(
-      self, F::HardtanhFuncOptions().min_val(min_val.toDouble()).max_val(max_val.toDouble()));
 }
 Tensor& hardtanh_(Tensor& self, const Scalar& min_val, const Scalar& max_val) {
   return self.copy_(hardtanh(self, min_val, max_val));

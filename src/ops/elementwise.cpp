@@ -5,6 +5,7 @@
 // ops/op_helpers.h (a unary op's derivative is a lambda of (grad, self, result)).
 #include <cmath>
 
+#include "nabla/nn/aten_functions.h"
 #include "ops/fused.h"
 #include "ops/op_helpers.h"
 
@@ -665,6 +666,28 @@ Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar
              if (lo) pass = pass.logical_and(self_v >= *lo);
              if (hi) pass = pass.logical_and(self_v <= *hi);
              return {grad * pass.to(grad.dtype())};
+           });
+  }
+  return result;
+}
+// clamp's values with PyTorch's hardtanh gradient: 1 strictly inside (min_val, max_val), 0 on
+// the boundaries and outside (clamp's is 1 on them). One kernel: the where() composition took
+// five, 10x clamp's time (ReLU6, [32, 32, 56, 56]: 7.9 against 0.8 ms on 1 thread).
+Tensor hardtanh(const Tensor& self, const Scalar& min_val, const Scalar& max_val) {
+  check_defined(self, "hardtanh");
+  Tensor result;
+  {
+    NoGradGuard no_grad;
+    result = clamp(self, min_val, max_val);
+  }
+  if (needs_grad(self)) {
+    const double lo = min_val.toDouble(), hi = max_val.toDouble();
+    record("HardtanhBackward0", {result}, {self},
+           [self = SavedTensor(self, false), lo, hi](const variable_list& grads,
+                                                     const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             const Tensor x = self.unpack(node);
+             return {grad * (x > lo).logical_and(x < hi).to(grad.dtype())};
            });
   }
   return result;

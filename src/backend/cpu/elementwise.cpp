@@ -441,7 +441,45 @@ void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Ten
   }
 }
 
+namespace {
+// where(cond, a, b) on dense float32, a or b possibly one broadcast element: loops compiled for
+// AVX-512 and AVX2, which widen the bool bytes to lane masks. map_kernel's baseline loop ran
+// scalar: [32, 32, 56, 56], 1 thread, AMD EPYC (Zen 5), 6.5 ms against 0.8 for a product.
+// The condition is read as bytes: GCC vectorizes the select from uint8_t, not from bool. The
+// values are copied, not computed: every ISA gives the same bits.
+template <bool kScalarA, bool kScalarB>
+NABLA_CPU_CLONES void where_floats(const uint8_t* c, const float* a, const float* b, float* y,
+                                   int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = c[i] ? a[kScalarA ? 0 : i] : b[kScalarB ? 0 : i];
+}
+
+bool where_dense_floats(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (!all_float({&a, &b, &out}) || cond.scalar_type() != ScalarType::Bool ||
+      !out.is_contiguous() || !cond.is_contiguous() || cond.sizes() != out.sizes())
+    return false;
+  const bool scalar_a = is_broadcast_scalar(a), scalar_b = is_broadcast_scalar(b);
+  if ((!scalar_a && !a.is_contiguous()) || (!scalar_b && !b.is_contiguous())) return false;
+  const auto* c = static_cast<const uint8_t*>(cond.data_ptr());  // bools are 0 or 1
+  const float *as = a.data_ptr<float>(), *bs = b.data_ptr<float>();
+  float* y = out.data_ptr<float>();
+  run_flat(out.numel(), [=](int64_t i0, int64_t i1) {
+    const float* ai = scalar_a ? as : as + i0;
+    const float* bi = scalar_b ? bs : bs + i0;
+    if (scalar_a && scalar_b)
+      where_floats<true, true>(c + i0, ai, bi, y + i0, i1 - i0);
+    else if (scalar_a)
+      where_floats<true, false>(c + i0, ai, bi, y + i0, i1 - i0);
+    else if (scalar_b)
+      where_floats<false, true>(c + i0, ai, bi, y + i0, i1 - i0);
+    else
+      where_floats<false, false>(c + i0, ai, bi, y + i0, i1 - i0);
+  });
+  return true;
+}
+}  // namespace
+
 void CpuBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (where_dense_floats(cond, a, b, out)) return;
   dispatch_all(a.scalar_type(), "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
     // A scalar side is read once, so the loop has two array inputs (the vectorized path).
