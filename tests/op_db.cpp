@@ -5,6 +5,7 @@
 #include <nabla/conv.h>
 #include <nabla/nn.h>
 #include <nabla/nn/aten_functions.h>
+#include <nabla/special.h>
 
 #include <cmath>
 
@@ -331,6 +332,59 @@ std::vector<OpInfo> make_table() {
       {"lerp", "T.lerp(x[0], x[1], x[2])", {{3, 4}, {3, 4}, {4}}, [](const V& x) { return V{nabla::lerp(x[0], x[1], x[2])}; }},
       {"lerp_scalar", "x[0].lerp(x[1], 0.3)", {{3, 4}, {4}}, [](const V& x) { return V{x[0].lerp(x[1], 0.3)}; }},
       {"logaddexp", "T.logaddexp(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::logaddexp(x[0], x[1])}; }},
+      // ---- special functions (src/ops/special.cpp; the gamma family in elementwise.cpp) ----
+      {"lgamma", "x[0].lgamma()", {{3, 4}}, [](const V& x) { return V{x[0].lgamma()}; }, Pos},
+      {"lgamma_negative", "(x[0] * 0.4 - 2.5).lgamma()", {{3, 4}}, [](const V& x) { return V{(x[0] * 0.4 - 2.5).lgamma()}; }, Unit},
+      {"digamma", "x[0].digamma()", {{3, 4}}, [](const V& x) { return V{x[0].digamma()}; }, Pos},
+      {"digamma_negative", "T.digamma(x[0] * 0.4 - 1.5)", {{3, 4}}, [](const V& x) { return V{nabla::digamma(x[0] * 0.4 - 1.5)}; }, Unit},
+      {"polygamma_1", "T.polygamma(1, x[0])", {{3, 4}}, [](const V& x) { return V{nabla::polygamma(1, x[0])}; }, Pos},
+      {"polygamma_2", "x[0].polygamma(2)", {{3, 4}}, [](const V& x) { return V{x[0].polygamma(2)}; }, Pos},
+      {"polygamma_3_large", "T.polygamma(3, x[0] * 5)", {{3, 4}}, [](const V& x) { return V{nabla::polygamma(3, x[0] * 5)}; }, Pos},
+      {"special_multigammaln", "T.special.multigammaln(x[0] + 1, 3)", {{3, 4}}, [](const V& x) { return V{special::multigammaln(x[0] + 1, 3)}; }, Pos},
+      {"special_entr", "T.special.entr(x[0])", {{3, 4}}, [](const V& x) { return V{special::entr(x[0])}; }, Pos},
+      {"special_ndtr", "T.special.ndtr(x[0])", {{3, 4}}, [](const V& x) { return V{special::ndtr(x[0])}; }},
+      {"logit", "T.logit(x[0] / 3)", {{3, 4}}, [](const V& x) { return V{nabla::logit(x[0] / 3)}; }, Pos},
+      {"logit_eps", "(x[0] / 3).logit(eps=0.25)", {{3, 4}}, [](const V& x) { return V{(x[0] / 3).logit(0.25)}; }, Pos},
+      {"sinc", "T.sinc(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::sinc(x[0])}; }},
+      {"copysign", "T.copysign(x[0], T.tensor([1., -1., -0., 0.]))", {{3, 4}}, [](const V& x) { return V{nabla::copysign(x[0], tensor({1.0, -1.0, -0.0, 0.0}, dtype(x[0].scalar_type()).device(x[0].device())))}; }, NZ},
+      {"copysign_scalar", "x[0].copysign(-0.0)", {{3, 4}}, [](const V& x) { return V{x[0].copysign(-0.0)}; }, NZ},
+      {"float_power", "T.float_power(x[0], x[1]).to(x[0].dtype)", {{3, 4}, {4}}, [](const V& x) { return V{nabla::float_power(x[0], x[1]).to(x[0].scalar_type())}; }, Pos},
+      {"ldexp", "T.ldexp(x[0], T.tensor([1., -2., 3., 0.]))", {{3, 4}}, [](const V& x) { return V{nabla::ldexp(x[0], tensor({1.0, -2.0, 3.0, 0.0}, dtype(x[0].scalar_type()).device(x[0].device())))}; }},
+      // ---- spatial transformers, channel shuffle, LRN (src/nn/vision.cpp, normalization.cpp) ----
+      {"grid_sample", "F.grid_sample(x[0], x[1] * 0.6, align_corners=False)", {{1, 2, 3, 4}, {1, 2, 3, 2}}, [](const V& x) { return V{F::grid_sample(x[0], x[1] * 0.6, F::GridSampleFuncOptions().align_corners(false))}; }},
+      {"grid_sample_border_aligned", "F.grid_sample(x[0], x[1] * 0.6, padding_mode='border', align_corners=True)", {{2, 1, 3, 4}, {2, 3, 2, 2}}, [](const V& x) { return V{F::grid_sample(x[0], x[1] * 0.6, F::GridSampleFuncOptions().padding_mode(kBorder).align_corners(true))}; }},
+      {"grid_sample_reflection", "F.grid_sample(x[0], x[1] * 0.9, padding_mode='reflection', align_corners=False)", {{1, 2, 3, 4}, {1, 3, 3, 2}}, [](const V& x) { return V{F::grid_sample(x[0], x[1] * 0.9, F::GridSampleFuncOptions().padding_mode(kReflection))}; }},
+      {"grid_sample_reflection_aligned", "F.grid_sample(x[0], x[1] * 0.9, padding_mode='reflection', align_corners=True)", {{1, 2, 3, 4}, {1, 3, 3, 2}}, [](const V& x) { return V{F::grid_sample(x[0], x[1] * 0.9, F::GridSampleFuncOptions().padding_mode(kReflection).align_corners(true))}; }},
+      {"grid_sample_nearest", "F.grid_sample(x[0], x[1] * 0.6, mode='nearest', align_corners=False)", {{1, 2, 3, 4}, {1, 2, 3, 2}}, [](const V& x) { return V{F::grid_sample(x[0], x[1] * 0.6, F::GridSampleFuncOptions().mode(kNearest))}; }},
+      {"grid_sample_3d", "F.grid_sample(x[0], x[1] * 0.6, align_corners=True)", {{1, 2, 2, 3, 3}, {1, 2, 2, 2, 3}}, [](const V& x) { return V{F::grid_sample(x[0], x[1] * 0.6, F::GridSampleFuncOptions().align_corners(true))}; }},
+      {"affine_grid", "F.affine_grid(x[0], [2, 3, 4, 5], align_corners=False)", {{2, 2, 3}}, [](const V& x) { return V{F::affine_grid(x[0], {2, 3, 4, 5}, false)}; }},
+      {"affine_grid_3d_aligned", "F.affine_grid(x[0], [1, 1, 2, 3, 4], align_corners=True)", {{1, 3, 4}}, [](const V& x) { return V{F::affine_grid(x[0], {1, 1, 2, 3, 4}, true)}; }},
+      {"channel_shuffle", "T.channel_shuffle(x[0], 2)", {{2, 4, 3}}, [](const V& x) { return V{nabla::channel_shuffle(x[0], 2)}; }},
+      {"local_response_norm", "F.local_response_norm(x[0], 3)", {{2, 5, 4}}, [](const V& x) { return V{F::local_response_norm(x[0], 3)}; }},
+      {"local_response_norm_4d", "F.local_response_norm(x[0], 2, alpha=0.5, beta=0.6, k=2.0)", {{1, 4, 2, 3}}, [](const V& x) { return V{F::local_response_norm(x[0], F::LocalResponseNormFuncOptions(2).alpha(0.5).beta(0.6).k(2))}; }},
+      // ---- statistics (src/ops/statistics.cpp) and index sets (combinatorics.cpp) ----
+      {"aminmax_dim", "list(T.aminmax(x[0], dim=1))", {{3, 4}}, [](const V& x) { auto [lo, hi] = x[0].aminmax(1); return V{lo, hi}; }},
+      {"aminmax_all_keepdim", "list(x[0].aminmax(keepdim=True))", {{3, 4}}, [](const V& x) { auto [lo, hi] = nabla::aminmax(x[0], std::nullopt, true); return V{lo, hi}; }},
+      {"quantile", "T.quantile(x[0], T.tensor([0.2, 0.5, 0.9]), dim=1, keepdim=True)", {{3, 5}}, [](const V& x) { return V{nabla::quantile(x[0], tensor({0.2, 0.5, 0.9}, dtype(x[0].scalar_type()).device(x[0].device())), 1, true)}; }},
+      {"quantile_all", "x[0].quantile(0.3)", {{3, 4}}, [](const V& x) { return V{x[0].quantile(0.3)}; }},
+      {"quantile_midpoint_dim0", "T.quantile(x[0], 0.4, dim=0, interpolation='midpoint')", {{4, 3}}, [](const V& x) { return V{nabla::quantile(x[0], 0.4, 0, false, "midpoint")}; }},
+      {"quantile_nearest", "T.quantile(x[0], T.tensor([0.1, 0.5, 0.75]), dim=-1, interpolation='nearest')", {{2, 5}}, [](const V& x) { return V{nabla::quantile(x[0], tensor({0.1, 0.5, 0.75}, dtype(x[0].scalar_type()).device(x[0].device())), -1, false, "nearest")}; }},
+      {"quantile_lower_higher", "[T.quantile(x[0], 0.3, dim=1, interpolation='lower'), T.quantile(x[0], 0.3, dim=1, interpolation='higher')]", {{2, 6}}, [](const V& x) { return V{nabla::quantile(x[0], 0.3, 1, false, "lower"), nabla::quantile(x[0], 0.3, 1, false, "higher")}; }},
+      {"nanquantile", "T.nanquantile(x[0], 0.6, dim=0)", {{4, 3}}, [](const V& x) { return V{nabla::nanquantile(x[0], 0.6, 0)}; }},
+      {"cov", "T.cov(x[0])", {{3, 5}}, [](const V& x) { return V{nabla::cov(x[0])}; }},
+      {"cov_weights", "T.cov(x[0], correction=0, fweights=idx([1, 2, 1, 3, 1]), aweights=T.tensor([0.5, 1., 2., 1., 0.25]))", {{3, 5}}, [](const V& x) { return V{nabla::cov(x[0], 0, idx({1, 2, 1, 3, 1}).to(x[0].device()), tensor({0.5, 1.0, 2.0, 1.0, 0.25}, dtype(x[0].scalar_type()).device(x[0].device())))}; }},
+      {"cov_vector_aweights", "x[0].cov(aweights=T.tensor([0.5, 1., 2., 1.]))", {{4}}, [](const V& x) { return V{x[0].cov(1, std::nullopt, tensor({0.5, 1.0, 2.0, 1.0}, dtype(x[0].scalar_type()).device(x[0].device())))}; }},
+      {"corrcoef", "T.corrcoef(x[0])", {{3, 5}}, [](const V& x) { return V{nabla::corrcoef(x[0])}; }},
+      {"trapezoid_x", "T.trapezoid(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::trapezoid(x[0], x[1])}; }},
+      {"trapezoid_dx_dim0", "T.trapezoid(x[0], dx=0.5, dim=0)", {{3, 4}}, [](const V& x) { return V{nabla::trapezoid(x[0], 0.5, 0)}; }},
+      {"trapezoid_x_2d", "T.trapezoid(x[0], x[1], dim=1)", {{2, 4}, {2, 4}}, [](const V& x) { return V{nabla::trapezoid(x[0], x[1], 1)}; }},
+      {"cumulative_trapezoid_x", "T.cumulative_trapezoid(x[0], x[1], dim=0)", {{3, 4}, {3}}, [](const V& x) { return V{nabla::cumulative_trapezoid(x[0], x[1], 0)}; }},
+      {"cumulative_trapezoid_dx", "T.cumulative_trapezoid(x[0], dx=2.0)", {{3, 4}}, [](const V& x) { return V{nabla::cumulative_trapezoid(x[0], 2.0)}; }},
+      {"msort", "T.msort(x[0])", {{4, 3}}, [](const V& x) { return V{nabla::msort(x[0])}; }},
+      {"block_diag", "T.block_diag(x[0], x[1], x[2])", {{2, 3}, {4}, {1, 1}}, [](const V& x) { return V{nabla::block_diag({x[0], x[1], x[2]})}; }},
+      {"cartesian_prod", "T.cartesian_prod(x[0], x[1])", {{3}, {2}}, [](const V& x) { return V{nabla::cartesian_prod({x[0], x[1]})}; }},
+      {"combinations", "T.combinations(x[0])", {{4}}, [](const V& x) { return V{nabla::combinations(x[0])}; }},
+      {"combinations_replacement", "T.combinations(x[0], 3, with_replacement=True)", {{3}}, [](const V& x) { return V{nabla::combinations(x[0], 3, true)}; }},
       {"xlogy", "T.xlogy(x[0], x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{nabla::xlogy(x[0], x[1])}; }, Pos},
       {"nan_to_num", "x[0].nan_to_num()", {{3, 4}}, [](const V& x) { return V{x[0].nan_to_num()}; }},
       {"mv", "x[0].mv(x[1])", {{3, 4}, {4}}, [](const V& x) { return V{x[0].mv(x[1])}; }},
@@ -751,7 +805,11 @@ std::vector<OpInfo> make_table() {
 }  // namespace
 
 const std::vector<OpInfo>& op_db() {
-  static const std::vector<OpInfo> table = make_table();
+  static const std::vector<OpInfo> table = [] {
+    std::vector<OpInfo> rows = make_table();
+    for (OpInfo& row : loss_rows()) rows.push_back(std::move(row));
+    return rows;
+  }();
   return table;
 }
 

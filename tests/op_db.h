@@ -42,6 +42,10 @@ inline void PrintTo(const OpInfo& op, std::ostream* os) { *os << op.name; }
 /// The table. Inputs of a row are made by sample_input(shape, k, domain).
 const std::vector<OpInfo>& op_db();
 
+/// The rows of the losses added with their own file (tests/op_db_losses.cpp); op_db() appends
+/// them to the rest.
+std::vector<OpInfo> loss_rows();
+
 /// The name of a domain as the fixtures record it: "any", "pos", "nz", "unit" or "gt1".
 const char* domain_name(Domain domain);
 

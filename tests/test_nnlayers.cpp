@@ -16,6 +16,7 @@ namespace F = nabla::nn::functional;
 
 namespace {
 
+using nabla::test_util::contains;
 using nabla::test_util::error_of;
 
 std::map<std::string, Tensor> fixture(const std::string& name) {
@@ -564,4 +565,142 @@ TEST(Padding, ModulesPadAsFPadAndPrintAsLibTorch) {
   EXPECT_ERROR(ReflectionPad2d(3)(x), "reflect padding (3, 3) of dim 2 is too large");
   EXPECT_ERROR(ZeroPad2d(1)(ones({5})), "pad=[1, 1, 1, 1] for input of size [5]");
   EXPECT_ERROR(ReflectionPad1d(1)(ones({2, 3, 4, 5})), "expects a 2D or 3D input");
+}
+
+// ---- spatial transformers, channel shuffle, LRN, alpha dropout, gumbel-softmax ----
+
+// affine_grid of the identity samples the input back exactly (align_corners true or false),
+// and a half-pixel shift with zeros padding reads half of the border pixels.
+TEST(Vision, IdentityGridSamplesTheInputBack) {
+  const Tensor x = arange(24, dtype(kFloat64)).reshape({1, 2, 3, 4});
+  const Tensor theta = tensor({1.0, 0.0, 0.0, 0.0, 1.0, 0.0}, dtype(kFloat64)).reshape({1, 2, 3});
+  for (bool aligned : {false, true}) {
+    const Tensor grid = F::affine_grid(theta, {1, 2, 3, 4}, aligned);
+    EXPECT_EQ(grid.sizes().vec(), (std::vector<int64_t>{1, 3, 4, 2}));
+    for (auto mode : {kBilinear, kNearest}) {
+      const Tensor y =
+          F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(mode).align_corners(aligned));
+      EXPECT_TRUE(allclose(y, x, 1e-12, 1e-12)) << "align_corners " << aligned;
+    }
+  }
+  // x moved by one pixel to the right (2 / W in grid units): the first column reads outside.
+  const Tensor shift = tensor({1.0, 0.0, -0.5, 0.0, 1.0, 0.0}, dtype(kFloat64)).reshape({1, 2, 3});
+  const Tensor y = F::grid_sample(x, F::affine_grid(shift, {1, 2, 3, 4}));
+  EXPECT_EQ(y[0][0][0][0].item<double>(), 0.0);
+  EXPECT_EQ(y[0][0][1][2].item<double>(), x[0][0][1][1].item<double>());
+  const Tensor border =
+      F::grid_sample(x, F::affine_grid(shift, {1, 2, 3, 4}),
+                     F::GridSampleFuncOptions().padding_mode(kBorder).align_corners(false));
+  EXPECT_EQ(border[0][1][2][0].item<double>(), x[0][1][2][0].item<double>());
+}
+
+TEST(Vision, GridSampleGradientsReachInputAndGrid) {
+  const Tensor x = arange(12, dtype(kFloat64)).reshape({1, 1, 3, 4}).requires_grad_();
+  const Tensor grid = tensor({0.1, -0.3, 0.7, 0.2}, dtype(kFloat64)).reshape({1, 1, 2, 2});
+  grid.requires_grad_();
+  F::grid_sample(x, grid, F::GridSampleFuncOptions().align_corners(true)).sum().backward();
+  // Each point's four weights sum to 1.
+  EXPECT_NEAR(x.grad().sum().item<double>(), 2.0, 1e-12);
+  // d/dx of a bilinear read of arange along x is (W - 1) / 2 per unit of grid: 1.5.
+  EXPECT_NEAR(grid.grad()[0][0][0][0].item<double>(), 1.5, 1e-12);
+  EXPECT_NEAR(grid.grad()[0][0][0][1].item<double>(), 4.0, 1e-12);  // 4 per row, (H - 1) / 2 = 1
+}
+
+TEST(Vision, ErrorsNameTheShapes) {
+  const Tensor x = zeros({1, 2, 3, 4});
+  EXPECT_TRUE(contains(error_of([&] {
+                         F::grid_sample(x, zeros({1, 3, 3}));
+                       }),
+                       "same number of dimensions"));
+  EXPECT_TRUE(contains(error_of([&] { F::grid_sample(x, zeros({2, 3, 3, 2})); }), "N = 1"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         F::grid_sample(x, zeros({1, 3, 3, 2}, dtype(kFloat64)));
+                       }),
+                       "same dtype"));
+  EXPECT_TRUE(
+      contains(error_of([&] {
+                 F::grid_sample(x, zeros({1, 3, 3, 2}), F::GridSampleFuncOptions().mode(kBicubic));
+               }),
+               "kBilinear or kNearest"));
+  EXPECT_TRUE(contains(error_of([] {
+                         F::affine_grid(zeros({1, 2, 3}), {1, 1, 4});
+                       }),
+                       "only supports 4D and 5D sizes"));
+  EXPECT_TRUE(contains(error_of([] { F::affine_grid(zeros({1, 3, 4}), {1, 1, 4, 4}); }), "Nx2x3"));
+  EXPECT_TRUE(contains(error_of([] {
+                         channel_shuffle(zeros({1, 6, 2}), 4);
+                       }),
+                       "divisible by groups"));
+  EXPECT_TRUE(contains(error_of([] { channel_shuffle(zeros({2, 6}), 2); }), "at least 3"));
+  EXPECT_TRUE(contains(error_of([] { F::local_response_norm(zeros({2, 3}), 2); }), "3D or higher"));
+}
+
+TEST(Vision, ChannelShuffleAndLocalResponseNormAsPyTorch) {
+  // torch.channel_shuffle(torch.arange(24.).view(1, 6, 2, 2), 3)[0, :, 0, 0]
+  const Tensor shuffled = channel_shuffle(arange(24.0).reshape({1, 6, 2, 2}), 3);
+  EXPECT_TRUE(
+      equal(shuffled.select(3, 0).select(2, 0)[0], tensor({0.f, 8.f, 16.f, 4.f, 12.f, 20.f})));
+  using nabla::nn::LocalResponseNorm;
+  EXPECT_EQ(str(LocalResponseNorm(2)),
+            "nabla::nn::LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1)");
+  // One channel: x / (k + alpha x^2)^beta.
+  const Tensor one = full({1, 1, 1}, 2.0);
+  const double expect = 2.0 / std::pow(1 + 0.5 * 4.0 / 3.0, 0.75);
+  EXPECT_NEAR(
+      F::local_response_norm(one, F::LocalResponseNormFuncOptions(3).alpha(0.5)).item<double>(),
+      expect, 1e-6);
+}
+
+TEST(Vision, AlphaDropoutKeepsMeanAndVariance) {
+  using nabla::nn::AlphaDropout;
+  using nabla::nn::FeatureAlphaDropout;
+  EXPECT_EQ(str(AlphaDropout(0.2)), "nabla::nn::AlphaDropout(p=0.2, inplace=false)");
+  EXPECT_EQ(str(FeatureAlphaDropout()), "nabla::nn::FeatureAlphaDropout(p=0.5, inplace=false)");
+  manual_seed(3);
+  const Tensor x = randn({200000});
+  AlphaDropout drop(0.3);
+  const Tensor y = drop(x);
+  EXPECT_NEAR(y.mean().item<double>(), 0.0, 0.02);
+  EXPECT_NEAR(y.std().item<double>(), 1.0, 0.02);
+  drop->eval();
+  EXPECT_TRUE(equal(drop(x), x));
+  // The functional form is off unless asked (LibTorch's default), and p = 1 gives zeros.
+  EXPECT_TRUE(equal(F::alpha_dropout(x), x));
+  EXPECT_EQ(F::alpha_dropout(x, F::AlphaDropoutFuncOptions().p(1).training(true))
+                .abs()
+                .sum()
+                .item<double>(),
+            0.0);
+  // Feature alpha dropout treats each (sample, channel) map as one unit.
+  const Tensor maps = ones({4, 8, 5, 5});
+  const Tensor z =
+      F::feature_alpha_dropout(maps, F::FeatureAlphaDropoutFuncOptions().training(true));
+  const Tensor spread =
+      std::get<0>(z.reshape({4, 8, 25}).max(2)) - std::get<0>(z.reshape({4, 8, 25}).min(2));
+  EXPECT_EQ(spread.abs().max().item<float>(), 0.0f);
+  EXPECT_TRUE(contains(error_of([&] { nabla::alpha_dropout(x, 1.5, true); }), "between 0 and 1"));
+  // Seeded runs repeat.
+  manual_seed(9);
+  const Tensor a = nabla::alpha_dropout(x, 0.5, true);
+  manual_seed(9);
+  EXPECT_TRUE(equal(a, nabla::alpha_dropout(x, 0.5, true)));
+}
+
+TEST(Vision, GumbelSoftmaxSamplesAndStraightThrough) {
+  manual_seed(5);
+  const Tensor logits = tensor({1.0, 2.0, 0.5, -1.0, 0.0, 3.0}).reshape({2, 3}).requires_grad_();
+  const Tensor soft = F::gumbel_softmax(logits, F::GumbelSoftmaxFuncOptions().tau(0.5));
+  EXPECT_TRUE(allclose(soft.sum(1), ones({2})));
+  const Tensor hard = F::gumbel_softmax(logits, F::GumbelSoftmaxFuncOptions().hard(true));
+  EXPECT_TRUE(allclose(hard.sum(1), ones({2})));
+  EXPECT_EQ(hard.eq(1).sum().item<int64_t>(), 2);
+  (hard * tensor({1.0, 2.0, 3.0})).sum().backward();
+  EXPECT_TRUE(logits.grad().defined());
+  EXPECT_GT(logits.grad().abs().sum().item<double>(), 0.0);
+  // Frequencies follow softmax(logits): the largest logit wins most often.
+  manual_seed(6);
+  const Tensor many = tensor({0.0, 2.0, 0.0}).expand({20000, 3});
+  const Tensor counts = F::gumbel_softmax(many, F::GumbelSoftmaxFuncOptions().hard(true)).sum(0);
+  const double p1 = std::exp(2.0) / (2 + std::exp(2.0));
+  EXPECT_NEAR(counts[1].item<double>() / 20000, p1, 0.02);
 }

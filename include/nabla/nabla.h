@@ -47,6 +47,7 @@
 #include "nabla/pytorch_file.h"
 #include "nabla/serialize.h"
 #include "nabla/serialize/archive.h"
+#include "nabla/special.h"
 #include "nabla/str.h"
 #include "nabla/tensor.h"
 #include "nabla/tensor_options.h"

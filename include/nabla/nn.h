@@ -24,3 +24,4 @@
 #include "nabla/nn/rnn.h"
 #include "nabla/nn/transformer.h"
 #include "nabla/nn/upsampling.h"
+#include "nabla/nn/vision.h"

@@ -49,7 +49,11 @@
   X(Isnan, isnan, Logical, nullptr)                 \
   X(Isinf, isinf, Logical, nullptr)                 \
   X(Isfinite, isfinite, Logical, nullptr)           \
-  X(LogicalNot, logical_not, Logical, nullptr)
+  X(LogicalNot, logical_not, Logical, nullptr)      \
+  X(Signbit, signbit, Logical, nullptr)             \
+  X(Lgamma, lgamma, Floating, "lgamma")             \
+  X(Digamma, digamma, Floating, "digamma")          \
+  X(Polygamma, polygamma, Floating, "polygamma_2")
 #define NABLA_BINARY_OPS(X)                    \
   X(Add, add, Arith, "add")                    \
   X(Sub, sub, Arith, "sub")                    \

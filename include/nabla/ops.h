@@ -292,6 +292,8 @@ Tensor norm(const Tensor& self, const Scalar& p = 2);
 Tensor norm(const Tensor& self, std::optional<Scalar> p, IntArrayRef dim, bool keepdim = false);
 Tensor all(const Tensor& self);
 Tensor any(const Tensor& self);
+Tensor all(const Tensor& self, int64_t dim, bool keepdim = false);
+Tensor any(const Tensor& self, int64_t dim, bool keepdim = false);
 Tensor softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 
@@ -610,6 +612,117 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
                  const Scalar& alpha = 1);
 /// The [count, ndim] int64 coordinates of the nonzero elements, in row-major order.
 Tensor nonzero(const Tensor& self);
+// ---- special functions (src/ops/special.cpp; lgamma, digamma and polygamma are elementwise
+// ops in src/ops/elementwise.cpp) ----
+/// log|Gamma(x)| (+inf at 0 and the negative integers).
+Tensor lgamma(const Tensor& self);
+/// psi(x) = d/dx log Gamma(x) (-inf at 0, NaN at the negative integers, as PyTorch).
+Tensor digamma(const Tensor& self);
+/// The n-th derivative of digamma (n >= 0; n = 0 is digamma).
+Tensor polygamma(int64_t n, const Tensor& self);
+Tensor special_digamma(const Tensor& self);
+Tensor special_psi(const Tensor& self);
+Tensor special_gammaln(const Tensor& self);
+Tensor special_polygamma(int64_t n, const Tensor& self);
+/// log(p / (1 - p)), p clamped to [eps, 1 - eps] first when eps is given.
+Tensor logit(const Tensor& self, std::optional<double> eps = std::nullopt);
+Tensor special_logit(const Tensor& self, std::optional<double> eps = std::nullopt);
+/// sin(pi x) / (pi x), 1 at 0.
+Tensor sinc(const Tensor& self);
+Tensor special_sinc(const Tensor& self);
+/// |self| with the sign of other (of its sign bit: -0.0 counts as negative).
+Tensor copysign(const Tensor& self, const Tensor& other);
+Tensor copysign(const Tensor& self, const Scalar& other);
+/// Whether the sign bit is set (true for -0.0 and negative numbers; false for unsigned types).
+Tensor signbit(const Tensor& self);
+/// pow computed in float64: the result is float64 for any input dtype.
+Tensor float_power(const Tensor& self, const Tensor& exponent);
+Tensor float_power(const Tensor& self, const Scalar& exponent);
+Tensor float_power(const Scalar& self, const Tensor& exponent);
+/// self * 2^other.
+Tensor ldexp(const Tensor& self, const Tensor& other);
+Tensor& lgamma_(Tensor& self);
+Tensor& digamma_(Tensor& self);
+Tensor& logit_(Tensor& self, std::optional<double> eps = std::nullopt);
+Tensor& sinc_(Tensor& self);
+Tensor& ldexp_(Tensor& self, const Tensor& other);
+
+// ---- searching and counting (src/ops/search.cpp) ----
+/// For each value, the index where it would be inserted into the sorted innermost dim of
+/// sorted_sequence (the first such place, or the last with right or side "right"); sorter
+/// holds the indices that sort an unsorted sequence. int64 out, int32 with out_int32.
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& self, bool out_int32 = false,
+                    bool right = false, std::optional<std::string_view> side = std::nullopt,
+                    const std::optional<Tensor>& sorter = std::nullopt);
+Tensor searchsorted(const Tensor& sorted_sequence, const Scalar& self, bool out_int32 = false,
+                    bool right = false, std::optional<std::string_view> side = std::nullopt,
+                    const std::optional<Tensor>& sorter = std::nullopt);
+/// The bucket of each element among the 1-D sorted boundaries (searchsorted the other way round).
+Tensor bucketize(const Tensor& self, const Tensor& boundaries, bool out_int32 = false,
+                 bool right = false);
+Tensor bucketize(const Scalar& self, const Tensor& boundaries, bool out_int32 = false,
+                 bool right = false);
+/// Whether each element of elements is in test_elements (not in it, with invert).
+Tensor isin(const Tensor& elements, const Tensor& test_elements, bool assume_unique = false,
+            bool invert = false);
+Tensor isin(const Tensor& elements, const Scalar& test_element, bool assume_unique = false,
+            bool invert = false);
+Tensor isin(const Scalar& element, const Tensor& test_elements, bool assume_unique = false,
+            bool invert = false);
+/// How often each value 0, 1, ... occurs in a 1-D tensor of non-negative integers (the sum of
+/// their weights, with weights); at least minlength bins.
+Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights = std::nullopt,
+                int64_t minlength = 0);
+/// A histogram of bins equal bins over [min, max] (the data's range when both are 0); values
+/// outside are ignored.
+Tensor histc(const Tensor& self, int64_t bins = 100, const Scalar& min = 0, const Scalar& max = 0);
+
+// ---- statistics (src/ops/statistics.cpp) ----
+/// (min, max) over all elements, or over dim.
+std::tuple<Tensor, Tensor> aminmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt,
+                                   bool keepdim = false);
+/// The q-th quantiles (q in [0, 1], a number or a 0-d/1-d tensor; a 1-d q adds a leading dim)
+/// of all elements or along dim; interpolation "linear", "lower", "higher", "midpoint" or
+/// "nearest". nanquantile ignores NaN (quantile gives NaN where the data has one).
+Tensor quantile(const Tensor& self, const Tensor& q, std::optional<int64_t> dim = std::nullopt,
+                bool keepdim = false, std::string_view interpolation = "linear");
+Tensor quantile(const Tensor& self, double q, std::optional<int64_t> dim = std::nullopt,
+                bool keepdim = false, std::string_view interpolation = "linear");
+Tensor nanquantile(const Tensor& self, const Tensor& q, std::optional<int64_t> dim = std::nullopt,
+                   bool keepdim = false, std::string_view interpolation = "linear");
+Tensor nanquantile(const Tensor& self, double q, std::optional<int64_t> dim = std::nullopt,
+                   bool keepdim = false, std::string_view interpolation = "linear");
+/// The covariance matrix of the variables in the rows of self (observations in the columns),
+/// with integer frequency weights and observation weights.
+Tensor cov(const Tensor& self, int64_t correction = 1,
+           const std::optional<Tensor>& fweights = std::nullopt,
+           const std::optional<Tensor>& aweights = std::nullopt);
+/// Pearson's correlation coefficients of the rows (clipped to [-1, 1]).
+Tensor corrcoef(const Tensor& self);
+/// The integral of y along dim by the trapezoid rule, with sample points x or spacing dx.
+Tensor trapezoid(const Tensor& y, const Tensor& x, int64_t dim = -1);
+Tensor trapezoid(const Tensor& y, const Scalar& dx = 1, int64_t dim = -1);
+Tensor trapz(const Tensor& y, const Tensor& x, int64_t dim = -1);
+Tensor trapz(const Tensor& y, double dx = 1, int64_t dim = -1);
+Tensor cumulative_trapezoid(const Tensor& y, const Tensor& x, int64_t dim = -1);
+Tensor cumulative_trapezoid(const Tensor& y, const Scalar& dx = 1, int64_t dim = -1);
+/// self sorted along dim 0.
+Tensor msort(const Tensor& self);
+
+// ---- combinatorics (src/ops/combinatorics.cpp) ----
+/// The [2, N] coordinates of the lower (upper) triangle of a row x col matrix, row by row.
+Tensor tril_indices(int64_t row, int64_t col, int64_t offset = 0,
+                    const TensorOptions& options = kLong);
+Tensor triu_indices(int64_t row, int64_t col, int64_t offset = 0,
+                    const TensorOptions& options = kLong);
+/// Every tuple of one element from each 1-D tensor, as the rows of a [N, len(tensors)] tensor
+/// (a 1-D tensor for one input).
+Tensor cartesian_prod(TensorList tensors);
+/// The r-element combinations of a 1-D tensor's elements, in order, as rows.
+Tensor combinations(const Tensor& self, int64_t r = 2, bool with_replacement = false);
+/// The tensors (at most 2-D) as the blocks of a block-diagonal matrix.
+Tensor block_diag(TensorList tensors);
+
 /// The shape two shapes broadcast to; raises nabla::Error naming `op` when they cannot.
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast");
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -346,6 +347,33 @@ class Tensor {
                     std::optional<double> posinf = std::nullopt,
                     std::optional<double> neginf = std::nullopt) const;
   Tensor logical_xor(const Tensor& other) const;
+  Tensor lgamma() const;
+  Tensor digamma() const;
+  Tensor polygamma(int64_t n) const;
+  Tensor logit(std::optional<double> eps = std::nullopt) const;
+  Tensor sinc() const;
+  Tensor copysign(const Tensor& other) const;
+  Tensor copysign(const Scalar& other) const;
+  Tensor signbit() const;
+  Tensor float_power(const Tensor& exponent) const;
+  Tensor float_power(const Scalar& exponent) const;
+  Tensor ldexp(const Tensor& other) const;
+  std::tuple<Tensor, Tensor> aminmax(std::optional<int64_t> dim = std::nullopt,
+                                     bool keepdim = false) const;
+  Tensor bincount(const std::optional<Tensor>& weights = std::nullopt, int64_t minlength = 0) const;
+  Tensor histc(int64_t bins = 100, const Scalar& min = 0, const Scalar& max = 0) const;
+  Tensor quantile(const Tensor& q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                  std::string_view interpolation = "linear") const;
+  Tensor quantile(double q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                  std::string_view interpolation = "linear") const;
+  Tensor nanquantile(const Tensor& q, std::optional<int64_t> dim = std::nullopt,
+                     bool keepdim = false, std::string_view interpolation = "linear") const;
+  Tensor nanquantile(double q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                     std::string_view interpolation = "linear") const;
+  Tensor cov(int64_t correction = 1, const std::optional<Tensor>& fweights = std::nullopt,
+             const std::optional<Tensor>& aweights = std::nullopt) const;
+  Tensor corrcoef() const;
+  Tensor msort() const;
   Tensor mv(const Tensor& vec) const;
   Tensor diff(int64_t n = 1, int64_t dim = -1, const std::optional<Tensor>& prepend = std::nullopt,
               const std::optional<Tensor>& append = std::nullopt) const;
@@ -355,6 +383,10 @@ class Tensor {
   Tensor& index_fill_(int64_t dim, const Tensor& index, const Scalar& value) const;
   Tensor& index_fill_(int64_t dim, const Tensor& index, const Tensor& value) const;
   Tensor index_copy(int64_t dim, const Tensor& index, const Tensor& source) const;
+  Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source,
+                   const Scalar& alpha = 1) const;
+  Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source,
+                     const Scalar& alpha = 1) const;
   Tensor& index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const;
   Tensor kron(const Tensor& other) const;
   Tensor cross(const Tensor& other, std::optional<int64_t> dim = std::nullopt) const;
@@ -473,6 +505,16 @@ class Tensor {
                       std::optional<double> posinf = std::nullopt,
                       std::optional<double> neginf = std::nullopt) const;
   Tensor& pow_(const Scalar& exponent) const;
+  Tensor& lgamma_() const;
+  Tensor& digamma_() const;
+  Tensor& polygamma_(int64_t n) const;
+  Tensor& logit_(std::optional<double> eps = std::nullopt) const;
+  Tensor& sinc_() const;
+  Tensor& copysign_(const Tensor& other) const;
+  Tensor& copysign_(const Scalar& other) const;
+  Tensor& float_power_(const Tensor& exponent) const;
+  Tensor& float_power_(const Scalar& exponent) const;
+  Tensor& ldexp_(const Tensor& other) const;
   Tensor& addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor& addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor& uniform_(double from = 0, double to = 1) const;
@@ -530,6 +572,9 @@ class Tensor {
   Tensor norm(std::optional<Scalar> p, IntArrayRef dim, bool keepdim = false) const;
   Tensor all() const;
   Tensor any() const;
+  /// Whether all (any) elements along dim are nonzero: bool, or uint8 for uint8 input.
+  Tensor all(int64_t dim, bool keepdim = false) const;
+  Tensor any(int64_t dim, bool keepdim = false) const;
   Tensor softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor log_softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
 

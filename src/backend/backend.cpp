@@ -149,6 +149,15 @@ void Backend::scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
   if (indices.defined()) copy_from_host(host_indices, indices);
 }
 
+void Backend::search_sorted(const Tensor& sorted, const Tensor& values, const Tensor& sorter,
+                            bool right, const Tensor& out) {
+  Tensor host_out = detail::make_tensor(out.sizes(), out.scalar_type(), Device(DeviceType::CPU));
+  cpu::cpu_backend().search_sorted(detail::host_readable(sorted), detail::host_readable(values),
+                                   sorter.defined() ? detail::host_readable(sorter) : Tensor(),
+                                   right, host_out);
+  copy_from_host(host_out, out);
+}
+
 void Backend::lu_factor(const Tensor& lu, const Tensor& pivots) {
   const Tensor host_lu = detail::host_readable(lu).clone();
   Tensor host_pivots =

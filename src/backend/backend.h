@@ -215,6 +215,15 @@ class Backend {
   /// default runs the CPU's kernel on the host, through the device copies.
   virtual void scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
                     const Tensor& indices);
+  /// out (contiguous int64 or int32, values' shape) = each value's insertion point in its row
+  /// of sorted, by PyTorch's binary search: the first position whose element is not below the
+  /// value (with right: above it). A NaN value lands after every element; NaN elements of
+  /// sorted (sorted last) count as below every value. sorted [R, m] and values [R, k]
+  /// (contiguous, one dtype), or sorted [1, m] for every row of values; sorter (int64, sorted's
+  /// shape) is each row's order when sorted is not sorted, or undefined. The default runs the
+  /// CPU's kernel on the host, through the device copies.
+  virtual void search_sorted(const Tensor& sorted, const Tensor& values, const Tensor& sorter,
+                             bool right, const Tensor& out);
   // ---- LU factorization (float32 or float64; matrices in LAPACK's column-major order) ----
   /// Each matrix of lu [B, n, n] (contiguous, each stored column by column) replaced in place
   /// by its LU factorization with partial pivoting (LAPACK's getrf: L below the diagonal, with

@@ -349,4 +349,23 @@ Tensor& threshold_(Tensor& self, const Scalar& threshold, const Scalar& value) {
 Tensor Tensor::hardshrink(const Scalar& lambd) const { return nabla::hardshrink(*this, lambd); }
 Tensor Tensor::prelu(const Tensor& weight) const { return nabla::prelu(*this, weight); }
 
+// Gumbel(0, 1) noise is -log(E), E ~ Exp(1) = -log(1 - U); the straight-through hard sample
+// is y_hard - y_soft.detach() + y_soft (LibTorch's gumbel_softmax).
+Tensor nn::functional::gumbel_softmax(const Tensor& logits,
+                                      const GumbelSoftmaxFuncOptions& options) {
+  NABLA_CHECK(logits.defined() && logits.is_floating_point(),
+              "[gumbel_softmax] expected floating point logits");
+  Tensor gumbels;
+  {
+    NoGradGuard no_grad;
+    const Tensor exponential = -(-rand_like(logits)).log1p();
+    gumbels = -exponential.log();
+  }
+  const Tensor y_soft = ((logits + gumbels) / options.tau()).softmax(options.dim());
+  if (!options.hard()) return y_soft;
+  const Tensor index = std::get<1>(y_soft.max(options.dim(), true));
+  const Tensor y_hard = zeros_like(logits).scatter(options.dim(), index, 1.0);
+  return y_hard - y_soft.detach() + y_soft;
+}
+
 }  // namespace nabla

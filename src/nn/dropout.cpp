@@ -2,6 +2,7 @@
 // the spatial dims, composed from differentiable ops (the mask is a constant).
 #include "nabla/nn/dropout.h"
 
+#include <cmath>
 #include <ostream>
 #include <vector>
 
@@ -29,6 +30,49 @@ Tensor feature_dropout(const Tensor& input, double p, bool train) {
                           .to(input.scalar_type())
                           .div(1 - p);
   return input * mask;
+}
+
+namespace {
+
+// PyTorch's _dropout_impl for alpha dropout: a kept element x becomes a x + b and a dropped one
+// b - a alpha', where alpha' = -SELU's negative saturation and a, b keep the mean at 0 and the
+// variance at 1 for SELU-normalized input. `feature`: one draw per (sample, channel).
+Tensor alpha_dropout_impl(const Tensor& input, double p, bool train, bool feature, const char* op) {
+  NABLA_CHECK(p >= 0 && p <= 1, "[{}] dropout probability has to be between 0 and 1, but got {}",
+              op, p);
+  NABLA_CHECK(input.defined(), "[{}] got an undefined input", op);
+  NABLA_CHECK(!feature || input.dim() >= 2,
+              "[{}] expected input [N, C, *] of at least 2 dims, got {}", op, input.sizes());
+  if (p == 0 || !train || input.numel() == 0) return input;
+  if (p == 1) return input * zeros_like(input);
+  constexpr double kAlpha = 1.7580993408473766;
+  const double a = 1. / std::sqrt((kAlpha * kAlpha * p + 1) * (1 - p));
+  std::vector<int64_t> shape = input.sizes().vec();
+  if (feature)
+    for (size_t d = 2; d < shape.size(); ++d) shape[d] = 1;
+  const Tensor keep =
+      (rand(shape, input.options().requires_grad(false)) < (1 - p)).to(input.scalar_type());
+  const Tensor b = (keep - 1) * (kAlpha * a) + kAlpha * a * p;
+  return input * (keep * a) + b;
+}
+
+}  // namespace
+
+Tensor alpha_dropout(const Tensor& input, double p, bool train) {
+  return alpha_dropout_impl(input, p, train, false, "alpha_dropout");
+}
+Tensor feature_alpha_dropout(const Tensor& input, double p, bool train) {
+  return alpha_dropout_impl(input, p, train, true, "feature_alpha_dropout");
+}
+Tensor& alpha_dropout_(Tensor& input, double p, bool train) {
+  const Tensor result = alpha_dropout(input, p, train);
+  if (result.unsafeGetTensorImpl() != input.unsafeGetTensorImpl()) input.copy_(result);
+  return input;
+}
+Tensor& feature_alpha_dropout_(Tensor& input, double p, bool train) {
+  const Tensor result = feature_alpha_dropout(input, p, train);
+  if (result.unsafeGetTensorImpl() != input.unsafeGetTensorImpl()) input.copy_(result);
+  return input;
 }
 
 namespace nn {
@@ -60,6 +104,15 @@ Tensor dropout2d(Tensor input, const Dropout2dFuncOptions& options) {
 
 Tensor dropout3d(Tensor input, const Dropout3dFuncOptions& options) {
   return dropout_nd(std::move(input), options, 5, "dropout3d");
+}
+
+Tensor alpha_dropout(Tensor input, const AlphaDropoutFuncOptions& options) {
+  return options.inplace() ? alpha_dropout_(input, options.p(), options.training())
+                           : nabla::alpha_dropout(input, options.p(), options.training());
+}
+Tensor feature_alpha_dropout(Tensor input, const FeatureAlphaDropoutFuncOptions& options) {
+  return options.inplace() ? feature_alpha_dropout_(input, options.p(), options.training())
+                           : nabla::feature_alpha_dropout(input, options.p(), options.training());
 }
 
 }  // namespace functional
@@ -100,6 +153,45 @@ Tensor Dropout3dImpl::forward(Tensor input) {
   return F::dropout3d(
       std::move(input),
       F::Dropout3dFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training()));
+}
+
+AlphaDropoutImpl::AlphaDropoutImpl(const AlphaDropoutOptions& options) : options(options) {
+  reset();
+}
+void AlphaDropoutImpl::reset() {
+  NABLA_CHECK(options.p() >= 0 && options.p() <= 1,
+              "[AlphaDropout] dropout probability has to be between 0 and 1, but got {}",
+              options.p());
+}
+void AlphaDropoutImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "nabla::nn::AlphaDropout(p=" << options.p()
+         << ", inplace=" << options.inplace() << ")";
+}
+Tensor AlphaDropoutImpl::forward(const Tensor& input) {
+  return F::alpha_dropout(input, F::AlphaDropoutFuncOptions()
+                                     .p(options.p())
+                                     .inplace(options.inplace())
+                                     .training(is_training()));
+}
+
+FeatureAlphaDropoutImpl::FeatureAlphaDropoutImpl(const FeatureAlphaDropoutOptions& options)
+    : options(options) {
+  reset();
+}
+void FeatureAlphaDropoutImpl::reset() {
+  NABLA_CHECK(options.p() >= 0 && options.p() <= 1,
+              "[FeatureAlphaDropout] dropout probability has to be between 0 and 1, but got {}",
+              options.p());
+}
+void FeatureAlphaDropoutImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "nabla::nn::FeatureAlphaDropout(p=" << options.p()
+         << ", inplace=" << options.inplace() << ")";
+}
+Tensor FeatureAlphaDropoutImpl::forward(const Tensor& input) {
+  return F::feature_alpha_dropout(input, F::FeatureAlphaDropoutFuncOptions()
+                                             .p(options.p())
+                                             .inplace(options.inplace())
+                                             .training(is_training()));
 }
 
 }  // namespace nn

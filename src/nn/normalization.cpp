@@ -334,4 +334,54 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
       input, nn::functional::GroupNormFuncOptions(num_groups).weight(weight).bias(bias).eps(eps));
 }
 
+// ---- local response normalization ----
+namespace nn {
+namespace functional {
+
+// The squares summed over a window of `size` channels (size / 2 before, (size - 1) / 2 after,
+// zeros beyond the ends) and averaged over `size`, as PyTorch's avg_pool of the padded squares.
+Tensor local_response_norm(const Tensor& input, const LocalResponseNormFuncOptions& options) {
+  NABLA_CHECK(input.defined() && input.dim() >= 3,
+              "[local_response_norm] expected 3D or higher dimensionality input (got {} "
+              "dimensions)",
+              input.defined() ? input.dim() : 0);
+  NABLA_CHECK(options.size() > 0, "[local_response_norm] size must be positive, got {}",
+              options.size());
+  if (input.numel() == 0) return input;
+  const int64_t size = options.size(), channels = input.size(1);
+  const int64_t before = size / 2, after = (size - 1) / 2;
+  const Tensor squares = input * input;
+  std::vector<int64_t> pad_shape = input.sizes().vec();
+  Tensor padded = squares;
+  if (before > 0) {
+    pad_shape[1] = before;
+    padded = cat({zeros(pad_shape, input.options().requires_grad(false)), padded}, 1);
+  }
+  if (after > 0) {
+    pad_shape[1] = after;
+    padded = cat({padded, zeros(pad_shape, input.options().requires_grad(false))}, 1);
+  }
+  Tensor window = padded.narrow(1, 0, channels);
+  for (int64_t j = 1; j < size; ++j) window = window + padded.narrow(1, j, channels);
+  const Tensor div =
+      (window * (options.alpha() / static_cast<double>(size)) + options.k()).pow(options.beta());
+  return input / div;
+}
+
+}  // namespace functional
+
+LocalResponseNormImpl::LocalResponseNormImpl(const LocalResponseNormOptions& options)
+    : options(options) {}
+
+void LocalResponseNormImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::LocalResponseNorm(" << options.size() << ", alpha=" << options.alpha()
+         << ", beta=" << options.beta() << ", k=" << options.k() << ")";
+}
+
+Tensor LocalResponseNormImpl::forward(const Tensor& input) {
+  return functional::local_response_norm(input, options);
+}
+
+}  // namespace nn
+
 }  // namespace nabla

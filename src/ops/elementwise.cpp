@@ -315,6 +315,40 @@ Tensor isfinite(const Tensor& self) {
   check_defined(self, "isfinite");
   return unary_forward(UnaryOp::Isfinite, self, self.scalar_type(), nullptr);
 }
+Tensor signbit(const Tensor& self) {
+  check_defined(self, "signbit");
+  return unary_forward(UnaryOp::Signbit, self, self.scalar_type(), nullptr);
+}
+// ---- the gamma family: lgamma' = digamma, digamma' = polygamma(1), polygamma(n)' =
+// polygamma(n + 1); the kernels are special_math.h's ----
+Tensor lgamma(const Tensor& self) {
+  return unary_op(
+      UnaryOp::Lgamma, self, "LgammaBackward0", true, false,
+      [](const Tensor& grad, const Tensor& self, const Tensor&) { return grad * digamma(self); });
+}
+Tensor digamma(const Tensor& self) {
+  return unary_op(UnaryOp::Digamma, self, "DigammaBackward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad * polygamma(1, self);
+                  });
+}
+Tensor polygamma(int64_t n, const Tensor& self) {
+  check_defined(self, "polygamma");
+  NABLA_CHECK(n >= 0, "[polygamma] n must be non-negative, got {}", n);
+  const Tensor in = cast(self, float_type(self.scalar_type()));
+  Tensor result = make_tensor(self.sizes(), in.scalar_type(), self.device());
+  backend_for(self).unary(UnaryOp::Polygamma, in, result, UnaryParams{static_cast<double>(n), 0});
+  if (needs_grad(self)) {
+    record("PolygammaBackward0", {result}, {self},
+           [self = SavedTensor(self, false), n](const variable_list& grads, const Node& node)
+               -> variable_list { return {grads[0] * polygamma(n + 1, self.unpack(node))}; });
+  }
+  return result;
+}
+Tensor special_digamma(const Tensor& self) { return digamma(self); }
+Tensor special_psi(const Tensor& self) { return digamma(self); }
+Tensor special_gammaln(const Tensor& self) { return lgamma(self); }
+Tensor special_polygamma(int64_t n, const Tensor& self) { return polygamma(n, self); }
 Tensor logical_not(const Tensor& self) {
   check_defined(self, "logical_not");
   return unary_forward(UnaryOp::LogicalNot, self, self.scalar_type(), nullptr);
@@ -835,6 +869,9 @@ Tensor Tensor::logical_or(const Tensor& o) const { return nabla::logical_or(*thi
 NABLA_UNARY_METHOD(erf, erf)
 NABLA_UNARY_METHOD(erfc, erfc)
 NABLA_UNARY_METHOD(erfinv, erfinv)
+NABLA_UNARY_METHOD(lgamma, lgamma)
+NABLA_UNARY_METHOD(digamma, digamma)
+NABLA_UNARY_METHOD(signbit, signbit)
 NABLA_UNARY_METHOD(log1p, log1p)
 NABLA_UNARY_METHOD(expm1, expm1)
 NABLA_UNARY_METHOD(log2, log2)
@@ -1097,6 +1134,8 @@ NABLA_UNARY_INPLACE(round, Round, &kRoundGradient)
 NABLA_UNARY_INPLACE(trunc, Trunc, &kTruncGradient)
 NABLA_UNARY_INPLACE(frac, Frac, &kFracGradient)
 NABLA_UNARY_INPLACE(abs, Abs, nullptr)
+NABLA_UNARY_INPLACE(lgamma, Lgamma, nullptr)
+NABLA_UNARY_INPLACE(digamma, Digamma, nullptr)
 NABLA_UNARY_INPLACE(log, Log, nullptr)
 NABLA_UNARY_INPLACE(sin, Sin, nullptr)
 NABLA_UNARY_INPLACE(cos, Cos, nullptr)

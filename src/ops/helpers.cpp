@@ -1,6 +1,8 @@
 // Type promotion, broadcasting, casting, sum_to and the in-place protocol (see op_helpers.h).
 #include "ops/op_helpers.h"
 
+#include "core/allocator.h"
+
 namespace nabla {
 
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
@@ -88,6 +90,8 @@ Tensor contiguous_nograd(const Tensor& t) {
   backend_for(t).copy(t, out);
   return out;
 }
+
+bool holds_values(const Tensor& t) { return allocator_for(t.device()).holds_values(); }
 
 void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
   NABLA_CHECK(a.device() == b.device(),

@@ -599,6 +599,16 @@ Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Tensor& valu
   return apply_inplace(const_cast<Tensor&>(*this), "index_fill_", value,
                        [&](const Tensor& v) { return nabla::index_fill(v, dim, index, value); });
 }
+Tensor Tensor::index_add(int64_t dim, const Tensor& index, const Tensor& source,
+                         const Scalar& alpha) const {
+  return nabla::index_add(*this, dim, index, source, alpha);
+}
+Tensor& Tensor::index_add_(int64_t dim, const Tensor& index, const Tensor& source,
+                           const Scalar& alpha) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "index_add_", source, [&](const Tensor& v) {
+    return nabla::index_add(v, dim, index, source, alpha);
+  });
+}
 Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const {
   return apply_inplace(const_cast<Tensor&>(*this), "index_copy_", source,
                        [&](const Tensor& v) { return nabla::index_copy(v, dim, index, source); });

@@ -45,6 +45,9 @@ Tensor contiguous_nograd(const Tensor& t);
 /// `fresh` (a tensor no one else holds) reshaped without being marked a view, so that in-place
 /// ops on the result are allowed (PyTorch's _unsafe_view); differentiable.
 Tensor unsafe_view(const Tensor& fresh, IntArrayRef shape);
+/// Whether `t`'s values can be read (not on the meta device, whose allocator holds none), for
+/// the checks of input values that an op skips there.
+bool holds_values(const Tensor& t);
 /// Raises unless both tensors live on the same device.
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 void check_defined(const Tensor& t, const char* op, const char* arg = "self");

@@ -507,6 +507,19 @@ Tensor any(const Tensor& self) {
   check_defined(self, "any");
   return reduce_forward(ReduceOp::Any, self, all_dims(self), false, kBool);
 }
+// Along one dim: bool, but uint8 for uint8 input, as PyTorch.
+Tensor all(const Tensor& self, int64_t dim, bool keepdim) {
+  check_defined(self, "all");
+  const Tensor r =
+      reduce_forward(ReduceOp::All, self, reduce_dims(self, {dim}, "all"), keepdim, kBool);
+  return self.scalar_type() == kByte ? r.to(kByte) : r;
+}
+Tensor any(const Tensor& self, int64_t dim, bool keepdim) {
+  check_defined(self, "any");
+  const Tensor r =
+      reduce_forward(ReduceOp::Any, self, reduce_dims(self, {dim}, "any"), keepdim, kBool);
+  return self.scalar_type() == kByte ? r.to(kByte) : r;
+}
 
 Tensor softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   return softmax_impl(self, dim, dtype, false);
@@ -661,6 +674,8 @@ Tensor Tensor::norm(std::optional<Scalar> p, IntArrayRef dim, bool keepdim) cons
 }
 Tensor Tensor::all() const { return nabla::all(*this); }
 Tensor Tensor::any() const { return nabla::any(*this); }
+Tensor Tensor::all(int64_t dim, bool keepdim) const { return nabla::all(*this, dim, keepdim); }
+Tensor Tensor::any(int64_t dim, bool keepdim) const { return nabla::any(*this, dim, keepdim); }
 Tensor Tensor::softmax(int64_t dim, std::optional<ScalarType> dtype) const {
   return nabla::softmax(*this, dim, dtype);
 }

@@ -405,6 +405,94 @@ int main() {
          nb::nn::ConstantPad1d(nb::nn::ConstantPad1dOptions({2, 0}, 3.5))(img[0]).sum(0));
     show("constant_pad3d", nb::nn::ConstantPad3d(1, -2.0)(img).sum(1).sum(0));
   }
+  {  // special functions
+    nb::Tensor v = f64({0.7, 1.5, 3.25, 12.0});
+    show("lgamma_digamma", nb::lgamma(v) + v.digamma() * 2 + nb::lgamma(-v + 0.1));
+    show("polygamma", nb::polygamma(1, v) + v.polygamma(2) * 3 + nb::polygamma(4, v - 2.5));
+    show("special_ns", nb::special::gammaln(v) + nb::special::psi(v) +
+                           nb::special::multigammaln(v + 1, 2) + nb::special::entr(v / 13) +
+                           nb::special::ndtr(v - 2) + nb::special::expit(v));
+    show("logit_sinc", nb::logit(v / 13) + v.logit(0.2) + nb::sinc(v - 1.5) + v.sinc());
+    show("copysign", nb::copysign(v, f64({-1, 0.0, -0.0, 2})) + v.copysign(-2));
+    show("signbit", f64({-0.0, 0.0, -3, 3}).signbit());
+    show("float_power", nb::float_power(v, 1.5) + nb::float_power(2, v) + v.float_power(v));
+    show("ldexp", nb::ldexp(v, nb::tensor({1, 2, -1, 0})));
+    nb::Tensor g = f64({0.7, 1.5, 3.25}).requires_grad_();
+    (g.lgamma().sum() + g.digamma().sum() + nb::logit(g / 4).sum() + g.sinc().sum() +
+     g.copysign(-1.0).sum())
+        .backward();
+    show("special_grads", g.grad());
+    nb::Tensor inplace = v.clone();
+    inplace.digamma_();
+    inplace.mul_(0.5).sinc_();
+    show("special_inplace", inplace);
+  }
+  {  // searching, counting, statistics, index sets
+    nb::Tensor seq = f64({1, 2, 2, 3, 5});
+    nb::Tensor vals = f64({0.5, 2, 2.5, 5, 6});
+    show("searchsorted", nb::searchsorted(seq, vals) + nb::searchsorted(seq, vals, false, true));
+    show("searchsorted_side", nb::searchsorted(seq, vals, true, false, "right").to(nb::kFloat64));
+    show("searchsorted_scalar", nb::searchsorted(seq, 2.0));
+    show("bucketize", nb::bucketize(vals, seq) + nb::bucketize(vals, seq, false, true));
+    show("isin", nb::isin(vals, seq) + nb::isin(vals, seq, false, true).to(nb::kLong) * 2);
+    nb::Tensor counts = nb::tensor({0, 3, 1, 3, 3});
+    show("bincount", nb::bincount(counts) + counts.bincount({}, 6).narrow(0, 0, 4));
+    show("bincount_weights", nb::bincount(counts, f64({0.5, 1, 2, 0.25, 1})));
+    show("histc", nb::histc(vals, 4) + vals.histc(3, 0, 3).sum());
+    nb::Tensor m = nb::arange(12, nb::dtype(nb::kFloat64)).view({3, 4}).sin();
+    auto mm = m.aminmax(1);
+    show("aminmax", std::get<0>(mm) + std::get<1>(mm) * 10);
+    show("quantile", nb::quantile(m, f64({0.1, 0.5, 0.8}), 1, true) +
+                         m.quantile(0.25, 0, false, "nearest").sum());
+    show("nanquantile", nb::nanquantile(m, 0.5, 0, false, "midpoint"));
+    show("cov", nb::cov(m) + m.cov(0, nb::tensor({1, 2, 1, 1}), f64({0.5, 1, 1, 2})));
+    show("corrcoef", nb::corrcoef(m));
+    show("trapezoid", nb::trapezoid(m) + nb::trapezoid(m, f64({0, 1, 3, 4})) + nb::trapz(m, 0.5) +
+                          nb::cumulative_trapezoid(m, 2).sum(1));
+    show("msort", nb::msort(m));
+    show("tril_indices", nb::tril_indices(3, 4, 1) + nb::triu_indices(3, 4, -1).sum());
+    show("combinations",
+         nb::combinations(f64({1, 2, 4, 8}), 3) + nb::combinations(f64({1, 2}), 3, true).sum());
+    show("cartesian_prod", nb::cartesian_prod({f64({1, 2}), f64({3, 4, 5})}));
+    show("block_diag", nb::block_diag({m.narrow(0, 0, 2), f64({7, 8}), nb::tensor(9.0)}));
+    show("any_all_dim", m.gt(0).any(1).to(nb::kFloat64) + m.gt(-0.9).all(1).to(nb::kFloat64) * 2);
+    show("index_add", m.index_add(0, nb::tensor({2, 0}), m.narrow(0, 0, 2), 2));
+  }
+  {  // spatial transformers, channel shuffle, local response norm, alpha dropout
+    namespace F = nb::nn::functional;
+    nb::Tensor img = nb::arange(24, nb::dtype(nb::kFloat64)).view({1, 2, 3, 4}).sin();
+    nb::Tensor theta = f64({0.9, 0.2, -0.1, -0.3, 1.1, 0.25}).view({1, 2, 3});
+    nb::Tensor grid = F::affine_grid(theta, {1, 2, 3, 4}, false);
+    show("affine_grid", grid);
+    show("grid_sample", F::grid_sample(img, grid, F::GridSampleFuncOptions().align_corners(false)));
+    show("grid_sample_border",
+         F::grid_sample(img, grid * 1.5,
+                        F::GridSampleFuncOptions().padding_mode(nb::kBorder).align_corners(true)));
+    show("grid_sample_reflection",
+         F::grid_sample(
+             img, grid * 1.5,
+             F::GridSampleFuncOptions().padding_mode(nb::kReflection).align_corners(false)));
+    show("grid_sample_nearest",
+         F::grid_sample(img, grid,
+                        F::GridSampleFuncOptions().mode(nb::kNearest).align_corners(false)));
+    show("grid_sampler", nb::grid_sampler(img, grid, 0, 2, true));
+    nb::Tensor t = theta.clone().requires_grad_();
+    nb::Tensor im = img.clone().requires_grad_();
+    F::grid_sample(im, F::affine_grid(t, {1, 2, 3, 4}, false),
+                   F::GridSampleFuncOptions().align_corners(false))
+        .pow(2)
+        .sum()
+        .backward();
+    show("grid_sample_grad_theta", t.grad());
+    show("grid_sample_grad_input", im.grad());
+    show("channel_shuffle", nb::channel_shuffle(img.repeat({1, 3, 1, 1}), 3));
+    nb::nn::LocalResponseNorm lrn(nb::nn::LocalResponseNormOptions(3).alpha(0.5).beta(0.6).k(2));
+    show("local_response_norm", lrn(img.repeat({1, 2, 1, 1})));
+    nb::nn::AlphaDropout alpha(0.3);
+    alpha->eval();
+    show("alpha_dropout_eval",
+         alpha(img) + F::alpha_dropout(img) + nb::alpha_dropout(img, 0.5, false));
+  }
   // ---- autograd ----
   nb::Tensor x = f64({0.3, -1.2, 2.0}).requires_grad_();
   nb::Tensor w =

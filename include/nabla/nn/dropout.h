@@ -13,6 +13,8 @@ namespace nn {
 
 using Dropout2dOptions = DropoutOptions;
 using Dropout3dOptions = DropoutOptions;
+using AlphaDropoutOptions = DropoutOptions;
+using FeatureAlphaDropoutOptions = DropoutOptions;
 
 namespace functional {
 using Dropout2dFuncOptions = DropoutFuncOptions;
@@ -21,6 +23,19 @@ using Dropout3dFuncOptions = DropoutFuncOptions;
 Tensor dropout2d(Tensor input, const Dropout2dFuncOptions& options = {});
 /// Zeroes whole channels of [N, C, D, H, W] (or unbatched [C, D, H, W]) input.
 Tensor dropout3d(Tensor input, const Dropout3dFuncOptions& options = {});
+
+/// Alpha dropout (for SELU networks): dropped elements are set to SELU's negative saturation
+/// and the result is scaled and shifted so that mean and variance stay those of the input.
+/// Unlike F::dropout, training is off by default, as in LibTorch.
+struct AlphaDropoutFuncOptions {
+  NABLA_ARG(double, p) = 0.5;
+  NABLA_ARG(bool, training) = false;
+  NABLA_ARG(bool, inplace) = false;
+};
+using FeatureAlphaDropoutFuncOptions = AlphaDropoutFuncOptions;
+Tensor alpha_dropout(Tensor input, const AlphaDropoutFuncOptions& options = {});
+/// Alpha dropout of whole channels of [N, C, *] input.
+Tensor feature_alpha_dropout(Tensor input, const FeatureAlphaDropoutFuncOptions& options = {});
 }  // namespace functional
 
 class Dropout2dImpl : public Cloneable<Dropout2dImpl> {
@@ -45,10 +60,38 @@ class Dropout3dImpl : public Cloneable<Dropout3dImpl> {
 };
 NABLA_MODULE(Dropout3d);
 
+class AlphaDropoutImpl : public Cloneable<AlphaDropoutImpl> {
+ public:
+  explicit AlphaDropoutImpl(const AlphaDropoutOptions& options = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  AlphaDropoutOptions options;
+};
+NABLA_MODULE(AlphaDropout);
+
+class FeatureAlphaDropoutImpl : public Cloneable<FeatureAlphaDropoutImpl> {
+ public:
+  explicit FeatureAlphaDropoutImpl(const FeatureAlphaDropoutOptions& options = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  FeatureAlphaDropoutOptions options;
+};
+NABLA_MODULE(FeatureAlphaDropout);
+
 }  // namespace nn
 
 /// torch::feature_dropout: zeroes whole channels (dim 1) of [N, C, *] input when `train`, one
 /// draw per (sample, channel), and scales the rest by 1/(1-p).
 Tensor feature_dropout(const Tensor& input, double p, bool train);
+/// torch::alpha_dropout and torch::feature_alpha_dropout (see F::alpha_dropout), with the
+/// in-place forms.
+Tensor alpha_dropout(const Tensor& input, double p, bool train);
+Tensor feature_alpha_dropout(const Tensor& input, double p, bool train);
+Tensor& alpha_dropout_(Tensor& input, double p, bool train);
+Tensor& feature_alpha_dropout_(Tensor& input, double p, bool train);
 
 }  // namespace nabla

@@ -62,6 +62,15 @@ Tensor tanhshrink(const Tensor& input);
 Tensor threshold(Tensor input, const ThresholdFuncOptions& options);
 /// a * sigmoid(b) for the halves a, b of input along dim.
 Tensor glu(const Tensor& input, const GLUFuncOptions& options = {});
+/// A sample of the Gumbel-softmax distribution over dim: softmax((logits + g) / tau), g drawn
+/// from Gumbel(0, 1); with hard, the one-hot of its largest entry, differentiated as the soft
+/// sample (straight-through).
+struct GumbelSoftmaxFuncOptions {
+  NABLA_ARG(double, tau) = 1.0;
+  NABLA_ARG(bool, hard) = false;
+  NABLA_ARG(int, dim) = -1;
+};
+Tensor gumbel_softmax(const Tensor& logits, const GumbelSoftmaxFuncOptions& options = {});
 /// x where x > 0, else weight * x; weight has one element or one per channel (dim 1).
 Tensor prelu(const Tensor& input, const Tensor& weight);
 /// Leaky ReLU whose negative slope is drawn from U(lower, upper) per element when training

@@ -191,6 +191,32 @@ class GroupNormImpl : public Cloneable<GroupNormImpl> {
 };
 NABLA_MODULE(GroupNorm);
 
+/// Normalization of each element of [N, C, *] input by the squares of its `size` neighbouring
+/// channels: x / (k + alpha / size * sum of x^2 over the window)^beta (AlexNet's).
+struct LocalResponseNormOptions {
+  LocalResponseNormOptions(int64_t size) : size_(size) {}  // NOLINT: implicit, as in LibTorch
+  NABLA_ARG(int64_t, size);
+  NABLA_ARG(double, alpha) = 1e-4;
+  NABLA_ARG(double, beta) = 0.75;
+  NABLA_ARG(double, k) = 1.;
+};
+namespace functional {
+using LocalResponseNormFuncOptions = LocalResponseNormOptions;
+Tensor local_response_norm(const Tensor& input, const LocalResponseNormFuncOptions& options);
+}  // namespace functional
+
+class LocalResponseNormImpl : public Cloneable<LocalResponseNormImpl> {
+ public:
+  LocalResponseNormImpl(int64_t size) : LocalResponseNormImpl(LocalResponseNormOptions(size)) {}
+  explicit LocalResponseNormImpl(const LocalResponseNormOptions& options);
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  LocalResponseNormOptions options;
+};
+NABLA_MODULE(LocalResponseNorm);
+
 extern template class NormImplBase<1, BatchNorm1dImpl, BatchNormOptions>;
 extern template class NormImplBase<2, BatchNorm2dImpl, BatchNormOptions>;
 extern template class NormImplBase<3, BatchNorm3dImpl, BatchNormOptions>;

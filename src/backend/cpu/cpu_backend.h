@@ -17,6 +17,9 @@ class CpuBackend : public Backend {
   void cumsum(const Tensor& x, int64_t dim, const Tensor& out) override;
   void scan(ScanOp op, const Tensor& x, int64_t dim, const Tensor& out,
             const Tensor& indices) override;
+  // sort.cpp
+  void search_sorted(const Tensor& sorted, const Tensor& values, const Tensor& sorter, bool right,
+                     const Tensor& out) override;
   // lu.cpp
   void lu_factor(const Tensor& lu, const Tensor& pivots) override;
   bool lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b) override;

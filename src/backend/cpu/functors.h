@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "backend/backend.h"
+#include "backend/cpu/special_math.h"
 #include "core/dispatch.h"
 
 #if defined(__CUDACC__) || defined(__HIPCC__)
@@ -210,6 +211,40 @@ struct Frac {
 };
 
 // Classification, to bool: integers are never NaN or infinite.
+// Special functions, computed in double (special_math.h) and rounded to T.
+struct Lgamma {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return static_cast<T>(special_math::lgamma(static_cast<double>(x)));
+  }
+};
+struct Digamma {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return static_cast<T>(special_math::digamma(static_cast<double>(x)));
+  }
+};
+// polygamma's order n arrives as UnaryParams::alpha.
+struct Polygamma {
+  Polygamma() = default;
+  explicit Polygamma(const UnaryParams& params) : n(static_cast<int>(params.alpha)) {}
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return static_cast<T>(special_math::polygamma(n, static_cast<double>(x)));
+  }
+  int n = 0;
+};
+struct Signbit {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T x) const {
+    if constexpr (detail::is_floating_v<T>)
+      return std::signbit(static_cast<double>(x));
+    else if constexpr (std::is_signed_v<T>)
+      return x < 0;
+    else
+      return false;
+  }
+};
 struct Isnan {
   template <class T>
   NABLA_HOST_DEVICE bool operator()(T x) const {

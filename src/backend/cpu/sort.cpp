@@ -89,4 +89,52 @@ void CpuBackend::order(const Tensor& x, int64_t dim, int64_t k, bool descending,
   copy(swapped(row_order(rows, k, descending), dim, last), indices);
 }
 
+namespace {
+// PyTorch's binary searches (aten/src/ATen/native/Bucketization.cpp), comparisons written as
+// there so that NaN goes where PyTorch puts it: the first position in [0, m) whose element is
+// not below the value (lower) or above it (upper). order: the row's sorter, or null.
+template <class T>
+int64_t insertion_point(const T* row, const int64_t* order, int64_t m, T value, bool right) {
+  int64_t start = 0, end = m;
+  while (start < end) {
+    const int64_t mid = start + ((end - start) >> 1);
+    const T element = order ? row[order[mid]] : row[mid];
+    const bool go_right = right ? !(element > value) : !(element >= value);
+    if (go_right)
+      start = mid + 1;
+    else
+      end = mid;
+  }
+  return start;
+}
+}  // namespace
+
+void CpuBackend::search_sorted(const Tensor& sorted, const Tensor& values, const Tensor& sorter,
+                               bool right, const Tensor& out) {
+  const int64_t m = sorted.size(-1), k = values.dim() == 0 ? 1 : values.size(-1);
+  const int64_t rows = k == 0 ? 0 : values.numel() / k;
+  const bool shared_row = sorted.numel() == m;  // one sequence for every row of values
+  int32_t* out32 = out.scalar_type() == kInt ? out.data_ptr<int32_t>() : nullptr;
+  int64_t* out64 = out32 ? nullptr : out.data_ptr<int64_t>();
+  detail::dispatch_all(values.scalar_type(), "searchsorted", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* seq = sorted.data_ptr<T>();
+    const T* val = values.data_ptr<T>();
+    const int64_t* order = sorter.defined() ? sorter.data_ptr<int64_t>() : nullptr;
+    detail::parallel_for(rows, kRowGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const int64_t offset = shared_row ? 0 : r * m;
+        for (int64_t j = 0; j < k; ++j) {
+          const int64_t at = insertion_point(seq + offset, order ? order + offset : nullptr, m,
+                                             val[r * k + j], right);
+          if (out32)
+            out32[r * k + j] = static_cast<int32_t>(at);
+          else
+            out64[r * k + j] = at;
+        }
+      }
+    });
+  });
+}
+
 }  // namespace nabla::cpu

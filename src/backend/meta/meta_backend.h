@@ -13,6 +13,7 @@ class MetaBackend final : public Backend {
   void order(const Tensor&, int64_t, int64_t, bool, const Tensor&) override {}
   void cumsum(const Tensor&, int64_t, const Tensor&) override {}
   void scan(ScanOp, const Tensor&, int64_t, const Tensor&, const Tensor&) override {}
+  void search_sorted(const Tensor&, const Tensor&, const Tensor&, bool, const Tensor&) override {}
   /// Shapes only: no values to factor, and no matrix is known to be singular.
   void lu_factor(const Tensor&, const Tensor&) override {}
   bool lu_solve(const Tensor&, const Tensor&, const Tensor&) override { return true; }

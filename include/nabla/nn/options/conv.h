@@ -31,6 +31,8 @@ struct kReplicate {};
 struct kCircular {};
 struct kSame {};
 struct kValid {};
+struct kBorder {};
+struct kReflection {};
 }  // namespace enumtype
 constexpr enumtype::kZeros kZeros{};
 constexpr enumtype::kConstant kConstant{};
@@ -39,6 +41,8 @@ constexpr enumtype::kReplicate kReplicate{};
 constexpr enumtype::kCircular kCircular{};
 constexpr enumtype::kSame kSame{};
 constexpr enumtype::kValid kValid{};
+constexpr enumtype::kBorder kBorder{};
+constexpr enumtype::kReflection kReflection{};
 
 namespace nn {
 

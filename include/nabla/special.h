@@ -1,0 +1,47 @@
+// LibTorch's torch::special functions that nabla has: nabla::special::digamma(x), ... Most are
+// the functions of ops.h under the names SciPy gave them (gammaln is lgamma, expit is sigmoid).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "nabla/ops.h"
+#include "nabla/tensor.h"
+
+namespace nabla::special {
+
+inline Tensor gammaln(const Tensor& self) { return nabla::lgamma(self); }
+inline Tensor digamma(const Tensor& self) { return nabla::digamma(self); }
+inline Tensor psi(const Tensor& self) { return nabla::digamma(self); }
+inline Tensor polygamma(int64_t n, const Tensor& self) { return nabla::polygamma(n, self); }
+/// log of the multivariate gamma function of dimension p: sum_j lgamma(x - j / 2) +
+/// p (p - 1) / 4 log(pi); every element must be above (p - 1) / 2.
+Tensor multigammaln(const Tensor& self, int64_t p);
+/// -x log x (0 at 0, -inf below 0).
+Tensor entr(const Tensor& self);
+/// The standard normal distribution's CDF, (1 + erf(x / sqrt 2)) / 2.
+Tensor ndtr(const Tensor& self);
+inline Tensor erf(const Tensor& self) { return nabla::erf(self); }
+inline Tensor erfc(const Tensor& self) { return nabla::erfc(self); }
+inline Tensor erfinv(const Tensor& self) { return nabla::erfinv(self); }
+inline Tensor logit(const Tensor& self) { return nabla::logit(self); }
+inline Tensor expit(const Tensor& self) { return nabla::sigmoid(self); }
+inline Tensor exp2(const Tensor& self) { return nabla::exp2(self); }
+inline Tensor expm1(const Tensor& self) { return nabla::expm1(self); }
+inline Tensor log1p(const Tensor& self) { return nabla::log1p(self); }
+inline Tensor xlogy(const Tensor& self, const Tensor& other) { return nabla::xlogy(self, other); }
+inline Tensor xlogy(const Tensor& self, const Scalar& other) { return nabla::xlogy(self, other); }
+inline Tensor sinc(const Tensor& self) { return nabla::sinc(self); }
+inline Tensor round(const Tensor& self) { return nabla::round(self); }
+inline Tensor logsumexp(const Tensor& self, IntArrayRef dims, bool keepdim) {
+  return nabla::logsumexp(self, dims, keepdim);
+}
+inline Tensor softmax(const Tensor& self, int64_t dim,
+                      std::optional<ScalarType> dtype = std::nullopt) {
+  return nabla::softmax(self, dim, dtype);
+}
+inline Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  return nabla::log_softmax(self, dim, dtype);
+}
+
+}  // namespace nabla::special

@@ -1,0 +1,318 @@
+// Special functions, searching and counting, statistics and index sets: values and edge cases
+// as PyTorch 1.13 gives them (printed by python3-torch), and errors. Gradients and forward
+// values on generic inputs are the op table's (tests/op_db.cpp).
+#include <gtest/gtest.h>
+#include <nabla/nabla.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "test_util.h"
+
+using namespace nabla;
+using nabla::test_util::contains;
+using nabla::test_util::error_of;
+
+namespace {
+
+std::vector<double> values(const Tensor& t) {
+  const Tensor flat = t.to(kFloat64).contiguous().reshape({-1});
+  std::vector<double> v;
+  for (int64_t i = 0; i < flat.numel(); ++i) v.push_back(flat.data_ptr<double>()[i]);
+  return v;
+}
+std::vector<int64_t> ints(const Tensor& t) {
+  const Tensor flat = t.to(kInt64).contiguous().reshape({-1});
+  return std::vector<int64_t>(flat.data_ptr<int64_t>(), flat.data_ptr<int64_t>() + flat.numel());
+}
+Tensor f32(std::vector<float> v) { return tensor(v); }
+Tensor i64(std::vector<int64_t> v) { return tensor(v); }
+Tensor f64(std::vector<double> v) { return tensor(v, dtype(kFloat64)); }
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+TEST(Special, GammaFamilyAtPolesAndNegatives) {
+  // torch.lgamma(torch.tensor([-2.5, -2., 0., 1.5, 100.]))
+  const std::vector<double> lg = values(lgamma(f64({-2.5, -2.0, 0.0, 1.5, 100.0})));
+  EXPECT_NEAR(lg[0], -5.62437164976740470e-02, 1e-15);
+  EXPECT_EQ(lg[1], kInf);
+  EXPECT_EQ(lg[2], kInf);
+  EXPECT_NEAR(lg[3], -1.20782237635245218e-01, 1e-15);
+  EXPECT_NEAR(lg[4], 3.59134205369575398e+02, 1e-11);
+  // digamma(+0) = -inf, digamma(-0) = +inf, NaN at negative integers.
+  const std::vector<double> dg = values(digamma(f64({0.0, -0.0, -2.0, -2.5, 1.0})));
+  EXPECT_EQ(dg[0], -kInf);
+  EXPECT_EQ(dg[1], kInf);
+  EXPECT_TRUE(std::isnan(dg[2]));
+  EXPECT_NEAR(dg[3], 1.10315664064524332, 1e-14);
+  EXPECT_NEAR(dg[4], -0.57721566490153275, 1e-15);
+  const std::vector<double> pg = values(polygamma(3, f64({0.5, -1.5, 2.0})));
+  EXPECT_NEAR(pg[0], 97.40909103400241520, 1e-11);
+  EXPECT_NEAR(pg[1], 194.59427621918757723, 1e-11);
+  EXPECT_NEAR(pg[2], 0.49393940226682931, 1e-14);
+  EXPECT_EQ(values(polygamma(1, f64({0.0})))[0], kInf);
+  // Integers compute in float32; polygamma(0) is digamma.
+  EXPECT_EQ(lgamma(i64({1, 2})).scalar_type(), kFloat32);
+  EXPECT_TRUE(equal(polygamma(0, f32({1, 2})), digamma(f32({1, 2}))));
+  EXPECT_TRUE(equal(special::psi(f32({3})), digamma(f32({3}))));
+  EXPECT_TRUE(equal(special::gammaln(f32({3})), lgamma(f32({3}))));
+  EXPECT_TRUE(contains(error_of([] { polygamma(-1, f32({1})); }), "[polygamma] n must be"));
+}
+
+TEST(Special, InPlaceForms) {
+  Tensor x = f32({1.5f, 2.5f});
+  const Tensor expected = x.digamma();
+  x.digamma_();
+  EXPECT_TRUE(equal(x, expected));
+  Tensor y = f32({1.5f, 2.5f});
+  y.polygamma_(2);
+  EXPECT_TRUE(equal(y, polygamma(2, f32({1.5f, 2.5f}))));
+  Tensor ints = i64({1, 2});
+  EXPECT_FALSE(error_of([&] { ints.lgamma_(); }).empty());  // float result into int64
+  Tensor base = f32({2});
+  EXPECT_TRUE(contains(error_of([&] { base.float_power_(2); }),
+                       "the base given to float_power_ has dtype float32"));
+  Tensor d = f64({2.0, 3.0});
+  d.float_power_(2);
+  EXPECT_EQ(values(d), (std::vector<double>{4, 9}));
+}
+
+TEST(Special, LogitSincCopysignAsPyTorch) {
+  // A negative eps is no eps.
+  const std::vector<double> lo = values(logit(f32({0, 0.3f, 1}), -1.0));
+  EXPECT_EQ(lo[0], -kInf);
+  EXPECT_NEAR(lo[1], -0.8472979, 1e-6);
+  EXPECT_EQ(lo[2], kInf);
+  EXPECT_EQ(values(logit(f32({0, 1}), 0.25)), values(logit(f32({0.25f, 0.75f}))));
+  EXPECT_EQ(logit(i64({0, 1})).scalar_type(), kFloat32);
+  EXPECT_EQ(values(sinc(i64({0}))), std::vector<double>{1.0});
+  // The gradient at 0 is 0 (no NaN from the discarded 0 / 0).
+  Tensor z = f64({0.0}).requires_grad_();
+  sinc(z).sum().backward();
+  EXPECT_EQ(values(z.grad()), std::vector<double>{0.0});
+  // copysign reads the sign bit: -0.0 is negative; integers give float32.
+  const Tensor c = copysign(i64({1, 2}), f64({-0.0, 0.0}));
+  EXPECT_EQ(c.scalar_type(), kFloat64);
+  EXPECT_EQ(values(c), (std::vector<double>{-1, 2}));
+  EXPECT_EQ(values(f32({1, 2}).copysign(-0.0)), (std::vector<double>{-1, -2}));
+  EXPECT_EQ(values(signbit(f64({-0.0, 0.0, -1.0}))), (std::vector<double>{1, 0, 1}));
+  EXPECT_EQ(values(signbit(i64({-1, 2}))), (std::vector<double>{1, 0}));
+  EXPECT_EQ(signbit(i64({-1})).scalar_type(), kBool);
+  // copysign's gradient to self: sign(self) times the chosen sign, 0 at 0.
+  Tensor a = f64({2.0, -3.0, 0.0}).requires_grad_();
+  copysign(a, f64({-1.0, -1.0, -1.0})).sum().backward();
+  EXPECT_EQ(values(a.grad()), (std::vector<double>{-1, 1, 0}));
+}
+
+TEST(Special, FloatPowerAndLdexpDtypes) {
+  const Tensor p = float_power(i64({2, 3}), 2);
+  EXPECT_EQ(p.scalar_type(), kFloat64);
+  EXPECT_EQ(values(p), (std::vector<double>{4, 9}));
+  EXPECT_EQ(float_power(2, i64({1, 2})).scalar_type(), kFloat64);
+  EXPECT_EQ(f32({2}).float_power(f32({0.5f})).scalar_type(), kFloat64);
+  const Tensor l = ldexp(i64({1, 2}), i64({1, 2}));
+  EXPECT_EQ(l.scalar_type(), kFloat32);
+  EXPECT_EQ(values(l), (std::vector<double>{2, 8}));
+  EXPECT_EQ(ldexp(f64({1.0}), i64({3})).scalar_type(), kFloat64);
+}
+
+TEST(Special, SpecialNamespace) {
+  EXPECT_NEAR(values(special::ndtr(f64({0.0, 1.0})))[1], 0.84134474606854304, 1e-15);
+  const std::vector<double> e = values(special::entr(f64({0.0, -1.0, 0.5, kNaN})));
+  EXPECT_EQ(e[0], 0.0);
+  EXPECT_EQ(e[1], -kInf);
+  EXPECT_NEAR(e[2], 0.34657359027997264, 1e-15);
+  EXPECT_TRUE(std::isnan(e[3]));
+  // multigammaln(2.5, 3) = lgamma(2.5) + lgamma(2) + lgamma(1.5) + 3/2 log(pi)
+  const double expect =
+      std::lgamma(2.5) + std::lgamma(2.0) + std::lgamma(1.5) + 1.5 * std::log(M_PI);
+  EXPECT_NEAR(values(special::multigammaln(f64({2.5}), 3))[0], expect, 1e-12);
+  EXPECT_TRUE(contains(error_of([] { special::multigammaln(f64({0.9}), 3); }),
+                       "[multigammaln] all elements must be greater than (p-1)/2"));
+  EXPECT_TRUE(equal(special::expit(f32({0.5f})), f32({0.5f}).sigmoid()));
+}
+
+TEST(Search, SearchsortedAsPyTorch) {
+  const Tensor seq = f32({1, 2, 2, 3, NAN});
+  const Tensor v = f64({2.f, NAN, 0.f, 5.f}).reshape({1, 4});
+  // torch.searchsorted(s, v) and right=True
+  EXPECT_EQ(ints(searchsorted(seq, v)), (std::vector<int64_t>{1, 5, 0, 5}));
+  EXPECT_EQ(ints(searchsorted(seq, v, false, true)), (std::vector<int64_t>{5, 5, 0, 5}));
+  EXPECT_EQ(ints(searchsorted(seq, v, false, false, "right")), (std::vector<int64_t>{5, 5, 0, 5}));
+  // Integers searched in floats promote.
+  // 3 is past the NaN: PyTorch's search treats the NaN at the end as smaller than 3.
+  EXPECT_EQ(ints(searchsorted(seq, i64({2, 3}))), (std::vector<int64_t>{1, 5}));
+  const Tensor one = searchsorted(i64({1, 3, 5}), 3);
+  EXPECT_EQ(one.dim(), 0);
+  EXPECT_EQ(one.item<int64_t>(), 1);
+  EXPECT_EQ(searchsorted(seq, v, true).scalar_type(), kInt32);
+  // Batched rows, and a sorter for an unsorted sequence.
+  const Tensor rows = f64({1.f, 3.f, 5.f, 2.f, 4.f, 6.f}).reshape({2, 3});
+  EXPECT_EQ(ints(searchsorted(rows, f64({3.f, 3.f}).reshape({2, 1}))),
+            (std::vector<int64_t>{1, 1}));
+  const Tensor unsorted = f32({5, 1, 3});
+  EXPECT_EQ(
+      ints(searchsorted(unsorted, f32({2, 4, 6}), false, false, std::nullopt, i64({1, 2, 0}))),
+      (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(ints(bucketize(f32({0.5f, 1, 2.5f}), f32({1, 2}))), (std::vector<int64_t>{0, 0, 2}));
+  EXPECT_EQ(ints(bucketize(f32({0.5f, 1, 2.5f}), f32({1, 2}), false, true)),
+            (std::vector<int64_t>{0, 1, 2}));
+}
+
+TEST(Search, SearchsortedErrors) {
+  EXPECT_TRUE(contains(error_of([] {
+                         searchsorted(f32({1, 2}).reshape({1, 2}), f32({1, 2}));
+                       }),
+                       "must have the same leading dimensions"));
+  EXPECT_TRUE(contains(error_of([] {
+                         searchsorted(f32({1, 2}), f32({1}), false, true, "left");
+                       }),
+                       "side and right can't be set to opposites"));
+  EXPECT_TRUE(contains(error_of([] {
+                         searchsorted(f32({1, 2}), f32({1}), false, false, "up");
+                       }),
+                       "side must be"));
+  EXPECT_TRUE(
+      contains(error_of([] {
+                 searchsorted(f32({1, 2}), f32({1}), false, false, std::nullopt, i64({0, 2}));
+               }),
+               "sorter indices must be in [0, 2)"));
+  EXPECT_TRUE(contains(error_of([] {
+                         bucketize(f32({1}), f32({1, 2}).reshape({1, 2}));
+                       }),
+                       "[bucketize] boundaries must be 1-D"));
+}
+
+TEST(Search, IsinBincountHistc) {
+  EXPECT_EQ(values(isin(i64({1, 2, 3}), f32({2, 5}))), (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ(values(isin(f32({1, NAN}), f32({NAN, 1}))), (std::vector<double>{1, 0}));
+  EXPECT_EQ(values(isin(i64({1, 2}), i64({2}), false, true)), (std::vector<double>{1, 0}));
+  EXPECT_EQ(values(isin(i64({1, 2}), i64({}))), (std::vector<double>{0, 0}));
+  EXPECT_EQ(values(isin(i64({1, 2}), 2)), (std::vector<double>{0, 1}));
+  EXPECT_EQ(ints(bincount(i64({0, 1, 1, 3}))), (std::vector<int64_t>{1, 2, 0, 1}));
+  EXPECT_EQ(bincount(i64({0, 1}), f32({0.5f, 1})).scalar_type(), kFloat32);
+  EXPECT_EQ(bincount(i64({0, 1}), f64({0.5, 1.0})).scalar_type(), kFloat64);
+  EXPECT_EQ(bincount(i64({0, 1}), i64({1, 2})).scalar_type(), kFloat64);
+  EXPECT_EQ(values(bincount(i64({0, 1, 1, 3}), f32({0.5f, 1, 1, 2}))),
+            (std::vector<double>{0.5, 2, 0, 2}));
+  EXPECT_EQ(ints(bincount(i64({}), std::nullopt, 3)), (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_TRUE(contains(error_of([] { bincount(i64({0, -1})); }), "non-negative"));
+  EXPECT_TRUE(contains(error_of([] { bincount(f32({0, 1})); }), "integral inputs"));
+  // torch.histc(torch.tensor([1., 2, 1, 4, 5]), bins=4, min=0, max=3), then the data's range.
+  EXPECT_EQ(values(histc(f32({1, 2, 1, 4, 5}), 4, 0, 3)), (std::vector<double>{0, 2, 1, 0}));
+  EXPECT_EQ(values(histc(f32({1, 2, 1, 4, 5}), 4)), (std::vector<double>{2, 1, 0, 2}));
+  EXPECT_EQ(values(f32({1, 1, 1}).histc(4)), (std::vector<double>{0, 0, 3, 0}));
+  EXPECT_TRUE(contains(error_of([] { histc(i64({1, 2}), 4); }), "[histc]"));
+  EXPECT_TRUE(contains(error_of([] { histc(f32({1, 2}), 4, 3, 1); }), "max must be larger"));
+  EXPECT_TRUE(contains(error_of([] { histc(f32({1, NAN}), 4); }), "is not finite"));
+}
+
+TEST(Statistics, AminmaxAndAnyAllAlongDims) {
+  auto [lo, hi] = aminmax(f64({1.f, 5.f, 3.f, 2.f}).reshape({2, 2}), 1);
+  EXPECT_EQ(values(lo), (std::vector<double>{1, 2}));
+  EXPECT_EQ(values(hi), (std::vector<double>{5, 3}));
+  auto [all_lo, all_hi] = f32({4, -1, 7}).aminmax(std::nullopt, true);
+  EXPECT_EQ(all_lo.sizes().vec(), std::vector<int64_t>{1});
+  EXPECT_EQ(all_hi.item<float>(), 7);
+  EXPECT_TRUE(contains(error_of([] { aminmax(f32({})); }), "cannot compute aminmax"));
+  const Tensor m = i64({1, 0, 1, 1}).to(kBool).reshape({2, 2});
+  EXPECT_EQ(values(m.all(1)), (std::vector<double>{0, 1}));
+  EXPECT_EQ(values(m.any(0, true)), (std::vector<double>{1, 1}));
+  EXPECT_EQ(m.any(0, true).sizes().vec(), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(tensor(std::vector<int64_t>{0, 2}).to(kUInt8).any(0).scalar_type(), kUInt8);
+  Tensor acc = zeros({3});
+  acc.index_add_(0, i64({0, 2, 0}), f32({1, 2, 3}));
+  EXPECT_EQ(values(acc), (std::vector<double>{4, 0, 2}));
+  EXPECT_EQ(values(zeros({2}).index_add(0, i64({1}), f32({1}), 3)), (std::vector<double>{0, 3}));
+}
+
+TEST(Statistics, QuantileAsPyTorch) {
+  const Tensor x = f32({3, 1, 2, 4, NAN, 1, 0, 2}).reshape({2, 4});
+  EXPECT_NEAR(x[0].quantile(0.3).item<float>(), 1.9f, 1e-6);
+  const std::vector<double> q = values(quantile(x, 0.5, 1));
+  EXPECT_EQ(q[0], 2.5);
+  EXPECT_TRUE(std::isnan(q[1]));
+  EXPECT_EQ(values(nanquantile(x, 0.5, 1)), (std::vector<double>{2.5, 1}));
+  const Tensor qs = f32({0.3f, 0.5f, 0.9f});
+  EXPECT_EQ(values(quantile(x[0], qs, std::nullopt, false, "lower")),
+            (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(values(quantile(x[0], qs, std::nullopt, false, "higher")),
+            (std::vector<double>{2, 3, 4}));
+  EXPECT_EQ(values(quantile(x[0], qs, std::nullopt, false, "midpoint")),
+            (std::vector<double>{1.5, 2.5, 3.5}));
+  EXPECT_EQ(values(quantile(x[0], qs, std::nullopt, false, "nearest")),
+            (std::vector<double>{2, 3, 4}));
+  EXPECT_EQ(quantile(x, f32({0.25f, 0.5f}), 1, true).sizes().vec(),
+            (std::vector<int64_t>{2, 2, 1}));
+  EXPECT_EQ(quantile(x[0], f32({0.3f}).reshape({})).dim(), 0);
+  EXPECT_EQ(quantile(x, 0.5, std::nullopt, true).sizes().vec(), (std::vector<int64_t>{1, 1}));
+  EXPECT_TRUE(contains(error_of([&] { quantile(x, 1.5); }), "q must be in the range [0, 1]"));
+  EXPECT_TRUE(contains(error_of([&] { quantile(x, f32({0.5f, 2})); }), "in the range [0, 1]"));
+  EXPECT_TRUE(contains(error_of([] { quantile(i64({1, 2}), 0.5); }), "floating point dtype"));
+  EXPECT_TRUE(contains(error_of([&] { quantile(x, f64({0.5})); }), "same dtype"));
+  EXPECT_TRUE(contains(error_of([&] { quantile(x, 0.5, 1, false, "cubic"); }), "interpolation"));
+  EXPECT_TRUE(contains(error_of([] { quantile(f32({}), 0.5); }), "non-empty"));
+}
+
+TEST(Statistics, CovCorrcoefTrapezoid) {
+  const Tensor a = f64({1.0, 2.0, 4.0, 2.0, 1.0, 0.5}).reshape({2, 3});
+  const std::vector<double> c = values(cov(a));
+  EXPECT_NEAR(c[0], 2.3333333333333335, 1e-15);
+  EXPECT_NEAR(c[1], -1.0833333333333333, 1e-15);
+  EXPECT_NEAR(c[3], 0.58333333333333337, 1e-15);
+  // torch.cov(a, correction=0, fweights=[1, 2, 1], aweights=[.5, 1, 2])
+  const std::vector<double> w = values(cov(a, 0, i64({1, 2, 1}), f64({0.5, 1.0, 2.0})));
+  EXPECT_NEAR(w[0], 1.2840, 1e-4);
+  EXPECT_NEAR(w[1], -0.4691, 1e-4);
+  EXPECT_NEAR(w[3], 0.2099, 1e-4);
+  EXPECT_EQ(cov(i64({1, 2, 4})).scalar_type(), kFloat32);
+  EXPECT_NEAR(cov(i64({1, 2, 4})).item<float>(), 2.3333333f, 1e-6);
+  EXPECT_NEAR(values(corrcoef(a))[1], -0.9285714, 1e-6);
+  EXPECT_TRUE(contains(error_of([&] { cov(a, 1, f32({1, 2, 1})); }), "integral dtype"));
+  EXPECT_TRUE(contains(error_of([&] { cov(a, 1, i64({1, -2, 1})); }), "cannot be negative"));
+  EXPECT_TRUE(contains(error_of([&] { cov(a, 1, i64({1, 2})); }), "same numel"));
+  EXPECT_TRUE(contains(error_of([] { cov(zeros({1, 2, 3})); }), "two or fewer dimensions"));
+  // trapezoid: integers give float, x spacing, constant spacing.
+  EXPECT_EQ(values(trapezoid(i64({1, 2, 3, 4}).reshape({2, 2}))), (std::vector<double>{1.5, 3.5}));
+  EXPECT_EQ(values(trapezoid(f32({1, 2, 4}), f32({0, 1, 3}))), (std::vector<double>{7.5}));
+  EXPECT_EQ(values(trapezoid(f32({1, 2, 4}), 2)), (std::vector<double>{9}));
+  EXPECT_EQ(values(cumulative_trapezoid(f32({1, 2, 4}))), (std::vector<double>{1.5, 4.5}));
+  EXPECT_EQ(values(trapz(f32({1, 2, 4}), 2.0)), (std::vector<double>{9}));
+  EXPECT_EQ(trapezoid(zeros({2, 0}), 1).sizes().vec(), std::vector<int64_t>{2});
+  EXPECT_TRUE(contains(error_of([] {
+                         trapezoid(f32({1, 2}), f32({1, 2, 3}));
+                       }),
+                       "one `x` value for each sample point"));
+  EXPECT_EQ(values(msort(f32({3, 1, 2}))), (std::vector<double>{1, 2, 3}));
+}
+
+TEST(Combinatorics, IndicesAndCombinations) {
+  EXPECT_EQ(ints(tril_indices(3, 4, 1)),
+            (std::vector<int64_t>{0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 1, 0, 1, 2, 0, 1, 2, 3}));
+  EXPECT_EQ(ints(triu_indices(3, 3, -1)),
+            (std::vector<int64_t>{0, 0, 0, 1, 1, 1, 2, 2, 0, 1, 2, 0, 1, 2, 1, 2}));
+  EXPECT_EQ(tril_indices(0, 3).sizes().vec(), (std::vector<int64_t>{2, 0}));
+  EXPECT_EQ(tril_indices(3, 3, -5).sizes().vec(), (std::vector<int64_t>{2, 0}));
+  EXPECT_EQ(tril_indices(2, 2, 0, kInt).scalar_type(), kInt32);
+  EXPECT_TRUE(contains(error_of([] { tril_indices(-1, 2); }), "row must be non-negative"));
+  EXPECT_EQ(ints(combinations(i64({1, 2, 3}))), (std::vector<int64_t>{1, 2, 1, 3, 2, 3}));
+  EXPECT_EQ(ints(combinations(i64({1, 2, 3}), 2, true)),
+            (std::vector<int64_t>{1, 1, 1, 2, 1, 3, 2, 2, 2, 3, 3, 3}));
+  EXPECT_EQ(combinations(i64({1, 2}), 3).sizes().vec(), (std::vector<int64_t>{0, 3}));
+  EXPECT_EQ(combinations(i64({1, 2}), 0).sizes().vec(), (std::vector<int64_t>{0}));
+  EXPECT_EQ(ints(cartesian_prod({i64({1, 2}), i64({3, 4, 5})})),
+            (std::vector<int64_t>{1, 3, 1, 4, 1, 5, 2, 3, 2, 4, 2, 5}));
+  EXPECT_EQ(ints(cartesian_prod({i64({1, 2})})), (std::vector<int64_t>{1, 2}));
+  EXPECT_TRUE(contains(error_of([] { combinations(zeros({2, 2})); }), "expect a 1D vector"));
+  const Tensor b = block_diag({i64({1, 2}).reshape({1, 2}), tensor(3.0), i64({4, 5})});
+  EXPECT_EQ(b.scalar_type(), kFloat32);
+  EXPECT_EQ(b.sizes().vec(), (std::vector<int64_t>{3, 5}));
+  EXPECT_EQ(values(b), (std::vector<double>{1, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 5}));
+  EXPECT_TRUE(contains(error_of([] {
+                         block_diag({zeros({1, 1, 1})});
+                       }),
+                       "must have 2 or fewer dimensions"));
+}
