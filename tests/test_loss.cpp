@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nabla/nabla.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <sstream>
@@ -494,4 +495,465 @@ TEST(PairLosses, ModulesErrorsAndSwap) {
   EXPECT_THROW(F::cosine_embedding_loss(a, p.narrow(1, 0, 2), y), nabla::Error);
   EXPECT_THROW(F::triplet_margin_loss(a, p, n.select(1, 0)), nabla::Error);
   EXPECT_THROW(F::margin_ranking_loss(x1, x2, nabla::ones({3})), nabla::Error);
+}
+
+// ---- soft margin, multi-label and multi-class margin losses -----------------------------------
+
+TEST(MarginLosses, SoftMargin) {
+  Tensor x = tensor({0.5, -1.0, 2.0}), y = tensor({1.0, 1.0, -1.0});
+  const std::vector<double> pointwise{std::log1p(std::exp(-0.5)), std::log1p(std::exp(1.0)),
+                                      std::log1p(std::exp(2.0))};
+  expect_values(F::soft_margin_loss(x, y, kNone), pointwise);
+  const double total = pointwise[0] + pointwise[1] + pointwise[2];
+  EXPECT_NEAR(item(F::soft_margin_loss(x, y)), total / 3, 1e-6);
+  EXPECT_NEAR(item(F::soft_margin_loss(x, y, F::SoftMarginLossFuncOptions(kSum))), total, 1e-6);
+  EXPECT_NEAR(item(nn::SoftMarginLoss()(x, y)), total / 3, 1e-6);
+  EXPECT_NEAR(item(nn::SoftMarginLoss(kSum)(x, y)), total, 1e-6);
+  // Confident answers stay finite: log(1 + exp(1000)) is 1000.
+  expect_values(F::soft_margin_loss(tensor({1000.0, 1000.0}), tensor({-1.0, 1.0}), kNone),
+                {1000, 0});
+  // The target broadcasts, and may be an integer tensor, as PyTorch's.
+  EXPECT_EQ(F::soft_margin_loss(ones({2, 3}), ones({3}), kNone).sizes(), IntArrayRef({2, 3}));
+  EXPECT_NEAR(item(F::soft_margin_loss(zeros({3}), ones({3}, kLong))), std::log(2.0), 1e-6);
+  std::string e = error_of([] { F::soft_margin_loss(ones({2, 3}), ones({3, 2})); });
+  EXPECT_TRUE(contains(e, "[soft_margin_loss] shapes [2, 3] and [3, 2] cannot be broadcast")) << e;
+  e = error_of([] { F::soft_margin_loss(ones({3}), ones({3}), kBatchMean); });
+  EXPECT_TRUE(contains(e, "[soft_margin_loss] reduction 'batchmean' is only supported by kl_div"))
+      << e;
+  Tensor target = tensor({1.0, -1.0, -1.0, 1.0}, kDouble);
+  expect_loss_grads(
+      [&](const Tensor& in, Reduction r) { return F::soft_margin_loss(in, target, r); },
+      tensor({0.3, -1.2, 2.0, 0.0}));
+}
+
+TEST(MarginLosses, MultiLabelSoftMargin) {
+  Tensor x = tensor({{0.5, -1.0, 2.0}, {0.0, 3.0, -0.5}});
+  Tensor t = tensor({{1.0, 0.0, 1.0}, {0.0, 1.0, 1.0}});
+  Tensor w = tensor({1.0, 2.0, 0.5});
+  // Binary cross entropy of the logits per class, averaged over the classes.
+  Tensor per_class = F::binary_cross_entropy_with_logits(
+      x, t, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(kNone));
+  Tensor per_sample = per_class.mean({1});
+  expect_values(F::multilabel_soft_margin_loss(
+                    x, t, F::MultilabelSoftMarginLossFuncOptions().reduction(kNone)),
+                values(per_sample));
+  EXPECT_NEAR(item(F::multilabel_soft_margin_loss(x, t)), item(per_sample.mean()), 1e-6);
+  Tensor weighted = (per_class * w).mean({1});
+  nn::MultiLabelSoftMarginLoss module(
+      nn::MultiLabelSoftMarginLossOptions().weight(w).reduction(kSum));
+  EXPECT_EQ(module->named_buffers().keys(), std::vector<std::string>{"weight"});
+  EXPECT_NEAR(item(module(x, t)), item(weighted.sum()), 1e-6);
+  EXPECT_NEAR(item(nn::MultiLabelSoftMarginLoss()(x, t)), item(per_sample.mean()), 1e-6);
+  // One sample [C]: a 0-d loss.
+  EXPECT_EQ(F::multilabel_soft_margin_loss(
+                x[0], t[0], F::MultilabelSoftMarginLossFuncOptions().reduction(kNone))
+                .dim(),
+            0);
+  std::string e = error_of([&] { F::multilabel_soft_margin_loss(x, ones({3, 2})); });
+  EXPECT_TRUE(contains(e, "[multilabel_soft_margin_loss] shapes [2, 3] and [3, 2]")) << e;
+  e = error_of([&] {
+    F::multilabel_soft_margin_loss(x, t,
+                                   F::MultilabelSoftMarginLossFuncOptions().weight(ones({2})));
+  });
+  EXPECT_TRUE(contains(e, "[multilabel_soft_margin_loss] shapes [2] and [2, 3]")) << e;
+  Tensor target = tensor({{1.0, 0.0, 1.0}, {0.0, 1.0, 0.3}}, kDouble);
+  Tensor wd = tensor({1.0, 2.0, 0.5}, kDouble);
+  expect_loss_grads(
+      [&](const Tensor& in, Reduction r) {
+        return F::multilabel_soft_margin_loss(
+            in, target, F::MultilabelSoftMarginLossFuncOptions().weight(wd).reduction(r));
+      },
+      x);
+}
+
+TEST(MarginLosses, MultiMargin) {
+  // PyTorch's documented example: (1 - 0.8 + 0.1 + 1 - 0.8 + 0.2 + 1 - 0.8 + 0.4) / 4.
+  Tensor x = tensor({{0.1, 0.2, 0.4, 0.8}});
+  Tensor y = tensor({3});
+  EXPECT_NEAR(item(F::multi_margin_loss(x, y)), 0.325, 1e-6);
+  EXPECT_NEAR(item(nn::MultiMarginLoss()(x, y)), 0.325, 1e-6);
+  EXPECT_NEAR(item(F::multi_margin_loss(x, y, F::MultiMarginLossFuncOptions().p(2))),
+              (0.09 + 0.16 + 0.36) / 4, 1e-6);
+  // Margin 0.5: only class 2 violates it (0.5 - 0.8 + 0.4).
+  EXPECT_NEAR(item(F::multi_margin_loss(x, y, F::MultiMarginLossFuncOptions().margin(0.5))),
+              (0.5 - 0.8 + 0.4) / 4, 1e-6);
+  Tensor x2 = tensor({{0.1, 0.2, 0.4, 0.8}, {1.0, -1.0, 0.5, 0.0}});
+  Tensor y2 = tensor({3, 0});
+  Tensor w = tensor({2.0, 1.0, 1.0, 0.5});
+  const double l0 = 0.325, l1 = (0.0 + 0.5 + 0.0) / 4;  // 1 - 1 + 0.5 for class 2 only
+  expect_values(F::multi_margin_loss(x2, y2, F::MultiMarginLossFuncOptions().reduction(kNone)),
+                {l0, l1});
+  nn::MultiMarginLoss weighted(nn::MultiMarginLossOptions().weight(w).reduction(kSum));
+  EXPECT_EQ(weighted->named_buffers().keys(), std::vector<std::string>{"weight"});
+  EXPECT_NEAR(item(weighted(x2, y2)), 0.5 * l0 + 2 * l1, 1e-6);
+  // One sample [C]: a 0-d target gives a 0-d unreduced loss, a [1] target a [1] one.
+  auto none = F::MultiMarginLossFuncOptions().reduction(kNone);
+  EXPECT_EQ(F::multi_margin_loss(x[0], tensor(int64_t(3)), none).dim(), 0);
+  EXPECT_EQ(F::multi_margin_loss(x[0], y, none).sizes(), IntArrayRef({1}));
+  EXPECT_NEAR(item(F::multi_margin_loss(x[0], tensor(int64_t(3)))), 0.325, 1e-6);
+  // A 0-d input is a single class: nothing to violate.
+  EXPECT_NEAR(item(F::multi_margin_loss(tensor(0.3), tensor(int64_t(0)))), 0.0, 1e-12);
+
+  std::string e =
+      error_of([&] { F::multi_margin_loss(x, y, F::MultiMarginLossFuncOptions().p(3)); });
+  EXPECT_TRUE(contains(e, "[multi_margin_loss] only p == 1 and p == 2 are supported, got p = 3"))
+      << e;
+  e = error_of([] { nn::MultiMarginLoss(nn::MultiMarginLossOptions().p(0)); });
+  EXPECT_TRUE(contains(e, "[MultiMarginLoss] only p == 1 and p == 2")) << e;
+  e = error_of([] { nn::MultiMarginLoss(nn::MultiMarginLossOptions().weight(ones({4, 1}))); });
+  EXPECT_TRUE(contains(e, "[MultiMarginLoss] weight must be one-dimensional, got shape [4, 1]"))
+      << e;
+  e = error_of(
+      [&] { F::multi_margin_loss(x, y, F::MultiMarginLossFuncOptions().weight(ones({3}))); });
+  EXPECT_TRUE(contains(e, "one entry per class (4), got shape [3]")) << e;
+  e = error_of([&] { F::multi_margin_loss(x, tensor({3.0})); });
+  EXPECT_TRUE(contains(e, "[multi_margin_loss] expected target of dtype int64")) << e;
+  e = error_of([&] { F::multi_margin_loss(x2, tensor({3, 0, 1})); });
+  EXPECT_TRUE(contains(e, "expected a target of 2 class index(es)")) << e;
+  EXPECT_TRUE(contains(e, "got shape [3]")) << e;
+  e = error_of([&] { F::multi_margin_loss(x2, tensor({3, 4})); });
+  EXPECT_TRUE(contains(e, "[multi_margin_loss] target 4 is out of range for 4 classes")) << e;
+  e = error_of([&] { F::multi_margin_loss(x2, tensor({-1, 0})); });
+  EXPECT_TRUE(contains(e, "target -1 is out of range")) << e;
+  e = error_of([] { F::multi_margin_loss(zeros({2, 3, 1}), tensor({0, 1})); });
+  EXPECT_TRUE(contains(e,
+                       "expected a non-empty [C] or [N, C] input (N may be 0), got shape "
+                       "[2, 3, 1]"))
+      << e;
+
+  manual_seed(3);
+  Tensor in = randn({3, 4}, kDouble);
+  Tensor target = tensor({1, 3, 0});
+  Tensor wd = tensor({0.5, 2.0, 1.0, 1.5}, kDouble);
+  for (int64_t p : {1, 2}) {
+    expect_loss_grads(
+        [&](const Tensor& input, Reduction r) {
+          return F::multi_margin_loss(
+              input, target,
+              F::MultiMarginLossFuncOptions().p(p).margin(0.8).weight(wd).reduction(r));
+        },
+        in);
+  }
+}
+
+namespace {
+
+// multilabel_margin_loss as PyTorch's kernel computes it, one sample and one pair at a time.
+std::vector<double> multilabel_margin_reference(const Tensor& x, const Tensor& y) {
+  const int64_t n = x.size(0), c = x.size(1);
+  std::vector<double> out;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<int64_t> targets;
+    for (int64_t j = 0; j < c && y[i][j].item<int64_t>() >= 0; ++j)
+      targets.push_back(y[i][j].item<int64_t>());
+    double sum = 0;
+    for (int64_t t : targets) {
+      for (int64_t k = 0; k < c; ++k) {
+        if (std::find(targets.begin(), targets.end(), k) != targets.end()) continue;
+        sum += std::max(0.0, 1 - x[i][t].item<double>() + x[i][k].item<double>());
+      }
+    }
+    out.push_back(sum / double(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(MarginLosses, MultiLabelMargin) {
+  // PyTorch's documented example: targets 3 and 0 (the -1 ends them; the 1 after it is padding).
+  Tensor x = tensor({{0.1, 0.2, 0.4, 0.8}});
+  Tensor y = tensor({{3, 0, -1, 1}});
+  EXPECT_NEAR(item(F::multilabel_margin_loss(x, y)), 0.85, 1e-6);
+  EXPECT_NEAR(item(nn::MultiLabelMarginLoss()(x, y)), 0.85, 1e-6);
+  // A repeated target counts twice, as in PyTorch's kernel (LibTorch 1.13 gives 1.6 and 0.8).
+  Tensor x4 = tensor({{0.1, 0.2, 0.4, 0.3}});
+  expect_values(F::multilabel_margin_loss(x4, tensor({{1, 1, -1, 2}}), kNone), {1.6});
+  expect_values(F::multilabel_margin_loss(x4, tensor({{1, -1, 1, 2}}), kNone), {0.8});
+  // Every class a target: nothing to violate.
+  expect_values(F::multilabel_margin_loss(x4, tensor({{1, 0, 2, 3}}), kNone), {0.0});
+  // [C] input: a 0-d loss even unreduced, as PyTorch.
+  Tensor one = F::multilabel_margin_loss(x[0], y[0], kNone);
+  EXPECT_EQ(one.dim(), 0);
+  EXPECT_NEAR(one.item<double>(), 0.85, 1e-6);
+  EXPECT_NEAR(item(F::multilabel_margin_loss(tensor(0.5), tensor(int64_t(0)), kNone)), 0.0, 1e-12);
+
+  // Random samples with every amount of padding, against the pairwise reference.
+  manual_seed(4);
+  Tensor xr = randn({6, 5}, kDouble);
+  Tensor yr = tensor({{4, 1, -1, 2, 2},
+                      {-1, 0, 0, 0, 0},
+                      {0, 1, 2, 3, -1},
+                      {2, -1, -1, -1, -1},
+                      {3, 3, 0, -1, 4},
+                      {1, 2, 3, 4, 0}});
+  const std::vector<double> reference = multilabel_margin_reference(xr, yr);
+  expect_values(F::multilabel_margin_loss(xr, yr, kNone), reference, 1e-12);
+  double total = 0;
+  for (double v : reference) total += v;
+  EXPECT_NEAR(item(nn::MultiLabelMarginLoss(kSum)(xr, yr)), total, 1e-12);
+  EXPECT_NEAR(item(F::multilabel_margin_loss(xr, yr)), total / 6, 1e-12);
+  for (Reduction r : {kMean, kSum, kNone}) {
+    Tensor in = xr.clone().requires_grad_(true);
+    expect_grads_match([&] { return project(F::multilabel_margin_loss(in, yr, r)); }, {in});
+  }
+  // No sample has a target: a zero loss that backward reaches with zero gradients.
+  Tensor xz = xr.clone().requires_grad_(true);
+  Tensor none_valid = F::multilabel_margin_loss(xz, full({6, 5}, -1, TensorOptions().dtype(kLong)));
+  EXPECT_EQ(none_valid.item<double>(), 0.0);
+  none_valid.backward();
+  EXPECT_EQ(xz.grad().abs().sum().item<double>(), 0.0);
+
+  std::string e = error_of([&] { F::multilabel_margin_loss(x, zeros({1, 4})); });
+  EXPECT_TRUE(contains(e, "[multilabel_margin_loss] expected target of dtype int64")) << e;
+  e = error_of([&] { F::multilabel_margin_loss(x, tensor({{3, 0, -1}})); });
+  EXPECT_TRUE(contains(e,
+                       "expected a target of the input's shape [1, 4] (class indices, -1 "
+                       "after the last one), got [1, 3]"))
+      << e;
+  e = error_of([&] { F::multilabel_margin_loss(x, tensor({{3, 4, -1, 0}})); });
+  EXPECT_TRUE(contains(e, "[multilabel_margin_loss] target 4 is out of range for 4 classes")) << e;
+  // Out of range also after the first -1, as PyTorch checks the whole target.
+  e = error_of([&] { F::multilabel_margin_loss(x, tensor({{3, -1, -2, 0}})); });
+  EXPECT_TRUE(contains(e, "target -2 is out of range")) << e;
+  e = error_of([] { F::multilabel_margin_loss(zeros({2, 0}), zeros({2, 0}, kLong)); });
+  EXPECT_TRUE(contains(e, "expected a non-empty [C] or [N, C] input")) << e;
+}
+
+TEST(MarginLosses, HingeEmbedding) {
+  // A target that is neither 1 nor -1 gets both terms, as in PyTorch (LibTorch: 1.0 for 0.3).
+  Tensor x = tensor({0.5, 2.0, 0.3, -0.5}), t = tensor({1.0, -1.0, 0.5, -1.0});
+  auto none = F::HingeEmbeddingLossFuncOptions().reduction(kNone);
+  expect_values(F::hinge_embedding_loss(x, t, none), {0.5, 0.0, 1.0, 1.5});
+  expect_values(F::hinge_embedding_loss(x, t, none.margin(2.5)), {0.5, 0.5, 2.5, 3.0});
+  EXPECT_NEAR(item(F::hinge_embedding_loss(x, t)), 3.0 / 4, 1e-6);
+  EXPECT_NEAR(item(nn::HingeEmbeddingLoss(
+                  nn::HingeEmbeddingLossOptions().margin(2.5).reduction(kSum))(x, t)),
+              6.5, 1e-6);
+  EXPECT_EQ(F::hinge_embedding_loss(ones({2, 3}), ones({3}), none).sizes(), IntArrayRef({2, 3}));
+  std::string e = error_of([] { F::hinge_embedding_loss(ones({2, 3}), ones({3, 2})); });
+  EXPECT_TRUE(contains(e, "[hinge_embedding_loss] shapes [2, 3] and [3, 2] cannot be broadcast"))
+      << e;
+  e = error_of([] { F::hinge_embedding_loss(tensor({1, 2}), tensor({1, -1})); });
+  EXPECT_TRUE(contains(e, "[hinge_embedding_loss] expected a floating point input")) << e;
+  Tensor target = tensor({1.0, -1.0, -1.0, 1.0}, kDouble);
+  expect_loss_grads(
+      [&](const Tensor& in, Reduction r) {
+        return F::hinge_embedding_loss(in, target,
+                                       F::HingeEmbeddingLossFuncOptions().margin(1.2).reduction(r));
+      },
+      tensor({0.3, -1.2, 2.0, 0.7}));
+}
+
+// ---- likelihoods ---------------------------------------------------------------------------
+
+TEST(Likelihoods, PoissonNLL) {
+  Tensor x = tensor({0.5, 2.0, 0.3, 1.0}), t = tensor({0.0, 1.0, 2.0, 3.5});
+  auto none = F::PoissonNLLLossFuncOptions().reduction(kNone);
+  std::vector<double> log_rates, rates, full;
+  const std::vector<double> xs{0.5, 2.0, 0.3, 1.0}, ts{0.0, 1.0, 2.0, 3.5};
+  for (size_t i = 0; i < 4; ++i) {
+    log_rates.push_back(std::exp(xs[i]) - ts[i] * xs[i]);
+    rates.push_back(xs[i] - ts[i] * std::log(xs[i] + 1e-8));
+    const double stirling =
+        ts[i] > 1 ? ts[i] * std::log(ts[i]) - ts[i] + 0.5 * std::log(2 * M_PI * ts[i]) : 0.0;
+    full.push_back(log_rates.back() + stirling);
+  }
+  expect_values(F::poisson_nll_loss(x, t, none), log_rates, 1e-5);
+  expect_values(F::poisson_nll_loss(x, t, none.log_input(false)), rates, 1e-5);
+  // LibTorch 1.13 prints 1.6487 5.3891 1.4017 1.6483 for these.
+  expect_values(
+      F::poisson_nll_loss(x, t, F::PoissonNLLLossFuncOptions().full(true).reduction(kNone)),
+      {1.6487, 5.3891, 1.4017, 1.6483}, 1e-4);
+  expect_values(
+      F::poisson_nll_loss(x, t, F::PoissonNLLLossFuncOptions().full(true).reduction(kNone)), full,
+      1e-5);
+  double total = 0;
+  for (double v : log_rates) total += v;
+  EXPECT_NEAR(item(F::poisson_nll_loss(x, t)), total / 4, 1e-5);
+  EXPECT_NEAR(item(nn::PoissonNLLLoss(nn::PoissonNLLLossOptions().reduction(kSum))(x, t)), total,
+              1e-5);
+  // Integer counts work as targets, with the Stirling term too.
+  expect_values(
+      F::poisson_nll_loss(x, t.to(kLong),
+                          F::PoissonNLLLossFuncOptions().full(true).reduction(kNone)),
+      values(F::poisson_nll_loss(x, t.to(kLong).to(kFloat),
+                                 F::PoissonNLLLossFuncOptions().full(true).reduction(kNone))),
+      1e-6);
+  // eps keeps a zero rate finite.
+  EXPECT_TRUE(std::isfinite(item(F::poisson_nll_loss(
+      zeros({2}), ones({2}), F::PoissonNLLLossFuncOptions().log_input(false)))));
+  // The full loss's gradient to a target of 0 is finite (the Stirling term is not used there).
+  Tensor td = tensor({0.0, 1.0, 2.5}, dtype(kDouble).requires_grad(true));
+  F::poisson_nll_loss(tensor({0.1, 0.2, 0.3}, kDouble), td,
+                      F::PoissonNLLLossFuncOptions().full(true).reduction(kSum))
+      .backward();
+  EXPECT_TRUE(td.grad().isfinite().all().item<bool>()) << td.grad();
+  std::string e = error_of([] { F::poisson_nll_loss(ones({2, 3}), ones({3, 2})); });
+  EXPECT_TRUE(contains(e, "[poisson_nll_loss] shapes [2, 3] and [3, 2] cannot be broadcast")) << e;
+  Tensor counts = tensor({0.0, 1.0, 2.0, 4.0}, kDouble);
+  for (bool log_input : {true, false}) {
+    expect_loss_grads(
+        [&](const Tensor& in, Reduction r) {
+          return F::poisson_nll_loss(
+              in, counts,
+              F::PoissonNLLLossFuncOptions().log_input(log_input).full(true).eps(0.1).reduction(r));
+        },
+        tensor({0.5, 2.0, 0.3, 1.2}));
+  }
+}
+
+TEST(Likelihoods, GaussianNLL) {
+  Tensor x = tensor({{1.0, 2.0}, {0.5, -1.0}}), t = tensor({{0.0, 2.5}, {0.5, 1.0}});
+  Tensor var = tensor({{0.5, 2.0}, {1.0, 4.0}});
+  auto pointwise = [](double m, double y, double v) {
+    return 0.5 * (std::log(v) + (m - y) * (m - y) / v);
+  };
+  const std::vector<double> expected{pointwise(1, 0, 0.5), pointwise(2, 2.5, 2),
+                                     pointwise(0.5, 0.5, 1), pointwise(-1, 1, 4)};
+  auto none = F::GaussianNLLLossFuncOptions().reduction(kNone);
+  expect_values(F::gaussian_nll_loss(x, t, var, none), expected);
+  const double total = expected[0] + expected[1] + expected[2] + expected[3];
+  EXPECT_NEAR(item(F::gaussian_nll_loss(x, t, var)), total / 4, 1e-6);
+  EXPECT_NEAR(
+      item(nn::GaussianNLLLoss(nn::GaussianNLLLossOptions().full(true).reduction(kSum))(x, t, var)),
+      total + 4 * 0.5 * std::log(2 * M_PI), 1e-5);
+  // One variance per row: var [2] (one dim fewer) or [2, 1] (last dim 1) broadcast over the row.
+  Tensor row_var = tensor({0.5, 4.0});
+  Tensor expanded = row_var.unsqueeze(1).expand({2, 2});
+  expect_values(F::gaussian_nll_loss(x, t, row_var, none),
+                values(F::gaussian_nll_loss(x, t, expanded, none)));
+  expect_values(F::gaussian_nll_loss(x, t, row_var.unsqueeze(1), none),
+                values(F::gaussian_nll_loss(x, t, expanded, none)));
+  // A 0-d var for a [C] input is one fewer dim too.
+  EXPECT_NEAR(item(F::gaussian_nll_loss(x[0], t[0], tensor(2.0),
+                                        F::GaussianNLLLossFuncOptions().reduction(kSum))),
+              pointwise(1, 0, 2) + pointwise(2, 2.5, 2), 1e-6);
+
+  // Variances below eps are clamped to eps, and the gradient passes the clamp as if it were
+  // not there (PyTorch clamps a copy without autograd).
+  Tensor m = tensor({1.0, 1.0}, dtype(kDouble).requires_grad(true));
+  Tensor v = tensor({0.0, 2.0}, dtype(kDouble).requires_grad(true));
+  Tensor loss = F::gaussian_nll_loss(m, zeros({2}, kDouble), v,
+                                     F::GaussianNLLLossFuncOptions().eps(0.5).reduction(kSum));
+  EXPECT_NEAR(loss.item<double>(), pointwise(1, 0, 0.5) + pointwise(1, 0, 2), 1e-12);
+  loss.backward();
+  expect_values(v.grad(), {0.5 * (1 / 0.5 - 1 / 0.25), 0.5 * (1 / 2.0 - 1 / 4.0)}, 1e-12);
+  expect_values(m.grad(), {1 / 0.5, 1 / 2.0}, 1e-12);
+  EXPECT_EQ(v.detach()[0].item<double>(), 0.0);  // the caller's var is untouched
+
+  std::string e = error_of([&] { F::gaussian_nll_loss(x, t, ones({2, 3})); });
+  EXPECT_TRUE(contains(e,
+                       "[gaussian_nll_loss] var of shape [2, 3] does not fit the input of "
+                       "shape [2, 2]"))
+      << e;
+  e = error_of([&] { F::gaussian_nll_loss(x, t, ones({3})); });
+  EXPECT_TRUE(contains(e, "var of shape [3] does not fit")) << e;
+  e = error_of([&] { F::gaussian_nll_loss(x, t, ones({2, 2, 1})); });
+  EXPECT_TRUE(contains(e, "var of shape [2, 2, 1] does not fit")) << e;
+  e = error_of([&] { F::gaussian_nll_loss(x, t, tensor({{0.5, -2.0}, {1.0, 4.0}})); });
+  EXPECT_TRUE(contains(e, "[gaussian_nll_loss] var has negative entries (the smallest is -2)"))
+      << e;
+  e = error_of([&] { F::gaussian_nll_loss(x, ones({3}), var); });
+  EXPECT_TRUE(contains(e, "[gaussian_nll_loss] shapes [2, 2] and [3] cannot be broadcast")) << e;
+  e = error_of([&] { F::gaussian_nll_loss(x, t, ones({2, 2}, kLong)); });
+  EXPECT_TRUE(contains(e, "[gaussian_nll_loss] expected a floating point var")) << e;
+
+  // Gradients to the mean and the variance (kept above eps), each reduction.
+  Tensor target = tensor({{0.0, 2.5, 1.0}, {0.5, 1.0, -1.0}}, kDouble);
+  for (Reduction r : {kMean, kSum, kNone}) {
+    Tensor mean = tensor({{1.0, 2.0, 0.0}, {0.5, -1.0, 0.3}}, dtype(kDouble).requires_grad(true));
+    Tensor variance = tensor({0.5, 3.0}, dtype(kDouble).requires_grad(true));
+    expect_grads_match(
+        [&] {
+          return project(F::gaussian_nll_loss(
+              mean, target, variance, F::GaussianNLLLossFuncOptions().full(true).reduction(r)));
+        },
+        {mean, variance});
+  }
+}
+
+// ---- triplets with any distance ------------------------------------------------------------
+
+TEST(TripletWithDistance, DefaultIsPairwiseDistance) {
+  manual_seed(6);
+  const Tensor a = randn({4, 3}), p = randn({4, 3}), n = randn({4, 3});
+  // The defaults (pairwise distance, margin 1, no swap) are triplet_margin_loss's.
+  EXPECT_TRUE(
+      F::triplet_margin_with_distance_loss(a, p, n).allclose(F::triplet_margin_loss(a, p, n)));
+  auto cosine = [](const Tensor& x1, const Tensor& x2) { return 1 - F::cosine_similarity(x1, x2); };
+  const Tensor d_ap = cosine(a, p), d_an = cosine(a, n), d_pn = cosine(p, n);
+  nn::TripletMarginWithDistanceLoss module(nn::TripletMarginWithDistanceLossOptions()
+                                               .distance_function(cosine)
+                                               .margin(0.5)
+                                               .swap(true)
+                                               .reduction(kNone));
+  EXPECT_TRUE(module(a, p, n).allclose((d_ap - minimum(d_an, d_pn) + 0.5).clamp_min(0)));
+  EXPECT_TRUE(
+      F::triplet_margin_with_distance_loss(
+          a, p, n,
+          F::TripletMarginWithDistanceLossFuncOptions().distance_function(cosine).reduction(kSum))
+          .allclose((d_ap - d_an + 1).clamp_min(0).sum()));
+  std::string e = error_of([&] { F::triplet_margin_with_distance_loss(a, p, n[0]); });
+  EXPECT_TRUE(contains(e,
+                       "[triplet_margin_with_distance_loss] expected anchor, positive and "
+                       "negative with one number of dims, got shapes [4, 3], [4, 3] and [3]"))
+      << e;
+  e = error_of([&] {
+    F::triplet_margin_with_distance_loss(
+        a, p, n,
+        F::TripletMarginWithDistanceLossFuncOptions().distance_function(
+            [](const Tensor&, const Tensor&) { return Tensor(); }));
+  });
+  EXPECT_TRUE(contains(e, "the distance function returned an undefined tensor")) << e;
+  e = error_of([&] {
+    F::triplet_margin_with_distance_loss(
+        a, p, n, F::TripletMarginWithDistanceLossFuncOptions().reduction(kBatchMean));
+  });
+  EXPECT_TRUE(contains(e, "only supported by kl_div")) << e;
+
+  const Tensor pd = p.to(kDouble), nd = n.to(kDouble);
+  for (bool swap : {false, true}) {
+    expect_loss_grads(
+        [&](const Tensor& in, Reduction r) {
+          return F::triplet_margin_with_distance_loss(in, pd, nd,
+                                                      F::TripletMarginWithDistanceLossFuncOptions()
+                                                          .distance_function(cosine)
+                                                          .margin(0.7)
+                                                          .swap(swap)
+                                                          .reduction(r));
+        },
+        a);
+  }
+}
+
+// The printouts of the new loss modules, as LibTorch 1.13's with nabla's namespace.
+TEST(Loss, NewModulesPrint) {
+  auto str = [](const auto& holder) {
+    std::ostringstream o;
+    o << holder;
+    return o.str();
+  };
+  EXPECT_EQ(str(nn::SoftMarginLoss(kSum)), "nabla::nn::SoftMarginLoss()");
+  EXPECT_EQ(str(nn::MultiLabelSoftMarginLoss()), "nabla::nn::MultiLabelSoftMarginLoss()");
+  EXPECT_EQ(str(nn::MultiLabelMarginLoss()), "nabla::nn::MultiLabelMarginLoss()");
+  EXPECT_EQ(str(nn::PoissonNLLLoss()), "nabla::nn::PoissonNLLLoss()");
+  EXPECT_EQ(str(nn::GaussianNLLLoss()), "nabla::nn::GaussianNLLLoss()");
+  EXPECT_EQ(str(nn::HingeEmbeddingLoss(nn::HingeEmbeddingLossOptions().margin(2.5))),
+            "nabla::nn::HingeEmbeddingLoss(margin=2.5)");
+  EXPECT_EQ(str(nn::TripletMarginWithDistanceLoss(
+                nn::TripletMarginWithDistanceLossOptions().margin(0.5).swap(true))),
+            "nabla::nn::TripletMarginWithDistanceLoss(margin=0.5, swap=true)");
+  EXPECT_EQ(str(nn::MultiMarginLoss()),
+            "nabla::nn::MultiMarginLoss(p=1, margin=1, weight=[ Tensor (undefined) ], "
+            "reduction=kMean)");
+  // The weight prints as nabla prints tensors (LibTorch's shows its values, then
+  // "[ CPUFloatType{3} ]"; see docs/api-differences.md).
+  EXPECT_EQ(str(nn::MultiMarginLoss(nn::MultiMarginLossOptions()
+                                        .p(2)
+                                        .margin(0.5)
+                                        .weight(tensor({1.0f, 2.0f, 0.5f}))
+                                        .reduction(kSum))),
+            "nabla::nn::MultiMarginLoss(p=2, margin=0.5, weight=tensor([1.0000, 2.0000, 0.5000], "
+            "size=[3], dtype=float32), reduction=kSum)");
 }

@@ -1,9 +1,14 @@
 // Losses: nn::functional forms (composed from differentiable ops) and the loss modules.
 #include "nabla/nn/loss.h"
 
+#include <algorithm>
+#include <cmath>
 #include <ostream>
+#include <vector>
 
 #include "core/check.h"
+#include "nabla/autograd.h"
+#include "nabla/creation.h"
 #include "nabla/ops.h"
 #include "ops/autocast.h"
 #include "ops/fused.h"
@@ -428,6 +433,261 @@ Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const T
                 op);
 }
 
+Tensor triplet_margin_with_distance_loss(const Tensor& anchor, const Tensor& positive,
+                                         const Tensor& negative,
+                                         const TripletMarginWithDistanceLossFuncOptions& options) {
+  const char* op = "triplet_margin_with_distance_loss";
+  NABLA_CHECK(anchor.defined() && positive.defined() && negative.defined(),
+              "[{}] anchor, positive and negative must be defined", op);
+  NABLA_CHECK(anchor.dim() == positive.dim() && anchor.dim() == negative.dim(),
+              "[{}] expected anchor, positive and negative with one number of dims, got shapes "
+              "{}, {} and {}",
+              op, anchor.sizes(), positive.sizes(), negative.sizes());
+  const auto distance = [&](const Tensor& x1, const Tensor& x2) {
+    Tensor d = options.distance_function() ? (*options.distance_function())(x1, x2)
+                                           : functional::pairwise_distance(x1, x2);
+    NABLA_CHECK(d.defined(), "[{}] the distance function returned an undefined tensor", op);
+    return d;
+  };
+  const Tensor to_positive = distance(anchor, positive);
+  Tensor to_negative = distance(anchor, negative);
+  if (options.swap()) to_negative = minimum(to_negative, distance(positive, negative));
+  broadcast_shapes(to_positive.sizes(), to_negative.sizes(), op);
+  return reduce((to_positive - to_negative + options.margin()).clamp_min(0), options.reduction(),
+                op);
+}
+
+// ---- margin losses of labels ---------------------------------------------------------------
+
+Tensor soft_margin_loss(const Tensor& input, const Tensor& target,
+                        const SoftMarginLossFuncOptions& options) {
+  const char* op = "soft_margin_loss";
+  check_pointwise(input, target, op);
+  // log(1 + exp(-y x)) = -log(sigmoid(y x)), which logsigmoid keeps finite for large |y x|.
+  return reduce(-functional::logsigmoid(input * target), options.reduction(), op);
+}
+
+Tensor multilabel_soft_margin_loss(const Tensor& input, const Tensor& target,
+                                   const MultilabelSoftMarginLossFuncOptions& options) {
+  const char* op = "multilabel_soft_margin_loss";
+  check_pointwise(input, target, op);
+  NABLA_CHECK(input.dim() >= 1, "[{}] expected an input with a class dim ([C] or [N, C]), got {}",
+              op, input.sizes());
+  Tensor loss =
+      -(target * functional::logsigmoid(input) + (1 - target) * functional::logsigmoid(-input));
+  if (options.weight().defined()) {
+    broadcast_shapes(options.weight().sizes(), input.sizes(), op);
+    loss = loss * options.weight();
+  }
+  // The mean over the classes, the input's last dim (as PyTorch, also when the target
+  // broadcasts the loss to more dims).
+  const int64_t class_dim = input.dim() - 1;
+  return reduce(loss.sum({class_dim}) / double(input.size(class_dim)), options.reduction(), op);
+}
+
+namespace {
+
+// The [N, C] view of a multi-class input ([C] is one sample, a 0-d input one class), as
+// PyTorch's multi_margin_loss and multilabel_margin_loss take them.
+Tensor samples_by_classes(const Tensor& input, const char* op) {
+  const int64_t d = input.dim();
+  NABLA_CHECK((d == 2 && input.size(1) != 0) || (d == 1 && input.size(0) != 0) || d == 0,
+              "[{}] expected a non-empty [C] or [N, C] input (N may be 0), got shape {}", op,
+              input.sizes());
+  if (d == 2) return input;
+  return input.reshape({1, d == 0 ? 1 : input.size(0)});
+}
+
+void check_index_target(const Tensor& target, const char* op) {
+  NABLA_CHECK(target.scalar_type() == kLong,
+              "[{}] expected target of dtype int64 (class indices), got {}; convert it with "
+              ".to(kLong)",
+              op, target.scalar_type());
+}
+
+// Per sample of x [N, C], the sum over its targets j (the leading entries of its row of `target`
+// up to the first -1) and its other classes i of max(0, 1 - (x[j] - x[i])). One [N, C] step per
+// target slot (up to the largest number of targets), not an [N, C, C] tensor.
+Tensor multilabel_hinge_sums(const Tensor& x, const Tensor& target, const char* op) {
+  const int64_t n = x.size(0), classes = x.size(1);
+  // An empty sum keeps the loss in the graph (with zero gradient) when no sample has a target.
+  Tensor sums = x.narrow(1, 0, 0).sum({1});
+  // Meta tensors have no targets to read; the loss's shape does not depend on them.
+  if (!nabla::detail::holds_values(target)) return sums;
+  // Read on the host: the slots to loop over and the masks depend on the targets.
+  const Tensor t = target.cpu().contiguous();
+  const int64_t* tp = t.data_ptr<int64_t>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    NABLA_CHECK(tp[i] >= -1 && tp[i] < classes,
+                "[{}] target {} is out of range for {} classes (valid targets are 0..{}, and -1 "
+                "after the last one)",
+                op, tp[i], classes, classes - 1);
+  }
+  std::vector<int64_t> counts(static_cast<size_t>(n), 0);
+  std::vector<double> non_target(static_cast<size_t>(n * classes), 1.0);
+  int64_t slots = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t* row = tp + i * classes;
+    int64_t k = 0;
+    while (k < classes && row[k] >= 0) non_target[static_cast<size_t>(i * classes + row[k++])] = 0;
+    counts[static_cast<size_t>(i)] = k;
+    slots = std::max(slots, k);
+  }
+  // Slot j of every sample: its j-th target (0 where it has fewer) and whether it has one.
+  std::vector<int64_t> slot_index(static_cast<size_t>(n * slots), 0);
+  std::vector<double> slot_valid(static_cast<size_t>(n * slots), 0.0);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < counts[static_cast<size_t>(i)]; ++j) {
+      slot_index[static_cast<size_t>(j * n + i)] = tp[i * classes + j];
+      slot_valid[static_cast<size_t>(j * n + i)] = 1.0;
+    }
+  }
+  const auto on_x = TensorOptions().dtype(x.scalar_type()).device(x.device());
+  const Tensor non_target_mask = tensor(non_target, on_x).view({n, classes});
+  const Tensor indices =
+      tensor(slot_index, TensorOptions().dtype(kLong).device(x.device())).view({slots, n, 1});
+  const Tensor valid = tensor(slot_valid, on_x).view({slots, n});
+  for (int64_t j = 0; j < slots; ++j) {
+    const Tensor violation = (x - x.gather(1, indices.select(0, j)) + 1).clamp_min(0);
+    sums = sums + (violation * non_target_mask).sum({1}) * valid.select(0, j);
+  }
+  return sums;
+}
+
+}  // namespace
+
+Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
+                         const MultiMarginLossFuncOptions& options) {
+  const char* op = "multi_margin_loss";
+  check_input(input, target, op);
+  const int64_t p = options.p();
+  NABLA_CHECK(p == 1 || p == 2, "[{}] only p == 1 and p == 2 are supported, got p = {}", op, p);
+  const Tensor x = samples_by_classes(input, op);
+  const int64_t n = x.size(0), classes = x.size(1);
+  check_index_target(target, op);
+  NABLA_CHECK(target.dim() <= 1 && target.numel() == n,
+              "[{}] expected a target of {} class index(es) ([{}], or [] for a single sample) for "
+              "input of shape {}, got shape {}",
+              op, n, n, input.sizes(), target.sizes());
+  const Tensor& weight = options.weight();
+  if (weight.defined()) {
+    NABLA_CHECK(weight.dim() == 1 && weight.size(0) == classes,
+                "[{}] weight must be one-dimensional with one entry per class ({}), got shape {}",
+                op, classes, weight.sizes());
+    NABLA_CHECK(weight.is_floating_point(), "[{}] weight must be floating point, got {}", op,
+                weight.scalar_type());
+  }
+  if (nabla::detail::holds_values(target)) {
+    const Tensor t = target.cpu().contiguous();
+    const int64_t* y = t.data_ptr<int64_t>();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      NABLA_CHECK(y[i] >= 0 && y[i] < classes,
+                  "[{}] target {} is out of range for {} classes (valid targets are 0..{})", op,
+                  y[i], classes, classes - 1);
+    }
+  }
+  const Tensor y = target.reshape({n, 1});
+  Tensor h = (x - x.gather(1, y) + options.margin()).clamp_min(0);
+  if (p == 2) h = h.square();
+  // The target's own class is no margin violation.
+  const Tensor is_target = arange(classes, TensorOptions().dtype(kLong).device(x.device())) == y;
+  h = where(is_target, 0.0, h);
+  if (weight.defined())
+    h = h * weight.to(x.scalar_type()).index_select(0, y.reshape({n})).view({n, 1});
+  Tensor loss = h.sum({1}) / double(classes);
+  // PyTorch's unreduced loss of a 0-d target is 0-d.
+  if (options.reduction() == Reduction::None && target.dim() == 0) return loss.view({});
+  return reduce(loss, options.reduction(), op);
+}
+
+Tensor multilabel_margin_loss(const Tensor& input, const Tensor& target,
+                              const MultilabelMarginLossFuncOptions& options) {
+  const char* op = "multilabel_margin_loss";
+  check_input(input, target, op);
+  const Tensor x = samples_by_classes(input, op);
+  check_index_target(target, op);
+  NABLA_CHECK(input.dim() == 2 ? target.sizes() == input.sizes()
+                               : target.dim() <= 1 && target.numel() == x.size(1),
+              "[{}] expected a target of the input's shape {} (class indices, -1 after the last "
+              "one), got {}",
+              op, input.sizes(), target.sizes());
+  const Tensor loss = multilabel_hinge_sums(x, target, op) / double(x.size(1));
+  // PyTorch's unreduced loss of a [C] (or 0-d) input is 0-d.
+  if (options.reduction() == Reduction::None && input.dim() <= 1) return loss.view({});
+  return reduce(loss, options.reduction(), op);
+}
+
+Tensor hinge_embedding_loss(const Tensor& input, const Tensor& target,
+                            const HingeEmbeddingLossFuncOptions& options) {
+  const char* op = "hinge_embedding_loss";
+  check_pointwise(input, target, op);
+  // As PyTorch: a target that is neither 1 nor -1 gets both terms.
+  const Tensor below_margin = (options.margin() - input).clamp_min(0);
+  const Tensor loss = where(target != 1, below_margin, 0.0) + where(target != -1, input, 0.0);
+  return reduce(loss, options.reduction(), op);
+}
+
+// ---- likelihoods ---------------------------------------------------------------------------
+
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target,
+                        const PoissonNLLLossFuncOptions& options) {
+  const char* op = "poisson_nll_loss";
+  check_pointwise(input, target, op);
+  Tensor loss = options.log_input() ? input.exp() - target * input
+                                    : input - target * (input + options.eps()).log();
+  if (options.full()) {
+    // Stirling's approximation of log(target!), only where target > 1; computed on a safe
+    // stand-in elsewhere so that the gradient to the target stays finite at target 0.
+    const Tensor t = target.is_floating_point() ? target : target.to(input.scalar_type());
+    const Tensor above_one = t > 1;
+    const Tensor safe = where(above_one, t, 2.0);
+    const Tensor stirling = safe * safe.log() - safe + (safe * (2 * M_PI)).log() * 0.5;
+    loss = loss + where(above_one, stirling, 0.0);
+  }
+  return reduce(loss, options.reduction(), op);
+}
+
+Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var,
+                         const GaussianNLLLossFuncOptions& options) {
+  const char* op = "gaussian_nll_loss";
+  check_pointwise(input, target, op);
+  NABLA_CHECK(var.defined() && var.is_floating_point(),
+              "[{}] expected a floating point var, got {}", op,
+              var.defined() ? toString(var.scalar_type()) : "an undefined tensor");
+  Tensor v = var;
+  if (var.sizes() != input.sizes()) {
+    // One variance for the whole last dim: var without it, or with it of size 1.
+    std::vector<int64_t> lead = input.sizes().vec();
+    if (!lead.empty()) lead.pop_back();
+    std::vector<int64_t> var_lead = var.sizes().vec();
+    if (!var_lead.empty()) var_lead.pop_back();
+    if (var.sizes() == IntArrayRef(lead)) {
+      v = var.unsqueeze(-1);
+    } else {
+      NABLA_CHECK(var.dim() >= 1 && var.size(-1) == 1 && var_lead == lead,
+                  "[{}] var of shape {} does not fit the input of shape {}: expected the input's "
+                  "shape, or it without the last dim ({}), or with the last dim 1",
+                  op, var.sizes(), input.sizes(), IntArrayRef(lead));
+    }
+  }
+  if (nabla::detail::holds_values(var)) {
+    const Tensor smallest = var.numel() > 0 ? var.detach().min() : Tensor();
+    NABLA_CHECK(!smallest.defined() || !(smallest < 0).item<bool>(),
+                "[{}] var has negative entries (the smallest is {})", op,
+                smallest.defined() ? smallest.item<double>() : 0.0);
+  }
+  // As PyTorch: the clamp to eps happens on a copy without autograd, so the gradient reaches
+  // var unchanged where it was clamped.
+  Tensor clamped = v.clone();
+  {
+    NoGradGuard no_grad;
+    clamped.clamp_min_(options.eps());
+  }
+  Tensor loss = (clamped.log() + (input - target).square() / clamped) * 0.5;
+  if (options.full()) loss = loss + 0.5 * std::log(2 * M_PI);
+  return reduce(loss, options.reduction(), op);
+}
+
 }  // namespace functional
 
 namespace F = functional;
@@ -448,7 +708,35 @@ NABLA_NN_LOSS_BASICS(L1Loss, l1_loss)
 NABLA_NN_LOSS_BASICS(SmoothL1Loss, smooth_l1_loss)
 NABLA_NN_LOSS_BASICS(HuberLoss, huber_loss)
 NABLA_NN_LOSS_BASICS(KLDivLoss, kl_div)
+NABLA_NN_LOSS_BASICS(SoftMarginLoss, soft_margin_loss)
+NABLA_NN_LOSS_BASICS(MultiLabelMarginLoss, multilabel_margin_loss)
+NABLA_NN_LOSS_BASICS(PoissonNLLLoss, poisson_nll_loss)
 #undef NABLA_NN_LOSS_BASICS
+
+namespace {
+// A reduction as LibTorch's printouts name it (enumtype::get_enum_name).
+const char* enum_name(Reduction r) {
+  switch (r) {
+    case Reduction::None:
+      return "kNone";
+    case Reduction::Mean:
+      return "kMean";
+    case Reduction::Sum:
+      return "kSum";
+    case Reduction::BatchMean:
+      return "kBatchMean";
+  }
+  return "?";
+}
+}  // namespace
+
+void HingeEmbeddingLossImpl::reset() {}
+void HingeEmbeddingLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::HingeEmbeddingLoss(margin=" << options.margin() << ")";
+}
+Tensor HingeEmbeddingLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return F::hinge_embedding_loss(input, target, options);
+}
 
 void MarginRankingLossImpl::pretty_print(std::ostream& stream) const {
   stream << "nabla::nn::MarginRankingLoss()";
@@ -471,6 +759,61 @@ void TripletMarginLossImpl::pretty_print(std::ostream& stream) const {
 Tensor TripletMarginLossImpl::forward(const Tensor& anchor, const Tensor& positive,
                                       const Tensor& negative) {
   return F::triplet_margin_loss(anchor, positive, negative, options);
+}
+void TripletMarginWithDistanceLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::TripletMarginWithDistanceLoss(margin=" << options.margin() << std::boolalpha
+         << ", swap=" << options.swap() << ")";
+}
+Tensor TripletMarginWithDistanceLossImpl::forward(const Tensor& anchor, const Tensor& positive,
+                                                  const Tensor& negative) {
+  return F::triplet_margin_with_distance_loss(anchor, positive, negative, options);
+}
+void GaussianNLLLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::GaussianNLLLoss()";
+}
+Tensor GaussianNLLLossImpl::forward(const Tensor& input, const Tensor& target, const Tensor& var) {
+  return F::gaussian_nll_loss(input, target, var, options);
+}
+
+MultiMarginLossImpl::MultiMarginLossImpl(MultiMarginLossOptions options)
+    : options(std::move(options)) {
+  reset();
+}
+void MultiMarginLossImpl::reset() {
+  // Checked when the module is made, as LibTorch's.
+  NABLA_CHECK(options.p() == 1 || options.p() == 2,
+              "[MultiMarginLoss] only p == 1 and p == 2 are supported, got p = {}", options.p());
+  NABLA_CHECK(!options.weight().defined() || options.weight().dim() == 1,
+              "[MultiMarginLoss] weight must be one-dimensional, got shape {}",
+              options.weight().sizes());
+  weight = register_buffer("weight", options.weight());
+}
+void MultiMarginLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::MultiMarginLoss(p=" << options.p() << ", margin=" << options.margin()
+         << ", weight=" << options.weight() << ", reduction=" << enum_name(options.reduction())
+         << ")";
+}
+Tensor MultiMarginLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return F::multi_margin_loss(input, target,
+                              F::MultiMarginLossFuncOptions()
+                                  .p(options.p())
+                                  .margin(options.margin())
+                                  .weight(weight)
+                                  .reduction(options.reduction()));
+}
+
+MultiLabelSoftMarginLossImpl::MultiLabelSoftMarginLossImpl(MultiLabelSoftMarginLossOptions options)
+    : options(std::move(options)) {
+  reset();
+}
+void MultiLabelSoftMarginLossImpl::reset() { weight = register_buffer("weight", options.weight()); }
+void MultiLabelSoftMarginLossImpl::pretty_print(std::ostream& stream) const {
+  stream << "nabla::nn::MultiLabelSoftMarginLoss()";
+}
+Tensor MultiLabelSoftMarginLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return F::multilabel_soft_margin_loss(
+      input, target,
+      F::MultilabelSoftMarginLossFuncOptions().weight(weight).reduction(options.reduction()));
 }
 
 NLLLossImpl::NLLLossImpl(NLLLossOptions options) : options(std::move(options)) { reset(); }

@@ -119,6 +119,43 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
 /// max(0, margin + ||a - p + eps||_p - ||a - n + eps||_p) along the last dim.
 Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
                            const TripletMarginLossFuncOptions& options = {});
+/// max(0, d(anchor, positive) - d(anchor, negative) + margin) with the options' distance
+/// function d (pairwise_distance by default); anchor, positive and negative have one number of
+/// dims.
+Tensor triplet_margin_with_distance_loss(
+    const Tensor& anchor, const Tensor& positive, const Tensor& negative,
+    const TripletMarginWithDistanceLossFuncOptions& options = {});
+/// log(1 + exp(-target * input)), target +1 or -1: a smooth hinge max(0, 1 - target * input).
+Tensor soft_margin_loss(const Tensor& input, const Tensor& target,
+                        const SoftMarginLossFuncOptions& options = {});
+/// -(t log(sigmoid(x)) + (1 - t) log(sigmoid(-x))) times the class weight, averaged over the
+/// last dim (the classes): one value per sample before the reduction.
+Tensor multilabel_soft_margin_loss(const Tensor& input, const Tensor& target,
+                                   const MultilabelSoftMarginLossFuncOptions& options = {});
+/// Multi-class hinge loss of `input` ([C], or [N, C]; a 0-d input is one class) for int64
+/// class indices `target` ([] or [1], or [N]): sum over i != y of
+/// w[y] max(0, margin - x[y] + x[i])^p / C.
+Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
+                         const MultiMarginLossFuncOptions& options = {});
+/// Multi-label hinge loss of `input` ([C] or [N, C]) for int64 `target` of the input's shape
+/// holding each sample's class indices up to the first -1: sum over those classes j and the
+/// other classes i of max(0, 1 - (x[j] - x[i])) / C. A 1-D input gives a 0-d loss even with
+/// kNone, as PyTorch.
+Tensor multilabel_margin_loss(const Tensor& input, const Tensor& target,
+                              const MultilabelMarginLossFuncOptions& options = {});
+/// Poisson negative log-likelihood of `target` counts: exp(input) - target * input when the
+/// input holds log-rates, input - target * log(input + eps) when it holds rates.
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target,
+                        const PoissonNLLLossFuncOptions& options = {});
+/// Gaussian negative log-likelihood of `target` for means `input` and variances `var`:
+/// 0.5 (log(v) + (input - target)^2 / v), v = var clamped to at least eps. `var` has the input's
+/// shape, or its shape without the last dim, or with the last dim 1 (one variance shared by the
+/// last dim). As PyTorch's F.gaussian_nll_loss; LibTorch has none.
+Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var,
+                         const GaussianNLLLossFuncOptions& options = {});
+/// input where target is 1, max(0, margin - input) where it is -1 (both where it is neither).
+Tensor hinge_embedding_loss(const Tensor& input, const Tensor& target,
+                            const HingeEmbeddingLossFuncOptions& options = {});
 /// target * (log(target) - input), with `input` holding log-probabilities.
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options = {});
 

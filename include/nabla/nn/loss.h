@@ -32,6 +32,14 @@ NABLA_NN_SIMPLE_LOSS(SmoothL1Loss, SmoothL1LossOptions);
 NABLA_NN_SIMPLE_LOSS(HuberLoss, HuberLossOptions);
 /// Kullback-Leibler divergence of log-probabilities `input` from `target`.
 NABLA_NN_SIMPLE_LOSS(KLDivLoss, KLDivLossOptions);
+/// log(1 + exp(-target * input)) for targets of +1 / -1.
+NABLA_NN_SIMPLE_LOSS(SoftMarginLoss, SoftMarginLossOptions);
+/// Multi-label hinge loss for class indices ended by -1.
+NABLA_NN_SIMPLE_LOSS(MultiLabelMarginLoss, MultiLabelMarginLossOptions);
+/// Poisson negative log-likelihood: forward(input, target).
+NABLA_NN_SIMPLE_LOSS(PoissonNLLLoss, PoissonNLLLossOptions);
+/// input where target is 1, max(0, margin - input) where it is -1.
+NABLA_NN_SIMPLE_LOSS(HingeEmbeddingLoss, HingeEmbeddingLossOptions);
 
 /// F::margin_ranking_loss as a module: forward(input1, input2, target).
 class MarginRankingLossImpl : public Cloneable<MarginRankingLossImpl> {
@@ -68,6 +76,54 @@ class TripletMarginLossImpl : public Cloneable<TripletMarginLossImpl> {
   TripletMarginLossOptions options;
 };
 NABLA_MODULE(TripletMarginLoss);
+
+/// F::triplet_margin_with_distance_loss as a module: forward(anchor, positive, negative).
+class TripletMarginWithDistanceLossImpl : public Cloneable<TripletMarginWithDistanceLossImpl> {
+ public:
+  explicit TripletMarginWithDistanceLossImpl(TripletMarginWithDistanceLossOptions options = {})
+      : options(std::move(options)) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& anchor, const Tensor& positive, const Tensor& negative);
+  TripletMarginWithDistanceLossOptions options;
+};
+NABLA_MODULE(TripletMarginWithDistanceLoss);
+
+/// F::gaussian_nll_loss as a module: forward(input, target, var).
+class GaussianNLLLossImpl : public Cloneable<GaussianNLLLossImpl> {
+ public:
+  explicit GaussianNLLLossImpl(GaussianNLLLossOptions options = {}) : options(std::move(options)) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target, const Tensor& var);
+  GaussianNLLLossOptions options;
+};
+NABLA_MODULE(GaussianNLLLoss);
+
+/// Multi-class hinge loss; the options' weight is registered as the buffer "weight". The
+/// constructor checks p (1 or 2) and the weight (1-D), as LibTorch's.
+class MultiMarginLossImpl : public Cloneable<MultiMarginLossImpl> {
+ public:
+  explicit MultiMarginLossImpl(MultiMarginLossOptions options = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+  MultiMarginLossOptions options;
+  Tensor weight;
+};
+NABLA_MODULE(MultiMarginLoss);
+
+/// Per-class binary cross entropy of logits; the weight is the buffer "weight".
+class MultiLabelSoftMarginLossImpl : public Cloneable<MultiLabelSoftMarginLossImpl> {
+ public:
+  explicit MultiLabelSoftMarginLossImpl(MultiLabelSoftMarginLossOptions options = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+  MultiLabelSoftMarginLossOptions options;
+  Tensor weight;
+};
+NABLA_MODULE(MultiLabelSoftMarginLoss);
 
 /// Negative log-likelihood; the options' weight is registered as the buffer "weight".
 class NLLLossImpl : public Cloneable<NLLLossImpl> {

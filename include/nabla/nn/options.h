@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -261,6 +262,79 @@ struct TripletMarginLossOptions {
   NABLA_ARG(Reduction, reduction) = kMean;
 };
 
+/// max(0, d(anchor, positive) - d(anchor, negative) + margin) for any distance d (by default
+/// F::pairwise_distance); with swap, d(anchor, negative) is replaced by d(positive, negative)
+/// where that is smaller.
+struct TripletMarginWithDistanceLossOptions {
+  typedef std::function<Tensor(const Tensor&, const Tensor&)> distance_function_t;
+  /// A nonnegative distance of two tensors, one value per triplet; nullopt: pairwise_distance.
+  NABLA_ARG(std::optional<distance_function_t>, distance_function) = std::nullopt;
+  NABLA_ARG(double, margin) = 1.0;
+  NABLA_ARG(bool, swap) = false;
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+/// log(1 + exp(-target * input)) for targets of +1 / -1.
+struct SoftMarginLossOptions {
+  SoftMarginLossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT
+  NABLA_ARG(Reduction, reduction);
+};
+
+/// Binary cross entropy of the logits `input` against 0 / 1 `target`, per class, averaged over
+/// the classes (the last dim).
+struct MultiLabelSoftMarginLossOptions {
+  /// Rescales each class's loss, shape [C] (broadcast to the input's shape).
+  NABLA_ARG(Tensor, weight) = Tensor();
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+/// sum over classes i != y of max(0, margin - x[y] + x[i])^p / C, for the class index y.
+struct MultiMarginLossOptions {
+  /// 1 or 2.
+  NABLA_ARG(int64_t, p) = 1;
+  NABLA_ARG(double, margin) = 1.0;
+  /// Rescales the loss of a sample by the weight of its target class, shape [C].
+  NABLA_ARG(Tensor, weight) = Tensor();
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+/// sum over target classes j and non-target classes i of max(0, 1 - (x[j] - x[i])) / C; the
+/// targets are class indices, ended by the first -1.
+struct MultiLabelMarginLossOptions {
+  MultiLabelMarginLossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT
+  NABLA_ARG(Reduction, reduction);
+};
+
+/// Negative log-likelihood of a Poisson distribution: exp(input) - target * input for
+/// log-rates, input - target * log(input + eps) for rates.
+struct PoissonNLLLossOptions {
+  /// Whether the input holds log-rates (otherwise rates).
+  NABLA_ARG(bool, log_input) = true;
+  /// Adds Stirling's approximation of log(target!) where target > 1:
+  /// target * log(target) - target + 0.5 * log(2 pi target).
+  NABLA_ARG(bool, full) = false;
+  /// Keeps log(input + eps) finite at input 0 when log_input is false.
+  NABLA_ARG(double, eps) = 1e-8;
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+/// Negative log-likelihood of a Gaussian with mean `input` and variance `var`:
+/// 0.5 (log(max(var, eps)) + (input - target)^2 / max(var, eps)). PyTorch's GaussianNLLLoss
+/// (LibTorch has none).
+struct GaussianNLLLossOptions {
+  /// Adds the constant 0.5 log(2 pi).
+  NABLA_ARG(bool, full) = false;
+  /// Variances are clamped to at least eps (the gradient passes the clamp unchanged).
+  NABLA_ARG(double, eps) = 1e-6;
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
+/// input where target is 1, max(0, margin - input) where it is -1.
+struct HingeEmbeddingLossOptions {
+  NABLA_ARG(double, margin) = 1.0;
+  NABLA_ARG(Reduction, reduction) = kMean;
+};
+
 struct NLLLossOptions {
   /// Per-class weights, shape [C].
   NABLA_ARG(Tensor, weight) = Tensor();
@@ -393,6 +467,14 @@ using KLDivFuncOptions = KLDivLossOptions;
 using MarginRankingLossFuncOptions = MarginRankingLossOptions;
 using CosineEmbeddingLossFuncOptions = CosineEmbeddingLossOptions;
 using TripletMarginLossFuncOptions = TripletMarginLossOptions;
+using TripletMarginWithDistanceLossFuncOptions = TripletMarginWithDistanceLossOptions;
+using SoftMarginLossFuncOptions = SoftMarginLossOptions;
+using MultilabelSoftMarginLossFuncOptions = MultiLabelSoftMarginLossOptions;
+using MultiMarginLossFuncOptions = MultiMarginLossOptions;
+using MultilabelMarginLossFuncOptions = MultiLabelMarginLossOptions;
+using PoissonNLLLossFuncOptions = PoissonNLLLossOptions;
+using GaussianNLLLossFuncOptions = GaussianNLLLossOptions;
+using HingeEmbeddingLossFuncOptions = HingeEmbeddingLossOptions;
 
 }  // namespace functional
 }  // namespace nn
