@@ -199,6 +199,98 @@ std::vector<OpInfo> loss_rows() {
                                                            .reduction(kSum))};
        },
        NZ},
+      // CTC: the log-probabilities are log_softmax of the input, as PyTorch's own tests do:
+      // PyTorch's backward assumes log_probs normalized over the classes (nabla's is the exact
+      // derivative; the two agree through log_softmax). A repeated label (3, 3) needs a blank
+      // between its copies. PyTorch's ctc_loss and embedding_bag are not twice differentiable
+      // (their backward has no derivative); nabla's compositions are, so the rows keep grad_grad.
+      {"ctc_loss",
+       "F.ctc_loss(x[0].log_softmax(2), idx([[1, 2], [3, 3]]), idx([5, 4]), idx([2, 2]))",
+       {{5, 2, 4}},
+       [](const V& x) {
+         return V{F::ctc_loss(x[0].log_softmax(2), indices_like(x[0], {{1, 2}, {3, 3}}),
+                              indices_like(x[0], {5, 4}), indices_like(x[0], {2, 2}))};
+       }},
+      {"ctc_loss_concatenated_blank_sum",
+       "F.ctc_loss(x[0].log_softmax(2), idx([1, 0, 2, 2, 1]), idx([5, 4]), idx([2, 3]), blank=3, "
+       "reduction='sum')",
+       {{5, 2, 4}},
+       [](const V& x) {
+         return V{F::ctc_loss(x[0].log_softmax(2), indices_like(x[0], {1, 0, 2, 2, 1}),
+                              indices_like(x[0], {5, 4}), indices_like(x[0], {2, 3}),
+                              F::CTCLossFuncOptions().blank(3).reduction(kSum))};
+       }},
+      // The second sample cannot be aligned (1, 1 needs 3 steps, it has 2): its loss is infinite
+      // and becomes 0; the third has an empty target.
+      {"ctc_loss_zero_infinity_none",
+       "F.ctc_loss(x[0].log_softmax(2), idx([[2, 1], [1, 1], [0, 0]]), idx([4, 2, 3]), "
+       "idx([2, 2, 0]), reduction='none', zero_infinity=True)",
+       {{4, 3, 3}},
+       [](const V& x) {
+         return V{F::ctc_loss(x[0].log_softmax(2), indices_like(x[0], {{2, 1}, {1, 1}, {0, 0}}),
+                              indices_like(x[0], {4, 2, 3}), indices_like(x[0], {2, 2, 0}),
+                              F::CTCLossFuncOptions().reduction(kNone).zero_infinity(true))};
+       }},
+      {"ctc_loss_unbatched_none",
+       "F.ctc_loss(x[0].log_softmax(1), idx([2, 1, 2]), idx(6), idx(3), reduction='none')",
+       {{6, 3}},
+       [](const V& x) {
+         return V{F::ctc_loss(x[0].log_softmax(1), indices_like(x[0], {2, 1, 2}),
+                              indices_like(x[0], int64_t(6)), indices_like(x[0], int64_t(3)),
+                              F::CTCLossFuncOptions().reduction(kNone))};
+       }},
+      // EmbeddingBag, the weight differentiable: an empty bag (zeros), fixed-size bags of a 2-D
+      // input, padding_idx left out of the bag and of the mean's count, per_sample_weights.
+      {"embedding_bag_mean",
+       "F.embedding_bag(idx([1, 2, 4, 5, 4, 3, 2]), x[0], idx([0, 0, 3]))",
+       {{6, 3}},
+       [](const V& x) {
+         return V{
+             F::embedding_bag(indices_like(x[0], {1, 2, 4, 5, 4, 3, 2}), x[0],
+                              F::EmbeddingBagFuncOptions().offsets(indices_like(x[0], {0, 0, 3})))};
+       }},
+      {"embedding_bag_sum_per_sample_weights",
+       "F.embedding_bag(idx([1, 2, 4, 5, 4, 3, 2]), x[0], idx([0, 2, 2]), mode='sum', "
+       "per_sample_weights=x[1])",
+       {{6, 3}, {7}},
+       [](const V& x) {
+         return V{F::embedding_bag(indices_like(x[0], {1, 2, 4, 5, 4, 3, 2}), x[0],
+                                   F::EmbeddingBagFuncOptions()
+                                       .offsets(indices_like(x[0], {0, 2, 2}))
+                                       .mode(kSum)
+                                       .per_sample_weights(x[1]))};
+       }},
+      {"embedding_bag_max_2d",
+       "F.embedding_bag(idx([[1, 2, 4], [4, 3, 0]]), x[0], mode='max')",
+       {{6, 3}},
+       [](const V& x) {
+         return V{F::embedding_bag(indices_like(x[0], {{1, 2, 4}, {4, 3, 0}}), x[0],
+                                   F::EmbeddingBagFuncOptions().mode(kMax))};
+       }},
+      // The last offset is the input's length: with a shorter one PyTorch 1.13's CPU kernel
+      // writes out of bounds.
+      {"embedding_bag_mean_padding_last_offset",
+       "F.embedding_bag(idx([1, 2, 4, 5, 2, 2]), x[0], idx([0, 3, 4, 6]), "
+       "include_last_offset=True, padding_idx=2)",
+       {{6, 3}},
+       [](const V& x) {
+         return V{F::embedding_bag(indices_like(x[0], {1, 2, 4, 5, 2, 2}), x[0],
+                                   F::EmbeddingBagFuncOptions()
+                                       .offsets(indices_like(x[0], {0, 3, 4, 6}))
+                                       .include_last_offset(true)
+                                       .padding_idx(2))};
+       }},
+      {"embedding_bag_max_padding",
+       "F.embedding_bag(idx([4, 1, 5, 4, 0, 3]), x[0], idx([0, 1, 3]), mode='max', "
+       "padding_idx=4)",
+       {{6, 3}},
+       [](const V& x) {
+         return V{F::embedding_bag(indices_like(x[0], {4, 1, 5, 4, 0, 3}), x[0],
+                                   F::EmbeddingBagFuncOptions()
+                                       .offsets(indices_like(x[0], {0, 1, 3}))
+                                       .mode(kMax)
+                                       .padding_idx(4))};
+       }},
   };
 }
 

@@ -942,3 +942,88 @@ TEST(Factorizations, MultiDotTensorinvTensorsolve) {
   EXPECT_TRUE(linalg::tensorsolve(Ap, B, {0}).allclose(Y, 1e-12, 1e-12));
   EXPECT_TRUE(contains(error_of([&] { (void)linalg_tensorsolve(A, randn({2, 4}, f64)); }), "prod"));
 }
+
+// ---- LU as LibTorch exposes it, and the matrix exponential ----
+
+TEST(LuFactor, PivotsAndFactorsAsLapack) {
+  const Tensor A =
+      tensor({0.0, 2.0, 1.0, 1.0, 1.0, 0.0, 3.0, 0.0, 1.0}, dtype(kFloat64)).view({3, 3});
+  auto [LU, pivots] = linalg::lu_factor(A);
+  // torch.linalg.lu_factor(A): pivots [3, 3, 3], LU's last row [1/3, 1/2, -5/6].
+  EXPECT_EQ(pivots.scalar_type(), kInt32);
+  EXPECT_TRUE(equal(pivots, tensor(std::vector<int64_t>{3, 3, 3}).to(kInt32)));
+  EXPECT_NEAR(LU[2][2].item<double>(), -0.83333333333333326, 1e-15);
+  EXPECT_NEAR(LU[2][0].item<double>(), 1.0 / 3, 1e-15);
+  auto [P, L, U] = linalg::lu(A);
+  const Tensor expected_P =
+      tensor({0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0}, dtype(kFloat64)).view({3, 3});
+  EXPECT_TRUE(equal(P, expected_P));
+  EXPECT_TRUE(allclose(P.matmul(L).matmul(U), A, 1e-14, 1e-14));
+  auto [P2, L2, U2] = lu_unpack(LU, pivots);
+  EXPECT_TRUE(equal(P2, P) && equal(L2, L) && equal(U2, U));
+  auto [none_P, L3, U3] = lu_unpack(LU, pivots, true, false);
+  EXPECT_EQ(none_P.numel(), 0);
+  EXPECT_TRUE(contains(error_of([&] { linalg::lu(A, false); }), "without pivoting"));
+  EXPECT_TRUE(contains(error_of([&] { linalg::lu_factor(zeros({2, 3})); }), "square"));
+}
+
+TEST(LuFactor, SingularInfoAndTheExForms) {
+  const Tensor S = tensor({1.0, 2.0, 2.0, 4.0}, dtype(kFloat64)).view({2, 2});
+  auto [LU, pivots, info] = linalg_lu_factor_ex(S);
+  EXPECT_EQ(info.item<int64_t>(), 2);  // torch: info 2, U[1, 1] == 0
+  EXPECT_TRUE(contains(error_of([&] { linalg_lu_factor_ex(S, true, true); }), "not invertible"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         linalg::lu_factor(stack({eye(2, dtype(kFloat64)), S}));
+                       }),
+                       "[linalg.lu_factor] (batch element 1): U[2, 2] is zero"));
+  auto [x, solve_info] = linalg::solve_ex(S, ones({2, 1}, dtype(kFloat64)), true, false);
+  EXPECT_EQ(solve_info.item<int64_t>(), 2);
+  EXPECT_FALSE(x.isfinite().all().item<bool>());
+  EXPECT_TRUE(contains(error_of([&] {
+                         linalg::solve_ex(S, ones({2, 1}, dtype(kFloat64)), true, true);
+                       }),
+                       "not invertible"));
+  // A batch: info per matrix.
+  const Tensor batch = stack({S, eye(2, dtype(kFloat64))});
+  auto [inv, inv_info] = linalg_inv_ex(batch);
+  EXPECT_EQ(std::vector<int64_t>({inv_info[0].item<int64_t>(), inv_info[1].item<int64_t>()}),
+            std::vector<int64_t>({2, 0}));
+  EXPECT_TRUE(equal(inv[1], eye(2, dtype(kFloat64))));
+  // An invertible matrix: the _ex forms are solve and inv.
+  const Tensor A = tensor({4.0, 1.0, 2.0, 3.0}, dtype(kFloat64)).view({2, 2});
+  EXPECT_TRUE(allclose(std::get<0>(linalg_inv_ex(A)), A.inverse()));
+}
+
+TEST(LuFactor, SolvesAllFourWays) {
+  const Tensor A =
+      tensor({0.0, 2.0, 1.0, 1.0, 1.0, 0.0, 3.0, 0.0, 1.0}, dtype(kFloat64)).view({3, 3});
+  const Tensor B = arange(6, dtype(kFloat64)).view({3, 2}).sin();
+  auto [LU, pivots] = linalg_lu_factor(A);
+  EXPECT_TRUE(allclose(A.matmul(linalg_lu_solve(LU, pivots, B)), B, 1e-13, 1e-13));
+  EXPECT_TRUE(allclose(A.t().matmul(linalg_lu_solve(LU, pivots, B, true, true)), B, 1e-13, 1e-13));
+  const Tensor Bt = B.t();
+  EXPECT_TRUE(allclose(linalg_lu_solve(LU, pivots, Bt, false).matmul(A), Bt, 1e-13, 1e-13));
+  EXPECT_TRUE(
+      allclose(linalg_lu_solve(LU, pivots, Bt, false, true).matmul(A.t()), Bt, 1e-13, 1e-13));
+  EXPECT_TRUE(allclose(B.lu_solve(LU, pivots), linalg::solve(A, B, true), 1e-13, 1e-13));
+  EXPECT_TRUE(contains(error_of([&] {
+                         linalg_lu_solve(LU, pivots, ones({4, 2}, dtype(kFloat64)));
+                       }),
+                       "incompatible shapes"));
+}
+
+TEST(MatrixExp, RotationsAndLargeNorms) {
+  // e^[[0, 1], [-1, 0]] is the rotation by one radian.
+  const Tensor R = linalg::matrix_exp(tensor({0.0, 1.0, -1.0, 0.0}, dtype(kFloat64)).view({2, 2}));
+  EXPECT_NEAR(R[0][0].item<double>(), 0.54030230586813999, 1e-15);
+  EXPECT_NEAR(R[0][1].item<double>(), 0.84147098480789628, 1e-15);
+  // torch.linalg.matrix_exp(tensor([[1., 2], [0, 3]]) * 10): 14 squarings.
+  const Tensor big = (tensor({1.0, 2.0, 0.0, 3.0}, dtype(kFloat64)).view({2, 2}) * 10).matrix_exp();
+  EXPECT_NEAR(big[0][0].item<double>() / 2.20264657948069180e+04, 1.0, 1e-13);
+  EXPECT_NEAR(big[0][1].item<double>() / 1.06864745594981504e+13, 1.0, 1e-13);
+  EXPECT_NEAR(big[1][1].item<double>() / 1.06864745815246230e+13, 1.0, 1e-13);
+  EXPECT_EQ(big[1][0].item<double>(), 0.0);
+  // e^0 = I, also batched and in float32.
+  EXPECT_TRUE(equal(matrix_exp(zeros({2, 3, 3})), eye(3).expand({2, 3, 3})));
+  EXPECT_TRUE(contains(error_of([] { matrix_exp(full({2, 2}, NAN)); }), "non-finite"));
+}

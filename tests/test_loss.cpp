@@ -957,3 +957,131 @@ TEST(Loss, NewModulesPrint) {
             "nabla::nn::MultiMarginLoss(p=2, margin=0.5, weight=tensor([1.0000, 2.0000, 0.5000], "
             "size=[3], dtype=float32), reduction=kSum)");
 }
+
+// ---- CTC -----------------------------------------------------------------------------------
+
+namespace {
+
+// x = torch.sin(torch.arange(90, dtype=torch.float64) * 0.37).reshape(6, 3, 5).log_softmax(2)
+Tensor ctc_log_probs() {
+  return arange(90, dtype(kDouble)).mul(0.37).sin().view({6, 3, 5}).log_softmax(2);
+}
+Tensor ctc_targets() { return tensor({{1, 2, 2}, {3, 4, 0}, {1, 0, 0}}); }
+Tensor ctc_input_lengths() { return tensor({6, 5, 4}); }
+Tensor ctc_target_lengths() { return tensor({3, 2, 1}); }
+
+}  // namespace
+
+TEST(Loss, CTCMatchesPyTorch) {
+  const Tensor x = ctc_log_probs();
+  // F.ctc_loss(x, targets, input_lengths, target_lengths, reduction='none')
+  const std::vector<double> none = {7.110428086419342, 4.012099632025215, 2.9581868424924673};
+  expect_values(F::ctc_loss(x, ctc_targets(), ctc_input_lengths(), ctc_target_lengths(),
+                            F::CTCLossFuncOptions().reduction(kNone)),
+                none, 1e-10);
+  EXPECT_NEAR(item(F::ctc_loss(x, ctc_targets(), ctc_input_lengths(), ctc_target_lengths(),
+                               F::CTCLossFuncOptions().reduction(kSum))),
+              14.080714560937025, 1e-10);
+  EXPECT_NEAR(item(F::ctc_loss(x, ctc_targets(), ctc_input_lengths(), ctc_target_lengths())),
+              2.4447931179927296, 1e-10);
+  // The same targets concatenated: torch.tensor([1, 2, 2, 3, 4, 1]).
+  expect_values(F::ctc_loss(x, tensor({1, 2, 2, 3, 4, 1}), ctc_input_lengths(),
+                            ctc_target_lengths(), F::CTCLossFuncOptions().reduction(kNone)),
+                none, 1e-10);
+  // blank=4
+  expect_values(F::ctc_loss(x, ctc_targets(), ctc_input_lengths(), ctc_target_lengths(),
+                            F::CTCLossFuncOptions().blank(4).reduction(kNone)),
+                {6.918474963499485, 3.961307219188227, 4.382874629392295}, 1e-10);
+  // Unbatched: F.ctc_loss(x[:, 0], targets[0], input_lengths[0], target_lengths[0], 'none') is
+  // 0-d.
+  const Tensor unbatched =
+      F::ctc_loss(x.select(1, 0), ctc_targets()[0], ctc_input_lengths()[0], ctc_target_lengths()[0],
+                  F::CTCLossFuncOptions().reduction(kNone));
+  EXPECT_NEAR(item(unbatched), 7.110428086419342, 1e-10);
+  // Zero input and target lengths: loss 0.
+  expect_values(F::ctc_loss(x, ctc_targets(), tensor({0, 5, 4}), tensor({0, 2, 1}),
+                            F::CTCLossFuncOptions().reduction(kNone)),
+                {0.0, 4.012099632025215, 2.9581868424924673}, 1e-10);
+  // The module and LibTorch's namespace-level forms, with int32 lengths.
+  nn::CTCLoss criterion(nn::CTCLossOptions().reduction(kSum));
+  EXPECT_NEAR(item(criterion(x, ctc_targets(), ctc_input_lengths().to(kInt),
+                             ctc_target_lengths().to(kInt))),
+              14.080714560937025, 1e-10);
+  EXPECT_NEAR(item(nabla::ctc_loss(x, ctc_targets(), std::vector<int64_t>{6, 5, 4},
+                                   std::vector<int64_t>{3, 2, 1})),
+              2.4447931179927296, 1e-10);
+  EXPECT_NEAR(item(nabla::ctc_loss(x, ctc_targets(), ctc_input_lengths(), ctc_target_lengths(),
+                                   /*blank=*/0, kSum)),
+              14.080714560937025, 1e-10);
+}
+
+TEST(Loss, CTCGradients) {
+  // Through log_softmax the gradient is PyTorch's: the sum of |grad| of
+  // F.ctc_loss(z.log_softmax(2), ...) w.r.t. z, reduction 'sum' (PyTorch's gradient w.r.t.
+  // log_probs itself assumes they are normalized; nabla's is the exact derivative).
+  Tensor z = arange(90, dtype(kDouble)).mul(0.37).sin().view({6, 3, 5}).requires_grad_(true);
+  F::ctc_loss(z.log_softmax(2), ctc_targets(), ctc_input_lengths(), ctc_target_lengths(),
+              F::CTCLossFuncOptions().reduction(kSum))
+      .backward();
+  EXPECT_NEAR(z.grad().abs().sum().item<double>(), 15.664605801421903, 1e-9);
+  EXPECT_NEAR(z.grad().sum().item<double>(), 0.0, 1e-12);
+  for (Reduction r : {kMean, kSum, kNone}) {
+    const Tensor lp = ctc_log_probs().detach().requires_grad_(true);
+    EXPECT_TRUE(autograd::gradcheck(
+        [&](const autograd::variable_list& x) {
+          return F::ctc_loss(x[0], ctc_targets(), ctc_input_lengths(), ctc_target_lengths(),
+                             F::CTCLossFuncOptions().reduction(r));
+        },
+        {lp}))
+        << toString(r);
+  }
+}
+
+TEST(Loss, CTCZeroInfinity) {
+  // Two steps cannot align [1, 2, 2] (3 and 2 labels need 4 and 2 steps with the repeat's
+  // blank): PyTorch's loss is inf, with zero_infinity 0 and no gradient.
+  const Tensor lengths = tensor({2, 2, 2});
+  const Tensor x = ctc_log_probs().narrow(0, 0, 2).contiguous();
+  const Tensor plain = F::ctc_loss(x, ctc_targets(), lengths, ctc_target_lengths(),
+                                   F::CTCLossFuncOptions().reduction(kNone));
+  EXPECT_TRUE(std::isinf(plain[0].item<double>()));
+  expect_values(plain.narrow(0, 1, 2), {3.9034022251526883, 1.690929743602285}, 1e-10);
+  Tensor lp = x.clone().requires_grad_(true);
+  const Tensor zeroed = F::ctc_loss(lp, ctc_targets(), lengths, ctc_target_lengths(),
+                                    F::CTCLossFuncOptions().reduction(kNone).zero_infinity(true));
+  expect_values(zeroed, {0.0, 3.9034022251526883, 1.690929743602285}, 1e-10);
+  zeroed.sum().backward();
+  EXPECT_EQ(lp.grad().select(1, 0).abs().sum().item<double>(), 0.0);
+  EXPECT_FALSE(lp.grad().isnan().any().item<bool>());
+}
+
+TEST(Loss, CTCErrors) {
+  const Tensor x = ctc_log_probs();
+  const auto message = [&](const Tensor& lp, const Tensor& targets, const Tensor& in_len,
+                           const Tensor& tg_len, int64_t blank = 0) {
+    return error_of(
+        [&] { F::ctc_loss(lp, targets, in_len, tg_len, F::CTCLossFuncOptions().blank(blank)); });
+  };
+  EXPECT_TRUE(contains(message(x, ctc_targets(), tensor({7, 5, 4}), ctc_target_lengths()),
+                       "input_lengths to have value at most 6"));
+  EXPECT_TRUE(contains(message(x, ctc_targets(), ctc_input_lengths(), tensor({4, 2, 1})),
+                       "target_lengths to have value at most 3"));
+  EXPECT_TRUE(
+      contains(message(x, ctc_targets(), ctc_input_lengths(), ctc_target_lengths(), /*blank=*/5),
+               "blank must be in label range"));
+  EXPECT_TRUE(contains(message(x, ctc_targets(), tensor({6.0, 5.0, 4.0}), ctc_target_lengths()),
+                       "input_lengths must be integral"));
+  EXPECT_TRUE(contains(message(x, ctc_targets(), tensor({6, 5}), ctc_target_lengths()),
+                       "must be of size batch_size"));
+  EXPECT_TRUE(
+      contains(message(x, ctc_targets().to(kDouble), ctc_input_lengths(), ctc_target_lengths()),
+               "targets of dtype int64 or int32"));
+  EXPECT_TRUE(
+      contains(message(x.to(kLong), ctc_targets(), ctc_input_lengths(), ctc_target_lengths()),
+               "floating point log_probs"));
+  EXPECT_TRUE(contains(message(x, tensor({{1, 7, 2}, {3, 4, 0}, {1, 0, 0}}), ctc_input_lengths(),
+                               ctc_target_lengths()),
+                       "target 7 is out of range"));
+  EXPECT_TRUE(contains(message(x, tensor({1, 2, 2}), ctc_input_lengths(), ctc_target_lengths()),
+                       "fewer than the sum of target_lengths"));
+}

@@ -675,6 +675,237 @@ TEST(Gradients, Embedding) {
   expect_grads_match([&] { return project(emb(idx)); }, {emb->weight});
 }
 
+// ---- EmbeddingBag ------------------------------------------------------------------------
+
+namespace {
+
+// W = torch.sin(torch.arange(30, dtype=torch.float64) * 0.7).reshape(10, 3), the bags of
+// input = [1, 2, 4, 5, 4, 3, 2, 9] at offsets = [0, 0, 4, 6] (the first bag is empty).
+Tensor bag_table() { return arange(30, dtype(kDouble)).mul(0.7).sin().view({10, 3}); }
+Tensor bag_input() { return tensor({1, 2, 4, 5, 4, 3, 2, 9}); }
+Tensor bag_offsets() { return tensor({0, 0, 4, 6}); }
+// The fixed projection (o * torch.arange(12.).reshape(4, 3)).sum() of the [4, 3] output.
+Tensor bag_projection(const Tensor& out) {
+  return (out * arange(12, dtype(kDouble)).view({4, 3})).sum();
+}
+
+}  // namespace
+
+TEST(Layers, EmbeddingBagModesMatchPyTorch) {
+  // F.embedding_bag(input, W, offsets, mode=m[, padding_idx=2]).flatten().tolist() and
+  // w.grad.sum(0) of bag_projection, from PyTorch 1.13.
+  const std::vector<double> sum = {0.0,
+                                   0.0,
+                                   0.0,
+                                   -0.03346325764810243,
+                                   -1.3075438292703927,
+                                   -1.9666661070509028,
+                                   0.8714128085726311,
+                                   0.9760849610681412,
+                                   0.6216891046250734,
+                                   -0.8211530846067765,
+                                   -0.30048899255619965,
+                                   0.3614997679635851};
+  const std::vector<double> sum_pad2 = {0.0,
+                                        0.0,
+                                        0.0,
+                                        0.8381125147654854,
+                                        -0.3250912166460601,
+                                        -1.3353994691785813,
+                                        0.8714128085726311,
+                                        0.9760849610681412,
+                                        0.6216891046250734,
+                                        0.05042268780681122,
+                                        0.6819636200681329,
+                                        0.9927664058359067};
+  const std::vector<double> mean = {0.0,
+                                    0.0,
+                                    0.0,
+                                    -0.008365814412025607,
+                                    -0.3268859573175982,
+                                    -0.4916665267627257,
+                                    0.4357064042863156,
+                                    0.4880424805340706,
+                                    0.3108445523125367,
+                                    -0.41057654230338825,
+                                    -0.15024449627809983,
+                                    0.18074988398179254};
+  const std::vector<double> mean_pad2 = {0.0,
+                                         0.0,
+                                         0.0,
+                                         0.2793708382551618,
+                                         -0.10836373888202004,
+                                         -0.44513315639286044,
+                                         0.4357064042863156,
+                                         0.4880424805340706,
+                                         0.3108445523125367,
+                                         0.05042268780681122,
+                                         0.6819636200681329,
+                                         0.9927664058359067};
+  const std::vector<double> max = {0.0,
+                                   0.0,
+                                   0.0,
+                                   0.8632093666488739,
+                                   0.3349881501559051,
+                                   -0.35078322768961984,
+                                   0.8545989080882814,
+                                   0.6569865987187891,
+                                   0.9881682338770003,
+                                   0.05042268780681122,
+                                   0.6819636200681329,
+                                   0.9927664058359067};
+  struct Expected {
+    nn::EmbeddingBagMode mode;
+    std::vector<double> values, values_pad2, grad_sum, grad_sum_pad2;
+  };
+  const std::vector<Expected> cases = {
+      {kSum, sum, sum_pad2, {42, 50, 58}, {30, 36, 42}},
+      {kMean, mean, mean_pad2, {18, 21, 24}, {18, 21, 24}},
+      {kMax, max, max, {18, 21, 24}, {18, 21, 24}},
+  };
+  for (const Expected& c : cases) {
+    for (const bool padded : {false, true}) {
+      SCOPED_TRACE(std::string(c.mode.name()) + (padded ? " padding_idx=2" : ""));
+      Tensor w = bag_table().requires_grad_(true);
+      auto options = F::EmbeddingBagFuncOptions().offsets(bag_offsets()).mode(c.mode);
+      if (padded) options.padding_idx(2);
+      Tensor out = F::embedding_bag(bag_input(), w, options);
+      EXPECT_EQ(out.sizes(), IntArrayRef({4, 3}));
+      expect_values(out, padded ? c.values_pad2 : c.values, 1e-12);
+      bag_projection(out).backward();
+      expect_values(w.grad().sum({0}), padded ? c.grad_sum_pad2 : c.grad_sum, 1e-12);
+      if (padded) expect_values(w.grad()[2], {0, 0, 0});
+    }
+  }
+}
+
+TEST(Layers, EmbeddingBagOffsetsWeightsAndModule) {
+  const Tensor w = bag_table();
+  // F.embedding_bag(input, W, offsets, mode='sum',
+  //                 per_sample_weights=torch.arange(8, dtype=torch.float64) * 0.1 + 0.5)
+  expect_values(F::embedding_bag(bag_input(), w,
+                                 F::EmbeddingBagFuncOptions()
+                                     .offsets(bag_offsets())
+                                     .mode(kSum)
+                                     .per_sample_weights(arange(8, dtype(kDouble)) * 0.1 + 0.5)),
+                {0.0, 0.0, 0.0, -0.19687815243925488, -0.9819508221731544, -1.3051966768341794,
+                 0.785952917763803, 0.944175124833206, 0.6583370175502661, -0.8982261242867732,
+                 -0.26234152980500625, 0.4969263853435344},
+                1e-12);
+  // F.embedding_bag(torch.tensor([[1, 2, 4], [4, 3, 9]]), W, mode='max')
+  expect_values(
+      F::embedding_bag(tensor({{1, 2, 4}, {4, 3, 9}}), w, F::EmbeddingBagFuncOptions().mode(kMax)),
+      {0.8632093666488739, 0.3349881501559051, -0.35078322768961984, 0.8545989080882814,
+       0.6819636200681329, 0.9927664058359067},
+      1e-12);
+  // F.embedding_bag(input, W, torch.tensor([0, 3, 8]), include_last_offset=True)
+  expect_values(
+      F::embedding_bag(
+          bag_input(), w,
+          F::EmbeddingBagFuncOptions().offsets(tensor({0, 3, 8})).include_last_offset(true)),
+      {0.28207750077452254, -0.10945536670635846, -0.449509664937956, -0.16588720720116307,
+       -0.060716352127875184, 0.07301035207032477},
+      1e-12);
+
+  // The module, from_pretrained (frozen by default) and int32 indices.
+  auto bag = nn::EmbeddingBag::from_pretrained(
+      w, nn::EmbeddingBagFromPretrainedOptions().mode(kSum).padding_idx(2));
+  EXPECT_FALSE(bag->weight.requires_grad());
+  expect_values(bag(bag_input().to(kInt), bag_offsets().to(kInt)),
+                {0.0, 0.0, 0.0, 0.8381125147654854, -0.3250912166460601, -1.3353994691785813,
+                 0.8714128085726311, 0.9760849610681412, 0.6216891046250734, 0.05042268780681122,
+                 0.6819636200681329, 0.9927664058359067},
+                1e-12);
+  std::ostringstream printed;
+  printed << bag;
+  EXPECT_EQ(
+      printed.str(),
+      "nabla::nn::EmbeddingBag(num_embeddings=10, embedding_dim=3, mode=kSum, padding_idx=2)");
+  nn::EmbeddingBag fresh(nn::EmbeddingBagOptions(5, 3).padding_idx(-1).mode(kMax));
+  EXPECT_EQ(*fresh->options.padding_idx(), 4);
+  expect_values(fresh->weight[4], {0, 0, 0});
+  EXPECT_TRUE(fresh->weight.requires_grad());
+  EXPECT_EQ(fresh(tensor({{0, 1}, {2, 3}, {4, 4}})).sizes(), IntArrayRef({3, 3}));
+
+  // max_norm renormalizes the rows looked up, in place: the sum of
+  // F.embedding_bag(input, w, offsets, mode='sum', max_norm=0.5) and w.norm(dim=1) after it.
+  Tensor renormed = w.clone();
+  expect_values(F::embedding_bag(
+                    bag_input(), renormed,
+                    F::EmbeddingBagFuncOptions().offsets(bag_offsets()).mode(kSum).max_norm(0.5)),
+                {0.0, 0.0, 0.0, 0.2690193344144355, -0.342323733720258, -0.7926666009304248,
+                 0.4417323900714775, 0.43909246880878977, 0.22994049845624456, -0.2781499775355187,
+                 -0.05425112807782434, 0.1951628746121308},
+                1e-7);
+  expect_values(renormed.norm(2, {1}),
+                {1.1773392029845131, 0.4999999495025883, 0.4999999656870019, 0.49999995786835505,
+                 0.4999999491400688, 0.4999999656172388, 1.1961425955584188, 0.9762924809776656,
+                 1.4510148464803432, 0.499999958523034},
+                1e-7);
+}
+
+TEST(Layers, EmbeddingBagErrors) {
+  const Tensor w = bag_table();
+  const auto message = [&](const F::EmbeddingBagFuncOptions& options, const Tensor& input) {
+    return error_of([&] { F::embedding_bag(input, w, options); });
+  };
+  EXPECT_NE(message(F::EmbeddingBagFuncOptions()
+                        .offsets(bag_offsets())
+                        .per_sample_weights(arange(8, dtype(kDouble))),
+                    bag_input())
+                .find("only supported for mode='sum'"),
+            std::string::npos);
+  EXPECT_NE(message(F::EmbeddingBagFuncOptions().offsets(tensor({0, 2})), tensor({{1, 2}}))
+                .find("offsets must be undefined"),
+            std::string::npos);
+  EXPECT_NE(message({}, bag_input()).find("offsets has to be a 1-D tensor"), std::string::npos);
+  EXPECT_NE(message(F::EmbeddingBagFuncOptions().offsets(tensor({1, 2})), bag_input())
+                .find("offsets[0] has to be 0"),
+            std::string::npos);
+  EXPECT_NE(message(F::EmbeddingBagFuncOptions().offsets(tensor({0, 9})), bag_input())
+                .find("can not be greater than input's length"),
+            std::string::npos);
+  EXPECT_NE(message(F::EmbeddingBagFuncOptions().offsets(tensor({0})), tensor({10}))
+                .find("index 10 is out of range"),
+            std::string::npos);
+  EXPECT_NE(message(F::EmbeddingBagFuncOptions().offsets(tensor({0})).sparse(true), bag_input())
+                .find("sparse gradients are not supported"),
+            std::string::npos);
+  EXPECT_NE(message(F::EmbeddingBagFuncOptions().offsets(tensor({0})).padding_idx(10), bag_input())
+                .find("padding_idx 10 must be within"),
+            std::string::npos);
+  EXPECT_THROW(nn::EmbeddingBag(nn::EmbeddingBagOptions(3, 2).sparse(true)), Error);
+  EXPECT_NE(error_of([] { nn::EmbeddingBagOptions(3, 2).mode(kNone); }).find("kSum, kMean or kMax"),
+            std::string::npos);
+}
+
+TEST(Gradients, EmbeddingBag) {
+  // Every mode, with an empty bag and padding, and per_sample_weights (differentiable too).
+  for (const nn::EmbeddingBagMode mode :
+       {nn::EmbeddingBagMode(kSum), nn::EmbeddingBagMode(kMean), nn::EmbeddingBagMode(kMax)}) {
+    SCOPED_TRACE(mode.name());
+    const Tensor w = bag_table().requires_grad_(true);
+    EXPECT_TRUE(autograd::gradcheck(
+        [&](const autograd::variable_list& x) {
+          return F::embedding_bag(
+              bag_input(), x[0],
+              F::EmbeddingBagFuncOptions().offsets(bag_offsets()).mode(mode).padding_idx(3));
+        },
+        {w}));
+  }
+  const Tensor w = bag_table().requires_grad_(true);
+  const Tensor psw = (arange(8, dtype(kDouble)) * 0.1 + 0.5).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck(
+      [&](const autograd::variable_list& x) {
+        return F::embedding_bag(bag_input(), x[0],
+                                F::EmbeddingBagFuncOptions()
+                                    .offsets(bag_offsets())
+                                    .mode(kSum)
+                                    .per_sample_weights(x[1]));
+      },
+      {w, psw}));
+}
+
 // ---- init ----------------------------------------------------------------------------------
 
 TEST(Init, GainsAndFans) {

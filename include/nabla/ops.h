@@ -510,6 +510,34 @@ Tensor linalg_matrix_rank(const Tensor& A, double tol, bool hermitian = false);
 /// Vector norms, as torch.linalg.vector_norm: over all dims when `dim` is not given; ord 2
 /// by default, inf / -inf the largest / smallest |x|, 0 the number of non-zeros, any other p
 /// (sum |x|^p)^(1/p). With `dtype` the input is converted to it first.
+// ---- LU factorization, its solves and the matrix exponential (src/ops/linalg_lu.cpp): square
+// matrices, partial pivoting (LAPACK's getrf; pivot = false raises, as PyTorch on the CPU),
+// pivots as LAPACK's 1-based row swaps (int32); differentiable in A, LU and B ----
+/// LU packed (L below the diagonal, unit diagonal implied; U on and above) and the pivots.
+std::tuple<Tensor, Tensor> linalg_lu_factor(const Tensor& A, bool pivot = true);
+/// linalg_lu_factor and info (int32, batch-shaped): k where U's k-th diagonal entry is the first
+/// zero (a singular matrix), 0 otherwise; check_errors raises instead.
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot = true,
+                                                       bool check_errors = false);
+/// (P, L, U) with A = P L U.
+std::tuple<Tensor, Tensor, Tensor> linalg_lu(const Tensor& A, bool pivot = true);
+/// (P, L, U) from linalg_lu_factor's packed LU and pivots (empty tensors for the parts not
+/// asked for).
+std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU_data, const Tensor& LU_pivots,
+                                             bool unpack_data = true, bool unpack_pivots = true);
+/// X with A X = B (X A = B unless left; A^H in place of A with adjoint), A given by its LU.
+Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true,
+                       bool adjoint = false);
+/// torch::lu_solve(B, LU, pivots): X with A X = B.
+Tensor lu_solve(const Tensor& self, const Tensor& LU_data, const Tensor& LU_pivots);
+/// e^A of each square matrix (scaling and squaring with a degree-13 Pade approximant).
+Tensor linalg_matrix_exp(const Tensor& self);
+Tensor matrix_exp(const Tensor& self);
+/// linalg_solve and linalg_inv with info as linalg_lu_factor_ex's; a singular matrix gives
+/// non-finite values and its info instead of an error, unless check_errors.
+std::tuple<Tensor, Tensor> linalg_solve_ex(const Tensor& A, const Tensor& B, bool left = true,
+                                           bool check_errors = false);
+std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors = false);
 Tensor linalg_vector_norm(const Tensor& self, const Scalar& ord = 2,
                           OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
                           std::optional<ScalarType> dtype = std::nullopt);
@@ -537,7 +565,12 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim = 1, do
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2, double eps = 1e-6,
                          bool keepdim = false);
 namespace linalg {
-// LibTorch's torch::linalg functions take every argument (no defaults).
+// LibTorch's torch::linalg functions take every argument (no defaults but lu's and
+// lu_factor's pivot).
+std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, bool pivot = true);
+std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, bool pivot = true);
+Tensor matrix_exp(const Tensor& A);
+std::tuple<Tensor, Tensor> solve_ex(const Tensor& A, const Tensor& B, bool left, bool check_errors);
 Tensor vector_norm(const Tensor& self, Scalar ord, OptionalIntArrayRef dim, bool keepdim,
                    std::optional<ScalarType> dtype);
 Tensor matrix_norm(const Tensor& self, const Scalar& ord, IntArrayRef dim, bool keepdim,

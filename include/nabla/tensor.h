@@ -374,6 +374,8 @@ class Tensor {
              const std::optional<Tensor>& aweights = std::nullopt) const;
   Tensor corrcoef() const;
   Tensor msort() const;
+  Tensor matrix_exp() const;
+  Tensor lu_solve(const Tensor& LU_data, const Tensor& LU_pivots) const;
   Tensor mv(const Tensor& vec) const;
   Tensor diff(int64_t n = 1, int64_t dim = -1, const std::optional<Tensor>& prepend = std::nullopt,
               const std::optional<Tensor>& append = std::nullopt) const;

@@ -2,6 +2,7 @@
 // the checks and the differentiable compositions.
 #include "nabla/nn/aten_functions.h"
 
+#include "nabla/creation.h"
 #include "nabla/nn/functional.h"
 
 namespace nabla {
@@ -59,6 +60,22 @@ Tensor huber_loss(const Tensor& self, const Tensor& target, Reduction reduction,
 
 Tensor kl_div(const Tensor& self, const Tensor& target, Reduction reduction, bool log_target) {
   return F::kl_div(self, target, F::KLDivFuncOptions(reduction).log_target(log_target));
+}
+
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, IntArrayRef input_lengths,
+                IntArrayRef target_lengths, int64_t blank, Reduction reduction,
+                bool zero_infinity) {
+  const auto on_host = TensorOptions().dtype(kLong);
+  return ctc_loss(log_probs, targets, tensor(input_lengths.vec(), on_host),
+                  tensor(target_lengths.vec(), on_host), blank, reduction, zero_infinity);
+}
+
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                const Tensor& target_lengths, int64_t blank, Reduction reduction,
+                bool zero_infinity) {
+  return F::ctc_loss(
+      log_probs, targets, input_lengths, target_lengths,
+      F::CTCLossFuncOptions().blank(blank).reduction(reduction).zero_infinity(zero_infinity));
 }
 
 Tensor dropout(const Tensor& input, double p, bool train) {

@@ -1,12 +1,17 @@
 // nn::functional layers and activations, composed from differentiable nabla ops.
 #include "nabla/nn/functional.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
 
 #include <fmt/ranges.h>
 
 #include "core/check.h"
 #include "nabla/autograd.h"
+#include "nabla/creation.h"
 #include "nabla/ops.h"
 #include "ops/autocast.h"
 #include "ops/batch_norm.h"
@@ -124,6 +129,179 @@ Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncO
   std::vector<int64_t> shape = input.sizes().vec();
   shape.push_back(weight.size(1));
   return out.view(shape);
+}
+
+namespace {
+
+// Reads an integer tensor on the host.
+std::vector<int64_t> host_indices(const Tensor& t) {
+  const Tensor h = t.cpu().to(kLong).contiguous().reshape({-1});
+  const int64_t* p = h.data_ptr<int64_t>();
+  return std::vector<int64_t>(p, p + h.numel());
+}
+
+// PyTorch's embedding renorm: every row looked up whose norm_type-norm exceeds max_norm is
+// scaled in place to max_norm (outside autograd, as PyTorch).
+void renorm_rows(const Tensor& weight, const std::vector<int64_t>& indices, double max_norm,
+                 double norm_type) {
+  NoGradGuard no_grad;
+  std::vector<int64_t> unique = indices;
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  for (const int64_t i : unique) {
+    Tensor row = weight[i];
+    const double norm = row.norm(norm_type).item<double>();
+    if (norm > max_norm) row.mul_(max_norm / (norm + 1e-7));
+  }
+}
+
+}  // namespace
+
+Tensor embedding_bag(const Tensor& input, const Tensor& weight,
+                     const EmbeddingBagFuncOptions& options) {
+  const char* op = "embedding_bag";
+  NABLA_CHECK(input.defined() && weight.defined(), "[{}] input and weight must be defined", op);
+  NABLA_CHECK(weight.dim() == 2, "[{}] weight must be 2-D [num_embeddings, dim], got {}", op,
+              weight.sizes());
+  NABLA_CHECK(input.scalar_type() == kLong || input.scalar_type() == kInt,
+              "[{}] expected indices of dtype int64 or int32, got {}", op, input.scalar_type());
+  NABLA_CHECK(!options.scale_grad_by_freq(), "[{}] scale_grad_by_freq is not supported yet", op);
+  NABLA_CHECK(!options.sparse(),
+              "[{}] sparse gradients are not supported (nabla has no sparse tensors); use "
+              "sparse(false)",
+              op);
+  const EmbeddingBagMode::Kind mode = options.mode().kind();
+  const Tensor& per_sample_weights = options.per_sample_weights();
+  if (per_sample_weights.defined()) {
+    NABLA_CHECK(mode == EmbeddingBagMode::Kind::Sum,
+                "[{}] per_sample_weights was not None. per_sample_weights is only supported for "
+                "mode='sum' (got mode='{}')",
+                op, options.mode().name());
+    NABLA_CHECK(per_sample_weights.sizes() == input.sizes(),
+                "[{}] if per_sample_weights ({}) is defined, it must have the input's shape ({})",
+                op, per_sample_weights.sizes(), input.sizes());
+    NABLA_CHECK(per_sample_weights.scalar_type() == weight.scalar_type(),
+                "[{}] expected per_sample_weights of the weight's dtype {}, got {}", op,
+                weight.scalar_type(), per_sample_weights.scalar_type());
+  }
+  const Tensor& given_offsets = options.offsets();
+  Tensor offsets;
+  if (input.dim() == 2) {
+    NABLA_CHECK(!given_offsets.defined(),
+                "[{}] if input is 2-D, offsets must be undefined: each row of the input is a bag",
+                op);
+    // Each row is a bag: its start offsets.
+    offsets = arange(0, input.numel(), std::max<int64_t>(input.size(1), 1),
+                     TensorOptions().dtype(kLong).device(input.device()));
+    if (input.size(1) == 0) offsets = zeros({input.size(0)}, offsets.options());
+  } else {
+    NABLA_CHECK(input.dim() == 1, "[{}] input has to be a 1-D or 2-D tensor, got {} dims", op,
+                input.dim());
+    NABLA_CHECK(given_offsets.defined() && given_offsets.dim() == 1,
+                "[{}] offsets has to be a 1-D tensor for a 1-D input, got {}", op,
+                given_offsets.defined() ? given_offsets.sizes() : IntArrayRef());
+    NABLA_CHECK(given_offsets.scalar_type() == kLong || given_offsets.scalar_type() == kInt,
+                "[{}] expected offsets of dtype int64 or int32, got {}", op,
+                given_offsets.scalar_type());
+    offsets = given_offsets;
+  }
+  const bool last_offset = options.include_last_offset();
+  NABLA_CHECK(!last_offset || offsets.size(0) >= 1,
+              "[{}] include_last_offset needs at least one offset", op);
+  const int64_t bags = last_offset ? offsets.size(0) - 1 : offsets.size(0);
+  const int64_t num = weight.size(0), dim = weight.size(1);
+  std::optional<int64_t> pad = options.padding_idx();
+  if (pad.has_value()) {
+    NABLA_CHECK(*pad >= -num && *pad < num,
+                "[{}] padding_idx {} must be within num_embeddings ({})", op, *pad, num);
+    if (*pad < 0) *pad += num;
+  }
+
+  // Meta tensors hold no indices to read; the result's shape does not depend on them.
+  if (!nabla::detail::holds_values(input) || !nabla::detail::holds_values(offsets) ||
+      !nabla::detail::holds_values(weight)) {
+    return (weight.sum({0}, /*keepdim=*/true) * 0.0).expand({bags, dim}).contiguous();
+  }
+
+  const std::vector<int64_t> idx = host_indices(input);
+  const std::vector<int64_t> off = host_indices(offsets);
+  const auto total = static_cast<int64_t>(idx.size());
+  for (const int64_t i : idx) {
+    NABLA_CHECK(i >= 0 && i < num,
+                "[{}] index {} is out of range for an embedding table of {} rows", op, i, num);
+  }
+  if (!off.empty()) {
+    NABLA_CHECK(off.front() == 0,
+                "[{}] offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to "
+                "start from position 0. However, got {}",
+                op, off.front());
+    NABLA_CHECK(off.back() <= total,
+                "[{}] offsets[-1] can not be greater than input's length ({}), but got {}", op,
+                total, off.back());
+  }
+  for (size_t b = 1; b < off.size(); ++b) {
+    NABLA_CHECK(off[b - 1] <= off[b], "[{}] offsets must be non-decreasing, got {} then {}", op,
+                off[b - 1], off[b]);
+  }
+  if (options.max_norm().has_value()) {
+    renorm_rows(weight, idx, *options.max_norm(), options.norm_type());
+  }
+
+  // The entries of each bag, padding_idx left out.
+  std::vector<int64_t> rows, positions, bag_of_entry;
+  std::vector<int64_t> counts(static_cast<size_t>(bags), 0);
+  for (int64_t b = 0; b < bags; ++b) {
+    const int64_t begin = off[static_cast<size_t>(b)];
+    const int64_t end =
+        b + 1 < static_cast<int64_t>(off.size()) ? off[static_cast<size_t>(b + 1)] : total;
+    for (int64_t k = begin; k < end; ++k) {
+      const int64_t row = idx[static_cast<size_t>(k)];
+      if (pad.has_value() && row == *pad) continue;
+      rows.push_back(row);
+      positions.push_back(k);
+      bag_of_entry.push_back(b);
+      ++counts[static_cast<size_t>(b)];
+    }
+  }
+  const auto long_on_weight = TensorOptions().dtype(kLong).device(weight.device());
+  const auto on_weight = TensorOptions().dtype(weight.scalar_type()).device(weight.device());
+  Tensor looked_up = weight.index_select(0, tensor(rows, long_on_weight));
+  if (per_sample_weights.defined()) {
+    const Tensor sample_weights = per_sample_weights.reshape({-1}).index_select(
+        0, tensor(positions, long_on_weight.device(per_sample_weights.device())));
+    looked_up = looked_up * sample_weights.to(weight.device()).unsqueeze(1);
+  }
+
+  if (mode != EmbeddingBagMode::Kind::Max) {
+    // index_add accumulates in a fixed order, so the result is deterministic.
+    Tensor out =
+        zeros({bags, dim}, on_weight).index_add(0, tensor(bag_of_entry, long_on_weight), looked_up);
+    if (mode == EmbeddingBagMode::Kind::Mean) {
+      // Empty bags divide their zeros by 1.
+      out = out / tensor(counts, long_on_weight).clamp_min(1).to(weight.scalar_type()).unsqueeze(1);
+    }
+    return out;
+  }
+
+  // Max: the bags padded to the longest with a -inf row, then max over each bag (its gradient
+  // goes to one maximal entry per bag and column, as PyTorch's).
+  const int64_t longest = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+  if (longest == 0)
+    return (weight.sum({0}, /*keepdim=*/true) * 0.0).expand({bags, dim}).contiguous();
+  const auto entries = static_cast<int64_t>(rows.size());
+  std::vector<int64_t> slots(static_cast<size_t>(bags * longest), entries);
+  std::vector<int64_t> filled(static_cast<size_t>(bags), 0);
+  for (int64_t e = 0; e < entries; ++e) {
+    const int64_t b = bag_of_entry[static_cast<size_t>(e)];
+    slots[static_cast<size_t>(b * longest + filled[static_cast<size_t>(b)]++)] = e;
+  }
+  const Tensor with_neg_inf =
+      cat({looked_up, full({1, dim}, -std::numeric_limits<double>::infinity(), on_weight)}, 0);
+  const Tensor padded =
+      with_neg_inf.index_select(0, tensor(slots, long_on_weight)).view({bags, longest, dim});
+  const Tensor maxima = std::get<0>(padded.max(1));
+  const Tensor nonempty = (tensor(counts, long_on_weight) > 0).unsqueeze(1);
+  return where(nonempty, maxima, 0.0);
 }
 
 // ---- normalization -----------------------------------------------------------------------

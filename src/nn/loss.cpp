@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <ostream>
 #include <vector>
 
@@ -688,6 +689,185 @@ Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor
   return reduce(loss, options.reduction(), op);
 }
 
+// ---- connectionist temporal classification -------------------------------------------------
+
+namespace {
+
+void check_lengths(const Tensor& lengths, int64_t batch, const char* name) {
+  NABLA_CHECK(lengths.defined(), "[ctc_loss] {} must be defined", name);
+  NABLA_CHECK(isIntegralType(lengths.scalar_type(), /*includeBool=*/false),
+              "[ctc_loss] {} must be integral, got dtype {}", name, lengths.scalar_type());
+  NABLA_CHECK(lengths.dim() <= 1 && lengths.numel() == batch,
+              "[ctc_loss] {} must be of size batch_size ({}), got shape {}", name, batch,
+              lengths.sizes());
+}
+
+std::vector<int64_t> host_values(const Tensor& t) {
+  const Tensor h = t.cpu().to(kLong).contiguous().reshape({-1});
+  const int64_t* p = h.data_ptr<int64_t>();
+  return std::vector<int64_t>(p, p + h.numel());
+}
+
+// log(sum(exp(x))) over dim 0 whose value and gradient stay clean where every entry is -inf:
+// the value is -inf and the gradient zero, never NaN (the recursion reaches such entries for
+// states no alignment can be in yet, or ever).
+Tensor logsumexp_or_neg_inf(const Tensor& x) {
+  const Tensor m = x.detach().amax({0});
+  const Tensor m_finite = where(m.isinf(), 0.0, m);
+  const Tensor s = (x - m_finite).exp().sum({0});
+  const Tensor positive = s > 0;
+  return where(positive, where(positive, s, 1.0).log(), -std::numeric_limits<double>::infinity()) +
+         m_finite;
+}
+
+}  // namespace
+
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                const Tensor& target_lengths, const CTCLossFuncOptions& options) {
+  const char* op = "ctc_loss";
+  NABLA_CHECK(log_probs.defined() && targets.defined(),
+              "[{}] log_probs and targets must be defined", op);
+  NABLA_CHECK(log_probs.is_floating_point(), "[{}] expected floating point log_probs, got dtype {}",
+              op, log_probs.scalar_type());
+  NABLA_CHECK(log_probs.dim() == 3 || log_probs.dim() == 2,
+              "[{}] expected log_probs of shape [T, N, C] or [T, C], got {}", op,
+              log_probs.sizes());
+  NABLA_CHECK(targets.scalar_type() == kLong || targets.scalar_type() == kInt,
+              "[{}] expected targets of dtype int64 or int32, got {}", op, targets.scalar_type());
+  const bool unbatched = log_probs.dim() == 2;
+  const Tensor lp = unbatched ? log_probs.unsqueeze(1) : log_probs;
+  const int64_t steps = lp.size(0), batch = lp.size(1), classes = lp.size(2);
+  const int64_t blank = options.blank();
+  NABLA_CHECK(blank >= 0 && blank < classes, "[{}] blank must be in label range [0, {}), got {}",
+              op, classes, blank);
+  check_lengths(input_lengths, batch, "input_lengths");
+  check_lengths(target_lengths, batch, "target_lengths");
+  NABLA_CHECK(targets.dim() == 1 || (targets.dim() == 2 && !unbatched),
+              "[{}] expected targets [N, S] (padded) or 1-D (concatenated), got shape {}", op,
+              targets.sizes());
+  NABLA_CHECK(targets.dim() == 1 || targets.size(0) == batch,
+              "[{}] expected targets of batch size {}, got shape {}", op, batch, targets.sizes());
+  const Reduction reduction = options.reduction();
+  NABLA_CHECK(reduction != Reduction::BatchMean,
+              "[{}] reduction 'batchmean' is only supported by kl_div", op);
+
+  // Meta tensors hold no targets or lengths to read; the loss's shape does not depend on them.
+  if (!nabla::detail::holds_values(targets) || !nabla::detail::holds_values(input_lengths) ||
+      !nabla::detail::holds_values(target_lengths) || !nabla::detail::holds_values(lp)) {
+    const Tensor shaped = lp.sum({0, 2}) * 0.0;
+    if (reduction == Reduction::None) return unbatched ? shaped.view({}) : shaped;
+    return shaped.sum();
+  }
+
+  const std::vector<int64_t> in_len = host_values(input_lengths);
+  const std::vector<int64_t> tg_len = host_values(target_lengths);
+  const std::vector<int64_t> tg = host_values(targets);
+  const int64_t padded_length = targets.dim() == 2 ? targets.size(1) : 0;
+  int64_t max_target = 0, concatenated = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t t_len = in_len[static_cast<size_t>(b)];
+    const int64_t s_len = tg_len[static_cast<size_t>(b)];
+    NABLA_CHECK(t_len >= 0 && t_len <= steps,
+                "[{}] expected input_lengths to have value at most {} (and at least 0), but got "
+                "value {} (while checking arguments for ctc_loss)",
+                op, steps, t_len);
+    NABLA_CHECK(s_len >= 0, "[{}] target_lengths must be nonnegative, got {}", op, s_len);
+    NABLA_CHECK(targets.dim() == 1 || s_len <= padded_length,
+                "[{}] expected target_lengths to have value at most {} (the targets' dim 1), but "
+                "got value {}",
+                op, padded_length, s_len);
+    max_target = std::max(max_target, s_len);
+    concatenated += s_len;
+  }
+  NABLA_CHECK(targets.dim() == 2 || concatenated <= targets.numel(),
+              "[{}] the concatenated targets have {} entries, fewer than the sum of target_lengths "
+              "({})",
+              op, targets.numel(), concatenated);
+
+  // Extended targets: blank, l1, blank, l2, ..., blank; padded to the longest with blanks.
+  const int64_t states = 2 * max_target + 1;
+  std::vector<int64_t> extended(static_cast<size_t>(batch * states), blank);
+  std::vector<uint8_t> skip_allowed(static_cast<size_t>(batch * states), 0);
+  std::vector<int64_t> last_states(static_cast<size_t>(batch * 2), 0);
+  std::vector<uint8_t> second_last_valid(static_cast<size_t>(batch), 0);
+  int64_t start = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t s_len = tg_len[static_cast<size_t>(b)];
+    const int64_t first = targets.dim() == 2 ? b * padded_length : start;
+    start += s_len;
+    int64_t* ext = extended.data() + b * states;
+    for (int64_t j = 0; j < s_len; ++j) {
+      const int64_t label = tg[static_cast<size_t>(first + j)];
+      NABLA_CHECK(label >= 0 && label < classes, "[{}] target {} is out of range for {} classes",
+                  op, label, classes);
+      ext[2 * j + 1] = label;
+      // A label may follow the previous label directly (skipping the blank) unless it repeats.
+      if (j > 0 && label != ext[2 * j - 1])
+        skip_allowed[static_cast<size_t>(b * states + 2 * j + 1)] = 1;
+    }
+    last_states[static_cast<size_t>(2 * b)] = 2 * s_len;
+    last_states[static_cast<size_t>(2 * b + 1)] = std::max<int64_t>(2 * s_len - 1, 0);
+    second_last_valid[static_cast<size_t>(b)] = s_len > 0;
+  }
+
+  const auto on_lp = TensorOptions().dtype(lp.scalar_type()).device(lp.device());
+  const auto long_on_lp = TensorOptions().dtype(kLong).device(lp.device());
+  const auto bool_on_lp = TensorOptions().dtype(kBool).device(lp.device());
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+  const Tensor ext_index = tensor(extended, long_on_lp).view({1, batch, states});
+  // log_probs of each extended-target state at every step: [T, N, 2S+1].
+  const Tensor lp_ext = lp.gather(2, ext_index.expand({steps, batch, states}).contiguous());
+  const Tensor skip =
+      tensor(std::vector<int64_t>(skip_allowed.begin(), skip_allowed.end()), long_on_lp)
+          .view({batch, states})
+          .to(kBool);
+  const Tensor state_index = arange(states, long_on_lp).view({1, states});
+  const Tensor in_len_t = tensor(in_len, long_on_lp).view({batch, 1});
+
+  // alpha at step 0: only the leading blank and the first label can start an alignment. A
+  // sample of input length 0 is at the (virtual) state before the first, so only an empty
+  // target ends with probability 1.
+  const Tensor before_start = where(state_index == 0, zeros({1, states}, on_lp), neg_inf);
+  Tensor alpha = before_start.expand({batch, states});
+  if (steps > 0) {
+    alpha = where(in_len_t > 0, where(state_index < 2, lp_ext.select(0, 0), neg_inf), alpha);
+  }
+  const Tensor neg_inf_column = full({batch, 1}, neg_inf, on_lp);
+  const Tensor neg_inf_columns = full({batch, 2}, neg_inf, on_lp);
+  for (int64_t t = 1; t < steps; ++t) {
+    const Tensor from_previous = cat({neg_inf_column, alpha.narrow(1, 0, states - 1)}, 1);
+    Tensor from_skip = states > 2 ? cat({neg_inf_columns, alpha.narrow(1, 0, states - 2)}, 1)
+                                  : full({batch, states}, neg_inf, on_lp);
+    from_skip = where(skip, from_skip, neg_inf);
+    const Tensor next =
+        logsumexp_or_neg_inf(stack({alpha, from_previous, from_skip}, 0)) + lp_ext.select(0, t);
+    // Samples whose input has ended keep their alpha.
+    alpha = where(in_len_t > t, next, alpha);
+  }
+
+  // An alignment ends in the last label or the blank after it.
+  const Tensor ends = alpha.gather(1, tensor(last_states, long_on_lp).view({batch, 2}));
+  const Tensor end_valid = cat(
+      {full({batch, 1}, true, bool_on_lp),
+       tensor(std::vector<int64_t>(second_last_valid.begin(), second_last_valid.end()), long_on_lp)
+           .view({batch, 1})
+           .to(kBool)},
+      1);
+  Tensor loss = -logsumexp_or_neg_inf(where(end_valid, ends, neg_inf).t());
+  if (options.zero_infinity()) loss = where(loss.isinf(), 0.0, loss);
+  switch (reduction) {
+    case Reduction::None:
+      return unbatched ? loss.view({}) : loss;
+    case Reduction::Sum:
+      return loss.sum();
+    case Reduction::Mean:
+      return (loss / tensor(tg_len, long_on_lp).clamp_min(1).to(loss.scalar_type())).mean();
+    case Reduction::BatchMean:
+      break;
+  }
+  return reduce(loss, reduction, op);
+}
+
 }  // namespace functional
 
 namespace F = functional;
@@ -712,6 +892,12 @@ NABLA_NN_LOSS_BASICS(SoftMarginLoss, soft_margin_loss)
 NABLA_NN_LOSS_BASICS(MultiLabelMarginLoss, multilabel_margin_loss)
 NABLA_NN_LOSS_BASICS(PoissonNLLLoss, poisson_nll_loss)
 #undef NABLA_NN_LOSS_BASICS
+
+void CTCLossImpl::pretty_print(std::ostream& stream) const { stream << "nabla::nn::CTCLoss()"; }
+Tensor CTCLossImpl::forward(const Tensor& log_probs, const Tensor& targets,
+                            const Tensor& input_lengths, const Tensor& target_lengths) {
+  return F::ctc_loss(log_probs, targets, input_lengths, target_lengths, options);
+}
 
 namespace {
 // A reduction as LibTorch's printouts name it (enumtype::get_enum_name).

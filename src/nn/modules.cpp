@@ -160,6 +160,112 @@ Embedding Embedding::from_pretrained(const Tensor& embeddings,
   return embedding;
 }
 
+// ---- EmbeddingBag ------------------------------------------------------------------------
+
+EmbeddingBagMode::EmbeddingBagMode(Reduction reduction)
+    : kind_(reduction == Reduction::Sum ? Kind::Sum : Kind::Mean) {
+  NABLA_CHECK(reduction == Reduction::Sum || reduction == Reduction::Mean,
+              "[EmbeddingBag] mode must be kSum, kMean or kMax, got '{}'", toString(reduction));
+}
+
+const char* EmbeddingBagMode::name() const {
+  switch (kind_) {
+    case Kind::Sum:
+      return "sum";
+    case Kind::Mean:
+      return "mean";
+    case Kind::Max:
+      return "max";
+  }
+  return "?";
+}
+
+EmbeddingBagImpl::EmbeddingBagImpl(EmbeddingBagOptions options) : options(std::move(options)) {
+  reset();
+}
+
+void EmbeddingBagImpl::reset() {
+  const int64_t num = options.num_embeddings();
+  NABLA_CHECK(num >= 0 && options.embedding_dim() >= 0,
+              "[EmbeddingBag] num_embeddings and embedding_dim must be non-negative, got {} and {}",
+              num, options.embedding_dim());
+  NABLA_CHECK(!options.sparse(),
+              "[EmbeddingBag] sparse gradients are not supported (nabla has no sparse tensors); "
+              "use sparse(false)");
+  if (options.padding_idx().has_value()) {
+    int64_t& pad = *options.padding_idx();
+    NABLA_CHECK(pad >= -num && pad < num,
+                "[EmbeddingBag] padding_idx {} must be within num_embeddings ({})", pad, num);
+    if (pad < 0) pad += num;
+  }
+  if (!options._weight().defined()) {
+    weight = register_parameter("weight", nabla::empty({num, options.embedding_dim()}));
+    reset_parameters();
+  } else {
+    NABLA_CHECK(options._weight().sizes() == IntArrayRef({num, options.embedding_dim()}),
+                "[EmbeddingBag] _weight has shape {}, expected [{}, {}]", options._weight().sizes(),
+                num, options.embedding_dim());
+    weight = register_parameter("weight", options._weight());
+    // The table is now the parameter; a later reset() (or clone()) makes a fresh one.
+    options._weight(Tensor());
+  }
+}
+
+void EmbeddingBagImpl::reset_parameters() {
+  init::normal_(weight);
+  if (options.padding_idx().has_value()) {
+    NoGradGuard no_grad;
+    weight[*options.padding_idx()].fill_(0);
+  }
+}
+
+void EmbeddingBagImpl::pretty_print(std::ostream& stream) const {
+  // LibTorch's format: the options that differ from their defaults, the mode as its tag's name.
+  stream << "nabla::nn::EmbeddingBag(num_embeddings=" << options.num_embeddings()
+         << ", embedding_dim=" << options.embedding_dim();
+  if (options.max_norm()) stream << ", max_norm=" << *options.max_norm();
+  if (options.norm_type() != 2) stream << ", norm_type=" << options.norm_type();
+  if (options.scale_grad_by_freq()) stream << ", scale_grad_by_freq=true";
+  if (options.mode().kind() == EmbeddingBagMode::Kind::Sum) stream << ", mode=kSum";
+  if (options.mode().kind() == EmbeddingBagMode::Kind::Max) stream << ", mode=kMax";
+  if (options.include_last_offset()) stream << ", include_last_offset=true";
+  if (options.padding_idx()) stream << ", padding_idx=" << *options.padding_idx();
+  stream << ")";
+}
+
+Tensor EmbeddingBagImpl::forward(const Tensor& input, const Tensor& offsets,
+                                 const Tensor& per_sample_weights) {
+  return F::embedding_bag(input, weight,
+                          F::EmbeddingBagFuncOptions()
+                              .offsets(offsets)
+                              .max_norm(options.max_norm())
+                              .norm_type(options.norm_type())
+                              .scale_grad_by_freq(options.scale_grad_by_freq())
+                              .mode(options.mode())
+                              .sparse(options.sparse())
+                              .per_sample_weights(per_sample_weights)
+                              .include_last_offset(options.include_last_offset())
+                              .padding_idx(options.padding_idx()));
+}
+
+EmbeddingBag EmbeddingBag::from_pretrained(const Tensor& embeddings,
+                                           const EmbeddingBagFromPretrainedOptions& options) {
+  NABLA_CHECK(embeddings.defined() && embeddings.dim() == 2,
+              "[EmbeddingBag::from_pretrained] embeddings must be a 2-D tensor, got {}",
+              embeddings.defined() ? embeddings.sizes() : IntArrayRef());
+  EmbeddingBag bag(EmbeddingBagOptions(embeddings.size(0), embeddings.size(1))
+                       ._weight(embeddings)
+                       .max_norm(options.max_norm())
+                       .norm_type(options.norm_type())
+                       .scale_grad_by_freq(options.scale_grad_by_freq())
+                       .mode(options.mode())
+                       .sparse(options.sparse())
+                       .include_last_offset(options.include_last_offset())
+                       .padding_idx(options.padding_idx()));
+  bag->weight.set_requires_grad(!options.freeze());
+  return bag;
+}
+
 // ---- normalization -----------------------------------------------------------------------
 
 LayerNormImpl::LayerNormImpl(LayerNormOptions options) : options(std::move(options)) { reset(); }

@@ -493,6 +493,39 @@ int main() {
     show("alpha_dropout_eval",
          alpha(img) + F::alpha_dropout(img) + nb::alpha_dropout(img, 0.5, false));
   }
+  {  // LU and the matrix exponential
+    nb::Tensor A = nb::arange(9, nb::dtype(nb::kFloat64)).view({3, 3}).sin() * 2 +
+                   nb::eye(3, nb::dtype(nb::kFloat64)).flip({0}) * 3;
+    auto lu_piv = nb::linalg::lu_factor(A);
+    show("lu_factor", std::get<0>(lu_piv));
+    show("lu_pivots", std::get<1>(lu_piv).to(nb::kFloat64));
+    auto plu = nb::linalg::lu(A);
+    show("lu_p", std::get<0>(plu));
+    show("lu_l", std::get<1>(plu));
+    show("lu_u", std::get<2>(plu));
+    auto unpacked = nb::lu_unpack(std::get<0>(lu_piv), std::get<1>(lu_piv));
+    show("lu_unpack", std::get<0>(unpacked) + std::get<1>(unpacked) + std::get<2>(unpacked));
+    nb::Tensor B = nb::arange(6, nb::dtype(nb::kFloat64)).view({3, 2}).cos();
+    show("lu_solve",
+         nb::linalg_lu_solve(std::get<0>(lu_piv), std::get<1>(lu_piv), B) +
+             nb::linalg_lu_solve(std::get<0>(lu_piv), std::get<1>(lu_piv), B, true, true));
+    show("lu_solve_right",
+         nb::linalg_lu_solve(std::get<0>(lu_piv), std::get<1>(lu_piv), B.t(), false));
+    show("lu_solve_tensor", B.lu_solve(std::get<0>(lu_piv), std::get<1>(lu_piv)));
+    show("solve_ex", std::get<0>(nb::linalg::solve_ex(A, B, true, false)));
+    show("solve_ex_info", std::get<1>(nb::linalg_solve_ex(A, B)).to(nb::kFloat64));
+    show("inv_ex", std::get<0>(nb::linalg_inv_ex(A)));
+    show("lu_factor_ex_info",
+         std::get<2>(nb::linalg_lu_factor_ex(f64({1, 2, 2, 4}).view({2, 2}))).to(nb::kFloat64));
+    show("matrix_exp", nb::linalg::matrix_exp(A) + (A * 3).matrix_exp() / 1000 +
+                           nb::matrix_exp(A.unsqueeze(0)).squeeze(0));
+    nb::Tensor G = A.clone().requires_grad_();
+    auto f = nb::linalg::lu(G);
+    (std::get<1>(f).sin().sum() + std::get<2>(f).pow(2).sum() + G.matrix_exp().sum() +
+     std::get<0>(nb::linalg_lu_factor(G)).cos().sum())
+        .backward();
+    show("lu_matrix_exp_grad", G.grad());
+  }
   // ---- autograd ----
   nb::Tensor x = f64({0.3, -1.2, 2.0}).requires_grad_();
   nb::Tensor w =

@@ -29,6 +29,12 @@ Tensor huber_loss(const Tensor& self, const Tensor& target, Reduction reduction 
                   double delta = 1.0);
 Tensor kl_div(const Tensor& self, const Tensor& target, Reduction reduction = kMean,
               bool log_target = false);
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, IntArrayRef input_lengths,
+                IntArrayRef target_lengths, int64_t blank = 0, Reduction reduction = kMean,
+                bool zero_infinity = false);
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                const Tensor& target_lengths, int64_t blank = 0, Reduction reduction = kMean,
+                bool zero_infinity = false);
 // Activations, as at::'s (torch::hardtanh(x, 0, 6), torch::selu_(x)); the in-place forms
 // write into self and return it.
 Tensor elu(const Tensor& self, const Scalar& alpha = 1, const Scalar& scale = 1,

@@ -19,6 +19,11 @@ Tensor dropout(Tensor input, const DropoutFuncOptions& options = {});
 Tensor embedding(const Tensor& input, const Tensor& weight,
                  const EmbeddingFuncOptions& options = {});
 /// Normalizes over the trailing `normalized_shape` dims (biased variance).
+/// Sums, means or maxima of the embedding rows of each bag: bags are the rows of a 2-D input,
+/// or the runs of a 1-D input starting at `offsets`. Shape [num_bags, embedding_dim]; empty
+/// bags give zeros.
+Tensor embedding_bag(const Tensor& input, const Tensor& weight,
+                     const EmbeddingBagFuncOptions& options = {});
 Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
 /// Normalizes each channel (dim 1) of [N, C] or [N, C, L] input. In training, uses batch
 /// statistics and updates running_mean / running_var (unbiased variance) in place.
@@ -158,5 +163,9 @@ Tensor hinge_embedding_loss(const Tensor& input, const Tensor& target,
                             const HingeEmbeddingLossFuncOptions& options = {});
 /// target * (log(target) - input), with `input` holding log-probabilities.
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options = {});
+/// CTC loss of log_probs [T, N, C] (or [T, C]) against targets [N, S] (padded) or the
+/// concatenated 1-D targets; input_lengths and target_lengths are integer tensors [N].
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                const Tensor& target_lengths, const CTCLossFuncOptions& options = {});
 
 }  // namespace nabla::nn::functional

@@ -41,6 +41,18 @@ NABLA_NN_SIMPLE_LOSS(PoissonNLLLoss, PoissonNLLLossOptions);
 /// input where target is 1, max(0, margin - input) where it is -1.
 NABLA_NN_SIMPLE_LOSS(HingeEmbeddingLoss, HingeEmbeddingLossOptions);
 
+/// F::ctc_loss as a module: forward(log_probs, targets, input_lengths, target_lengths).
+class CTCLossImpl : public Cloneable<CTCLossImpl> {
+ public:
+  explicit CTCLossImpl(CTCLossOptions options = {}) : options(std::move(options)) {}
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                 const Tensor& target_lengths);
+  CTCLossOptions options;
+};
+NABLA_MODULE(CTCLoss);
+
 /// F::margin_ranking_loss as a module: forward(input1, input2, target).
 class MarginRankingLossImpl : public Cloneable<MarginRankingLossImpl> {
  public:

@@ -113,6 +113,33 @@ class Embedding : public ModuleHolder<EmbeddingImpl> {
                                    const EmbeddingFromPretrainedOptions& options = {});
 };
 
+/// Sums, means or maxima of bags of embedding rows (F::embedding_bag with the module's
+/// options); weight [num_embeddings, embedding_dim] initialized N(0, 1), padding_idx row zeroed.
+class EmbeddingBagImpl : public Cloneable<EmbeddingBagImpl> {
+ public:
+  EmbeddingBagImpl(int64_t num_embeddings, int64_t embedding_dim)
+      : EmbeddingBagImpl(EmbeddingBagOptions(num_embeddings, embedding_dim)) {}
+  explicit EmbeddingBagImpl(EmbeddingBagOptions options);
+  void reset() override;
+  void reset_parameters();
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& offsets = {},
+                 const Tensor& per_sample_weights = {});
+
+  EmbeddingBagOptions options;
+  Tensor weight;
+};
+
+/// Holder of EmbeddingBagImpl, with from_pretrained.
+class EmbeddingBag : public ModuleHolder<EmbeddingBagImpl> {
+ public:
+  using ModuleHolder<EmbeddingBagImpl>::ModuleHolder;
+  using ModuleHolder<EmbeddingBagImpl>::get;
+  /// An EmbeddingBag whose weight is (a copy-free handle to) `embeddings` [num, dim].
+  static EmbeddingBag from_pretrained(const Tensor& embeddings,
+                                      const EmbeddingBagFromPretrainedOptions& options = {});
+};
+
 // ---- normalization (BatchNorm, InstanceNorm, GroupNorm: nabla/nn/normalization.h) -------
 
 /// Normalizes over the trailing normalized_shape dims; weight ones, bias zeros.

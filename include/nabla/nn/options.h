@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nabla/nn/module.h"
+#include "nabla/nn/options/conv.h"
 #include "nabla/tensor.h"
 
 namespace nabla {
@@ -80,6 +81,55 @@ struct EmbeddingFromPretrainedOptions {
   NABLA_ARG(double, norm_type) = 2.;
   NABLA_ARG(bool, scale_grad_by_freq) = false;
   NABLA_ARG(bool, sparse) = false;
+};
+
+/// How EmbeddingBag reduces each bag: LibTorch's torch::kSum, torch::kMean, torch::kMax.
+/// nabla spells the first two as its Reduction constants, so this class takes those (kNone
+/// and kBatchMean raise nabla::Error) and the enumtype::kMax tag.
+class EmbeddingBagMode {
+ public:
+  enum class Kind : int8_t { Sum, Mean, Max };
+  EmbeddingBagMode(Reduction reduction);                            // NOLINT: implicit
+  constexpr EmbeddingBagMode(enumtype::kMax) : kind_(Kind::Max) {}  // NOLINT: implicit
+  constexpr Kind kind() const { return kind_; }
+  /// "sum", "mean" or "max".
+  const char* name() const;
+
+ private:
+  Kind kind_;
+};
+
+struct EmbeddingBagOptions {
+  EmbeddingBagOptions(int64_t num_embeddings, int64_t embedding_dim)
+      : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  NABLA_ARG(int64_t, num_embeddings);
+  NABLA_ARG(int64_t, embedding_dim);
+  /// Rows looked up are first renormalized in place to at most this norm_type-norm.
+  NABLA_ARG(std::optional<double>, max_norm) = std::nullopt;
+  NABLA_ARG(double, norm_type) = 2.;
+  /// Not supported yet (raises nabla::Error when true).
+  NABLA_ARG(bool, scale_grad_by_freq) = false;
+  NABLA_ARG(EmbeddingBagMode, mode) = kMean;
+  /// Not supported (nabla has no sparse tensors; raises nabla::Error when true).
+  NABLA_ARG(bool, sparse) = false;
+  /// Use this tensor as the weight instead of a random one.
+  NABLA_ARG(Tensor, _weight) = Tensor();
+  /// Whether offsets has one more entry than bags, the end of the last bag (as CSR).
+  NABLA_ARG(bool, include_last_offset) = false;
+  /// Entries at this index are left out of their bag (and of the mean's count).
+  NABLA_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+};
+
+struct EmbeddingBagFromPretrainedOptions {
+  /// Whether the weight stays fixed (requires_grad false).
+  NABLA_ARG(bool, freeze) = true;
+  NABLA_ARG(std::optional<double>, max_norm) = std::nullopt;
+  NABLA_ARG(double, norm_type) = 2.;
+  NABLA_ARG(bool, scale_grad_by_freq) = false;
+  NABLA_ARG(EmbeddingBagMode, mode) = kMean;
+  NABLA_ARG(bool, sparse) = false;
+  NABLA_ARG(bool, include_last_offset) = false;
+  NABLA_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
 };
 
 struct LayerNormOptions {
@@ -372,6 +422,17 @@ struct KLDivLossOptions {
   NABLA_ARG(bool, log_target) = false;
 };
 
+/// Connectionist temporal classification: -log of the total probability of all alignments of
+/// the input's log-probabilities [T, N, C] to each target sequence.
+struct CTCLossOptions {
+  /// The blank label's class index.
+  NABLA_ARG(int64_t, blank) = 0;
+  /// kMean divides each loss by its target length (at least 1), then averages over the batch.
+  NABLA_ARG(Reduction, reduction) = kMean;
+  /// Infinite losses (targets no alignment can produce) and their gradients become zero.
+  NABLA_ARG(bool, zero_infinity) = false;
+};
+
 namespace functional {
 
 struct DropoutFuncOptions {
@@ -386,6 +447,20 @@ struct EmbeddingFuncOptions {
   NABLA_ARG(double, norm_type) = 2.;
   NABLA_ARG(bool, scale_grad_by_freq) = false;
   NABLA_ARG(bool, sparse) = false;
+};
+
+struct EmbeddingBagFuncOptions {
+  /// Start of each bag in a 1-D input; must be undefined for a 2-D input (one bag a row).
+  NABLA_ARG(Tensor, offsets) = Tensor();
+  NABLA_ARG(std::optional<double>, max_norm) = std::nullopt;
+  NABLA_ARG(double, norm_type) = 2.;
+  NABLA_ARG(bool, scale_grad_by_freq) = false;
+  NABLA_ARG(EmbeddingBagMode, mode) = kMean;
+  NABLA_ARG(bool, sparse) = false;
+  /// One weight per index, multiplying its row (mode kSum only).
+  NABLA_ARG(Tensor, per_sample_weights) = Tensor();
+  NABLA_ARG(bool, include_last_offset) = false;
+  NABLA_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
 };
 
 struct LayerNormFuncOptions {
@@ -475,6 +550,7 @@ using MultilabelMarginLossFuncOptions = MultiLabelMarginLossOptions;
 using PoissonNLLLossFuncOptions = PoissonNLLLossOptions;
 using GaussianNLLLossFuncOptions = GaussianNLLLossOptions;
 using HingeEmbeddingLossFuncOptions = HingeEmbeddingLossOptions;
+using CTCLossFuncOptions = CTCLossOptions;
 
 }  // namespace functional
 }  // namespace nn

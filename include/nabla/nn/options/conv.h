@@ -33,6 +33,8 @@ struct kSame {};
 struct kValid {};
 struct kBorder {};
 struct kReflection {};
+// EmbeddingBag's max mode; its sum and mean modes take nabla::kSum / nabla::kMean (Reduction).
+struct kMax {};
 }  // namespace enumtype
 constexpr enumtype::kZeros kZeros{};
 constexpr enumtype::kConstant kConstant{};
@@ -43,6 +45,7 @@ constexpr enumtype::kSame kSame{};
 constexpr enumtype::kValid kValid{};
 constexpr enumtype::kBorder kBorder{};
 constexpr enumtype::kReflection kReflection{};
+constexpr enumtype::kMax kMax{};
 
 namespace nn {
 
