@@ -95,28 +95,40 @@ Tensor DropoutImpl::forward(Tensor input) {
 
 EmbeddingImpl::EmbeddingImpl(EmbeddingOptions options) : options(std::move(options)) { reset(); }
 
-void EmbeddingImpl::reset() {
-  const int64_t num = options.num_embeddings();
-  NABLA_CHECK(num >= 0 && options.embedding_dim() >= 0,
-              "[Embedding] num_embeddings and embedding_dim must be non-negative, got {} and {}",
-              num, options.embedding_dim());
+namespace {
+
+// The table of Embedding and EmbeddingBag: padding_idx wrapped into [0, num), then the given
+// _weight registered as the parameter, or else a fresh [num, dim] one; true when fresh (the
+// caller initializes it).
+template <class Options>
+bool register_table(Module& module, Options& options, Tensor& weight, const char* op) {
+  const int64_t num = options.num_embeddings(), dim = options.embedding_dim();
+  NABLA_CHECK(num >= 0 && dim >= 0,
+              "[{}] num_embeddings and embedding_dim must be non-negative, got {} and {}", op, num,
+              dim);
   if (options.padding_idx().has_value()) {
     int64_t& pad = *options.padding_idx();
-    NABLA_CHECK(pad >= -num && pad < num,
-                "[Embedding] padding_idx {} must be within num_embeddings ({})", pad, num);
+    NABLA_CHECK(pad >= -num && pad < num, "[{}] padding_idx {} must be within num_embeddings ({})",
+                op, pad, num);
     if (pad < 0) pad += num;
   }
   if (!options._weight().defined()) {
-    weight = register_parameter("weight", nabla::empty({num, options.embedding_dim()}));
-    reset_parameters();
-  } else {
-    NABLA_CHECK(options._weight().sizes() == IntArrayRef({num, options.embedding_dim()}),
-                "[Embedding] _weight has shape {}, expected [{}, {}]", options._weight().sizes(),
-                num, options.embedding_dim());
-    weight = register_parameter("weight", options._weight());
-    // The table is now the parameter; a later reset() (or clone()) makes a fresh one.
-    options._weight(Tensor());
+    weight = module.register_parameter("weight", nabla::empty({num, dim}));
+    return true;
   }
+  NABLA_CHECK(options._weight().sizes() == IntArrayRef({num, dim}),
+              "[{}] _weight has shape {}, expected [{}, {}]", op, options._weight().sizes(), num,
+              dim);
+  weight = module.register_parameter("weight", options._weight());
+  // The table is now the parameter; a later reset() (or clone()) makes a fresh one.
+  options._weight(Tensor());
+  return false;
+}
+
+}  // namespace
+
+void EmbeddingImpl::reset() {
+  if (register_table(*this, options, weight, "Embedding")) reset_parameters();
 }
 
 void EmbeddingImpl::reset_parameters() {
@@ -185,30 +197,10 @@ EmbeddingBagImpl::EmbeddingBagImpl(EmbeddingBagOptions options) : options(std::m
 }
 
 void EmbeddingBagImpl::reset() {
-  const int64_t num = options.num_embeddings();
-  NABLA_CHECK(num >= 0 && options.embedding_dim() >= 0,
-              "[EmbeddingBag] num_embeddings and embedding_dim must be non-negative, got {} and {}",
-              num, options.embedding_dim());
   NABLA_CHECK(!options.sparse(),
               "[EmbeddingBag] sparse gradients are not supported (nabla has no sparse tensors); "
               "use sparse(false)");
-  if (options.padding_idx().has_value()) {
-    int64_t& pad = *options.padding_idx();
-    NABLA_CHECK(pad >= -num && pad < num,
-                "[EmbeddingBag] padding_idx {} must be within num_embeddings ({})", pad, num);
-    if (pad < 0) pad += num;
-  }
-  if (!options._weight().defined()) {
-    weight = register_parameter("weight", nabla::empty({num, options.embedding_dim()}));
-    reset_parameters();
-  } else {
-    NABLA_CHECK(options._weight().sizes() == IntArrayRef({num, options.embedding_dim()}),
-                "[EmbeddingBag] _weight has shape {}, expected [{}, {}]", options._weight().sizes(),
-                num, options.embedding_dim());
-    weight = register_parameter("weight", options._weight());
-    // The table is now the parameter; a later reset() (or clone()) makes a fresh one.
-    options._weight(Tensor());
-  }
+  if (register_table(*this, options, weight, "EmbeddingBag")) reset_parameters();
 }
 
 void EmbeddingBagImpl::reset_parameters() {
