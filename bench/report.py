@@ -173,6 +173,7 @@ class Report:
         fma = [r for r in results if r.workload == "peak" and r.case.startswith("fma")]
         copy = [r for r in results if r.workload == "peak" and r.case == "copy"]
         self.fma_peak = max((r.rate(r.median) for r in fma), default=None)
+        self.fma_peak_t1 = max((r.rate(r.median) for r in fma if r.threads == 1), default=None)
         self.copy_peak = max((r.rate(r.median) for r in copy), default=None)
         self.targets = []
 
@@ -390,6 +391,27 @@ class Report:
         if worst:
             self.target("matmul vs the best of OpenBLAS direct (any core) and oneDNN sgemm, "
                         "every size (worst case shown)", worst[0],
+                        f"{worst[0]:.2f}× ({worst[1]})", "≥ 0.95×", lambda v: v >= 0.95)
+        self.matmul_interleaved()
+
+    def matmul_interleaved(self):
+        """The same products on one thread, the three timed in rotation in one process
+        (bench/peak/interleaved.cpp): the kernels' ratio, not the machine's moment's."""
+        self.per_case("matmul_interleaved", "3a. Matrix product, float32, one thread, nabla, "
+                      "OpenBLAS and oneDNN in rotation in one process", 1, "GFLOP/s", True,
+                      self.fma_peak_t1, "1-thread FMA peak")
+        worst = None
+        for c in cases(self.r, "matmul_interleaved"):
+            nab = best(self.r, "matmul_interleaved", c, "nabla")
+            others = [o for o in (best(self.r, "matmul_interleaved", c, f)
+                                  for f in ("openblas", "onednn-gemm")) if o]
+            if nab and others:
+                ratio = min(o.median for o in others) / nab.median
+                if worst is None or ratio < worst[0]:
+                    worst = (ratio, c)
+        if worst:
+            self.target("matmul, 1 thread, in rotation with OpenBLAS (any core) and oneDNN sgemm "
+                        "in one process, every size (worst case shown)", worst[0],
                         f"{worst[0]:.2f}× ({worst[1]})", "≥ 0.95×", lambda v: v >= 0.95)
 
     def elementwise(self):

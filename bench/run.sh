@@ -44,7 +44,7 @@ log="$out/run.log"
 
 bash "$root/bench/install-deps.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNABLA_BUILD_BENCH=ON >> "$log"
-targets=(nabla nabla_bench_peak nabla_bench_mlp nabla_bench_lstm nabla_bench_ops nabla_bench_conv)
+targets=(nabla nabla_bench_peak nabla_bench_interleaved nabla_bench_mlp nabla_bench_lstm nabla_bench_ops nabla_bench_conv)
 targets+=(torch_bench_mlp torch_bench_lstm torch_bench_ops torch_bench_conv)
 targets+=(nabla_bench_norm torch_bench_norm)
 targets+=(nabla_bench_memory torch_bench_memory)
@@ -67,6 +67,7 @@ if [[ -n "$only" ]]; then  # only the programs of that workload (LibTorch's take
     *) program="$only" ;;
   esac
   kept=(nabla nabla_bench_peak)
+  [[ "$only" == matmul ]] && kept+=(nabla_bench_interleaved)
   for t in "${targets[@]}"; do
     [[ -n "$program" && ( "$t" == *_bench_"$program" || "$t" == *_bench_"$program"_onednn ||
       "$t" == nabla_"$program" ) ]] &&
@@ -107,6 +108,11 @@ if want matmul; then
     OPENBLAS_CORETYPE=$right_core run "openblas ($right_core) sgemm, $t threads" "$t" \
       "$bin/nabla_bench_peak" "${flags[@]}" --only matmul --threads "$t"
   done
+  # nabla, OpenBLAS and oneDNN in rotation in one process (one thread): the ratio of kernels,
+  # whatever the machine's speed does between programs.
+  run "matmul interleaved, 1 thread" 1 "$bin/nabla_bench_interleaved" "${flags[@]}"
+  OPENBLAS_CORETYPE=$right_core run "matmul interleaved ($right_core), 1 thread" 1 \
+    "$bin/nabla_bench_interleaved" "${flags[@]}"
 fi
 
 # Each framework in each configuration worth trying: nabla on 1 and 2 threads (it sizes
