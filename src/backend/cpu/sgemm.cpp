@@ -97,6 +97,9 @@ NABLA_TARGET_AVX512 void kernel_avx512(int64_t kc, const float* a, const float* 
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * Vecs - 1), _MM_HINT_T0);
   }
+  // Unrolled, as the direct kernel's loop (below): 256^3 1.03-1.11x, 1024^3 0.99-1.02x
+  // (Intel Xeon, family 6, model 207; one thread, interleaved with the loop not unrolled).
+#pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     __m512 bv[Vecs];
 #pragma GCC unroll 4
@@ -274,6 +277,9 @@ NABLA_TARGET_AVX512 inline void direct_avx512_loop(int64_t kc, View a, const flo
                                                    const __mmask16 (&mask)[Vecs],
                                                    __m512 (&acc)[Rows][Vecs]) {
   const float* ap = a.p;
+  // Unrolled: the loop's own instructions (counter, pointers) then take fewer issue slots
+  // beside the FMAs; 2-12% on the products that take this path (Intel Xeon, family 6, model 207).
+#pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     __m512 bv[Vecs];
 #pragma GCC unroll 4
