@@ -95,9 +95,14 @@ void measure(const bench::Args& a, const Gemm& g, std::mt19937& rng) {
   }
   for (int r = 0; r < a.reps; ++r)
     for (Contender& c : all) c.samples.push_back(bench::time_reps(1, c.inner, c.call)[0]);
-  for (Contender& c : all)
+  // The three records of one process name its rotation (the OpenBLAS kernels it ran), so that
+  // the report compares them with each other and not with another process's.
+  const std::string rotation = std::string("\"") + openblas_get_corename() + "\"";
+  for (Contender& c : all) {
+    c.extra["rotation"] = rotation;
     bench::emit("matmul_interleaved", g.name, a, c.samples, "flops", 2.0 * g.m * g.n * g.k, c.extra,
                 c.framework);
+  }
 }
 
 }  // namespace
