@@ -312,6 +312,15 @@ NABLA_TARGET_AVX512 void kernel_direct_avx512(int64_t kc, View a, const float* b
   } else {
     direct_avx512_loop<Rows, Vecs, false>(kc, a, b, ldb, mask, acc);
   }
+  // C = A @ B on a full tile (most calls): plain stores, no multiply by alpha. 64^3 1.02-1.03x
+  // (AMD EPYC, Zen 5, one thread, interleaved with the general epilogue); the same bits.
+  if (beta == 0.0f && alpha == 1.0f && cols >= 16 * Vecs) {
+#pragma GCC unroll 16
+    for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < Vecs; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+    return;
+  }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 16
   for (int r = 0; r < Rows; ++r) {
@@ -746,6 +755,22 @@ void direct_block(const Isa& s, int64_t n, int64_t m, int64_t kc, View a, const 
   });
 }
 
+// C [n, nc] (block_beta as macro_kernel) += A [n, kc] @ B [kc, nc] for n <= mc, one row block:
+// A packed once, then each B panel packed just before the row tiles use it, so that it is
+// written to and read from L1 instead of the whole packed B block making a round trip through
+// L2. Same kernels, same bits. On an AMD EPYC (Zen 5), one thread, interleaved with the code
+// that packed all of B first: 64x256 @ 256x784 1.02-1.04x, the other shapes within 1%.
+void panel_by_panel(const Isa& s, int64_t n, int64_t nc, int64_t kc, View a, View b, float* ap,
+                    float* bp, float* c, int64_t ldc, float alpha, float beta) {
+  const int64_t height = tile_height(s, n);
+  s.pack_a(a, n, kc, static_cast<int>(height), ap);
+  for (int64_t j = 0; j < nc; j += s.nr) {
+    const int64_t width = std::min<int64_t>(s.nr, nc - j);
+    s.pack_b(b.block(0, j), kc, width, s.nr, bp);
+    macro_kernel(s, height, n, width, kc, ap, bp, c + j, ldc, alpha, beta);
+  }
+}
+
 // Rows [0, n) of C (block_beta as macro_kernel) += A [n, kc], read in place, @ a packed B
 // block [kc, nc]: the direct kernel, with B's rows the panels' rows (nr apart).
 void packed_b_block(const Isa& s, int64_t n, int64_t nc, int64_t kc, View a, const float* bp,
@@ -844,8 +869,13 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
     nc = block_width(jc);
     for (int64_t pc = 0; pc < k; pc += s.kc) {
       const int64_t kc = std::min(s.kc, k - pc);
-      s.pack_b(bv.block(pc, jc), kc, nc, s.nr, bp);
       const float block_beta = pc == 0 ? beta : 1.0f;
+      if (n <= s.mc) {
+        panel_by_panel(s, n, nc, kc, av.block(0, pc), bv.block(pc, jc), ap, bp, c + jc, ldc, alpha,
+                       block_beta);
+        continue;
+      }
+      s.pack_b(bv.block(pc, jc), kc, nc, s.nr, bp);
       for (int64_t ic = 0; ic < n; ic += s.mc) {
         const int64_t mc = std::min(s.mc, n - ic);
         const int64_t height = tile_height(s, mc);
