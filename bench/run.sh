@@ -50,6 +50,7 @@ targets+=(nabla_bench_norm torch_bench_norm)
 targets+=(nabla_bench_memory torch_bench_memory)
 targets+=(nabla_bench_attention nabla_bench_gpt torch_bench_gpt)
 targets+=(nabla_example_fashion_mnist)  # the main job (workload 13)
+targets+=(nabla_bench_trainer torch_bench_trainer)  # the same, one program for both
 # oneDNN's convolutions alone, when libdnnl-dev is installed (bench/CMakeLists.txt).
 onednn=0
 if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^nabla_bench_conv_onednn:'; then
@@ -63,11 +64,12 @@ if [[ -n "$only" ]]; then  # only the programs of that workload (LibTorch's take
     autocast) program=mlp ;;
     batchnorm|maxpool) program=norm ;;
     build) program="" ;;
-    trainer) program=example_fashion_mnist ;;
+    trainer) program=trainer ;;
     *) program="$only" ;;
   esac
   kept=(nabla nabla_bench_peak)
   [[ "$only" == matmul ]] && kept+=(nabla_bench_interleaved)
+  [[ "$only" == trainer ]] && kept+=(nabla_example_fashion_mnist)
   for t in "${targets[@]}"; do
     [[ -n "$program" && ( "$t" == *_bench_"$program" || "$t" == *_bench_"$program"_onednn ||
       "$t" == nabla_"$program" ) ]] &&
@@ -233,7 +235,8 @@ if want gpt; then
 fi
 
 # The main job (workload 13): the README's trainer and the same trainer in PyTorch, 3 epochs
-# each (the first is warm-up), interleaved. LibTorch has no port of the trainer.
+# each (the first is warm-up), interleaved; then the same trainer as one C++ program
+# (bench/cpp/trainer.cpp) built against nabla and against LibTorch.
 if want trainer; then
   tmp=$(mktemp -d)
   for t in 1 2; do
@@ -244,6 +247,14 @@ if want trainer; then
       "$python" "$root/scripts/fashion_mnist_torch.py" --model mlp --epochs 3 --threads "$t"
   done
   rm -rf "$tmp"
+  for t in "${nabla_configs[@]}"; do
+    run "trainer program nabla t$t" "$t" "$bin/nabla_bench_trainer" "${flags[@]}" --threads "$t"
+  done
+  for c in "${configs[@]}"; do
+    read -r t b <<< "$c"
+    run "trainer program libtorch t$t b$b" "$b" "$bin/torch_bench_trainer" "${flags[@]}" \
+      --threads "$t"
+  done
 fi
 
 if want build; then
