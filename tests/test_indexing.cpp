@@ -146,6 +146,43 @@ TEST(Stack, ValuesAndErrors) {
   EXPECT_ERROR(stack({a, b}, 3), "[stack]");
 }
 
+// Along dim 0, contiguous parts of the result's dtype are joined by one backend call
+// (copy_parts: a DataLoader's Stack<> of single examples); anything else copies part by part.
+// Both must give what copying each part into its place gives: rows of a larger tensor (as a
+// dataset's examples), 0-d labels, parts over the backend's size limit, a transposed part, a
+// part of another dtype, an empty one.
+TEST(JoinAlongDim0, OneCallForContiguousPartsEqualsPartByPart) {
+  const Tensor images = rand({50, 1, 4, 5});
+  const Tensor labels = arange(50, TensorOptions().dtype(kInt64));
+  std::vector<Tensor> xs, ys;
+  for (int64_t i : {7, 3, 49, 0, 3, 21}) {
+    xs.push_back(images[i]);
+    ys.push_back(labels[i]);
+  }
+  const Tensor batch = stack(xs), targets = stack(ys);
+  ASSERT_EQ(shape(batch), std::vector<int64_t>({6, 1, 4, 5}));
+  for (size_t i = 0; i < xs.size(); ++i) {
+    EXPECT_TRUE(batch[static_cast<int64_t>(i)].equal(xs[i]));
+    EXPECT_EQ(targets[static_cast<int64_t>(i)].item<int64_t>(), ys[i].item<int64_t>());
+  }
+  // cat of row blocks of different heights, one of them past 256 KiB (copied on its own path).
+  const Tensor big = rand({70000, 1}), small = rand({3, 1}), none = empty({0, 1});
+  const Tensor joined = cat({small, big, none, small});
+  ASSERT_EQ(joined.size(0), 70006);
+  EXPECT_TRUE(joined.narrow(0, 0, 3).equal(small));
+  EXPECT_TRUE(joined.narrow(0, 3, 70000).equal(big));
+  EXPECT_TRUE(joined.narrow(0, 70003, 3).equal(small));
+  // A transposed part, a part of another dtype: part by part, same values.
+  const Tensor a = rand({3, 3}), at = a.t();
+  EXPECT_TRUE(stack({a, at}).select(0, 1).equal(at));
+  expect_values(cat({tensor({1, 2}), tensor({0.5})}), {1, 2, 0.5});
+  expect_values(cat({tensor({1.0, 2.0}), empty({0}), tensor({3.0})}), {1, 2, 3});
+  // The result is a new tensor: writing to it leaves the parts alone.
+  Tensor copy = stack(xs);
+  copy.zero_();
+  EXPECT_TRUE(batch.equal(stack(xs)));
+}
+
 TEST(JoinGrad, CatStack) {
   check_grad(
       [](const std::vector<Tensor>& x) {

@@ -86,6 +86,11 @@ class Backend {
   // ---- copy and fill ----
   /// dst[i] = src[i] converted to dst's dtype; src broadcast to dst's shape.
   virtual void copy(const Tensor& src, const Tensor& dst) = 0;
+  /// out (contiguous) = the contiguous `parts` one after another, each of out's dtype: part i
+  /// fills the next parts[i].numel() elements (stack or cat along dim 0, as a DataLoader's
+  /// Stack<> joins single examples). Returns false when this backend has no kernel for it; the
+  /// caller then copies each part into a view of out.
+  virtual bool copy_parts(TensorList /*parts*/, const Tensor& /*out*/) { return false; }
   virtual void fill(const Tensor& dst, const Scalar& value) = 0;
 
   // ---- elementwise ----

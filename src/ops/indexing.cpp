@@ -70,6 +70,21 @@ void record_multi(const char* name, const Tensor& result, const std::vector<Tens
 
 // cat: inputs promoted to a common dtype and copied side by side; the gradient of input i is
 // the matching narrow of the output's gradient. 1-D empty tensors are skipped (as PyTorch).
+// Joins `parts` into `result` along dim 0 with one backend call, when every part is contiguous,
+// of result's dtype and device (a DataLoader's Stack<> of single examples: one call instead of
+// a view and a copy per example); false otherwise. Legacy empty parts ([0] in a cat) hold no
+// elements and take no room.
+namespace {
+bool copy_parts(TensorList parts, const Tensor& result) {
+  for (const Tensor& p : parts) {
+    if (!p.is_contiguous() || p.scalar_type() != result.scalar_type() ||
+        p.device() != result.device())
+      return false;
+  }
+  return backend_for(result).copy_parts(parts, result);
+}
+}  // namespace
+
 Tensor cat(TensorList tensors, int64_t dim) {
   NABLA_CHECK(!tensors.empty(), "[cat] expected a non-empty list of tensors");
   std::vector<const Tensor*> ops;
@@ -106,13 +121,16 @@ Tensor cat(TensorList tensors, int64_t dim) {
   Tensor result = make_tensor(shape, dtype, ref->device());
   std::vector<int64_t> offsets;
   int64_t off = 0;
+  const bool joined = d == 0 && copy_parts(tensors, result);
   for (const Tensor& t : tensors) {
     offsets.push_back(off);
     if (t.dim() == 1 && t.size(0) == 0) continue;
-    std::vector<int64_t> part = shape;
-    part[d] = t.size(d);
-    const Tensor dst = make_view(result, part, result.strides().vec(), off * result.stride(d));
-    backend_for(t).copy(t, dst);
+    if (!joined) {
+      std::vector<int64_t> part = shape;
+      part[d] = t.size(d);
+      const Tensor dst = make_view(result, part, result.strides().vec(), off * result.stride(d));
+      backend_for(t).copy(t, dst);
+    }
     off += t.size(d);
   }
   if (needs_grad(tensors.vec())) {
@@ -151,12 +169,14 @@ Tensor stack(TensorList tensors, int64_t dim) {
   std::vector<int64_t> shape = tensors[0].sizes().vec();
   shape.insert(shape.begin() + d, static_cast<int64_t>(tensors.size()));
   Tensor result = make_tensor(shape, result_type(ops), tensors[0].device());
-  std::vector<int64_t> part_strides = result.strides().vec();
-  part_strides.erase(part_strides.begin() + d);
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    const Tensor dst = make_view(result, tensors[i].sizes().vec(), part_strides,
-                                 static_cast<int64_t>(i) * result.stride(d));
-    backend_for(result).copy(tensors[i], dst);
+  if (d != 0 || !copy_parts(tensors, result)) {
+    std::vector<int64_t> part_strides = result.strides().vec();
+    part_strides.erase(part_strides.begin() + d);
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      const Tensor dst = make_view(result, tensors[i].sizes().vec(), part_strides,
+                                   static_cast<int64_t>(i) * result.stride(d));
+      backend_for(result).copy(tensors[i], dst);
+    }
   }
   if (needs_grad(tensors.vec())) {
     std::vector<ScalarType> in_types;

@@ -30,6 +30,7 @@ class CpuBackend : public Backend {
   void svd(const Tensor& a, const Tensor& s, const Tensor& u, const Tensor& vh) override;
   void qr(const Tensor& a, const Tensor& q, const Tensor& r) override;
   void copy(const Tensor& src, const Tensor& dst) override;
+  bool copy_parts(TensorList parts, const Tensor& out) override;
   void fill(const Tensor& dst, const Scalar& value) override;
   void unary(UnaryOp op, const Tensor& x, const Tensor& out,
              const UnaryParams& params = {}) override;

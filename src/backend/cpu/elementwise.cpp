@@ -185,6 +185,29 @@ void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
   });
 }
 
+// Parts of at most this many bytes are joined with memcpy, each while the next is prefetched:
+// a batch of single examples gathered from all over a dataset waits on memory, not on copying.
+// Larger parts go through copy(), which splits them over threads.
+constexpr int64_t kMaxPartBytes = int64_t{1} << 18;
+
+bool CpuBackend::copy_parts(TensorList parts, const Tensor& out) {
+  const auto esize = static_cast<int64_t>(elementSize(out.scalar_type()));
+  for (const Tensor& p : parts)
+    if (p.numel() * esize > kMaxPartBytes) return false;
+  auto prefetch = [](const Tensor& p, int64_t bytes) {
+    const char* src = static_cast<const char*>(p.data_ptr());
+    for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(src + b);
+  };
+  char* dst = static_cast<char*>(out.data_ptr());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i + 1 < parts.size()) prefetch(parts[i + 1], parts[i + 1].numel() * esize);
+    const auto bytes = static_cast<size_t>(parts[i].numel() * esize);
+    if (bytes > 0) std::memcpy(dst, parts[i].data_ptr(), bytes);
+    dst += bytes;
+  }
+  return true;
+}
+
 Tensor CpuBackend::float32_like(const Tensor& t) {
   return detail::make_tensor(t.sizes(), ScalarType::Float, t.device());
 }
