@@ -202,7 +202,8 @@ bool CpuBackend::copy_parts(TensorList parts, const Tensor& out) {
   for (size_t i = 0; i < parts.size(); ++i) {
     if (i + 1 < parts.size()) prefetch(parts[i + 1], parts[i + 1].numel() * esize);
     const auto bytes = static_cast<size_t>(parts[i].numel() * esize);
-    if (bytes > 0) std::memcpy(dst, parts[i].data_ptr(), bytes);
+    if (bytes == 0) continue;  // an empty part may have no storage at all
+    std::memcpy(dst, parts[i].data_ptr(), bytes);
     dst += bytes;
   }
   return true;
