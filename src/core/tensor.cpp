@@ -76,8 +76,7 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
   return Tensor(std::move(impl));
 }
 
-Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
-                 int64_t offset) {
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
   // Every view op ends here: a view reaching outside its storage (sizes whose product wraps, a
   // stride times size that overflows) is refused before it can be indexed.
   // An empty storage is exempt from the bounds check (not from the size check): kernels view
@@ -93,8 +92,8 @@ Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl()->storage;
   impl->dtype = base.scalar_type();
-  impl->sizes = std::move(sizes);
-  impl->strides = std::move(strides);
+  impl->sizes = sizes;
+  impl->strides = strides;
   impl->offset = offset;
   impl->is_view = true;
   impl->recompute_numel();

@@ -122,8 +122,7 @@ int64_t compute_numel(IntArrayRef sizes);
 /// A new, uninitialized, contiguous tensor.
 Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device = Device(DeviceType::CPU));
 /// A view of `base`'s storage with other geometry; carries no autograd history.
-Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
-                 int64_t offset);
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
 /// A tensor sharing `t`'s storage and geometry but no autograd state.
 Tensor alias_detached(const Tensor& t);
 /// Wraps a dim index in [-ndim, ndim) to [0, ndim); raises nabla::Error naming `op` otherwise.

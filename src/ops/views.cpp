@@ -281,8 +281,7 @@ Tensor slice_backward(const Tensor& grad, const std::vector<int64_t>& in_sizes, 
   return result;
 }
 
-Tensor select_backward(const Tensor& grad, const std::vector<int64_t>& in_sizes, int64_t dim,
-                       int64_t index) {
+Tensor select_backward(const Tensor& grad, IntArrayRef in_sizes, int64_t dim, int64_t index) {
   return slice_backward(grad.unsqueeze(dim), in_sizes, dim, index, index + 1, 1);
 }
 }  // namespace
@@ -332,12 +331,19 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   NABLA_CHECK(index >= -n && index < n,
               "[select] index {} is out of bounds for dimension {} with size {}", index, d, n);
   if (index < 0) index += n;
-  std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
-  sz.erase(sz.begin() + d);
-  st.erase(st.begin() + d);
+  // Sizes and strides without dim d, in place (no allocation: select is per example in a
+  // LibTorch-style dataset's get()).
+  DimVector sz, st;
+  sz.resize_uninitialized(static_cast<size_t>(dim() - 1));
+  st.resize_uninitialized(static_cast<size_t>(dim() - 1));
+  for (int64_t k = 0, j = 0; k < dim(); ++k) {
+    if (k == d) continue;
+    sz[static_cast<size_t>(j)] = sizes()[k];
+    st[static_cast<size_t>(j++)] = strides()[k];
+  }
   Tensor result = make_view(*this, sz, st, storage_offset() + index * strides()[d]);
   return record_view("SelectBackward0", *this, result,
-                     [self_sizes = sizes().vec(), dim = d, index](const Tensor& grad) {
+                     [self_sizes = DimVector(sizes()), dim = d, index](const Tensor& grad) {
                        return select_backward(grad, self_sizes, dim, index);
                      });
 }
