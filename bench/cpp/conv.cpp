@@ -36,39 +36,6 @@ void conv(const bench::Args& a) {
   }
 }
 
-const char* const kData = "/usr/share/datasets/fashion-mnist";
-
-struct Split {
-  fw::Tensor images;  // uint8 [N, 1, 28, 28]
-  fw::Tensor labels;  // int64 [N]
-};
-
-Split load(const std::string& prefix, int64_t limit) {
-  std::vector<uint8_t> px =
-      bench::read_idx_gz(std::string(kData) + "/" + prefix + "-images-idx3-ubyte.gz", 16);
-  std::vector<uint8_t> lb =
-      bench::read_idx_gz(std::string(kData) + "/" + prefix + "-labels-idx1-ubyte.gz", 8);
-  int64_t n = static_cast<int64_t>(lb.size());
-  if (limit > 0) n = std::min(n, limit);
-  fw::Tensor images = fw::empty({n, 1, 28, 28}, fw::dtype(fw::kUInt8));
-  std::memcpy(images.data_ptr<uint8_t>(), px.data(), static_cast<size_t>(n) * 784);
-  fw::Tensor labels = fw::empty({n}, fw::dtype(fw::kInt64));
-  for (int64_t i = 0; i < n; ++i) labels.data_ptr<int64_t>()[i] = lb[i];
-  return {images, labels};
-}
-
-// The same initial weights in all three frameworks: uniform in +-1/sqrt(fan_in).
-void init_parameters(fw::nn::Sequential& model) {
-  fw::NoGradGuard no_grad;
-  uint64_t state = 42;
-  double bound = 1;
-  for (fw::Tensor& p : model->parameters()) {
-    if (p.dim() >= 2) bound = 1 / std::sqrt(static_cast<double>(p.numel() / p.size(0)));
-    float* data = p.data_ptr<float>();
-    for (int64_t i = 0; i < p.numel(); ++i) data[i] = bench::uniform(state, bound);
-  }
-}
-
 fw::Tensor to_input(const fw::Tensor& u8) { return u8.to(fw::kFloat32).div(255); }
 
 void cnn(const bench::Args& a) {
@@ -76,8 +43,8 @@ void cnn(const bench::Args& a) {
   // epoch caught by a busy minute of the machine does not decide the ratio on either side.
   const int epochs = a.epochs > 0 ? a.epochs : (a.quick ? 1 : 3);
   const int64_t batch = 64;
-  Split train = load("train", a.quick ? 6400 : 0);
-  Split test = load("t10k", 0);
+  bench::Split train = bench::load_fashion_mnist("train", a.quick ? 6400 : 0, {1, 28, 28});
+  bench::Split test = bench::load_fashion_mnist("t10k", 0, {1, 28, 28});
   const int64_t n = train.labels.size(0);
   fw::manual_seed(0);
   fw::nn::Sequential model(fw::nn::Conv2d(fw::nn::Conv2dOptions(1, 32, 3)), fw::nn::ReLU(),
@@ -85,7 +52,7 @@ void cnn(const bench::Args& a) {
                            fw::nn::Conv2d(fw::nn::Conv2dOptions(32, 64, 3)), fw::nn::ReLU(),
                            fw::nn::MaxPool2d(fw::nn::MaxPool2dOptions(2)), fw::nn::Flatten(),
                            fw::nn::Linear(1600, 128), fw::nn::ReLU(), fw::nn::Linear(128, 10));
-  init_parameters(model);
+  bench::init_parameters(model);
   fw::optim::Adam opt(model->parameters(), fw::optim::AdamOptions(1e-3));
   std::vector<double> seconds;
   for (int epoch = 0; epoch < epochs; ++epoch) {

@@ -8,40 +8,6 @@
 
 namespace {
 
-const char* const kData = "/usr/share/datasets/fashion-mnist";
-
-struct Split {
-  fw::Tensor images;  // uint8 [N, 784]
-  fw::Tensor labels;  // int64 [N]
-};
-
-Split load(const std::string& prefix, int64_t limit) {
-  std::vector<uint8_t> px =
-      bench::read_idx_gz(std::string(kData) + "/" + prefix + "-images-idx3-ubyte.gz", 16);
-  std::vector<uint8_t> lb =
-      bench::read_idx_gz(std::string(kData) + "/" + prefix + "-labels-idx1-ubyte.gz", 8);
-  int64_t n = static_cast<int64_t>(lb.size());
-  if (limit > 0) n = std::min(n, limit);
-  fw::Tensor images = fw::empty({n, 784}, fw::dtype(fw::kUInt8));
-  std::memcpy(images.data_ptr<uint8_t>(), px.data(), static_cast<size_t>(n) * 784);
-  fw::Tensor labels = fw::empty({n}, fw::dtype(fw::kInt64));
-  for (int64_t i = 0; i < n; ++i) labels.data_ptr<int64_t>()[i] = lb[i];
-  return {images, labels};
-}
-
-// The same initial weights in all three frameworks (their generators differ): every Linear's
-// weight and bias uniform in +-1/sqrt(fan_in), the bound of their default initialisation.
-void init_parameters(fw::nn::Sequential& model) {
-  fw::NoGradGuard no_grad;
-  uint64_t state = 42;
-  double bound = 1;
-  for (fw::Tensor& p : model->parameters()) {
-    if (p.dim() == 2) bound = 1 / std::sqrt(static_cast<double>(p.size(1)));
-    float* data = p.data_ptr<float>();
-    for (int64_t i = 0; i < p.numel(); ++i) data[i] = bench::uniform(state, bound);
-  }
-}
-
 fw::Tensor to_input(const fw::Tensor& u8) { return u8.to(fw::kFloat32).div(255); }
 
 struct TestScore {
@@ -50,7 +16,7 @@ struct TestScore {
 
 // Evaluated in float32 (outside autocast) in every mode, so that the modes differ only in
 // how the weights were trained.
-TestScore evaluate(fw::nn::Sequential& model, const Split& test) {
+TestScore evaluate(fw::nn::Sequential& model, const bench::Split& test) {
   fw::NoGradGuard no_grad;
   fw::Tensor logits = model->forward(to_input(test.images));
   fw::Tensor correct = logits.argmax(1).eq(test.labels).sum();
@@ -65,14 +31,14 @@ int main(int argc, char** argv) try {
   bench::configure(args);
   const int epochs = args.epochs > 0 ? args.epochs : (args.quick ? 1 : 3);
   const int64_t batch = 64;
-  Split train = load("train", args.quick ? 12800 : 0);
-  Split test = load("t10k", 0);
+  bench::Split train = bench::load_fashion_mnist("train", args.quick ? 12800 : 0, {784});
+  bench::Split test = bench::load_fashion_mnist("t10k", 0, {784});
   const int64_t n = train.labels.size(0);
 
   fw::manual_seed(0);
   fw::nn::Sequential model(fw::nn::Linear(784, 256), fw::nn::ReLU(), fw::nn::Linear(256, 128),
                            fw::nn::ReLU(), fw::nn::Linear(128, 10));
-  init_parameters(model);
+  bench::init_parameters(model);
   fw::optim::SGD opt(model->parameters(), fw::optim::SGDOptions(0.1).momentum(0.9));
 
   const bool mixed = args.only == "autocast";

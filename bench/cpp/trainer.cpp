@@ -9,8 +9,6 @@
 
 namespace {
 
-const char* const kData = "/usr/share/datasets/fashion-mnist";
-
 #ifdef BENCH_TORCH
 using OptionalSize = c10::optional<size_t>;
 #else
@@ -21,17 +19,9 @@ using OptionalSize = std::optional<size_t>;
 class FashionMNIST : public fw::data::datasets::Dataset<FashionMNIST> {
  public:
   FashionMNIST(const std::string& prefix, int64_t limit) {
-    std::vector<uint8_t> px =
-        bench::read_idx_gz(std::string(kData) + "/" + prefix + "-images-idx3-ubyte.gz", 16);
-    std::vector<uint8_t> lb =
-        bench::read_idx_gz(std::string(kData) + "/" + prefix + "-labels-idx1-ubyte.gz", 8);
-    int64_t n = static_cast<int64_t>(lb.size());
-    if (limit > 0) n = std::min(n, limit);
-    fw::Tensor bytes = fw::empty({n, 1, 28, 28}, fw::dtype(fw::kUInt8));
-    std::memcpy(bytes.data_ptr<uint8_t>(), px.data(), static_cast<size_t>(n) * 784);
-    images_ = bytes.to(fw::kFloat32).div_(255);  // in place: the dataset is 188 MB as floats
-    labels_ = fw::empty({n}, fw::dtype(fw::kInt64));
-    for (int64_t i = 0; i < n; ++i) labels_.data_ptr<int64_t>()[i] = lb[i];
+    bench::Split split = bench::load_fashion_mnist(prefix, limit, {1, 28, 28});
+    images_ = split.images.to(fw::kFloat32).div_(255);  // in place: 188 MB as floats
+    labels_ = split.labels;
   }
 
   fw::data::Example<> get(size_t index) override {
@@ -43,17 +33,6 @@ class FashionMNIST : public fw::data::datasets::Dataset<FashionMNIST> {
  private:
   fw::Tensor images_, labels_;
 };
-
-void init_parameters(fw::nn::Sequential& model) {
-  fw::NoGradGuard no_grad;
-  uint64_t state = 42;
-  double bound = 1;
-  for (fw::Tensor& p : model->parameters()) {
-    if (p.dim() == 2) bound = 1 / std::sqrt(static_cast<double>(p.size(1)));
-    float* data = p.data_ptr<float>();
-    for (int64_t i = 0; i < p.numel(); ++i) data[i] = bench::uniform(state, bound);
-  }
-}
 
 }  // namespace
 
@@ -76,7 +55,7 @@ int main(int argc, char** argv) try {
 
   fw::nn::Sequential model(fw::nn::Flatten(), fw::nn::Linear(784, 256), fw::nn::ReLU(),
                            fw::nn::Linear(256, 128), fw::nn::ReLU(), fw::nn::Linear(128, 10));
-  init_parameters(model);
+  bench::init_parameters(model);
   fw::optim::Adam opt(model->parameters(), fw::optim::AdamOptions(1e-3));
 
   std::vector<double> seconds;
