@@ -68,8 +68,6 @@ void record_multi(const char* name, const Tensor& result, const std::vector<Tens
 
 // ---- cat and stack --------------------------------------------------------------------------
 
-// cat: inputs promoted to a common dtype and copied side by side; the gradient of input i is
-// the matching narrow of the output's gradient. 1-D empty tensors are skipped (as PyTorch).
 // Joins `parts` into `result` along dim 0 with one backend call, when every part is contiguous,
 // of result's dtype and device (a DataLoader's Stack<> of single examples: one call instead of
 // a view and a copy per example); false otherwise. Legacy empty parts ([0] in a cat) hold no
@@ -85,6 +83,8 @@ bool copy_parts(TensorList parts, const Tensor& result) {
 }
 }  // namespace
 
+// cat: inputs promoted to a common dtype and copied side by side; the gradient of input i is
+// the matching narrow of the output's gradient. 1-D empty tensors are skipped (as PyTorch).
 Tensor cat(TensorList tensors, int64_t dim) {
   NABLA_CHECK(!tensors.empty(), "[cat] expected a non-empty list of tensors");
   std::vector<const Tensor*> ops;
