@@ -118,6 +118,21 @@ TEST(Views, ShareStorage) {
   EXPECT_EQ(t[2][1].item<float>(), -1.0f);  // x[6], set through `s`
 }
 
+TEST(Views, SizeAndStrideOfADim) {
+  Tensor x = zeros({2, 3, 4});
+  EXPECT_EQ(x.size(0), 2);
+  EXPECT_EQ(x.size(-1), 4);
+  EXPECT_EQ(x.stride(-3), 12);
+  EXPECT_TRUE(contains(error_of([&] { (void)x.size(3); }), "[size] dimension out of range"));
+  EXPECT_TRUE(contains(error_of([&] { (void)x.stride(-4); }), "[stride] dimension out of range"));
+  // A 0-d tensor has no dim to ask about (LibTorch: "dimension specified as 0 but tensor has no
+  // dimensions"); before, size(0) read past the end of its empty sizes.
+  const Tensor scalar = tensor(1.5);
+  EXPECT_TRUE(contains(error_of([&] { (void)scalar.size(0); }), "tensor has no dimensions"));
+  EXPECT_TRUE(contains(error_of([&] { (void)scalar.stride(-1); }), "tensor has no dimensions"));
+  EXPECT_TRUE(contains(error_of([&] { (void)Tensor().size(0); }), "undefined tensor"));
+}
+
 TEST(Views, EmptyTensorsAreContiguous) {  // as in PyTorch: no element is out of place
   EXPECT_TRUE(zeros({3, 0}).is_contiguous());
   EXPECT_TRUE(zeros({2, 0, 3}).transpose(0, 2).is_contiguous());

@@ -173,11 +173,15 @@ NABLA_CPU_CLONES void add_bias_rows(int64_t n, int64_t m, const T* bias, T* c, i
 template <class T>
 void gemm1(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
            const T* b, int64_t ldb, T beta, T* c, int64_t ldc, const T* bias) {
-  const int64_t width = std::is_same_v<T, float> ? small_kernel_block(ta, tb, n, m, k) : 0;
-  if (std::is_same_v<T, float> && sgemm::available()) {
-    if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (sgemm::available()) {
       sgemm::gemm(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else if (width == 0) {
+      if (bias != nullptr) add_bias_rows(n, m, bias, c, ldc);
+      return;
+    }
+  }
+  const int64_t width = std::is_same_v<T, float> ? small_kernel_block(ta, tb, n, m, k) : 0;
+  if (width == 0) {
     blas_gemm<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
     for (int64_t j = 0; j < m; j += width) {
