@@ -35,6 +35,15 @@ struct View {
   View block(int64_t i, int64_t j) const { return {p + i * rs + j * cs, rs, cs}; }
 };
 
+// Row tiles of n > 0 rows, at most mr high, as few as mr allows, whose heights differ by at most
+// one (64 rows, mr 12: 11, 11, 11, 11, 10, 10; 256 rows: 12 x 14 and 11 x 8), for the paths
+// that read A in place.
+struct RowTiles {
+  int64_t count, base, taller;
+  RowTiles(int64_t n, int mr) : count((n + mr - 1) / mr), base(n / count), taller(n % count) {}
+  int height(int64_t t) const { return static_cast<int>(base + (t < taller ? 1 : 0)); }
+};
+
 // One micro-kernel: c[0..rows, 0..nr) = alpha * (a_panel @ b_panel) + beta * c (beta == 0:
 // c is not read). a_panel is [kc][rows] (rows = the kernel's row count), b_panel [kc][nr], both
 // packed; b_panel is 64-byte aligned.
@@ -46,10 +55,12 @@ constexpr int kMaxMr = 16, kMaxNr = 64;
 // Packing (see pack_a and pack_b below for the layouts).
 using PackA = void (*)(View a, int64_t mc, int64_t kc, int mr, float* out);
 using PackB = void (*)(View b, int64_t kc, int64_t nc, int nr, float* out);
-// The direct kernel (rows x nr of C from unpacked operands; only the first `cols` columns of B
-// are read and of C written, 1 <= cols <= nr).
-using DirectKernel = void (*)(int64_t kc, View a, const float* b, int64_t ldb, int64_t cols,
-                              float* c, int64_t ldc, float alpha, float beta);
+// The direct path over a block of C [n, m] (n > 0): C = alpha * A [n, kc] @ B [kc, m] + beta * C,
+// A read in place, B's rows contiguous (ldb apart), the strip of B for columns [j, j + nr) at
+// b + j * strip_stride (1: B as it is; kc: B packed into nr-wide panels). Row tiles outside,
+// so that a tile's A values stay in L1 while B streams from L2.
+using DirectTiles = void (*)(int64_t n, int64_t m, int64_t kc, View a, const float* b, int64_t ldb,
+                             int64_t strip_stride, float* c, int64_t ldc, float alpha, float beta);
 // dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols.
 using Transpose = void (*)(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst,
                            int64_t ldd);
@@ -69,8 +80,8 @@ struct Isa {
   Kernel kernels[kMaxMr + 1] = {};
   PackA pack_a = nullptr;
   PackB pack_b = nullptr;
-  DirectKernel direct[kMaxMr + 1] = {};  // where the ISA has them (AVX-512, AVX2)
-  Transpose transpose = nullptr;         // with the direct kernels
+  DirectTiles direct_tiles = nullptr;  // where the ISA has them (AVX-512, AVX2)
+  Transpose transpose = nullptr;       // with the direct kernels
 };
 
 // The mask of a vector of `lanes` floats that holds the first w columns from its start (w may
@@ -296,9 +307,9 @@ NABLA_TARGET_AVX512 inline void direct_avx512_loop(int64_t kc, View a, const flo
   }
 }
 template <int Rows, int Vecs>
-NABLA_TARGET_AVX512 void kernel_direct_avx512(int64_t kc, View a, const float* b, int64_t ldb,
-                                              int64_t cols, float* c, int64_t ldc, float alpha,
-                                              float beta) {
+NABLA_TARGET_AVX512 __attribute__((always_inline)) inline void kernel_direct_avx512(
+    int64_t kc, View a, const float* b, int64_t ldb, int64_t cols, float* c, int64_t ldc,
+    float alpha, float beta) {
   __mmask16 mask[Vecs];
 #pragma GCC unroll 4
   for (int v = 0; v < Vecs; ++v) mask[v] = lane_mask(16, cols - 16 * v);
@@ -335,6 +346,31 @@ NABLA_TARGET_AVX512 void kernel_direct_avx512(int64_t kc, View a, const float* b
                               _mm512_fmadd_ps(va, acc[r][v], _mm512_mul_ps(vb, cv)));
       }
     }
+  }
+}
+
+// DirectTiles for AVX-512: every tile of the block in one function, the kernel for each height
+// inlined. A call per tile (through a table of kernels by height) cost 5-6% of 64^3, whose tiles
+// are only 64 k steps deep (AMD EPYC, Zen 5, one thread, interleaved with the call per tile in
+// one process: 64^3 1.05-1.06x, 64x784 @ (256x784)^T 1.02x); the same bits.
+template <int Vecs, int... Heights>
+NABLA_TARGET_AVX512 void direct_tiles_avx512(int64_t n, int64_t m, int64_t kc, View a,
+                                             const float* b, int64_t ldb, int64_t strip_stride,
+                                             float* c, int64_t ldc, float alpha, float beta) {
+  constexpr int mr = sizeof...(Heights), nr = 16 * Vecs;
+  const RowTiles tiles(n, mr);
+  for (int64_t t = 0, i = 0; t < tiles.count; ++t) {
+    const int rows = tiles.height(t);
+    for (int64_t j = 0; j < m; j += nr) {
+      const int64_t cols = std::min<int64_t>(nr, m - j);
+      // The one kernel whose height is `rows` (Heights are 1..mr).
+      (void)((rows == Heights &&
+              (kernel_direct_avx512<Heights, Vecs>(kc, a.block(i, 0), b + j * strip_stride, ldb,
+                                                   cols, c + i * ldc + j, ldc, alpha, beta),
+               true)) ||
+             ...);
+    }
+    i += rows;
   }
 }
 
@@ -397,9 +433,9 @@ NABLA_TARGET_AVX2 inline void direct_avx2_loop(int64_t kc, View a, const float* 
   }
 }
 template <int Rows>
-NABLA_TARGET_AVX2 void kernel_direct_avx2(int64_t kc, View a, const float* b, int64_t ldb,
-                                          int64_t cols, float* c, int64_t ldc, float alpha,
-                                          float beta) {
+NABLA_TARGET_AVX2 __attribute__((always_inline)) inline void kernel_direct_avx2(
+    int64_t kc, View a, const float* b, int64_t ldb, int64_t cols, float* c, int64_t ldc,
+    float alpha, float beta) {
   const uint16_t m0 = lane_mask(8, cols), m1 = lane_mask(8, cols - 8);
   const __m256i k0 = lanes_of(m0), k1 = lanes_of(m1);
   __m256 lo[Rows], hi[Rows];
@@ -430,6 +466,27 @@ NABLA_TARGET_AVX2 void kernel_direct_avx2(int64_t kc, View a, const float* b, in
       _mm256_maskstore_ps(row, k0, _mm256_fmadd_ps(va, lo[r], _mm256_mul_ps(vb, c0)));
       _mm256_maskstore_ps(row + 8, k1, _mm256_fmadd_ps(va, hi[r], _mm256_mul_ps(vb, c1)));
     }
+  }
+}
+
+// DirectTiles for AVX2, as direct_tiles_avx512.
+template <int... Heights>
+NABLA_TARGET_AVX2 void direct_tiles_avx2(int64_t n, int64_t m, int64_t kc, View a, const float* b,
+                                         int64_t ldb, int64_t strip_stride, float* c, int64_t ldc,
+                                         float alpha, float beta) {
+  constexpr int mr = sizeof...(Heights), nr = 16;
+  const RowTiles tiles(n, mr);
+  for (int64_t t = 0, i = 0; t < tiles.count; ++t) {
+    const int rows = tiles.height(t);
+    for (int64_t j = 0; j < m; j += nr) {
+      const int64_t cols = std::min<int64_t>(nr, m - j);
+      (void)((rows == Heights &&
+              (kernel_direct_avx2<Heights>(kc, a.block(i, 0), b + j * strip_stride, ldb, cols,
+                                           c + i * ldc + j, ldc, alpha, beta),
+               true)) ||
+             ...);
+    }
+    i += rows;
   }
 }
 
@@ -547,9 +604,14 @@ template <template <int> class Fill, int... Rows>
 void fill_kernels(Isa& isa, std::integer_sequence<int, Rows...>) {
   ((isa.kernels[Rows + 1] = Fill<Rows + 1>::fn), ...);
 }
-template <template <int> class Fill, int... Rows>
-void fill_direct(Isa& isa, std::integer_sequence<int, Rows...>) {
-  ((isa.direct[Rows + 1] = Fill<Rows + 1>::fn), ...);
+// The DirectTiles of heights 1..mr, from the sequence 0..mr-1.
+template <int Vecs, int... Below>
+constexpr DirectTiles avx512_tiles(std::integer_sequence<int, Below...>) {
+  return &direct_tiles_avx512<Vecs, (Below + 1)...>;
+}
+template <int... Below>
+constexpr DirectTiles avx2_tiles(std::integer_sequence<int, Below...>) {
+  return &direct_tiles_avx2<(Below + 1)...>;
 }
 // The AVX-512 tile, Rows x (16 * Vecs) of C in Rows * Vecs registers, is 12 x 32 (12
 // broadcasts of A and 2 vector loads of B per 24 FMAs). On an AMD EPYC (Zen 5) it is as fast
@@ -566,16 +628,8 @@ struct Avx512Kernel {
   static constexpr Kernel fn = &kernel_avx512<Rows, kAvx512Vecs>;
 };
 template <int Rows>
-struct Avx512Direct {
-  static constexpr DirectKernel fn = &kernel_direct_avx512<Rows, kAvx512Vecs>;
-};
-template <int Rows>
 struct Avx2Kernel {
   static constexpr Kernel fn = &kernel_avx2<Rows>;
-};
-template <int Rows>
-struct Avx2Direct {
-  static constexpr DirectKernel fn = &kernel_direct_avx2<Rows>;
 };
 
 Isa avx512_isa() {
@@ -585,7 +639,7 @@ Isa avx512_isa() {
   // order (B panel resident in L1, A panels streaming): 1024^3 191 against 178 GFLOP/s.
   Isa isa{"avx512", kAvx512Mr, 16 * kAvx512Vecs, 256, 240, 768, {}};
   fill_kernels<Avx512Kernel>(isa, std::make_integer_sequence<int, kAvx512Mr>{});
-  fill_direct<Avx512Direct>(isa, std::make_integer_sequence<int, kAvx512Mr>{});
+  isa.direct_tiles = avx512_tiles<kAvx512Vecs>(std::make_integer_sequence<int, kAvx512Mr>{});
   isa.pack_a = &pack_a_avx512;
   isa.pack_b = &pack_b_avx512;
   isa.transpose = &transpose_avx512;
@@ -594,7 +648,7 @@ Isa avx512_isa() {
 Isa avx2_isa() {
   Isa isa{"avx2", 6, 16, 256, 120, 4096, {}};
   fill_kernels<Avx2Kernel>(isa, std::make_integer_sequence<int, 6>{});
-  fill_direct<Avx2Direct>(isa, std::make_integer_sequence<int, 6>{});
+  isa.direct_tiles = avx2_tiles(std::make_integer_sequence<int, 6>{});
   isa.pack_a = &pack_a_avx2;
   isa.pack_b = &pack_b_avx2;
   isa.transpose = &transpose_avx2;
@@ -711,18 +765,6 @@ int64_t tile_height(const Isa& s, int64_t n) {
   return (n + tiles - 1) / tiles;
 }
 
-// fn(first_row, rows) for row tiles of n rows whose heights differ by at most one (64 rows:
-// 11, 11, 11, 11, 10, 10; 256 rows: 12 x 14 and 11 x 8), for the paths that read A in place.
-template <class Fn>
-void for_each_row_tile(const Isa& s, int64_t n, Fn fn) {
-  const int64_t tiles = (n + s.mr - 1) / s.mr, base = n / tiles, taller = n % tiles;
-  for (int64_t t = 0, i = 0; t < tiles; ++t) {
-    const int rows = static_cast<int>(base + (t < taller ? 1 : 0));
-    fn(i, rows);
-    i += rows;
-  }
-}
-
 // C block [mc, nc] += the packed A block @ the packed B block, tile by tile; the A block's
 // panels are `height` rows (the last may have fewer).
 void macro_kernel(const Isa& s, int64_t height, int64_t mc, int64_t nc, int64_t kc, const float* ap,
@@ -742,19 +784,6 @@ void macro_kernel(const Isa& s, int64_t height, int64_t mc, int64_t nc, int64_t 
   }
 }
 
-// The direct path for one k block: C [n, m] (block_beta as macro_kernel) += A [n, kc] @ B
-// [kc, m], B's rows contiguous (ldb apart). Row tiles outside, so that a tile's A values stay in
-// L1 while B streams from L2, as in the packed path.
-void direct_block(const Isa& s, int64_t n, int64_t m, int64_t kc, View a, const float* b,
-                  int64_t ldb, float* c, int64_t ldc, float alpha, float beta) {
-  for_each_row_tile(s, n, [&](int64_t i, int rows) {
-    for (int64_t j = 0; j < m; j += s.nr) {
-      s.direct[rows](kc, a.block(i, 0), b + j, ldb, std::min<int64_t>(s.nr, m - j), c + i * ldc + j,
-                     ldc, alpha, beta);
-    }
-  });
-}
-
 // C [n, nc] (block_beta as macro_kernel) += A [n, kc] @ B [kc, nc] for n <= mc, one row block:
 // A packed once, then each B panel packed just before the row tiles use it, so that it is
 // written to and read from L1 instead of the whole packed B block making a round trip through
@@ -769,18 +798,6 @@ void panel_by_panel(const Isa& s, int64_t n, int64_t nc, int64_t kc, View a, Vie
     s.pack_b(b.block(0, j), kc, width, s.nr, bp);
     macro_kernel(s, height, n, width, kc, ap, bp, c + j, ldc, alpha, beta);
   }
-}
-
-// Rows [0, n) of C (block_beta as macro_kernel) += A [n, kc], read in place, @ a packed B
-// block [kc, nc]: the direct kernel, with B's rows the panels' rows (nr apart).
-void packed_b_block(const Isa& s, int64_t n, int64_t nc, int64_t kc, View a, const float* bp,
-                    float* c, int64_t ldc, float alpha, float beta) {
-  for_each_row_tile(s, n, [&](int64_t i, int rows) {
-    for (int64_t j = 0; j < nc; j += s.nr) {
-      s.direct[rows](kc, a.block(i, 0), bp + j * kc, s.nr, std::min<int64_t>(s.nr, nc - j),
-                     c + i * ldc + j, ldc, alpha, beta);
-    }
-  });
 }
 
 // Scratch buffers of the calling thread: packed A, packed B, and the transposed C of
@@ -815,7 +832,9 @@ void transposed_product(const Isa& s, int64_t n, int64_t m, int64_t k, float alp
     for (int64_t pc = 0; pc < k; pc += s.kc) {
       const int64_t kc = std::min(s.kc, k - pc);
       s.pack_b(xt.block(pc, 0), kc, n, s.nr, bp);
-      packed_b_block(s, rows, n, kc, w.block(jc, pc), bp, ct, n, alpha, pc == 0 ? beta : 1.0f);
+      // Rows of C^T += W's rows, read in place, @ the packed x^T block (panel rows nr apart).
+      s.direct_tiles(rows, n, kc, w.block(jc, pc), bp, s.nr, kc, ct, n, alpha,
+                     pc == 0 ? beta : 1.0f);
     }
     s.transpose(ct, n, rows, n, c + jc, ldc);
   }
@@ -839,18 +858,19 @@ int64_t col_unit() { return std::max(isa().nr, 1); }
 void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   const Isa& s = isa();
-  if (alpha == 0.0f) {  // BLAS reads neither operand then: inf * 0 must not make NaN
+  if (n <= 0 || m <= 0) return;  // an empty C (the tile loops assume rows to tile)
+  if (alpha == 0.0f) {           // BLAS reads neither operand then: inf * 0 must not make NaN
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < m; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
     return;
   }
   const View av = ta ? View{a, 1, lda} : View{a, lda, 1};
   const View bv = tb ? View{b, 1, ldb} : View{b, ldb, 1};
-  if (s.direct[1] != nullptr && !tb && n <= kDirectMaxRows &&
+  if (s.direct_tiles != nullptr && !tb && n <= kDirectMaxRows &&
       std::min(s.kc, k) * m <= kDirectMaxB) {
-    for (int64_t pc = 0; pc < k; pc += s.kc) {
-      direct_block(s, n, m, std::min(s.kc, k - pc), av.block(0, pc), b + pc * ldb, ldb, c, ldc,
-                   alpha, pc == 0 ? beta : 1.0f);
+    for (int64_t pc = 0; pc < k; pc += s.kc) {  // k blocks as on the packed path (same bits)
+      s.direct_tiles(n, m, std::min(s.kc, k - pc), av.block(0, pc), b + pc * ldb, ldb, 1, c, ldc,
+                     alpha, pc == 0 ? beta : 1.0f);
     }
     return;
   }
