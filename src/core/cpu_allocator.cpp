@@ -13,7 +13,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "core/allocator.h"
@@ -75,7 +74,9 @@ size_t default_cache_limit() {
 }
 
 // Large blocks: free lists per exact rounded size, shared by all threads, holding at most
-// limit_ bytes; a block over a quarter of the limit is not kept at all.
+// limit_ bytes; a block over a quarter of the limit is not kept at all. A block comes back with
+// its size (the Allocator interface passes it), so blocks in use are not tracked: a map of
+// them cost a node allocation and a free per tensor (30-40 ns of a 64^3 product's 2.6 us).
 class BlockCache {
  public:
   void* get(size_t rounded) {
@@ -86,7 +87,6 @@ class BlockCache {
         void* p = it->second.back();
         it->second.pop_back();
         cached_bytes_ -= rounded;
-        sizes_[p] = rounded;
         return p;
       }
     }
@@ -96,16 +96,12 @@ class BlockCache {
       p = std::aligned_alloc(kAlign, rounded);
     }
     NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU", rounded);
-    std::lock_guard<std::mutex> lock(mutex_);
-    sizes_[p] = rounded;
     return p;
   }
 
-  void put(void* p) {
+  // `p` from get(size), no longer used.
+  void put(void* p, size_t size) {
     std::unique_lock<std::mutex> lock(mutex_);
-    auto it = sizes_.find(p);
-    const size_t size = it->second;
-    sizes_.erase(it);
     if (size > limit_ / 4 || cached_bytes_ + size > limit_) {
       lock.unlock();
       std::free(p);
@@ -150,7 +146,6 @@ class BlockCache {
 
   std::mutex mutex_;
   std::map<size_t, std::vector<void*>> free_;  // exact rounded size -> free blocks
-  std::unordered_map<void*, size_t> sizes_;    // blocks in use -> their size
   size_t cached_bytes_ = 0;
   size_t limit_ = default_cache_limit();
 };
@@ -248,7 +243,7 @@ class CpuAllocator final : public Allocator {
       if (!sc || !sc->put(ptr, rounded)) std::free(ptr);
       return;
     }
-    cache().put(ptr);
+    cache().put(ptr, rounded);
   }
 
   bool host_accessible() const override { return true; }
