@@ -465,10 +465,27 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
   // With B stored transposed and at most 64 rows, C^T = B^T @ A^T is computed (B^T read in
   // place); 800 columns cross its 768-row blocks of C^T. A last column block of at most an
   // eighth of nc joins the one before (1568 = 768 + 800 for AVX-512; 4396 one block for AVX2).
-  const std::vector<Shape> shapes = {
-      {1, 2, 1},     {13, 33, 17},   {12, 32, 256},  {25, 47, 257},  {241, 70, 37}, {7, 100, 513},
-      {64, 784, 31}, {37, 5, 300},   {100, 40, 300}, {64, 784, 256}, {50, 40, 784}, {256, 100, 64},
-      {64, 10, 128}, {64, 800, 300}, {3, 17, 600},   {30, 1568, 40}, {5, 4396, 20}};
+  const std::vector<Shape> shapes = {{1, 2, 1},
+                                     {13, 33, 17},
+                                     {12, 32, 256},
+                                     {25, 47, 257},
+                                     {241, 70, 37},
+                                     {7, 100, 513},
+                                     {64, 784, 31},
+                                     {37, 5, 300},
+                                     {100, 40, 300},
+                                     {64, 784, 256},
+                                     {50, 40, 784},
+                                     {256, 100, 64},
+                                     {64, 10, 128},
+                                     {64, 800, 300},
+                                     {3, 17, 600},
+                                     {30, 1568, 40},
+                                     {5, 4396, 20},
+                                     // B up to 1 MiB read in place when its rows are not 4 KiB
+                                     // apart (the first), packed when they are (the second).
+                                     {40, 700, 200},
+                                     {40, 1024, 200}};
   const int before = get_num_threads();
   uint64_t seed = 200;
   for (const Shape& s : shapes) {
