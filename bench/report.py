@@ -259,8 +259,9 @@ class Report:
         if nab and self.fma_peak:
             n = nab.extra[0].get("examples", 60000)
             frac = 2 * MLP_MACS * n / nab.median / 1e9 / self.fma_peak
+            # Issue 17's goals (the MLP ratio above, this share, the LSTM step's 0.35x).
             self.target("MLP achieved GFLOP/s vs FMA peak", frac, f"{100 * frac:.1f}%",
-                        "≥ 40%", lambda v: v >= 0.40)
+                        "≥ 60%", lambda v: v >= 0.60)
         if nab and "libtorch" in by:
             ratio = max(e["rss_mb"] for e in self.longest_runs("nabla")) / \
                 max(e["rss_mb"] for e in self.longest_runs("libtorch"))
@@ -371,10 +372,10 @@ class Report:
         nab, pt = best(self.r, "lstm", "step", "nabla"), best(self.r, "lstm", "step", "pytorch")
         if nab and pt:
             ratio = nab.median / pt.median
-            self.target("LSTM step vs PyTorch", ratio, f"{ratio:.2f}×", "≤ 0.4×",
-                        lambda v: v <= 0.4)
+            self.target("LSTM step vs PyTorch", ratio, f"{ratio:.2f}×", "≤ 0.35×",
+                        lambda v: v <= 0.35)
         elif any(u["workload"] == "lstm" for u in self.unavailable):
-            self.target("LSTM step vs PyTorch", None, "", "≤ 0.4×", None)
+            self.target("LSTM step vs PyTorch", None, "", "≤ 0.35×", None)
 
     def matmul(self):
         self.per_case("matmul", "3. Matrix product, float32", 1, "GFLOP/s", True,
