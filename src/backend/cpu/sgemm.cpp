@@ -817,7 +817,8 @@ Buffers& thread_buffers() {
 // (as A), x^T is packed (the small operand), and C^T goes through a buffer, transposed into C
 // at the end. Every element gets the same FMAs in the same order as on the packed path (a
 // product of two floats is the same either way round), so the bits do not depend on the path.
-// Row blocks of C^T are nc high, so the buffer holds at most nc x 64 floats.
+// Row blocks of C^T are nc high, so the buffer holds at most nc x kTransposedMaxRows floats.
+constexpr int64_t kTransposedMaxRows = 64;
 void transposed_product(const Isa& s, int64_t n, int64_t m, int64_t k, float alpha, View a, View b,
                         float beta, float* c, int64_t ldc) {
   const View w{b.p, b.cs, b.rs};   // B^T [m, k]
@@ -843,10 +844,14 @@ void transposed_product(const Isa& s, int64_t n, int64_t m, int64_t k, float alp
 // Packing costs a pass over both operands per product. It pays when many row tiles reuse the
 // packed B panels, or when B is too large to be read in place from L2; for few rows and a small
 // B the direct path is faster. Measured on an AMD EPYC (Zen 5), one thread: 64^3 2.84 against
-// 3.10 us, 64 x 128 @ 128 x 256 20.9 against 22.1 us, 10 x 64 @ 64 x 128 1.00 against 1.37 us;
-// but 256 rows (g^T @ x of the MLP's first layer) 141 against 129 us, 107 against 75 on two
-// threads, where B is streamed from L2 once per row tile.
-constexpr int64_t kDirectMaxRows = 64, kDirectMaxB = int64_t{1} << 16;  // B: floats per k block
+// 3.10 us, 64 x 128 @ 128 x 256 20.9 against 22.1 us, 10 x 64 @ 64 x 128 1.00 against 1.37 us.
+// With its tiles inlined (direct_tiles_avx512) the direct path also wins at 128 rows (one
+// thread, in rotation with the packed path: 128^3 1.10x, 100^3 1.17x, (64x128)^T @ 64x256
+// 1.07x; two threads, alternated processes: 128^3 1.15x, (64x128)^T @ 64x256 1.07x). At 256
+// rows the products alone gain as well (256^3 1.08x), but the MLP's epoch on two threads,
+// whose g^T @ x of the first layer (256 rows) would then take this path, was 2% slower in 10
+// of 11 alternated pairs of runs: 256 rows stay packed.
+constexpr int64_t kDirectMaxRows = 128, kDirectMaxB = int64_t{1} << 16;  // B: floats per k block
 
 // A B of up to 1 MiB in one k block is read in place too, while its rows are not a multiple of
 // 4 KiB apart: with the tiles inlined (direct_tiles_avx512), 64x256 @ 256x784 runs 1.09-1.12x
@@ -891,7 +896,7 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
     }
     return;
   }
-  if (s.transpose != nullptr && tb && n <= kDirectMaxRows)
+  if (s.transpose != nullptr && tb && n <= kTransposedMaxRows)
     return transposed_product(s, n, m, k, alpha, av, bv, beta, c, ldc);
   Buffers& buf = thread_buffers();
   // A last column block of at most nc / 8 joins the one before it: on its own it would pack A
