@@ -248,7 +248,8 @@ bool same_kernel_when_split(bool ta, bool tb, int64_t n, int64_t m, int64_t k, i
 template <class T>
 void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc, const T* bias = nullptr) {
-  keep_blas_single_threaded();
+  // Only where OpenBLAS computes (otherwise a call into it on every product, for nothing).
+  if (!own_kernel<T>() || n == 1 || m == 1) keep_blas_single_threaded();
   // On the caller's thread, whatever the thread count: a split would give gemv's remainder
   // loops other rows, and other rounding. Memory-bound anyway: the matrix is read once.
   if (n == 1 || m == 1) {
