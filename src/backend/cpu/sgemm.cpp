@@ -469,7 +469,8 @@ NABLA_TARGET_AVX2 __attribute__((always_inline)) inline void kernel_direct_avx2(
   }
 }
 
-// DirectTiles for AVX2, as direct_tiles_avx512.
+// DirectTiles for AVX2: direct_tiles_avx512's loop, written again because a function inlines
+// the kernels only under its own target attribute (a shared loop without one cannot).
 template <int... Heights>
 NABLA_TARGET_AVX2 void direct_tiles_avx2(int64_t n, int64_t m, int64_t kc, View a, const float* b,
                                          int64_t ldb, int64_t strip_stride, float* c, int64_t ldc,
