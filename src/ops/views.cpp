@@ -333,15 +333,17 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   if (index < 0) index += n;
   // Sizes and strides without dim d, in place (no allocation: select is per example in a
   // LibTorch-style dataset's get()).
+  const IntArrayRef in_sizes = sizes(), in_strides = strides();
+  const auto nd = static_cast<int64_t>(in_sizes.size());
   DimVector sz, st;
-  sz.resize_uninitialized(static_cast<size_t>(dim() - 1));
-  st.resize_uninitialized(static_cast<size_t>(dim() - 1));
-  for (int64_t k = 0, j = 0; k < dim(); ++k) {
+  sz.resize_uninitialized(static_cast<size_t>(nd - 1));
+  st.resize_uninitialized(static_cast<size_t>(nd - 1));
+  for (int64_t k = 0, j = 0; k < nd; ++k) {
     if (k == d) continue;
-    sz[static_cast<size_t>(j)] = sizes()[k];
-    st[static_cast<size_t>(j++)] = strides()[k];
+    sz[static_cast<size_t>(j)] = in_sizes[k];
+    st[static_cast<size_t>(j++)] = in_strides[k];
   }
-  Tensor result = make_view(*this, sz, st, storage_offset() + index * strides()[d]);
+  Tensor result = make_view(*this, sz, st, storage_offset() + index * in_strides[d]);
   return record_view("SelectBackward0", *this, result,
                      [self_sizes = DimVector(sizes()), dim = d, index](const Tensor& grad) {
                        return select_backward(grad, self_sizes, dim, index);
