@@ -183,6 +183,29 @@ TEST(CachingAllocator, LimitBoundsTheCacheAndLargeBlocksAreNotKept) {
   EXPECT_EQ(cached_bytes(), 0u);
 }
 
+// Blocks of 4 MiB and more start on a 2 MiB boundary, where the kernel can map them in huge
+// pages (asked for with madvise), and a block still costs only the pages it spans: its tail,
+// short of a whole huge page, stays in small pages.
+TEST(CachingAllocator, LargeBlocksStartOnHugePageBoundariesAndCostWhatTheyHold) {
+  CacheLimitGuard guard;
+  empty_cache();
+  constexpr int64_t kHugePage = 2 * kMiB;
+  const Tensor large = empty({kMiB + 1});  // 4 MiB + 4 bytes
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(large.data_ptr()) % kHugePage, 0u);
+  const Tensor small = empty({kMiB / 4});  // 1 MiB: no such alignment asked
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small.data_ptr()) % 64, 0u);
+  if (kAddressSanitizer) return;  // its shadow memory moves the RSS
+  // 6 MiB + 64 KiB written: the RSS grows by that, not by the 8 MiB of whole huge pages.
+  const int64_t bytes = 3 * kHugePage + 64 * 1024;
+  ones({1024});  // whatever ones() sets up on first use is not counted
+  const int64_t before = status_bytes("VmRSS");
+  const Tensor block = ones({bytes / 4});
+  const int64_t growth = status_bytes("VmRSS") - before;
+  if (before < 0) GTEST_SKIP() << "no VmRSS in /proc/self/status";
+  EXPECT_GE(growth, bytes - kMiB) << growth / 1024 << " KiB";
+  EXPECT_LT(growth, bytes + kMiB) << growth / 1024 << " KiB";
+}
+
 // A small MLP trained for 10,000 steps: whatever it allocates per step must be reused, so the
 // RSS after step 10,000 is that after step 1,000.
 TEST(CachingAllocator, TrainingKeepsRssFlat) {

@@ -3,16 +3,19 @@
 // training step frees and allocates the same sizes every iteration; handing the blocks back instead
 // of returning them to the OS avoids a page fault per touched page of every fresh buffer.
 #include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "core/allocator.h"
@@ -73,6 +76,53 @@ size_t default_cache_limit() {
   return limit;
 }
 
+// Transparent huge pages for large blocks. The kernel maps fresh memory one page at a time, on
+// first touch; on a virtual machine each fault is expensive (an AMD EPYC VM: 11 us per 4 KiB
+// page, so 125 ms to first write a 47 MB dataset, against 4 ms in 2 MiB pages). Debian's default
+// THP mode is "madvise": pages are huge only where the program asks. A block of at least
+// kHugeMin is a mapping of its own, starting on a 2 MiB boundary, that asks for huge pages over
+// the whole 2 MiB pages it spans; its tail stays in small pages, so a block never costs more
+// memory than it holds. (Through malloc, such a block could land in heap memory an earlier
+// block had asked huge pages for, tail included.)
+constexpr size_t kHugePage = size_t{2} << 20;
+constexpr size_t kHugeMin = 2 * kHugePage;
+
+size_t page_size() {
+  static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+size_t mapped_bytes(size_t rounded) {
+  return (rounded + page_size() - 1) / page_size() * page_size();
+}
+
+// A block of `rounded` bytes (a multiple of kAlign); null when out of memory.
+void* fresh_block(size_t rounded) {
+  if (rounded < kHugeMin) return std::aligned_alloc(kAlign, rounded);
+  const size_t bytes = mapped_bytes(rounded);
+  void* raw =
+      mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  // Keep the 2 MiB-aligned part; unmap what lies before and after it.
+  auto* base = static_cast<char*>(raw);
+  const size_t head = (kHugePage - reinterpret_cast<uintptr_t>(base) % kHugePage) % kHugePage;
+  if (head > 0) munmap(base, head);
+  munmap(base + head + bytes, kHugePage - head);
+  char* block = base + head;
+#ifdef MADV_HUGEPAGE
+  madvise(block, rounded / kHugePage * kHugePage, MADV_HUGEPAGE);  // a hint: failure is harmless
+#endif
+  return block;
+}
+
+// Gives back a block from fresh_block(rounded).
+void release_block(void* p, size_t rounded) {
+  if (rounded < kHugeMin) {
+    std::free(p);
+  } else {
+    munmap(p, mapped_bytes(rounded));
+  }
+}
+
 // Large blocks: free lists per exact rounded size, shared by all threads, holding at most
 // limit_ bytes; a block over a quarter of the limit is not kept at all. A block comes back with
 // its size (the Allocator interface passes it), so blocks in use are not tracked: a map of
@@ -90,10 +140,10 @@ class BlockCache {
         return p;
       }
     }
-    void* p = std::aligned_alloc(kAlign, rounded);
+    void* p = fresh_block(rounded);
     if (p == nullptr) {
       release_all();  // give the cache back and try once more
-      p = std::aligned_alloc(kAlign, rounded);
+      p = fresh_block(rounded);
     }
     NABLA_CHECK(p != nullptr, "[allocate] out of memory allocating {} bytes on the CPU", rounded);
     return p;
@@ -104,7 +154,7 @@ class BlockCache {
     std::unique_lock<std::mutex> lock(mutex_);
     if (size > limit_ / 4 || cached_bytes_ + size > limit_) {
       lock.unlock();
-      std::free(p);
+      release_block(p, size);
       return;
     }
     free_[size].push_back(p);
@@ -129,19 +179,19 @@ class BlockCache {
   // Sets the limit (if given), then frees cached blocks, largest first, until at most `keep`
   // bytes stay cached. The blocks are freed outside the lock.
   void set_limit_and_trim(std::optional<size_t> limit, size_t keep) {
-    std::vector<void*> doomed;
+    std::vector<std::pair<void*, size_t>> doomed;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (limit) limit_ = *limit;
       for (auto it = free_.rbegin(); it != free_.rend() && cached_bytes_ > keep; ++it) {
         while (!it->second.empty() && cached_bytes_ > keep) {
-          doomed.push_back(it->second.back());
+          doomed.emplace_back(it->second.back(), it->first);
           it->second.pop_back();
           cached_bytes_ -= it->first;
         }
       }
     }
-    for (void* p : doomed) std::free(p);
+    for (const auto& [p, size] : doomed) release_block(p, size);
   }
 
   std::mutex mutex_;
