@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "nabla/core.h"
+#include "nabla/tensor_geometry.h"
 #include "nabla/tensor_options.h"
 
 namespace nabla {
@@ -78,15 +79,17 @@ class Tensor {
 
   // ---- attributes --------------------------------------------------------------------
   bool defined() const { return impl_ != nullptr; }
-  IntArrayRef sizes() const;
-  IntArrayRef strides() const;
-  int64_t size(int64_t dim) const;
-  int64_t stride(int64_t dim) const;
-  int64_t dim() const;
+  IntArrayRef sizes() const { return geometry("sizes").sizes; }
+  IntArrayRef strides() const { return geometry("strides").strides; }
+  int64_t size(int64_t dim) const { return detail::at_dim(geometry("size").sizes, dim, "size"); }
+  int64_t stride(int64_t dim) const {
+    return detail::at_dim(geometry("stride").strides, dim, "stride");
+  }
+  int64_t dim() const { return static_cast<int64_t>(geometry("dim").sizes.size()); }
   int64_t ndimension() const { return dim(); }
-  int64_t numel() const;
-  int64_t storage_offset() const;
-  ScalarType scalar_type() const;
+  int64_t numel() const { return geometry("numel").numel; }
+  int64_t storage_offset() const { return geometry("storage_offset").offset; }
+  ScalarType scalar_type() const { return geometry("scalar_type").dtype; }
   /// nabla returns the ScalarType itself (LibTorch returns a TypeMeta that compares to it).
   ScalarType dtype() const { return scalar_type(); }
   Device device() const;
@@ -624,6 +627,12 @@ class Tensor {
   unsigned register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;
   void check_dtype_for_access(ScalarType requested, const char* what) const;
   void check_accessor(ScalarType requested, size_t n) const;
+  // The geometry of the TensorImpl, its first base (at the same address; checked where
+  // TensorImpl is defined); nabla::Error naming `what` when the tensor is undefined.
+  const detail::TensorGeometry& geometry(const char* what) const {
+    if (__builtin_expect(impl_ == nullptr, 0)) detail::undefined_tensor_error(what);
+    return *reinterpret_cast<const detail::TensorGeometry*>(impl_.get());
+  }
   std::shared_ptr<TensorImpl> impl_;
 };
 

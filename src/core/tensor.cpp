@@ -29,7 +29,10 @@ bool TensorImpl::is_contiguous() const {
 void TensorImpl::set_sizes_contiguous(IntArrayRef new_sizes) {
   // Checked: loaders call this with sizes read from files ({0, 2^62, 2^62} would overflow the
   // strides below).
-  detail::checked_numel(new_sizes, "set_sizes");
+  set_checked_sizes_contiguous(new_sizes, detail::checked_numel(new_sizes, "set_sizes"));
+}
+
+void TensorImpl::set_checked_sizes_contiguous(IntArrayRef new_sizes, int64_t count) {
   sizes = new_sizes;
   strides.resize_uninitialized(new_sizes.size());
   int64_t s = 1;  // as contiguous_strides, without a vector
@@ -37,7 +40,7 @@ void TensorImpl::set_sizes_contiguous(IntArrayRef new_sizes) {
     strides[d] = s;
     s *= std::max<int64_t>(new_sizes[d], 1);
   }
-  recompute_numel();
+  numel = count;
 }
 
 void TensorImpl::recompute_numel() { numel = detail::compute_numel(sizes); }
@@ -72,7 +75,7 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);
   impl->dtype = dtype;
-  impl->set_sizes_contiguous(sizes);
+  impl->set_checked_sizes_contiguous(sizes, n);
   return Tensor(std::move(impl));
 }
 
@@ -129,53 +132,33 @@ std::string shape_str(IntArrayRef sizes) { return fmt::format("{}", sizes); }
 
 namespace {
 
-[[noreturn, gnu::cold]] void undefined_tensor(const char* what) {
-  NABLA_ERROR("[{}] called on an undefined tensor", what);
-}
-
-// impl_of's body, inlined into the accessors below: an op calls them tens of times, and a
-// call to impl_of each (with its error formatting) was 8% of a 4 x 4 mm.
+// impl_of's body, inlined into the accessors below.
 inline const TensorImpl& checked_impl(const Tensor& t, const char* what) {
   const TensorImpl* impl = t.unsafeGetTensorImpl();
   if (impl == nullptr) [[unlikely]]
-    undefined_tensor(what);
+    detail::undefined_tensor_error(what);
   return *impl;
 }
 
-// values[d] for a dim d in [-n, n) (n = values.size()); nabla::Error otherwise, and always for
-// a 0-d tensor, which has no dims to ask about (as LibTorch: wrap_scalar is false there).
-inline int64_t at_dim(const DimVector& values, int64_t d, const char* what) {
-  const auto n = static_cast<int64_t>(values.size());
-  if (d >= 0 && d < n) [[likely]]
-    return values[static_cast<size_t>(d)];
-  NABLA_CHECK(n > 0, "[{}] dimension specified as {} but tensor has no dimensions", what, d);
-  return values[static_cast<size_t>(detail::wrap_dim(d, n, what))];
+}  // namespace
+
+void detail::undefined_tensor_error(const char* what) {
+  NABLA_ERROR("[{}] called on an undefined tensor", what);
 }
 
-}  // namespace
+void detail::dim_out_of_range_error(int64_t d, int64_t n, const char* what) {
+  NABLA_CHECK(n > 0, "[{}] dimension specified as {} but tensor has no dimensions", what, d);
+  wrap_dim(d, n, what);  // raises: d is outside [-n, n)
+  NABLA_ERROR("[{}] internal error: dimension {} of {} reported out of range", what, d, n);
+}
 
 const TensorImpl& detail::impl_of(const Tensor& t, const char* what) {
   return checked_impl(t, what);
 }
 
-IntArrayRef Tensor::sizes() const { return checked_impl(*this, "sizes").sizes; }
-IntArrayRef Tensor::strides() const { return checked_impl(*this, "strides").strides; }
-int64_t Tensor::dim() const {
-  return static_cast<int64_t>(checked_impl(*this, "dim").sizes.size());
-}
-int64_t Tensor::numel() const { return checked_impl(*this, "numel").numel; }
-int64_t Tensor::storage_offset() const { return checked_impl(*this, "storage_offset").offset; }
-ScalarType Tensor::scalar_type() const { return checked_impl(*this, "scalar_type").dtype; }
 Device Tensor::device() const { return checked_impl(*this, "device").device(); }
 bool Tensor::is_contiguous() const { return checked_impl(*this, "is_contiguous").is_contiguous(); }
 uint32_t Tensor::_version() const { return checked_impl(*this, "_version").storage->version; }
-
-int64_t Tensor::size(int64_t d) const {
-  return at_dim(checked_impl(*this, "size").sizes, d, "size");
-}
-int64_t Tensor::stride(int64_t d) const {
-  return at_dim(checked_impl(*this, "stride").strides, d, "stride");
-}
 
 TensorOptions Tensor::options() const {
   return TensorOptions().dtype(scalar_type()).device(device());
