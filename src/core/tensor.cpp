@@ -71,7 +71,7 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
   storage->nbytes = nbytes;
   storage->data = allocator.allocate(storage->nbytes);
   storage->device = device;
-  storage->deleter = [&allocator, nbytes](void* p) { allocator.deallocate(p, nbytes); };
+  storage->allocator = &allocator;
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);
   impl->dtype = dtype;

@@ -76,7 +76,8 @@ inline Tensor grad_for(const Tensor& grad, IntArrayRef sizes, ScalarType dtype) 
 inline bool gradient_can_be_overwritten(const Tensor& grad) {
   const std::shared_ptr<TensorImpl>& impl = grad.impl();
   return impl && impl.use_count() == 1 && impl->storage.use_count() == 1 &&
-         impl->storage->deleter && !impl->grad_fn && !impl->requires_grad && grad.is_contiguous();
+         impl->storage->allocator != nullptr && !impl->grad_fn && !impl->requires_grad &&
+         grad.is_contiguous();
 }
 
 /// `t` as float32 when it is a 16-bit float, else `t` (differentiable; undefined stays

@@ -55,7 +55,7 @@ struct Mats {
   }
 };
 
-Mats mats_of(const Tensor& t) {
+inline Mats mats_of(const Tensor& t) {
   const IntArrayRef size = t.sizes(), stride = t.strides();
   if (size.size() == 2) return {t.data_ptr(), 1, size[0], size[1], 0, stride[0], stride[1]};
   return {t.data_ptr(), size[0], size[1], size[2], stride[0], stride[1], stride[2]};
@@ -63,13 +63,20 @@ Mats mats_of(const Tensor& t) {
 
 MatLayout layout_of(const Mats& m) { return blas_layout(m.rows, m.cols, m.sr, m.sc); }
 
-// `t` as BLAS can read it: itself, or a contiguous copy kept alive by `holder`.
-Mats blas_operand(const Tensor& t, Tensor& holder) {
-  const Mats m = mats_of(t);
-  if (layout_of(m).ok) return m;
+// A contiguous copy of `t` in `holder`, for an operand BLAS cannot read as it is.
+[[gnu::noinline]] Mats contiguous_operand(const Tensor& t, Tensor& holder) {
   holder = detail::make_tensor(t.sizes(), t.scalar_type(), t.device());
   cpu_backend().copy(t, holder);
   return mats_of(holder);
+}
+
+// `t` as BLAS can read it: itself, or a contiguous copy kept alive by `holder`. Into `m`, not
+// returned: a Mats returned from a call was written field by field and then copied with 16-byte
+// loads, which store forwarding cannot serve (~10% of a 4 x 4 mm).
+inline void blas_operand(const Tensor& t, Tensor& holder, Mats& m) {
+  m = mats_of(t);
+  if (!layout_of(m).ok) [[unlikely]]
+    m = contiguous_operand(t, holder);
 }
 
 template <class T>
@@ -322,16 +329,18 @@ void loop_batched(const Mats& a, const Mats& b, const Mats& c, T beta, T alpha) 
 template <class T>
 void blas_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& out, T beta, T alpha) {
   // BLAS writes row-major C; any other output layout goes through a contiguous buffer.
-  const Mats o = mats_of(out);
-  const MatLayout lc = layout_of(o);
+  Mats c = mats_of(out);
+  const MatLayout lc = layout_of(c);
   const bool direct = lc.ok && !lc.trans;
   Tensor c_buffer, a_copy, b_copy;
   if (!direct) {
     c_buffer = detail::make_tensor(out.sizes(), out.scalar_type(), out.device());
     if (beta != T(0)) cpu_backend().copy(out, c_buffer);
+    c = mats_of(c_buffer);
   }
-  const Mats c = direct ? o : mats_of(c_buffer);
-  const Mats a = blas_operand(a_in, a_copy), b = blas_operand(b_in, b_copy);
+  Mats a, b;
+  blas_operand(a_in, a_copy, a);
+  blas_operand(b_in, b_copy, b);
   const MatLayout la = layout_of(a), lb = layout_of(b);
   const int64_t ldc = direct ? lc.ld : std::max<int64_t>(c.cols, 1);
   for (int64_t i = 0; i < c.batch; ++i) {

@@ -59,8 +59,12 @@ using PackB = void (*)(View b, int64_t kc, int64_t nc, int nr, float* out);
 // A read in place, B's rows contiguous (ldb apart), the strip of B for columns [j, j + nr) at
 // b + j * strip_stride (1: B as it is; kc: B packed into nr-wide panels). Row tiles outside,
 // so that a tile's A values stay in L1 while B streams from L2.
-using DirectTiles = void (*)(int64_t n, int64_t m, int64_t kc, View a, const float* b, int64_t ldb,
-                             int64_t strip_stride, float* c, int64_t ldc, float alpha, float beta);
+// A by reference: passed by value, a View (three words, so on the stack) was written field by
+// field and read back as one 16-byte load, which store forwarding cannot serve (~8% of a 4 x 4
+// mm).
+using DirectTiles = void (*)(int64_t n, int64_t m, int64_t kc, const View& a, const float* b,
+                             int64_t ldb, int64_t strip_stride, float* c, int64_t ldc, float alpha,
+                             float beta);
 // dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols.
 using Transpose = void (*)(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst,
                            int64_t ldd);
@@ -354,7 +358,7 @@ NABLA_TARGET_AVX512 __attribute__((always_inline)) inline void kernel_direct_avx
 // are only 64 k steps deep (AMD EPYC, Zen 5, one thread, interleaved with the call per tile in
 // one process: 64^3 1.05-1.06x, 64x784 @ (256x784)^T 1.02x); the same bits.
 template <int Vecs, int... Heights>
-NABLA_TARGET_AVX512 void direct_tiles_avx512(int64_t n, int64_t m, int64_t kc, View a,
+NABLA_TARGET_AVX512 void direct_tiles_avx512(int64_t n, int64_t m, int64_t kc, const View& a,
                                              const float* b, int64_t ldb, int64_t strip_stride,
                                              float* c, int64_t ldc, float alpha, float beta) {
   constexpr int mr = sizeof...(Heights), nr = 16 * Vecs;
@@ -472,9 +476,9 @@ NABLA_TARGET_AVX2 __attribute__((always_inline)) inline void kernel_direct_avx2(
 // DirectTiles for AVX2: direct_tiles_avx512's loop, written again because a function inlines
 // the kernels only under its own target attribute (a shared loop without one cannot).
 template <int... Heights>
-NABLA_TARGET_AVX2 void direct_tiles_avx2(int64_t n, int64_t m, int64_t kc, View a, const float* b,
-                                         int64_t ldb, int64_t strip_stride, float* c, int64_t ldc,
-                                         float alpha, float beta) {
+NABLA_TARGET_AVX2 void direct_tiles_avx2(int64_t n, int64_t m, int64_t kc, const View& a,
+                                         const float* b, int64_t ldb, int64_t strip_stride,
+                                         float* c, int64_t ldc, float alpha, float beta) {
   constexpr int mr = sizeof...(Heights), nr = 16;
   const RowTiles tiles(n, mr);
   for (int64_t t = 0, i = 0; t < tiles.count; ++t) {
