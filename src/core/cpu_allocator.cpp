@@ -85,7 +85,19 @@ size_t default_cache_limit() {
 // memory than it holds. (Through malloc, such a block could land in heap memory an earlier
 // block had asked huge pages for, tail included.)
 constexpr size_t kHugePage = size_t{2} << 20;
+// Under AddressSanitizer every block stays with malloc, whose redzones catch a kernel reading
+// or writing past a large tensor's end (a mapping of our own has none).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kHugeMin = std::numeric_limits<size_t>::max();
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr size_t kHugeMin = std::numeric_limits<size_t>::max();
+#else
 constexpr size_t kHugeMin = 2 * kHugePage;
+#endif
+#else
+constexpr size_t kHugeMin = 2 * kHugePage;
+#endif
 
 size_t page_size() {
   static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
