@@ -394,12 +394,32 @@ bool bf16_on_dnnl(const Mats& a, const Mats& b, const Mats& c, int64_t k, double
 }
 }  // namespace
 
+namespace {
+// One float32 matrix product that BLAS can read as it is, into a row-major C (every Linear
+// layer's, both ways): straight to gemm, without the general path's dtype dispatch, copies
+// and batch loop; false (nothing done) for any other.
+bool float_matrix_product(const Tensor& a, const Tensor& b, const Tensor& out, double beta,
+                          double alpha) {
+  if (out.dim() != 2 || out.scalar_type() != ScalarType::Float) return false;
+  const Mats c = mats_of(out), ma = mats_of(a), mb = mats_of(b);
+  const MatLayout lc = layout_of(c), la = layout_of(ma), lb = layout_of(mb);
+  if (!lc.ok || lc.trans || !la.ok || !lb.ok || ma.cols == 0 || c.rows == 0 || c.cols == 0)
+    return false;
+  detail::sync_fp_mode();
+  gemm<float>(la.trans, lb.trans, c.rows, c.cols, ma.cols, static_cast<float>(alpha),
+              ma.ptr<float>(), la.ld, mb.ptr<float>(), lb.ld, static_cast<float>(beta),
+              c.ptr<float>(), lc.ld);
+  return true;
+}
+}  // namespace
+
 void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, double beta,
                         double alpha) {
   const int64_t dims = out.dim();
   NABLA_CHECK((dims == 2 || dims == 3) && a.dim() == dims && b.dim() == dims,
               "[matmul] the backend expects 2-D or 3-D operands, got {}, {} and {}", a.sizes(),
               b.sizes(), out.sizes());
+  if (float_matrix_product(a, b, out, beta, alpha)) return;
   const Mats c = mats_of(out);
   const int64_t n = c.rows, m = c.cols, k = a.sizes()[dims - 1];
   if (c.batch == 0 || n == 0 || m == 0) return;
