@@ -92,7 +92,7 @@ class Tensor {
   ScalarType scalar_type() const { return geometry("scalar_type").dtype; }
   /// nabla returns the ScalarType itself (LibTorch returns a TypeMeta that compares to it).
   ScalarType dtype() const { return scalar_type(); }
-  Device device() const;
+  Device device() const { return geometry("device").device; }
   TensorOptions options() const;
   bool is_contiguous() const;
   bool is_floating_point() const { return isFloatingType(scalar_type()); }
@@ -109,11 +109,13 @@ class Tensor {
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
 
   // ---- element access ----------------------------------------------------------------
-  void* data_ptr() const;
+  void* data_ptr() const { return geometry("data_ptr").data; }
   template <class T>
   T* data_ptr() const {
-    check_dtype_for_access(CppTypeToScalarType<std::remove_const_t<T>>::value, "data_ptr");
-    return static_cast<T*>(data_ptr());
+    const detail::TensorGeometry& g = geometry("data_ptr");
+    constexpr ScalarType requested = CppTypeToScalarType<std::remove_const_t<T>>::value;
+    if (__builtin_expect(g.dtype != requested, 0)) dtype_access_error(requested, "data_ptr");
+    return reinterpret_cast<T*>(g.data);
   }
   template <class T>
   T* mutable_data_ptr() const {
@@ -625,7 +627,7 @@ class Tensor {
   Tensor var_all(bool unbiased) const;
   Tensor std_all(bool unbiased) const;
   unsigned register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;
-  void check_dtype_for_access(ScalarType requested, const char* what) const;
+  [[noreturn]] void dtype_access_error(ScalarType requested, const char* what) const;
   void check_accessor(ScalarType requested, size_t n) const;
   // The geometry of the TensorImpl, its first base (at the same address; checked where
   // TensorImpl is defined); nabla::Error naming `what` when the tensor is undefined.

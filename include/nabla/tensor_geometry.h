@@ -1,7 +1,8 @@
-// The geometry of a tensor (sizes, strides, offset, element count, dtype): the part of its
-// TensorImpl that Tensor's accessors read. It is public so that those accessors are inline: an
-// op calls them tens of times, and a call each was a fifth of the time of a 4 x 4 mm. The rest
-// of TensorImpl (storage, autograd state) stays private to the library (src/core/tensor_impl.h).
+// The geometry of a tensor (sizes, strides, offset, element count, dtype, and where its data
+// is): the part of its TensorImpl that Tensor's accessors read. It is public so that those
+// accessors are inline: an op calls them tens of times, and a call each was a fifth of the time of
+// a 4 x 4 mm. The rest of TensorImpl (storage, autograd state) stays private to the library
+// (src/core/tensor_impl.h).
 #pragma once
 
 #include <algorithm>
@@ -69,6 +70,11 @@ struct TensorGeometry {
   int64_t offset = 0;  // in elements
   int64_t numel = 1;
   ScalarType dtype = ScalarType::Float;
+  // Where the storage is and where element 0 lies in it (its data plus `offset` elements; null
+  // where the storage holds no memory, as on the meta device). Copies of the storage's, set
+  // with it (TensorImpl::set_storage), so that data_ptr() and device() need no call either.
+  Device device = Device(DeviceType::CPU);
+  char* data = nullptr;
 };
 
 /// Raise nabla::Error: an accessor `what` called on an undefined tensor.

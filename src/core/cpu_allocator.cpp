@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/allocator.h"
+#include "core/block_pool.h"
 #include "core/check.h"
 #include "nabla/memory.h"
 
@@ -87,14 +88,8 @@ size_t default_cache_limit() {
 constexpr size_t kHugePage = size_t{2} << 20;
 // Under AddressSanitizer every block stays with malloc, whose redzones catch a kernel reading
 // or writing past a large tensor's end (a mapping of our own has none).
-#if defined(__SANITIZE_ADDRESS__)  // GCC
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)  // clang
-constexpr bool kAddressSanitizer = __has_feature(address_sanitizer);
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-constexpr size_t kHugeMin = kAddressSanitizer ? std::numeric_limits<size_t>::max() : 2 * kHugePage;
+constexpr size_t kHugeMin =
+    detail::kAddressSanitizer ? std::numeric_limits<size_t>::max() : 2 * kHugePage;
 
 size_t page_size() {
   static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));

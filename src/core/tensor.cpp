@@ -67,14 +67,14 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
   const int64_t n = checked_numel(sizes, "empty");
   const size_t nbytes = checked_nbytes(n, elementSize(dtype), "empty");
   Allocator& allocator = allocator_for(device);
-  auto storage = std::make_shared<Storage>();
+  auto storage = new_storage();
   storage->nbytes = nbytes;
   storage->data = allocator.allocate(storage->nbytes);
   storage->device = device;
   storage->allocator = &allocator;
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::move(storage);
+  auto impl = new_tensor_impl();
   impl->dtype = dtype;
+  impl->set_storage(std::move(storage), 0);
   impl->set_checked_sizes_contiguous(sizes, n);
   return Tensor(std::move(impl));
 }
@@ -92,12 +92,11 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
     check_view_bounds(sizes, strides, offset,
                       static_cast<int64_t>(st.nbytes / elementSize(base.scalar_type())), "view");
   }
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = base.impl()->storage;
+  auto impl = new_tensor_impl();
   impl->dtype = base.scalar_type();
+  impl->set_storage(base.impl()->storage, offset);
   impl->sizes = sizes;
   impl->strides = strides;
-  impl->offset = offset;
   impl->is_view = true;
   impl->recompute_numel();
   return Tensor(std::move(impl));
@@ -105,13 +104,8 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
 
 Tensor alias_detached(const Tensor& t) {
   const TensorImpl* src = t.unsafeGetTensorImpl();
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = src->storage;
-  impl->dtype = src->dtype;
-  impl->sizes = src->sizes;
-  impl->strides = src->strides;
-  impl->offset = src->offset;
-  impl->numel = src->numel;
+  auto impl = new_tensor_impl();
+  impl->share_storage_and_geometry(*src);
   impl->is_view = src->is_view;
   return Tensor(std::move(impl));
 }
@@ -156,7 +150,6 @@ const TensorImpl& detail::impl_of(const Tensor& t, const char* what) {
   return checked_impl(t, what);
 }
 
-Device Tensor::device() const { return checked_impl(*this, "device").device(); }
 bool Tensor::is_contiguous() const { return checked_impl(*this, "is_contiguous").is_contiguous(); }
 uint32_t Tensor::_version() const { return checked_impl(*this, "_version").storage->version; }
 
@@ -171,16 +164,13 @@ std::string Tensor::toString() const {
 
 // ---- element access --------------------------------------------------------------------
 
-void* Tensor::data_ptr() const { return checked_impl(*this, "data_ptr").data(); }
-
-void Tensor::check_dtype_for_access(ScalarType requested, const char* what) const {
-  NABLA_CHECK(scalar_type() == requested,
-              "[{}] expected a tensor of dtype {} for this element type, but it has dtype {}", what,
+void Tensor::dtype_access_error(ScalarType requested, const char* what) const {
+  NABLA_ERROR("[{}] expected a tensor of dtype {} for this element type, but it has dtype {}", what,
               requested, scalar_type());
 }
 
 void Tensor::check_accessor(ScalarType requested, size_t n) const {
-  check_dtype_for_access(requested, "accessor");
+  if (scalar_type() != requested) dtype_access_error(requested, "accessor");
   NABLA_CHECK(static_cast<size_t>(dim()) == n,
               "[accessor] expected a tensor of {} dimensions, got {} (shape {})", n, dim(),
               sizes());

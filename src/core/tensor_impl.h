@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/allocator.h"
+#include "core/block_pool.h"
 #include "nabla/autograd.h"
 #include "nabla/tensor.h"
 
@@ -44,7 +45,7 @@ using detail::DimVector;
 
 class TensorImpl : public detail::TensorGeometry {
  public:
-  // User-provided, so that std::make_shared<TensorImpl>() runs the member initializers only:
+  // User-provided, so that std::allocate_shared<TensorImpl>() runs the member initializers only:
   // with an implicit constructor, value-initialization first zero-fills the whole object (a
   // `rep stos` of some 300 bytes, 12% of the time of empty({16, 16})).
   // Tensor's inline accessors read the TensorGeometry base at the object's own address
@@ -67,11 +68,25 @@ class TensorImpl : public detail::TensorGeometry {
   std::weak_ptr<autograd::Node> grad_accumulator;  // leaves: the node that fills .grad()
   std::vector<TensorHook> hooks;                   // leaves: run before accumulation
 
-  char* data() const {
+  /// Element 0 (storage's data plus `offset` elements); its device.
+  char* data() const { return TensorGeometry::data; }
+  Device device() const { return TensorGeometry::device; }
+  /// Points this tensor at `s` from element `element_offset` on (in elements of `dtype`, which
+  /// must be set first), keeping the geometry's copies of the data pointer and device in step.
+  void set_storage(std::shared_ptr<Storage> s, int64_t element_offset) {
+    storage = std::move(s);
+    offset = element_offset;
+    TensorGeometry::device = storage->device;
     char* base = static_cast<char*>(storage->data);
-    return offset == 0 ? base : base + offset * static_cast<int64_t>(elementSize(dtype));
+    TensorGeometry::data = base == nullptr || element_offset == 0
+                               ? base
+                               : base + element_offset * static_cast<int64_t>(elementSize(dtype));
   }
-  Device device() const { return storage->device; }
+  /// Takes `other`'s storage and geometry (sizes, strides, offset, dtype, data pointer).
+  void share_storage_and_geometry(const TensorImpl& other) {
+    storage = other.storage;
+    static_cast<TensorGeometry&>(*this) = other;
+  }
   bool is_contiguous() const;
   void set_sizes_contiguous(IntArrayRef new_sizes);
   /// set_sizes_contiguous for sizes already checked, whose element count is `count`.
@@ -80,6 +95,14 @@ class TensorImpl : public detail::TensorGeometry {
 };
 
 namespace detail {
+
+/// A new TensorImpl or Storage, in a block from the thread's free list (block_pool.h).
+inline std::shared_ptr<TensorImpl> new_tensor_impl() {
+  return std::allocate_shared<TensorImpl>(PooledAllocator<TensorImpl>());
+}
+inline std::shared_ptr<Storage> new_storage() {
+  return std::allocate_shared<Storage>(PooledAllocator<Storage>());
+}
 
 /// Row-major strides for `sizes`.
 std::vector<int64_t> contiguous_strides(IntArrayRef sizes);

@@ -498,12 +498,8 @@ void assign_into(Tensor& target, const Tensor& loaded, const std::string& path) 
   const TensorImpl& src = *loaded.unsafeGetTensorImpl();
   // Graphs that saved the old tensor must see a version change, as after any in-place write.
   const uint32_t version = dst.storage->version + 1;
-  dst.storage = src.storage;
+  dst.share_storage_and_geometry(src);  // the dtypes are the same (checked above)
   dst.storage->version = version;
-  dst.sizes = src.sizes;
-  dst.strides = src.strides;
-  dst.offset = src.offset;
-  dst.numel = src.numel;
   dst.is_view = false;
   dst.grad_accumulator.reset();  // its recorded shape may be stale
 }

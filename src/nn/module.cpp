@@ -19,12 +19,7 @@ void set_data(const Tensor& dst, const Tensor& src) {
   const TensorImpl& s = *src.impl();
   // Only the data moves: requires_grad, grad and hooks stay with the handle, so optimizers
   // and user code holding the parameter keep working.
-  d.storage = s.storage;
-  d.sizes = s.sizes;
-  d.strides = s.strides;
-  d.offset = s.offset;
-  d.numel = s.numel;
-  d.dtype = s.dtype;
+  d.share_storage_and_geometry(s);
   d.is_view = s.is_view;
   if (d.grad.defined() && (d.grad.scalar_type() != d.dtype || d.grad.device() != dst.device())) {
     d.grad = d.grad.to(dst.device(), d.dtype);

@@ -114,13 +114,13 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const Tenso
     if (sizes[i] > 0)
       extent = checked_add(extent, checked_mul(sizes[i] - 1, strides[i], "from_blob"), "from_blob");
   }
-  auto storage = std::make_shared<Storage>();
+  auto storage = detail::new_storage();
   storage->data = data;
   storage->nbytes = checked_nbytes(extent, elementSize(o.dtype()), "from_blob");
   storage->device = o.device();
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::move(storage);
+  auto impl = detail::new_tensor_impl();
   impl->dtype = o.dtype();
+  impl->set_storage(std::move(storage), 0);
   impl->sizes = sizes.vec();
   impl->strides = strides.vec();
   impl->recompute_numel();
