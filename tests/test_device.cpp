@@ -188,6 +188,9 @@ TEST(MetaDevice, ValuesCannotBeRead) {
   Tensor m = ones({2, 3}).to(kMeta);
   EXPECT_NE(error_of([&] { (void)m.sum().item<float>(); }).find("[meta]"), std::string::npos);
   EXPECT_THROW(m.cpu(), Error);
+  // No memory, at any offset (as LibTorch's meta tensors).
+  EXPECT_EQ(m.data_ptr(), nullptr);
+  EXPECT_EQ(m.narrow(1, 1, 2).data_ptr(), nullptr);
   std::ostringstream os;
   os << m;
   EXPECT_EQ(os.str(), "tensor(..., device='meta', size=[2, 3], dtype=float32)");
