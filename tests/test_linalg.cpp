@@ -485,7 +485,11 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
                                      // B up to 1 MiB read in place when its rows are not 4 KiB
                                      // apart (the first), packed when they are (the second).
                                      {40, 700, 200},
-                                     {40, 1024, 200}};
+                                     {40, 1024, 200},
+                                     // More rows than a row block (240), over three k blocks;
+                                     // A's rows 4 KiB apart in the second.
+                                     {300, 50, 600},
+                                     {260, 40, 1024}};
   const int before = get_num_threads();
   uint64_t seed = 200;
   for (const Shape& s : shapes) {
