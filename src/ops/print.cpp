@@ -249,8 +249,10 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
     s += t.numel() == 0 ? "[]" : Printer(detail::host_readable(t), o).body(indent);
   }
   std::vector<std::string> suffixes;
-  // As PyTorch: the device is named when it is not the default one (factories' default).
-  if (t.device() != TensorOptions().device())
+  // As PyTorch: the device is named when it is not the default one, factories' (written out:
+  // with TensorOptions().device() GCC 12 warns, wrongly, that its optional may be read
+  // uninitialized).
+  if (t.device() != Device(DeviceType::CPU))
     suffixes.push_back(fmt::format("device='{}'", t.device().str()));
   suffixes.push_back(fmt::format("size={}", t.sizes()));
   suffixes.push_back(fmt::format("dtype={}", t.scalar_type()));
