@@ -338,9 +338,16 @@ void conv_backward_weight_impl(const Geo3& g, const T* x, const T* dy, T* dw) {
 // without a branch: on real data which element wins is unpredictable.
 // (The select is done on the bits: written as `take ? v : best`, g++ 12 turns it back into
 // branches, and half of them mispredict on random data.)
+// Whether v takes the place of `best` as a window's maximum: larger, or NaN. Both tests always
+// run (a bitwise or of ints: no branch, so the loops below vectorize).
+template <class T>
+inline bool replaces_max(T v, T best) {
+  return static_cast<bool>(static_cast<int>(v > best) | static_cast<int>(v != v));
+}
+
 template <class T>
 inline void keep_max(T v, int64_t i, T& best, int64_t& at) {
-  const bool take = (v > best) | (v != v);
+  const bool take = replaces_max(v, best);
   best = detail::fast::select_bits(take, v, best);
   const uint64_t imask = uint64_t(0) - static_cast<uint64_t>(take);
   at = static_cast<int64_t>((static_cast<uint64_t>(i) & imask) |
@@ -357,9 +364,9 @@ NABLA_CPU_CLONES void max_pool_2x2_row(const T* __restrict r0, const T* __restri
                                        int64_t i0, int64_t W) {
   for (int64_t ow = 0; ow < out_w; ++ow) {
     const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-    const bool t0 = (b > a) | (b != b), t1 = (d > c) | (d != d);
+    const bool t0 = replaces_max(b, a), t1 = replaces_max(d, c);
     const T m0 = detail::fast::select_bits(t0, b, a), m1 = detail::fast::select_bits(t1, d, c);
-    const bool t = (m1 > m0) | (m1 != m1);
+    const bool t = replaces_max(m1, m0);
     y[ow] = detail::fast::select_bits(t, m1, m0);
     const int64_t k0 = static_cast<int64_t>(t0), k1 = W + static_cast<int64_t>(t1);
     idx[ow] = i0 + 2 * ow + k0 + ((k1 - k0) & -static_cast<int64_t>(t));
@@ -378,9 +385,9 @@ NABLA_CPU_CLONES void max_pool_2x2_flat(const T* __restrict a, const T* __restri
                                         int64_t* __restrict idx, int64_t P, int64_t W) {
   for (int64_t o = 0; o < P; ++o) {
     const T a0 = a[2 * o], a1 = a[2 * o + 1], b0 = b[2 * o], b1 = b[2 * o + 1];
-    const bool t0 = (a1 > a0) | (a1 != a1), t1 = (b1 > b0) | (b1 != b1);
+    const bool t0 = replaces_max(a1, a0), t1 = replaces_max(b1, b0);
     const T m0 = detail::fast::select_bits(t0, a1, a0), m1 = detail::fast::select_bits(t1, b1, b0);
-    const bool t = (m1 > m0) | (m1 != m1);
+    const bool t = replaces_max(m1, m0);
     y[o] = detail::fast::select_bits(t, m1, m0);
     const int64_t k0 = static_cast<int64_t>(t0), k1 = W + static_cast<int64_t>(t1);
     idx[o] = base[o] + k0 + ((k1 - k0) & -static_cast<int64_t>(t));
