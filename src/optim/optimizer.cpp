@@ -73,8 +73,9 @@ void Optimizer::add_param_group(const OptimizerParamGroup& param_group) {
   check_new_params(param_groups_, param_group.params());
   std::unique_ptr<OptimizerOptions> options =
       param_group.has_options() ? param_group.options().clone() : defaults_->clone();
-  const OptimizerOptions& given = *options;
-  NABLA_CHECK(typeid(given) == typeid(*defaults_),
+  // References first: typeid of `*defaults_` (a call) makes clang warn of side effects.
+  const OptimizerOptions &given = *options, &defaults = *defaults_;
+  NABLA_CHECK(typeid(given) == typeid(defaults),
               "[optim] the group's options are of another optimizer's kind");
   options->validate();
   param_groups_.emplace_back(param_group.params(), std::move(options));
