@@ -392,9 +392,7 @@ bool bf16_on_dnnl(const Mats& a, const Mats& b, const Mats& c, int64_t k, double
   }
   return true;
 }
-}  // namespace
 
-namespace {
 // One float32 matrix product that BLAS can read as it is, into a row-major C (every Linear
 // layer's, both ways): straight to gemm, without the general path's dtype dispatch, copies
 // and batch loop; false (nothing done) for any other.
