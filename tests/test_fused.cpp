@@ -164,6 +164,32 @@ TEST(FusedCrossEntropy, MatchesLogSoftmaxPlusNll) {
   EXPECT_EQ(F::cross_entropy(rnd({6, 5}, 1), t).grad_fn()->name(), "NllLossBackward0");
 }
 
+// Rows longer than the softmax row kernel's 32 lanes (a language model's vocabulary: the
+// lanes, then their tail) and rows shorter than them, with an ignored row.
+TEST(FusedCrossEntropy, ManyClassesMatchLogSoftmaxPlusNll) {
+  Tensor t = tensor(std::vector<int64_t>{2, 99, -100, 40, 0});
+  for (ScalarType dt : {kDouble, kFloat}) {
+    for (auto red : {Reduction::Mean, Reduction::None}) {
+      const auto o = F::CrossEntropyFuncOptions().reduction(red);
+      compare([&](const variable_list& v) { return F::cross_entropy(v[0], t, o); },
+              [&](const variable_list& v) { return ce_oracle(v[0], t, o); },
+              {rnd({5, 100}, 16, dt)}, dt == kDouble ? 1e-12 : 1e-5);
+    }
+  }
+  // The loss terms are log_softmax's own values, to the bit, for long rows and short ones.
+  for (int64_t classes : {100, 41, 5}) {
+    Tensor x = rnd({5, classes}, 17, kFloat, false);
+    Tensor tc = t.remainder(classes).masked_fill(t == -100, -100);
+    Tensor none = F::cross_entropy(x, tc, F::CrossEntropyFuncOptions().reduction(Reduction::None));
+    Tensor lp = x.log_softmax(1);
+    for (int64_t i = 0; i < 5; ++i) {
+      const int64_t k = tc[i].item<int64_t>();
+      EXPECT_EQ(none[i].item<float>(), k == -100 ? 0.0f : -lp[i][k].item<float>())
+          << classes << " classes, row " << i;
+    }
+  }
+}
+
 TEST(FusedCrossEntropy, FallbackMatchesKernel) {
   Tensor t = tensor(std::vector<int64_t>{2, 0, -100, 4, 1, 3});
   for (ScalarType dt : {kDouble, kFloat}) {

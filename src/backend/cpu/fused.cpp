@@ -5,6 +5,7 @@
 // The loops are plain arrays with no aliasing between operands, so the compiler vectorizes them.
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/multiversion.h"
+#include "backend/cpu/softmax_rows.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,6 +19,13 @@ namespace nabla::cpu {
 
 namespace {
 constexpr int64_t kUpdateGrain = 16384;  // elements per chunk of an optimizer update
+
+/// g = softmax * scale over `count` elements, the softmax rebuilt from the saved
+/// log-probabilities (e^logp, vectorized for float).
+template <class T>
+NABLA_CPU_CLONES void scaled_softmax(const T* logp, T* g, int64_t count, T scale) {
+  for (int64_t k = 0; k < count; ++k) g[k] = softmax_exp(logp[k]) * scale;
+}
 
 template <class T>
 T* ptr(const Tensor& t) {
@@ -50,20 +58,12 @@ int64_t CpuBackend::cross_entropy_forward(const Tensor& logits, const Tensor& ta
     const T* x = logits.data_ptr<T>();
     T* lp = logp.data_ptr<T>();
     T* loss = row_loss.data_ptr<T>();
+    // log_softmax's own row kernel (vectorized exp, sums in double), then the targets' terms.
     detail::parallel_for(n, std::max<int64_t>(1, 16384 / std::max<int64_t>(c, 1)),
                          [&](int64_t r0, int64_t r1) {
-                           for (int64_t i = r0; i < r1; ++i) {
-                             const T* xi = x + i * c;
-                             T* li = lp + i * c;
-                             T mx = -std::numeric_limits<T>::infinity();
-                             for (int64_t j = 0; j < c; ++j) mx = std::max(mx, xi[j]);
-                             if (std::isinf(mx)) mx = T(0);  // all -inf rows: no inf - inf
-                             T s = 0;
-                             for (int64_t j = 0; j < c; ++j) s += std::exp(xi[j] - mx);
-                             const T lse = mx + std::log(s);
-                             for (int64_t j = 0; j < c; ++j) li[j] = xi[j] - lse;
-                             loss[i] = t[i] == ignore_index ? T(0) : -li[t[i]];
-                           }
+                           softmax_row_block(x, lp, c, /*log=*/true, r0, r1);
+                           for (int64_t i = r0; i < r1; ++i)
+                             loss[i] = t[i] == ignore_index ? T(0) : -lp[i * c + t[i]];
                          });
   });
   return valid;
@@ -83,16 +83,17 @@ void CpuBackend::cross_entropy_backward(const Tensor& logp, const Tensor& target
     T* g = grad_logits.data_ptr<T>();
     detail::parallel_for(n, std::max<int64_t>(1, 16384 / std::max<int64_t>(c, 1)),
                          [&](int64_t r0, int64_t r1) {
+                           // One scale (a mean or a sum): the whole block in one loop.
+                           if (!per_row)
+                             scaled_softmax(lp + r0 * c, g + r0 * c, (r1 - r0) * c, sc[0]);
                            for (int64_t i = r0; i < r1; ++i) {
                              T* gi = g + i * c;
-                             const T* li = lp + i * c;
                              if (t[i] == ignore_index) {
                                std::fill(gi, gi + c, T(0));
                                continue;
                              }
-                             const T s = per_row ? sc[i] : sc[0];
-                             for (int64_t j = 0; j < c; ++j) gi[j] = std::exp(li[j]) * s;
-                             gi[t[i]] -= s;
+                             if (per_row) scaled_softmax(lp + i * c, gi, c, sc[i]);
+                             gi[t[i]] -= per_row ? sc[i] : sc[0];
                            }
                          });
   });

@@ -16,6 +16,7 @@
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/fast_math.h"
 #include "backend/cpu/multiversion.h"
+#include "backend/cpu/softmax_rows.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
 #include "core/tensor_impl.h"
@@ -359,10 +360,27 @@ void arg_reduce_kernel(const Plan& pl, T* values, int64_t* indices) {
 
 // ---- softmax ---------------------------------------------------------------------------
 
-/// e^d for d = x - max(row) <= 0. float uses the vectorizable fast::exp; below -87 (where e^d
-/// is under float's smallest normal) and for masked entries (-inf) it is exactly 0.
-inline float softmax_exp(float d) { return d < -87.0f ? 0.0f : detail::fast::exp(d); }
-inline double softmax_exp(double d) { return std::exp(d); }
+/// One row shorter than kLanes (a classifier's logits), where the lanes below would only run
+/// their scalar tails and fold 32 accumulators for a handful of values: the max, then e^(x - max)
+/// summed in one double, then the scaling (64 rows of 10: 6.8 -> 2.9 us).
+template <class T>
+[[gnu::always_inline]] inline void softmax_short_row(const T* p, T* q, int64_t red, bool log) {
+  T m = p[0];
+  for (int64_t r = 1; r < red; ++r) m = MaxR<T>{}(m, p[r]);
+  double sum = 0;
+  if (log) {
+    for (int64_t r = 0; r < red; ++r) sum += softmax_exp(p[r] - m);
+    const T shift = static_cast<T>(m + std::log(sum));
+    for (int64_t r = 0; r < red; ++r) q[r] = p[r] - shift;
+  } else {
+    for (int64_t r = 0; r < red; ++r) {
+      q[r] = softmax_exp(p[r] - m);
+      sum += q[r];
+    }
+    const T scale = static_cast<T>(1.0 / sum);
+    for (int64_t r = 0; r < red; ++r) q[r] *= scale;
+  }
+}
 
 /// Rows [begin, end) of a contiguous [outer, red] tensor into `out` (same layout): the row's
 /// max, then e^(x - max) summed in kLanes double accumulators, then the scaling. Compiled for
@@ -373,6 +391,10 @@ NABLA_CPU_CLONES void softmax_row_range(const T* x, T* out, int64_t red, bool lo
   for (int64_t o = begin; o < end; ++o) {
     const T* p = x + o * red;
     T* q = out + o * red;
+    if (red < kLanes) {
+      softmax_short_row(p, q, red, log);
+      continue;
+    }
     const T m = reduce_row<T>(p, red, 1, MaxR<T>{});
     double lane[kLanes] = {};
     int64_t r = 0;
@@ -446,6 +468,15 @@ void softmax_cols(const T* x, T* out, int64_t outer, int64_t red, int64_t inner,
 }
 
 }  // namespace
+
+void softmax_row_block(const float* x, float* out, int64_t red, bool log, int64_t begin,
+                       int64_t end) {
+  softmax_row_range(x, out, red, log, begin, end);
+}
+void softmax_row_block(const double* x, double* out, int64_t red, bool log, int64_t begin,
+                       int64_t end) {
+  softmax_row_range(x, out, red, log, begin, end);
+}
 
 void CpuBackend::reduce(ReduceOp op, const Tensor& x, IntArrayRef dims, const Tensor& out) {
   if (out.numel() == 0) return;
