@@ -80,4 +80,52 @@ TEST(ThreadPool, PartZeroRunsOnTheCaller) {
   EXPECT_GE(part1_elsewhere, jobs / 4);
 }
 
+// Both sleeping paths of the hand-off: workers asleep when a job comes (idle for more than
+// the pool's 200 us spin) must be woken, and a caller whose wait outlasts its own spin sleeps
+// until the last part wakes it, also when that part throws.
+TEST(ThreadPool, SleepingWorkersAndASleepingCallerAreWoken) {
+  ThreadCount threads(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  int part1_elsewhere = 0;
+  for (int job = 0; job < 40; ++job) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the worker goes to sleep
+    std::atomic<int> runs[2] = {0, 0};
+    std::thread::id ran1;
+    const auto start = std::chrono::steady_clock::now();
+    auto body = [&](int64_t b, int64_t) {
+      runs[b].fetch_add(1);
+      // Long enough for the woken worker to claim part 1 before the caller could take it.
+      if (b == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
+      if (b == 1) {
+        ran1 = std::this_thread::get_id();
+        // 600 us more than part 0, longer than the caller's spin: it sleeps, and this part
+        // must wake it.
+        std::this_thread::sleep_for(std::chrono::microseconds(900));
+        if (job % 4 == 3) throw std::runtime_error("part 1");
+      }
+    };
+    if (job % 4 == 3) {
+      EXPECT_THROW(nabla::detail::parallel_for(2, 1, body), std::runtime_error);
+    } else {
+      nabla::detail::parallel_for(2, 1, body);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    ASSERT_EQ(runs[0].load(), 1);
+    ASSERT_EQ(runs[1].load(), 1);
+    part1_elsewhere += ran1 != caller;
+  }
+  // A woken worker often loses part 1 to the caller, which takes it at once when the worker
+  // was asleep; both must work, so only completion is required above. Jobs issued back to back
+  // find the worker awake:
+  for (int job = 0; job < 40; ++job) {
+    std::thread::id ran1;
+    nabla::detail::parallel_for(2, 1, [&](int64_t b, int64_t) {
+      if (b == 1) ran1 = std::this_thread::get_id();
+      std::this_thread::sleep_for(std::chrono::microseconds(300));
+    });
+    part1_elsewhere += ran1 != caller;
+  }
+  EXPECT_GE(part1_elsewhere, 10);
+}
+
 }  // namespace
