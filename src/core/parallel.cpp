@@ -129,9 +129,9 @@ class ThreadPool {
   }
 
   // Runs fn(t) for every t in [0, parts); false if the pool is busy. Each thread first claims
-  // its own part; a worker then takes any other worker's part still unclaimed, and the caller,
-  // after its own part, does so too once the job has waited kStealMicros, so a worker the OS
-  // has not scheduled yet (a loaded machine) never holds the job up for long.
+  // its own part, then any part still unclaimed (workers leave part 0 to the caller, which
+  // claims it first thing), so a worker the OS has not scheduled yet (a loaded machine) never
+  // holds the job up: the caller runs its part instead.
   //
   // The hand-off touches few cache lines, each moving between cores once per job where it can:
   // on a 2-vCPU VM such a move costs 150-250 ns in some minutes, and a job used to take ten
@@ -151,16 +151,14 @@ class ThreadPool {
     // consistent, orders the sleepers_ load after it: a worker about to sleep either sees the
     // new ticket or is counted, and then the notify below reaches it.
     ticket_.store(gen << kPartBits | static_cast<uint64_t>(parts));
-    const bool asleep = sleepers_.load() > 0;
-    if (asleep) {
+    if (sleepers_.load() > 0) {
       { std::lock_guard<std::mutex> lock(mutex_); }
       wake_.notify_all();
     }
     t_in_parallel = true;
     if (claim(0, gen)) run_part(0, parts, fn);
     t_in_parallel = false;
-    // A sleeping worker takes a futex wake-up and more to start: take its part at once then.
-    wait_for_parts(gen, parts, fn, asleep ? 0 : kStealMicros);
+    wait_for_parts(gen, parts, fn);
     if (failed_.load(std::memory_order_acquire)) {
       std::exception_ptr error;
       {
@@ -175,18 +173,15 @@ class ThreadPool {
  private:
   static constexpr int kPartBits = 16;
   static constexpr int kMaxParts = (1 << kPartBits) - 1;
-  static constexpr int kStealMicros = 20;
   static uint64_t generation(uint64_t ticket) { return ticket >> kPartBits; }
   static int part_count(uint64_t ticket) {
     return static_cast<int>(ticket & static_cast<uint64_t>(kMaxParts));
   }
 
-  // The caller, after its own part: spins until every part is done, running any part no worker
-  // has claimed after `steal_micros`, then sleeps.
-  void wait_for_parts(uint64_t gen, int parts, const std::function<void(int)>& fn,
-                      int steal_micros) {
+  // The caller, after its own part: runs any part no worker has claimed, then spins until every
+  // part is done, then sleeps.
+  void wait_for_parts(uint64_t gen, int parts, const std::function<void(int)>& fn) {
     auto finished = [&] { return done_parts_.load() == parts; };
-    if (finished() || (steal_micros > 0 && spin_until(finished, steal_micros))) return;
     t_in_parallel = true;
     for (int part = 1; part < parts; ++part)
       if (claim(part, gen)) run_part(part, parts, fn);
