@@ -334,10 +334,6 @@ void conv_backward_weight_impl(const Geo3& g, const T* x, const T* dy, T* dw) {
   }
 }
 
-// Keeps the larger of `best` and v (and the later of two NaNs, as the general loop does),
-// without a branch: on real data which element wins is unpredictable.
-// (The select is done on the bits: written as `take ? v : best`, g++ 12 turns it back into
-// branches, and half of them mispredict on random data.)
 // Whether v takes the place of `best` as a window's maximum: larger, or NaN. Both tests always
 // run (a bitwise or of ints: no branch, so the loops below vectorize).
 template <class T>
@@ -345,6 +341,10 @@ inline bool replaces_max(T v, T best) {
   return static_cast<bool>(static_cast<int>(v > best) | static_cast<int>(v != v));
 }
 
+// Keeps the larger of `best` and v (and the later of two NaNs, as the general loop does),
+// without a branch: on real data which element wins is unpredictable.
+// (The select is done on the bits: written as `take ? v : best`, g++ 12 turns it back into
+// branches, and half of them mispredict on random data.)
 template <class T>
 inline void keep_max(T v, int64_t i, T& best, int64_t& at) {
   const bool take = replaces_max(v, best);
