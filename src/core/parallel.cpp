@@ -155,10 +155,12 @@ class ThreadPool {
       { std::lock_guard<std::mutex> lock(mutex_); }
       wake_.notify_all();
     }
+    // Part 0 first, then any part no worker has claimed yet.
     t_in_parallel = true;
-    if (claim(0, gen)) run_part(0, parts, fn);
+    for (int part = 0; part < parts; ++part)
+      if (claim(part, gen)) run_part(part, parts, fn);
     t_in_parallel = false;
-    wait_for_parts(gen, parts, fn);
+    wait_for_parts(parts);
     if (failed_.load(std::memory_order_acquire)) {
       std::exception_ptr error;
       {
@@ -178,14 +180,9 @@ class ThreadPool {
     return static_cast<int>(ticket & static_cast<uint64_t>(kMaxParts));
   }
 
-  // The caller, after its own part: runs any part no worker has claimed, then spins until every
-  // part is done, then sleeps.
-  void wait_for_parts(uint64_t gen, int parts, const std::function<void(int)>& fn) {
+  // The caller, once no part is left to claim: spins until every part is done, then sleeps.
+  void wait_for_parts(int parts) {
     auto finished = [&] { return done_parts_.load() == parts; };
-    t_in_parallel = true;
-    for (int part = 1; part < parts; ++part)
-      if (claim(part, gen)) run_part(part, parts, fn);
-    t_in_parallel = false;
     if (spin_until(finished, kSpinMicros)) return;
     std::unique_lock<std::mutex> lock(mutex_);
     caller_sleeping_.store(true);  // then `finished` reads done_parts_: see run_part
