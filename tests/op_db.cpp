@@ -216,6 +216,18 @@ std::vector<OpInfo> make_table() {
        {{2, 1, 3, 4}, {3, 4, 2}},
        [](const V& x) { return V{x[0].matmul(x[1])}; }},
       {"matmul_vec", "x[0].matmul(x[1])", {{3, 4}, {4}}, [](const V& x) { return V{x[0].matmul(x[1])}; }},
+      {"linear", "F.linear(x[0], x[1], x[2])", {{2, 3, 4}, {5, 4}, {5}}, [](const V& x) { return V{F::linear(x[0], x[1], x[2])}; }},
+      {"linear_no_bias", "F.linear(x[0], x[1])", {{3, 4}, {5, 4}}, [](const V& x) { return V{F::linear(x[0], x[1])}; }},
+      // Sequential's fused Linear, ReLU pair (one node where the backend's kernel runs: CPU
+      // float32 and float64), with the layer's parameters replaced.
+      {"sequential_linear_relu", "F.relu(F.linear(x[0], x[1], x[2]))",
+       {{2, 3, 4}, {5, 4}, {5}},
+       [](const V& x) {
+         nabla::nn::Linear linear(4, 5);
+         linear->weight = x[1];
+         linear->bias = x[2];
+         return V{nabla::nn::Sequential(linear, nabla::nn::ReLU())->forward(x[0])};
+       }},
       {"addmm", "T.addmm(x[0], x[1], x[2], beta=0.5, alpha=2.0)",
        {{3, 5}, {3, 4}, {4, 5}},
        [](const V& x) { return V{nabla::addmm(x[0], x[1], x[2], 0.5, 2.0)}; }},

@@ -141,6 +141,136 @@ TEST(FusedLinear, BadShapesRaise) {
   EXPECT_THROW(F::linear(rnd({2, 3}, 1, kFloat), rnd({4, 3}, 2)), Error);
 }
 
+// ---- Sequential's Linear, ReLU pair ---------------------------------------------------------
+
+namespace {
+// nn::Linear(in, out) with the given parameters (bias undefined: a layer without bias).
+nn::Linear linear_with(const Tensor& w, const Tensor& b) {
+  nn::Linear layer(nn::LinearOptions(w.size(1), w.size(0)).bias(b.defined()));
+  layer->weight = w;
+  if (b.defined()) layer->bias = b;
+  return layer;
+}
+
+// The same bits, NaN in the same places.
+bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.sizes() == b.sizes() && a.isnan().equal(b.isnan()) &&
+         a.nan_to_num(0, 0, 0).equal(b.nan_to_num(0, 0, 0));
+}
+}  // namespace
+
+// Sequential(Linear, ReLU) is one op, LinearReluBackward, whose kernel applies relu with the
+// bias on each thread's columns: the bits of relu(linear(x)) as two ops, forward and every
+// gradient, for every path of the product, thread count, dtype, with and without bias, NaN and
+// inf in the input and bias included; the composition without the kernels agrees to rounding.
+TEST(FusedLinear, SequentialLinearReluGivesTheCompositionsBits) {
+  struct Shape {
+    std::vector<int64_t> x;
+    int64_t out;
+  };
+  const std::vector<Shape> shapes = {{{64, 784}, 256}, {{64, 256}, 128}, {{5, 7}, 4},
+                                     {{2, 33, 17}, 9}, {{65, 40}, 33},   {{300, 20}, 800},
+                                     {{0, 5}, 4},      {{4, 0}, 6},      {{1, 1}, 1}};
+  const int before = get_num_threads();
+  uint64_t seed = 140;
+  for (ScalarType dt : {kFloat, kDouble}) {
+    for (const Shape& sh : shapes) {
+      for (bool with_bias : {true, false}) {
+        const int64_t in = sh.x.back();
+        SCOPED_TRACE(::testing::Message()
+                     << "x " << ::testing::PrintToString(sh.x) << ", out " << sh.out << ", " << dt
+                     << (with_bias ? "" : ", no bias"));
+        Tensor x = rnd(sh.x, seed++, dt, false), w = rnd({sh.out, in}, seed++, dt);
+        Tensor b = with_bias ? rnd({sh.out}, seed++, dt) : Tensor();
+        if (x.numel() > 3) x.view({-1})[2] = std::numeric_limits<double>::quiet_NaN();
+        if (with_bias && sh.out > 2) {
+          NoGradGuard no_grad;
+          b[0] = std::numeric_limits<double>::infinity();
+          b[1] = -std::numeric_limits<double>::infinity();
+        }
+        x.requires_grad_();
+        variable_list inputs{x, w};
+        if (with_bias) inputs.push_back(b);
+        nn::Linear layer = linear_with(w, b);
+        nn::Sequential fused(layer, nn::ReLU());
+        Tensor want = nn::ReLU()(layer(x));  // two modules, two ops
+        Tensor g = rnd(want.sizes().vec(), seed++, dt, false);
+        const variable_list want_d = autograd::grad({want}, inputs, {g}, true);
+        for (int threads : {1, 2, 3}) {
+          set_num_threads(threads);
+          SCOPED_TRACE(::testing::Message() << threads << " threads");
+          Tensor got = fused->forward(x);
+          EXPECT_EQ(got.grad_fn()->name(), "LinearReluBackward");
+          EXPECT_TRUE(same_bits(got, want));
+          const variable_list d = autograd::grad({got}, inputs, {g});
+          for (size_t i = 0; i < inputs.size(); ++i)
+            EXPECT_TRUE(same_bits(d[i], want_d[i])) << "gradient " << i;
+        }
+        detail::FusedKernelsGuard unfused(false);
+        Tensor composed = fused->forward(x);
+        EXPECT_NE(composed.grad_fn()->name(), "LinearReluBackward");
+        EXPECT_TRUE(composed.isnan().equal(want.isnan()));
+        const double tol = dt == kFloat ? 2e-6 * static_cast<double>(in) + 1e-5 : 1e-12;
+        expect_close(composed.nan_to_num(0, 0, 0), want.nan_to_num(0, 0, 0), tol);
+        const variable_list cd = autograd::grad({composed}, inputs, {g});
+        for (size_t i = 0; i < inputs.size(); ++i)
+          expect_close(cd[i].nan_to_num(0, 0, 0), want_d[i].nan_to_num(0, 0, 0), tol * 10);
+      }
+    }
+  }
+  set_num_threads(before);
+}
+
+// The pair is fused only when nothing can see the product before relu: a forward hook on either
+// module, a subclass of LinearImpl (its own forward) or a Linear without a ReLU after it runs the
+// modules one by one, with the same values. Without grad mode there is no node at all.
+TEST(FusedLinear, SequentialFusesLinearReluOnlyWhereNothingSeesTheProduct) {
+  manual_seed(150);
+  nn::Linear l1(6, 8), l2(8, 3), l3(3, 2);
+  nn::ReLU relu;
+  nn::Sequential seq(l1, relu, l2, nn::ReLU(), l3);
+  Tensor x = randn({4, 6});
+  Tensor by_hand = l3(l2(relu(l1(x))).relu());
+  EXPECT_TRUE(seq->forward(x).allclose(by_hand, 1e-6, 1e-6));
+  EXPECT_EQ(nn::Sequential(l1, relu)->forward(x).grad_fn()->name(), "LinearReluBackward");
+  EXPECT_EQ(nn::Sequential(l1)->forward(x).grad_fn()->name(), "AddmmBackward0");
+  EXPECT_EQ(nn::Sequential(relu, l1)->forward(x.narrow(1, 0, 6)).grad_fn()->name(),
+            "AddmmBackward0");
+  int seen = 0;
+  const uint64_t hook = relu->register_forward_hook(
+      [&](nn::Module&, const std::vector<Tensor>& in, const std::vector<Tensor>&) {
+        ++seen;
+        EXPECT_EQ(in[0].sizes(), (std::vector<int64_t>{4, 8}));
+      });
+  Tensor hooked = nn::Sequential(l1, relu)->forward(x);
+  EXPECT_EQ(seen, 1);
+  EXPECT_EQ(hooked.grad_fn()->name(), "ReluBackward0");
+  relu->remove_hook(hook);
+  const uint64_t linear_hook = l1->register_forward_hook(
+      [&](nn::Module&, const std::vector<Tensor>&, const std::vector<Tensor>&) { ++seen; });
+  EXPECT_EQ(nn::Sequential(l1, relu)->forward(x).grad_fn()->name(), "ReluBackward0");
+  EXPECT_EQ(seen, 2);
+  l1->remove_hook(linear_hook);
+  struct Doubled : nn::LinearImpl {
+    using LinearImpl::LinearImpl;
+    Tensor forward(const Tensor& input) { return LinearImpl::forward(input) * 2; }
+  };
+  auto doubled = std::make_shared<Doubled>(6, 8);
+  Tensor y = nn::Sequential(doubled, nn::ReLU())->forward(x);
+  EXPECT_TRUE(y.allclose(doubled->forward(x).relu(), 1e-6, 1e-6));
+  NoGradGuard no_grad;
+  Tensor plain = nn::Sequential(l1, relu)->forward(x);
+  EXPECT_EQ(plain.grad_fn(), nullptr);
+  EXPECT_TRUE(plain.allclose(relu(l1(x)), 0, 0));
+}
+
+// Bad shapes raise linear's errors through the fused pair.
+TEST(FusedLinear, SequentialLinearReluBadShapesRaise) {
+  nn::Sequential seq(nn::Linear(4, 3), nn::ReLU());
+  EXPECT_THROW(seq->forward(randn({2, 5})), Error);
+  EXPECT_THROW(seq->forward(randn({2, 4}, TensorOptions().dtype(kDouble))), Error);
+}
+
 // ---- cross_entropy -------------------------------------------------------------------------
 
 namespace {

@@ -114,7 +114,7 @@ void Backend::adam_update(const Tensor&, const Tensor&, const Tensor&, const Ten
                           const AdamStepArgs&) {
   no_kernel(*this, FusedOp::AdamUpdate);
 }
-void Backend::linear_forward(const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+void Backend::linear_forward(const Tensor&, const Tensor&, const Tensor&, bool, const Tensor&) {
   no_kernel(*this, FusedOp::Linear);
 }
 void Backend::gelu_forward(const Tensor&, bool, const Tensor&) { no_kernel(*this, FusedOp::Gelu); }

@@ -145,8 +145,9 @@ class Backend {
   virtual bool supports(FusedOp op, ScalarType dtype) const;
   /// out [rows, out_features] = x [rows, in_features] @ weight^T (weight [out_features,
   /// in_features]) + bias [out_features] in every row, the bias added to the finished product
-  /// (rounded as x.matmul(weight.t()) + bias rounds it).
-  virtual void linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
+  /// (rounded as x.matmul(weight.t()) + bias rounds it); with `relu`, then relu of that (x < 0 ?
+  /// 0 : x, so NaN stays), as relu(linear(...)) gives it. bias may be undefined.
+  virtual void linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, bool relu,
                               const Tensor& out);
   /// logits [N, C], target [N] -> logp [N, C] = log_softmax(logits, 1) and row_loss [N] =
   /// -logp[i, target[i]] (0 where ignored). Returns the rows not ignored; raises for a target

@@ -13,6 +13,7 @@
 #include "nabla/nn/modules.h"
 #include "nabla/nn/pooling.h"
 #include "ops/conv_prims.h"
+#include "ops/fused.h"
 
 namespace nabla::nn {
 
@@ -78,6 +79,18 @@ std::optional<Tensor> conv_relu_pool(const AnyModule* m, const Tensor& x) {
                                                p.kernel_size().ref(), p.stride().ref());
 }
 
+// Linear then ReLU, when nothing can see the product before relu (no forward hooks on the
+// two): one op (ops/fused.cpp) whose kernel applies relu with the bias, on each thread's own
+// columns of the product, and one backward node instead of two.
+std::optional<Tensor> linear_relu(const AnyModule* m, const Tensor& x) {
+  const Module &m0 = *m[0].ptr(), &m1 = *m[1].ptr();
+  if (typeid(m0) != typeid(LinearImpl) || typeid(m1) != typeid(ReLUImpl) || !x.defined())
+    return std::nullopt;
+  const auto* linear = static_cast<const LinearImpl*>(&m0);
+  if (linear->has_forward_hooks() || m1.has_forward_hooks()) return std::nullopt;
+  return nabla::detail::linear_relu(x, linear->weight, linear->bias);
+}
+
 }  // namespace
 
 Tensor SequentialImpl::forward(const Tensor& input) {
@@ -88,6 +101,13 @@ Tensor SequentialImpl::forward(const Tensor& input) {
       if (std::optional<Tensor> y = conv_relu_pool(&modules_[i], x)) {
         x = std::move(*y);
         i += 2;
+        continue;
+      }
+    }
+    if (i + 2 <= modules_.size()) {
+      if (std::optional<Tensor> y = linear_relu(&modules_[i], x)) {
+        x = std::move(*y);
+        i += 1;
         continue;
       }
     }

@@ -46,13 +46,16 @@ void check_floating(const Tensor& t, const char* op, const char* what) {
 
 // ---- linear ------------------------------------------------------------------------------
 
-Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+namespace {
+
+// linear, then relu when `relu` (nabla::detail::linear_relu).
+Tensor linear_maybe_relu(const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu) {
   if (nabla::detail::autocast_enabled()) {
     const Tensor x = nabla::detail::autocast_to_lower(input),
                  w = nabla::detail::autocast_to_lower(weight),
                  b = nabla::detail::autocast_to_lower(bias);
     if (!x.is_same(input) || !w.is_same(weight) || (b.defined() && !b.is_same(bias)))
-      return linear(x, w, b);
+      return linear_maybe_relu(x, w, b, relu);
   }
   NABLA_CHECK(input.defined() && weight.defined(), "[linear] input and weight must be defined");
   NABLA_CHECK(weight.dim() == 2, "[linear] weight must be 2-D [out_features, in_features], got {}",
@@ -72,7 +75,13 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
               input.scalar_type(), weight.scalar_type(),
               bias.defined() ? bias.scalar_type() : weight.scalar_type());
   NABLA_CHECK(input.scalar_type() != kBool, "[linear] not implemented for dtype bool");
-  return nabla::detail::fused_linear(input, weight, bias);
+  return nabla::detail::fused_linear(input, weight, bias, relu);
+}
+
+}  // namespace
+
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  return linear_maybe_relu(input, weight, bias, false);
 }
 
 // ---- dropout -----------------------------------------------------------------------------
@@ -444,3 +453,9 @@ Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options) {
 }
 
 }  // namespace nabla::nn::functional
+
+namespace nabla::detail {
+Tensor linear_relu(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  return nn::functional::linear_maybe_relu(input, weight, bias, true);
+}
+}  // namespace nabla::detail

@@ -56,10 +56,6 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
   return result;
 }
 
-}  // namespace detail
-
-namespace {
-
 // relu's gradient from its output r: where(r > 0, g, 0), one select instead of compare, cast
 // and multiply. Without a graph to record (create_graph off) the backend's threshold_backward
 // does it in one pass, with no bool temporary, into g itself when nobody else holds g (the
@@ -74,6 +70,10 @@ Tensor relu_backward(const Tensor& g, const Tensor& r) {
   }
   return where(r > 0, g, 0);
 }
+
+}  // namespace detail
+
+namespace {
 
 // Records a unary op whose gradient is df(grad, self, result); self and result are saved only
 // when df reads them (save_self, save_result), and are undefined tensors otherwise.

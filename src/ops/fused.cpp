@@ -41,18 +41,26 @@ bool use_fused(FusedOp op, ScalarType dtype, std::initializer_list<const Tensor*
 // own layout, so nothing is transposed or copied), db = g summed over rows. Without the fused
 // family, only basic backend families, so every backend runs it. Its unfused composition,
 // x.matmul(W.t()) + b, is the test oracle (tests/test_fused.cpp): the kernel gives its bits.
-Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+//
+// With `relu` (nn::Sequential's Linear, ReLU pairs), where the backend's kernel runs: relu in the
+// same epilogue as the bias, on each thread's own columns, and one node LinearReluBackward whose
+// backward masks g by the saved output first (relu's kernel) and then runs linear's. Elsewhere
+// relu(linear(...)), two nodes, the oracle. On the Fashion-MNIST MLP (64 x 784 -> 256 -> 128)
+// a relu pass and its node less per layer.
+Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu) {
   check_same_device(input, weight, "linear");
   if (bias.defined()) check_same_device(bias, weight, "linear");
   const int64_t in = weight.size(1), out = weight.size(0);
   std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end() - 1);
   const int64_t rows = compute_numel(shape);
   shape.push_back(out);
-  Tensor result = make_tensor(shape, weight.scalar_type(), weight.device());
   Backend& be = backend_for(weight);
   const Tensor x = contiguous_nograd(input);
-  if (bias.defined() && use_fused(FusedOp::Linear, weight.scalar_type(), {&x, &weight, &bias})) {
-    be.linear_forward(x, weight, bias, result);  // the bias added to the product as it is made
+  const bool kernel = use_fused(FusedOp::Linear, weight.scalar_type(), {&x, &weight, &bias});
+  if (relu && !kernel) return nabla::relu(fused_linear(input, weight, bias, false));
+  Tensor result = make_tensor(shape, weight.scalar_type(), weight.device());
+  if (kernel && (bias.defined() || relu)) {
+    be.linear_forward(x, weight, bias, relu, result);  // bias and relu as the product is made
   } else {
     if (bias.defined()) be.copy(expand_to(bias, shape, "linear"), result);
     const Tensor x3 = make_view(x, {1, rows, in}, {0, in, 1}, x.storage_offset());
@@ -62,11 +70,12 @@ Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bia
     be.matmul(x3, w3, r3, bias.defined() ? 1.0 : 0.0, 1.0);
   }
   if (needs_grad(input, weight, bias)) {
-    record("AddmmBackward0", {result}, {input, weight, bias},
-           [input = SavedTensor(input, false), weight = SavedTensor(weight, false), rows,
-            in_features = in,
+    record(relu ? "LinearReluBackward" : "AddmmBackward0", {result}, {input, weight, bias},
+           [input = SavedTensor(input, false), weight = SavedTensor(weight, false),
+            output = SavedTensor(relu ? result : Tensor(), true), rows, in_features = in,
             out_features = out](const variable_list& grads, const Node& node) -> variable_list {
-             const Tensor& grad = grads[0];
+             const Tensor output_v = output.unpack(node);
+             const Tensor grad = output_v.defined() ? relu_backward(grads[0], output_v) : grads[0];
              variable_list out(3);
              const Tensor grad_2d = grad.reshape({rows, out_features});
              if (node.needs_input_grad(0)) {

@@ -17,8 +17,13 @@ bool use_fused(const Backend& be, FusedOp op, ScalarType dtype);
 /// use_fused for a set of operands: all defined ones contiguous, of `dtype`, on one device.
 bool use_fused(FusedOp op, ScalarType dtype, std::initializer_list<const Tensor*> operands);
 
-/// y = x @ W^T + b as one GEMM onto the broadcast bias and one node (nn::functional::linear).
-Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias);
+/// y = x @ W^T + b as one GEMM onto the broadcast bias and one node (nn::functional::linear);
+/// with `relu`, relu(y), as one node where the backend's kernel runs (else two).
+Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                    bool relu = false);
+/// relu(nn::functional::linear(input, weight, bias)), its arguments checked as linear's, through
+/// fused_linear(..., relu = true): nn::Sequential's Linear, ReLU pairs (src/nn/functional.cpp).
+Tensor linear_relu(const Tensor& input, const Tensor& weight, const Tensor& bias);
 
 enum class LossReduction : int8_t { None, Mean, Sum };
 /// cross_entropy of logits [N, C] (floating) and class indices target [N] (integer), no class

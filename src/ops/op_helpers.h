@@ -67,6 +67,10 @@ inline Tensor grad_for(const Tensor& grad, IntArrayRef sizes, ScalarType dtype) 
   return g.scalar_type() == dtype ? g : g.to(dtype);
 }
 
+/// relu's gradient from its output r: where(r > 0, g, 0) (src/ops/elementwise.cpp; one kernel
+/// pass, into g when nobody else holds it, when no graph of the backward is recorded).
+Tensor relu_backward(const Tensor& g, const Tensor& r);
+
 /// Whether a backward formula may write its result into the incoming gradient `grad` instead of
 /// a fresh tensor: the autograd engine hands each node its gradients and drops them after, so
 /// when that is the only handle (no user, hook or other node holds it), its storage is shared

@@ -56,7 +56,7 @@ class CpuBackend : public Backend {
 
   // ---- fused families: float32 and float64 ----
   bool supports(FusedOp op, ScalarType dtype) const override;
-  void linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
+  void linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, bool relu,
                       const Tensor& out) override;
   int64_t cross_entropy_forward(const Tensor& logits, const Tensor& target, int64_t ignore_index,
                                 const Tensor& logp, const Tensor& row_loss) override;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/functors.h"
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/matmul_dnnl.h"
 #include "backend/cpu/multiversion.h"
@@ -166,24 +167,33 @@ bool runs_small_kernel(bool ta, bool tb, int64_t n, int64_t m, int64_t k) {
   return small_kernel_permits(ta, tb, n, m, k) || small_kernel_block(ta, tb, n, m, k) > 0;
 }
 
-// c[i, j] += bias[j] in every row: a linear layer's bias, added to the finished product (as
+// A linear layer's epilogue: c[i, j] += bias[j] in every row (bias may be null), then with
+// `relu` c[i, j] = max(c[i, j], 0) (NaN stays, as relu). Run on the finished product (as
 // x.matmul(w.t()) + b rounds it) by the thread that computed those columns, while they are in
 // its cache. Before, the bias was first copied into all of C (on the caller's thread) for a
-// product with beta = 1: a pass more, and on two threads, C's lines going back and forth.
+// product with beta = 1, and relu was an op of its own on one thread: passes more, and on two
+// threads, C's lines going back and forth between the cores.
 template <class T>
-NABLA_CPU_CLONES void add_bias_rows(int64_t n, int64_t m, const T* bias, T* c, int64_t ldc) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < m; ++j) c[i * ldc + j] += bias[j];
+NABLA_CPU_CLONES void finish_rows(int64_t n, int64_t m, const T* bias, bool relu, T* c,
+                                  int64_t ldc) {
+  const functors::Relu relu_of{};
+  for (int64_t i = 0; i < n; ++i) {
+    T* row = c + i * ldc;
+    if (bias != nullptr)
+      for (int64_t j = 0; j < m; ++j) row[j] += bias[j];
+    if (relu)
+      for (int64_t j = 0; j < m; ++j) row[j] = relu_of(row[j]);
+  }
 }
 
 // One single-threaded product, plus `bias` (per column of C) when it is not null.
 template <class T>
 void gemm1(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
-           const T* b, int64_t ldb, T beta, T* c, int64_t ldc, const T* bias) {
+           const T* b, int64_t ldb, T beta, T* c, int64_t ldc, const T* bias, bool relu) {
   if constexpr (std::is_same_v<T, float>) {
     if (sgemm::available()) {
       sgemm::gemm(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
-      if (bias != nullptr) add_bias_rows(n, m, bias, c, ldc);
+      if (bias != nullptr || relu) finish_rows(n, m, bias, relu, c, ldc);
       return;
     }
   }
@@ -196,7 +206,7 @@ void gemm1(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* 
                    ldb, beta, c + j, ldc);
     }
   }
-  if (bias != nullptr) add_bias_rows(n, m, bias, c, ldc);
+  if (bias != nullptr || relu) finish_rows(n, m, bias, relu, c, ldc);
 }
 
 // OpenBLAS runs single-threaded: its own threads would spin against nabla's pool. Checked on
@@ -251,36 +261,38 @@ bool same_kernel_when_split(bool ta, bool tb, int64_t n, int64_t m, int64_t k, i
 // the kernel's 16-float vector width, row blocks of its 4-row unroll. Each block is one
 // single-threaded BLAS call; the k loop is never split, so every element's sum runs in the same
 // order whatever the thread count.
-// `bias`, when not null: c[i, j] += bias[j] after the product (see add_bias_rows).
+// `bias`, when not null: c[i, j] += bias[j] after the product, then relu when `relu` (see
+// finish_rows).
 template <class T>
 void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, T alpha, const T* a, int64_t lda,
-          const T* b, int64_t ldb, T beta, T* c, int64_t ldc, const T* bias = nullptr) {
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc, const T* bias = nullptr,
+          bool relu = false) {
   // Only where OpenBLAS computes (otherwise a call into it on every product, for nothing).
   if (!own_kernel<T>() || n == 1 || m == 1) keep_blas_single_threaded();
   // On the caller's thread, whatever the thread count: a split would give gemv's remainder
   // loops other rows, and other rounding. Memory-bound anyway: the matrix is read once.
   if (n == 1 || m == 1) {
     gemv_product<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    if (bias != nullptr) add_bias_rows(n, m, bias, c, ldc);
+    if (bias != nullptr || relu) finish_rows(n, m, bias, relu, c, ldc);
     return;
   }
   const int threads = detail::num_threads();
   if (threads <= 1 || n * m * k <= kParallelGemmWork || detail::in_parallel_region() ||
       !same_kernel_when_split<T>(ta, tb, n, m, k, threads))
-    return gemm1<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+    return gemm1<T>(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
   if (m >= n) {
     const int64_t unit = own_kernel<T>() ? sgemm::col_unit() : 16, units = (m + unit - 1) / unit;
     detail::parallel_for(units, (units + threads - 1) / threads, [&](int64_t u0, int64_t u1) {
       const int64_t j0 = u0 * unit, j1 = std::min(m, u1 * unit);
       gemm1<T>(ta, tb, n, j1 - j0, k, alpha, a, lda, tb ? b + j0 * ldb : b + j0, ldb, beta, c + j0,
-               ldc, bias != nullptr ? bias + j0 : nullptr);
+               ldc, bias != nullptr ? bias + j0 : nullptr, relu);
     });
   } else {
     const int64_t unit = own_kernel<T>() ? sgemm::row_unit() : 4, units = (n + unit - 1) / unit;
     detail::parallel_for(units, (units + threads - 1) / threads, [&](int64_t u0, int64_t u1) {
       const int64_t i0 = u0 * unit, i1 = std::min(n, u1 * unit);
       gemm1<T>(ta, tb, i1 - i0, m, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta,
-               c + i0 * ldc, ldc, bias);
+               c + i0 * ldc, ldc, bias, relu);
     });
   }
 }
@@ -446,7 +458,7 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, dou
 }
 
 void CpuBackend::linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                                const Tensor& out) {
+                                bool relu, const Tensor& out) {
   const int64_t m = weight.size(0), k = weight.size(1);
   if (out.numel() == 0) return;
   const int64_t n = out.numel() / m;
@@ -454,12 +466,14 @@ void CpuBackend::linear_forward(const Tensor& x, const Tensor& weight, const Ten
   detail::dispatch_native_floating(out.scalar_type(), "linear", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* c = out.data_ptr<T>();
-    const T* b = bias.data_ptr<T>();
-    if (k == 0) {  // an empty product: every row is the bias
-      for (int64_t i = 0; i < n; ++i) std::copy(b, b + m, c + i * m);
+    const T* b = bias.defined() ? bias.data_ptr<T>() : nullptr;
+    if (k == 0) {  // an empty product: every row is the bias (or 0)
+      std::fill(c, c + n * m, T(0));
+      finish_rows(n, m, b, relu, c, m);
       return;
     }
-    gemm<T>(false, true, n, m, k, T(1), x.data_ptr<T>(), k, weight.data_ptr<T>(), k, T(0), c, m, b);
+    gemm<T>(false, true, n, m, k, T(1), x.data_ptr<T>(), k, weight.data_ptr<T>(), k, T(0), c, m, b,
+            relu);
   });
 }
 
