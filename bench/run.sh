@@ -110,11 +110,14 @@ if want matmul; then
     OPENBLAS_CORETYPE=$right_core run "openblas ($right_core) sgemm, $t threads" "$t" \
       "$bin/nabla_bench_peak" "${flags[@]}" --only matmul --threads "$t"
   done
-  # nabla, OpenBLAS and oneDNN in rotation in one process (one thread): the ratio of kernels,
-  # whatever the machine's speed does between programs.
-  run "matmul interleaved, 1 thread" 1 "$bin/nabla_bench_interleaved" "${flags[@]}"
-  OPENBLAS_CORETYPE=$right_core run "matmul interleaved ($right_core), 1 thread" 1 \
-    "$bin/nabla_bench_interleaved" "${flags[@]}"
+  # nabla, OpenBLAS and oneDNN in rotation in one process, on 1 and 2 threads: the ratio of
+  # kernels, whatever the machine's speed does between programs.
+  for t in 1 2; do
+    run "matmul interleaved, $t thread(s)" "$t" "$bin/nabla_bench_interleaved" "${flags[@]}" \
+      --threads "$t"
+    OPENBLAS_CORETYPE=$right_core run "matmul interleaved ($right_core), $t thread(s)" "$t" \
+      "$bin/nabla_bench_interleaved" "${flags[@]}" --threads "$t"
+  done
 fi
 
 # Each framework in each configuration worth trying: nabla on 1 and 2 threads (it sizes

@@ -1,15 +1,18 @@
-// The matmul workload's float32 products on one thread, nabla against OpenBLAS's cblas_sgemm
-// and oneDNN's dnnl_sgemm called directly, measured in rotation in one process: each
-// repetition times nabla, then OpenBLAS, then oneDNN, so that a change of the machine's speed
-// (a neighbour's load, a clock step) falls on all three alike. The ratio is then the
-// kernels' and not the moment's: on a shared 2-vCPU Intel Xeon, runs of the three programs one
-// after another moved it by up to 2x (the same product at 7.7 and at 109 GFLOP/s).
+// The matmul workload's float32 products, nabla against OpenBLAS's cblas_sgemm and oneDNN's
+// dnnl_sgemm called directly, measured in rotation in one process: each repetition times
+// nabla, then OpenBLAS, then oneDNN, so that a change of the machine's speed (a neighbour's
+// load, a clock step) falls on all three alike. The ratio is then the kernels' and not the
+// moment's: on a shared 2-vCPU Intel Xeon, runs of the three programs one after another moved
+// it by up to 2x (the same product at 7.7 and at 109 GFLOP/s).
 //
-// One thread only: with two, OpenBLAS's and oneDNN's idle workers keep spinning while the next
-// library runs. nabla's product is the framework's (nabla::mm, a new result per call), the
-// others write into a preallocated C. Prints the same JSON lines as the other programs, with
-// workload "matmul_interleaved" and framework "nabla", "openblas" (with its core name) or
-// "onednn-gemm".
+// --threads N sets all three libraries' thread counts. With more than one thread, each
+// library's idle workers keep spinning for a while after its calls (OpenBLAS 0.3.21's for 2^28
+// cycles, about 0.1 s; OpenMP's, oneDNN's, and nabla's for less) and would take a core from
+// the next library: so each library's turn starts after a pause of kSettle, which lets the
+// others' workers go to sleep, and one untimed call, which wakes its own. nabla's product is
+// the framework's (nabla::mm, a new result per call), the others write into a preallocated C.
+// Prints the same JSON lines as the other programs, with workload "matmul_interleaved" and
+// framework "nabla", "openblas" (with its core name) or "onednn-gemm".
 #include <cblas.h>
 #ifdef NABLA_BENCH_HAVE_DNNL
 #include <dnnl.h>
@@ -17,16 +20,22 @@
 #endif
 #include <nabla/nabla.h>
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "../cpp/util.h"
 
 namespace {
+
+// The pause before each library's turn when several threads run (see the top).
+constexpr std::chrono::milliseconds kSettle{250};
 
 struct Gemm {
   std::string name;
@@ -73,6 +82,8 @@ void measure(const bench::Args& a, const Gemm& g, std::mt19937& rng) {
   all.emplace_back(
       "openblas",
       [&] {
+        // nabla keeps OpenBLAS on one thread where it calls it (NABLA_GEMM=blas).
+        if (openblas_get_num_threads() != a.threads) openblas_set_num_threads(a.threads);
         cblas_sgemm(CblasRowMajor, g.ta ? CblasTrans : CblasNoTrans,
                     g.tb ? CblasTrans : CblasNoTrans, g.m, g.n, g.k, 1.0f, A.data(), lda, B.data(),
                     ldb, 0.0f, C.data(), g.n);
@@ -93,8 +104,15 @@ void measure(const bench::Args& a, const Gemm& g, std::mt19937& rng) {
     c.call();
     c.inner = bench::calls_for(bench::time_reps(1, 1, c.call)[0], target);
   }
-  for (int r = 0; r < a.reps; ++r)
-    for (Contender& c : all) c.samples.push_back(bench::time_reps(1, c.inner, c.call)[0]);
+  for (int r = 0; r < a.reps; ++r) {
+    for (Contender& c : all) {
+      if (a.threads > 1) {
+        std::this_thread::sleep_for(kSettle);
+        c.call();
+      }
+      c.samples.push_back(bench::time_reps(1, c.inner, c.call)[0]);
+    }
+  }
   // The three records of one process name its rotation (the OpenBLAS kernels it ran), so that
   // the report compares them with each other and not with another process's.
   const std::string rotation = std::string("\"") + openblas_get_corename() + "\"";
@@ -109,13 +127,14 @@ void measure(const bench::Args& a, const Gemm& g, std::mt19937& rng) {
 
 int main(int argc, char** argv) try {
   bench::Args args = bench::parse_args(argc, argv);
-  args.threads = 1;
+  args.threads = std::max(args.threads, 1);
   bench::set_ftz_daz(args.ftz);
   nabla::set_flush_denormal(args.ftz);
-  nabla::set_num_threads(1);
-  openblas_set_num_threads(1);
+  nabla::set_num_threads(args.threads);
+  // After nabla's: set_num_threads keeps OpenBLAS single-threaded for nabla's own use.
+  openblas_set_num_threads(args.threads);
 #ifdef NABLA_BENCH_HAVE_DNNL
-  omp_set_num_threads(1);
+  omp_set_num_threads(args.threads);
 #endif
   nabla::NoGradGuard no_grad;
   std::mt19937 rng(0);
