@@ -454,20 +454,22 @@ TEST(Mm, OneRowOrOneColumnAsMatrixVectorProducts) {
 TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
   // float32 products run nabla's own packed kernels on x86 CPUs with AVX2 or AVX-512 (or
   // OpenBLAS, under NABLA_GEMM=blas and elsewhere). Shapes around the kernels' tile and block
-  // edges (rows: 12 and 6, in tiles of even heights; columns: 32 and 16; k blocks of 256; row
-  // blocks of 240; 16 x 16 transposing packs; the direct path for at most 64 rows, whose parts
-  // of 100 rows on 2 and 3 threads must match the packed whole), every layout of A and B (plain,
-  // stored transposed, rows of a wider matrix): values against float64, and the same bits on 1,
-  // 2 and 3 threads.
+  // edges (rows: 12 and 6, in tiles of even heights; columns: 32 and 16; k blocks of 512 for
+  // AVX-512, 256 for AVX2; row blocks of 240; 16 x 16 transposing packs; the direct path for at
+  // most 128 rows, whose parts of 100 rows on 2 and 3 threads must match the packed whole), every
+  // layout of A and B (plain, stored transposed, rows of a wider matrix): values against float64,
+  // and the same bits on 1, 2 and 3 threads.
   struct Shape {
     int64_t n, m, k;
   };
   // With B stored transposed and at most 64 rows, C^T = B^T @ A^T is computed (B^T read in
-  // place); 800 columns cross its 768-row blocks of C^T. A last column block of at most an
-  // eighth of nc joins the one before (1568 = 768 + 800 for AVX-512; 4396 one block for AVX2).
+  // place); 800 columns cross its 384-row blocks of C^T. A last column block of at most an
+  // eighth of nc joins the one before (1568 = 3 x 384 + 416 for AVX-512; 4396 one block for
+  // AVX2).
   const std::vector<Shape> shapes = {{1, 2, 1},
                                      {13, 33, 17},
                                      {12, 32, 256},
+                                     {12, 32, 512},
                                      {25, 47, 257},
                                      {241, 70, 37},
                                      {7, 100, 513},
@@ -486,10 +488,12 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
                                      // apart (the first), packed when they are (the second).
                                      {40, 700, 200},
                                      {40, 1024, 200},
-                                     // More rows than a row block (240), over three k blocks;
-                                     // A's rows 4 KiB apart in the second.
+                                     // More rows than a row block (240), over three k blocks
+                                     // (AVX2; two for AVX-512, three in the last); A's rows 4
+                                     // KiB apart in the second.
                                      {300, 50, 600},
-                                     {260, 40, 1024}};
+                                     {260, 40, 1024},
+                                     {250, 70, 1100}};
   const int before = get_num_threads();
   uint64_t seed = 200;
   for (const Shape& s : shapes) {

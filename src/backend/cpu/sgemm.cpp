@@ -638,11 +638,16 @@ struct Avx2Kernel {
 };
 
 Isa avx512_isa() {
-  // kc 256: a 12 x 256 A panel (12 KiB) stays in L1 beside the B panel streaming through;
-  // nc 768: a 256 x 768 B block (768 KiB) stays in the 1 MiB L2 of a Zen 4/5 or recent Xeon
-  // core. Measured on an AMD EPYC (Zen 5) against nc 512 and 1024, and against the other loop
-  // order (B panel resident in L1, A panels streaming): 1024^3 191 against 178 GFLOP/s.
-  Isa isa{"avx512", kAvx512Mr, 16 * kAvx512Vecs, 256, 240, 768, {}};
+  // kc 512: a 12 x 512 A panel (24 KiB) stays in L1 beside the B panel streaming through;
+  // nc 384: a 512 x 384 B block (768 KiB) stays in the 1 MiB L2 of a Zen 4/5 or recent Xeon
+  // core. Against kc 256 and nc 768 (the same B block, C read and written half as often):
+  // on an AMD EPYC (Zen 5), in rotation with oneDNN's sgemm in one process, 2 threads, three
+  // runs each, 1024^3 0.90x, 0.94x, 0.95x of oneDNN against 0.85x, 0.90x, 0.91x; 2048^3
+  // 0.92-1.03x against 0.91-0.96x; one thread unchanged (2048^3 0.93x of oneDNN either way,
+  // 64x784 @ (256x784)^T 1-2% faster). kc 256 with nc 768 had been measured against nc 512 and
+  // 1024, and against the other loop order (B panel resident in L1, A panels streaming):
+  // 1024^3 191 against 178 GFLOP/s.
+  Isa isa{"avx512", kAvx512Mr, 16 * kAvx512Vecs, 512, 240, 384, {}};
   fill_kernels<Avx512Kernel>(isa, std::make_integer_sequence<int, kAvx512Mr>{});
   isa.direct_tiles = avx512_tiles<kAvx512Vecs>(std::make_integer_sequence<int, kAvx512Mr>{});
   isa.pack_a = &pack_a_avx512;
@@ -856,7 +861,7 @@ void transposed_product(const Isa& s, int64_t n, int64_t m, int64_t k, float alp
 // rows the products alone gain as well (256^3 1.08x), but the MLP's epoch on two threads,
 // whose g^T @ x of the first layer (256 rows) would then take this path, was 2% slower in 10
 // of 11 alternated pairs of runs: 256 rows stay packed.
-constexpr int64_t kDirectMaxRows = 128, kDirectMaxB = int64_t{1} << 16;  // B: floats per k block
+constexpr int64_t kDirectMaxRows = 128, kDirectMaxB = int64_t{1} << 16;  // B: floats per 256 k
 
 // A B of up to 1 MiB in one k block is read in place too, while its rows are not a multiple of
 // 4 KiB apart: with the tiles inlined (direct_tiles_avx512), 64x256 @ 256x784 runs 1.09-1.12x
@@ -867,13 +872,17 @@ constexpr int64_t kDirectMaxRows = 128, kDirectMaxB = int64_t{1} << 16;  // B: f
 // blocks B does not stay in L2 either (64x1024 @ 1024x784 0.95x).
 constexpr int64_t kDirectMaxWideB = int64_t{1} << 18;  // floats
 
+// The limits above were measured with k blocks of 256 and are kept in those terms (B's floats
+// in 256 rows, one k block of at most 256) where the blocks are deeper.
+constexpr int64_t kDirectMeasuredK = 256;
+
 // Whether C [n, m] = A @ B, B's rows contiguous (ldb apart), takes the direct path.
-bool direct_pays(const Isa& s, int64_t n, int64_t m, int64_t k, int64_t ldb) {
+bool direct_pays(int64_t n, int64_t m, int64_t k, int64_t ldb) {
   if (n > kDirectMaxRows) return false;
-  const int64_t block = std::min(s.kc, k) * m;
+  const int64_t block = std::min(kDirectMeasuredK, k) * m;
   if (block <= kDirectMaxB) return true;
   const bool page_strided = (ldb * static_cast<int64_t>(sizeof(float))) % 4096 == 0;
-  return k <= s.kc && block <= kDirectMaxWideB && !page_strided;
+  return k <= kDirectMeasuredK && block <= kDirectMaxWideB && !page_strided;
 }
 
 }  // namespace
@@ -894,7 +903,7 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
   }
   const View av = ta ? View{a, 1, lda} : View{a, lda, 1};
   const View bv = tb ? View{b, 1, ldb} : View{b, ldb, 1};
-  if (s.direct_tiles != nullptr && !tb && direct_pays(s, n, m, k, ldb)) {
+  if (s.direct_tiles != nullptr && !tb && direct_pays(n, m, k, ldb)) {
     for (int64_t pc = 0; pc < k; pc += s.kc) {  // k blocks as on the packed path (same bits)
       s.direct_tiles(n, m, std::min(s.kc, k - pc), av.block(0, pc), b + pc * ldb, ldb, 1, c, ldc,
                      alpha, pc == 0 ? beta : 1.0f);
