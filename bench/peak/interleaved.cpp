@@ -65,7 +65,7 @@ struct Contender {
 
 void measure(const bench::Args& a, const Gemm& g, std::mt19937& rng) {
   std::normal_distribution<float> normal;
-  std::vector<float> A(size_t(g.m) * g.k), B(size_t(g.k) * g.n), C(size_t(g.m) * g.n);
+  bench::Floats A(size_t(g.m) * g.k), B(size_t(g.k) * g.n), C(size_t(g.m) * g.n);
   for (float& v : A) v = normal(rng);
   for (float& v : B) v = normal(rng);
   const int lda = g.ta ? g.m : g.k, ldb = g.tb ? g.k : g.n;

@@ -119,7 +119,7 @@ void sgemm(const bench::Args& a) {
   std::mt19937 rng(0);
   std::normal_distribution<float> normal;
   for (const Gemm& g : cases) {
-    std::vector<float> A(size_t(g.m) * g.k), B(size_t(g.k) * g.n), C(size_t(g.m) * g.n);
+    bench::Floats A(size_t(g.m) * g.k), B(size_t(g.k) * g.n), C(size_t(g.m) * g.n);
     for (float& v : A) v = normal(rng);
     for (float& v : B) v = normal(rng);
     auto call = [&] {
