@@ -271,7 +271,8 @@ class Report:
             # One-sided: nabla must not train worse. After 3 epochs of SGD (lr 0.1, momentum
             # 0.9) the accuracy moves by points with the rounding alone: nabla 81.79%, 82.12%
             # and 85.01% with three orders of the same sums (bench/RESULTS.md, 2026-12-05),
-            # PyTorch's own test loss 0.451 on 1 thread and 0.531 on 2.
+            # PyTorch's own test loss 0.451 on 1 thread and 0.531 on 2. So each full run of
+            # run.sh trains on another order of the samples (--order) and the means compare.
             accs = {f: sum(e["accuracy"] for e in self.longest_runs(f)) /
                     len(self.longest_runs(f)) for f in by}
             gap = max(a - accs["nabla"] for f, a in accs.items() if f != "nabla")

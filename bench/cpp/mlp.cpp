@@ -44,7 +44,7 @@ int main(int argc, char** argv) try {
   const bool mixed = args.only == "autocast";
   std::vector<double> seconds;
   for (int epoch = 0; epoch < epochs; ++epoch) {
-    std::vector<int64_t> order = bench::permutation(n, 1000 + epoch);
+    std::vector<int64_t> order = bench::permutation(n, 1000 + 100 * args.order + epoch);
     fw::Tensor perm = fw::empty({n}, fw::dtype(fw::kInt64));
     std::memcpy(perm.data_ptr<int64_t>(), order.data(), order.size() * sizeof(int64_t));
     const double t0 = bench::now();

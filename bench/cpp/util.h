@@ -27,13 +27,14 @@ inline const char* const kFramework = "libtorch";
 inline const char* const kFramework = "nabla";
 #endif
 
-// Command line: --threads N --ftz 0|1 --reps N --epochs N --quick --only NAME. Unknown flags are
-// errors.
+// Command line: --threads N --ftz 0|1 --reps N --epochs N --order N --quick --only NAME.
+// Unknown flags are errors.
 struct Args {
   int threads = 1;
   bool ftz = true;
   int reps = 5;
   int epochs = 0;  // the MLP's; 0: its default
+  int order = 0;   // the MLP's order of samples: epoch e is permutation(n, 1000 + 100 * order + e)
   bool quick = false;
   std::string only;
 };
@@ -54,6 +55,8 @@ inline Args parse_args(int argc, char** argv) {
       a.reps = std::stoi(value());
     else if (k == "--epochs")
       a.epochs = std::stoi(value());
+    else if (k == "--order")
+      a.order = std::stoi(value());
     else if (k == "--quick")
       a.quick = true;
     else if (k == "--only")

@@ -18,6 +18,7 @@ def parse_args():
     p.add_argument("--ftz", type=int, default=1)
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--epochs", type=int, default=0)
+    p.add_argument("--order", type=int, default=0)  # the MLP's order of samples (see mlp.py)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", default="")
     a = p.parse_args()

@@ -56,7 +56,7 @@ def main():
     mixed = a.only == "autocast"
     seconds = []
     for epoch in range(epochs):
-        perm = torch.tensor(common.permutation(n, 1000 + epoch), dtype=torch.int64)
+        perm = torch.tensor(common.permutation(n, 1000 + 100 * a.order + epoch), dtype=torch.int64)
         t0 = time.perf_counter()
         for start in range(0, n, batch):
             idx = perm.narrow(0, start, min(batch, n - start))
