@@ -493,7 +493,13 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
                                      // KiB apart in the second.
                                      {300, 50, 600},
                                      {260, 40, 1024},
-                                     {250, 70, 1100}};
+                                     {250, 70, 1100},
+                                     // More rows than a row block and several column blocks:
+                                     // A's k blocks packed once for all column blocks (AVX-512),
+                                     // in blocks of rows where they would pass 4 MiB (the
+                                     // second: 2100 x 512 floats, 1920 rows at a time).
+                                     {500, 900, 600},
+                                     {2100, 440, 520}};
   const int before = get_num_threads();
   uint64_t seed = 200;
   for (const Shape& s : shapes) {
