@@ -499,7 +499,12 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
                                      // in blocks of rows where they would pass 4 MiB (the
                                      // second: 2100 x 512 floats, 1920 rows at a time).
                                      {500, 900, 600},
-                                     {2100, 440, 520}};
+                                     {2100, 440, 520},
+                                     // With A stored transposed, split by rows in 8-row units
+                                     // on 2 threads (a weight's gradient: the MLP's first
+                                     // layer's; 130 rows in 72 and 58), by columns on 3.
+                                     {256, 784, 64},
+                                     {130, 300, 40}};
   const int before = get_num_threads();
   uint64_t seed = 200;
   for (const Shape& s : shapes) {
