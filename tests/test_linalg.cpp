@@ -489,8 +489,9 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
                                      {40, 700, 200},
                                      {40, 1024, 200},
                                      // More rows than a row block (240), over three k blocks
-                                     // (AVX2; two for AVX-512, three in the last); A's rows 4
-                                     // KiB apart in the second.
+                                     // (AVX2; two for AVX-512, three in the last): A read in
+                                     // place (AVX-512), but packed where its rows are 4 KiB
+                                     // apart (the second) or it is stored transposed.
                                      {300, 50, 600},
                                      {260, 40, 1024},
                                      {250, 70, 1100},

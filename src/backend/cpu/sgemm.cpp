@@ -953,13 +953,15 @@ constexpr int64_t kDirectMaxWideB = int64_t{1} << 18;  // floats
 // in 256 rows, one k block of at most 256) where the blocks are deeper.
 constexpr int64_t kDirectMeasuredK = 256;
 
+// Whether rows `ld` floats apart fall into the same few cache sets (a multiple of 4 KiB apart).
+bool page_strided(int64_t ld) { return (ld * static_cast<int64_t>(sizeof(float))) % 4096 == 0; }
+
 // Whether C [n, m] = A @ B, B's rows contiguous (ldb apart), takes the direct path.
 bool direct_pays(int64_t n, int64_t m, int64_t k, int64_t ldb) {
   if (n > kDirectMaxRows) return false;
   const int64_t block = std::min(kDirectMeasuredK, k) * m;
   if (block <= kDirectMaxB) return true;
-  const bool page_strided = (ldb * static_cast<int64_t>(sizeof(float))) % 4096 == 0;
-  return k <= kDirectMeasuredK && block <= kDirectMaxWideB && !page_strided;
+  return k <= kDirectMeasuredK && block <= kDirectMaxWideB && !page_strided(ldb);
 }
 
 }  // namespace
@@ -992,6 +994,17 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
   const ColumnBlocks blocks(s, m);
   if (n > s.mc && blocks.width(0) < m)
     return reused_a_blocks(s, n, m, k, alpha, av, bv, beta, c, ldc);
+  // One column block of more than mc rows: only B is packed, and the direct kernels read A's
+  // rows in place (each row tile's from memory once, then from L1 across the column tiles),
+  // unless those rows are a multiple of 4 KiB apart (see kDirectMaxWideB). On an AMD EPYC
+  // (Zen 5), one thread, alternated in one process with A packed: 256^3 1.06x, 300^3 1.05x,
+  // 512 x 512 @ 512 x 256 1.05x, 1024 x 1024 @ 1024 x 256 1.02x, but 2048 x 2048 @ 2048 x 384
+  // 0.96x (rows 8 KiB apart); in rotation with oneDNN's sgemm, 256^3 0.98x of oneDNN against
+  // 0.93x on one thread, 1.02-1.04x against 0.92-0.95x on two. With several column blocks A is
+  // read once per block this way, slower than packing it once (1000^3 0.97x, 1500^3 0.96x).
+  // The AVX2 kernels (NABLA_GEMM=avx2, same machine): 256^3 1.01-1.02x, 300x512 @ 512x200
+  // 1.00-1.07x.
+  const bool a_in_place = s.direct_tiles != nullptr && n > s.mc && av.cs == 1 && !page_strided(lda);
   Buffers& buf = thread_buffers();
   float* bp = buf.b.get(static_cast<std::size_t>(std::min(s.kc, k) * blocks.max_width));
   float* ap =
@@ -1007,6 +1020,10 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
         continue;
       }
       s.pack_b(bv.block(pc, jc), kc, nc, s.nr, bp);
+      if (a_in_place) {
+        s.direct_tiles(n, nc, kc, av.block(0, pc), bp, s.nr, kc, c + jc, ldc, alpha, block_beta);
+        continue;
+      }
       for (int64_t ic = 0; ic < n; ic += s.mc) {
         const int64_t mc = std::min(s.mc, n - ic);
         const int64_t height = tile_height(s, mc);
