@@ -221,6 +221,30 @@ TEST(FusedLinear, SequentialLinearReluGivesTheCompositionsBits) {
   set_num_threads(before);
 }
 
+// A strided input (a transposed view) through the pair: made contiguous once, for the kernel,
+// and given as it is to the fallback relu(linear(x)) without the kernels (which makes its own
+// contiguous copy); the values and gradients of the two modules either way.
+TEST(FusedLinear, SequentialLinearReluTakesAStridedInput) {
+  Tensor x = rnd({9, 6}, 150, kFloat, false).t().requires_grad_();  // [6, 9], strided
+  Tensor w = rnd({4, 9}, 151, kFloat), b = rnd({4}, 152, kFloat);
+  nn::Linear layer = linear_with(w, b);
+  nn::Sequential pair(layer, nn::ReLU());
+  const Tensor want = nn::ReLU()(layer(x));
+  const Tensor g = rnd({6, 4}, 153, kFloat, false);
+  const variable_list want_d = autograd::grad({want}, {x, w, b}, {g}, true);
+  const Tensor got = pair->forward(x);
+  EXPECT_EQ(got.grad_fn()->name(), "LinearReluBackward");
+  EXPECT_TRUE(same_bits(got, want));
+  const variable_list d = autograd::grad({got}, {x, w, b}, {g});
+  for (size_t i = 0; i < d.size(); ++i) EXPECT_TRUE(same_bits(d[i], want_d[i])) << i;
+  detail::FusedKernelsGuard unfused(false);
+  const Tensor composed = pair->forward(x);
+  EXPECT_EQ(composed.grad_fn()->name(), "ReluBackward0");
+  expect_close(composed, want, 1e-5);
+  const variable_list cd = autograd::grad({composed}, {x, w, b}, {g});
+  for (size_t i = 0; i < cd.size(); ++i) expect_close(cd[i], want_d[i], 1e-5);
+}
+
 // The pair is fused only when nothing can see the product before relu: a forward hook on either
 // module, a subclass of LinearImpl (its own forward) or a Linear without a ReLU after it runs the
 // modules one by one, with the same values. Without grad mode there is no node at all.

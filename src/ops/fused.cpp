@@ -55,9 +55,13 @@ Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bia
   const int64_t rows = compute_numel(shape);
   shape.push_back(out);
   Backend& be = backend_for(weight);
-  const Tensor x = contiguous_nograd(input);
-  const bool kernel = use_fused(FusedOp::Linear, weight.scalar_type(), {&x, &weight, &bias});
+  // Whether the backend's kernel runs, decided for x as it will be (contiguous) before it is
+  // made so: the two-op fallback below makes its own contiguous copy, and would otherwise be
+  // given a non-contiguous input copied twice.
+  const bool kernel = input.scalar_type() == weight.scalar_type() &&
+                      use_fused(FusedOp::Linear, weight.scalar_type(), {&weight, &bias});
   if (relu && !kernel) return nabla::relu(fused_linear(input, weight, bias, false));
+  const Tensor x = contiguous_nograd(input);
   Tensor result = make_tensor(shape, weight.scalar_type(), weight.device());
   if (kernel && (bias.defined() || relu)) {
     be.linear_forward(x, weight, bias, relu, result);  // bias and relu as the product is made
