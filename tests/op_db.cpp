@@ -355,6 +355,7 @@ std::vector<OpInfo> make_table() {
       {"special_multigammaln", "T.special.multigammaln(x[0] + 1, 3)", {{3, 4}}, [](const V& x) { return V{special::multigammaln(x[0] + 1, 3)}; }, Pos},
       {"special_entr", "T.special.entr(x[0])", {{3, 4}}, [](const V& x) { return V{special::entr(x[0])}; }, Pos},
       {"special_ndtr", "T.special.ndtr(x[0])", {{3, 4}}, [](const V& x) { return V{special::ndtr(x[0])}; }},
+      {"special_xlog1py", "T.special.xlog1py(x[0], x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{special::xlog1py(x[0], x[1])}; }, Pos},
       {"logit", "T.logit(x[0] / 3)", {{3, 4}}, [](const V& x) { return V{nabla::logit(x[0] / 3)}; }, Pos},
       {"logit_eps", "(x[0] / 3).logit(eps=0.25)", {{3, 4}}, [](const V& x) { return V{(x[0] / 3).logit(0.25)}; }, Pos},
       {"sinc", "T.sinc(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::sinc(x[0])}; }},

@@ -133,6 +133,23 @@ TEST(Special, SpecialNamespace) {
   EXPECT_TRUE(contains(error_of([] { special::multigammaln(f64({0.9}), 3); }),
                        "[multigammaln] all elements must be greater than (p-1)/2"));
   EXPECT_TRUE(equal(special::expit(f32({0.5f})), f32({0.5f}).sigmoid()));
+  // xlog1py: 0 where x is 0, even at y = -1 (log1p's -inf); NaN in y stays; gradients 0 there.
+  const Tensor x = f64({0.0, 0.0, 3.0, 2.0}).requires_grad_();
+  const Tensor y = f64({-1.0, kNaN, 1.0, -1.0}).requires_grad_();
+  const Tensor r = special::xlog1py(x, y);
+  const std::vector<double> rv = values(r);
+  EXPECT_EQ(rv[0], 0.0);
+  EXPECT_TRUE(std::isnan(rv[1]));
+  EXPECT_DOUBLE_EQ(rv[2], 3 * std::log(2.0));
+  EXPECT_EQ(rv[3], -kInf);
+  const std::vector<Tensor> d = autograd::grad({r.narrow(0, 0, 1).sum()}, {x, y});
+  EXPECT_EQ(values(d[0])[0], 0.0);
+  EXPECT_EQ(values(d[1])[0], 0.0);
+  EXPECT_DOUBLE_EQ(values(special::xlog1py(f64({2.0}), 3.0))[0], 2 * std::log(4.0));
+  EXPECT_DOUBLE_EQ(values(special::xlog1py(2.0, f64({3.0})))[0], 2 * std::log(4.0));
+  EXPECT_EQ(special::xlog1py(i64({1}), i64({1})).scalar_type(), kFloat32);
+  EXPECT_TRUE(contains(error_of([] { special::xlog1py(Tensor(), f64({1.0})); }),
+                       "[xlog1py] got an undefined tensor"));
 }
 
 TEST(Search, SearchsortedAsPyTorch) {

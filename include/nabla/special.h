@@ -21,6 +21,11 @@ Tensor multigammaln(const Tensor& self, int64_t p);
 Tensor entr(const Tensor& self);
 /// The standard normal distribution's CDF, (1 + erf(x / sqrt 2)) / 2.
 Tensor ndtr(const Tensor& self);
+/// x log1p(y), 0 where x is 0 (unless y is NaN), as xlogy: a cross-entropy term for
+/// probabilities near 1 - y.
+Tensor xlog1py(const Tensor& self, const Tensor& other);
+Tensor xlog1py(const Tensor& self, const Scalar& other);
+Tensor xlog1py(const Scalar& self, const Tensor& other);
 inline Tensor erf(const Tensor& self) { return nabla::erf(self); }
 inline Tensor erfc(const Tensor& self) { return nabla::erfc(self); }
 inline Tensor erfinv(const Tensor& self) { return nabla::erfinv(self); }

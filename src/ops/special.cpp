@@ -174,4 +174,21 @@ Tensor ndtr(const Tensor& self) {
   return (1 + (as_floating(self) * M_SQRT1_2).erf()) * 0.5;
 }
 
+// x log1p(y), and 0 where x is 0 and y is not NaN. log1p runs on a safe 0 there, so that the
+// branch where() discards has no infinite derivative (y = -1 would give 0 / 0 = NaN in y's
+// gradient; PyTorch's formula, grad * x / (1 + y), gives NaN at that one point, nabla 0).
+Tensor xlog1py(const Tensor& self, const Tensor& other) {
+  NABLA_CHECK(self.defined() && other.defined(), "[xlog1py] got an undefined tensor");
+  const Tensor y = as_floating(other);
+  const Tensor zero = self.eq(0).logical_and(y.isnan().logical_not());
+  const Tensor product = self * where(zero, zeros_like(y), y).log1p();
+  return where(zero, zeros_like(product), product);
+}
+Tensor xlog1py(const Tensor& self, const Scalar& other) {
+  return xlog1py(self, detail::wrap_scalar(other, self.device()));
+}
+Tensor xlog1py(const Scalar& self, const Tensor& other) {
+  return xlog1py(detail::wrap_scalar(self, other.device()), other);
+}
+
 }  // namespace nabla::special
