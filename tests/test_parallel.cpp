@@ -128,4 +128,37 @@ TEST(ThreadPool, SleepingWorkersAndASleepingCallerAreWoken) {
   EXPECT_GE(part1_elsewhere, 10);
 }
 
+// Elementwise maps split [0, n) evenly over the threads from 32768 elements on (parallel_map in
+// src/backend/cpu/loops.h): every element is computed, for sizes around the threshold and odd
+// remainders, through both of its users (map_kernel's flat loop and the dense conversions'
+// run_flat), out of place and in place. Each thread count computes other values, so that an
+// element left out cannot pass by holding the last run's result (the allocator hands the same
+// block back).
+TEST(ThreadPool, ElementwiseMapsCoverEveryElementOnAnyThreadCount) {
+  for (int64_t n : {32767, 32768, 32769, 50176, 65536, 100003}) {
+    for (int t : {1, 2, 3}) {
+      ThreadCount threads(t);
+      const auto divisor = static_cast<float>(t + 2), factor = static_cast<float>(t + 1);
+      const int64_t modulus = 251 - t;
+      const nabla::Tensor a = nabla::arange(n, nabla::dtype(nabla::kFloat32));
+      const nabla::Tensor q = a.div(divisor);
+      const nabla::Tensor bytes =
+          nabla::arange(n, nabla::dtype(nabla::kInt64)).remainder(modulus).to(nabla::kUInt8);
+      const nabla::Tensor widened = bytes.to(nabla::kFloat32);
+      const nabla::Tensor c = a.clone();
+      c.mul_(factor);
+      const float* qp = q.data_ptr<float>();
+      const float* wp = widened.data_ptr<float>();
+      const float* cp = c.data_ptr<float>();
+      for (int64_t i = 0; i < n; ++i) {
+        const auto x = static_cast<float>(i);
+        ASSERT_EQ(qp[i], x / divisor) << "div, n " << n << ", " << t << " threads, element " << i;
+        ASSERT_EQ(wp[i], static_cast<float>(i % modulus))
+            << "uint8 -> float, n " << n << ", " << t << " threads, element " << i;
+        ASSERT_EQ(cp[i], x * factor) << "mul_, n " << n << ", " << t << " threads, element " << i;
+      }
+    }
+  }
+}
+
 }  // namespace

@@ -95,17 +95,10 @@ NABLA_CPU_CLONES void threshold_backward_floats(const float* dy, const float* y,
   for (int64_t i = 0; i < n; ++i) dx[i] = detail::fast::select_bits(y[i] > threshold, dy[i], 0.0f);
 }
 
-// Runs fn(begin, end) over [0, n) as map_kernel does: on the caller below two grains of work,
-// else split over the pool.
+// Runs fn(begin, end) over [0, n) as map_kernel does (see parallel_map).
 template <class Fn>
 void run_flat(int64_t n, Fn fn) {
-  constexpr int64_t kGrain = 32768;
-  detail::sync_fp_mode();
-  if (n < 2 * kGrain) {
-    if (n > 0) fn(0, n);
-  } else {
-    detail::parallel_for(n, kGrain, fn);
-  }
+  parallel_map(n, 32768, fn);
 }
 
 /// Whether t is one element broadcast (every stride 0), as where(mask, g, 0)'s scalar.
