@@ -1023,11 +1023,11 @@ TEST(Elementwise, DenseFloatLoopsGiveTheStridedLoopsBits) {
   // float32 +, -, *, /, relu, relu's backward and the uint8 cast have dense loops compiled for
   // AVX-512 and AVX2 where the CPU has them; everything else (and any strided operand) goes
   // through the general loop. Both must agree bit for bit, at lengths around the vector widths,
-  // and past two grains of 32768, where the dense loop is split over threads.
+  // and past 32768, from where the dense loop is split evenly over the threads.
   const int saved_threads = get_num_threads();
   for (int threads : {1, 2}) {
     set_num_threads(threads);
-    for (int64_t n : {1, 7, 15, 16, 17, 33, 100, 65536 + 17}) {
+    for (int64_t n : {1, 7, 15, 16, 17, 33, 100, 40003, 65536 + 17}) {
       const std::string at = " n=" + std::to_string(n) + " threads=" + std::to_string(threads);
       Tensor a = tensor(awkward_floats(n, 0.0f)), b = tensor(awkward_floats(n, 1.3f));
       Tensor as = strided_copy(a), bs = strided_copy(b);

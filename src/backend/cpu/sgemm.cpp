@@ -1008,7 +1008,9 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
   Buffers& buf = thread_buffers();
   float* bp = buf.b.get(static_cast<std::size_t>(std::min(s.kc, k) * blocks.max_width));
   float* ap =
-      buf.a.get(static_cast<std::size_t>(std::min(s.kc, k) * std::min(s.mc, n) + kPackSlack));
+      a_in_place
+          ? nullptr
+          : buf.a.get(static_cast<std::size_t>(std::min(s.kc, k) * std::min(s.mc, n) + kPackSlack));
   for (int64_t jc = 0, nc = 0; jc < m; jc += nc) {
     nc = blocks.width(jc);
     for (int64_t pc = 0; pc < k; pc += s.kc) {
