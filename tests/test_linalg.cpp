@@ -456,9 +456,9 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
   // OpenBLAS, under NABLA_GEMM=blas and elsewhere). Shapes around the kernels' tile and block
   // edges (rows: 12 and 6, in tiles of even heights; columns: 32 and 16; k blocks of 512 for
   // AVX-512, 256 for AVX2; row blocks of 240; 16 x 16 transposing packs; the direct path for at
-  // most 128 rows, whose parts of 100 rows on 2 and 3 threads must match the packed whole), every
-  // layout of A and B (plain, stored transposed, rows of a wider matrix): values against float64,
-  // and the same bits on 1, 2 and 3 threads.
+  // most 128 rows, or 256 where B's rows are not 4 KiB apart, whose parts on 2 and 3 threads
+  // must match the packed whole), every layout of A and B (plain, stored transposed, rows of a
+  // wider matrix): values against float64, and the same bits on 1, 2 and 3 threads.
   struct Shape {
     int64_t n, m, k;
   };
@@ -488,6 +488,10 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
                                      // apart (the first), packed when they are (the second).
                                      {40, 700, 200},
                                      {40, 1024, 200},
+                                     // 129-256 rows: direct (the first), packed where B's rows
+                                     // are 4 KiB apart (the second).
+                                     {200, 200, 300},
+                                     {200, 1024, 40},
                                      // More rows than a row block (240), over three k blocks
                                      // (AVX2; two for AVX-512, three in the last): A read in
                                      // place (AVX-512), but packed where its rows are 4 KiB

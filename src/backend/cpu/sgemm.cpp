@@ -937,8 +937,15 @@ void reused_a_blocks(const Isa& s, int64_t n, int64_t m, int64_t k, float alpha,
 // 1.07x; two threads, alternated processes: 128^3 1.15x, (64x128)^T @ 64x256 1.07x). At 256
 // rows the products alone gain as well (256^3 1.08x), but the MLP's epoch on two threads,
 // whose g^T @ x of the first layer (256 rows) would then take this path, was 2% slower in 10
-// of 11 alternated pairs of runs: 256 rows stay packed.
+// of 11 alternated pairs of runs: 256 rows stayed packed. Since then 2 threads split that
+// product into 128-row halves, and up to 256 rows take the direct path too where B's rows are
+// not a multiple of 4 KiB apart (kDirectMaxRowsUnstrided). AMD EPYC (Zen 5), alternated with
+// the packed path in one process, 15 pairs: one thread 200x300 @ 300x200 1.08x, 256^3
+// 1.02-1.03x, 256x512 @ 512x128 1.03x, 256x256 @ 256x784 1.03x, 256x128 @ 128x784 1.04x,
+// (64x256)^T @ 64x784 0.99-1.03x; two threads 1.00-1.12x; the MLP's epoch unchanged on one and
+// two threads. With B's rows 4 KiB apart ((32x256)^T @ 32x1024) 0.93-0.98x: packed.
 constexpr int64_t kDirectMaxRows = 128, kDirectMaxB = int64_t{1} << 16;  // B: floats per 256 k
+constexpr int64_t kDirectMaxRowsUnstrided = 256;
 
 // A B of up to 1 MiB in one k block is read in place too, while its rows are not a multiple of
 // 4 KiB apart: with the tiles inlined (direct_tiles_avx512), 64x256 @ 256x784 runs 1.09-1.12x
@@ -958,7 +965,7 @@ bool page_strided(int64_t ld) { return (ld * static_cast<int64_t>(sizeof(float))
 
 // Whether C [n, m] = A @ B, B's rows contiguous (ldb apart), takes the direct path.
 bool direct_pays(int64_t n, int64_t m, int64_t k, int64_t ldb) {
-  if (n > kDirectMaxRows) return false;
+  if (n > kDirectMaxRowsUnstrided || (n > kDirectMaxRows && page_strided(ldb))) return false;
   const int64_t block = std::min(kDirectMeasuredK, k) * m;
   if (block <= kDirectMaxB) return true;
   return k <= kDirectMeasuredK && block <= kDirectMaxWideB && !page_strided(ldb);
