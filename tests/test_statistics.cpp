@@ -121,6 +121,11 @@ TEST(Special, FloatPowerAndLdexpDtypes) {
 
 TEST(Special, SpecialNamespace) {
   EXPECT_NEAR(values(special::ndtr(f64({0.0, 1.0})))[1], 0.84134474606854304, 1e-15);
+  // The left tail keeps its digits (mpmath's ncdf(-9), ncdf(-30)), up to the rounding of x /
+  // sqrt 2, which the tail magnifies x^2 times (as in PyTorch's ndtr).
+  const std::vector<double> tail = values(special::ndtr(f64({-9.0, -30.0})));
+  EXPECT_NEAR(tail[0], 1.1285884059538405e-19, 1e-13 * 1.1285884059538405e-19);
+  EXPECT_NEAR(tail[1], 4.9067139271481872e-198, 2e-13 * 4.9067139271481872e-198);
   const std::vector<double> e = values(special::entr(f64({0.0, -1.0, 0.5, kNaN})));
   EXPECT_EQ(e[0], 0.0);
   EXPECT_EQ(e[1], -kInf);
@@ -150,6 +155,93 @@ TEST(Special, SpecialNamespace) {
   EXPECT_EQ(special::xlog1py(i64({1}), i64({1})).scalar_type(), kFloat32);
   EXPECT_TRUE(contains(error_of([] { special::xlog1py(Tensor(), f64({1.0})); }),
                        "[xlog1py] got an undefined tensor"));
+}
+
+TEST(Special, BesselErfcxNdtrTails) {
+  // Reference values from mpmath at 40 digits: besseli(0, x), exp(-|x|) besseli(0, x), ...
+  const auto near = [](double got, double want) {
+    EXPECT_NEAR(got, want, 4e-15 * std::fabs(want));
+  };
+  const std::vector<double> a = values(i0(f64({0, 1, -7.5, 8.5, 30, 800, kInf, -kInf, kNaN})));
+  EXPECT_EQ(a[0], 1.0);
+  near(a[1], 1.26606587775200841);
+  near(a[2], 2.68161311515189368e+02);
+  near(a[3], 6.83161926990115603e+02);
+  near(a[4], 7.81672297823977539e+11);
+  EXPECT_EQ(a[5], kInf);  // I0 overflows above ~713
+  EXPECT_EQ(a[6], kInf);
+  EXPECT_EQ(a[7], kInf);
+  EXPECT_TRUE(std::isnan(a[8]));
+  const std::vector<double> b = values(special::i1(f64({0, 1, -7.5, 8.5, 30, -kInf, kNaN})));
+  EXPECT_EQ(b[0], 0.0);
+  near(b[1], 5.65159103992485035e-01);
+  near(b[2], -2.49584365422688137e+02);
+  near(b[3], 6.41619902540066732e+02);
+  near(b[4], 7.68532038938957031e+11);
+  EXPECT_EQ(b[5], -kInf);
+  EXPECT_TRUE(std::isnan(b[6]));
+  const std::vector<double> c = values(special::i0e(f64({800, -3, kInf})));
+  near(c[0], 1.41069450058691846e-02);
+  near(c[1], 2.43000354161825388e-01);
+  EXPECT_EQ(c[2], 0.0);
+  const std::vector<double> d = values(special::i1e(f64({-800, 3, -kInf})));
+  near(d[0], -1.40981254065269974e-02);
+  near(d[1], 1.96826713297300865e-01);
+  EXPECT_EQ(d[2], 0.0);
+  // erfcx = exp(x^2) erfc(x): both sides of 25 (erfc's range, then the asymptotic series).
+  const std::vector<double> e =
+      values(special::erfcx(f64({0, 1, 24.99, 25, 30, 1e10, -3, -26, -27, kInf, -kInf, kNaN})));
+  EXPECT_EQ(e[0], 1.0);
+  near(e[1], 4.27583576155806999e-01);
+  near(e[2], 2.25585814822938970e-02);
+  near(e[3], 2.25495724326413606e-02);
+  near(e[4], 1.87958888614167506e-02);
+  near(e[5], 5.64189583547756291e-11);
+  near(e[6], 1.62059888539995864e+04);
+  EXPECT_NEAR(e[7], 7.65772493149056822e+293, 1e-13 * 7.65772493149056822e+293);
+  EXPECT_EQ(e[8], kInf);
+  EXPECT_EQ(e[9], 0.0);
+  EXPECT_EQ(e[10], kInf);
+  EXPECT_TRUE(std::isnan(e[11]));
+  // log_ndtr: finite far into the left tail (log(ndtr(-40)) would be -inf), both sides of -1.
+  const std::vector<double> l = values(special::log_ndtr(f64({-40, -1.0000001, -1, 0, 10})));
+  near(l[0], -8.04608442013753802e+02);
+  near(l[1], -1.84102179752279516);
+  near(l[2], -1.84102164500926357);
+  near(l[3], -6.93147180559945286e-01);
+  EXPECT_NEAR(l[4], -7.61985302416052545e-24, 1e-13 * 7.61985302416052545e-24);
+  // ndtri: exact in the tails, where sqrt(2) erfinv(2p - 1) has no digits left.
+  const std::vector<double> q =
+      values(special::ndtri(f64({0, 1, 0.5, 1e-300, 1e-20, 0.3, 0.975, 1 - 1e-16, -0.1, 1.5})));
+  EXPECT_EQ(q[0], -kInf);
+  EXPECT_EQ(q[1], kInf);
+  EXPECT_EQ(q[2], 0.0);
+  near(q[3], -3.70470962993612005e+01);
+  near(q[4], -9.26234008979840695);
+  near(q[5], -5.24400512708040778e-01);
+  near(q[6], 1.95996398454005383);
+  EXPECT_GT(q[7], 8.0);  // 1 - p = 1.1e-16 (the double nearest 1 - 1e-16): 8.2
+  EXPECT_TRUE(std::isnan(q[8]));
+  EXPECT_TRUE(std::isnan(q[9]));
+  // A round trip through ndtr (in the left tail too); near 1/2 (x = 2.8e-16).
+  const Tensor p = f64({1e-200, 1e-5, 0.2, 0.7, 0.99999});
+  EXPECT_TRUE(allclose(special::ndtr(special::ndtri(p)), p, 1e-12, 0));
+  near(values(special::ndtri(f64({0.5 + 1e-16})))[0], 2.78291642467176713e-16);
+  // Gradients where the formulas divide by x: I1'(0) = 1/2, and for the scaled form too.
+  const Tensor z = f64({0.0, 0.0}).requires_grad_();
+  const std::vector<Tensor> g = autograd::grad(
+      {special::i1(z.narrow(0, 0, 1)).sum() + special::i1e(z.narrow(0, 1, 1)).sum()}, {z});
+  EXPECT_EQ(values(g[0]), (std::vector<double>{0.5, 0.5}));
+  // dtypes: float32 stays float32, integers compute in float32; the aliases and methods.
+  EXPECT_EQ(special::i1e(f32({1})).scalar_type(), kFloat32);
+  EXPECT_EQ(special::ndtri(i64({0})).scalar_type(), kFloat32);
+  EXPECT_EQ(special::log_ndtr(i64({0})).scalar_type(), kFloat32);
+  EXPECT_NEAR(values(special::i0(f32({1})))[0], 1.2660658777520082, 1e-6);
+  EXPECT_TRUE(equal(f32({2}).i0(), i0(f32({2}))));
+  Tensor t = f32({2});
+  t.i0_();
+  EXPECT_TRUE(equal(t, i0(f32({2}))));
+  EXPECT_TRUE(contains(error_of([] { special::log_ndtr(Tensor()); }), "[special_log_ndtr]"));
 }
 
 TEST(Search, SearchsortedAsPyTorch) {

@@ -9,51 +9,57 @@
 // Numeric (every dtype but bool, same dtype out), Floating (float dtypes), Logical (any dtype in,
 // bool out). Binary kinds: Arith (compute dtype out), Compare (bool out), Bitwise (integers and
 // bool only, compute dtype out).
-#define NABLA_UNARY_OPS(X)                          \
-  X(Neg, neg, Numeric, "neg")                       \
-  X(Exp, exp, Floating, "exp")                      \
-  X(Log, log, Floating, "log")                      \
-  X(Sqrt, sqrt, Floating, "sqrt")                   \
-  X(Rsqrt, rsqrt, Floating, "rsqrt")                \
-  X(Abs, abs, Numeric, "abs")                       \
-  X(Sin, sin, Floating, "sin")                      \
-  X(Cos, cos, Floating, "cos")                      \
-  X(Sigmoid, sigmoid, Floating, "sigmoid")          \
-  X(Tanh, tanh, Floating, "tanh")                   \
-  X(Relu, relu, Numeric, "relu")                    \
-  X(Sign, sign, Numeric, "sign")                    \
-  X(Reciprocal, reciprocal, Floating, "reciprocal") \
-  X(Square, square, Numeric, "square")              \
-  X(Erf, erf, Floating, "erf")                      \
-  X(Erfc, erfc, Floating, "erfc")                   \
-  X(Erfinv, erfinv, Floating, "erfinv")             \
-  X(Log1p, log1p, Floating, "log1p")                \
-  X(Expm1, expm1, Floating, "expm1")                \
-  X(Log2, log2, Floating, "log2")                   \
-  X(Log10, log10, Floating, "log10")                \
-  X(Exp2, exp2, Floating, "exp2")                   \
-  X(Tan, tan, Floating, "tan")                      \
-  X(Asin, asin, Floating, "asin")                   \
-  X(Acos, acos, Floating, "acos")                   \
-  X(Atan, atan, Floating, "atan")                   \
-  X(Sinh, sinh, Floating, "sinh")                   \
-  X(Cosh, cosh, Floating, "cosh")                   \
-  X(Asinh, asinh, Floating, "asinh")                \
-  X(Acosh, acosh, Floating, "acosh")                \
-  X(Atanh, atanh, Floating, "atanh")                \
-  X(Floor, floor, Numeric, "floor")                 \
-  X(Ceil, ceil, Numeric, "ceil")                    \
-  X(Round, round, Numeric, "round")                 \
-  X(Trunc, trunc, Numeric, "trunc")                 \
-  X(Frac, frac, Floating, "frac")                   \
-  X(Isnan, isnan, Logical, nullptr)                 \
-  X(Isinf, isinf, Logical, nullptr)                 \
-  X(Isfinite, isfinite, Logical, nullptr)           \
-  X(LogicalNot, logical_not, Logical, nullptr)      \
-  X(Signbit, signbit, Logical, nullptr)             \
-  X(Lgamma, lgamma, Floating, "lgamma")             \
-  X(Digamma, digamma, Floating, "digamma")          \
-  X(Polygamma, polygamma, Floating, "polygamma_2")
+#define NABLA_UNARY_OPS(X)                           \
+  X(Neg, neg, Numeric, "neg")                        \
+  X(Exp, exp, Floating, "exp")                       \
+  X(Log, log, Floating, "log")                       \
+  X(Sqrt, sqrt, Floating, "sqrt")                    \
+  X(Rsqrt, rsqrt, Floating, "rsqrt")                 \
+  X(Abs, abs, Numeric, "abs")                        \
+  X(Sin, sin, Floating, "sin")                       \
+  X(Cos, cos, Floating, "cos")                       \
+  X(Sigmoid, sigmoid, Floating, "sigmoid")           \
+  X(Tanh, tanh, Floating, "tanh")                    \
+  X(Relu, relu, Numeric, "relu")                     \
+  X(Sign, sign, Numeric, "sign")                     \
+  X(Reciprocal, reciprocal, Floating, "reciprocal")  \
+  X(Square, square, Numeric, "square")               \
+  X(Erf, erf, Floating, "erf")                       \
+  X(Erfc, erfc, Floating, "erfc")                    \
+  X(Erfinv, erfinv, Floating, "erfinv")              \
+  X(Log1p, log1p, Floating, "log1p")                 \
+  X(Expm1, expm1, Floating, "expm1")                 \
+  X(Log2, log2, Floating, "log2")                    \
+  X(Log10, log10, Floating, "log10")                 \
+  X(Exp2, exp2, Floating, "exp2")                    \
+  X(Tan, tan, Floating, "tan")                       \
+  X(Asin, asin, Floating, "asin")                    \
+  X(Acos, acos, Floating, "acos")                    \
+  X(Atan, atan, Floating, "atan")                    \
+  X(Sinh, sinh, Floating, "sinh")                    \
+  X(Cosh, cosh, Floating, "cosh")                    \
+  X(Asinh, asinh, Floating, "asinh")                 \
+  X(Acosh, acosh, Floating, "acosh")                 \
+  X(Atanh, atanh, Floating, "atanh")                 \
+  X(Floor, floor, Numeric, "floor")                  \
+  X(Ceil, ceil, Numeric, "ceil")                     \
+  X(Round, round, Numeric, "round")                  \
+  X(Trunc, trunc, Numeric, "trunc")                  \
+  X(Frac, frac, Floating, "frac")                    \
+  X(Isnan, isnan, Logical, nullptr)                  \
+  X(Isinf, isinf, Logical, nullptr)                  \
+  X(Isfinite, isfinite, Logical, nullptr)            \
+  X(LogicalNot, logical_not, Logical, nullptr)       \
+  X(Signbit, signbit, Logical, nullptr)              \
+  X(Lgamma, lgamma, Floating, "lgamma")              \
+  X(Digamma, digamma, Floating, "digamma")           \
+  X(Polygamma, polygamma, Floating, "polygamma_2")   \
+  X(I0, i0, Floating, "i0")                          \
+  X(I0e, special_i0e, Floating, "special_i0e")       \
+  X(I1, special_i1, Floating, "special_i1")          \
+  X(I1e, special_i1e, Floating, "special_i1e")       \
+  X(Erfcx, special_erfcx, Floating, "special_erfcx") \
+  X(Ndtri, special_ndtri, Floating, "special_ndtri")
 #define NABLA_BINARY_OPS(X)                    \
   X(Add, add, Arith, "add")                    \
   X(Sub, sub, Arith, "sub")                    \

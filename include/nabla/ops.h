@@ -657,6 +657,22 @@ Tensor special_digamma(const Tensor& self);
 Tensor special_psi(const Tensor& self);
 Tensor special_gammaln(const Tensor& self);
 Tensor special_polygamma(int64_t n, const Tensor& self);
+/// The modified Bessel functions of the first kind, I0 (even) and I1 (odd), and their scaled
+/// forms exp(-|x|) I0(x), exp(-|x|) I1(x), which stay finite where I0 and I1 overflow (|x|
+/// above ~713).
+Tensor i0(const Tensor& self);
+Tensor special_i0(const Tensor& self);
+Tensor special_i0e(const Tensor& self);
+Tensor special_i1(const Tensor& self);
+Tensor special_i1e(const Tensor& self);
+/// exp(x^2) erfc(x): finite where erfc underflows (x above ~26.5), +inf below ~-26.6.
+Tensor special_erfcx(const Tensor& self);
+/// log of the standard normal CDF, accurate far into the left tail (log_ndtr(-40) = -804.6),
+/// where log(ndtr(x)) would be -inf.
+Tensor special_log_ndtr(const Tensor& self);
+/// The inverse of the standard normal CDF, for p in [0, 1] (-inf at 0, +inf at 1, NaN
+/// outside), accurate in the tails (p = 1e-300 included).
+Tensor special_ndtri(const Tensor& self);
 /// log(p / (1 - p)), p clamped to [eps, 1 - eps] first when eps is given.
 Tensor logit(const Tensor& self, std::optional<double> eps = std::nullopt);
 Tensor special_logit(const Tensor& self, std::optional<double> eps = std::nullopt);
@@ -676,6 +692,7 @@ Tensor float_power(const Scalar& self, const Tensor& exponent);
 Tensor ldexp(const Tensor& self, const Tensor& other);
 Tensor& lgamma_(Tensor& self);
 Tensor& digamma_(Tensor& self);
+Tensor& i0_(Tensor& self);
 Tensor& logit_(Tensor& self, std::optional<double> eps = std::nullopt);
 Tensor& sinc_(Tensor& self);
 Tensor& ldexp_(Tensor& self, const Tensor& other);

@@ -26,6 +26,13 @@ Tensor ndtr(const Tensor& self);
 Tensor xlog1py(const Tensor& self, const Tensor& other);
 Tensor xlog1py(const Tensor& self, const Scalar& other);
 Tensor xlog1py(const Scalar& self, const Tensor& other);
+inline Tensor i0(const Tensor& self) { return nabla::i0(self); }
+inline Tensor i0e(const Tensor& self) { return nabla::special_i0e(self); }
+inline Tensor i1(const Tensor& self) { return nabla::special_i1(self); }
+inline Tensor i1e(const Tensor& self) { return nabla::special_i1e(self); }
+inline Tensor erfcx(const Tensor& self) { return nabla::special_erfcx(self); }
+inline Tensor log_ndtr(const Tensor& self) { return nabla::special_log_ndtr(self); }
+inline Tensor ndtri(const Tensor& self) { return nabla::special_ndtri(self); }
 inline Tensor erf(const Tensor& self) { return nabla::erf(self); }
 inline Tensor erfc(const Tensor& self) { return nabla::erfc(self); }
 inline Tensor erfinv(const Tensor& self) { return nabla::erfinv(self); }

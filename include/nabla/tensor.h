@@ -354,6 +354,7 @@ class Tensor {
   Tensor logical_xor(const Tensor& other) const;
   Tensor lgamma() const;
   Tensor digamma() const;
+  Tensor i0() const;
   Tensor polygamma(int64_t n) const;
   Tensor logit(std::optional<double> eps = std::nullopt) const;
   Tensor sinc() const;
@@ -514,6 +515,7 @@ class Tensor {
   Tensor& pow_(const Scalar& exponent) const;
   Tensor& lgamma_() const;
   Tensor& digamma_() const;
+  Tensor& i0_() const;
   Tensor& polygamma_(int64_t n) const;
   Tensor& logit_(std::optional<double> eps = std::nullopt) const;
   Tensor& sinc_() const;

@@ -345,6 +345,55 @@ Tensor polygamma(int64_t n, const Tensor& self) {
   }
   return result;
 }
+// ---- the modified Bessel functions: I0' = I1, I1' = I0 - I1 / x (1/2 at 0); the scaled
+// forms' derivatives subtract sign(x) times themselves. Kernels in special_math.h ----
+namespace {
+// f / x, with `at_zero` where x is 0 (a safe 1 divides there, so no NaN reaches the gradient).
+Tensor over_x(const Tensor& f, const Tensor& x, double at_zero) {
+  const Tensor zero = x.eq(0);
+  return where(zero, full_like(f, at_zero), f / where(zero, ones_like(x), x));
+}
+}  // namespace
+Tensor i0(const Tensor& self) {
+  return unary_op(UnaryOp::I0, self, "I0Backward0", true, false,
+                  [](const Tensor& grad, const Tensor& self, const Tensor&) {
+                    return grad * special_i1(self);
+                  });
+}
+Tensor special_i0(const Tensor& self) { return i0(self); }
+Tensor special_i0e(const Tensor& self) {
+  return unary_op(UnaryOp::I0e, self, "SpecialI0eBackward0", true, true,
+                  [](const Tensor& grad, const Tensor& self, const Tensor& result) {
+                    return grad * (special_i1e(self) - self.sign() * result);
+                  });
+}
+Tensor special_i1(const Tensor& self) {
+  return unary_op(UnaryOp::I1, self, "SpecialI1Backward0", true, true,
+                  [](const Tensor& grad, const Tensor& self, const Tensor& result) {
+                    return grad * (i0(self) - over_x(result, self, 0.5));
+                  });
+}
+Tensor special_i1e(const Tensor& self) {
+  return unary_op(UnaryOp::I1e, self, "SpecialI1eBackward0", true, true,
+                  [](const Tensor& grad, const Tensor& self, const Tensor& result) {
+                    return grad *
+                           (special_i0e(self) - self.sign() * result - over_x(result, self, 0.5));
+                  });
+}
+// erfcx' = 2 x erfcx(x) - 2 / sqrt(pi).
+Tensor special_erfcx(const Tensor& self) {
+  return unary_op(UnaryOp::Erfcx, self, "SpecialErfcxBackward0", true, true,
+                  [](const Tensor& grad, const Tensor& self, const Tensor& result) {
+                    return grad * (2 * self * result - 1.1283791670955126);
+                  });
+}
+// ndtri' = 1 / ndtr'(ndtri(p)) = sqrt(2 pi) exp(ndtri(p)^2 / 2).
+Tensor special_ndtri(const Tensor& self) {
+  return unary_op(UnaryOp::Ndtri, self, "SpecialNdtriBackward0", false, true,
+                  [](const Tensor& grad, const Tensor&, const Tensor& result) {
+                    return grad * (result * result * 0.5).exp() * 2.5066282746310002;
+                  });
+}
 Tensor special_digamma(const Tensor& self) { return digamma(self); }
 Tensor special_psi(const Tensor& self) { return digamma(self); }
 Tensor special_gammaln(const Tensor& self) { return lgamma(self); }
@@ -871,6 +920,7 @@ NABLA_UNARY_METHOD(erfc, erfc)
 NABLA_UNARY_METHOD(erfinv, erfinv)
 NABLA_UNARY_METHOD(lgamma, lgamma)
 NABLA_UNARY_METHOD(digamma, digamma)
+NABLA_UNARY_METHOD(i0, i0)
 NABLA_UNARY_METHOD(signbit, signbit)
 NABLA_UNARY_METHOD(log1p, log1p)
 NABLA_UNARY_METHOD(expm1, expm1)
@@ -1136,6 +1186,7 @@ NABLA_UNARY_INPLACE(frac, Frac, &kFracGradient)
 NABLA_UNARY_INPLACE(abs, Abs, nullptr)
 NABLA_UNARY_INPLACE(lgamma, Lgamma, nullptr)
 NABLA_UNARY_INPLACE(digamma, Digamma, nullptr)
+NABLA_UNARY_INPLACE(i0, I0, nullptr)
 NABLA_UNARY_INPLACE(log, Log, nullptr)
 NABLA_UNARY_INPLACE(sin, Sin, nullptr)
 NABLA_UNARY_INPLACE(cos, Cos, nullptr)

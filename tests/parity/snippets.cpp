@@ -422,7 +422,20 @@ int main() {
      g.copysign(-1.0).sum())
         .backward();
     show("special_grads", g.grad());
+    show("bessel", nb::i0(v) + v.i0() + nb::special::i0(-v) + nb::special::i0e(v * 3) +
+                       nb::special::i1(-v) + nb::special::i1e(v * 70));
+    // (Not ndtr far in the left tail: LibTorch 1.13 computes it as (1 + erf) / 2, 0 below
+    // about -8.3, where nabla keeps the digits: ndtr(-9.75) = 9.2e-23.)
+    show("erfcx_ndtri", nb::special::erfcx(v * 3 - 5) + nb::special::log_ndtr(-v * 3) +
+                            nb::special::ndtri(v / 13) + nb::special::ndtr(-v) * 3);
+    nb::Tensor h = f64({-0.4, 0.7, 9.5}).requires_grad_();
+    (nb::special::i0e(h).sum() + nb::special::i1(h).sum() + nb::special::i1e(h).sum() +
+     nb::special::erfcx(h).sum() + nb::special::log_ndtr(h).sum() +
+     nb::special::ndtri(h.sigmoid()).sum())
+        .backward();
+    show("bessel_grads", h.grad());
     nb::Tensor inplace = v.clone();
+    inplace.i0_();
     inplace.digamma_();
     inplace.mul_(0.5).sinc_();
     show("special_inplace", inplace);

@@ -224,6 +224,20 @@ struct Digamma {
     return static_cast<T>(special_math::digamma(static_cast<double>(x)));
   }
 };
+#define NABLA_SPECIAL_FUNCTOR(Name, fn)                                \
+  struct Name {                                                        \
+    template <class T>                                                 \
+    NABLA_HOST_DEVICE T operator()(T x) const {                        \
+      return static_cast<T>(special_math::fn(static_cast<double>(x))); \
+    }                                                                  \
+  };
+NABLA_SPECIAL_FUNCTOR(I0, i0)
+NABLA_SPECIAL_FUNCTOR(I0e, i0e)
+NABLA_SPECIAL_FUNCTOR(I1, i1)
+NABLA_SPECIAL_FUNCTOR(I1e, i1e)
+NABLA_SPECIAL_FUNCTOR(Erfcx, erfcx)
+NABLA_SPECIAL_FUNCTOR(Ndtri, ndtri)
+#undef NABLA_SPECIAL_FUNCTOR
 // polygamma's order n arrives as UnaryParams::alpha.
 struct Polygamma {
   Polygamma() = default;

@@ -1,0 +1,64 @@
+"""Computes the Chebyshev series of the scaled modified Bessel functions that
+src/backend/cpu/special_math.h evaluates (i0e, i1e, and through them i0, i1), and prints them as
+C++ arrays, lowest order first, with each series' largest relative error on 4001 points.
+
+- 0 <= x <= 8:  exp(-x) I0(x) and exp(-x) I1(x) / x, in t = x / 4 - 1;
+- x > 8:        exp(-x) I0(x) sqrt(x) and exp(-x) I1(x) sqrt(x), in t = 16 / x - 1.
+
+Coefficients c_k = 2/M sum_j f(cos theta_j) cos(k theta_j) on M = 80 Chebyshev nodes (c_0 halved),
+reference values from mpmath at 50 digits; terms are kept down to 1e-17 of the largest. Needs
+Debian's python3-mpmath; not run by the tests.
+
+usage: python3 scripts/fit_bessel.py
+"""
+import mpmath
+
+mpmath.mp.dps = 50
+NODES = 80
+
+
+def series(f):
+    theta = [mpmath.pi * (j + mpmath.mpf(0.5)) / NODES for j in range(NODES)]
+    values = [f(mpmath.cos(t)) for t in theta]
+    c = [2 * sum(v * mpmath.cos(k * t) for v, t in zip(values, theta)) / NODES for k in range(NODES)]
+    c[0] /= 2
+    top = max(abs(x) for x in c)
+    while abs(c[-1]) < 1e-17 * top:
+        c.pop()
+    return [float(x) for x in c]
+
+
+def clenshaw(c, t):
+    b1 = b2 = 0.0
+    for a in reversed(c[1:]):
+        b1, b2 = 2 * t * b1 - b2 + a, b1
+    return t * b1 - b2 + c[0]
+
+
+def small(g):
+    return lambda t: g(4 * (t + 1))
+
+
+def large(g):
+    return lambda t: g(16 / (t + 1))
+
+
+FUNCTIONS = {
+    "kI0eSmall": small(lambda x: mpmath.exp(-x) * mpmath.besseli(0, x)),
+    "kI0eLarge": large(lambda x: mpmath.exp(-x) * mpmath.besseli(0, x) * mpmath.sqrt(x)),
+    "kI1eSmall": small(lambda x: mpmath.exp(-x) * mpmath.besseli(1, x) / x),
+    "kI1eLarge": large(lambda x: mpmath.exp(-x) * mpmath.besseli(1, x) * mpmath.sqrt(x)),
+}
+
+for name, f in FUNCTIONS.items():
+    c = series(f)
+    error = 0.0
+    for i in range(4001):
+        t = -0.9999 + 1.9998 * i / 4000
+        exact = f(mpmath.mpf(t))
+        error = max(error, float(abs((clenshaw(c, t) - exact) / exact)))
+    print(f"// {len(c)} terms, largest relative error {error:.1e} (in double arithmetic)")
+    print(f"constexpr double {name}[] = {{")
+    for i in range(0, len(c), 3):
+        print("    " + " ".join(f"{x:.17e}," for x in c[i:i + 3]))
+    print("};")
