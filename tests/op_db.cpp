@@ -364,6 +364,9 @@ std::vector<OpInfo> make_table() {
       {"special_erfcx", "T.special.erfcx(x[0] * 1.5 + 1)", {{3, 4}}, [](const V& x) { return V{special::erfcx(x[0] * 1.5 + 1)}; }},
       {"special_erfcx_large", "T.special.erfcx(x[0] * 15)", {{3, 4}}, [](const V& x) { return V{special::erfcx(x[0] * 15)}; }, Pos},
       {"special_log_ndtr", "T.special.log_ndtr(x[0] * 5)", {{3, 4}}, [](const V& x) { return V{special::log_ndtr(x[0] * 5)}; }},
+      // zeta: differentiable in q only, so x is a number here (the Tensor x form in
+      // test_statistics.cpp).
+      {"special_zeta", "T.special.zeta(3.5, x[0])", {{3, 4}}, [](const V& x) { return V{special::zeta(3.5, x[0])}; }, Pos},
       {"special_ndtri", "T.special.ndtri(T.sigmoid(x[0] * 3))", {{3, 4}}, [](const V& x) { return V{special::ndtri((x[0] * 3).sigmoid())}; }},
       {"logit", "T.logit(x[0] / 3)", {{3, 4}}, [](const V& x) { return V{nabla::logit(x[0] / 3)}; }, Pos},
       {"logit_eps", "(x[0] / 3).logit(eps=0.25)", {{3, 4}}, [](const V& x) { return V{(x[0] / 3).logit(0.25)}; }, Pos},

@@ -244,6 +244,44 @@ TEST(Special, BesselErfcxNdtrTails) {
   EXPECT_TRUE(contains(error_of([] { special::log_ndtr(Tensor()); }), "[special_log_ndtr]"));
 }
 
+TEST(Special, ZetaAsPyTorch) {
+  // torch.special.zeta(x, q) with x [3, 1] and q [4] broadcast (float64).
+  const Tensor x = f64({1.5, 2.0, 4.0}).reshape({3, 1}), q = f64({0.5, 1.0, 3.0, -1.5});
+  const std::vector<double> z = values(special::zeta(x, q));
+  const std::vector<double> want = {
+      4.776537947554834, 2.612375348685488,  1.2588219580922144,   kNaN,
+      4.93480220054468,  1.6449340668482266, 0.39493406684822646,  9.379246644989124,
+      16.23484850566707, 1.0823232337111381, 0.019823233711138193, 32.4323793698646};
+  ASSERT_EQ(z.size(), want.size());
+  for (size_t i = 0; i < z.size(); ++i) {
+    if (std::isnan(want[i])) {
+      EXPECT_TRUE(std::isnan(z[i])) << i;  // q < 0 not an integer with x not an integer
+    } else {
+      EXPECT_NEAR(z[i], want[i], 1e-14 * std::fabs(want[i])) << i;
+    }
+  }
+  // x = 1 and the poles of q: +inf; x < 1: NaN.
+  const std::vector<double> edge = values(special::zeta(f64({1, 0.5, 2, 2}), f64({1, 1, 0, -2})));
+  EXPECT_EQ(edge[0], kInf);
+  EXPECT_TRUE(std::isnan(edge[1]));
+  EXPECT_EQ(edge[2], kInf);
+  EXPECT_EQ(edge[3], kInf);
+  // Scalars on either side keep the tensor's dtype; integers compute in float32.
+  EXPECT_EQ(special::zeta(f32({2, 3}), 2).scalar_type(), kFloat32);
+  EXPECT_NEAR(values(special::zeta(3, f32({1})))[0], 1.2020569031595942, 1e-6);
+  EXPECT_EQ(special::zeta(i64({2, 3}), i64({1, 2})).scalar_type(), kFloat32);
+  // d/dq = -x zeta(x + 1, q); d/dx is not implemented (as in PyTorch): an error, not a wrong 0.
+  const Tensor qg = f64({1.5}).requires_grad_();
+  special::zeta(3.0, qg).sum().backward();
+  EXPECT_NEAR(values(qg.grad())[0], -3 * values(special::zeta(4.0, f64({1.5})))[0], 1e-14);
+  const Tensor xg = f64({3.0}).requires_grad_();
+  const Tensor zx = special::zeta(xg, f64({1.5})).sum();
+  EXPECT_TRUE(contains(error_of([&] { zx.backward(); }),
+                       "[special_zeta] the derivative for 'self' (x) is not implemented"));
+  EXPECT_TRUE(equal(special::modified_bessel_i0(f64({1.5})), i0(f64({1.5}))));
+  EXPECT_TRUE(equal(special::modified_bessel_i1(f64({1.5})), special::i1(f64({1.5}))));
+}
+
 TEST(Search, SearchsortedAsPyTorch) {
   const Tensor seq = f32({1, 2, 2, 3, NAN});
   const Tensor v = f64({2.f, NAN, 0.f, 5.f}).reshape({1, 4});

@@ -70,6 +70,7 @@
   X(Minimum, minimum, Arith, "minimum")        \
   X(Atan2, atan2, Arith, "atan2")              \
   X(Hypot, hypot, Arith, "hypot")              \
+  X(Zeta, special_zeta, Arith, "special_zeta") \
   X(Fmod, fmod, Arith, "fmod")                 \
   X(Remainder, remainder, Arith, "remainder")  \
   X(Eq, eq, Compare, nullptr)                  \

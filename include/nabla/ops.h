@@ -665,6 +665,11 @@ Tensor special_i0(const Tensor& self);
 Tensor special_i0e(const Tensor& self);
 Tensor special_i1(const Tensor& self);
 Tensor special_i1e(const Tensor& self);
+/// The Hurwitz zeta function sum_k (k + q)^-x, for x > 1 (+inf at x = 1 and at the poles q =
+/// 0, -1, ...; NaN for x < 1); broadcasting. Differentiable in q only, as in PyTorch.
+Tensor special_zeta(const Tensor& self, const Tensor& other);
+Tensor special_zeta(const Tensor& self, const Scalar& other);
+Tensor special_zeta(const Scalar& self, const Tensor& other);
 /// exp(x^2) erfc(x): finite where erfc underflows (x above ~26.5), +inf below ~-26.6.
 Tensor special_erfcx(const Tensor& self);
 /// log of the standard normal CDF, accurate far into the left tail (log_ndtr(-40) = -804.6),

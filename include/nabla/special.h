@@ -30,6 +30,17 @@ inline Tensor i0(const Tensor& self) { return nabla::i0(self); }
 inline Tensor i0e(const Tensor& self) { return nabla::special_i0e(self); }
 inline Tensor i1(const Tensor& self) { return nabla::special_i1(self); }
 inline Tensor i1e(const Tensor& self) { return nabla::special_i1e(self); }
+inline Tensor modified_bessel_i0(const Tensor& self) { return nabla::i0(self); }
+inline Tensor modified_bessel_i1(const Tensor& self) { return nabla::special_i1(self); }
+inline Tensor zeta(const Tensor& self, const Tensor& other) {
+  return nabla::special_zeta(self, other);
+}
+inline Tensor zeta(const Tensor& self, const Scalar& other) {
+  return nabla::special_zeta(self, other);
+}
+inline Tensor zeta(const Scalar& self, const Tensor& other) {
+  return nabla::special_zeta(self, other);
+}
 inline Tensor erfcx(const Tensor& self) { return nabla::special_erfcx(self); }
 inline Tensor log_ndtr(const Tensor& self) { return nabla::special_log_ndtr(self); }
 inline Tensor ndtri(const Tensor& self) { return nabla::special_ndtri(self); }

@@ -36,7 +36,8 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
   const std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   ScalarType compute = result_type(a, b);
   // True division, and the functions of real numbers, compute integers in float32.
-  if ((op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Hypot) &&
+  if ((op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Hypot ||
+       op == BinaryOp::Zeta) &&
       !isFloatingType(compute))
     compute = ScalarType::Float;
   if (op == BinaryOp::Pow && !isFloatingType(compute)) {
@@ -663,6 +664,30 @@ Tensor hypot(const Tensor& self, const Tensor& other) {
            });
   }
   return result;
+}
+
+// The Hurwitz zeta function sum_k (k + q)^-x: d/dq = -x zeta(x + 1, q); d/dx has no closed
+// form, and PyTorch does not implement it either: asking for it is an error.
+Tensor special_zeta(const Tensor& self, const Tensor& other) {
+  Tensor result = binary_forward(BinaryOp::Zeta, self, other, "special_zeta", nullptr);
+  if (needs_grad(self, other)) {
+    record("SpecialZetaBackward0", {result}, {self, other},
+           [self = SavedTensor(self, false), other = SavedTensor(other, false)](
+               const variable_list& grads, const Node& node) -> variable_list {
+             NABLA_CHECK(!node.needs_input_grad(0),
+                         "[special_zeta] the derivative for 'self' (x) is not implemented; "
+                         "only q's is");
+             const Tensor x = self.unpack(node), q = other.unpack(node);
+             return {Tensor(), grad_for(grads[0] * -x * special_zeta(x + 1, q), q)};
+           });
+  }
+  return result;
+}
+Tensor special_zeta(const Tensor& self, const Scalar& other) {
+  return special_zeta(self, wrap_scalar(other, self.device()));
+}
+Tensor special_zeta(const Scalar& self, const Tensor& other) {
+  return special_zeta(wrap_scalar(self, other.device()), other);
 }
 
 namespace {

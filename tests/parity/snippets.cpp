@@ -428,10 +428,13 @@ int main() {
     // about -8.3, where nabla keeps the digits: ndtr(-9.75) = 9.2e-23.)
     show("erfcx_ndtri", nb::special::erfcx(v * 3 - 5) + nb::special::log_ndtr(-v * 3) +
                             nb::special::ndtri(v / 13) + nb::special::ndtr(-v) * 3);
+    show("zeta", nb::special::zeta(v + 1, v) + nb::special::zeta(v + 1.5, 2.0) +
+                     nb::special::zeta(3.0, v) + nb::special::modified_bessel_i0(v) +
+                     nb::special::modified_bessel_i1(v));
     nb::Tensor h = f64({-0.4, 0.7, 9.5}).requires_grad_();
     (nb::special::i0e(h).sum() + nb::special::i1(h).sum() + nb::special::i1e(h).sum() +
      nb::special::erfcx(h).sum() + nb::special::log_ndtr(h).sum() +
-     nb::special::ndtri(h.sigmoid()).sum())
+     nb::special::ndtri(h.sigmoid()).sum() + nb::special::zeta(2.5, h + 1).sum())
         .backward();
     show("bessel_grads", h.grad());
     nb::Tensor inplace = v.clone();

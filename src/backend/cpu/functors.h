@@ -365,6 +365,13 @@ struct Hypot {
     return static_cast<T>(std::hypot(a, b));
   }
 };
+// The Hurwitz zeta function in double (special_math.h), rounded to T.
+struct Zeta {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x, T q) const {
+    return static_cast<T>(special_math::zeta(static_cast<double>(x), static_cast<double>(q)));
+  }
+};
 // fmod: the remainder of a / b truncated toward zero, with a's sign (C's fmod and %).
 // remainder: of a / b rounded toward minus infinity, with b's sign (Python's %).
 // Integer division by zero is rejected before the kernel (ops/elementwise.cpp); the guards

@@ -88,6 +88,9 @@ inline double zeta(double x, double q) {
                               -4.5979787224074726105e15,
                               1.8152105401943546773e17,
                               -7.1661652561756670113e18};
+  // NaN in, the one quiet NaN out: left to the sums below, its sign would depend on the order
+  // in which the compiler put each addition's operands (float16 and float32 disagreed).
+  if (std::isnan(x) || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
   if (x == 1) return std::numeric_limits<double>::infinity();
   if (x < 1) return std::numeric_limits<double>::quiet_NaN();
   if (q <= 0) {
