@@ -1,9 +1,13 @@
-"""Computes the Chebyshev series of the scaled modified Bessel functions that
-src/backend/cpu/special_math.h evaluates (i0e, i1e, and through them i0, i1), and prints them as
-C++ arrays, lowest order first, with each series' largest relative error on 4001 points.
+"""Computes the Chebyshev series of the modified Bessel functions that
+src/backend/cpu/special_math.h evaluates (i0e, i1e, k0e, k1e, and through them i0, i1, k0, k1),
+and prints them as C++ arrays, lowest order first, with each series' largest relative error on
+4001 points.
 
 - 0 <= x <= 8:  exp(-x) I0(x) and exp(-x) I1(x) / x, in t = x / 4 - 1;
-- x > 8:        exp(-x) I0(x) sqrt(x) and exp(-x) I1(x) sqrt(x), in t = 16 / x - 1.
+- x > 8:        exp(-x) I0(x) sqrt(x) and exp(-x) I1(x) sqrt(x), in t = 16 / x - 1;
+- 0 < x <= 2:   K0(x) + log(x / 2) I0(x) and x K1(x) - x log(x / 2) I1(x), in t = x^2 / 2 - 1
+                (what is left of K0 and K1 without their logarithmic singularity: series in x^2);
+- x > 2:        exp(x) K0(x) sqrt(x) and exp(x) K1(x) sqrt(x), in t = 4 / x - 1.
 
 Coefficients c_k = 2/M sum_j f(cos theta_j) cos(k theta_j) on M = 80 Chebyshev nodes (c_0 halved),
 reference values from mpmath at 50 digits; terms are kept down to 1e-17 of the largest. Needs
@@ -43,11 +47,24 @@ def large(g):
     return lambda t: g(16 / (t + 1))
 
 
+def k_small(g):
+    return lambda t: g(mpmath.sqrt(2 * (t + 1)))
+
+
+def k_large(g):
+    return lambda t: g(4 / (t + 1))
+
+
 FUNCTIONS = {
     "kI0eSmall": small(lambda x: mpmath.exp(-x) * mpmath.besseli(0, x)),
     "kI0eLarge": large(lambda x: mpmath.exp(-x) * mpmath.besseli(0, x) * mpmath.sqrt(x)),
     "kI1eSmall": small(lambda x: mpmath.exp(-x) * mpmath.besseli(1, x) / x),
     "kI1eLarge": large(lambda x: mpmath.exp(-x) * mpmath.besseli(1, x) * mpmath.sqrt(x)),
+    "kK0Small": k_small(lambda x: mpmath.besselk(0, x) + mpmath.log(x / 2) * mpmath.besseli(0, x)),
+    "kK0eLarge": k_large(lambda x: mpmath.exp(x) * mpmath.besselk(0, x) * mpmath.sqrt(x)),
+    "kK1Small": k_small(
+        lambda x: x * mpmath.besselk(1, x) - x * mpmath.log(x / 2) * mpmath.besseli(1, x)),
+    "kK1eLarge": k_large(lambda x: mpmath.exp(x) * mpmath.besselk(1, x) * mpmath.sqrt(x)),
 }
 
 for name, f in FUNCTIONS.items():

@@ -678,6 +678,40 @@ Tensor special_log_ndtr(const Tensor& self);
 /// The inverse of the standard normal CDF, for p in [0, 1] (-inf at 0, +inf at 1, NaN
 /// outside), accurate in the tails (p = 1e-300 included).
 Tensor special_ndtri(const Tensor& self);
+/// The Bessel functions of the first and second kind, orders 0 and 1 (Y0 and Y1: -inf at 0,
+/// NaN below), the modified Bessel functions of the second kind K0 and K1 (+inf at 0, NaN
+/// below), their scaled forms exp(x) K0(x) and exp(x) K1(x), and the spherical Bessel function
+/// sin(x) / x. Not differentiable, as in PyTorch.
+Tensor special_bessel_j0(const Tensor& self);
+Tensor special_bessel_j1(const Tensor& self);
+Tensor special_bessel_y0(const Tensor& self);
+Tensor special_bessel_y1(const Tensor& self);
+Tensor special_modified_bessel_k0(const Tensor& self);
+Tensor special_modified_bessel_k1(const Tensor& self);
+Tensor special_scaled_modified_bessel_k0(const Tensor& self);
+Tensor special_scaled_modified_bessel_k1(const Tensor& self);
+Tensor special_spherical_bessel_j0(const Tensor& self);
+/// The orthogonal polynomials p_n(x), x and n broadcast (n truncated toward zero; 0 for n < 0):
+/// Chebyshev's T, U, V, W and their shifted forms p_n(2x - 1), Hermite's H (physicists') and
+/// He (probabilists'), Laguerre's L and Legendre's P (n at most 1e7 for those two). Not
+/// differentiable, as in PyTorch.
+#define NABLA_DECLARE_SPECIAL_POLYNOMIAL(fn)   \
+  Tensor fn(const Tensor& x, const Tensor& n); \
+  Tensor fn(const Tensor& x, const Scalar& n); \
+  Tensor fn(const Scalar& x, const Tensor& n);
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_chebyshev_polynomial_t)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_chebyshev_polynomial_u)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_chebyshev_polynomial_v)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_chebyshev_polynomial_w)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_shifted_chebyshev_polynomial_t)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_shifted_chebyshev_polynomial_u)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_shifted_chebyshev_polynomial_v)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_shifted_chebyshev_polynomial_w)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_hermite_polynomial_h)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_hermite_polynomial_he)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_laguerre_polynomial_l)
+NABLA_DECLARE_SPECIAL_POLYNOMIAL(special_legendre_polynomial_p)
+#undef NABLA_DECLARE_SPECIAL_POLYNOMIAL
 /// log(p / (1 - p)), p clamped to [eps, 1 - eps] first when eps is given.
 Tensor logit(const Tensor& self, std::optional<double> eps = std::nullopt);
 Tensor special_logit(const Tensor& self, std::optional<double> eps = std::nullopt);

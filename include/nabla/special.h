@@ -41,6 +41,44 @@ inline Tensor zeta(const Tensor& self, const Scalar& other) {
 inline Tensor zeta(const Scalar& self, const Tensor& other) {
   return nabla::special_zeta(self, other);
 }
+inline Tensor bessel_j0(const Tensor& self) { return nabla::special_bessel_j0(self); }
+inline Tensor bessel_j1(const Tensor& self) { return nabla::special_bessel_j1(self); }
+inline Tensor bessel_y0(const Tensor& self) { return nabla::special_bessel_y0(self); }
+inline Tensor bessel_y1(const Tensor& self) { return nabla::special_bessel_y1(self); }
+inline Tensor modified_bessel_k0(const Tensor& self) {
+  return nabla::special_modified_bessel_k0(self);
+}
+inline Tensor modified_bessel_k1(const Tensor& self) {
+  return nabla::special_modified_bessel_k1(self);
+}
+inline Tensor scaled_modified_bessel_k0(const Tensor& self) {
+  return nabla::special_scaled_modified_bessel_k0(self);
+}
+inline Tensor scaled_modified_bessel_k1(const Tensor& self) {
+  return nabla::special_scaled_modified_bessel_k1(self);
+}
+inline Tensor spherical_bessel_j0(const Tensor& self) {
+  return nabla::special_spherical_bessel_j0(self);
+}
+// The orthogonal polynomials p_n(x), each for (Tensor, Tensor), (Tensor, Scalar) and (Scalar,
+// Tensor), as LibTorch has them.
+#define NABLA_SPECIAL_POLYNOMIAL(fn)                                                       \
+  inline Tensor fn(const Tensor& x, const Tensor& n) { return nabla::special_##fn(x, n); } \
+  inline Tensor fn(const Tensor& x, const Scalar& n) { return nabla::special_##fn(x, n); } \
+  inline Tensor fn(const Scalar& x, const Tensor& n) { return nabla::special_##fn(x, n); }
+NABLA_SPECIAL_POLYNOMIAL(chebyshev_polynomial_t)
+NABLA_SPECIAL_POLYNOMIAL(chebyshev_polynomial_u)
+NABLA_SPECIAL_POLYNOMIAL(chebyshev_polynomial_v)
+NABLA_SPECIAL_POLYNOMIAL(chebyshev_polynomial_w)
+NABLA_SPECIAL_POLYNOMIAL(shifted_chebyshev_polynomial_t)
+NABLA_SPECIAL_POLYNOMIAL(shifted_chebyshev_polynomial_u)
+NABLA_SPECIAL_POLYNOMIAL(shifted_chebyshev_polynomial_v)
+NABLA_SPECIAL_POLYNOMIAL(shifted_chebyshev_polynomial_w)
+NABLA_SPECIAL_POLYNOMIAL(hermite_polynomial_h)
+NABLA_SPECIAL_POLYNOMIAL(hermite_polynomial_he)
+NABLA_SPECIAL_POLYNOMIAL(laguerre_polynomial_l)
+NABLA_SPECIAL_POLYNOMIAL(legendre_polynomial_p)
+#undef NABLA_SPECIAL_POLYNOMIAL
 inline Tensor erfcx(const Tensor& self) { return nabla::special_erfcx(self); }
 inline Tensor log_ndtr(const Tensor& self) { return nabla::special_log_ndtr(self); }
 inline Tensor ndtri(const Tensor& self) { return nabla::special_ndtri(self); }

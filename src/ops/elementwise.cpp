@@ -26,6 +26,32 @@ Tensor unary_forward(UnaryOp op, const Tensor& x, ScalarType compute, const Tens
   return result;
 }
 
+// True division and the functions of real numbers (atan2, the special functions) compute
+// integers in float32.
+bool computes_in_float(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Div:
+    case BinaryOp::Atan2:
+    case BinaryOp::Hypot:
+    case BinaryOp::Zeta:
+    case BinaryOp::ChebyshevT:
+    case BinaryOp::ChebyshevU:
+    case BinaryOp::ChebyshevV:
+    case BinaryOp::ChebyshevW:
+    case BinaryOp::ShiftedChebyshevT:
+    case BinaryOp::ShiftedChebyshevU:
+    case BinaryOp::ShiftedChebyshevV:
+    case BinaryOp::ShiftedChebyshevW:
+    case BinaryOp::HermiteH:
+    case BinaryOp::HermiteHe:
+    case BinaryOp::LaguerreL:
+    case BinaryOp::LegendreP:
+      return true;
+    default:
+      return false;
+  }
+}
+
 /// Forward of a binary op with broadcasting and promotion; writes into `out` when given and
 /// of the result's shape and dtype.
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char* name,
@@ -36,10 +62,7 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
   const std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   ScalarType compute = result_type(a, b);
   // True division, and the functions of real numbers, compute integers in float32.
-  if ((op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Hypot ||
-       op == BinaryOp::Zeta) &&
-      !isFloatingType(compute))
-    compute = ScalarType::Float;
+  if (computes_in_float(op) && !isFloatingType(compute)) compute = ScalarType::Float;
   if (op == BinaryOp::Pow && !isFloatingType(compute)) {
     NABLA_CHECK(
         b.scalar_type() == kBool || (b.lt(wrap_scalar(0, b.device()))).any().item<bool>() == false,
@@ -395,6 +418,85 @@ Tensor special_ndtri(const Tensor& self) {
                     return grad * (result * result * 0.5).exp() * 2.5066282746310002;
                   });
 }
+// ---- Bessel functions of the first and second kind, the modified ones of the second kind and
+// the spherical j0 (special_math.h): no gradient, as in PyTorch (its derivatives table marks
+// them non-differentiable), so the result never requires grad ----
+namespace {
+Tensor non_differentiable_unary(UnaryOp op, const Tensor& self, const char* name) {
+  check_defined(self, name);
+  return unary_forward(op, self, float_type(self.scalar_type()), nullptr);
+}
+}  // namespace
+Tensor special_bessel_j0(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::BesselJ0, self, "special_bessel_j0");
+}
+Tensor special_bessel_j1(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::BesselJ1, self, "special_bessel_j1");
+}
+Tensor special_bessel_y0(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::BesselY0, self, "special_bessel_y0");
+}
+Tensor special_bessel_y1(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::BesselY1, self, "special_bessel_y1");
+}
+Tensor special_modified_bessel_k0(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::BesselK0, self, "special_modified_bessel_k0");
+}
+Tensor special_modified_bessel_k1(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::BesselK1, self, "special_modified_bessel_k1");
+}
+Tensor special_scaled_modified_bessel_k0(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::BesselK0e, self, "special_scaled_modified_bessel_k0");
+}
+Tensor special_scaled_modified_bessel_k1(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::BesselK1e, self, "special_scaled_modified_bessel_k1");
+}
+Tensor special_spherical_bessel_j0(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::SphericalBesselJ0, self, "special_spherical_bessel_j0");
+}
+
+// ---- the orthogonal polynomials p_n(x) (polynomials.h): x and n broadcast, integers computed
+// in float32, no gradient (as in PyTorch). Laguerre's and Legendre's recurrences take n steps
+// per element, so their degree is bounded: a hostile n would otherwise run for years ----
+namespace {
+constexpr double kMaxRecurrenceDegree = 1e7;
+
+Tensor special_polynomial(BinaryOp op, const Tensor& x, const Tensor& n, const char* name) {
+  if ((op == BinaryOp::LaguerreL || op == BinaryOp::LegendreP) && n.defined() && n.numel() > 0) {
+    const double top = n.max().item<double>();
+    NABLA_CHECK(!(top > kMaxRecurrenceDegree),
+                "[{}] the degree n is at most {:g} (its recurrence takes n steps), got {:g}", name,
+                kMaxRecurrenceDegree, top);
+  }
+  return binary_forward(op, x, n, name, nullptr);
+}
+}  // namespace
+#define NABLA_SPECIAL_POLYNOMIAL(Op, fn)                                         \
+  Tensor fn(const Tensor& x, const Tensor& n) {                                  \
+    return special_polynomial(BinaryOp::Op, x, n, #fn);                          \
+  }                                                                              \
+  Tensor fn(const Tensor& x, const Scalar& n) {                                  \
+    check_defined(x, #fn, "x");                                                  \
+    return special_polynomial(BinaryOp::Op, x, wrap_scalar(n, x.device()), #fn); \
+  }                                                                              \
+  Tensor fn(const Scalar& x, const Tensor& n) {                                  \
+    check_defined(n, #fn, "n");                                                  \
+    return special_polynomial(BinaryOp::Op, wrap_scalar(x, n.device()), n, #fn); \
+  }
+NABLA_SPECIAL_POLYNOMIAL(ChebyshevT, special_chebyshev_polynomial_t)
+NABLA_SPECIAL_POLYNOMIAL(ChebyshevU, special_chebyshev_polynomial_u)
+NABLA_SPECIAL_POLYNOMIAL(ChebyshevV, special_chebyshev_polynomial_v)
+NABLA_SPECIAL_POLYNOMIAL(ChebyshevW, special_chebyshev_polynomial_w)
+NABLA_SPECIAL_POLYNOMIAL(ShiftedChebyshevT, special_shifted_chebyshev_polynomial_t)
+NABLA_SPECIAL_POLYNOMIAL(ShiftedChebyshevU, special_shifted_chebyshev_polynomial_u)
+NABLA_SPECIAL_POLYNOMIAL(ShiftedChebyshevV, special_shifted_chebyshev_polynomial_v)
+NABLA_SPECIAL_POLYNOMIAL(ShiftedChebyshevW, special_shifted_chebyshev_polynomial_w)
+NABLA_SPECIAL_POLYNOMIAL(HermiteH, special_hermite_polynomial_h)
+NABLA_SPECIAL_POLYNOMIAL(HermiteHe, special_hermite_polynomial_he)
+NABLA_SPECIAL_POLYNOMIAL(LaguerreL, special_laguerre_polynomial_l)
+NABLA_SPECIAL_POLYNOMIAL(LegendreP, special_legendre_polynomial_p)
+#undef NABLA_SPECIAL_POLYNOMIAL
+
 Tensor special_digamma(const Tensor& self) { return digamma(self); }
 Tensor special_psi(const Tensor& self) { return digamma(self); }
 Tensor special_gammaln(const Tensor& self) { return lgamma(self); }

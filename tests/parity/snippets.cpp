@@ -431,6 +431,28 @@ int main() {
     show("zeta", nb::special::zeta(v + 1, v) + nb::special::zeta(v + 1.5, 2.0) +
                      nb::special::zeta(3.0, v) + nb::special::modified_bessel_i0(v) +
                      nb::special::modified_bessel_i1(v));
+    // J and Y below 3: LibTorch 1.13's keep only 7-8 digits between 3 and 10.
+    show("bessel_jy", nb::special::bessel_j0(v / 4) + nb::special::bessel_j1(-v / 4) * 2 +
+                          nb::special::bessel_y0(v / 4) * 3 + nb::special::bessel_y1(v / 4) +
+                          nb::special::spherical_bessel_j0(v));
+    show("bessel_k", nb::special::modified_bessel_k0(v) + nb::special::modified_bessel_k1(v) * 2 +
+                         nb::special::scaled_modified_bessel_k0(v * 3) +
+                         nb::special::scaled_modified_bessel_k1(v * 10));
+    {
+      namespace sp = nb::special;
+      const nb::Tensor c = f64({-0.9, 0.3, 0.7, 1.4}), n = nb::tensor({3, 7, 12, 20});
+      show("chebyshev", sp::chebyshev_polynomial_t(c, n) + sp::chebyshev_polynomial_u(c, 4) +
+                            sp::chebyshev_polynomial_v(c, n) * 2 +
+                            sp::chebyshev_polynomial_w(0.35, n) * 3);
+      show("chebyshev_shifted", sp::shifted_chebyshev_polynomial_t((c + 1) / 2, n) +
+                                    sp::shifted_chebyshev_polynomial_u(c, 3) * 2 +
+                                    sp::shifted_chebyshev_polynomial_v((c + 1) / 2, n) * 3 +
+                                    sp::shifted_chebyshev_polynomial_w(0.6, n) * 4);
+      show("hermite", sp::hermite_polynomial_h(c, n) + sp::hermite_polynomial_he(c, 5) * 2);
+      show("laguerre_legendre", sp::laguerre_polynomial_l(c * 3, n) +
+                                    sp::legendre_polynomial_p(c, n) * 2 +
+                                    sp::legendre_polynomial_p(0.5, n.to(nb::kFloat64) + 0.5));
+    }
     nb::Tensor h = f64({-0.4, 0.7, 9.5}).requires_grad_();
     (nb::special::i0e(h).sum() + nb::special::i1(h).sum() + nb::special::i1e(h).sum() +
      nb::special::erfcx(h).sum() + nb::special::log_ndtr(h).sum() +

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "backend/backend.h"
+#include "backend/cpu/polynomials.h"
 #include "backend/cpu/special_math.h"
 #include "core/dispatch.h"
 
@@ -237,6 +238,15 @@ NABLA_SPECIAL_FUNCTOR(I1, i1)
 NABLA_SPECIAL_FUNCTOR(I1e, i1e)
 NABLA_SPECIAL_FUNCTOR(Erfcx, erfcx)
 NABLA_SPECIAL_FUNCTOR(Ndtri, ndtri)
+NABLA_SPECIAL_FUNCTOR(BesselJ0, bessel_j0)
+NABLA_SPECIAL_FUNCTOR(BesselJ1, bessel_j1)
+NABLA_SPECIAL_FUNCTOR(BesselY0, bessel_y0)
+NABLA_SPECIAL_FUNCTOR(BesselY1, bessel_y1)
+NABLA_SPECIAL_FUNCTOR(BesselK0, k0)
+NABLA_SPECIAL_FUNCTOR(BesselK1, k1)
+NABLA_SPECIAL_FUNCTOR(BesselK0e, k0e)
+NABLA_SPECIAL_FUNCTOR(BesselK1e, k1e)
+NABLA_SPECIAL_FUNCTOR(SphericalBesselJ0, spherical_bessel_j0)
 #undef NABLA_SPECIAL_FUNCTOR
 // polygamma's order n arrives as UnaryParams::alpha.
 struct Polygamma {
@@ -365,6 +375,32 @@ struct Hypot {
     return static_cast<T>(std::hypot(a, b));
   }
 };
+// The orthogonal polynomials p_n(x) of polynomials.h, in double, rounded to T (x, then n).
+#define NABLA_POLYNOMIAL_FUNCTOR(Name, call)                                     \
+  struct Name {                                                                  \
+    template <class T>                                                           \
+    NABLA_HOST_DEVICE T operator()(T x_in, T n_in) const {                       \
+      const double x = static_cast<double>(x_in), n = static_cast<double>(n_in); \
+      return static_cast<T>(special_math::call);                                 \
+    }                                                                            \
+  };
+NABLA_POLYNOMIAL_FUNCTOR(ChebyshevT, chebyshev_polynomial(special_math::ChebyshevKind::T, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(ChebyshevU, chebyshev_polynomial(special_math::ChebyshevKind::U, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(ChebyshevV, chebyshev_polynomial(special_math::ChebyshevKind::V, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(ChebyshevW, chebyshev_polynomial(special_math::ChebyshevKind::W, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(ShiftedChebyshevT,
+                         shifted_chebyshev_polynomial(special_math::ChebyshevKind::T, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(ShiftedChebyshevU,
+                         shifted_chebyshev_polynomial(special_math::ChebyshevKind::U, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(ShiftedChebyshevV,
+                         shifted_chebyshev_polynomial(special_math::ChebyshevKind::V, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(ShiftedChebyshevW,
+                         shifted_chebyshev_polynomial(special_math::ChebyshevKind::W, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(HermiteH, hermite_polynomial(false, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(HermiteHe, hermite_polynomial(true, x, n))
+NABLA_POLYNOMIAL_FUNCTOR(LaguerreL, laguerre_polynomial(x, n))
+NABLA_POLYNOMIAL_FUNCTOR(LegendreP, legendre_polynomial(x, n))
+#undef NABLA_POLYNOMIAL_FUNCTOR
 // The Hurwitz zeta function in double (special_math.h), rounded to T.
 struct Zeta {
   template <class T>

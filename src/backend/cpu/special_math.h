@@ -1,9 +1,10 @@
 // Scalar special functions in double precision, for the elementwise functors (functors.h):
 // digamma, trigamma, the Hurwitz zeta function and polygamma, whose algorithms are the Cephes
 // library's, as PyTorch uses them (aten/src/ATen/native/Math.h), so that the results agree
-// with PyTorch's to the last bits of float64; then the modified Bessel functions I0 and I1
-// (Chebyshev series of our own, from scripts/fit_bessel.py), erfcx and ndtri. Float inputs are
-// computed in double and rounded.
+// with PyTorch's to the last bits of float64; then the modified Bessel functions I0, I1, K0
+// and K1 (Chebyshev series of our own, from scripts/fit_bessel.py), the Bessel functions J0,
+// J1, Y0, Y1 (the C library's), erfcx and ndtri. Float inputs are computed in double and
+// rounded.
 #pragma once
 
 #include <cmath>
@@ -228,6 +229,88 @@ inline double i1e(double x) {
 inline double i1(double x) {
   if (std::isinf(x)) return x;
   return std::exp(std::fabs(x)) * i1e(x);
+}
+
+// The modified Bessel functions of the second kind (scripts/fit_bessel.py prints the series):
+// on (0, 2] in t = x^2 / 2 - 1, K0(x) + log(x / 2) I0(x) and x K1(x) - x log(x / 2) I1(x), the
+// parts left without the logarithm (series in x^2); above 2 in t = 4 / x - 1, exp(x) K0(x)
+// sqrt(x) and exp(x) K1(x) sqrt(x). K0 and K1 are +inf at 0 and NaN below it.
+// 10 terms, largest relative error 1.4e-12 (in double arithmetic)
+constexpr double kK0Small[] = {
+    -2.67663696616951385e-01, 3.44289899924628495e-01, 3.59799365153615006e-02,
+    1.26461541144692598e-03,  2.28621210311945192e-05, 2.53479107902614939e-07,
+    1.90451637722020905e-09,  1.03496952576336253e-11, 4.25981614279108258e-14,
+    1.37446543588075084e-16,
+};
+// 24 terms, largest relative error 1.1e-16 (in double arithmetic)
+constexpr double kK0eLarge[] = {
+    1.22015154103297774e+00,  -3.14481013119645020e-02, 1.56988388573005332e-03,
+    -1.28495495816278017e-04, 1.39498137188765002e-05,  -1.83175552271911953e-06,
+    2.76681363944501486e-07,  -4.66048989768794783e-08, 8.57403401741422527e-09,
+    -1.69753450938906142e-09, 3.57739728140032832e-10,  -7.95748924447739648e-11,
+    1.85594911495492645e-11,  -4.51459788337451925e-12, 1.14034058820734414e-12,
+    -2.98009692314817842e-13, 8.03289077506837463e-14,  -2.22751332674629647e-14,
+    6.34007647627664606e-15,  -1.84859337792090710e-15, 5.51205599940433350e-16,
+    -1.67823112575490059e-16, 5.21039177764355432e-17,  -1.64758059398426321e-17,
+};
+// 10 terms, largest relative error 4.6e-16 (in double arithmetic)
+constexpr double kK1Small[] = {
+    7.62650113669473884e-01,  -3.53155960776544875e-01, -1.22611180822657151e-01,
+    -6.97572385963986415e-03, -1.73028895751305199e-04, -2.43340614156596836e-06,
+    -2.21338763073472599e-08, -1.41148839263352781e-10, -6.66690169419932948e-13,
+    -2.42744985051936596e-15,
+};
+// 24 terms, largest relative error 1.1e-16 (in double arithmetic)
+constexpr double kK1eLarge[] = {
+    1.36031309524222133e+00,  1.03923736576817236e-01,  -2.85781685962277921e-03,
+    1.95215518471351620e-04,  -1.93619797416608301e-05, 2.40648494783721699e-06,
+    -3.50196060308781256e-07, 5.74108412545004947e-08,  -1.03457624656780968e-08,
+    2.01504975519703466e-09,  -4.19035475934192542e-10, 9.21831518760531460e-11,
+    -2.12996783842779092e-11, 5.13963967348234321e-12,  -1.28917396094982285e-12,
+    3.34841966605224312e-13,  -8.97670518201014629e-14, 2.47715442421959878e-14,
+    -7.01983708921476847e-15, 2.03870316623986097e-15,  -6.05704727064301766e-16,
+    1.83809357524304548e-16,  -5.68946284919364841e-17, 1.79405104788635718e-17,
+};
+
+/// exp(x) K0(x): K0 without its exponential decay (0 at +inf).
+inline double k0e(double x) {
+  if (!(x > 0)) return x == 0 ? std::numeric_limits<double>::infinity() : std::nan("");
+  if (x <= 2) return (chebyshev(kK0Small, x * x / 2 - 1) - std::log(x / 2) * i0(x)) * std::exp(x);
+  if (std::isinf(x)) return 0;
+  return chebyshev(kK0eLarge, 4 / x - 1) / std::sqrt(x);
+}
+/// The modified Bessel function of the second kind, order 0.
+inline double k0(double x) {
+  if (x > 0 && x <= 2) return chebyshev(kK0Small, x * x / 2 - 1) - std::log(x / 2) * i0(x);
+  return k0e(x) * std::exp(-x);  // 0 from ~745 on, where exp(-x) underflows
+}
+/// exp(x) K1(x).
+inline double k1e(double x) {
+  if (!(x > 0)) return x == 0 ? std::numeric_limits<double>::infinity() : std::nan("");
+  if (x <= 2)
+    return (chebyshev(kK1Small, x * x / 2 - 1) / x + std::log(x / 2) * i1(x)) * std::exp(x);
+  if (std::isinf(x)) return 0;
+  return chebyshev(kK1eLarge, 4 / x - 1) / std::sqrt(x);
+}
+/// The modified Bessel function of the second kind, order 1.
+inline double k1(double x) {
+  if (x > 0 && x <= 2) return chebyshev(kK1Small, x * x / 2 - 1) / x + std::log(x / 2) * i1(x);
+  return k1e(x) * std::exp(-x);
+}
+
+// The Bessel functions of the first and second kind of orders 0 and 1 are the C library's
+// (glibc's j0, j1, y0, y1, from Sun's fdlibm): against mpmath, absolute error below 1.4e-16
+// for J0 and J1 on [0, 1e20], relative error below 1e-14 for Y0 and Y1 away from their zeros.
+// At +-inf they are 0, their limit; Y0 and Y1 are -inf at 0 and NaN below.
+inline double bessel_j0(double x) { return ::j0(x); }
+inline double bessel_j1(double x) { return ::j1(x); }
+inline double bessel_y0(double x) { return ::y0(x); }
+inline double bessel_y1(double x) { return ::y1(x); }
+/// The spherical Bessel function of the first kind, order 0: sin(x) / x (1 at 0, 0 at +-inf).
+inline double spherical_bessel_j0(double x) {
+  if (x == 0) return 1;
+  if (std::isinf(x)) return 0;
+  return std::sin(x) / x;
 }
 
 /// exp(x^2) for |x| below ~26.6: x^2 split into its rounded value and the rounding error (an
