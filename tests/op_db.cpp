@@ -367,6 +367,9 @@ std::vector<OpInfo> make_table() {
       // zeta: differentiable in q only, so x is a number here (the Tensor x form in
       // test_statistics.cpp).
       {"special_zeta", "T.special.zeta(3.5, x[0])", {{3, 4}}, [](const V& x) { return V{special::zeta(3.5, x[0])}; }, Pos},
+      // gammainc, gammaincc: differentiable in x only, so a is a constant tensor here.
+      {"special_gammainc", "T.special.gammainc(T.full_like(x[0], 2.5), x[0])", {{3, 4}}, [](const V& x) { return V{special::gammainc(full_like(x[0], 2.5), x[0])}; }, Pos},
+      {"special_gammaincc", "T.special.gammaincc(T.full_like(x[0], 0.7), x[0] * 2)", {{3, 4}}, [](const V& x) { return V{special::gammaincc(full_like(x[0], 0.7), x[0] * 2)}; }, Pos},
       {"special_ndtri", "T.special.ndtri(T.sigmoid(x[0] * 3))", {{3, 4}}, [](const V& x) { return V{special::ndtri((x[0] * 3).sigmoid())}; }},
       {"logit", "T.logit(x[0] / 3)", {{3, 4}}, [](const V& x) { return V{nabla::logit(x[0] / 3)}; }, Pos},
       {"logit_eps", "(x[0] / 3).logit(eps=0.25)", {{3, 4}}, [](const V& x) { return V{(x[0] / 3).logit(0.25)}; }, Pos},

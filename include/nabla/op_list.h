@@ -80,6 +80,8 @@
   X(Atan2, atan2, Arith, "atan2")                                              \
   X(Hypot, hypot, Arith, "hypot")                                              \
   X(Zeta, special_zeta, Arith, "special_zeta")                                 \
+  X(Igamma, igamma, Arith, "special_gammainc")                                 \
+  X(Igammac, igammac, Arith, "special_gammaincc")                              \
   X(ChebyshevT, special_chebyshev_polynomial_t, Arith, nullptr)                \
   X(ChebyshevU, special_chebyshev_polynomial_u, Arith, nullptr)                \
   X(ChebyshevV, special_chebyshev_polynomial_v, Arith, nullptr)                \

@@ -678,6 +678,13 @@ Tensor special_log_ndtr(const Tensor& self);
 /// The inverse of the standard normal CDF, for p in [0, 1] (-inf at 0, +inf at 1, NaN
 /// outside), accurate in the tails (p = 1e-300 included).
 Tensor special_ndtri(const Tensor& self);
+/// The regularized incomplete gamma functions P(a, x) = gamma(a, x) / Gamma(a) (igamma,
+/// special_gammainc) and Q(a, x) = 1 - P(a, x) (igammac, special_gammaincc), for a, x >= 0
+/// (NaN below; broadcasting). Differentiable in x only, as in PyTorch.
+Tensor igamma(const Tensor& self, const Tensor& other);
+Tensor igammac(const Tensor& self, const Tensor& other);
+Tensor special_gammainc(const Tensor& self, const Tensor& other);
+Tensor special_gammaincc(const Tensor& self, const Tensor& other);
 /// The Bessel functions of the first and second kind, orders 0 and 1 (Y0 and Y1: -inf at 0,
 /// NaN below), the modified Bessel functions of the second kind K0 and K1 (+inf at 0, NaN
 /// below), their scaled forms exp(x) K0(x) and exp(x) K1(x), and the spherical Bessel function

@@ -79,6 +79,12 @@ NABLA_SPECIAL_POLYNOMIAL(hermite_polynomial_he)
 NABLA_SPECIAL_POLYNOMIAL(laguerre_polynomial_l)
 NABLA_SPECIAL_POLYNOMIAL(legendre_polynomial_p)
 #undef NABLA_SPECIAL_POLYNOMIAL
+inline Tensor gammainc(const Tensor& self, const Tensor& other) {
+  return nabla::special_gammainc(self, other);
+}
+inline Tensor gammaincc(const Tensor& self, const Tensor& other) {
+  return nabla::special_gammaincc(self, other);
+}
 inline Tensor erfcx(const Tensor& self) { return nabla::special_erfcx(self); }
 inline Tensor log_ndtr(const Tensor& self) { return nabla::special_log_ndtr(self); }
 inline Tensor ndtri(const Tensor& self) { return nabla::special_ndtri(self); }

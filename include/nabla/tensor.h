@@ -348,6 +348,8 @@ class Tensor {
   Tensor lerp(const Tensor& end, const Scalar& weight) const;
   Tensor logaddexp(const Tensor& other) const;
   Tensor xlogy(const Tensor& other) const;
+  Tensor igamma(const Tensor& other) const;
+  Tensor igammac(const Tensor& other) const;
   Tensor nan_to_num(std::optional<double> nan = std::nullopt,
                     std::optional<double> posinf = std::nullopt,
                     std::optional<double> neginf = std::nullopt) const;
@@ -504,6 +506,8 @@ class Tensor {
                 std::optional<Scalar> max = std::nullopt) const;
   Tensor& atan2_(const Tensor& other) const;
   Tensor& hypot_(const Tensor& other) const;
+  Tensor& igamma_(const Tensor& other) const;
+  Tensor& igammac_(const Tensor& other) const;
   Tensor& fmod_(const Tensor& other) const;
   Tensor& fmod_(const Scalar& other) const;
   Tensor& remainder_(const Tensor& other) const;

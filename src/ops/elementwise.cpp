@@ -34,6 +34,8 @@ bool computes_in_float(BinaryOp op) {
     case BinaryOp::Atan2:
     case BinaryOp::Hypot:
     case BinaryOp::Zeta:
+    case BinaryOp::Igamma:
+    case BinaryOp::Igammac:
     case BinaryOp::ChebyshevT:
     case BinaryOp::ChebyshevU:
     case BinaryOp::ChebyshevV:
@@ -785,6 +787,46 @@ Tensor special_zeta(const Tensor& self, const Tensor& other) {
   }
   return result;
 }
+// The regularized incomplete gamma functions P(a, x) and Q(a, x) = 1 - P(a, x):
+// dP/dx = x^(a - 1) e^-x / Gamma(a) = -dQ/dx; d/da has no closed form, and PyTorch does not
+// implement it either: asking for it is an error.
+namespace {
+Tensor incomplete_gamma(BinaryOp op, const Tensor& a, const Tensor& x, const char* name,
+                        const char* node_name) {
+  Tensor result = binary_forward(op, a, x, name, nullptr);
+  if (needs_grad(a, x)) {
+    const double sign = op == BinaryOp::Igamma ? 1.0 : -1.0;
+    record(node_name, {result}, {a, x},
+           [a = SavedTensor(a, false), x = SavedTensor(x, false), name, sign](
+               const variable_list& grads, const Node& node) -> variable_list {
+             NABLA_CHECK(!node.needs_input_grad(0),
+                         "[{}] the derivative for 'self' (a) is not implemented; only x's is",
+                         name);
+             const Tensor av = a.unpack(node), xv = x.unpack(node);
+             const Tensor density = ((av - 1) * xv.log() - xv - av.lgamma()).exp();
+             return {Tensor(), grad_for(grads[0] * density * sign, xv)};
+           });
+  }
+  return result;
+}
+}  // namespace
+Tensor igamma(const Tensor& self, const Tensor& other) {
+  return incomplete_gamma(BinaryOp::Igamma, self, other, "igamma", "IgammaBackward0");
+}
+Tensor igammac(const Tensor& self, const Tensor& other) {
+  return incomplete_gamma(BinaryOp::Igammac, self, other, "igammac", "IgammacBackward0");
+}
+Tensor special_gammainc(const Tensor& self, const Tensor& other) {
+  return incomplete_gamma(BinaryOp::Igamma, self, other, "special_gammainc",
+                          "SpecialGammaincBackward0");
+}
+Tensor special_gammaincc(const Tensor& self, const Tensor& other) {
+  return incomplete_gamma(BinaryOp::Igammac, self, other, "special_gammaincc",
+                          "SpecialGammainccBackward0");
+}
+Tensor Tensor::igamma(const Tensor& other) const { return nabla::igamma(*this, other); }
+Tensor Tensor::igammac(const Tensor& other) const { return nabla::igammac(*this, other); }
+
 Tensor special_zeta(const Tensor& self, const Scalar& other) {
   return special_zeta(self, wrap_scalar(other, self.device()));
 }
@@ -1361,6 +1403,8 @@ NABLA_BINARY_INPLACE(remainder, const Scalar&)
   }
 NABLA_BINARY_INPLACE(atan2)
 NABLA_BINARY_INPLACE(hypot)
+NABLA_BINARY_INPLACE(igamma)
+NABLA_BINARY_INPLACE(igammac)
 NABLA_BINARY_INPLACE(fmod)
 NABLA_BINARY_INPLACE(remainder)
 #undef NABLA_BINARY_INPLACE

@@ -431,6 +431,15 @@ int main() {
     show("zeta", nb::special::zeta(v + 1, v) + nb::special::zeta(v + 1.5, 2.0) +
                      nb::special::zeta(3.0, v) + nb::special::modified_bessel_i0(v) +
                      nb::special::modified_bessel_i1(v));
+    show("gammainc", nb::special::gammainc(v, v * 0.8) + nb::special::gammaincc(v + 1, v) * 2 +
+                         nb::igamma(v, v / 2) * 3 + v.igammac(v * 1.5) * 4);
+    {
+      nb::Tensor gx = f64({0.4, 1.7, 6.0}).requires_grad_();
+      (nb::special::gammainc(f64({2.5, 2.5, 2.5}), gx).sum() +
+       nb::special::gammaincc(f64({0.7, 3.0, 9.0}), gx * 2).sum())
+          .backward();
+      show("gammainc_grads", gx.grad());
+    }
     // J and Y below 3: LibTorch 1.13's keep only 7-8 digits between 3 and 10.
     show("bessel_jy", nb::special::bessel_j0(v / 4) + nb::special::bessel_j1(-v / 4) * 2 +
                           nb::special::bessel_y0(v / 4) * 3 + nb::special::bessel_y1(v / 4) +

@@ -375,6 +375,19 @@ struct Hypot {
     return static_cast<T>(std::hypot(a, b));
   }
 };
+// The regularized incomplete gamma functions P(a, x) and Q(a, x) in double, rounded to T.
+struct Igamma {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T x) const {
+    return static_cast<T>(special_math::gammainc(static_cast<double>(a), static_cast<double>(x)));
+  }
+};
+struct Igammac {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T x) const {
+    return static_cast<T>(special_math::gammaincc(static_cast<double>(a), static_cast<double>(x)));
+  }
+};
 // The orthogonal polynomials p_n(x) of polynomials.h, in double, rounded to T (x, then n).
 #define NABLA_POLYNOMIAL_FUNCTOR(Name, call)                                     \
   struct Name {                                                                  \
