@@ -284,6 +284,13 @@ TEST(Special, NoGradientDtypesAndBroadcasting) {
   EXPECT_EQ(values(grid), (std::vector<double>{1, -1, 0, 1, 1, 0, -1, 0, 1, 4, 15, 56}));
   EXPECT_EQ(values(special::hermite_polynomial_h(2.0, f64({0, 1, 2, 3}))),
             (std::vector<double>{1, 4, 14, 40}));
+  // The meta device: shapes and dtypes, no values (Legendre's degree bound reads none there).
+  const Tensor meta_x = nabla::empty({3, 1}, nabla::TensorOptions().device(nabla::Device("meta")));
+  const Tensor meta_n = nabla::empty({4}, nabla::TensorOptions().device(nabla::Device("meta")));
+  EXPECT_EQ(special::legendre_polynomial_p(meta_x, meta_n).sizes(), (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(special::laguerre_polynomial_l(meta_x, 2).sizes(), (std::vector<int64_t>{3, 1}));
+  EXPECT_EQ(special::gammainc(meta_x, meta_n).sizes(), (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(special::bessel_y1(meta_n).sizes(), (std::vector<int64_t>{4}));
   // An undefined tensor is an error naming the op.
   EXPECT_TRUE(contains(error_of([] { special::modified_bessel_k0(Tensor()); }),
                        "[special_modified_bessel_k0] argument 'self' is an undefined tensor"));

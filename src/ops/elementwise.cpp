@@ -464,7 +464,9 @@ namespace {
 constexpr double kMaxRecurrenceDegree = 1e7;
 
 Tensor special_polynomial(BinaryOp op, const Tensor& x, const Tensor& n, const char* name) {
-  if ((op == BinaryOp::LaguerreL || op == BinaryOp::LegendreP) && n.defined() && n.numel() > 0) {
+  // (Only where the host can read n: a meta tensor has no values, and computes none.)
+  if ((op == BinaryOp::LaguerreL || op == BinaryOp::LegendreP) && n.defined() && n.numel() > 0 &&
+      backend_for(n).host_accessible()) {
     const double top = n.max().item<double>();
     NABLA_CHECK(!(top > kMaxRecurrenceDegree),
                 "[{}] the degree n is at most {:g} (its recurrence takes n steps), got {:g}", name,
