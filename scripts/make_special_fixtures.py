@@ -1,6 +1,6 @@
 """Writes tests/data/special_fixtures.json: the special functions of torch.special that have no
 gradient (the Bessel functions J0, J1, Y0, Y1, K0, K1 and their scaled forms, the spherical
-j0; the orthogonal polynomials), on fixed inputs, as PyTorch computes them in float64 and as
+j0, Airy's Ai; the orthogonal polynomials), on fixed inputs, as PyTorch computes them in float64 and as
 mpmath does at 50 digits. tests/test_special.cpp compares nabla with both: with mpmath tightly
 (nabla's own accuracy), with PyTorch as closely as PyTorch's accuracy allows (its J and Y lose
 up to 8 digits between 3 and 10, and its polynomials switch methods at other degrees).
@@ -30,10 +30,15 @@ UNARY = {
     "scaled_modified_bessel_k0": lambda x: mpmath.exp(x) * mpmath.besselk(0, x),
     "scaled_modified_bessel_k1": lambda x: mpmath.exp(x) * mpmath.besselk(1, x),
     "spherical_bessel_j0": lambda x: mpmath.sin(x) / x,
+    "airy_ai": mpmath.airyai,
 }
 # J and Y: both signs (J0 even, J1 odd; Y NaN below 0, left out), small, moderate and large x.
 SIGNED = [-30.5, -7.25, -2.0, -0.3, 1e-8, 0.05, 0.5, 1.0, 2.0, 2.5, 3.0, 4.2, 5.0, 6.7, 7.9,
           8.0, 8.1, 9.5, 12.0, 25.0, 80.0, 1e3, 1e5, 1e10]
+# Ai: the oscillating side (to where PyTorch's phase, zeta = 2/3 |x|^(3/2) in one double, is
+# gone: -1e10), the series' joints at -8 and 1, the decaying side to where Ai underflows.
+AIRY = [-1e10, -1e6, -1000.5, -100.25, -30.7, -8.5, -8.0, -7.9, -5.52, -2.3381, -1.0, -0.3, 0.0,
+        0.5, 1.0, 1.01, 2.0, 5.0, 10.0, 50.0, 100.0, 103.5, 105.0]
 POSITIVE = [1e-8, 0.05, 0.5, 1.0, 1.5, 1.99, 2.0, 2.01, 3.0, 5.0, 8.0, 15.0, 40.0, 100.0, 300.0,
             700.0]
 
@@ -95,6 +100,8 @@ def main():
     fixtures = {"unary": {}, "polynomial": {}}
     for name, exact in UNARY.items():
         xs = SIGNED if name.startswith("bessel_j") or name.startswith("spherical") else POSITIVE
+        if name == "airy_ai":
+            xs = AIRY
         if name.startswith("bessel_y"):
             xs = [x for x in SIGNED if x > 0]
         got = getattr(torch.special, name)(torch.tensor(xs, dtype=torch.float64)).tolist()

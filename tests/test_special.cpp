@@ -62,6 +62,7 @@ const std::map<std::string, Unary>& unary_functions() {
       {"scaled_modified_bessel_k1",
        [](const Tensor& x) { return special::scaled_modified_bessel_k1(x); }},
       {"spherical_bessel_j0", [](const Tensor& x) { return special::spherical_bessel_j0(x); }},
+      {"airy_ai", [](const Tensor& x) { return special::airy_ai(x); }},
   };
   return m;
 }
@@ -95,12 +96,25 @@ TEST(Special, BesselFunctionsAgainstMpmathAndPyTorch) {
     ASSERT_EQ(got.size(), x.size()) << name;
     // PyTorch 1.13's J and Y (Cephes' rational approximations, cos(x - pi/4) taken as written)
     // keep only 6-7 digits between 3 and 10 and from 1e10 on; its K and j0 are exact.
-    const bool j_or_y = name.rfind("bessel_", 0) == 0;
+    const bool j_or_y = name.rfind("bessel_", 0) == 0, airy = name == "airy_ai";
     for (size_t i = 0; i < x.size(); ++i) {
-      // Near the zeros of J and Y the error is absolute (the C library's J: below 1.4e-16).
-      EXPECT_NEAR(got[i], exact[i], 2e-14 * std::fabs(exact[i]) + (j_or_y ? 3e-16 : 0))
+      // Near the zeros of J, Y and Ai the error is absolute (the C library's J: below 1.4e-16);
+      // Ai's, below 0, relative to its envelope 1 / (sqrt(pi) |x|^(1/4)).
+      const double envelope = x[i] < -1 ? 0.5642 / std::sqrt(std::sqrt(-x[i])) : 0.5642;
+      EXPECT_NEAR(got[i], exact[i],
+                  2e-14 * std::fabs(exact[i]) + (j_or_y ? 3e-16
+                                                 : airy ? 2e-15 * envelope
+                                                        : 0))
           << name << "(" << x[i] << ")";
-      EXPECT_NEAR(got[i], torch[i], (j_or_y ? 4e-6 : 2e-14) * std::fabs(torch[i]) + 1e-15)
+      // PyTorch's Ai (Cephes) is 6.6e-7 off at -2.3381 and carries zeta = 2/3 |x|^(3/2) in one
+      // double: at -1e6 its phase is 1e-6 off, at -1e10 it has no digit left.
+      if (airy && x[i] < -1e5) continue;
+      EXPECT_NEAR(got[i], torch[i],
+                  (j_or_y ? 4e-6
+                   : airy ? 1e-12
+                          : 2e-14) *
+                          std::fabs(torch[i]) +
+                      (airy ? 1e-6 : 1e-15))
           << name << "(" << x[i] << ") against PyTorch";
     }
   }
@@ -154,6 +168,19 @@ TEST(Special, BesselEdges) {
   // sin(x) / x: 1 at 0, 0 at +-inf.
   EXPECT_EQ(values(special::spherical_bessel_j0(f64({0.0, kInf, -kInf}))),
             (std::vector<double>{1, 0, 0}));
+  // Ai: 0 at +-inf (PyTorch 1.13: NaN), NaN through, both sides of its joints at -8 and 1 meet.
+  const std::vector<double> ai = values(special::airy_ai(f64({kInf, -kInf, kNaN, 200})));
+  EXPECT_EQ(ai[0], 0.0);
+  EXPECT_EQ(ai[1], 0.0);
+  EXPECT_TRUE(std::isnan(ai[2]));
+  EXPECT_EQ(ai[3], 0.0);
+  for (double joint : {-8.0, 1.0}) {
+    const std::vector<double> near = values(
+        special::airy_ai(f64({std::nextafter(joint, -kInf), joint, std::nextafter(joint, kInf)})));
+    // One ulp of x moves Ai by |Ai'| ulp: 1.7e-15 at -8, 3.5e-17 at 1.
+    EXPECT_NEAR(near[0], near[1], 2.5e-15) << joint;
+    EXPECT_NEAR(near[2], near[1], 2.5e-15) << joint;
+  }
   // Both sides of the series' joint at 2 meet (K0 and K1 are smooth there).
   const std::vector<double> k = values(special::modified_bessel_k0(f64({2 - 1e-15, 2, 2 + 1e-15})));
   EXPECT_NEAR(k[0], k[1], 1e-15);
@@ -270,6 +297,9 @@ TEST(Special, NoGradientDtypesAndBroadcasting) {
   const Tensor j = special::bessel_y1(xf);
   EXPECT_EQ(j.scalar_type(), nabla::kFloat32);
   EXPECT_TRUE(nabla::equal(j, special::bessel_y1(xf.to(nabla::kFloat64)).to(nabla::kFloat32)));
+  const Tensor xa = nabla::tensor({-20.5f, -3.25f, 0.5f, 7.0f});
+  EXPECT_TRUE(nabla::equal(special::airy_ai(xa),
+                           special::airy_ai(xa.to(nabla::kFloat64)).to(nabla::kFloat32)));
   EXPECT_EQ(special::modified_bessel_k1(nabla::tensor({1, 2})).scalar_type(), nabla::kFloat32);
   EXPECT_EQ(
       special::legendre_polynomial_p(nabla::tensor({1, 2}), nabla::tensor({3, 4})).scalar_type(),

@@ -698,6 +698,9 @@ Tensor special_modified_bessel_k1(const Tensor& self);
 Tensor special_scaled_modified_bessel_k0(const Tensor& self);
 Tensor special_scaled_modified_bessel_k1(const Tensor& self);
 Tensor special_spherical_bessel_j0(const Tensor& self);
+/// Airy's function Ai, the solution of y'' = x y that decays as x -> +inf (0 at +-inf). Not
+/// differentiable, as in PyTorch.
+Tensor special_airy_ai(const Tensor& self);
 /// The orthogonal polynomials p_n(x), x and n broadcast (n truncated toward zero; 0 for n < 0):
 /// Chebyshev's T, U, V, W and their shifted forms p_n(2x - 1), Hermite's H (physicists') and
 /// He (probabilists'), Laguerre's L and Legendre's P (n at most 1e7 for those two). Not

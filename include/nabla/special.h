@@ -60,6 +60,7 @@ inline Tensor scaled_modified_bessel_k1(const Tensor& self) {
 inline Tensor spherical_bessel_j0(const Tensor& self) {
   return nabla::special_spherical_bessel_j0(self);
 }
+inline Tensor airy_ai(const Tensor& self) { return nabla::special_airy_ai(self); }
 // The orthogonal polynomials p_n(x), each for (Tensor, Tensor), (Tensor, Scalar) and (Scalar,
 // Tensor), as LibTorch has them.
 #define NABLA_SPECIAL_POLYNOMIAL(fn)                                                       \

@@ -456,6 +456,9 @@ Tensor special_scaled_modified_bessel_k1(const Tensor& self) {
 Tensor special_spherical_bessel_j0(const Tensor& self) {
   return non_differentiable_unary(UnaryOp::SphericalBesselJ0, self, "special_spherical_bessel_j0");
 }
+Tensor special_airy_ai(const Tensor& self) {
+  return non_differentiable_unary(UnaryOp::AiryAi, self, "special_airy_ai");
+}
 
 // ---- the orthogonal polynomials p_n(x) (polynomials.h): x and n broadcast, integers computed
 // in float32, no gradient (as in PyTorch). Laguerre's and Legendre's recurrences take n steps

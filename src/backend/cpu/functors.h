@@ -247,6 +247,7 @@ NABLA_SPECIAL_FUNCTOR(BesselK1, k1)
 NABLA_SPECIAL_FUNCTOR(BesselK0e, k0e)
 NABLA_SPECIAL_FUNCTOR(BesselK1e, k1e)
 NABLA_SPECIAL_FUNCTOR(SphericalBesselJ0, spherical_bessel_j0)
+NABLA_SPECIAL_FUNCTOR(AiryAi, airy_ai)
 #undef NABLA_SPECIAL_FUNCTOR
 // polygamma's order n arrives as UnaryParams::alpha.
 struct Polygamma {
