@@ -373,6 +373,112 @@ Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight);
 Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight);
 /// log(e^self + e^other), without overflow.
 Tensor logaddexp(const Tensor& self, const Tensor& other);
+
+// ---- LibTorch's small compositions (src/ops/compositions.cpp) ----
+/// self + value * tensor1 * tensor2 and self + value * tensor1 / tensor2.
+Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2,
+               const Scalar& value = 1);
+Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2,
+               const Scalar& value = 1);
+/// The larger / smaller of the two, ignoring NaN.
+Tensor fmax(const Tensor& self, const Tensor& other);
+Tensor fmin(const Tensor& self, const Tensor& other);
+/// 0 below 0, `values` at 0, 1 above.
+Tensor heaviside(const Tensor& self, const Tensor& values);
+Tensor deg2rad(const Tensor& self);
+Tensor rad2deg(const Tensor& self);
+/// log2(2^self + 2^other), without overflow.
+Tensor logaddexp2(const Tensor& self, const Tensor& other);
+Tensor isposinf(const Tensor& self);
+Tensor isneginf(const Tensor& self);
+Tensor sgn(const Tensor& self);
+Tensor greater(const Tensor& self, const Tensor& other);
+Tensor greater(const Tensor& self, const Scalar& other);
+Tensor greater_equal(const Tensor& self, const Tensor& other);
+Tensor greater_equal(const Tensor& self, const Scalar& other);
+Tensor less_equal(const Tensor& self, const Tensor& other);
+Tensor less_equal(const Tensor& self, const Scalar& other);
+Tensor not_equal(const Tensor& self, const Tensor& other);
+Tensor not_equal(const Tensor& self, const Scalar& other);
+Tensor multiply(const Tensor& self, const Tensor& other);
+Tensor multiply(const Tensor& self, const Scalar& other);
+Tensor true_divide(const Tensor& self, const Tensor& other);
+Tensor true_divide(const Tensor& self, const Scalar& other);
+/// other - alpha * self.
+Tensor rsub(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
+Tensor rsub(const Tensor& self, const Scalar& other, const Scalar& alpha = 1);
+Tensor broadcast_to(const Tensor& self, IntArrayRef size);
+std::vector<Tensor> broadcast_tensors(TensorList tensors);
+Tensor atleast_1d(const Tensor& self);
+Tensor atleast_2d(const Tensor& self);
+Tensor atleast_3d(const Tensor& self);
+std::vector<Tensor> atleast_1d(TensorList tensors);
+std::vector<Tensor> atleast_2d(TensorList tensors);
+std::vector<Tensor> atleast_3d(TensorList tensors);
+Tensor hstack(TensorList tensors);
+Tensor vstack(TensorList tensors);
+Tensor row_stack(TensorList tensors);
+Tensor dstack(TensorList tensors);
+Tensor column_stack(TensorList tensors);
+/// Views: `sections` parts of sizes differing by at most one, or the parts between `indices`.
+std::vector<Tensor> tensor_split(const Tensor& self, int64_t sections, int64_t dim = 0);
+std::vector<Tensor> tensor_split(const Tensor& self, IntArrayRef indices, int64_t dim = 0);
+std::vector<Tensor> tensor_split(const Tensor& self, const Tensor& tensor_indices_or_sections,
+                                 int64_t dim = 0);
+std::vector<Tensor> hsplit(const Tensor& self, int64_t sections);
+std::vector<Tensor> hsplit(const Tensor& self, IntArrayRef indices);
+std::vector<Tensor> vsplit(const Tensor& self, int64_t sections);
+std::vector<Tensor> vsplit(const Tensor& self, IntArrayRef indices);
+std::vector<Tensor> dsplit(const Tensor& self, int64_t sections);
+std::vector<Tensor> dsplit(const Tensor& self, IntArrayRef indices);
+/// gather after broadcasting self and indices in every dim but `dim` (none: the flattened self).
+Tensor take_along_dim(const Tensor& self, const Tensor& indices,
+                      std::optional<int64_t> dim = std::nullopt);
+Tensor diagflat(const Tensor& self, int64_t offset = 0);
+/// The sum of products over the last dims of both.
+Tensor inner(const Tensor& self, const Tensor& other);
+Tensor ger(const Tensor& self, const Tensor& vec2);
+/// The p-norm of self - other.
+Tensor dist(const Tensor& self, const Tensor& other, const Scalar& p = 2);
+/// beta self + alpha (mat @ vec) and beta self + alpha outer(vec1, vec2); beta = 0 ignores self.
+Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta = 1,
+             const Scalar& alpha = 1);
+Tensor addr(const Tensor& self, const Tensor& vec1, const Tensor& vec2, const Scalar& beta = 1,
+            const Scalar& alpha = 1);
+/// The runs of equal consecutive values (along `dim`, or of the flattened tensor), with the
+/// run of each element (inverse) and the runs' lengths (counts) where asked for.
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self,
+                                                      bool return_inverse = false,
+                                                      bool return_counts = false,
+                                                      std::optional<int64_t> dim = std::nullopt);
+/// base^linspace(start, end, steps).
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base = 10.0,
+                const TensorOptions& options = {});
+/// The Vandermonde matrix of x: columns x^(N-1), ..., x^0 (or increasing powers).
+Tensor vander(const Tensor& x, std::optional<int64_t> N = std::nullopt, bool increasing = false);
+/// self with the elements where mask is true taken from source, in order.
+Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source);
+/// Each slice along `dim` scaled down to p-norm maxnorm where its norm is above it.
+Tensor renorm(const Tensor& self, const Scalar& p, int64_t dim, const Scalar& maxnorm);
+/// The p-norm distances between the rows of a matrix, the upper triangle row by row.
+Tensor pdist(const Tensor& self, double p = 2);
+/// Window functions, as PyTorch's (periodic by default; float32 unless options say).
+Tensor hann_window(int64_t window_length, const TensorOptions& options = {});
+Tensor hann_window(int64_t window_length, bool periodic, const TensorOptions& options = {});
+Tensor hamming_window(int64_t window_length, const TensorOptions& options = {});
+Tensor hamming_window(int64_t window_length, bool periodic, const TensorOptions& options = {});
+Tensor hamming_window(int64_t window_length, bool periodic, double alpha,
+                      const TensorOptions& options = {});
+Tensor hamming_window(int64_t window_length, bool periodic, double alpha, double beta,
+                      const TensorOptions& options = {});
+Tensor blackman_window(int64_t window_length, const TensorOptions& options = {});
+Tensor blackman_window(int64_t window_length, bool periodic, const TensorOptions& options = {});
+Tensor bartlett_window(int64_t window_length, const TensorOptions& options = {});
+Tensor bartlett_window(int64_t window_length, bool periodic, const TensorOptions& options = {});
+Tensor kaiser_window(int64_t window_length, const TensorOptions& options = {});
+Tensor kaiser_window(int64_t window_length, bool periodic, const TensorOptions& options = {});
+Tensor kaiser_window(int64_t window_length, bool periodic, double beta,
+                     const TensorOptions& options = {});
 /// self * log(other), 0 where self is 0 (unless other is NaN).
 Tensor xlogy(const Tensor& self, const Tensor& other);
 Tensor xlogy(const Tensor& self, const Scalar& other);

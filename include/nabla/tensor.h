@@ -347,6 +347,64 @@ class Tensor {
   Tensor lerp(const Tensor& end, const Tensor& weight) const;
   Tensor lerp(const Tensor& end, const Scalar& weight) const;
   Tensor logaddexp(const Tensor& other) const;
+  // LibTorch's small compositions (src/ops/compositions.cpp).
+  Tensor addcmul(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1) const;
+  Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1) const;
+  Tensor fmax(const Tensor& other) const;
+  Tensor fmin(const Tensor& other) const;
+  Tensor heaviside(const Tensor& values) const;
+  Tensor deg2rad() const;
+  Tensor rad2deg() const;
+  Tensor& deg2rad_() const;
+  Tensor& rad2deg_() const;
+  Tensor logaddexp2(const Tensor& other) const;
+  Tensor isposinf() const;
+  Tensor isneginf() const;
+  Tensor sgn() const;
+  Tensor greater(const Tensor& other) const;
+  Tensor greater(const Scalar& other) const;
+  Tensor greater_equal(const Tensor& other) const;
+  Tensor greater_equal(const Scalar& other) const;
+  Tensor less_equal(const Tensor& other) const;
+  Tensor less_equal(const Scalar& other) const;
+  Tensor not_equal(const Tensor& other) const;
+  Tensor not_equal(const Scalar& other) const;
+  Tensor multiply(const Tensor& other) const;
+  Tensor multiply(const Scalar& other) const;
+  Tensor true_divide(const Tensor& other) const;
+  Tensor true_divide(const Scalar& other) const;
+  Tensor broadcast_to(IntArrayRef size) const;
+  std::vector<Tensor> tensor_split(int64_t sections, int64_t dim = 0) const;
+  std::vector<Tensor> tensor_split(IntArrayRef indices, int64_t dim = 0) const;
+  std::vector<Tensor> tensor_split(const Tensor& tensor_indices_or_sections, int64_t dim = 0) const;
+  std::vector<Tensor> hsplit(int64_t sections) const;
+  std::vector<Tensor> hsplit(IntArrayRef indices) const;
+  std::vector<Tensor> vsplit(int64_t sections) const;
+  std::vector<Tensor> vsplit(IntArrayRef indices) const;
+  std::vector<Tensor> dsplit(int64_t sections) const;
+  std::vector<Tensor> dsplit(IntArrayRef indices) const;
+  Tensor take_along_dim(const Tensor& indices, std::optional<int64_t> dim = std::nullopt) const;
+  Tensor diagflat(int64_t offset = 0) const;
+  Tensor inner(const Tensor& other) const;
+  Tensor ger(const Tensor& vec2) const;
+  Tensor dist(const Tensor& other, const Scalar& p = 2) const;
+  Tensor addmv(const Tensor& mat, const Tensor& vec, const Scalar& beta = 1,
+               const Scalar& alpha = 1) const;
+  Tensor& addmv_(const Tensor& mat, const Tensor& vec, const Scalar& beta = 1,
+                 const Scalar& alpha = 1) const;
+  Tensor addr(const Tensor& vec1, const Tensor& vec2, const Scalar& beta = 1,
+              const Scalar& alpha = 1) const;
+  Tensor& fill_diagonal_(const Scalar& fill_value, bool wrap = false) const;
+  Tensor masked_scatter(const Tensor& mask, const Tensor& source) const;
+  Tensor& masked_scatter_(const Tensor& mask, const Tensor& source) const;
+  Tensor renorm(const Scalar& p, int64_t dim, const Scalar& maxnorm) const;
+  Tensor& renorm_(const Scalar& p, int64_t dim, const Scalar& maxnorm) const;
+  /// Factories with this tensor's dtype and device unless `options` says otherwise.
+  Tensor new_empty(IntArrayRef size, const TensorOptions& options = {}) const;
+  Tensor new_zeros(IntArrayRef size, const TensorOptions& options = {}) const;
+  Tensor new_ones(IntArrayRef size, const TensorOptions& options = {}) const;
+  Tensor new_full(IntArrayRef size, const Scalar& fill_value,
+                  const TensorOptions& options = {}) const;
   Tensor xlogy(const Tensor& other) const;
   Tensor igamma(const Tensor& other) const;
   Tensor igammac(const Tensor& other) const;

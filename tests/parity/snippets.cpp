@@ -598,5 +598,61 @@ int main() {
   nb::Tensor q = p.softmax(0).log().index({Slice(0, 2)}).sum();
   q.backward();
   show("grad_softmax_slice", p.grad());
+  {  // LibTorch's small compositions (src/ops/compositions.cpp)
+    const nb::Tensor u = f64({-1.25, 0.0, 2.5, 4.0}), w2 = f64({0.3, -0.7, 1.9, 4.0});
+    show("addcmul_addcdiv", nb::addcmul(u, w2, u, 0.5) + u.addcdiv(w2, u + 5, -2));
+    show("fmax_fmin", nb::fmax(u, w2) * 10 + u.fmin(w2));
+    show("heaviside", nb::heaviside(u, f64({0.25})));
+    show("angles_logaddexp2", nb::deg2rad(u * 30) + u.rad2deg() / 100 + nb::logaddexp2(u, w2));
+    show("isinf_sides", nb::isposinf(u / 0).to(nb::kFloat64) - u.isneginf().to(nb::kFloat64) +
+                            u.sgn() + nb::rsub(u, w2, 2));
+    show("aliases", nb::greater(u, w2).to(nb::kFloat64) + u.greater_equal(0).to(nb::kFloat64) * 2 +
+                        nb::less_equal(u, 1).to(nb::kFloat64) * 4 +
+                        u.not_equal(w2).to(nb::kFloat64) * 8 + u.multiply(w2) +
+                        nb::true_divide(u, 4));
+    const nb::Tensor grid = nb::arange(12, nb::dtype(nb::kFloat64)).reshape({3, 4});
+    show("hstack", nb::hstack({grid, grid.narrow(1, 0, 1)}));
+    show("stacks", nb::vstack({grid, u}).sum(0) + nb::dstack({grid, grid}).sum(2).sum(0) +
+                       nb::column_stack({u, u}).sum(1));
+    show("atleast",
+         nb::atleast_3d(u).sum(0) + nb::atleast_2d(u[0]) + nb::broadcast_to(u, {2, 4})[1]);
+    const auto parts = grid.tensor_split(3, 1);
+    const auto cuts = nb::tensor_split(grid, {1, -1}, 0);
+    show("tensor_split", parts[0].sum(1) + parts[2].sum(1) + cuts[1].sum() + cuts[2].sum());
+    show("hsplit_vsplit", grid.hsplit(2)[1].sum(1) + nb::vsplit(grid, 3)[2].sum());
+    show("take_along_dim",
+         grid.take_along_dim(grid.argsort(1, true), 1).select(1, 0) +
+             nb::take_along_dim(grid, nb::tensor({int64_t{7}, int64_t{2}})).sum());
+    show("products",
+         nb::inner(grid, grid).sum(1) + nb::dist(u, w2) + u.dist(w2, 1) +
+             nb::ger(u.narrow(0, 0, 3), w2.narrow(0, 0, 3)).sum(0) +
+             nb::addmv(u.narrow(0, 0, 3) * 0 + 1, grid, u, 0.5, 2) +
+             nb::addr(grid.narrow(1, 0, 3), u.narrow(0, 0, 3), w2.narrow(0, 0, 3), 2, -1).sum(1) +
+             nb::diagflat(u.narrow(0, 0, 3)).sum(0));
+    show("new_factories", u.new_zeros({2}) + u.new_ones({2}) + u.new_full({2}, 3.5) +
+                              u.new_empty({2}).zero_() +
+                              u.new_ones({2}, nb::kInt32).to(nb::kFloat64));
+    const auto o = nb::dtype(nb::kFloat64);
+    show("windows", nb::hann_window(6, o) + nb::hann_window(6, false, o) +
+                        nb::hamming_window(6, o) + nb::hamming_window(6, false, 0.6, o) +
+                        nb::blackman_window(6, o) + nb::bartlett_window(6, false, o) +
+                        nb::kaiser_window(6, true, 5.0, o));
+    show("windows_f32", nb::hann_window(5) + nb::kaiser_window(5) + nb::bartlett_window(5));
+    const auto uc = nb::unique_consecutive(f64({1, 1, 2, 2, 3, 1, 1, 2}), true, true);
+    show("unique_consecutive", std::get<0>(uc));
+    show("unique_consecutive_inverse", std::get<1>(uc).to(nb::kFloat64) * 10 + 0.5);
+    show("unique_consecutive_counts", std::get<2>(uc).to(nb::kFloat64) + 0.25);
+    show("unique_consecutive_dim", std::get<0>(nb::unique_consecutive(
+                                       f64({1, 2, 1, 2, 3, 4}).reshape({3, 2}), false, false, 0)));
+    show("masked_scatter", grid.masked_scatter(grid.remainder(3).eq(0), u * 10));
+    nb::Tensor diagonal = nb::zeros({7, 3}, nb::dtype(nb::kFloat64));
+    diagonal.fill_diagonal_(2.5, true);
+    show("fill_diagonal", diagonal);
+    show("renorm_pdist_vander", grid.renorm(2, 0, 10).sum(1) +
+                                    nb::pdist(grid, 1.5).narrow(0, 0, 3) +
+                                    nb::vander(u.narrow(0, 0, 3)).sum(0));
+    show("logspace",
+         nb::logspace(-1, 2, 4, 10.0, nb::dtype(nb::kFloat64)) + nb::logspace(0, 3, 4, 2.0));
+  }
   return 0;
 }

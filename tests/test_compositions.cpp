@@ -1,0 +1,337 @@
+// LibTorch's small compositions (src/ops/compositions.cpp): the edges the op table's rows do not
+// reach (NaN, infinities, empty parts, views, errors), the non-differentiable ones and the
+// factories. Forward values and gradients of the differentiable ones are rows of the op table
+// (tests/op_db.cpp); the same calls against LibTorch are parity snippets.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "nabla/nabla.h"
+#include "test_util.h"
+
+namespace {
+
+using nabla::Tensor;
+using nabla::test_util::contains;
+using nabla::test_util::error_of;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+Tensor f64(const std::vector<double>& v) {
+  return nabla::tensor(v, nabla::TensorOptions().dtype(nabla::kFloat64));
+}
+std::vector<double> values(const Tensor& t) {
+  const Tensor c = t.to(nabla::kFloat64).contiguous();
+  const double* p = c.data_ptr<double>();
+  return std::vector<double>(p, p + c.numel());
+}
+std::vector<int64_t> sizes(const Tensor& t) { return t.sizes(); }
+using Shape = std::vector<int64_t>;
+
+TEST(Compositions, PointwiseEdges) {
+  // fmax / fmin ignore NaN unless both are NaN.
+  const std::vector<double> mx =
+      values(nabla::fmax(f64({kNaN, 1, kNaN, -2}), f64({2, kNaN, kNaN, 3})));
+  EXPECT_EQ(mx[0], 2);
+  EXPECT_EQ(mx[1], 1);
+  EXPECT_TRUE(std::isnan(mx[2]));
+  EXPECT_EQ(mx[3], 3);
+  EXPECT_EQ(values(nabla::fmin(f64({kNaN, 1, -2}), f64({2, kNaN, 3}))),
+            (std::vector<double>{2, 1, -2}));
+  // Where they tie, the gradient goes to self (PyTorch's choice; maximum splits it).
+  const Tensor a = f64({1, 5}).requires_grad_(), b = f64({1, 2}).requires_grad_();
+  nabla::fmax(a, b).sum().backward();
+  EXPECT_EQ(values(a.grad()), (std::vector<double>{1, 1}));
+  EXPECT_EQ(values(b.grad()), (std::vector<double>{0, 0}));
+  // heaviside: values at 0, 0 for NaN; one dtype for both.
+  EXPECT_EQ(values(nabla::heaviside(f64({-1, 0, 2, kNaN}), f64({0.5}))),
+            (std::vector<double>{0, 0.5, 1, 0}));
+  EXPECT_TRUE(contains(error_of([] { nabla::heaviside(f64({1}), nabla::tensor({1.0f})); }),
+                       "[heaviside] self (float64) and values (float32) must have the same dtype"));
+  // logaddexp2 keeps its digits at large arguments and gives the infinity both share.
+  EXPECT_EQ(values(nabla::logaddexp2(f64({1000, kInf, -kInf, -kInf}), f64({1000, kInf, -kInf, 3}))),
+            (std::vector<double>{1001, kInf, -kInf, 3}));
+  EXPECT_EQ(values(nabla::isposinf(f64({kInf, -kInf, kNaN, 1}))),
+            (std::vector<double>{1, 0, 0, 0}));
+  EXPECT_EQ(values(nabla::isneginf(f64({kInf, -kInf, kNaN, 1}))),
+            (std::vector<double>{0, 1, 0, 0}));
+  EXPECT_EQ(nabla::isposinf(nabla::tensor({1, 2})).scalar_type(), nabla::kBool);
+  // deg2rad of integers is float32; the in-place forms.
+  const Tensor degrees = nabla::deg2rad(nabla::tensor({180}));
+  EXPECT_EQ(degrees.scalar_type(), nabla::kFloat32);
+  EXPECT_FLOAT_EQ(degrees.item<float>(), 3.14159265f);
+  Tensor r = f64({M_PI});
+  r.rad2deg_();
+  EXPECT_DOUBLE_EQ(values(r)[0], 180);
+  r.deg2rad_();
+  EXPECT_DOUBLE_EQ(values(r)[0], M_PI);
+  // addcmul and addcdiv agree with their in-place forms; integer division is an error.
+  const Tensor s = f64({1, 2}), t1 = f64({3, 0.1}), t2 = f64({7, 0.3});
+  EXPECT_TRUE(nabla::equal(s.addcmul(t1, t2, 0.7), s.clone().addcmul_(t1, t2, 0.7)));
+  EXPECT_TRUE(nabla::equal(s.addcdiv(t1, t2, 0.7), s.clone().addcdiv_(t1, t2, 0.7)));
+  EXPECT_TRUE(contains(
+      error_of([] { nabla::addcdiv(nabla::tensor({1}), nabla::tensor({3}), nabla::tensor({2})); }),
+      "[addcdiv] integer division is not supported"));
+  // The aliases, rsub and sgn.
+  const Tensor x = f64({-1, 0, 2});
+  EXPECT_TRUE(nabla::equal(x.greater(0), x.gt(0)));
+  EXPECT_TRUE(nabla::equal(nabla::greater_equal(x, f64({0, 0, 3})), x.ge(f64({0, 0, 3}))));
+  EXPECT_TRUE(nabla::equal(x.less_equal(0), x.le(0)));
+  EXPECT_TRUE(nabla::equal(nabla::not_equal(x, 0), x.ne(0)));
+  EXPECT_TRUE(nabla::equal(x.multiply(3), x * 3));
+  EXPECT_TRUE(nabla::equal(nabla::true_divide(nabla::tensor({1, 2}), 4),
+                           f64({0.25, 0.5}).to(nabla::kFloat32)));
+  EXPECT_EQ(values(nabla::rsub(x, f64({1, 1, 1}), 2)), (std::vector<double>{3, 1, -3}));
+  EXPECT_EQ(values(nabla::rsub(x, 5)), (std::vector<double>{6, 5, 3}));
+  EXPECT_EQ(values(x.sgn()), (std::vector<double>{-1, 0, 1}));
+}
+
+TEST(Compositions, BroadcastingAndAtLeast) {
+  const std::vector<Tensor> b =
+      nabla::broadcast_tensors({nabla::zeros({3, 1}), nabla::zeros({4}), nabla::zeros({})});
+  for (const Tensor& t : b) EXPECT_EQ(sizes(t), (Shape{3, 4}));
+  EXPECT_TRUE(contains(error_of([] {
+                         nabla::broadcast_tensors({nabla::zeros({3}), nabla::zeros({4})});
+                       }),
+                       "broadcast_tensors"));
+  EXPECT_EQ(sizes(nabla::zeros({3, 1}).broadcast_to({2, 3, 5})), (Shape{2, 3, 5}));
+  EXPECT_EQ(sizes(nabla::atleast_1d(nabla::zeros({}))), (Shape{1}));
+  EXPECT_EQ(sizes(nabla::atleast_2d(nabla::zeros({4}))), (Shape{1, 4}));
+  EXPECT_EQ(sizes(nabla::atleast_3d(nabla::zeros({4}))), (Shape{1, 4, 1}));
+  EXPECT_EQ(sizes(nabla::atleast_3d(nabla::zeros({2, 4}))), (Shape{2, 4, 1}));
+  EXPECT_EQ(sizes(nabla::atleast_3d(nabla::zeros({2, 4, 5, 6}))), (Shape{2, 4, 5, 6}));
+  const std::vector<Tensor> many = nabla::atleast_2d({nabla::zeros({}), nabla::zeros({2, 3, 4})});
+  EXPECT_EQ(sizes(many[0]), (Shape{1, 1}));
+  EXPECT_EQ(sizes(many[1]), (Shape{2, 3, 4}));
+}
+
+TEST(Compositions, StackingAndSplitting) {
+  EXPECT_EQ(values(nabla::hstack({f64({1, 2}), f64({3})})), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(sizes(nabla::vstack({f64({1, 2}), f64({3, 4})})), (Shape{2, 2}));
+  EXPECT_EQ(sizes(nabla::row_stack({nabla::zeros({2, 3}), nabla::zeros({3})})), (Shape{3, 3}));
+  EXPECT_EQ(sizes(nabla::dstack({nabla::zeros({2, 3}), nabla::zeros({2, 3})})), (Shape{2, 3, 2}));
+  const Tensor columns = nabla::column_stack({f64({1, 2}), f64({3, 4})});
+  EXPECT_EQ(sizes(columns), (Shape{2, 2}));
+  EXPECT_EQ(values(columns), (std::vector<double>{1, 3, 2, 4}));
+  EXPECT_EQ(sizes(nabla::column_stack({f64({7})[0], f64({8})})), (Shape{1, 2}));
+  EXPECT_TRUE(contains(error_of([] { nabla::vstack({}); }), "[vstack] expects a non-empty list"));
+
+  // Sections: sizes differing by at most one, the first ones longer; views of self.
+  const Tensor x = nabla::arange(7, nabla::kFloat64);
+  const std::vector<Tensor> parts = x.tensor_split(3);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(values(parts[0]), (std::vector<double>{0, 1, 2}));
+  EXPECT_EQ(values(parts[2]), (std::vector<double>{5, 6}));
+  EXPECT_EQ(parts[1].data_ptr<double>(), x.data_ptr<double>() + 3);
+  EXPECT_EQ(nabla::tensor_split(nabla::zeros({2}), 4).back().numel(), 0);
+  // Indices: Python's slice rules (negative from the end, clamped, empty where they go back).
+  const std::vector<Tensor> cut = x.tensor_split({2, -2, 1, 100});
+  ASSERT_EQ(cut.size(), 5u);
+  EXPECT_EQ(values(cut[0]), (std::vector<double>{0, 1}));
+  EXPECT_EQ(values(cut[1]), (std::vector<double>{2, 3, 4}));
+  EXPECT_EQ(cut[2].numel(), 0);
+  EXPECT_EQ(values(cut[3]), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(cut[4].numel(), 0);
+  // A tensor of indices (1-d) or of sections (0-d).
+  EXPECT_EQ(x.tensor_split(nabla::tensor({int64_t{3}})).size(), 2u);
+  EXPECT_EQ(x.tensor_split(nabla::tensor({int64_t{3}})[0]).size(), 3u);
+  EXPECT_TRUE(contains(error_of([&] { x.tensor_split(0); }),
+                       "[tensor_split] number of sections must be greater than 0, got 0"));
+  EXPECT_TRUE(contains(error_of([] { nabla::zeros({}).tensor_split(2); }), "[tensor_split]"));
+  EXPECT_TRUE(contains(error_of([&] { x.tensor_split(f64({2})); }), "int64"));
+  // hsplit (dim 1, or 0 for 1-d), vsplit (0), dsplit (2); sections must divide the dim.
+  const Tensor m = nabla::zeros({4, 6, 2});
+  EXPECT_EQ(sizes(m.hsplit(3)[0]), (Shape{4, 2, 2}));
+  EXPECT_EQ(sizes(m.vsplit(std::vector<int64_t>{1})[1]), (Shape{3, 6, 2}));
+  EXPECT_EQ(sizes(m.dsplit(2)[1]), (Shape{4, 6, 1}));
+  EXPECT_EQ(x.hsplit(7).size(), 7u);
+  EXPECT_TRUE(contains(
+      error_of([&] { m.hsplit(4); }),
+      "[hsplit] the size of dimension 1 (6) is not divisible by the number of sections 4"));
+  EXPECT_TRUE(contains(error_of([&] { x.vsplit(7); }),
+                       "[vsplit] requires a tensor with at least 2 dimension(s)"));
+}
+
+TEST(Compositions, TakeAlongDim) {
+  // The classic use: values in the order argsort gives, along a dim.
+  const Tensor x = f64({3, 1, 2, 9, 7, 8}).reshape({2, 3});
+  const Tensor order = x.argsort(1);
+  EXPECT_TRUE(nabla::equal(x.take_along_dim(order, 1), std::get<0>(x.sort(1))));
+  // Broadcasting in the other dims, and over the flattened tensor.
+  EXPECT_EQ(values(nabla::take_along_dim(x, nabla::tensor({int64_t{2}}).reshape({1, 1}), 1)),
+            (std::vector<double>{2, 8}));
+  EXPECT_EQ(values(x.take_along_dim(nabla::tensor({int64_t{5}, int64_t{0}}))),
+            (std::vector<double>{8, 3}));
+  EXPECT_TRUE(contains(error_of([&] { x.take_along_dim(nabla::tensor({int64_t{0}}), 1); }),
+                       "[take_along_dim] self and indices must have the same number of dims"));
+  EXPECT_TRUE(contains(error_of([&] { x.take_along_dim(f64({0})); }),
+                       "[take_along_dim] indices must be int64"));
+}
+
+TEST(Compositions, ProductsAndDistances) {
+  // inner with a 0-d operand is a product; ger is outer.
+  EXPECT_EQ(values(nabla::inner(f64({1, 2}), f64({3})[0])), (std::vector<double>{3, 6}));
+  EXPECT_EQ(values(nabla::inner(f64({1, 2}), f64({3, 4}))), (std::vector<double>{11}));
+  EXPECT_TRUE(contains(error_of([] {
+                         nabla::inner(nabla::zeros({2, 3}), nabla::zeros({2}));
+                       }),
+                       "[inner] the last dimensions must match"));
+  EXPECT_TRUE(nabla::equal(nabla::ger(f64({1, 2}), f64({3, 4, 5})),
+                           nabla::outer(f64({1, 2}), f64({3, 4, 5}))));
+  EXPECT_DOUBLE_EQ(values(nabla::dist(f64({1, 1}), f64({4, 5})))[0], 5);
+  EXPECT_DOUBLE_EQ(values(f64({1, 1}).dist(f64({4, 5}), 1))[0], 7);
+  // addmv / addr: beta = 0 ignores self's NaN; self broadcasts.
+  const Tensor mat = f64({1, 2, 3, 4}).reshape({2, 2}), vec = f64({1, 1});
+  EXPECT_EQ(values(nabla::addmv(f64({kNaN, kNaN}), mat, vec, 0, 2)), (std::vector<double>{6, 14}));
+  EXPECT_EQ(values(nabla::addmv(f64({1})[0], mat, vec)), (std::vector<double>{4, 8}));
+  EXPECT_EQ(values(nabla::addr(f64({10}), f64({1, 2}), f64({3, 4}), 0.5, 1)),
+            (std::vector<double>{8, 9, 11, 13}));
+  Tensor y = f64({1, 1});
+  y.addmv_(mat, vec, 2, 1);
+  EXPECT_EQ(values(y), (std::vector<double>{5, 9}));
+  EXPECT_EQ(values(nabla::diagflat(f64({1, 2}).reshape({1, 2}))),
+            (std::vector<double>{1, 0, 0, 2}));
+}
+
+TEST(Compositions, UniqueConsecutive) {
+  const Tensor x = f64({1, 1, 2, 2, 3, 1, 1, 2});
+  const auto [values_, inverse, counts] = nabla::unique_consecutive(x, true, true);
+  EXPECT_EQ(values(values_), (std::vector<double>{1, 2, 3, 1, 2}));
+  EXPECT_EQ(values(inverse), (std::vector<double>{0, 0, 1, 1, 2, 3, 3, 4}));
+  EXPECT_EQ(values(counts), (std::vector<double>{2, 2, 1, 2, 1}));
+  EXPECT_EQ(inverse.scalar_type(), nabla::kLong);
+  // Not asked for: empty. The inverse has self's shape; NaN differs from NaN.
+  EXPECT_EQ(std::get<1>(nabla::unique_consecutive(x)).numel(), 0);
+  EXPECT_EQ(sizes(std::get<1>(nabla::unique_consecutive(x.reshape({2, 4}), true))), (Shape{2, 4}));
+  EXPECT_EQ(std::get<0>(nabla::unique_consecutive(f64({kNaN, kNaN}))).numel(), 2);
+  EXPECT_EQ(std::get<0>(nabla::unique_consecutive(f64({}))).numel(), 0);
+  // Along a dim: whole slices compared.
+  const Tensor rows = f64({1, 2, 1, 2, 3, 4, 1, 2}).reshape({4, 2});
+  const auto [unique_rows, row_inverse, row_counts] =
+      nabla::unique_consecutive(rows, true, true, 0);
+  EXPECT_EQ(values(unique_rows), (std::vector<double>{1, 2, 3, 4, 1, 2}));
+  EXPECT_EQ(values(row_inverse), (std::vector<double>{0, 0, 1, 2}));
+  EXPECT_EQ(values(row_counts), (std::vector<double>{2, 1, 1}));
+  EXPECT_EQ(sizes(std::get<0>(nabla::unique_consecutive(rows.t(), false, false, 1))),
+            (Shape{2, 3}));
+}
+
+TEST(Compositions, ScatterFillRenormAndFactories) {
+  // masked_scatter: source's elements in order where mask (broadcast) is true.
+  const Tensor self = nabla::zeros({2, 3}, nabla::kFloat64);
+  const Tensor mask = nabla::tensor({true, false, true});
+  EXPECT_EQ(values(self.masked_scatter(mask, f64({1, 2, 3, 4, 5}))),
+            (std::vector<double>{1, 0, 2, 3, 0, 4}));
+  EXPECT_TRUE(contains(error_of([&] {
+                         self.masked_scatter(mask, f64({1, 2, 3}));
+                       }),
+                       "[masked_scatter] mask has 4 true elements, source only 3 elements"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         self.masked_scatter(nabla::tensor({1, 0, 1}), f64({1}));
+                       }),
+                       "[masked_scatter] mask must be bool"));
+  Tensor target = nabla::zeros({3}, nabla::kFloat64);
+  target.masked_scatter_(mask, f64({7, 8}));
+  EXPECT_EQ(values(target), (std::vector<double>{7, 0, 8}));
+  // fill_diagonal_: square, tall with and without wrap, 3-d, and under autograd (a mask).
+  Tensor square = nabla::zeros({3, 3});
+  square.fill_diagonal_(5);
+  EXPECT_EQ(values(square), (std::vector<double>{5, 0, 0, 0, 5, 0, 0, 0, 5}));
+  Tensor tall = nabla::zeros({7, 2});
+  tall.fill_diagonal_(1, true);
+  EXPECT_EQ(values(tall), (std::vector<double>{1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0}));
+  Tensor tall_no_wrap = nabla::zeros({4, 2});
+  tall_no_wrap.fill_diagonal_(1);
+  EXPECT_EQ(values(tall_no_wrap), (std::vector<double>{1, 0, 0, 1, 0, 0, 0, 0}));
+  Tensor cube = nabla::zeros({2, 2, 2});
+  cube.fill_diagonal_(3);
+  EXPECT_EQ(values(cube), (std::vector<double>{3, 0, 0, 0, 0, 0, 0, 3}));
+  const Tensor w = nabla::ones({7, 2}, nabla::kFloat64).requires_grad_();
+  const Tensor y = w * 2;
+  y.fill_diagonal_(0, true);
+  EXPECT_EQ(values(y), (std::vector<double>{0, 2, 2, 0, 2, 2, 0, 2, 2, 0, 2, 2, 0, 2}));
+  y.sum().backward();
+  EXPECT_EQ(values(w.grad()), (std::vector<double>{0, 2, 2, 0, 2, 2, 0, 2, 2, 0, 2, 2, 0, 2}));
+  EXPECT_TRUE(contains(error_of([] {
+                         nabla::zeros({2, 3, 2}).fill_diagonal_(1);
+                       }),
+                       "[fill_diagonal_] all dims must have the same length"));
+  // renorm: rows with norm above maxnorm scaled to it (within 1e-7), the others kept.
+  const Tensor r = f64({3, 4, 0.3, 0.4}).reshape({2, 2}).renorm(2, 0, 1);
+  EXPECT_NEAR(values(r)[0], 0.6, 1e-7);
+  EXPECT_NEAR(values(r)[1], 0.8, 1e-7);
+  EXPECT_EQ(values(r)[2], 0.3);
+  EXPECT_TRUE(contains(error_of([] { f64({1}).renorm(0, 0, 1); }),
+                       "[renorm] the norm's order p must be positive"));
+  // pdist: pairs (0, 1), (0, 2), (1, 2); vander; logspace.
+  EXPECT_EQ(values(nabla::pdist(f64({0, 0, 3, 4, 6, 8}).reshape({3, 2}))),
+            (std::vector<double>{5, 10, 5}));
+  EXPECT_TRUE(contains(error_of([] {
+                         nabla::pdist(f64({1, 2}));
+                       }),
+                       "[pdist] expects a 2-d tensor"));
+  EXPECT_EQ(values(nabla::vander(f64({2, 3}))), (std::vector<double>{2, 1, 3, 1}));
+  EXPECT_EQ(values(nabla::vander(nabla::tensor({2, 3}), 3, true)),
+            (std::vector<double>{1, 2, 4, 1, 3, 9}));
+  EXPECT_EQ(nabla::vander(nabla::tensor({2, 3})).scalar_type(), nabla::kLong);
+  EXPECT_EQ(sizes(nabla::vander(f64({2, 3}), 0)), (Shape{2, 0}));
+  EXPECT_EQ(values(nabla::logspace(0, 3, 4, 10.0, nabla::kFloat64)),
+            (std::vector<double>{1, 10, 100, 1000}));
+  EXPECT_EQ(values(nabla::logspace(1, 3, 3, 2.0)), (std::vector<double>{2, 4, 8}));
+  EXPECT_EQ(nabla::logspace(1, 3, 3).scalar_type(), nabla::kFloat32);
+}
+
+TEST(Compositions, NewFactoriesTakeTheTensorsDtype) {
+  const Tensor x = nabla::ones({2}, nabla::kFloat64).requires_grad_();
+  const Tensor z = x.new_zeros({2, 3});
+  EXPECT_EQ(z.scalar_type(), nabla::kFloat64);
+  EXPECT_EQ(z.device(), x.device());
+  EXPECT_FALSE(z.requires_grad());
+  EXPECT_EQ(values(z), std::vector<double>(6, 0.0));
+  EXPECT_EQ(values(x.new_ones({2})), (std::vector<double>{1, 1}));
+  EXPECT_EQ(values(x.new_full({3}, 2.5)), (std::vector<double>{2.5, 2.5, 2.5}));
+  EXPECT_EQ(x.new_empty({4}).numel(), 4);
+  EXPECT_EQ(x.new_zeros({1}, nabla::kInt32).scalar_type(), nabla::kInt32);
+  EXPECT_TRUE(x.new_ones({1}, nabla::TensorOptions().requires_grad(true)).requires_grad());
+  const Tensor meta = nabla::empty({2}, nabla::TensorOptions().device(nabla::Device("meta")));
+  EXPECT_EQ(meta.new_zeros({5}).device(), meta.device());
+}
+
+TEST(Compositions, WindowFunctions) {
+  // Symmetric windows of 5 points, by their definitions; periodic ones drop the last point of
+  // the symmetric window one longer.
+  const auto f64_window = nabla::TensorOptions().dtype(nabla::kFloat64);
+  const std::vector<double> hann = values(nabla::hann_window(5, false, f64_window));
+  const std::vector<double> expected_hann = {0, 0.5, 1, 0.5, 0};
+  for (size_t i = 0; i < hann.size(); ++i) EXPECT_NEAR(hann[i], expected_hann[i], 1e-15);
+  const std::vector<double> periodic = values(nabla::hann_window(4, f64_window));
+  const std::vector<double> expected_periodic = {0, 0.5, 1, 0.5};
+  for (size_t i = 0; i < periodic.size(); ++i)
+    EXPECT_NEAR(periodic[i], expected_periodic[i], 1e-15);
+  EXPECT_EQ(values(nabla::bartlett_window(5, false, f64_window)),
+            (std::vector<double>{0, 0.5, 1, 0.5, 0}));
+  const std::vector<double> hamming = values(nabla::hamming_window(3, false, f64_window));
+  EXPECT_NEAR(hamming[0], 0.08, 1e-15);
+  EXPECT_NEAR(hamming[1], 1.0, 1e-15);
+  const std::vector<double> blackman = values(nabla::blackman_window(3, false, f64_window));
+  EXPECT_NEAR(blackman[0], 0.0, 1e-15);
+  EXPECT_NEAR(blackman[1], 1.0, 1e-15);
+  // Kaiser: I0(beta sqrt(1 - r^2)) / I0(beta), r from -1 to 1.
+  const std::vector<double> kaiser = values(nabla::kaiser_window(3, false, 4.0, f64_window));
+  EXPECT_NEAR(kaiser[0], 1 / std::cyl_bessel_i(0.0, 4.0), 1e-15);
+  EXPECT_NEAR(kaiser[1], 1.0, 1e-15);
+  // float32 by default, 0 and 1 points, errors.
+  EXPECT_EQ(nabla::hann_window(8).scalar_type(), nabla::kFloat32);
+  EXPECT_EQ(nabla::hann_window(8).numel(), 8);
+  EXPECT_EQ(nabla::blackman_window(0).numel(), 0);
+  EXPECT_EQ(values(nabla::kaiser_window(1)), (std::vector<double>{1}));
+  EXPECT_TRUE(contains(error_of([] { nabla::hann_window(-1); }),
+                       "[hann_window] window_length must be non-negative, got -1"));
+  EXPECT_TRUE(contains(error_of([] { nabla::bartlett_window(4, nabla::kInt64); }),
+                       "[bartlett_window] expects a floating dtype, got int64"));
+}
+
+}  // namespace
