@@ -373,6 +373,14 @@ std::vector<OpInfo> make_table() {
       {"vander", "T.vander(x[0], 4)", {{3}}, [](const V& x) { return V{nabla::vander(x[0], 4)}; }},
       {"vander_increasing", "T.vander(x[0], increasing=True)", {{3}}, [](const V& x) { return V{nabla::vander(x[0], std::nullopt, true)}; }},
       {"masked_scatter", "x[0].masked_scatter(idx([1, 0, 1, 1]).bool(), x[1])", {{3, 4}, {10}}, [](const V& x) { return V{x[0].masked_scatter(idx({1, 0, 1, 1}).to(kBool).to(x[0].device()), x[1])}; }},
+      {"frobenius_norm_dim", "T.frobenius_norm(x[0], [1])", {{3, 4}}, [](const V& x) { return V{nabla::frobenius_norm(x[0], {1})}; }},
+      // The samples are rank 2 (sines of an arithmetic sequence): + 3 I keeps the singular values apart.
+      {"nuclear_norm", "T.nuclear_norm(x[0] + 3 * T.eye(3, 4))", {{3, 4}}, [](const V& x) { return V{nabla::nuclear_norm(x[0] + 3 * nabla::eye(3, 4, x[0].options()))}; }},
+      {"mvlgamma", "T.mvlgamma(x[0] + 2, 2)", {{3, 4}}, [](const V& x) { return V{nabla::mvlgamma(x[0] + 2, 2)}; }, Pos},
+      {"linalg_vecdot", "T.linalg.vecdot(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{linalg::vecdot(x[0], x[1])}; }},
+      {"chain_matmul", "T.chain_matmul(x[0], x[1], x[2])", {{2, 3}, {3, 4}, {4, 2}}, [](const V& x) { return V{nabla::chain_matmul({x[0], x[1], x[2]})}; }},
+      {"triangular_solve", "T.triangular_solve(x[0], x[1].triu() + 3 * T.eye(3))[0]", {{3, 2}, {3, 3}}, [](const V& x) { return V{std::get<0>(nabla::triangular_solve(x[0], x[1].triu() + 3 * nabla::eye(3, x[1].options())))}; }},
+      {"triangular_solve_lower_t", "T.triangular_solve(x[0], x[1].tril() + 3 * T.eye(3), upper=False, transpose=True)[0]", {{3, 2}, {3, 3}}, [](const V& x) { return V{std::get<0>(nabla::triangular_solve(x[0], x[1].tril() + 3 * nabla::eye(3, x[1].options()), false, true))}; }},
       // ---- special functions (src/ops/special.cpp; the gamma family in elementwise.cpp) ----
       {"lgamma", "x[0].lgamma()", {{3, 4}}, [](const V& x) { return V{x[0].lgamma()}; }, Pos},
       {"lgamma_negative", "(x[0] * 0.4 - 2.5).lgamma()", {{3, 4}}, [](const V& x) { return V{(x[0] * 0.4 - 2.5).lgamma()}; }, Unit},

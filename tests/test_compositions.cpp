@@ -284,6 +284,81 @@ TEST(Compositions, ScatterFillRenormAndFactories) {
   EXPECT_EQ(nabla::logspace(1, 3, 3).scalar_type(), nabla::kFloat32);
 }
 
+TEST(Compositions, DtypesFactoriesAndOtherNames) {
+  // result_type: a Scalar is a wrapped number (an integer int64, a double float32).
+  EXPECT_EQ(nabla::result_type(nabla::tensor({1}), 1.5), nabla::kFloat32);
+  EXPECT_EQ(nabla::result_type(nabla::tensor({1}), nabla::tensor({1.0}).to(nabla::kFloat64)),
+            nabla::kFloat64);
+  EXPECT_EQ(nabla::result_type(2, nabla::tensor({1}, nabla::kInt32)), nabla::kInt32);
+  EXPECT_EQ(nabla::result_type(2, 3.0), nabla::kFloat32);
+  EXPECT_EQ(nabla::promote_types(nabla::kInt32, nabla::kFloat16), nabla::kFloat16);
+  EXPECT_FALSE(nabla::can_cast(nabla::kFloat32, nabla::kInt32));
+  EXPECT_FALSE(nabla::can_cast(nabla::kInt32, nabla::kBool));
+  EXPECT_TRUE(nabla::can_cast(nabla::kBool, nabla::kBool));
+  EXPECT_TRUE(nabla::can_cast(nabla::kInt64, nabla::kFloat16));
+  EXPECT_TRUE(nabla::can_cast(nabla::kFloat64, nabla::kFloat32));
+  // Factories.
+  const Tensor s = nabla::scalar_tensor(2.5, nabla::kFloat64);
+  EXPECT_EQ(s.dim(), 0);
+  EXPECT_EQ(s.item<double>(), 2.5);
+  const Tensor strided = nabla::empty_strided({2, 3}, {1, 2});
+  EXPECT_EQ(strided.strides(), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(nabla::empty_strided({2, 0}, {1, 2}).numel(), 0);
+  EXPECT_TRUE(contains(error_of([] { nabla::empty_strided({2}, {1, 1}); }), "[empty_strided]"));
+  const Tensor r = nabla::randint_like(nabla::zeros({50}, nabla::kInt32), 3, 7);
+  EXPECT_EQ(r.scalar_type(), nabla::kInt32);
+  EXPECT_GE(r.min().item<int64_t>(), 3);
+  EXPECT_LT(r.max().item<int64_t>(), 7);
+  // Other names.
+  const Tensor a = f64({1, 2, 3, 4}).reshape({2, 2});
+  EXPECT_TRUE(nabla::equal(nabla::concat({a, a}, 1), nabla::cat({a, a}, 1)));
+  EXPECT_TRUE(nabla::equal(nabla::concatenate({a, a}), nabla::cat({a, a})));
+  EXPECT_TRUE(nabla::equal(nabla::chain_matmul({a}), a));
+  EXPECT_TRUE(nabla::allclose(nabla::chain_matmul({a, a, a}), a.matmul(a).matmul(a)));
+  EXPECT_DOUBLE_EQ(nabla::frobenius_norm(a).item<double>(), std::sqrt(30.0));
+  EXPECT_TRUE(contains(error_of([] {
+                         nabla::nuclear_norm(nabla::zeros({2, 2, 2}));
+                       }),
+                       "[nuclear_norm] expects a 2-d tensor"));
+  EXPECT_TRUE(nabla::equal(a.mvlgamma(2), nabla::special::multigammaln(a, 2)));
+  Tensor m = f64({2.5, 3.5});
+  m.mvlgamma_(1);
+  EXPECT_NEAR(values(m)[0], std::lgamma(2.5), 1e-15);
+  EXPECT_EQ(values(nabla::linalg::vecdot(a, f64({1, 10}))), (std::vector<double>{21, 43}));
+  // triangular_solve: (X, A); op(A) X = B with A upper (or its transpose, lower).
+  const Tensor upper = f64({2, 1, 0, 4}).reshape({2, 2}), b = f64({4, 8}).reshape({2, 1});
+  const auto [x, copy] = nabla::triangular_solve(b, upper);
+  EXPECT_EQ(values(x), (std::vector<double>{1, 2}));
+  EXPECT_TRUE(nabla::equal(copy, upper));
+  EXPECT_EQ(values(std::get<0>(nabla::triangular_solve(b, upper, true, true))),
+            (std::vector<double>{2, 1.5}));
+}
+
+TEST(Compositions, RandomDistributions) {
+  nabla::manual_seed(7);
+  const Tensor e = nabla::empty({20000}, nabla::kFloat64).exponential_(2);
+  EXPECT_GE(e.min().item<double>(), 0);
+  EXPECT_NEAR(e.mean().item<double>(), 0.5, 0.02);
+  const Tensor g = nabla::empty({20000}, nabla::kFloat64).geometric_(0.25);
+  EXPECT_GE(g.min().item<double>(), 1);
+  EXPECT_TRUE(nabla::equal(g, g.round()));
+  EXPECT_NEAR(g.mean().item<double>(), 4.0, 0.15);
+  const Tensor ln = nabla::empty({20000}, nabla::kFloat64).log_normal_(0, 0.5);
+  EXPECT_GT(ln.min().item<double>(), 0);
+  EXPECT_NEAR(ln.log().mean().item<double>(), 0, 0.02);
+  const Tensor c = nabla::empty({20001}, nabla::kFloat64).cauchy_(3, 2);
+  EXPECT_NEAR(c.median().item<double>(), 3, 0.1);  // the mean does not exist
+  // The same seed gives the same values.
+  nabla::manual_seed(11);
+  const Tensor first = nabla::empty({100}).exponential_();
+  nabla::manual_seed(11);
+  EXPECT_TRUE(nabla::equal(first, nabla::empty({100}).exponential_()));
+  EXPECT_TRUE(contains(error_of([] { nabla::empty({2}).geometric_(1.5); }),
+                       "[geometric_] expects p in (0, 1), got p=1.5"));
+  EXPECT_TRUE(contains(error_of([] { nabla::empty({2}).exponential_(0); }), "[exponential_]"));
+  EXPECT_TRUE(contains(error_of([] { nabla::empty({2}).log_normal_(0, -1); }), "[log_normal_]"));
+}
+
 TEST(Compositions, NewFactoriesTakeTheTensorsDtype) {
   const Tensor x = nabla::ones({2}, nabla::kFloat64).requires_grad_();
   const Tensor z = x.new_zeros({2, 3});

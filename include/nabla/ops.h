@@ -462,6 +462,42 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
 Tensor renorm(const Tensor& self, const Scalar& p, int64_t dim, const Scalar& maxnorm);
 /// The p-norm distances between the rows of a matrix, the upper triangle row by row.
 Tensor pdist(const Tensor& self, double p = 2);
+/// cat's other names.
+Tensor concat(TensorList tensors, int64_t dim = 0);
+Tensor concatenate(TensorList tensors, int64_t dim = 0);
+/// The dtype an arithmetic op of the two computes in (a Scalar counts as a wrapped number:
+/// an integer int64, a floating one the default dtype, float32).
+ScalarType result_type(const Tensor& tensor, const Tensor& other);
+ScalarType result_type(const Tensor& tensor, const Scalar& other);
+ScalarType result_type(const Scalar& scalar, const Tensor& tensor);
+ScalarType result_type(const Scalar& scalar1, const Scalar& scalar2);
+ScalarType promote_types(ScalarType type1, ScalarType type2);
+/// Whether an op may write a `from` result into a `to` tensor (not floating to integral, not
+/// anything but bool to bool).
+bool can_cast(ScalarType from, ScalarType to);
+/// A 0-d tensor holding s.
+Tensor scalar_tensor(const Scalar& s, const TensorOptions& options = {});
+/// An uninitialized tensor with the given strides (its storage just large enough).
+Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& options = {});
+/// randint with self's shape (and dtype and device, unless options say otherwise).
+Tensor randint_like(const Tensor& self, int64_t high, const TensorOptions& options = {});
+Tensor randint_like(const Tensor& self, int64_t low, int64_t high,
+                    const TensorOptions& options = {});
+/// The product of the matrices, in the cheapest order (linalg::multi_dot).
+Tensor chain_matmul(TensorList matrices);
+/// The 2-norm over all elements or over `dim`; the nuclear norm of a matrix (or over `dim`).
+Tensor frobenius_norm(const Tensor& self);
+Tensor frobenius_norm(const Tensor& self, IntArrayRef dim, bool keepdim = false);
+Tensor nuclear_norm(const Tensor& self, bool keepdim = false);
+Tensor nuclear_norm(const Tensor& self, IntArrayRef dim, bool keepdim = false);
+/// special::multigammaln's other name.
+Tensor mvlgamma(const Tensor& self, int64_t p);
+/// The dot products of x and y along dim.
+Tensor linalg_vecdot(const Tensor& x, const Tensor& y, int64_t dim = -1);
+/// Solves op(A) X = self for triangular A (op: transpose or not), the older form of
+/// linalg::solve_triangular; returns (X, a copy of A).
+std::tuple<Tensor, Tensor> triangular_solve(const Tensor& self, const Tensor& A, bool upper = true,
+                                            bool transpose = false, bool unitriangular = false);
 /// Window functions, as PyTorch's (periodic by default; float32 unless options say).
 Tensor hann_window(int64_t window_length, const TensorOptions& options = {});
 Tensor hann_window(int64_t window_length, bool periodic, const TensorOptions& options = {});
@@ -693,6 +729,7 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
 Tensor inv(const Tensor& A);
 Tensor solve(const Tensor& A, const Tensor& B, bool left = true);
 Tensor multi_dot(TensorList tensors);
+Tensor vecdot(const Tensor& x, const Tensor& y, int64_t dim = -1);
 Tensor tensorinv(const Tensor& self, int64_t ind);
 Tensor tensorsolve(const Tensor& self, const Tensor& other, OptionalIntArrayRef dims);
 /// LibTorch's deprecated spellings inside torch::linalg.

@@ -395,6 +395,8 @@ class Tensor {
   Tensor addr(const Tensor& vec1, const Tensor& vec2, const Scalar& beta = 1,
               const Scalar& alpha = 1) const;
   Tensor& fill_diagonal_(const Scalar& fill_value, bool wrap = false) const;
+  Tensor mvlgamma(int64_t p) const;
+  Tensor& mvlgamma_(int64_t p) const;
   Tensor masked_scatter(const Tensor& mask, const Tensor& source) const;
   Tensor& masked_scatter_(const Tensor& mask, const Tensor& source) const;
   Tensor renorm(const Scalar& p, int64_t dim, const Scalar& maxnorm) const;
@@ -590,6 +592,11 @@ class Tensor {
   Tensor& addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor& uniform_(double from = 0, double to = 1) const;
   Tensor& normal_(double mean = 0, double std = 1) const;
+  /// Samples of the exponential, Cauchy, log-normal and geometric distributions.
+  Tensor& exponential_(double lambd = 1) const;
+  Tensor& cauchy_(double median = 0, double sigma = 1) const;
+  Tensor& log_normal_(double mean = 1, double std = 2) const;
+  Tensor& geometric_(double p) const;
 
   // ---- reductions --------------------------------------------------------------------
   Tensor sum(std::optional<ScalarType> dtype = std::nullopt) const;

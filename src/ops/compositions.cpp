@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "nabla/creation.h"
+#include "nabla/special.h"
 #include "ops/op_helpers.h"
 
 namespace nabla {
@@ -620,6 +621,107 @@ Tensor Tensor::new_ones(IntArrayRef size, const TensorOptions& options) const {
 Tensor Tensor::new_full(IntArrayRef size, const Scalar& fill_value,
                         const TensorOptions& options) const {
   return full(size, fill_value, options_like(*this, options, "new_full"));
+}
+
+// ---- other names, dtypes, factories and norms ----------------------------------------------
+
+Tensor concat(TensorList tensors, int64_t dim) { return cat(tensors, dim); }
+Tensor concatenate(TensorList tensors, int64_t dim) { return cat(tensors, dim); }
+
+ScalarType result_type(const Tensor& tensor, const Tensor& other) {
+  check_defined(tensor, "result_type", "tensor");
+  check_defined(other, "result_type", "other");
+  return detail::result_type({&tensor, &other});
+}
+ScalarType result_type(const Tensor& tensor, const Scalar& other) {
+  return nabla::result_type(tensor, wrap_scalar(other, tensor.device()));
+}
+ScalarType result_type(const Scalar& scalar, const Tensor& tensor) {
+  return nabla::result_type(wrap_scalar(scalar, tensor.device()), tensor);
+}
+ScalarType result_type(const Scalar& scalar1, const Scalar& scalar2) {
+  const Device host(DeviceType::CPU);
+  return nabla::result_type(wrap_scalar(scalar1, host), wrap_scalar(scalar2, host));
+}
+ScalarType promote_types(ScalarType type1, ScalarType type2) { return promoteTypes(type1, type2); }
+bool can_cast(ScalarType from, ScalarType to) {
+  if (isFloatingType(from) && !isFloatingType(to) && to != kBool) return false;
+  return from == kBool || to != kBool;
+}
+
+Tensor scalar_tensor(const Scalar& s, const TensorOptions& options) { return full({}, s, options); }
+
+Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& options) {
+  NABLA_CHECK(size.size() == stride.size(),
+              "[empty_strided] size {} and stride {} have different lengths", size, stride);
+  int64_t storage = 1;  // the last element's offset + 1, or 0 for no elements
+  for (size_t i = 0; i < size.size(); ++i) {
+    NABLA_CHECK(size[i] >= 0 && stride[i] >= 0, "[empty_strided] negative size {} or stride {}",
+                size, stride);
+    if (size[i] == 0) storage = 0;
+    if (storage > 0) storage += (size[i] - 1) * stride[i];
+  }
+  const Tensor base = empty({storage}, options.requires_grad(false));
+  const Tensor result = base.as_strided(size, stride, 0);
+  return options.requires_grad() ? result.requires_grad_() : result;
+}
+
+Tensor randint_like(const Tensor& self, int64_t high, const TensorOptions& options) {
+  return randint_like(self, 0, high, options);
+}
+Tensor randint_like(const Tensor& self, int64_t low, int64_t high, const TensorOptions& options) {
+  return randint(low, high, self.sizes(), options_like(self, options, "randint_like"));
+}
+
+Tensor chain_matmul(TensorList matrices) {
+  NABLA_CHECK(!matrices.empty(), "[chain_matmul] expects at least one matrix");
+  return matrices.size() == 1 ? matrices[0].clone() : linalg::multi_dot(matrices);
+}
+
+Tensor frobenius_norm(const Tensor& self) {
+  check_defined(self, "frobenius_norm");
+  return linalg_vector_norm(self, 2);
+}
+Tensor frobenius_norm(const Tensor& self, IntArrayRef dim, bool keepdim) {
+  check_defined(self, "frobenius_norm");
+  return linalg_vector_norm(self, 2, dim, keepdim);
+}
+Tensor nuclear_norm(const Tensor& self, bool keepdim) {
+  check_defined(self, "nuclear_norm");
+  NABLA_CHECK(self.dim() == 2, "[nuclear_norm] expects a 2-d tensor, got shape {}", self.sizes());
+  return nuclear_norm(self, {0, 1}, keepdim);
+}
+Tensor nuclear_norm(const Tensor& self, IntArrayRef dim, bool keepdim) {
+  check_defined(self, "nuclear_norm");
+  return linalg::matrix_norm(self, std::string("nuc"), dim, keepdim, std::nullopt);
+}
+
+Tensor mvlgamma(const Tensor& self, int64_t p) { return special::multigammaln(self, p); }
+Tensor Tensor::mvlgamma(int64_t p) const { return special::multigammaln(*this, p); }
+Tensor& Tensor::mvlgamma_(int64_t p) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "mvlgamma_", Tensor(),
+                       [&](const Tensor& v) { return special::multigammaln(v, p); });
+}
+
+Tensor linalg_vecdot(const Tensor& x, const Tensor& y, int64_t dim) {
+  check_defined(x, "linalg_vecdot", "x");
+  check_defined(y, "linalg_vecdot", "y");
+  return (x * y).sum(dim);
+}
+Tensor linalg::vecdot(const Tensor& x, const Tensor& y, int64_t dim) {
+  return linalg_vecdot(x, y, dim);
+}
+
+std::tuple<Tensor, Tensor> triangular_solve(const Tensor& self, const Tensor& A, bool upper,
+                                            bool transpose, bool unitriangular) {
+  check_defined(self, "triangular_solve");
+  check_defined(A, "triangular_solve", "A");
+  NABLA_CHECK(A.dim() >= 2, "[triangular_solve] A must have at least 2 dims, got shape {}",
+              A.sizes());
+  // op(A) = A^T is triangular on the other side.
+  const Tensor op_a = transpose ? A.transpose(-2, -1) : A;
+  const bool op_upper = transpose ? !upper : upper;
+  return {linalg::solve_triangular(op_a, self, op_upper, true, unitriangular), A.clone()};
 }
 
 // ---- window functions (signal processing), as PyTorch computes them ----------------------

@@ -53,8 +53,6 @@ ScalarType result_type(const std::vector<const Tensor*>& operands) {
   return combine(dim_result, combine(zero_result, wrapped_result)).value_or(ScalarType::Float);
 }
 
-ScalarType result_type(const Tensor& a, const Tensor& b) { return result_type({&a, &b}); }
-
 Tensor wrap_scalar(const Scalar& s, Device device) {
   Tensor t = make_tensor({}, s.type(), device);
   backend_for(device).fill(t, s);

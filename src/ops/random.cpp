@@ -175,6 +175,57 @@ Tensor& Tensor::normal_(double mean, double std) const {
                         [&](const Tensor& out) { fill_normal(out, mean, std); });
 }
 
+// The other distributions transform uniform samples u in [0, 1) (or normal ones), as PyTorch's
+// CPU kernels do; the same seed gives the same values on any thread count.
+namespace {
+void fill_transformed_uniform(const Tensor& out, const std::function<Tensor(const Tensor&)>& f) {
+  fill_uniform(out, 0.0, 1.0);
+  backend_for(out).copy(f(out), out);
+}
+}  // namespace
+Tensor& Tensor::exponential_(double lambd) const {
+  NABLA_CHECK(lambd > 0 && !std::isinf(lambd),
+              "[exponential_] expects lambda > 0 and finite, but found lambda={}", lambd);
+  // -log(1 - u) / lambda: finite, as 1 - u is in (0, 1].
+  return random_inplace(const_cast<Tensor&>(*this), "exponential_", "ExponentialBackward0",
+                        [&](const Tensor& out) {
+                          fill_transformed_uniform(
+                              out, [&](const Tensor& u) { return u.neg().log1p() * (-1 / lambd); });
+                        });
+}
+Tensor& Tensor::cauchy_(double median, double sigma) const {
+  NABLA_CHECK(sigma > 0 && std::isfinite(median) && std::isfinite(sigma),
+              "[cauchy_] expects sigma > 0 and a finite median, got median={}, sigma={}", median,
+              sigma);
+  // median + sigma tan(pi (u - 1/2)).
+  return random_inplace(const_cast<Tensor&>(*this), "cauchy_", "CauchyBackward0",
+                        [&](const Tensor& out) {
+                          fill_transformed_uniform(out, [&](const Tensor& u) {
+                            return ((u - 0.5) * 3.14159265358979323846).tan() * sigma + median;
+                          });
+                        });
+}
+Tensor& Tensor::log_normal_(double mean, double std) const {
+  NABLA_CHECK(std > 0 && std::isfinite(mean) && std::isfinite(std),
+              "[log_normal_] expects std > 0 and a finite mean, got mean={}, std={}", mean, std);
+  return random_inplace(const_cast<Tensor&>(*this), "log_normal_", "LogNormalBackward0",
+                        [&](const Tensor& out) {
+                          fill_normal(out, mean, std);
+                          backend_for(out).copy(out.exp(), out);
+                        });
+}
+Tensor& Tensor::geometric_(double p) const {
+  NABLA_CHECK(p > 0 && p < 1, "[geometric_] expects p in (0, 1), got p={}", p);
+  // The number of Bernoulli(p) trials up to the first success: ceil(log(1 - u) / log(1 - p)),
+  // at least 1.
+  return random_inplace(const_cast<Tensor&>(*this), "geometric_", "GeometricBackward0",
+                        [&](const Tensor& out) {
+                          fill_transformed_uniform(out, [&](const Tensor& u) {
+                            return (u.neg().log1p() / std::log1p(-p)).ceil().clamp_min(1);
+                          });
+                        });
+}
+
 // ---- integers --------------------------------------------------------------------------
 
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& o) {

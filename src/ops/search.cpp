@@ -62,7 +62,7 @@ Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& self, bool out_
                     std::optional<std::string_view> side, const std::optional<Tensor>& sorter) {
   check_search_args(sorted_sequence, self, out_int32, right, side, sorter);
   const bool upper = right || (side && *side == "right");
-  const ScalarType type = detail::result_type(sorted_sequence, self);
+  const ScalarType type = nabla::result_type(sorted_sequence, self);
   // The kernel reads rows: [R, m] sequences against [R, k] values (or one shared sequence).
   const int64_t m = sorted_sequence.size(-1);
   const Tensor seq =
@@ -102,7 +102,7 @@ Tensor isin(const Tensor& elements, const Tensor& test_elements, bool /*assume_u
   detail::check_defined(elements, "isin", "elements");
   detail::check_defined(test_elements, "isin", "test_elements");
   detail::check_same_device(elements, test_elements, "isin");
-  const ScalarType type = detail::result_type(elements, test_elements);
+  const ScalarType type = nabla::result_type(elements, test_elements);
   Tensor found;
   if (test_elements.numel() == 0 ||
       (test_elements.is_floating_point() && test_elements.isnan().all().item<bool>())) {

@@ -61,7 +61,7 @@ Tensor& sinc_(Tensor& self) { return self.sinc_(); }
 // (0 where self is 0, as PyTorch's); other gets none (its sign is a step).
 Tensor copysign(const Tensor& self, const Tensor& other) {
   NABLA_CHECK(self.defined() && other.defined(), "[copysign] got an undefined tensor");
-  ScalarType type = detail::result_type(self, other);
+  ScalarType type = nabla::result_type(self, other);
   if (!isFloatingType(type)) type = kFloat;
   const Tensor magnitude = self.to(type).abs();
   return where(signbit(other), -magnitude, magnitude);

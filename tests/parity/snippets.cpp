@@ -653,6 +653,23 @@ int main() {
                                     nb::vander(u.narrow(0, 0, 3)).sum(0));
     show("logspace",
          nb::logspace(-1, 2, 4, 10.0, nb::dtype(nb::kFloat64)) + nb::logspace(0, 3, 4, 2.0));
+    std::printf(
+        "result_types %d %d %d %d %d %d\n", nb::result_type(nb::tensor({1}), 1.5) == nb::kFloat,
+        nb::result_type(2, nb::ones({1}, nb::kInt)) == nb::kInt,
+        nb::result_type(2, 3.0) == nb::kFloat, nb::promote_types(nb::kInt, nb::kHalf) == nb::kHalf,
+        nb::can_cast(nb::kFloat, nb::kInt), nb::can_cast(nb::kLong, nb::kHalf));
+    show("scalar_tensor_strided", nb::scalar_tensor(2.5, nb::dtype(nb::kFloat64)) +
+                                      nb::empty_strided({2, 3}, {1, 2}).fill_(1).sum());
+    show("norm_names", nb::frobenius_norm(grid) + nb::frobenius_norm(grid, {1}).sum() +
+                           nb::nuclear_norm(grid) + nb::mvlgamma(grid + 1, 2).sum() +
+                           nb::linalg_vecdot(grid, grid).sum() + (grid + 2).mvlgamma(3).sum());
+    show("chain_concat", nb::chain_matmul({grid, grid.t(), grid}).sum(0) +
+                             nb::concat({u, u}).narrow(0, 2, 4) +
+                             nb::concatenate({u, u}, 0).narrow(0, 1, 4));
+    const nb::Tensor tri = grid.narrow(1, 0, 3).triu() + 3 * nb::eye(3, nb::dtype(nb::kFloat64));
+    show("triangular_solve",
+         std::get<0>(nb::triangular_solve(grid, tri)) +
+             std::get<0>(nb::triangular_solve(grid, tri.t(), false, true, true)));
   }
   return 0;
 }
