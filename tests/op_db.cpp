@@ -47,11 +47,15 @@ using V = std::vector<Tensor>;
 using S = std::vector<std::vector<int64_t>>;
 namespace F = nabla::nn::functional;
 Tensor idx(std::vector<int64_t> v) { return tensor(v); }
+constexpr Domain Pos = Domain::Positive, NZ = Domain::NonZero, Unit = Domain::Unit,
+                 AboveOne = Domain::AboveOne;
 
-std::vector<OpInfo> make_table() {
-  const Domain Pos = Domain::Positive, NZ = Domain::NonZero, Unit = Domain::Unit,
-               AboveOne = Domain::AboveOne;
-  std::vector<OpInfo> t = {
+// The table in parts, a function per section: as one function of 450 rows it took 166 s to
+// compile under AddressSanitizer at -O0 (a stack slot for every temporary, and register
+// allocation over all of them), in parts 37 s.
+// clang-format off
+std::vector<OpInfo> unary_rows() {
+  return {
       // ---- elementwise, unary ----
       {"neg", "-x[0]", {{3, 4}}, [](const V& x) { return V{-x[0]}; }},
       {"exp", "x[0].exp()", {{3, 4}}, [](const V& x) { return V{x[0].exp()}; }},
@@ -69,6 +73,11 @@ std::vector<OpInfo> make_table() {
       {"erf", "T.erf(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::erf(x[0])}; }},
       {"gelu", "T.nn.functional.gelu(x[0])", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0])}; }},
       {"gelu_tanh", "T.nn.functional.gelu(x[0], approximate='tanh')", {{3, 4}}, [](const V& x) { return V{nabla::gelu(x[0], "tanh")}; }},
+  };
+}
+
+std::vector<OpInfo> activation_rows() {
+  return {
       // ---- activations (src/nn/activation.cpp) ----
       {"selu", "F.selu(x[0])", {{3, 4}}, [](const V& x) { return V{F::selu(x[0])}; }, NZ},
       {"celu", "F.celu(x[0], alpha=0.7)", {{3, 4}}, [](const V& x) { return V{F::celu(x[0], F::CELUFuncOptions().alpha(0.7))}; }, NZ},
@@ -116,6 +125,11 @@ std::vector<OpInfo> make_table() {
       {"clamp_min", "x[0].clamp_min(0.3)", {{3, 4}}, [](const V& x) { return V{x[0].clamp_min(0.3)}; }},
       {"pow_scalar", "x[0].pow(3)", {{3, 4}}, [](const V& x) { return V{x[0].pow(3)}; }},
       {"pow_frac", "x[0].pow(1.5)", {{3, 4}}, [](const V& x) { return V{x[0].pow(1.5)}; }, Pos},
+  };
+}
+
+std::vector<OpInfo> binary_rows() {
+  return {
       // ---- elementwise, binary, with broadcasting ----
       {"add", "x[0] + x[1]", {{3, 4}, {4}}, [](const V& x) { return V{x[0] + x[1]}; }},
       {"add_alpha", "x[0].add(x[1], alpha=2.5)", {{3, 4}, {3, 1}}, [](const V& x) { return V{x[0].add(x[1], 2.5)}; }},
@@ -138,6 +152,11 @@ std::vector<OpInfo> make_table() {
        {{3, 4}, {3, 4}},
        [](const V& x) { return V{nabla::where(x[0] > x[1], x[0], x[1] * 2)}; }},
       {"masked_fill", "x[0].masked_fill(x[0] > 0.5, -3.0)", {{3, 4}}, [](const V& x) { return V{x[0].masked_fill(x[0] > 0.5, -3.0)}; }},
+  };
+}
+
+std::vector<OpInfo> reduction_rows() {
+  return {
       // ---- reductions ----
       {"sum", "x[0].sum()", {{3, 4}}, [](const V& x) { return V{x[0].sum()}; }},
       {"sum_dim", "x[0].sum([0, 2])",
@@ -198,6 +217,11 @@ std::vector<OpInfo> make_table() {
       {"softmax", "x[0].softmax(1)", {{3, 4}}, [](const V& x) { return V{x[0].softmax(1)}; }},
       {"softmax_dim0", "x[0].softmax(0)", {{3, 4}}, [](const V& x) { return V{x[0].softmax(0)}; }},
       {"log_softmax", "x[0].log_softmax(-1)", {{2, 3, 4}}, [](const V& x) { return V{x[0].log_softmax(-1)}; }},
+  };
+}
+
+std::vector<OpInfo> sorting_rows() {
+  return {
       // ---- sorting (values; the gradient goes back to the chosen indices) ----
       {"topk", "x[0].topk(2)[0]", {{3, 5}}, [](const V& x) { return V{std::get<0>(x[0].topk(2))}; }},
       {"topk_smallest_dim0", "T.topk(x[0], 3, 0, largest=False)[0]",
@@ -207,6 +231,11 @@ std::vector<OpInfo> make_table() {
       {"sort_descending_dim0", "T.sort(x[0], 0, descending=True)[0]",
        {{4, 3}},
        [](const V& x) { return V{std::get<0>(nabla::sort(x[0], 0, true))}; }},
+  };
+}
+
+std::vector<OpInfo> linalg_rows() {
+  return {
       // ---- linear algebra ----
       {"mm", "x[0].mm(x[1])", {{3, 4}, {4, 5}}, [](const V& x) { return V{x[0].mm(x[1])}; }},
       {"mm_transposed", "x[0].t().mm(x[1].t())", {{4, 3}, {5, 4}}, [](const V& x) { return V{x[0].t().mm(x[1].t())}; }},
@@ -233,6 +262,11 @@ std::vector<OpInfo> make_table() {
        [](const V& x) { return V{nabla::addmm(x[0], x[1], x[2], 0.5, 2.0)}; }},
       {"dot", "x[0].dot(x[1])", {{5}, {5}}, [](const V& x) { return V{x[0].dot(x[1])}; }},
       {"outer", "x[0].outer(x[1])", {{3}, {4}}, [](const V& x) { return V{x[0].outer(x[1])}; }},
+  };
+}
+
+std::vector<OpInfo> shape_rows() {
+  return {
       // ---- shape, joining, indexing ----
       {"view", "x[0].view(2, 6)",
        {{3, 4}},
@@ -309,6 +343,11 @@ std::vector<OpInfo> make_table() {
          return V{x[0].index({"...", idx({3, 0}), 1})};  // rows of the last dims by index
        }},
       {"clone_contiguous", "x[0].t().contiguous() * 1.0", {{3, 4}}, [](const V& x) { return V{x[0].t().contiguous() * 1.0}; }},
+  };
+}
+
+std::vector<OpInfo> manipulation_rows() {
+  return {
       // ---- manipulation (src/ops/manipulation.cpp) ----
       {"diagonal", "x[0].diagonal(1, 2, 0)", {{3, 2, 4}}, [](const V& x) { return V{x[0].diagonal(1, 2, 0)}; }},
       {"diagonal_below", "T.diagonal(x[0], -1)", {{3, 4}}, [](const V& x) { return V{nabla::diagonal(x[0], -1)}; }},
@@ -344,6 +383,11 @@ std::vector<OpInfo> make_table() {
       {"lerp", "T.lerp(x[0], x[1], x[2])", {{3, 4}, {3, 4}, {4}}, [](const V& x) { return V{nabla::lerp(x[0], x[1], x[2])}; }},
       {"lerp_scalar", "x[0].lerp(x[1], 0.3)", {{3, 4}, {4}}, [](const V& x) { return V{x[0].lerp(x[1], 0.3)}; }},
       {"logaddexp", "T.logaddexp(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::logaddexp(x[0], x[1])}; }},
+  };
+}
+
+std::vector<OpInfo> composition_rows() {
+  return {
       // ---- LibTorch's small compositions (src/ops/compositions.cpp) ----
       {"addcmul", "T.addcmul(x[0], x[1], x[2], value=0.5)", {{3, 4}, {3, 4}, {4}}, [](const V& x) { return V{nabla::addcmul(x[0], x[1], x[2], 0.5)}; }},
       {"addcdiv", "x[0].addcdiv(x[1], x[2], value=-2)", {{3, 4}, {3, 4}, {3, 4}}, [](const V& x) { return V{x[0].addcdiv(x[1], x[2], -2)}; }, NZ},
@@ -381,6 +425,11 @@ std::vector<OpInfo> make_table() {
       {"chain_matmul", "T.chain_matmul(x[0], x[1], x[2])", {{2, 3}, {3, 4}, {4, 2}}, [](const V& x) { return V{nabla::chain_matmul({x[0], x[1], x[2]})}; }},
       {"triangular_solve", "T.triangular_solve(x[0], x[1].triu() + 3 * T.eye(3))[0]", {{3, 2}, {3, 3}}, [](const V& x) { return V{std::get<0>(nabla::triangular_solve(x[0], x[1].triu() + 3 * nabla::eye(3, x[1].options())))}; }},
       {"triangular_solve_lower_t", "T.triangular_solve(x[0], x[1].tril() + 3 * T.eye(3), upper=False, transpose=True)[0]", {{3, 2}, {3, 3}}, [](const V& x) { return V{std::get<0>(nabla::triangular_solve(x[0], x[1].tril() + 3 * nabla::eye(3, x[1].options()), false, true))}; }},
+  };
+}
+
+std::vector<OpInfo> special_rows() {
+  return {
       // ---- special functions (src/ops/special.cpp; the gamma family in elementwise.cpp) ----
       {"lgamma", "x[0].lgamma()", {{3, 4}}, [](const V& x) { return V{x[0].lgamma()}; }, Pos},
       {"lgamma_negative", "(x[0] * 0.4 - 2.5).lgamma()", {{3, 4}}, [](const V& x) { return V{(x[0] * 0.4 - 2.5).lgamma()}; }, Unit},
@@ -415,6 +464,11 @@ std::vector<OpInfo> make_table() {
       {"copysign_scalar", "x[0].copysign(-0.0)", {{3, 4}}, [](const V& x) { return V{x[0].copysign(-0.0)}; }, NZ},
       {"float_power", "T.float_power(x[0], x[1]).to(x[0].dtype)", {{3, 4}, {4}}, [](const V& x) { return V{nabla::float_power(x[0], x[1]).to(x[0].scalar_type())}; }, Pos},
       {"ldexp", "T.ldexp(x[0], T.tensor([1., -2., 3., 0.]))", {{3, 4}}, [](const V& x) { return V{nabla::ldexp(x[0], tensor({1.0, -2.0, 3.0, 0.0}, dtype(x[0].scalar_type()).device(x[0].device())))}; }},
+  };
+}
+
+std::vector<OpInfo> vision_rows() {
+  return {
       // ---- spatial transformers, channel shuffle, LRN (src/nn/vision.cpp, normalization.cpp) ----
       {"grid_sample", "F.grid_sample(x[0], x[1] * 0.6, align_corners=False)", {{1, 2, 3, 4}, {1, 2, 3, 2}}, [](const V& x) { return V{F::grid_sample(x[0], x[1] * 0.6, F::GridSampleFuncOptions().align_corners(false))}; }},
       {"grid_sample_border_aligned", "F.grid_sample(x[0], x[1] * 0.6, padding_mode='border', align_corners=True)", {{2, 1, 3, 4}, {2, 3, 2, 2}}, [](const V& x) { return V{F::grid_sample(x[0], x[1] * 0.6, F::GridSampleFuncOptions().padding_mode(kBorder).align_corners(true))}; }},
@@ -427,6 +481,11 @@ std::vector<OpInfo> make_table() {
       {"channel_shuffle", "T.channel_shuffle(x[0], 2)", {{2, 4, 3}}, [](const V& x) { return V{nabla::channel_shuffle(x[0], 2)}; }},
       {"local_response_norm", "F.local_response_norm(x[0], 3)", {{2, 5, 4}}, [](const V& x) { return V{F::local_response_norm(x[0], 3)}; }},
       {"local_response_norm_4d", "F.local_response_norm(x[0], 2, alpha=0.5, beta=0.6, k=2.0)", {{1, 4, 2, 3}}, [](const V& x) { return V{F::local_response_norm(x[0], F::LocalResponseNormFuncOptions(2).alpha(0.5).beta(0.6).k(2))}; }},
+  };
+}
+
+std::vector<OpInfo> statistics_rows() {
+  return {
       // ---- statistics (src/ops/statistics.cpp) and index sets (combinatorics.cpp) ----
       {"aminmax_dim", "list(T.aminmax(x[0], dim=1))", {{3, 4}}, [](const V& x) { auto [lo, hi] = x[0].aminmax(1); return V{lo, hi}; }},
       {"aminmax_all_keepdim", "list(x[0].aminmax(keepdim=True))", {{3, 4}}, [](const V& x) { auto [lo, hi] = nabla::aminmax(x[0], std::nullopt, true); return V{lo, hi}; }},
@@ -458,6 +517,11 @@ std::vector<OpInfo> make_table() {
        [](const V& x) {
          return V{x[0].scatter(1, idx({2, 0, 1, 3, 0, 3}).view({3, 2}).to(x[0].device()), x[1])};
        }},
+  };
+}
+
+std::vector<OpInfo> contraction_rows() {
+  return {
       // ---- contractions and order statistics (src/ops/contractions.cpp, sort.cpp) ----
       {"einsum_matmul", "T.einsum('ij,jk->ik', x[0], x[1])", {{3, 4}, {4, 5}}, [](const V& x) { return V{nabla::einsum("ij,jk->ik", {x[0], x[1]})}; }},
       {"einsum_attention", "T.einsum('bhqd,bhkd->bhqk', x[0], x[1])", {{2, 2, 3, 4}, {2, 2, 5, 4}}, [](const V& x) { return V{nabla::einsum("bhqd,bhkd->bhqk", {x[0], x[1]})}; }},
@@ -482,6 +546,11 @@ std::vector<OpInfo> make_table() {
       {"std_mean_all", "T.std_mean(x[0])", {{3, 4}}, [](const V& x) { auto [s, m] = nabla::std_mean(x[0]); return V{s, m}; }},
       {"index_fill_tensor", "x[0].index_fill(1, idx([0, 2]), x[1])", {{3, 4}, {}}, [](const V& x) { return V{x[0].index_fill(1, idx({0, 2}).to(x[0].device()), x[1])}; }},
       {"index_copy", "x[0].index_copy(0, idx([2, 0]), x[1])", {{3, 4}, {2, 4}}, [](const V& x) { return V{x[0].index_copy(0, idx({2, 0}).to(x[0].device()), x[1])}; }},
+  };
+}
+
+std::vector<OpInfo> square_matrix_rows() {
+  return {
       // ---- square matrices (src/ops/linalg_solve.cpp); + 3 I keeps them well conditioned ----
       {"det", "T.det(x[0] + 3 * T.eye(3))", {{2, 3, 3}}, [](const V& x) { return V{nabla::det(x[0] + 3 * nabla::eye(3, x[0].options()))}; }},
       {"slogdet_negative", "T.slogdet(x[0] - 3 * T.eye(3))", {{3, 3}}, [](const V& x) { auto [s, l] = nabla::slogdet(x[0] - 3 * nabla::eye(3, x[0].options())); return V{s, l}; }},
@@ -506,6 +575,11 @@ std::vector<OpInfo> make_table() {
       {"tensorsolve", "T.linalg.tensorsolve(x[0] + 3 * T.eye(6).reshape(2, 3, 6), x[1])", {{2, 3, 6}, {2, 3}}, [](const V& x) { return V{nabla::linalg_tensorsolve(x[0] + 3 * nabla::eye(6, x[0].options()).reshape({2, 3, 6}), x[1])}; }},
       {"multi_dot", "T.linalg.multi_dot([x[0], x[1], x[2]])", {{4, 3}, {3, 6}, {6, 2}}, [](const V& x) { return V{nabla::linalg::multi_dot({x[0], x[1], x[2]})}; }},
       {"multi_dot_vectors", "T.linalg.multi_dot([x[0], x[1], x[2], x[3]])", {{3}, {3, 5}, {5, 2}, {2}}, [](const V& x) { return V{nabla::linalg_multi_dot({x[0], x[1], x[2], x[3]})}; }},
+  };
+}
+
+std::vector<OpInfo> factorization_rows() {
+  return {
       // ---- factorizations (src/ops/linalg_factor.cpp). The sample inputs have rank 2 (sines of
       // a progression): + 3 I makes them full rank. Symmetric inputs are x + x^T; singular and
       // eigenvectors enter squared, which their signs (LAPACK's choice) do not change ----
@@ -543,13 +617,28 @@ std::vector<OpInfo> make_table() {
        [](const V& x) {
          return V{x[0].scatter(0, idx({1, 0, 2, 1}).view({1, 4}).to(x[0].device()), -0.5)};
        }},
+  };
+}
+
+std::vector<OpInfo> engine_rows() {
+  return {
       // ---- compositions that exercise the engine ----
       {"reuse", "x[0] * x[0].exp() + x[0].sum()", {{3, 4}}, [](const V& x) { return V{x[0] * x[0].exp() + x[0].sum()}; }},
       {"mlp_layer", "T.matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)",
        {{5, 4}, {3, 4}, {3}},
        [](const V& x) { return V{nabla::matmul(x[0], x[1].t()).add(x[2]).tanh().log_softmax(1)}; }},
+  };
+}
+
+std::vector<OpInfo> backend_elementwise_rows() {
+  return {
       // ---- backend: elementwise ops of nabla/op_list.h that had no row ----
       {"sign", "x[0].sign()", {{3, 4}}, [](const V& x) { return V{x[0].sign()}; }, NZ},
+  };
+}
+
+std::vector<OpInfo> conv_pool_rows() {
+  return {
       // ---- conv and pooling ----
       {"conv1d_stride_groups", "F.conv1d(x[0], x[1], x[2], 2, 1, 1, 2)",
        {{2, 4, 7}, {6, 2, 3}, {6}},
@@ -645,6 +734,11 @@ std::vector<OpInfo> make_table() {
        [](const V& x) {
          return V{nabla::max_pool2d(nabla::conv2d(x[0], x[1], x[2]).relu(), 2).flatten(1)};
        }},
+  };
+}
+
+std::vector<OpInfo> nn_layer_rows() {
+  return {
       // ---- nn layers: normalization, resampling, fold, adaptive pooling ----
       {"batch_norm_train", "F.batch_norm(x[0], None, None, x[1], x[2], training=True)",
        {{3, 2, 2, 2}, {2}, {2}},
@@ -846,6 +940,11 @@ std::vector<OpInfo> make_table() {
          Tensor ind = idx({0, 3, 9, 14, 5, 2, 12, 15}).view({1, 2, 2, 2}).to(x[0].device());
          return V{F::max_unpool2d(x[0], ind, F::MaxUnpool2dFuncOptions(2))};
        }},
+  };
+}
+
+std::vector<OpInfo> attention_rows() {
+  return {
       // ---- attention ----
       {"sdpa", "sdpa(x[0], x[1], x[2])",
        {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
@@ -865,6 +964,11 @@ std::vector<OpInfo> make_table() {
       {"sdpa_float_mask", "sdpa(x[0], x[1], x[2], x[3])",
        {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}, {3, 5}},
        [](const V& x) { return V{nabla::scaled_dot_product_attention(x[0], x[1], x[2], x[3])}; }},
+  };
+}
+
+std::vector<OpInfo> transformer_rows() {
+  return {
       // ---- transformer helpers (composed of ops) ----
       {"rms_norm", "x[0] * T.rsqrt(x[0].pow(2).mean(-1, keepdim=True) + 1e-6) * x[1]",
        {{2, 3, 6}, {6}},
@@ -877,16 +981,40 @@ std::vector<OpInfo> make_table() {
          return V{nabla::nn::apply_rotary_embedding(x[0], cos, sin)};
        }},
   };
-  return t;
+}
+// clang-format on
+
+std::vector<OpInfo> make_table() {
+  std::vector<OpInfo> table;
+  for (auto* part : {unary_rows,
+                     activation_rows,
+                     binary_rows,
+                     reduction_rows,
+                     sorting_rows,
+                     linalg_rows,
+                     shape_rows,
+                     manipulation_rows,
+                     composition_rows,
+                     special_rows,
+                     vision_rows,
+                     statistics_rows,
+                     contraction_rows,
+                     square_matrix_rows,
+                     factorization_rows,
+                     engine_rows,
+                     backend_elementwise_rows,
+                     conv_pool_rows,
+                     nn_layer_rows,
+                     attention_rows,
+                     transformer_rows,
+                     loss_rows})
+    for (OpInfo& row : part()) table.push_back(std::move(row));
+  return table;
 }
 }  // namespace
 
 const std::vector<OpInfo>& op_db() {
-  static const std::vector<OpInfo> table = [] {
-    std::vector<OpInfo> rows = make_table();
-    for (OpInfo& row : loss_rows()) rows.push_back(std::move(row));
-    return rows;
-  }();
+  static const std::vector<OpInfo> table = make_table();
   return table;
 }
 
