@@ -428,6 +428,21 @@ std::vector<OpInfo> composition_rows() {
   };
 }
 
+std::vector<OpInfo> porting_rows() {
+  return {
+      // ---- views, in-place views and pads a ported LibTorch program calls (views.cpp, pool.cpp) ----
+      {"tensor_unfold", "x[0].unfold(1, 2, 1)", {{3, 4}}, [](const V& x) { return V{x[0].unfold(1, 2, 1)}; }},
+      {"tensor_unfold_step", "x[0].unfold(0, 2, 3)", {{7, 2}}, [](const V& x) { return V{x[0].unfold(0, 2, 3)}; }},
+      {"tensor_unfold_3d_overlap", "x[0].unfold(-2, 3, 1)", {{2, 4, 3}}, [](const V& x) { return V{x[0].unfold(-2, 3, 1)}; }},
+      {"unsqueeze_inplace", "(x[0] * 2).unsqueeze_(1)", {{3, 4}}, [](const V& x) { Tensor y = x[0] * 2; y.unsqueeze_(1); return V{y}; }},
+      {"transpose_inplace", "(x[0] * 2).t_().squeeze_()", {{3, 1}}, [](const V& x) { Tensor y = x[0] * 2; y.t_().squeeze_(); return V{y}; }},
+      {"max_binary", "T.max(x[0], x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::max(x[0], x[1])}; }},
+      {"min_binary", "x[0].min(x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{x[0].min(x[1])}; }},
+      {"reflection_pad2d", "T.ops.aten.reflection_pad2d(x[0], [1, 2, 2, 0])", {{2, 3, 4}}, [](const V& x) { return V{nabla::reflection_pad2d(x[0], {1, 2, 2, 0})}; }},
+      {"replication_pad1d", "T.ops.aten.replication_pad1d(x[0], [2, 1])", {{2, 3, 4}}, [](const V& x) { return V{nabla::replication_pad1d(x[0], {2, 1})}; }},
+  };
+}
+
 std::vector<OpInfo> special_rows() {
   return {
       // ---- special functions (src/ops/special.cpp; the gamma family in elementwise.cpp) ----
@@ -986,28 +1001,14 @@ std::vector<OpInfo> transformer_rows() {
 
 std::vector<OpInfo> make_table() {
   std::vector<OpInfo> table;
-  for (auto* part : {unary_rows,
-                     activation_rows,
-                     binary_rows,
-                     reduction_rows,
-                     sorting_rows,
-                     linalg_rows,
-                     shape_rows,
-                     manipulation_rows,
-                     composition_rows,
-                     special_rows,
-                     vision_rows,
-                     statistics_rows,
-                     contraction_rows,
-                     square_matrix_rows,
-                     factorization_rows,
-                     engine_rows,
-                     backend_elementwise_rows,
-                     conv_pool_rows,
-                     nn_layer_rows,
-                     attention_rows,
-                     transformer_rows,
-                     loss_rows})
+  for (auto* part : {unary_rows,         activation_rows,   binary_rows,
+                     reduction_rows,     sorting_rows,      linalg_rows,
+                     shape_rows,         manipulation_rows, composition_rows,
+                     porting_rows,       special_rows,      vision_rows,
+                     statistics_rows,    contraction_rows,  square_matrix_rows,
+                     factorization_rows, engine_rows,       backend_elementwise_rows,
+                     conv_pool_rows,     nn_layer_rows,     attention_rows,
+                     transformer_rows,   loss_rows})
     for (OpInfo& row : part()) table.push_back(std::move(row));
   return table;
 }

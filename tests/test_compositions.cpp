@@ -410,3 +410,244 @@ TEST(Compositions, WindowFunctions) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- what ported LibTorch programs call: ArrayRef slicing, .data(), InferenceMode, in-place
+// views, resize_ and the out= forms, unique, unfold, the pads' names, two-tensor max/min, the
+// samplers' methods, forward<>() (prabhuomkar/pytorch-cpp's tutorials needed each of them) ----
+
+TEST(Porting, ArrayRefSlicing) {
+  const std::vector<int64_t> v{1, 2, 3, 4};
+  const nabla::IntArrayRef a = v;
+  EXPECT_EQ(a.slice(1).vec(), Shape({2, 3, 4}));
+  EXPECT_EQ(a.slice(1, 2).vec(), Shape({2, 3}));
+  EXPECT_EQ(a.slice(4).vec(), Shape({}));
+  EXPECT_EQ(a.drop_front().vec(), Shape({2, 3, 4}));
+  EXPECT_EQ(a.drop_back(2).vec(), Shape({1, 2}));
+  EXPECT_EQ(a.take_front(3).vec(), Shape({1, 2, 3}));
+  EXPECT_EQ(a.take_back().vec(), Shape({4}));
+  EXPECT_EQ(a.at(3), 4);
+  EXPECT_TRUE(contains(error_of([&] { (void)a.at(4); }), "[ArrayRef::at] elements [4, 5)"));
+  EXPECT_TRUE(contains(error_of([&] { (void)a.slice(3, 2); }), "of an ArrayRef of size 4"));
+  EXPECT_TRUE(contains(error_of([&] { (void)a.slice(5); }), "[ArrayRef::slice]"));
+  EXPECT_TRUE(contains(error_of([&] { (void)a.drop_back(5); }), "[ArrayRef::drop_back]"));
+}
+
+TEST(Porting, DataAndInferenceMode) {
+  const Tensor x = f64({1, 2}).requires_grad_();
+  const Tensor d = x.data();
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_EQ(d.data_ptr(), x.data_ptr());
+  EXPECT_EQ(x.data<double>(), x.data_ptr<double>());
+  EXPECT_TRUE(contains(error_of([] { (void)Tensor().data(); }), "data"));
+  {
+    nabla::InferenceMode guard;
+    EXPECT_TRUE(nabla::InferenceMode::is_enabled());
+    EXPECT_FALSE(nabla::GradMode::is_enabled());
+    EXPECT_FALSE((x * 2).requires_grad());
+    {
+      nabla::InferenceMode off(false);
+      EXPECT_FALSE(nabla::InferenceMode::is_enabled());
+      EXPECT_TRUE((x * 2).requires_grad());
+    }
+    EXPECT_TRUE(nabla::InferenceMode::is_enabled());
+  }
+  EXPECT_FALSE(nabla::InferenceMode::is_enabled());
+  EXPECT_TRUE(nabla::GradMode::is_enabled());
+}
+
+TEST(Porting, InPlaceViews) {
+  Tensor a = nabla::arange(6, nabla::kFloat64).reshape({2, 3});
+  const Tensor same = a;  // another handle to the same tensor sees the change
+  a.unsqueeze_(0);
+  EXPECT_EQ(sizes(same), Shape({1, 2, 3}));
+  a.squeeze_();
+  EXPECT_EQ(sizes(a), Shape({2, 3}));
+  a.t_();
+  EXPECT_EQ(sizes(a), Shape({3, 2}));
+  EXPECT_EQ(a.strides().vec(), Shape({1, 3}));
+  EXPECT_EQ(values(a), (std::vector<double>{0, 3, 1, 4, 2, 5}));
+  a.transpose_(0, 1).squeeze_(0).swapdims_(0, 1).swapaxes_(1, 0);
+  EXPECT_EQ(sizes(a), Shape({2, 3}));
+  EXPECT_EQ(values(a), (std::vector<double>{0, 1, 2, 3, 4, 5}));
+
+  // A leaf that requires grad: an error under grad mode, a plain change under NoGradGuard.
+  const Tensor w = f64({1, 2, 3}).requires_grad_();
+  const std::string leaf = error_of([&] { w.unsqueeze_(0); });
+  EXPECT_TRUE(contains(leaf, "[unsqueeze_]") && contains(leaf, "leaf")) << leaf;
+  {
+    nabla::NoGradGuard no_grad;
+    w.unsqueeze_(0);
+  }
+  EXPECT_EQ(sizes(w), Shape({1, 3}));
+
+  // A non-leaf takes the view's history: the gradient goes back through the transpose.
+  const Tensor x = nabla::arange(6, nabla::kFloat64).reshape({2, 3}).requires_grad_();
+  Tensor y = x * 2;
+  y.t_();
+  const Tensor weights = nabla::arange(6, nabla::kFloat64).reshape({3, 2}) + 1;
+  (y * weights).sum().backward();
+  EXPECT_EQ(values(x.grad()), values(weights.t() * 2));
+
+  // A tensor saved for backward and then reshaped in place: backward says so.
+  Tensor s = x * 1;
+  const Tensor product = s * s;
+  s.unsqueeze_(0);
+  const std::string saved = error_of([&] { product.sum().backward(); });
+  EXPECT_TRUE(contains(saved, "modified by an in-place operation")) << saved;
+}
+
+TEST(Porting, ResizeAndOutForms) {
+  const Tensor t = nabla::arange(6, nabla::kFloat64);
+  t.resize_({2, 2});
+  EXPECT_EQ(values(t), (std::vector<double>{0, 1, 2, 3}));
+  t.resize_({3, 3});  // grows: the first six elements kept
+  EXPECT_EQ(sizes(t), Shape({3, 3}));
+  const std::vector<double> grown = values(t);
+  EXPECT_EQ(std::vector<double>(grown.begin(), grown.begin() + 6),
+            (std::vector<double>{0, 1, 2, 3, 4, 5}));
+  t.resize_({0});
+  EXPECT_EQ(t.numel(), 0);
+  const std::string negative = error_of([&] { t.resize_({2, -1}); });
+  EXPECT_TRUE(contains(negative, "[resize_] negative size -1")) << negative;
+  const Tensor leaf = f64({1}).requires_grad_();
+  EXPECT_TRUE(contains(error_of([&] { leaf.resize_({2}); }), "requires grad"));
+
+  const Tensor a = f64({1, 2, 3}), b = f64({4, 5, 6});
+  Tensor out = nabla::empty({0}, nabla::kFloat64);
+  nabla::add_out(out, a, b, 2);
+  EXPECT_EQ(values(out), (std::vector<double>{9, 12, 15}));
+  EXPECT_EQ(values(nabla::sub_out(out, a, b)), (std::vector<double>{-3, -3, -3}));
+  EXPECT_EQ(values(nabla::mul_out(out, a, b)), (std::vector<double>{4, 10, 18}));
+  EXPECT_EQ(values(nabla::div_out(out, b, a)), (std::vector<double>{4, 2.5, 2}));
+  EXPECT_EQ(sizes(nabla::stack_out(out, {a, b}, 1)), Shape({3, 2}));
+  EXPECT_EQ(sizes(nabla::cat_out(out, {a, b})), Shape({6}));
+  const Tensor m = nabla::arange(6, nabla::kFloat64).reshape({2, 3});
+  EXPECT_EQ(values(nabla::mm_out(out, m, m.t())), values(m.mm(m.t())));
+  EXPECT_EQ(values(nabla::matmul_out(out, m, a)), values(m.matmul(a)));
+  EXPECT_EQ(values(nabla::bmm_out(out, m.unsqueeze(0), m.t().unsqueeze(0))), values(m.mm(m.t())));
+  // The result is cast to out's dtype where allowed; out = a + ... works with out aliasing a.
+  Tensor wide = nabla::zeros({3}, nabla::kFloat64);
+  nabla::add_out(wide, a.to(nabla::kFloat32), b.to(nabla::kFloat32));
+  EXPECT_EQ(wide.scalar_type(), nabla::kFloat64);
+  Tensor alias = a.clone();
+  nabla::add_out(alias, alias, alias);
+  EXPECT_EQ(values(alias), (std::vector<double>{2, 4, 6}));
+  Tensor integers = nabla::zeros({3}, nabla::kLong);
+  const std::string cast = error_of([&] { nabla::add_out(integers, a, b); });
+  EXPECT_TRUE(contains(cast, "[add_out] result type float64 can't be cast")) << cast;
+  const std::string grad = error_of([&] { nabla::mul_out(out, a.clone().requires_grad_(), b); });
+  EXPECT_TRUE(contains(grad, "[mul_out] functions with out=... arguments")) << grad;
+}
+
+TEST(Porting, UniqueAndUnfold) {
+  auto [values1, inverse1, counts1] = nabla::_unique2(f64({3, 1, 2, 3, 1}), true, true, true);
+  EXPECT_EQ(values(values1), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(values(inverse1), (std::vector<double>{2, 0, 1, 2, 0}));
+  EXPECT_EQ(values(counts1), (std::vector<double>{2, 1, 2}));
+  auto [values2, inverse2] = nabla::_unique(f64({2, 1, 1, 2}).reshape({2, 2}), true, true);
+  EXPECT_EQ(values(values2), (std::vector<double>{1, 2}));
+  EXPECT_EQ(sizes(inverse2), Shape({2, 2}));
+  const std::vector<double> with_nan = values(std::get<0>(nabla::_unique2(f64({kNaN, 1, kNaN}))));
+  EXPECT_EQ(with_nan.size(), 3u);  // NaN differs from NaN, as in PyTorch
+  EXPECT_EQ(with_nan[0], 1);
+
+  const Tensor rows = f64({1, 2, 0, 5, 1, 2, 0, 3}).reshape({4, 2});
+  auto [unique_rows, row_inverse, row_counts] = nabla::unique_dim(rows, 0, true, true, true);
+  EXPECT_EQ(values(unique_rows), (std::vector<double>{0, 3, 0, 5, 1, 2}));
+  EXPECT_EQ(values(row_inverse), (std::vector<double>{2, 1, 2, 0}));
+  EXPECT_EQ(values(row_counts), (std::vector<double>{1, 1, 2}));
+  auto [unique_columns, column_inverse, column_counts] = nabla::unique_dim(rows.t(), 1);
+  EXPECT_EQ(values(unique_columns), values(unique_rows.t()));
+  EXPECT_EQ(column_inverse.numel(), 0);  // not asked for
+  EXPECT_TRUE(contains(error_of([&] { nabla::unique_dim(rows, 2); }), "unique_dim"));
+
+  const Tensor seven = nabla::arange(7, nabla::kFloat64);
+  const Tensor windows = seven.unfold(0, 3, 2);
+  EXPECT_EQ(sizes(windows), Shape({3, 3}));
+  EXPECT_EQ(values(windows), (std::vector<double>{0, 1, 2, 2, 3, 4, 4, 5, 6}));
+  EXPECT_EQ(windows.data_ptr(), seven.data_ptr());  // a view
+  EXPECT_EQ(sizes(nabla::scalar_tensor(5.0).unfold(0, 1, 1)), Shape({1}));
+  EXPECT_EQ(sizes(seven.unfold(0, 0, 1)), Shape({8, 0}));
+  const std::string too_big = error_of([&] { seven.unfold(0, 8, 1); });
+  EXPECT_TRUE(contains(too_big, "[unfold] maximum size for tensor at dimension 0 is 7")) << too_big;
+  EXPECT_TRUE(contains(error_of([&] { seven.unfold(0, 2, 0); }), "[unfold] step is 0"));
+}
+
+TEST(Porting, PadsMaxMinAndSamplerMethods) {
+  const Tensor row = f64({1, 2, 3}).reshape({1, 3});
+  EXPECT_EQ(values(nabla::reflection_pad1d(row, {2, 1})), (std::vector<double>{3, 2, 1, 2, 3, 2}));
+  EXPECT_EQ(values(nabla::replication_pad1d(row, {1, 2})), (std::vector<double>{1, 1, 2, 3, 3, 3}));
+  EXPECT_EQ(sizes(nabla::replication_pad3d(nabla::zeros({1, 2, 2, 2}), {1, 1, 0, 0, 2, 0})),
+            Shape({1, 4, 2, 4}));
+  const std::string entries = error_of([&] { nabla::reflection_pad2d(row, {1, 1}); });
+  EXPECT_TRUE(contains(entries, "[reflection_pad2d] padding must have 4 entries")) << entries;
+  const std::string rank = error_of([&] { nabla::replication_pad2d(row, {1, 1, 1, 1}); });
+  EXPECT_TRUE(contains(rank, "[replication_pad2d] expects a 3D or 4D input")) << rank;
+
+  const Tensor a = f64({1, 5, kNaN}), b = f64({2, 3, 0});
+  EXPECT_EQ(values(nabla::max(a, b))[1], 5);
+  EXPECT_TRUE(std::isnan(values(a.min(b))[2]));
+  EXPECT_EQ(values(a.max(b))[0], 2);
+
+  nabla::manual_seed(7);
+  const Tensor mask = nabla::empty({10000}, nabla::kBool).bernoulli_(0.25);
+  EXPECT_EQ(mask.scalar_type(), nabla::kBool);
+  EXPECT_NEAR(mask.to(nabla::kFloat64).mean().item<double>(), 0.25, 0.02);
+  EXPECT_EQ(nabla::ones({5}).bernoulli_(0.0).sum().item<double>(), 0);
+  EXPECT_EQ(nabla::zeros({5}, nabla::kLong).bernoulli_(1.0).sum().item<int64_t>(), 5);
+  EXPECT_TRUE(contains(error_of([] { nabla::zeros({2}).bernoulli_(1.5); }), "[bernoulli_]"));
+  EXPECT_EQ(values(nabla::zeros({3, 2}).bernoulli(1.0)), std::vector<double>(6, 1.0));
+  nabla::manual_seed(3);
+  const Tensor drawn = f64({0.1, 0.6, 0.3}).multinomial(2);
+  nabla::manual_seed(3);
+  EXPECT_TRUE(drawn.equal(nabla::multinomial(f64({0.1, 0.6, 0.3}), 2)));
+}
+
+}  // namespace
+
+// The torch:: spellings themselves, through the drop-in header.
+#include "nabla/torch.h"
+
+namespace {
+
+struct PairCollate : torch::data::transforms::Collation<torch::data::Example<>> {
+  torch::data::Example<> apply_batch(std::vector<torch::data::Example<>> examples) override {
+    std::vector<torch::Tensor> data, target;
+    for (const auto& e : examples) {
+      data.push_back(e.data);
+      target.push_back(e.target);
+    }
+    return {torch::stack(data), torch::stack(target)};
+  }
+};
+
+TEST(Porting, TorchSpellings) {
+  torch::nn::Sequential net(torch::nn::Linear(2, 3), torch::nn::ReLU());
+  const torch::Tensor x = torch::ones({4, 2});
+  EXPECT_TRUE(net->forward<>(x).equal(net->forward(x)));
+  EXPECT_TRUE(net->forward<torch::Tensor>(x).equal(net->forward(x)));
+  torch::Tensor through = x;
+  for (auto module : *net) through = module.forward<>(through);
+  EXPECT_TRUE(through.equal(net->forward(x)));
+
+  torch::Tensor w = torch::empty({3, 2});
+  torch::nn::init::kaiming_normal_(w, 0.0, torch::kFanOut, torch::kReLU);
+  EXPECT_GT(w.abs().sum().item<double>(), 0);
+  EXPECT_EQ(torch::kTanh, torch::nn::init::kTanh);
+
+  PairCollate collate;
+  const torch::data::Example<> batch = collate.apply_batch(
+      {{torch::zeros({2}), torch::ones({1})}, {torch::ones({2}), torch::zeros({1})}});
+  EXPECT_EQ(sizes(batch.data), Shape({2, 2}));
+
+  {
+    c10::InferenceMode guard;
+    EXPECT_FALSE(torch::GradMode::is_enabled());
+  }
+  const std::vector<int64_t> shape{8, 3, 4};
+  EXPECT_EQ(torch::IntArrayRef(shape).slice(1).vec(), Shape({3, 4}));
+}
+
+}  // namespace

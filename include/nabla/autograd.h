@@ -49,9 +49,27 @@ class AutoGradMode {
   bool prev_;
 };
 
+/// LibTorch's InferenceMode guard: InferenceMode(true) turns graph recording off in its scope,
+/// InferenceMode(false) turns it on, on this thread. nabla has no separate inference tensors:
+/// a tensor made in inference mode is an ordinary tensor without history.
+class InferenceMode {
+ public:
+  explicit InferenceMode(bool enabled = true);
+  ~InferenceMode();
+  InferenceMode(const InferenceMode&) = delete;
+  InferenceMode& operator=(const InferenceMode&) = delete;
+  /// Whether an InferenceMode(true) is the innermost guard on this thread.
+  static bool is_enabled();
+
+ private:
+  bool prev_grad_;
+  bool prev_inference_;
+};
+
 namespace autograd {
 
 using variable_list = std::vector<Tensor>;
+using nabla::InferenceMode;  // LibTorch's torch::autograd::InferenceMode
 
 /// An edge of the graph: the node that receives a gradient, and which of its inputs it is.
 struct Edge {

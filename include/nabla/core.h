@@ -247,10 +247,38 @@ class ArrayRef {
       if (!(data_[i] == other.data_[i])) return false;
     return true;
   }
-  ArrayRef slice(size_t start, size_t n) const { return ArrayRef(data_ + start, n); }
+  const T& at(size_t i) const {
+    if (i >= size_) out_of_range("at", i, 1);
+    return data_[i];
+  }
+  /// Elements [start, start + n); slice(start) drops the first `start`. As in LibTorch, a range
+  /// past the end raises (nabla::Error).
+  ArrayRef slice(size_t start, size_t n) const {
+    if (start > size_ || n > size_ - start) out_of_range("slice", start, n);
+    return ArrayRef(data_ + start, n);
+  }
+  ArrayRef slice(size_t start) const {
+    if (start > size_) out_of_range("slice", start, 0);
+    return ArrayRef(data_ + start, size_ - start);
+  }
+  ArrayRef drop_front(size_t n = 1) const { return slice(n); }
+  ArrayRef drop_back(size_t n = 1) const {
+    if (n > size_) out_of_range("drop_back", 0, n);
+    return ArrayRef(data_, size_ - n);
+  }
+  ArrayRef take_front(size_t n = 1) const { return slice(0, n); }
+  ArrayRef take_back(size_t n = 1) const {
+    if (n > size_) out_of_range("take_back", 0, n);
+    return ArrayRef(data_ + size_ - n, n);
+  }
   operator std::vector<T>() const { return vec(); }  // NOLINT
 
  private:
+  [[noreturn]] void out_of_range(const char* method, size_t start, size_t n) const {
+    throw Error("[ArrayRef::" + std::string(method) + "] elements [" + std::to_string(start) +
+                ", " + std::to_string(start + n) + ") of an ArrayRef of size " +
+                std::to_string(size_));
+  }
   static constexpr const T* first_of(const std::initializer_list<T>& l) {
     return l.begin() == l.end() ? nullptr : l.begin();
   }

@@ -197,6 +197,9 @@ Tensor& clamp_min_(Tensor& self, const Scalar& min);
 Tensor& clamp_max_(Tensor& self, const Scalar& max);
 Tensor maximum(const Tensor& self, const Tensor& other);
 Tensor minimum(const Tensor& self, const Tensor& other);
+/// LibTorch's two-tensor max and min: maximum and minimum.
+Tensor max(const Tensor& self, const Tensor& other);
+Tensor min(const Tensor& self, const Tensor& other);
 /// Elementwise choice: condition ? self : other, with broadcasting.
 Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other);
 Tensor where(const Tensor& condition, const Tensor& self, const Scalar& other);
@@ -451,6 +454,22 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self,
                                                       bool return_inverse = false,
                                                       bool return_counts = false,
                                                       std::optional<int64_t> dim = std::nullopt);
+std::tuple<Tensor, Tensor, Tensor> unique_dim_consecutive(const Tensor& self, int64_t dim,
+                                                          bool return_inverse = false,
+                                                          bool return_counts = false);
+/// The distinct slices along `dim` in ascending (lexicographic) order, each slice's index in
+/// them (inverse) and how often each occurs (counts); tensors not asked for are empty. Always
+/// sorted: `sorted` = false allows any order in LibTorch, and sorted is one of them.
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& self, int64_t dim, bool sorted = true,
+                                              bool return_inverse = false,
+                                              bool return_counts = false);
+/// The distinct elements (flattened), with inverse (self's shape) and counts: what
+/// torch.unique calls. _unique returns the first two.
+std::tuple<Tensor, Tensor, Tensor> _unique2(const Tensor& self, bool sorted = true,
+                                            bool return_inverse = false,
+                                            bool return_counts = false);
+std::tuple<Tensor, Tensor> _unique(const Tensor& self, bool sorted = true,
+                                   bool return_inverse = false);
 /// base^linspace(start, end, steps).
 Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base = 10.0,
                 const TensorOptions& options = {});
@@ -964,6 +983,20 @@ Tensor cartesian_prod(TensorList tensors);
 Tensor combinations(const Tensor& self, int64_t r = 2, bool with_replacement = false);
 /// The tensors (at most 2-D) as the blocks of a block-diagonal matrix.
 Tensor block_diag(TensorList tensors);
+
+// ---- out= forms (LibTorch's add_out, ...; src/ops/compositions.cpp) ----
+// The result is written into `out`, which is resized to the result's shape when it differs and
+// keeps its dtype (the result is cast, as LibTorch, when the cast is allowed). Not
+// differentiable, as in LibTorch: an error when an operand requires grad under grad mode.
+Tensor& add_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
+Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
+Tensor& mul_out(Tensor& out, const Tensor& self, const Tensor& other);
+Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other);
+Tensor& matmul_out(Tensor& out, const Tensor& self, const Tensor& other);
+Tensor& mm_out(Tensor& out, const Tensor& self, const Tensor& mat2);
+Tensor& bmm_out(Tensor& out, const Tensor& self, const Tensor& mat2);
+Tensor& cat_out(Tensor& out, TensorList tensors, int64_t dim = 0);
+Tensor& stack_out(Tensor& out, TensorList tensors, int64_t dim = 0);
 
 /// The shape two shapes broadcast to; raises nabla::Error naming `op` when they cannot.
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast");

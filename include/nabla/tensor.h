@@ -125,6 +125,11 @@ class Tensor {
   const T* const_data_ptr() const {
     return data_ptr<T>();
   }
+  /// The older spelling of data_ptr<T>() (deprecated in LibTorch, still common).
+  template <class T>
+  T* data() const {
+    return data_ptr<T>();
+  }
   Scalar item() const;
   template <class T>
   T item() const {
@@ -165,6 +170,9 @@ class Tensor {
   /// A tensor that shares data with this one but is cut off from the graph.
   Tensor detach() const;
   Tensor& detach_() const;
+  /// LibTorch's .data(): the same data and geometry, no history, requires_grad false. As
+  /// detach() (LibTorch's .data() also skips autograd's version checks; nabla keeps them).
+  Tensor data() const;
   /// Calls `hook(grad)` when the gradient of this tensor is computed; a hook that returns a
   /// defined tensor replaces the gradient. Returns a handle for remove_hook.
   template <class Hook>
@@ -225,6 +233,23 @@ class Tensor {
   std::vector<Tensor> unbind(int64_t dim = 0) const;
   Tensor as_strided(IntArrayRef size, IntArrayRef stride,
                     std::optional<int64_t> storage_offset = std::nullopt) const;
+  /// The windows of `size` elements, `step` apart, along `dimension`: that dim becomes the
+  /// window count and a last dim of `size` is added (a view; windows may overlap).
+  Tensor unfold(int64_t dimension, int64_t size, int64_t step) const;
+  // In-place views: this tensor itself takes the view's geometry (and, under autograd, its
+  // history), as LibTorch's x.unsqueeze_(0). Every handle to this tensor sees the change.
+  Tensor& t_() const;
+  Tensor& transpose_(int64_t dim0, int64_t dim1) const;
+  Tensor& swapdims_(int64_t dim0, int64_t dim1) const;
+  Tensor& swapaxes_(int64_t axis0, int64_t axis1) const;
+  Tensor& squeeze_() const;
+  Tensor& squeeze_(int64_t dim) const;
+  Tensor& unsqueeze_(int64_t dim) const;
+  /// Gives this tensor `size`, contiguous; keeps the elements that fit in the old storage and
+  /// leaves new ones uninitialized (storage grows when needed). Not for tensors that require
+  /// grad.
+  const Tensor& resize_(IntArrayRef size) const;
+  const Tensor& resize_as_(const Tensor& other) const { return resize_(other.sizes()); }
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
   Tensor diag_embed(int64_t offset = 0, int64_t dim1 = -2, int64_t dim2 = -1) const;
   Tensor diag(int64_t diagonal = 0) const;
@@ -597,6 +622,14 @@ class Tensor {
   Tensor& cauchy_(double median = 0, double sigma = 1) const;
   Tensor& log_normal_(double mean = 1, double std = 2) const;
   Tensor& geometric_(double p) const;
+  /// `num_samples` indices drawn from each row of non-negative weights (nabla::multinomial).
+  Tensor multinomial(int64_t num_samples, bool replacement = false) const;
+  /// 0 or 1 drawn with probability this tensor's elements (nabla::bernoulli).
+  Tensor bernoulli() const;
+  Tensor bernoulli(double p) const;
+  /// Fills with 0 or 1 drawn with probability p.
+  Tensor& bernoulli_(double p = 0.5) const;
+  Tensor& bernoulli_(const Tensor& p) const;
 
   // ---- reductions --------------------------------------------------------------------
   Tensor sum(std::optional<ScalarType> dtype = std::nullopt) const;
@@ -610,8 +643,10 @@ class Tensor {
               std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor max() const;
   std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
+  Tensor max(const Tensor& other) const;  // maximum(other)
   Tensor min() const;
   std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  Tensor min(const Tensor& other) const;  // minimum(other)
   Tensor amax(IntArrayRef dim = {}, bool keepdim = false) const;
   Tensor amin(IntArrayRef dim = {}, bool keepdim = false) const;
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;

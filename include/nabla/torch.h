@@ -9,6 +9,7 @@
 // the README). Include <nabla/nabla.h> instead to use the nabla:: names only.
 #pragma once
 
+#include <cmath>  // LibTorch's headers bring ::sqrt, ::exp, ... into programs
 #include <iostream>
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@ using ::nabla::Device;
 using ::nabla::DeviceType;
 using ::nabla::Error;
 using ::nabla::Half;
+using ::nabla::InferenceMode;
 using ::nabla::IntArrayRef;
 using ::nabla::IValue;
 using ::nabla::OptionalArrayRef;

@@ -12,6 +12,7 @@
 namespace nabla {
 namespace {
 thread_local bool t_grad_enabled = true;
+thread_local bool t_inference_mode = false;
 std::atomic<uint64_t> g_next_sequence_nr{0};
 // Nodes whose destruction is deferred: freeing a 100,000-node chain through nested
 // destructors would overflow the stack, so the outermost ~Node frees the rest in a loop.
@@ -20,6 +21,17 @@ thread_local std::vector<std::shared_ptr<autograd::Node>>* t_delete_queue = null
 
 bool GradMode::is_enabled() { return t_grad_enabled; }
 void GradMode::set_enabled(bool enabled) { t_grad_enabled = enabled; }
+
+InferenceMode::InferenceMode(bool enabled)
+    : prev_grad_(t_grad_enabled), prev_inference_(t_inference_mode) {
+  t_grad_enabled = !enabled;
+  t_inference_mode = enabled;
+}
+InferenceMode::~InferenceMode() {
+  t_grad_enabled = prev_grad_;
+  t_inference_mode = prev_inference_;
+}
+bool InferenceMode::is_enabled() { return t_inference_mode; }
 
 namespace autograd {
 

@@ -78,6 +78,11 @@ Tensor Tensor::detach() const {
   return detail::alias_detached(*this);
 }
 
+Tensor Tensor::data() const {
+  impl_of(*this, "data");
+  return detail::alias_detached(*this);
+}
+
 Tensor& Tensor::detach_() const {
   TensorImpl& i = const_cast<TensorImpl&>(impl_of(*this, "detach_"));
   i.grad_fn.reset();

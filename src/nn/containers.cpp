@@ -93,7 +93,7 @@ std::optional<Tensor> linear_relu(const AnyModule* m, const Tensor& x) {
 
 }  // namespace
 
-Tensor SequentialImpl::forward(const Tensor& input) {
+Tensor SequentialImpl::forward_all(const Tensor& input) {
   NABLA_CHECK(!modules_.empty(), "[Sequential] cannot call forward() on an empty Sequential");
   Tensor x = input;
   for (size_t i = 0; i < modules_.size(); ++i) {

@@ -406,6 +406,58 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, bool r
   return {values, inverse, counts};
 }
 
+std::tuple<Tensor, Tensor, Tensor> unique_dim_consecutive(const Tensor& self, int64_t dim,
+                                                          bool return_inverse, bool return_counts) {
+  return unique_consecutive(self, return_inverse, return_counts, dim);
+}
+
+// unique: the slices sorted (lexicographically, by stable sorts on each column from the last
+// to the first), then unique_consecutive's runs; the inverse is mapped back through the sort.
+namespace {
+Tensor lexicographic_order(const Tensor& rows) {
+  Tensor order = arange(rows.size(0), TensorOptions().dtype(kLong).device(rows.device()));
+  for (int64_t column = rows.size(1) - 1; column >= 0; --column) {
+    const Tensor key = rows.select(1, column).index_select(0, order);
+    order = order.index_select(0, argsort(key, 0));
+  }
+  return order;
+}
+std::tuple<Tensor, Tensor, Tensor> unique_sorted(const Tensor& self, std::optional<int64_t> dim,
+                                                 bool return_inverse, bool return_counts,
+                                                 const char* op) {
+  check_defined(self, op);
+  NoGradGuard no_grad;  // not differentiable, as in LibTorch
+  const Tensor flat = self.reshape({-1});
+  const std::optional<int64_t> d =
+      dim ? std::optional<int64_t>(wrap_dim(*dim, self.dim(), op)) : std::nullopt;
+  const Tensor rows = d ? self.movedim(*d, 0).reshape({self.size(*d), -1}) : flat.unsqueeze(1);
+  const Tensor order = lexicographic_order(rows);
+  const Tensor sorted = d ? self.index_select(*d, order) : flat.index_select(0, order);
+  auto [values, sorted_inverse, counts] =
+      unique_consecutive(sorted, return_inverse, return_counts, d);
+  Tensor inverse = sorted_inverse;
+  if (return_inverse) {
+    inverse = zeros_like(sorted_inverse).index_copy(0, order, sorted_inverse);
+    if (!d) inverse = inverse.reshape(self.sizes());
+  }
+  return {values, inverse, counts};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& self, int64_t dim, bool /*sorted*/,
+                                              bool return_inverse, bool return_counts) {
+  return unique_sorted(self, dim, return_inverse, return_counts, "unique_dim");
+}
+std::tuple<Tensor, Tensor, Tensor> _unique2(const Tensor& self, bool /*sorted*/,
+                                            bool return_inverse, bool return_counts) {
+  return unique_sorted(self, std::nullopt, return_inverse, return_counts, "unique");
+}
+std::tuple<Tensor, Tensor> _unique(const Tensor& self, bool /*sorted*/, bool return_inverse) {
+  auto [values, inverse, counts] =
+      unique_sorted(self, std::nullopt, return_inverse, false, "unique");
+  return {values, inverse};
+}
+
 // ---- products and distances --------------------------------------------------------------
 
 // inner: the sum over the last dims of both (self * other where either is 0-d).
@@ -439,7 +491,8 @@ Tensor scaled_sum(const Tensor& self, const Tensor& product, const Scalar& beta,
                   const Scalar& alpha) {
   const Tensor scaled = is_one(alpha) ? product : product * alpha;
   const Tensor base = self.expand(product.sizes());
-  if (is_zero(beta)) return scaled + zeros_like(base);  // self's shape and dtype, not its values
+  if (is_zero(beta))  // self's dtype takes part in the result's, its values do not
+    return scaled.to(promote_types(base.scalar_type(), scaled.scalar_type()));
   return (is_one(beta) ? base : base * beta) + scaled;
 }
 }  // namespace
@@ -582,7 +635,6 @@ Tensor& Tensor::fill_diagonal_(const Scalar& fill_value, bool wrap) const {
       step += contiguous_stride;
       contiguous_stride *= size(d);
     }
-    if (dim() == 2) step = width + 1;
     const Tensor flat =
         arange(numel(), TensorOptions().dtype(kLong).device(device())).reshape(sizes());
     Tensor on_diagonal = flat.remainder(step).eq(0);
@@ -820,6 +872,60 @@ Tensor kaiser_window(int64_t window_length, const TensorOptions& options) {
 }
 Tensor kaiser_window(int64_t window_length, bool periodic, const TensorOptions& options) {
   return kaiser_window(window_length, periodic, 12.0, options);
+}
+
+// ---- LibTorch's two-tensor max and min, and out= forms ---------------------------------------
+
+Tensor max(const Tensor& self, const Tensor& other) { return maximum(self, other); }
+Tensor min(const Tensor& self, const Tensor& other) { return minimum(self, other); }
+Tensor Tensor::max(const Tensor& other) const { return nabla::maximum(*this, other); }
+Tensor Tensor::min(const Tensor& other) const { return nabla::minimum(*this, other); }
+
+namespace {
+// The out= forms compute out of place, then write into `out` (resized when its shape differs,
+// cast to its dtype when allowed), as LibTorch, which does not differentiate them either.
+Tensor& write_out(Tensor& out, const Tensor& result, const char* op) {
+  check_defined(out, op, "out");
+  NABLA_CHECK(!(GradMode::is_enabled() && (out.requires_grad() || result.requires_grad())),
+              "[{}] functions with out=... arguments don't support automatic differentiation, "
+              "but one of the arguments requires grad",
+              op);
+  NABLA_CHECK(can_cast(result.scalar_type(), out.scalar_type()),
+              "[{}] result type {} can't be cast to the desired output type {}", op,
+              result.scalar_type(), out.scalar_type());
+  check_same_device(out, result, op);
+  if (out.sizes() != result.sizes()) out.resize_(result.sizes());
+  out.copy_(result);
+  return out;
+}
+}  // namespace
+
+Tensor& add_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  return write_out(out, add(self, other, alpha), "add_out");
+}
+Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  return write_out(out, sub(self, other, alpha), "sub_out");
+}
+Tensor& mul_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  return write_out(out, mul(self, other), "mul_out");
+}
+Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  return write_out(out, div(self, other), "div_out");
+}
+Tensor& matmul_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  return write_out(out, matmul(self, other), "matmul_out");
+}
+Tensor& mm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
+  return write_out(out, mm(self, mat2), "mm_out");
+}
+Tensor& bmm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
+  return write_out(out, bmm(self, mat2), "bmm_out");
+}
+Tensor& cat_out(Tensor& out, TensorList tensors, int64_t dim) {
+  return write_out(out, cat(tensors, dim), "cat_out");
+}
+Tensor& stack_out(Tensor& out, TensorList tensors, int64_t dim) {
+  return write_out(out, stack(tensors, dim), "stack_out");
 }
 
 }  // namespace nabla

@@ -34,7 +34,7 @@ std::optional<ScalarType> combine(std::optional<ScalarType> higher,
 }
 }  // namespace
 
-ScalarType result_type(const std::vector<const Tensor*>& operands) {
+ScalarType result_type(ArrayRef<const Tensor*> operands) {
   std::optional<ScalarType> dim_result, zero_result, wrapped_result;
   auto update = [](std::optional<ScalarType>& r, ScalarType t) { r = r ? promoteTypes(*r, t) : t; };
   for (const Tensor* t : operands) {

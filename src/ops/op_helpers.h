@@ -29,7 +29,7 @@ using autograd::variable_list;
 
 /// PyTorch's result type: tensors with dims decide, unless a 0-d tensor or a number is of a
 /// higher kind (bool < integer < floating); a floating number then gives float32.
-ScalarType result_type(const std::vector<const Tensor*>& operands);
+ScalarType result_type(ArrayRef<const Tensor*> operands);
 /// The dtype ops like exp give for `t`: itself if floating, float32 otherwise.
 inline ScalarType float_type(ScalarType t) { return isFloatingType(t) ? t : ScalarType::Float; }
 

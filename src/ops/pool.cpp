@@ -297,4 +297,37 @@ Tensor pad(const Tensor& self, IntArrayRef pad, std::string_view mode,
   return r.is_same(self) ? self.clone() : r;
 }
 
+// LibTorch's names for pad's modes: `padding` has two entries per padded dim, for a batched or
+// unbatched input.
+namespace {
+Tensor pad_mode(const Tensor& self, IntArrayRef padding, int64_t dims, std::string_view mode,
+                const char* op) {
+  check_defined(self, op, "self");
+  NABLA_CHECK(static_cast<int64_t>(padding.size()) == 2 * dims,
+              "[{}] padding must have {} entries, got {}", op, 2 * dims, padding);
+  NABLA_CHECK(self.dim() == dims + 1 || self.dim() == dims + 2,
+              "[{}] expects a {}D or {}D input, got shape {}", op, dims + 1, dims + 2,
+              self.sizes());
+  return pad(self, padding, mode);
+}
+}  // namespace
+Tensor reflection_pad1d(const Tensor& self, IntArrayRef padding) {
+  return pad_mode(self, padding, 1, "reflect", "reflection_pad1d");
+}
+Tensor reflection_pad2d(const Tensor& self, IntArrayRef padding) {
+  return pad_mode(self, padding, 2, "reflect", "reflection_pad2d");
+}
+Tensor reflection_pad3d(const Tensor& self, IntArrayRef padding) {
+  return pad_mode(self, padding, 3, "reflect", "reflection_pad3d");
+}
+Tensor replication_pad1d(const Tensor& self, IntArrayRef padding) {
+  return pad_mode(self, padding, 1, "replicate", "replication_pad1d");
+}
+Tensor replication_pad2d(const Tensor& self, IntArrayRef padding) {
+  return pad_mode(self, padding, 2, "replicate", "replication_pad2d");
+}
+Tensor replication_pad3d(const Tensor& self, IntArrayRef padding) {
+  return pad_mode(self, padding, 3, "replicate", "replication_pad3d");
+}
+
 }  // namespace nabla

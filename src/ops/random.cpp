@@ -338,4 +338,32 @@ Tensor bernoulli(const Tensor& probs) {
   return to_device(host, probs.scalar_type(), probs.device());
 }
 
+// The Tensor methods of the samplers above, as LibTorch spells them.
+Tensor Tensor::multinomial(int64_t num_samples, bool replacement) const {
+  return nabla::multinomial(*this, num_samples, replacement);
+}
+Tensor Tensor::bernoulli() const { return nabla::bernoulli(*this); }
+Tensor Tensor::bernoulli(double p) const {
+  check_defined(*this, "bernoulli");
+  NABLA_CHECK(p >= 0 && p <= 1, "[bernoulli] expects p to be in [0, 1], but got p={}", p);
+  return nabla::bernoulli(full(sizes(), p, TensorOptions().dtype(kDouble).device(device())))
+      .to(scalar_type());
+}
+// bernoulli_: draws of p (broadcast to self's shape) written into self, in self's dtype (bool
+// and integer masks too).
+Tensor& Tensor::bernoulli_(const Tensor& p) const {
+  check_defined(*this, "bernoulli_");
+  check_defined(p, "bernoulli_", "p");
+  NABLA_CHECK(p.dim() <= dim(), "[bernoulli_] p of shape {} does not broadcast to self's {}",
+              p.sizes(), sizes());
+  const Tensor probabilities = isFloatingType(p.scalar_type()) ? p : p.to(kDouble);
+  const Tensor draws = nabla::bernoulli(probabilities.detach().expand(sizes())).to(scalar_type());
+  return apply_inplace(const_cast<Tensor&>(*this), "bernoulli_", Tensor(),
+                       [&](const Tensor&) { return draws; });
+}
+Tensor& Tensor::bernoulli_(double p) const {
+  NABLA_CHECK(p >= 0 && p <= 1, "[bernoulli_] expects p to be in [0, 1], but got p={}", p);
+  return bernoulli_(full({}, p, TensorOptions().dtype(kDouble).device(device())));
+}
+
 }  // namespace nabla

@@ -234,6 +234,129 @@ Tensor Tensor::unsqueeze(int64_t d) const {
 }
 Tensor unsqueeze(const Tensor& self, int64_t dim) { return self.unsqueeze(dim); }
 
+Tensor Tensor::unfold(int64_t dimension, int64_t size, int64_t step) const {
+  check_defined(*this, "unfold");
+  const int64_t d = wrap_dim(dimension, std::max<int64_t>(dim(), 1), "unfold");
+  const int64_t n = dim() == 0 ? 1 : sizes()[d];
+  NABLA_CHECK(size >= 0 && size <= n,
+              "[unfold] maximum size for tensor at dimension {} is {} but size is {} (shape {})", d,
+              n, size, sizes());
+  NABLA_CHECK(step > 0, "[unfold] step is {} but must be > 0", step);
+  // A 0-d tensor unfolds as if it were [1] with its window dim dropped: [size].
+  std::vector<int64_t> s = dim() == 0 ? std::vector<int64_t>{1} : sizes().vec();
+  std::vector<int64_t> st = dim() == 0 ? std::vector<int64_t>{1} : strides().vec();
+  const int64_t windows = (n - size) / step + 1;
+  s.push_back(size);
+  st.push_back(st[d]);
+  s[d] = windows;
+  st[d] = checked_mul(st[d], step, "unfold", "stride");
+  if (dim() == 0) {
+    s.erase(s.begin());
+    st.erase(st.begin());
+  }
+  Tensor result = make_view(*this, s, st, storage_offset());
+  // Backward: window w's element k came from position w * step + k along d, so the gradient,
+  // with its window and element dims side by side and merged, is index_add-ed at those
+  // positions (overlapping windows add up).
+  return record_view(
+      "UnfoldBackward0", *this, result,
+      [self_sizes = sizes().vec(), d, size, step, windows](const Tensor& grad) {
+        const bool scalar = self_sizes.empty();
+        const Tensor g = scalar ? grad.unsqueeze(0) : grad;
+        const TensorOptions longs = TensorOptions().dtype(kLong).device(grad.device());
+        const Tensor positions =
+            (arange(windows, longs).mul(step).unsqueeze(1) + arange(size, longs).unsqueeze(0))
+                .reshape({-1});
+        const Tensor source = g.movedim(-1, d + 1).flatten(d, d + 1);
+        const Tensor input_grad =
+            zeros(scalar ? IntArrayRef{1} : IntArrayRef(self_sizes), grad.options())
+                .index_add(d, positions, source);
+        return scalar ? input_grad.reshape({}) : input_grad;
+      });
+}
+
+namespace {
+// An in-place view op: `self` takes the geometry of `view` (a view of self just made by the
+// out-of-place op) and, when autograd recorded that view, its history, as LibTorch rebases a
+// tensor on x.unsqueeze_(0). The version is bumped: a tensor saved for backward before the
+// change no longer has the shape it was saved with.
+Tensor& become_view(const Tensor& self, const Tensor& view) {
+  TensorImpl& impl = *self.impl();
+  impl.share_storage_and_geometry(*view.impl());
+  if (view.impl()->grad_fn) {
+    impl.grad_fn = view.impl()->grad_fn;
+    impl.output_nr = view.impl()->output_nr;
+  }
+  bump_version(self);
+  return const_cast<Tensor&>(self);
+}
+void check_inplace_view(const Tensor& self, const char* op) {
+  check_defined(self, op);
+  NABLA_CHECK(!(GradMode::is_enabled() && self.is_leaf() && self.requires_grad()),
+              "[{}] a leaf tensor that requires grad is being used in an in-place operation; "
+              "wrap it in a NoGradGuard or use the out-of-place op",
+              op);
+}
+}  // namespace
+
+Tensor& Tensor::t_() const {
+  check_inplace_view(*this, "t_");
+  return become_view(*this, t());
+}
+Tensor& Tensor::transpose_(int64_t dim0, int64_t dim1) const {
+  check_inplace_view(*this, "transpose_");
+  return become_view(*this, transpose(dim0, dim1));
+}
+Tensor& Tensor::swapdims_(int64_t dim0, int64_t dim1) const {
+  check_inplace_view(*this, "swapdims_");
+  return become_view(*this, transpose(dim0, dim1));
+}
+Tensor& Tensor::swapaxes_(int64_t axis0, int64_t axis1) const {
+  check_inplace_view(*this, "swapaxes_");
+  return become_view(*this, transpose(axis0, axis1));
+}
+Tensor& Tensor::squeeze_() const {
+  check_inplace_view(*this, "squeeze_");
+  return become_view(*this, squeeze());
+}
+Tensor& Tensor::squeeze_(int64_t dim) const {
+  check_inplace_view(*this, "squeeze_");
+  return become_view(*this, squeeze(dim));
+}
+Tensor& Tensor::unsqueeze_(int64_t dim) const {
+  check_inplace_view(*this, "unsqueeze_");
+  return become_view(*this, unsqueeze(dim));
+}
+
+// resize_: the elements that fit stay where they are in the storage. Growing gives this tensor
+// a new, larger storage holding a copy of the old one; other tensors viewing the old storage
+// keep it (LibTorch reallocates the shared storage itself, which nabla's views, caching their
+// data pointer, cannot follow safely).
+const Tensor& Tensor::resize_(IntArrayRef size) const {
+  check_defined(*this, "resize_");
+  NABLA_CHECK(!requires_grad(), "[resize_] cannot resize a tensor that requires grad (shape {})",
+              sizes());
+  for (int64_t s : size) NABLA_CHECK(s >= 0, "[resize_] negative size {} in {}", s, size);
+  const int64_t n = checked_numel(size, "resize_");
+  TensorImpl& self = *impl();
+  const int64_t element_size = static_cast<int64_t>(elementSize(scalar_type()));
+  const int64_t have = static_cast<int64_t>(self.storage->nbytes) / element_size;
+  const int64_t need = checked_add(storage_offset(), n, "resize_");
+  checked_mul(need, element_size, "resize_", "bytes");
+  if (need > have) {
+    const Tensor grown = make_tensor({need}, scalar_type(), device());
+    if (have > 0) {
+      NoGradGuard no_grad;
+      const Tensor old_elements = make_view(*this, {have}, {1}, 0);
+      make_view(grown, {have}, {1}, 0).copy_(old_elements);
+    }
+    self.set_storage(grown.impl()->storage, storage_offset());
+  }
+  self.set_sizes_contiguous(size);
+  bump_version(*this);
+  return *this;
+}
+
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   check_defined(*this, "flatten");
   if (dim() == 0) return reshape({1});

@@ -671,5 +671,45 @@ int main() {
          std::get<0>(nb::triangular_solve(grid, tri)) +
              std::get<0>(nb::triangular_solve(grid, tri.t(), false, true, true)));
   }
+  {  // what prabhuomkar/pytorch-cpp's tutorials call
+    const nb::Tensor seq = nb::arange(10, nb::dtype(nb::kFloat64));
+    show("unfold", seq.unfold(0, 4, 3) + seq.reshape({2, 5}).unfold(1, 2, 2).sum());
+    nb::Tensor g = f64({1, 2, 3, 4, 5, 6}).reshape({2, 3});
+    g.unsqueeze_(0);
+    show("unsqueeze_", g);
+    g.squeeze_().t_();
+    show("squeeze_t_", g);
+    g.transpose_(0, 1).unsqueeze_(2).squeeze_(2);
+    show("transpose_", g);
+    const auto rows =
+        nb::unique_dim(f64({1, 2, 0, 5, 1, 2, 0, 3}).reshape({4, 2}), 0, true, true, true);
+    show("unique_dim", std::get<0>(rows));
+    show("unique_dim_inverse", std::get<1>(rows).to(nb::kFloat64));
+    show("unique_dim_counts", std::get<2>(rows).to(nb::kFloat64));
+    const auto flat = nb::_unique2(f64({3, 1, 2, 3, 1}), true, true, true);
+    show("unique2", std::get<0>(flat) + std::get<2>(flat).to(nb::kFloat64) * 10);
+    show("unique2_inverse", std::get<1>(flat).to(nb::kFloat64));
+    const nb::Tensor image = nb::arange(12, nb::dtype(nb::kFloat64)).reshape({1, 3, 4});
+    show("reflection_pad2d", nb::reflection_pad2d(image, {1, 2, 2, 0}));
+    show("replication_pad1d", nb::replication_pad1d(image, {2, 1}));
+    const nb::Tensor a = f64({1, 5, -2}), b = f64({2, 3, 0});
+    show("max_min_tensors", nb::max(a, b) + nb::min(a, b) * 10 + a.max(b) * 100 + a.min(b) * 1000);
+    nb::Tensor out = nb::empty({0}, nb::dtype(nb::kFloat64));
+    nb::add_out(out, a, b, 2);
+    show("add_out", out);
+    nb::mm_out(out, image[0], image[0].t());
+    show("mm_out", out);
+    nb::Tensor resized = nb::arange(6, nb::dtype(nb::kFloat64));
+    resized.resize_({2, 2});
+    show("resize_", resized);
+    const std::vector<int64_t> shape{8, 3, 4};
+    std::printf("arrayref_slice %ld %ld\n", (long)nb::IntArrayRef(shape).slice(1)[0],
+                (long)nb::IntArrayRef(shape).slice(1, 1).size());
+    {
+      c10::InferenceMode guard;
+      std::printf("inference_mode %d\n", (int)at::GradMode::is_enabled());
+    }
+    show("data", a.data() * 2);
+  }
   return 0;
 }

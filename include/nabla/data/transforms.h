@@ -27,6 +27,11 @@ class BatchTransform {
   virtual OutputBatch apply_batch(InputBatch input_batch) = 0;
 };
 
+/// A transform that makes one batch out of the examples (LibTorch's Collation): apply_batch
+/// takes the raw batch, by default a vector of BatchType.
+template <class BatchType, class RawBatchType = std::vector<BatchType>>
+using Collation = BatchTransform<RawBatchType, BatchType>;
+
 /// Maps each example of a batch.
 template <class Input, class Output>
 class Transform : public BatchTransform<std::vector<Input>, std::vector<Output>> {
@@ -65,6 +70,10 @@ class BatchLambda : public BatchTransform<Input, Output> {
  private:
   FunctionType function_;
 };
+
+/// A Collation from a function (LibTorch's Collate).
+template <class BatchType, class RawBatchType = std::vector<BatchType>>
+using Collate = BatchLambda<RawBatchType, BatchType>;
 
 /// Maps the data tensor of each example, keeping its target.
 template <class Target = Tensor>

@@ -48,8 +48,12 @@ class AnyModule {
   template <class M>
   explicit AnyModule(const ModuleHolder<M>& holder) : AnyModule(holder.ptr()) {}
 
-  /// Calls the module's forward(input).
-  Tensor forward(const Tensor& input) const {
+  /// Calls the module's forward(input). LibTorch's spellings forward<>(x) and
+  /// forward<Tensor>(x) are the same call: the result is a Tensor.
+  template <class ReturnType = Tensor>
+  ReturnType forward(const Tensor& input) const {
+    static_assert(std::is_same_v<ReturnType, Tensor>,
+                  "nabla's AnyModule::forward returns a Tensor");
     check_not_empty();
     return forward_(*module_, input);
   }
@@ -139,8 +143,14 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
   void reset() override {}
   void pretty_print(std::ostream& stream) const override;
 
-  /// Feeds `input` through every module in order.
-  Tensor forward(const Tensor& input);
+  /// Feeds `input` through every module in order. forward<>(x) and forward<Tensor>(x), as
+  /// LibTorch spells it, are the same call.
+  template <class ReturnType = Tensor>
+  ReturnType forward(const Tensor& input) {
+    static_assert(std::is_same_v<ReturnType, Tensor>,
+                  "nabla's Sequential::forward returns a Tensor");
+    return forward_all(input);
+  }
 
   template <class M, class = std::enable_if_t<detail::is_module_v<M>>>
   void push_back(std::shared_ptr<M> module) {
@@ -205,6 +215,8 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
   bool is_empty() const noexcept { return modules_.empty(); }
 
  private:
+  Tensor forward_all(const Tensor& input);
+
   std::vector<AnyModule> modules_;
 };
 

@@ -43,6 +43,29 @@ constexpr Nonlinearity kReLU = Nonlinearity::ReLU;
 constexpr Nonlinearity kLeakyReLU = Nonlinearity::LeakyReLU;
 constexpr Nonlinearity kSELU = Nonlinearity::SELU;
 
+}  // namespace nabla::nn::init
+
+namespace nabla {
+// LibTorch spells these torch::kFanOut, torch::kReLU, ...: the same values at namespace level,
+// so that both nabla::kReLU and nabla::nn::init::kReLU work everywhere. (nabla::kLinear is
+// the interpolation mode; the nonlinearity is nn::init::kLinear.)
+using nn::init::kConv1D;
+using nn::init::kConv2D;
+using nn::init::kConv3D;
+using nn::init::kConvTranspose1D;
+using nn::init::kConvTranspose2D;
+using nn::init::kConvTranspose3D;
+using nn::init::kFanIn;
+using nn::init::kFanOut;
+using nn::init::kLeakyReLU;
+using nn::init::kReLU;
+using nn::init::kSELU;
+using nn::init::kSigmoid;
+using nn::init::kTanh;
+}  // namespace nabla
+
+namespace nabla::nn::init {
+
 /// The recommended gain for a nonlinearity (param: the negative slope of leaky_relu).
 double calculate_gain(Nonlinearity nonlinearity, double param = 0.01);
 /// (fan_in, fan_out) of a weight of at least 2 dims: [out, in, *receptive field].

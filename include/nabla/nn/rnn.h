@@ -22,13 +22,6 @@
 #include "nabla/nn/utils/rnn.h"
 #include "nabla/tensor.h"
 
-namespace nabla {
-// LibTorch spells the RNN nonlinearity torch::kTanh / torch::kReLU: the same values as
-// nn::init's, so that both `nabla::kTanh` and `nabla::nn::init::kTanh` work everywhere.
-using nn::init::kReLU;
-using nn::init::kTanh;
-}  // namespace nabla
-
 namespace nabla::nn {
 
 // ---- options -----------------------------------------------------------------------------
