@@ -9,6 +9,8 @@ a Linear(3, 4) -> Tanh -> Linear(4, 2) model trains three steps on an MSE loss, 
 - pt_optim_<kind>.pt: torch.save(optimizer.state_dict()),
 - pt_optim_<kind>_expected.safetensors: the batch (x, y) and the parameters after one more
   step ("0.weight", ...), which nabla must reproduce from the two files.
+pt_lbfgs_expected.safetensors: LBFGS's steps (fixed and with the line search) from a float64
+model (see lbfgs_fixture).
 pt_optim_truncated.pt is pt_optim_adam.pt with its first storage cut short; pt_optim_cyclic.pt a
 hand-written pickle of a dict that contains itself (refused: it would never be freed).
 """
@@ -55,6 +57,42 @@ def optim_fixture(kind, make):
     save_safetensors(expected, os.path.join(HERE, f"pt_optim_{kind}_expected.safetensors"))
 
 
+def lbfgs_fixture():
+    """pt_lbfgs_expected.safetensors: a float64 Linear(3, 4) -> Tanh -> Linear(4, 2) on an MSE
+    loss, its initial parameters ("init.0.weight", ...) and batch ("x", "y"); then, for LBFGS
+    with fixed steps ("plain") and with the strong Wolfe line search ("wolfe"), the parameters
+    after three steps ("plain.0.weight", ...), each step's loss ("plain.losses") and the state's
+    func_evals and n_iter ("plain.counts")."""
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(),
+                                torch.nn.Linear(4, 2)).double()
+    x = torch.randn(8, 3, dtype=torch.float64)
+    y = torch.randn(8, 2, dtype=torch.float64)
+    init = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    out = {f"init.{k}": v for k, v in init.items()}
+    out.update({"x": x, "y": y})
+    runs = {
+        "plain": dict(lr=0.5, max_iter=5, history_size=3),
+        "wolfe": dict(lr=1, max_iter=6, history_size=4, line_search_fn="strong_wolfe"),
+    }
+    for name, options in runs.items():
+        model.load_state_dict(init)
+        opt = torch.optim.LBFGS(model.parameters(), **options)
+
+        def closure():
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            return loss
+
+        out[f"{name}.losses"] = torch.stack([opt.step(closure).detach() for _ in range(3)])
+        out.update({f"{name}.{k}": v.detach().clone() for k, v in model.state_dict().items()})
+        state = opt.state[next(iter(model.parameters()))]
+        out[f"{name}.counts"] = torch.tensor([state["func_evals"], state["n_iter"]],
+                                             dtype=torch.float64)
+    save_safetensors(out, os.path.join(HERE, "pt_lbfgs_expected.safetensors"))
+
+
 def truncated_fixture():
     src = zipfile.ZipFile(os.path.join(HERE, "pt_optim_adam.pt"))
     with zipfile.ZipFile(os.path.join(HERE, "pt_optim_truncated.pt"), "w") as z:
@@ -76,6 +114,7 @@ def cyclic_fixture():
 if __name__ == "__main__":
     for kind, make in OPTIMIZERS.items():
         optim_fixture(kind, make)
+    lbfgs_fixture()
     truncated_fixture()
     cyclic_fixture()
     print("wrote tests/data/pt_optim_*")

@@ -177,3 +177,136 @@ TEST(PyTorchOptimizerFile, RefusesTruncatedAndCyclicFiles) {
 }
 
 }  // namespace
+
+// ---- LBFGS against torch.optim.LBFGS (scripts/make_pytorch_optim_fixtures.py, lbfgs_fixture):
+// three steps from the same float64 parameters, with fixed steps and with the line search ----
+
+namespace {
+
+struct LbfgsFixture {
+  std::map<std::string, nabla::Tensor> data;
+  nn::Sequential model = make_model();
+  LbfgsFixture() {
+    for (auto& [name, t] : nabla::load_safetensors(kData + "/pt_lbfgs_expected.safetensors"))
+      data[name] = t;
+    model->to(nabla::kFloat64);
+    nabla::NoGradGuard no_grad;
+    for (auto& p : model->named_parameters()) p.value().copy_(data.at("init." + p.key()));
+  }
+  optim::Optimizer::LossClosure closure(optim::Optimizer& opt) {
+    return [this, &opt] {
+      opt.zero_grad();
+      nabla::Tensor loss = nabla::mse_loss(model->forward(data.at("x")), data.at("y"));
+      loss.backward();
+      return loss;
+    };
+  }
+  // Three steps; the largest distance of the losses and the parameters to PyTorch's.
+  double run(const std::string& name, optim::LBFGS& opt) {
+    std::vector<double> losses;
+    for (int i = 0; i < 3; ++i) losses.push_back(opt.step(closure(opt)).item<double>());
+    const nabla::Tensor expected_losses = data.at(name + ".losses");
+    double worst = 0;
+    for (int i = 0; i < 3; ++i)
+      worst = std::max(worst, std::abs(losses[i] - expected_losses[i].item<double>()));
+    for (const auto& p : model->named_parameters())
+      worst =
+          std::max(worst, (p.value() - data.at(name + "." + p.key())).abs().max().item<double>());
+    const auto& state = static_cast<optim::LBFGSParamState&>(
+        *opt.state().at(model->parameters()[0].unsafeGetTensorImpl()));
+    EXPECT_EQ(state.func_evals(), data.at(name + ".counts")[0].item<double>()) << name;
+    EXPECT_EQ(state.n_iter(), data.at(name + ".counts")[1].item<double>()) << name;
+    return worst;
+  }
+};
+
+TEST(LBFGS, TakesPyTorchsStepsWithFixedSteps) {
+  LbfgsFixture f;
+  optim::LBFGS opt(f.model->parameters(), optim::LBFGSOptions(0.5).max_iter(5).history_size(3));
+  EXPECT_LT(f.run("plain", opt), 1e-12);
+}
+
+TEST(LBFGS, TakesPyTorchsStepsWithTheStrongWolfeLineSearch) {
+  LbfgsFixture f;
+  optim::LBFGS opt(
+      f.model->parameters(),
+      optim::LBFGSOptions(1).max_iter(6).history_size(4).line_search_fn("strong_wolfe"));
+  EXPECT_LT(f.run("wolfe", opt), 1e-12);
+}
+
+TEST(LBFGS, StateDictResumesTheSameSteps) {
+  // Two steps, save; a new optimizer loads the state and takes the third: as the first would.
+  LbfgsFixture a, b;
+  const auto options =
+      optim::LBFGSOptions(1).max_iter(4).history_size(3).line_search_fn("strong_wolfe");
+  optim::LBFGS first(a.model->parameters(), options);
+  for (int i = 0; i < 2; ++i) first.step(a.closure(first));
+  optim::LBFGS resumed(b.model->parameters(), optim::LBFGSOptions(0.1));
+  {
+    nabla::NoGradGuard no_grad;
+    for (size_t i = 0; i < a.model->parameters().size(); ++i)
+      b.model->parameters()[i].copy_(a.model->parameters()[i]);
+  }
+  resumed.load_state_dict(first.state_dict());
+  EXPECT_EQ(
+      static_cast<const optim::LBFGSOptions&>(resumed.param_groups()[0].options()).line_search_fn(),
+      std::optional<std::string>("strong_wolfe"));
+  first.step(a.closure(first));
+  resumed.step(b.closure(resumed));
+  for (size_t i = 0; i < a.model->parameters().size(); ++i)
+    EXPECT_TRUE(a.model->parameters()[i].equal(b.model->parameters()[i])) << i;
+}
+
+TEST(LBFGS, MinimizesRosenbrock) {
+  const nabla::Tensor xy = nabla::tensor({-1.5, 2.0}, nabla::kFloat64).requires_grad_();
+  optim::LBFGS opt({xy}, optim::LBFGSOptions(1).max_iter(200).line_search_fn("strong_wolfe"));
+  auto rosenbrock = [&] {
+    opt.zero_grad();
+    const nabla::Tensor x = xy[0], y = xy[1];
+    nabla::Tensor loss = (1 - x).pow(2) + 100 * (y - x * x).pow(2);
+    loss.backward();
+    return loss;
+  };
+  for (int i = 0; i < 5; ++i) opt.step(rosenbrock);
+  // Stopped by tolerance_grad (1e-7) near the minimum (1, 1).
+  EXPECT_NEAR(xy[0].item<double>(), 1.0, 1e-5);
+  EXPECT_NEAR(xy[1].item<double>(), 1.0, 1e-5);
+}
+
+TEST(LBFGS, Errors) {
+  const nabla::Tensor w = nabla::zeros({2}).requires_grad_();
+  optim::LBFGS opt({w});
+  EXPECT_TRUE(contains(error_of([&] { opt.step(nullptr); }), "[LBFGS] step() needs a closure"));
+  const std::string line_search = error_of(
+      [&] { optim::LBFGS bad({w}, optim::LBFGSOptions().line_search_fn("backtracking")); });
+  EXPECT_TRUE(contains(line_search, "only 'strong_wolfe' is supported")) << line_search;
+  const std::string groups = error_of([&] {
+    optim::LBFGS two({optim::OptimizerParamGroup({w}),
+                      optim::OptimizerParamGroup({nabla::zeros({1}).requires_grad_()})});
+  });
+  EXPECT_TRUE(contains(groups, "doesn't support per-parameter options")) << groups;
+  // A state for parameters of another size is refused at the next step, naming the sizes.
+  LbfgsFixture f;
+  optim::LBFGS trained(f.model->parameters(), optim::LBFGSOptions().max_iter(2));
+  trained.step(f.closure(trained));
+  const nabla::Tensor small = nabla::ones({3}, nabla::kFloat64).requires_grad_();
+  optim::LBFGS other({small});
+  nabla::NamedTensors state = trained.state_dict();
+  for (auto& [name, t] : state)
+    if (name == "param_groups.0.params") t = nabla::tensor({int64_t{0}});
+  const std::string misfit = error_of([&] {
+    other.load_state_dict(state);
+    other.step([&] {
+      other.zero_grad();
+      nabla::Tensor loss = small.pow(2).sum();
+      loss.backward();
+      return loss;
+    });
+  });
+  EXPECT_TRUE(contains(misfit,
+                       "[LBFGS] the state's direction and gradient do not fit parameters "
+                       "of 3 elements"))
+      << misfit;
+}
+
+}  // namespace

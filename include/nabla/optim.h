@@ -5,6 +5,7 @@
 #include "nabla/optim/adam.h"
 #include "nabla/optim/adamw.h"
 #include "nabla/optim/grad_scaler.h"
+#include "nabla/optim/lbfgs.h"
 #include "nabla/optim/optimizer.h"
 #include "nabla/optim/rmsprop.h"
 #include "nabla/optim/schedulers/lr_scheduler.h"

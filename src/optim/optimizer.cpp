@@ -215,6 +215,19 @@ class LoadVisitor : public FieldVisitor {
     v = t->detach().to(param_->scalar_type(), false, /*copy=*/true).contiguous();
     check_values(name, v);
   }
+  void any_shape_field(const char* name, Tensor& v) override {
+    const Tensor* t = find(name);
+    if (t == nullptr) {
+      v = Tensor();
+      return;
+    }
+    NABLA_CHECK(t->is_floating_point(),
+                "[load_state_dict] entry '{}{}' should be floating point, got {}", prefix_, name,
+                t->scalar_type());
+    const ScalarType dtype = param_ != nullptr ? param_->scalar_type() : t->scalar_type();
+    v = t->detach().to(dtype, false, /*copy=*/true).contiguous();
+    check_values(name, v);
+  }
 
  private:
   // Optimizer state is multiplied into the weights: a NaN, an infinity or a negative sum of

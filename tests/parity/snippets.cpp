@@ -711,5 +711,22 @@ int main() {
     }
     show("data", a.data() * 2);
   }
+  {  // LBFGS with and without the line search, on Rosenbrock's function
+    for (const bool wolfe : {false, true}) {
+      nb::Tensor xy = f64({-1.5, 2.0}).requires_grad_();
+      auto options = nb::optim::LBFGSOptions(wolfe ? 1.0 : 0.01).max_iter(7).history_size(5);
+      if (wolfe) options.line_search_fn("strong_wolfe");
+      nb::optim::LBFGS opt({xy}, options);
+      auto closure = [&] {
+        opt.zero_grad();
+        nb::Tensor loss = (1 - xy[0]).pow(2) + 100 * (xy[1] - xy[0] * xy[0]).pow(2);
+        loss.backward();
+        return loss;
+      };
+      nb::Tensor first = opt.step(closure);
+      opt.step(closure);
+      show(wolfe ? "lbfgs_wolfe" : "lbfgs", nb::cat({xy.detach(), first.detach().reshape({1})}));
+    }
+  }
   return 0;
 }

@@ -44,6 +44,9 @@ class FieldVisitor {
   virtual void field(const char* name, std::tuple<double, double>& value) = 0;
   /// An undefined tensor is a buffer not created yet (e.g. momentum before the first step).
   virtual void field(const char* name, Tensor& value) = 0;
+  /// A floating-point tensor of any shape (LBFGS's history of all parameters, flattened),
+  /// where field() expects the parameter's shape.
+  virtual void any_shape_field(const char* name, Tensor& value) { field(name, value); }
 };
 
 /// Hyper-parameters of one parameter group.
