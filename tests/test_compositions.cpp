@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -599,6 +600,29 @@ TEST(Porting, PadsMaxMinAndSamplerMethods) {
   EXPECT_EQ(nabla::zeros({5}, nabla::kLong).bernoulli_(1.0).sum().item<int64_t>(), 5);
   EXPECT_TRUE(contains(error_of([] { nabla::zeros({2}).bernoulli_(1.5); }), "[bernoulli_]"));
   EXPECT_EQ(values(nabla::zeros({3, 2}).bernoulli(1.0)), std::vector<double>(6, 1.0));
+  // normal: each overload's mean and spread, seeding, std = 0, broadcasting, errors.
+  nabla::manual_seed(11);
+  const Tensor samples = nabla::normal(2.0, 0.5, {20000}, nabla::kFloat64);
+  EXPECT_EQ(samples.scalar_type(), nabla::kFloat64);
+  EXPECT_NEAR(samples.mean().item<double>(), 2.0, 0.02);
+  EXPECT_NEAR(samples.std().item<double>(), 0.5, 0.02);
+  nabla::manual_seed(11);
+  EXPECT_TRUE(samples.equal(nabla::normal(2.0, 0.5, {20000}, nabla::kFloat64)));
+  EXPECT_EQ(nabla::normal(0, 1, {3, 1}).scalar_type(), nabla::kFloat32);
+  const Tensor means = f64({-1, 0, 4});
+  EXPECT_TRUE(nabla::normal(means, 0.0).equal(means));
+  EXPECT_EQ(values(nabla::normal(3.0, nabla::zeros({2}, nabla::kFloat64))),
+            (std::vector<double>{3, 3}));
+  EXPECT_EQ(sizes(nabla::normal(means.unsqueeze(1), nabla::ones({2}, nabla::kFloat64))),
+            Shape({3, 2}));
+  EXPECT_NEAR(nabla::normal(nabla::full({20000}, 5.0), 2.0).std().item<double>(), 2.0, 0.05);
+  EXPECT_FALSE(nabla::normal(means.clone().requires_grad_(), 1.0).requires_grad());
+  EXPECT_TRUE(contains(error_of([] { nabla::normal(0, -1, {2}); }), "[normal] expects std >= 0.0"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         nabla::normal(0.0, f64({1, -1}));
+                       }),
+                       "[normal] expects all elements of std >= 0.0"));
+  EXPECT_TRUE(contains(error_of([&] { nabla::normal(means, f64({1, 1})); }), "normal"));
   nabla::manual_seed(3);
   const Tensor drawn = f64({0.1, 0.6, 0.3}).multinomial(2);
   nabla::manual_seed(3);
@@ -648,6 +672,25 @@ TEST(Porting, TorchSpellings) {
   }
   const std::vector<int64_t> shape{8, 3, 4};
   EXPECT_EQ(torch::IntArrayRef(shape).slice(1).vec(), Shape({3, 4}));
+  std::vector<int> counts(4);
+  std::iota(counts.begin(), counts.end(), 1);  // <numeric>, through the drop-in header
+  EXPECT_EQ(std::accumulate(counts.begin(), counts.end(), 0), 10);
+
+  // Printing as LibTorch: options by their C++ type names, vectors separated by spaces.
+  std::ostringstream options, tensors, devices;
+  options << torch::TensorOptions().dtype(torch::kFloat64);
+  EXPECT_EQ(options.str(),
+            "TensorOptions(dtype=double, device=cpu (default), layout=Strided (default), "
+            "requires_grad=false (default), pinned_memory=false (default), "
+            "memory_format=(nullopt))");
+  const std::vector<torch::Tensor> pair{torch::ones({1}), torch::zeros({1})};
+  tensors << pair;
+  std::ostringstream first, second;
+  first << pair[0];
+  second << pair[1];
+  EXPECT_EQ(tensors.str(), first.str() + " " + second.str());
+  devices << std::vector<torch::Device>{torch::kCPU, torch::Device("cpu")};
+  EXPECT_EQ(devices.str(), "cpu cpu");
 }
 
 }  // namespace

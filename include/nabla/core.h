@@ -150,6 +150,8 @@ class Device {
   int index_;
 };
 std::ostream& operator<<(std::ostream& os, const Device& d);
+/// The devices separated by spaces, as LibTorch prints a vector.
+std::ostream& operator<<(std::ostream& os, const std::vector<Device>& devices);
 
 /// Waits until the work queued on `device` has finished (a no-op on the CPU, which runs every
 /// op synchronously); raises for a device nabla was built without.

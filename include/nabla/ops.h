@@ -59,6 +59,13 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions&
 Tensor randperm(int64_t n, const TensorOptions& options = {});
 /// Draws `num_samples` indices from each row of non-negative weights.
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false);
+/// Normal samples: of `size` with one mean and std (float32 unless the options say otherwise),
+/// or elementwise with a tensor mean and/or std (broadcast together; std >= 0). The result
+/// takes no gradient (LibTorch's is zero).
+Tensor normal(double mean, double std, IntArrayRef size, const TensorOptions& options = {});
+Tensor normal(const Tensor& mean, double std = 1);
+Tensor normal(double mean, const Tensor& std);
+Tensor normal(const Tensor& mean, const Tensor& std);
 Tensor bernoulli(const Tensor& probs);
 
 // ---- threads ---------------------------------------------------------------------------

@@ -745,6 +745,8 @@ class Tensor {
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
+/// The tensors one after another, separated by a space, as LibTorch prints a vector.
+std::ostream& operator<<(std::ostream& os, const std::vector<Tensor>& tensors);
 
 // ---- operators -------------------------------------------------------------------------
 Tensor operator+(const Tensor& a, const Tensor& b);

@@ -54,6 +54,10 @@ class TensorOptions {
   std::optional<bool> requires_grad_;
 };
 
+/// LibTorch's form: TensorOptions(dtype=float (default), device=cpu (default), ...), dtypes by
+/// their C++ type names.
+std::ostream& operator<<(std::ostream& os, const TensorOptions& options);
+
 inline TensorOptions dtype(ScalarType d) { return TensorOptions().dtype(d); }
 inline TensorOptions device(Device d) { return TensorOptions().device(d); }
 inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }

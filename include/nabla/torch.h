@@ -11,6 +11,7 @@
 
 #include <cmath>  // LibTorch's headers bring ::sqrt, ::exp, ... into programs
 #include <iostream>
+#include <numeric>  // and std::iota, std::accumulate
 #include <optional>
 #include <string>
 

@@ -3,6 +3,7 @@
 
 #include "core/check.h"
 #include "nabla/core.h"
+#include "nabla/tensor_options.h"
 
 namespace nabla {
 
@@ -98,6 +99,45 @@ std::string Device::str() const {
 }
 
 std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
+std::ostream& operator<<(std::ostream& os, const std::vector<Device>& devices) {
+  for (size_t i = 0; i < devices.size(); ++i) os << (i ? " " : "") << devices[i];
+  return os;
+}
+
+namespace {
+// The names LibTorch's TensorOptions printing gives dtypes (their C++ types, as caffe2's
+// TypeMeta spells them).
+const char* cpp_type_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Byte:
+      return "unsigned char";
+    case ScalarType::Int:
+      return "int";
+    case ScalarType::Long:
+      return "long int";
+    case ScalarType::Float:
+      return "float";
+    case ScalarType::Double:
+      return "double";
+    case ScalarType::Bool:
+      return "bool";
+    case ScalarType::Half:
+      return "c10::Half";
+    case ScalarType::BFloat16:
+      return "c10::BFloat16";
+  }
+  return "unknown";
+}
+const char* unless_set(bool set) { return set ? "" : " (default)"; }
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const TensorOptions& o) {
+  return os << "TensorOptions(dtype=" << cpp_type_name(o.dtype()) << unless_set(o.has_dtype())
+            << ", device=" << o.device() << unless_set(o.has_device())
+            << ", layout=Strided (default), requires_grad="
+            << (o.requires_grad() ? "true" : "false") << unless_set(o.has_requires_grad())
+            << ", pinned_memory=false (default), memory_format=(nullopt))";
+}
 
 Scalar Scalar::operator-() const {
   if (kind_ == Kind::Double) return Scalar(-d_);

@@ -237,6 +237,11 @@ PrintOptions get_printoptions() {
   return g_print_options;
 }
 
+std::ostream& operator<<(std::ostream& os, const std::vector<Tensor>& tensors) {
+  for (size_t i = 0; i < tensors.size(); ++i) os << (i ? " " : "") << tensors[i];
+  return os;
+}
+
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "[ Tensor (undefined) ]";
   const PrintOptions o = get_printoptions();

@@ -338,6 +338,44 @@ Tensor bernoulli(const Tensor& probs) {
   return to_device(host, probs.scalar_type(), probs.device());
 }
 
+// normal: standard normal samples scaled and shifted, so a seed gives the same numbers as
+// randn's, on any thread count. LibTorch's has zero gradient; nabla's result takes none.
+Tensor normal(double mean, double std, IntArrayRef size, const TensorOptions& options) {
+  NABLA_CHECK(std >= 0, "[normal] expects std >= 0.0, but found std {}", std);
+  const Tensor samples = empty(size, options.requires_grad(false)).normal_(mean, std);
+  return options.requires_grad() ? samples.requires_grad_() : samples;
+}
+namespace {
+void check_std(const Tensor& std) {
+  check_defined(std, "normal", "std");
+  check_floating(std.scalar_type(), "normal");
+  NABLA_CHECK(!std.lt(0).any().item<bool>(), "[normal] expects all elements of std >= 0.0");
+}
+}  // namespace
+Tensor normal(const Tensor& mean, double std) {
+  check_defined(mean, "normal", "mean");
+  check_floating(mean.scalar_type(), "normal");
+  NABLA_CHECK(std >= 0, "[normal] expects std >= 0.0, but found std {}", std);
+  NoGradGuard no_grad;
+  return empty_like(mean).normal_(0, std).add_(mean);
+}
+Tensor normal(double mean, const Tensor& std) {
+  check_std(std);
+  NoGradGuard no_grad;
+  return empty_like(std).normal_(0, 1).mul_(std).add_(mean);
+}
+Tensor normal(const Tensor& mean, const Tensor& std) {
+  check_defined(mean, "normal", "mean");
+  check_floating(mean.scalar_type(), "normal");
+  check_std(std);
+  NoGradGuard no_grad;
+  const std::vector<int64_t> shape = broadcast_shapes(mean.sizes(), std.sizes(), "normal");
+  return empty(shape, mean.options().dtype(result_type(mean, std)))
+      .normal_(0, 1)
+      .mul_(std)
+      .add_(mean);
+}
+
 // The Tensor methods of the samplers above, as LibTorch spells them.
 Tensor Tensor::multinomial(int64_t num_samples, bool replacement) const {
   return nabla::multinomial(*this, num_samples, replacement);

@@ -13,6 +13,7 @@ namespace nb = nabla;
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -710,6 +711,16 @@ int main() {
       std::printf("inference_mode %d\n", (int)at::GradMode::is_enabled());
     }
     show("data", a.data() * 2);
+    // torch::normal is the sized factory only; the tensor forms are at::'s (nabla: both).
+    show("normal_std0", at::normal(a, 0.0) +
+                            at::normal(1.5, nb::zeros({3}, nb::dtype(nb::kFloat64))) +
+                            at::normal(a, nb::zeros({2, 1}, nb::dtype(nb::kFloat64))).sum(0));
+    std::printf("normal_sized %d %d\n", (int)nb::normal(0, 1, {3, 1}).size(0),
+                (int)(nb::normal(0, 1, {2}).scalar_type() == nb::kFloat));
+    std::ostringstream options;
+    options << nb::TensorOptions().dtype(nb::kFloat64) << " | " << nb::TensorOptions() << " | "
+            << nb::TensorOptions().dtype(nb::kLong).requires_grad(false);
+    std::printf("options %s\n", options.str().c_str());
   }
   {  // LBFGS with and without the line search, on Rosenbrock's function
     for (const bool wolfe : {false, true}) {
