@@ -124,6 +124,108 @@ TEST(Half, TensorConversionsMatchPyTorch) {
   }
 }
 
+namespace {
+// Every dtype's element type, to convert with C++'s own casts.
+template <class F>
+void for_each_element_type(F f) {
+  f(bool{}, nabla::kBool);
+  f(uint8_t{}, nabla::kByte);
+  f(int32_t{}, nabla::kInt);
+  f(int64_t{}, nabla::kLong);
+  f(Half{}, nabla::kHalf);
+  f(BFloat16{}, nabla::kBFloat16);
+  f(float{}, nabla::kFloat);
+  f(double{}, nabla::kDouble);
+}
+
+template <class T>
+constexpr bool is_floating_element =
+    std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+template <class To, class From>
+To cast_element(From v) {
+  if constexpr (std::is_same_v<To, bool>)
+    return v != From(0);
+  else
+    return static_cast<To>(v);
+}
+
+template <class T>
+bool same_element(T a, T b) {
+  if constexpr (is_floating_element<T>) {
+    if (std::isnan(static_cast<double>(a)) && std::isnan(static_cast<double>(b))) return true;
+  }
+  return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+}  // namespace
+
+// Copies between every pair of dtypes, dense and strided on either side: each element as C++
+// converts it (a 16-bit float through float, the only conversion Half and BFloat16 have). Values
+// outside an integer dtype's range, and NaN or infinity, go between the floating dtypes only
+// (converting them to an integer is undefined in C++, and PyTorch leaves it unspecified).
+TEST(Half, CopiesBetweenEveryPairOfDtypesConvertAsTheElementTypes) {
+  const std::vector<double> any_dtype = {0, 1, 2.5, 7.75, 100, 255};
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> floating = {0,     -0.0, 1,     -3.5,  2.5,   std::nan(""),
+                                        inf,   -inf, 1e-8,  65520, 3e38,  1e-40,
+                                        255.5, 0.1,  -1e-5, 7e4,   1e300, -2.75};
+  int pairs = 0;
+  for_each_element_type([&](auto from_tag, nabla::ScalarType from) {
+    using From = decltype(from_tag);
+    for_each_element_type([&](auto to_tag, nabla::ScalarType to) {
+      using To = decltype(to_tag);
+      const bool both_floating = is_floating_element<From> && is_floating_element<To>;
+      const std::vector<double>& values = both_floating ? floating : any_dtype;
+      const auto n = static_cast<int64_t>(values.size());
+      const Tensor src = nabla::tensor(values, nabla::TensorOptions().dtype(nabla::kDouble))
+                             .to(from)
+                             .reshape({2, n / 2});
+      const Tensor dense = src.to(to);                 // dense to dense
+      const Tensor from_strided = src.t().to(to).t();  // strided source
+      Tensor into_strided = nabla::empty({n / 2, 2}, nabla::TensorOptions().dtype(to)).t();
+      into_strided.copy_(src);  // strided destination
+      const Tensor src_c = src.contiguous();
+      const auto* in = static_cast<const From*>(src_c.data_ptr());
+      for (const Tensor& out : {dense, from_strided, into_strided}) {
+        ASSERT_EQ(out.scalar_type(), to);
+        const Tensor out_c = out.contiguous();
+        const auto* got = static_cast<const To*>(out_c.data_ptr());
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_TRUE(same_element(got[i], cast_element<To>(in[i])))
+              << from << " -> " << to << ", element " << i << " (" << values[size_t(i)] << ")";
+      }
+      ++pairs;
+    });
+  });
+  EXPECT_EQ(pairs, 64);
+}
+
+// A copy within one dtype moves bits: NaN payloads and signaling NaNs come through unchanged,
+// dense and strided.
+TEST(Half, CopiesWithinADtypeKeepEveryBit) {
+  const std::vector<uint16_t> half_bits = {0x7D01, 0x7E55, 0xFE01, 0x0001, 0x8000, 0x3C00};
+  const std::vector<uint16_t> bf16_bits = {0x7F81, 0x7FC5, 0xFF81, 0x0001, 0x8000, 0x3F80};
+  const std::vector<uint32_t> f32_bits = {0x7F800001u, 0x7FC12345u, 0xFF800003u,
+                                          0x00000001u, 0x80000000u, 0x3F800000u};
+  const auto check = [](auto bits, nabla::ScalarType dtype) {
+    using Bits = typename decltype(bits)::value_type;
+    const auto n = static_cast<int64_t>(bits.size());
+    Tensor t = nabla::empty({n}, nabla::TensorOptions().dtype(dtype));
+    std::memcpy(t.data_ptr(), bits.data(), bits.size() * sizeof(Bits));
+    const Tensor m = t.reshape({2, n / 2});
+    for (const Tensor& copy : {t.clone(), m.t().contiguous().t().contiguous().reshape({-1}),
+                               nabla::empty_like(m.t()).copy_(m.t()).t().reshape({-1})}) {
+      ASSERT_EQ(copy.scalar_type(), dtype);
+      EXPECT_EQ(std::memcmp(copy.contiguous().data_ptr(), bits.data(), bits.size() * sizeof(Bits)),
+                0)
+          << dtype;
+    }
+  };
+  check(half_bits, nabla::kHalf);
+  check(bf16_bits, nabla::kBFloat16);
+  check(f32_bits, nabla::kFloat);
+}
+
 TEST(Half, EveryHalfAndBFloat16ValueRoundTripsThroughFloat) {
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
     const auto b = static_cast<uint16_t>(bits);

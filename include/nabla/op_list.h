@@ -7,8 +7,9 @@
 // its row). It generates the enums and op_name() (src/backend/backend.h), the functor declarations
 // (src/backend/cpu/functors.h) and the CPU switch (src/backend/cpu/elementwise.cpp). Unary kinds:
 // Numeric (every dtype but bool, same dtype out), Floating (float dtypes), Logical (any dtype in,
-// bool out). Binary kinds: Arith (compute dtype out), Compare (bool out), Bitwise (integers and
-// bool only, compute dtype out).
+// bool out). Binary kinds: Arith (compute dtype out), Floating (true division and the functions of
+// real numbers: integer and bool operands are computed in float32, so the kernels see float dtypes
+// only), Compare (bool out), Bitwise (integers and bool only, compute dtype out).
 #define NABLA_UNARY_OPS(X)                                             \
   X(Neg, neg, Numeric, "neg")                                          \
   X(Exp, exp, Floating, "exp")                                         \
@@ -70,41 +71,41 @@
   X(BesselK1e, special_scaled_modified_bessel_k1, Floating, nullptr)   \
   X(SphericalBesselJ0, special_spherical_bessel_j0, Floating, nullptr) \
   X(AiryAi, special_airy_ai, Floating, nullptr)
-#define NABLA_BINARY_OPS(X)                                                    \
-  X(Add, add, Arith, "add")                                                    \
-  X(Sub, sub, Arith, "sub")                                                    \
-  X(Mul, mul, Arith, "mul")                                                    \
-  X(Div, div, Arith, "div")                                                    \
-  X(Pow, pow, Arith, "pow_tensor")                                             \
-  X(Maximum, maximum, Arith, "maximum")                                        \
-  X(Minimum, minimum, Arith, "minimum")                                        \
-  X(Atan2, atan2, Arith, "atan2")                                              \
-  X(Hypot, hypot, Arith, "hypot")                                              \
-  X(Zeta, special_zeta, Arith, "special_zeta")                                 \
-  X(Igamma, igamma, Arith, "special_gammainc")                                 \
-  X(Igammac, igammac, Arith, "special_gammaincc")                              \
-  X(ChebyshevT, special_chebyshev_polynomial_t, Arith, nullptr)                \
-  X(ChebyshevU, special_chebyshev_polynomial_u, Arith, nullptr)                \
-  X(ChebyshevV, special_chebyshev_polynomial_v, Arith, nullptr)                \
-  X(ChebyshevW, special_chebyshev_polynomial_w, Arith, nullptr)                \
-  X(ShiftedChebyshevT, special_shifted_chebyshev_polynomial_t, Arith, nullptr) \
-  X(ShiftedChebyshevU, special_shifted_chebyshev_polynomial_u, Arith, nullptr) \
-  X(ShiftedChebyshevV, special_shifted_chebyshev_polynomial_v, Arith, nullptr) \
-  X(ShiftedChebyshevW, special_shifted_chebyshev_polynomial_w, Arith, nullptr) \
-  X(HermiteH, special_hermite_polynomial_h, Arith, nullptr)                    \
-  X(HermiteHe, special_hermite_polynomial_he, Arith, nullptr)                  \
-  X(LaguerreL, special_laguerre_polynomial_l, Arith, nullptr)                  \
-  X(LegendreP, special_legendre_polynomial_p, Arith, nullptr)                  \
-  X(Fmod, fmod, Arith, "fmod")                                                 \
-  X(Remainder, remainder, Arith, "remainder")                                  \
-  X(Eq, eq, Compare, nullptr)                                                  \
-  X(Ne, ne, Compare, nullptr)                                                  \
-  X(Lt, lt, Compare, nullptr)                                                  \
-  X(Le, le, Compare, nullptr)                                                  \
-  X(Gt, gt, Compare, nullptr)                                                  \
-  X(Ge, ge, Compare, nullptr)                                                  \
-  X(LogicalAnd, logical_and, Compare, nullptr)                                 \
-  X(LogicalOr, logical_or, Compare, nullptr)                                   \
-  X(BitwiseAnd, bitwise_and, Bitwise, nullptr)                                 \
-  X(BitwiseOr, bitwise_or, Bitwise, nullptr)                                   \
+#define NABLA_BINARY_OPS(X)                                                       \
+  X(Add, add, Arith, "add")                                                       \
+  X(Sub, sub, Arith, "sub")                                                       \
+  X(Mul, mul, Arith, "mul")                                                       \
+  X(Div, div, Floating, "div")                                                    \
+  X(Pow, pow, Arith, "pow_tensor")                                                \
+  X(Maximum, maximum, Arith, "maximum")                                           \
+  X(Minimum, minimum, Arith, "minimum")                                           \
+  X(Atan2, atan2, Floating, "atan2")                                              \
+  X(Hypot, hypot, Floating, "hypot")                                              \
+  X(Zeta, special_zeta, Floating, "special_zeta")                                 \
+  X(Igamma, igamma, Floating, "special_gammainc")                                 \
+  X(Igammac, igammac, Floating, "special_gammaincc")                              \
+  X(ChebyshevT, special_chebyshev_polynomial_t, Floating, nullptr)                \
+  X(ChebyshevU, special_chebyshev_polynomial_u, Floating, nullptr)                \
+  X(ChebyshevV, special_chebyshev_polynomial_v, Floating, nullptr)                \
+  X(ChebyshevW, special_chebyshev_polynomial_w, Floating, nullptr)                \
+  X(ShiftedChebyshevT, special_shifted_chebyshev_polynomial_t, Floating, nullptr) \
+  X(ShiftedChebyshevU, special_shifted_chebyshev_polynomial_u, Floating, nullptr) \
+  X(ShiftedChebyshevV, special_shifted_chebyshev_polynomial_v, Floating, nullptr) \
+  X(ShiftedChebyshevW, special_shifted_chebyshev_polynomial_w, Floating, nullptr) \
+  X(HermiteH, special_hermite_polynomial_h, Floating, nullptr)                    \
+  X(HermiteHe, special_hermite_polynomial_he, Floating, nullptr)                  \
+  X(LaguerreL, special_laguerre_polynomial_l, Floating, nullptr)                  \
+  X(LegendreP, special_legendre_polynomial_p, Floating, nullptr)                  \
+  X(Fmod, fmod, Arith, "fmod")                                                    \
+  X(Remainder, remainder, Arith, "remainder")                                     \
+  X(Eq, eq, Compare, nullptr)                                                     \
+  X(Ne, ne, Compare, nullptr)                                                     \
+  X(Lt, lt, Compare, nullptr)                                                     \
+  X(Le, le, Compare, nullptr)                                                     \
+  X(Gt, gt, Compare, nullptr)                                                     \
+  X(Ge, ge, Compare, nullptr)                                                     \
+  X(LogicalAnd, logical_and, Compare, nullptr)                                    \
+  X(LogicalOr, logical_or, Compare, nullptr)                                      \
+  X(BitwiseAnd, bitwise_and, Bitwise, nullptr)                                    \
+  X(BitwiseOr, bitwise_or, Bitwise, nullptr)                                      \
   X(BitwiseXor, bitwise_xor, Bitwise, nullptr)

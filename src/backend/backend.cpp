@@ -56,6 +56,17 @@ bool writes_bool(BinaryOp op) {
   return false;
 }
 
+bool computes_in_float(BinaryOp op) {
+  switch (op) {
+#define NABLA_CASE(F, name, kind, row) \
+  case BinaryOp::F:                    \
+    return std::string_view(#kind) == "Floating";
+    NABLA_BINARY_OPS(NABLA_CASE)
+#undef NABLA_CASE
+  }
+  return false;
+}
+
 const char* fused_op_name(FusedOp op) {
   switch (op) {
     case FusedOp::CrossEntropy:

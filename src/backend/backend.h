@@ -29,6 +29,9 @@ const char* op_name(BinaryOp op);
 /// Comparisons and logical ops write bool.
 bool writes_bool(UnaryOp op);
 bool writes_bool(BinaryOp op);
+/// True division and the functions of real numbers (kind Floating): integer and bool operands
+/// are computed in float32, so a backend sees only floating dtypes for them.
+bool computes_in_float(BinaryOp op);
 
 /// Parameters of a parameterized unary op (the functor reads the ones it needs, e.g. a
 /// threshold or slope), so that such an op needs no new Backend virtual.

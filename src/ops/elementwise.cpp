@@ -26,34 +26,6 @@ Tensor unary_forward(UnaryOp op, const Tensor& x, ScalarType compute, const Tens
   return result;
 }
 
-// True division and the functions of real numbers (atan2, the special functions) compute
-// integers in float32.
-bool computes_in_float(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Div:
-    case BinaryOp::Atan2:
-    case BinaryOp::Hypot:
-    case BinaryOp::Zeta:
-    case BinaryOp::Igamma:
-    case BinaryOp::Igammac:
-    case BinaryOp::ChebyshevT:
-    case BinaryOp::ChebyshevU:
-    case BinaryOp::ChebyshevV:
-    case BinaryOp::ChebyshevW:
-    case BinaryOp::ShiftedChebyshevT:
-    case BinaryOp::ShiftedChebyshevU:
-    case BinaryOp::ShiftedChebyshevV:
-    case BinaryOp::ShiftedChebyshevW:
-    case BinaryOp::HermiteH:
-    case BinaryOp::HermiteHe:
-    case BinaryOp::LaguerreL:
-    case BinaryOp::LegendreP:
-      return true;
-    default:
-      return false;
-  }
-}
-
 /// Forward of a binary op with broadcasting and promotion; writes into `out` when given and
 /// of the result's shape and dtype.
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char* name,

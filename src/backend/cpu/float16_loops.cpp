@@ -60,6 +60,18 @@ NABLA_CPU_CLONES void narrow_bool(const float* x, char* p, int64_t step, int64_t
   }
 }
 
+// The native dtypes, for copies between them and a 16-bit float: static_cast to and from float,
+// which is all that Half's and BFloat16's own conversions do (they convert only through float).
+template <class T>
+void widen_native(const char* p, int64_t step, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = static_cast<float>(*reinterpret_cast<const T*>(p + i * step));
+}
+template <class T>
+void narrow_native(const float* x, char* p, int64_t step, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p + i * step) = static_cast<T>(x[i]);
+}
+
 /// n elements of one operand, `step` bytes apart, as float32: in place when they already are
 /// dense float32, else converted into buf.
 const float* widen(const char* p, int64_t step, ScalarType dtype, float* buf, int64_t n) {
@@ -73,6 +85,21 @@ const float* widen(const char* p, int64_t step, ScalarType dtype, float* buf, in
       return buf;
     case ScalarType::BFloat16:
       widen_bfloat16(p, step, buf, n);
+      return buf;
+    case ScalarType::Double:
+      widen_native<double>(p, step, buf, n);
+      return buf;
+    case ScalarType::Long:
+      widen_native<int64_t>(p, step, buf, n);
+      return buf;
+    case ScalarType::Int:
+      widen_native<int32_t>(p, step, buf, n);
+      return buf;
+    case ScalarType::Byte:
+      widen_native<uint8_t>(p, step, buf, n);
+      return buf;
+    case ScalarType::Bool:
+      widen_native<bool>(p, step, buf, n);
       return buf;
     default:
       NABLA_ERROR("[map_via_float32] unsupported input dtype {}", dtype);
@@ -90,6 +117,14 @@ void narrow(const float* x, ScalarType dtype, char* p, int64_t step, int64_t n) 
       return narrow_bfloat16(x, p, step, n);
     case ScalarType::Bool:
       return narrow_bool(x, p, step, n);
+    case ScalarType::Double:
+      return narrow_native<double>(x, p, step, n);
+    case ScalarType::Long:
+      return narrow_native<int64_t>(x, p, step, n);
+    case ScalarType::Int:
+      return narrow_native<int32_t>(x, p, step, n);
+    case ScalarType::Byte:
+      return narrow_native<uint8_t>(x, p, step, n);
     default:
       NABLA_ERROR("[map_via_float32] unsupported output dtype {}", dtype);
   }

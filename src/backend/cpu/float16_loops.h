@@ -26,8 +26,10 @@ struct FloatChunkKernel {
 };
 
 /// out = kernel(inputs...) elementwise, for operands of one shape (inputs already broadcast,
-/// strides may be 0). Inputs are float16, bfloat16 or float32; the output is one of those or
-/// bool (nonzero -> true). Chunks are converted on the stack: no copy of a whole operand.
+/// strides may be 0). The ops give float16, bfloat16 or float32 inputs and one of those or bool
+/// (nonzero -> true) as the output; copies to or from a 16-bit float may give any dtype on the
+/// other side, converted as static_cast through float. Chunks are converted on the stack: no
+/// copy of a whole operand.
 template <size_t NIn>
 void map_via_float32(const Tensor& out, const std::array<const Tensor*, NIn>& inputs,
                      FloatChunkKernel<NIn> kernel);
