@@ -440,6 +440,21 @@ std::vector<OpInfo> porting_rows() {
       {"min_binary", "x[0].min(x[1])", {{3, 4}, {3, 4}}, [](const V& x) { return V{x[0].min(x[1])}; }},
       {"reflection_pad2d", "T.ops.aten.reflection_pad2d(x[0], [1, 2, 2, 0])", {{2, 3, 4}}, [](const V& x) { return V{nabla::reflection_pad2d(x[0], {1, 2, 2, 0})}; }},
       {"replication_pad1d", "T.ops.aten.replication_pad1d(x[0], [2, 1])", {{2, 3, 4}}, [](const V& x) { return V{nabla::replication_pad1d(x[0], {2, 1})}; }},
+      // ---- reductions through an index, rounded quotients (indexing.cpp, elementwise.cpp) ----
+      {"scatter_reduce_sum", "x[0].scatter_reduce(1, idx([[0, 3, 3], [3, 3, 3], [2, 0, 2]]), x[1], 'sum')", {{3, 4}, {3, 3}}, [](const V& x) { return V{x[0].scatter_reduce(1, idx({0, 3, 3, 3, 3, 3, 2, 0, 2}).view({3, 3}).to(x[0].device()), x[1], "sum")}; }},
+      {"scatter_reduce_prod", "x[0].scatter_reduce(1, idx([[0, 3, 3], [3, 3, 3], [2, 0, 2]]), x[1], 'prod')", {{3, 4}, {3, 3}}, [](const V& x) { return V{x[0].scatter_reduce(1, idx({0, 3, 3, 3, 3, 3, 2, 0, 2}).view({3, 3}).to(x[0].device()), x[1], "prod")}; }},
+      {"scatter_reduce_prod_zero", "x[0].scatter_reduce(0, idx([[1, 0], [1, 2], [0, 2]]), x[1] * T.tensor([[1.0, 0.0], [1.0, 1.0], [1.0, 1.0]]), 'prod', include_self=False)", {{3, 2}, {3, 2}}, [](const V& x) { return V{x[0].scatter_reduce(0, idx({1, 0, 1, 2, 0, 2}).view({3, 2}).to(x[0].device()), x[1] * nabla::tensor({1.0, 0.0, 1.0, 1.0, 1.0, 1.0}, x[1].options()).view({3, 2}), "prod", false)}; }},
+      {"scatter_reduce_mean", "x[0].scatter_reduce(1, idx([[0, 3], [3, 3], [2, 0]]), x[1], 'mean')", {{3, 4}, {3, 2}}, [](const V& x) { return V{x[0].scatter_reduce(1, idx({0, 3, 3, 3, 2, 0}).view({3, 2}).to(x[0].device()), x[1], "mean")}; }},
+      {"scatter_reduce_mean_no_self", "x[0].scatter_reduce(0, idx([[1, 0, 1], [1, 2, 1]]), x[1], 'mean', include_self=False)", {{3, 3}, {2, 3}}, [](const V& x) { return V{x[0].scatter_reduce(0, idx({1, 0, 1, 1, 2, 1}).view({2, 3}).to(x[0].device()), x[1], "mean", false)}; }},
+      {"scatter_reduce_amax", "x[0].scatter_reduce(1, idx([[0, 3, 3], [3, 3, 1], [2, 0, 2]]), x[1], 'amax')", {{3, 4}, {3, 3}}, [](const V& x) { return V{x[0].scatter_reduce(1, idx({0, 3, 3, 3, 3, 1, 2, 0, 2}).view({3, 3}).to(x[0].device()), x[1], "amax")}; }},
+      {"scatter_reduce_amin_no_self", "x[0].scatter_reduce(-1, idx([[0, 3, 3], [3, 3, 1], [2, 0, 2]]), x[1], 'amin', include_self=False)", {{3, 4}, {3, 3}}, [](const V& x) { return V{x[0].scatter_reduce(-1, idx({0, 3, 3, 3, 3, 1, 2, 0, 2}).view({3, 3}).to(x[0].device()), x[1], "amin", false)}; }},
+      {"scatter_multiply", "x[0].scatter(1, idx([[0, 3], [3, 3], [2, 0]]), x[1], reduce='multiply')", {{3, 4}, {3, 2}}, [](const V& x) { return V{x[0].scatter(1, idx({0, 3, 3, 3, 2, 0}).view({3, 2}).to(x[0].device()), x[1], "multiply")}; }},
+      {"index_reduce_amax", "x[0].index_reduce(0, idx([2, 0, 2]), x[1], 'amax')", {{4, 3}, {3, 3}}, [](const V& x) { return V{x[0].index_reduce(0, idx({2, 0, 2}).to(x[0].device()), x[1], "amax")}; }},
+      {"index_reduce_mean_no_self", "x[0].index_reduce(1, idx([1, 1, 0]), x[1], 'mean', include_self=False)", {{2, 3}, {2, 3}}, [](const V& x) { return V{x[0].index_reduce(1, idx({1, 1, 0}).to(x[0].device()), x[1], "mean", false)}; }},
+      {"index_reduce_prod", "x[0].index_reduce(-1, idx([0, 2, 0, 0]), x[1], 'prod')", {{2, 3}, {2, 4}}, [](const V& x) { return V{x[0].index_reduce(-1, idx({0, 2, 0, 0}).to(x[0].device()), x[1], "prod")}; }},
+      {"floor_divide", "T.floor_divide(x[0] * 3, x[1])", {{3, 4}, {4}}, [](const V& x) { return V{nabla::floor_divide(x[0] * 3, x[1])}; }, NZ},
+      {"div_floor", "(x[0] * 3).div(x[1], rounding_mode='floor')", {{3, 4}, {3, 4}}, [](const V& x) { return V{(x[0] * 3).div(x[1], "floor")}; }, NZ},
+      {"div_trunc_scalar", "(x[0] * 3).div(-0.7, rounding_mode='trunc')", {{3, 4}}, [](const V& x) { return V{(x[0] * 3).div(-0.7, "trunc")}; }},
   };
 }
 

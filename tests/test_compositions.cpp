@@ -629,6 +629,157 @@ TEST(Porting, PadsMaxMinAndSamplerMethods) {
   EXPECT_TRUE(drawn.equal(nabla::multinomial(f64({0.1, 0.6, 0.3}), 2)));
 }
 
+// ---- scatter_reduce, index_reduce, scatter's reduce, rounded division (GNN and index
+// arithmetic code calls them) ----
+
+Tensor i64(const std::vector<int64_t>& v) { return nabla::tensor(v); }
+std::vector<int64_t> ints(const Tensor& t) {
+  const Tensor c = t.to(nabla::kLong).contiguous();
+  const int64_t* p = c.data_ptr<int64_t>();
+  return std::vector<int64_t>(p, p + c.numel());
+}
+using Ints = std::vector<int64_t>;
+
+TEST(Porting, ScatterReduceOnIntegersAndNaN) {
+  // PyTorch 1.13's results for these inputs.
+  const Tensor self = i64({10, 20, 30}), index = i64({0, 0, 2}), src = i64({1, -8, 5});
+  const auto reduce = [&](const char* how, bool include_self) {
+    return ints(self.scatter_reduce(0, index, src, how, include_self));
+  };
+  EXPECT_EQ(reduce("sum", true), Ints({3, 20, 35}));
+  EXPECT_EQ(reduce("sum", false), Ints({-7, 20, 5}));
+  EXPECT_EQ(reduce("prod", true), Ints({-80, 20, 150}));
+  EXPECT_EQ(reduce("prod", false), Ints({-8, 20, 5}));
+  EXPECT_EQ(reduce("mean", true), Ints({1, 20, 17}));  // integers round down
+  EXPECT_EQ(reduce("mean", false), Ints({-4, 20, 5}));
+  EXPECT_EQ(reduce("amax", true), Ints({10, 20, 30}));
+  EXPECT_EQ(reduce("amax", false), Ints({1, 20, 5}));
+  EXPECT_EQ(reduce("amin", false), Ints({-8, 20, 5}));
+  EXPECT_EQ(self.scatter_reduce(0, index, src, "sum").scalar_type(), nabla::kLong);
+  EXPECT_EQ(ints(self), Ints({10, 20, 30}));  // out of place
+  // uint8 and int32 start from their own extremes when self is left out.
+  const Tensor bytes = nabla::full({2}, 7, nabla::kByte);
+  EXPECT_EQ(
+      ints(bytes.scatter_reduce(0, i64({1}), nabla::full({1}, 3, nabla::kByte), "amax", false)),
+      Ints({7, 3}));
+  EXPECT_EQ(ints(nabla::zeros({2}, nabla::kInt)
+                     .scatter_reduce(0, i64({0}), nabla::full({1}, 5, nabla::kInt), "amin", false)),
+            Ints({5, 0}));
+  // NaN wins amax and amin.
+  const Tensor nan_src = f64({kNaN, 5});
+  EXPECT_TRUE(std::isnan(values(f64({1, 2}).scatter_reduce(0, i64({0, 0}), nan_src, "amax"))[0]));
+  EXPECT_TRUE(std::isnan(values(f64({1, 2}).scatter_reduce(0, i64({0, 0}), nan_src, "amin"))[0]));
+  // index_reduce and scatter's reduce, against PyTorch; in place.
+  const Tensor rows = i64({1, 2, 3, 4, 5, -1}).view({3, 2});
+  EXPECT_EQ(ints(nabla::zeros({3, 2}, nabla::kLong).index_reduce(0, i64({2, 0, 2}), rows, "amax")),
+            Ints({3, 4, 0, 0, 5, 2}));
+  EXPECT_EQ(ints(i64({5, 3}).scatter(0, i64({0, 0}), i64({2, 4}), "multiply")), Ints({40, 3}));
+  EXPECT_TRUE(i64({5, 3})
+                  .scatter(0, i64({1, 1}), i64({2, 4}), "add")
+                  .equal(i64({5, 3}).scatter_add(0, i64({1, 1}), i64({2, 4}))));
+  EXPECT_EQ(ints(i64({5, 3}).scatter(0, i64({1}), 2, "multiply")), Ints({5, 6}));
+  Tensor inplace = f64({1, 2, 3});
+  inplace.scatter_reduce_(0, i64({2, 2}), f64({4, -1}), "amin");
+  EXPECT_EQ(values(inplace), (std::vector<double>{1, 2, -1}));
+  inplace.index_reduce_(0, i64({0}), f64({6}), "mean");
+  EXPECT_EQ(values(inplace), (std::vector<double>{3.5, 2, -1}));
+  // Errors name the op and what is wrong.
+  EXPECT_TRUE(contains(error_of([&] { self.scatter_reduce(0, index, src, "max"); }),
+                       "[scatter_reduce] reduce argument must be either sum, prod, mean, amax or "
+                       "amin, got 'max'"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         self.scatter_reduce(0, i64({0, 3}), i64({1, 1}), "sum");
+                       }),
+                       "[scatter_reduce] index 3 is out of bounds for dimension 0 with size 3"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         self.scatter_reduce(0, index, f64({1, 2, 3}), "sum");
+                       }),
+                       "[scatter_reduce] expected self.dtype to be equal to src.dtype"));
+  EXPECT_TRUE(contains(error_of([&] { self.scatter(0, index, src, "mean"); }),
+                       "[scatter] reduce argument must be either add or multiply, got 'mean'"));
+  EXPECT_TRUE(contains(error_of([&] { self.index_reduce(0, i64({0}), i64({1}), "sum"); }),
+                       "[index_reduce] reduce argument must be one of prod, mean, amax or amin"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         rows.index_reduce(0, i64({0, 1}), rows, "amax");
+                       }),
+                       "[index_reduce] source of shape [3, 2] does not match: expected [2, 2]"));
+  EXPECT_TRUE(contains(error_of([&] {
+                         nabla::ones({2}, nabla::kBool)
+                             .scatter_reduce(0, i64({0}), nabla::ones({1}, nabla::kBool), "sum");
+                       }),
+                       "scatter_reduce"));
+}
+
+TEST(Porting, ScatterReduceGradientsAndThreads) {
+  // amax without self: the place's own value (3, equal to the result) takes no share. PyTorch
+  // 1.13 gives src 0.5 here, though src[0] alone is the maximum.
+  const Tensor s = f64({3, 5}).requires_grad_(), src = f64({3, 1}).requires_grad_();
+  s.scatter_reduce(0, i64({0, 0}), src, "amax", false).sum().backward();
+  EXPECT_EQ(values(src.grad()), (std::vector<double>{1, 0}));
+  EXPECT_EQ(values(s.grad()), (std::vector<double>{0, 1}));
+  // Ties with self share evenly.
+  const Tensor t = f64({3, 5}).requires_grad_(), tied = f64({3, 1}).requires_grad_();
+  t.scatter_reduce(0, i64({0, 0}), tied, "amax").sum().backward();
+  EXPECT_EQ(values(tied.grad()), (std::vector<double>{0.5, 0}));
+  EXPECT_EQ(values(t.grad()), (std::vector<double>{0.5, 1}));
+  // Two zero factors at one place: no gradient to either.
+  const Tensor zero_src = f64({0, 0, 2}).requires_grad_();
+  f64({1, 1}).scatter_reduce(0, i64({0, 0, 1}), zero_src, "prod").sum().backward();
+  EXPECT_EQ(values(zero_src.grad()), (std::vector<double>{0, 0, 1}));
+  // A sum over many repeated places gives the same bits on 1 and 2 threads.
+  nabla::manual_seed(5);
+  const Tensor many = nabla::randn({4000, 300});
+  const Tensor places = nabla::randint(0, 50, {4000, 300});
+  const int threads = nabla::get_num_threads();
+  nabla::set_num_threads(1);
+  const Tensor one = nabla::zeros({50, 300}).scatter_reduce(0, places, many, "mean");
+  nabla::set_num_threads(2);
+  const Tensor two = nabla::zeros({50, 300}).scatter_reduce(0, places, many, "mean");
+  nabla::set_num_threads(threads);
+  EXPECT_TRUE(one.equal(two));
+}
+
+TEST(Porting, RoundedDivision) {
+  const Tensor a = i64({7, -7, 7, -7, 0}), b = i64({2, 2, -2, -2, 3});
+  EXPECT_EQ(ints(a.div(b, "floor")), Ints({3, -4, -4, 3, 0}));
+  EXPECT_EQ(ints(nabla::floor_divide(a, b)), Ints({3, -4, -4, 3, 0}));
+  EXPECT_EQ(ints(a.div(b, "trunc")), Ints({3, -3, -3, 3, 0}));
+  EXPECT_EQ(a.div(b, "floor").scalar_type(), nabla::kLong);
+  EXPECT_EQ(a.div(b, std::nullopt).scalar_type(), nabla::kFloat32);  // true division
+  EXPECT_EQ(ints(nabla::full({1}, 200, nabla::kByte).floor_divide(7)), Ints({28}));
+  // The most negative int64 over -1 wraps (PyTorch 1.13 dies of SIGFPE).
+  const int64_t lowest = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(ints(i64({lowest}).floor_divide(-1)), Ints({lowest}));
+  // Floats as PyTorch (and Python): 1 // 0.1 is 9, not floor(1 / 0.1) = 10.
+  const Tensor f = f64({1, -1, 1, 0, -0.0, 5}), g = f64({0.1, 0.1, 0, -3, 2, -0.0});
+  const std::vector<double> floor = values(f.div(g, "floor")), trunc = values(f.div(g, "trunc"));
+  EXPECT_EQ(floor, (std::vector<double>{9, -10, kInf, 0, 0, -kInf}));
+  EXPECT_TRUE(std::signbit(floor[3]) && std::signbit(floor[4]));
+  EXPECT_EQ(trunc, (std::vector<double>{10, -10, kInf, 0, 0, -kInf}));
+  EXPECT_TRUE(std::signbit(trunc[3]));
+  EXPECT_TRUE(nabla::divide(f, g).equal(f / g));
+  // In place; integers stay integers.
+  Tensor q = i64({9, -9});
+  q.floor_divide_(4);
+  EXPECT_EQ(ints(q), Ints({2, -3}));
+  q.div_(2, "trunc");
+  EXPECT_EQ(ints(q), Ints({1, -1}));
+  // The gradient is zero, as PyTorch's.
+  const Tensor x = f64({1.5, -2.5}).requires_grad_();
+  (x.div(0.7, "floor") + x.div(0.7, "trunc") + x.floor_divide(0.3)).sum().backward();
+  EXPECT_EQ(values(x.grad()), (std::vector<double>{0, 0}));
+  // Errors.
+  EXPECT_TRUE(contains(error_of([&] {
+                         a.div(i64({1, 0, 1, 1, 1}), "floor");
+                       }),
+                       "[div] integer division by zero"));
+  EXPECT_TRUE(contains(error_of([&] { nabla::floor_divide(a, 0); }),
+                       "[floor_divide] integer division by zero"));
+  EXPECT_TRUE(contains(error_of([&] { f.div(g, "round"); }),
+                       "[div] expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       "found 'round'"));
+}
+
 }  // namespace
 
 // The torch:: spellings themselves, through the drop-in header.

@@ -98,6 +98,7 @@
   X(LegendreP, special_legendre_polynomial_p, Floating, nullptr)                  \
   X(Fmod, fmod, Arith, "fmod")                                                    \
   X(Remainder, remainder, Arith, "remainder")                                     \
+  X(FloorDivide, floor_divide, Arith, nullptr)                                    \
   X(Eq, eq, Compare, nullptr)                                                     \
   X(Ne, ne, Compare, nullptr)                                                     \
   X(Lt, lt, Compare, nullptr)                                                     \

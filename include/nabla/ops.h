@@ -88,6 +88,18 @@ Tensor mul(const Tensor& self, const Tensor& other);
 Tensor mul(const Tensor& self, const Scalar& other);
 Tensor div(const Tensor& self, const Tensor& other);
 Tensor div(const Tensor& self, const Scalar& other);
+/// Rounded quotients: rounding_mode "trunc" (toward zero), "floor" (toward -infinity, as
+/// Python's //) or none (true division). Rounded quotients of integers stay integers; their
+/// gradient is zero. Integer division by zero raises nabla::Error.
+Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode);
+Tensor div(const Tensor& self, const Scalar& other, std::optional<std::string_view> rounding_mode);
+Tensor divide(const Tensor& self, const Tensor& other,
+              std::optional<std::string_view> rounding_mode = std::nullopt);
+Tensor divide(const Tensor& self, const Scalar& other,
+              std::optional<std::string_view> rounding_mode = std::nullopt);
+/// div(self, other, "floor").
+Tensor floor_divide(const Tensor& self, const Tensor& other);
+Tensor floor_divide(const Tensor& self, const Scalar& other);
 Tensor neg(const Tensor& self);
 Tensor pow(const Tensor& self, const Tensor& exponent);
 Tensor pow(const Tensor& self, const Scalar& exponent);
@@ -809,6 +821,20 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
 /// repeats), or one value everywhere it points (a one-hot: zeros.scatter(1, labels, 1)).
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
+/// self with the values of src that index sends to each place (along dim, as scatter_add)
+/// reduced together with the place's own value (unless include_self is false) by reduce: "sum",
+/// "prod", "mean", "amax" or "amin". Places nothing is sent to keep their value; a mean of
+/// integers rounds down.
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                      std::string_view reduce, bool include_self = true);
+/// scatter with reduce "add" (scatter_add) or "multiply" (products), LibTorch's older form.
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+               std::string_view reduce);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value,
+               std::string_view reduce);
+/// index_add's rows reduced instead of added: reduce "prod", "mean", "amax" or "amin".
+Tensor index_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                    std::string_view reduce, bool include_self = true);
 /// self with alpha * source added into the rows `index` (1-D) of dim; repeated rows add up.
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                  const Scalar& alpha = 1);

@@ -39,6 +39,9 @@ struct UnaryParams {
   double alpha = 0, beta = 0;
 };
 
+/// How scatter_reduce combines the values sent to one place (its "mean" is Sum, then divided).
+enum class ScatterReduce : uint8_t { Sum, Prod, Amax, Amin };
+
 // Reductions over a set of dims.
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
 /// Window geometry of convolutions and pools, one entry per spatial dim.
@@ -129,6 +132,10 @@ class Backend {
                            const Tensor& src) = 0;
   /// out[... index[i] ...] = src[i] along dim; where an index repeats, the last along dim wins.
   virtual void scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) = 0;
+  /// out[... index[i] ...] = out[...] op src[i] along dim (op: +, *, max or min, NaN winning
+  /// the last two), combined in the order of dim.
+  virtual void scatter_reduce(const Tensor& out, int64_t dim, const Tensor& index,
+                              const Tensor& src, ScatterReduce op) = 0;
   /// out[index[i]] += src[i] along dim 0 of out for each index (index_put_ with accumulate).
   virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index,
                          const Tensor& src) = 0;

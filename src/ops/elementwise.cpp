@@ -856,6 +856,102 @@ Tensor remainder(const Tensor& self, const Scalar& other) {
   return remainder(self, wrap_scalar(other, self.device()));
 }
 
+namespace {
+// Integer division by zero is an error, as in PyTorch (ZeroDivisionError).
+void check_integer_divisor(const Tensor& self, const Tensor& other, const char* name) {
+  check_defined(self, name, "self");
+  check_defined(other, name, "other");
+  if (!isFloatingType(result_type(self, other))) {
+    NABLA_CHECK(!other.eq(wrap_scalar(0, other.device())).any().item<bool>(),
+                "[{}] integer division by zero: the divisor {} of dtype {} has a zero", name,
+                other.sizes(), other.scalar_type());
+  }
+}
+
+// A rounded quotient is piecewise constant: its gradient is zero for both inputs, as PyTorch's
+// div with a rounding mode (a node, so that backward through it gives zeros, not an error).
+Tensor with_zero_gradient(Tensor result, const Tensor& self, const Tensor& other,
+                          const char* backward_name) {
+  if (needs_grad(self, other)) {
+    record(backward_name, {result}, {self, other},
+           [self_sizes = self.sizes().vec(), self_dtype = self.scalar_type(),
+            other_sizes = other.sizes().vec(), other_dtype = other.scalar_type()](
+               const variable_list& grads, const Node& node) -> variable_list {
+             const Tensor& grad = grads[0];
+             variable_list out(2);
+             if (node.needs_input_grad(0))
+               out[0] = zeros(self_sizes, grad.options().dtype(self_dtype));
+             if (node.needs_input_grad(1))
+               out[1] = zeros(other_sizes, grad.options().dtype(other_dtype));
+             return out;
+           });
+  }
+  return result;
+}
+}  // namespace
+
+// Python's //: rounded toward -infinity, in the promoted dtype (integers stay integers).
+Tensor floor_divide(const Tensor& self, const Tensor& other) {
+  check_integer_divisor(self, other, "floor_divide");
+  Tensor result = binary_forward(BinaryOp::FloorDivide, self, other, "floor_divide", nullptr);
+  return with_zero_gradient(result, self, other, "FloorDivideBackward0");
+}
+Tensor floor_divide(const Tensor& self, const Scalar& other) {
+  return floor_divide(self, wrap_scalar(other, self.device()));
+}
+
+// div with rounding_mode: none (true division), "trunc" (toward zero) or "floor" (toward
+// -infinity); rounded quotients keep an integer dtype, as in PyTorch. "trunc" is trunc(a / b)
+// for floats, as PyTorch computes it, and the floor of the exact multiple a - fmod(a, b) for
+// integers.
+Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return div(self, other);
+  if (*rounding_mode == "floor") {
+    check_integer_divisor(self, other, "div");
+    Tensor result = binary_forward(BinaryOp::FloorDivide, self, other, "div", nullptr);
+    return with_zero_gradient(result, self, other, "DivBackward2");
+  }
+  NABLA_CHECK(*rounding_mode == "trunc",
+              "[div] expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{}'",
+              *rounding_mode);
+  check_integer_divisor(self, other, "div");
+  Tensor result;
+  {
+    NoGradGuard no_grad;
+    if (isFloatingType(result_type(self, other))) {
+      result = div(self, other).trunc();
+    } else {
+      result = floor_divide(self - fmod(self, other), other);
+    }
+  }
+  return with_zero_gradient(result, self, other, "DivBackward2");
+}
+Tensor div(const Tensor& self, const Scalar& other, std::optional<std::string_view> rounding_mode) {
+  return div(self, wrap_scalar(other, self.device()), rounding_mode);
+}
+Tensor divide(const Tensor& self, const Tensor& other,
+              std::optional<std::string_view> rounding_mode) {
+  return div(self, other, rounding_mode);
+}
+Tensor divide(const Tensor& self, const Scalar& other,
+              std::optional<std::string_view> rounding_mode) {
+  return div(self, other, rounding_mode);
+}
+Tensor Tensor::divide(const Tensor& other, std::optional<std::string_view> rounding_mode) const {
+  return nabla::div(*this, other, rounding_mode);
+}
+Tensor Tensor::divide(const Scalar& other, std::optional<std::string_view> rounding_mode) const {
+  return nabla::div(*this, other, rounding_mode);
+}
+Tensor Tensor::div(const Tensor& other, std::optional<std::string_view> rounding_mode) const {
+  return nabla::div(*this, other, rounding_mode);
+}
+Tensor Tensor::div(const Scalar& other, std::optional<std::string_view> rounding_mode) const {
+  return nabla::div(*this, other, rounding_mode);
+}
+Tensor Tensor::floor_divide(const Tensor& other) const { return nabla::floor_divide(*this, other); }
+Tensor Tensor::floor_divide(const Scalar& other) const { return nabla::floor_divide(*this, other); }
+
 Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha) {
   return add(self, wrap_scalar(other, self.device()), alpha);
 }
@@ -1299,6 +1395,20 @@ Tensor& Tensor::div_(const Tensor& other) const {
                         [](const Tensor& a, const Tensor& b) { return nabla::div(a, b); });
 }
 Tensor& Tensor::div_(const Scalar& other) const { return div_(wrap_scalar(other, device())); }
+Tensor& Tensor::div_(const Tensor& other, std::optional<std::string_view> rounding_mode) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "div_", other,
+                       [&](const Tensor& v) { return nabla::div(v, other, rounding_mode); });
+}
+Tensor& Tensor::div_(const Scalar& other, std::optional<std::string_view> rounding_mode) const {
+  return div_(wrap_scalar(other, device()), rounding_mode);
+}
+Tensor& Tensor::floor_divide_(const Tensor& other) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "floor_divide_", other,
+                       [&](const Tensor& v) { return nabla::floor_divide(v, other); });
+}
+Tensor& Tensor::floor_divide_(const Scalar& other) const {
+  return floor_divide_(wrap_scalar(other, device()));
+}
 
 Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) const {
   return apply_inplace(const_cast<Tensor&>(*this), "clamp_", Tensor(),

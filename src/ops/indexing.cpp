@@ -7,7 +7,11 @@
 #include "nabla/indexing.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "ops/op_helpers.h"
 
@@ -426,6 +430,242 @@ Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value) 
 Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const {
   return apply_inplace(const_cast<Tensor&>(*this), "scatter_add_", src,
                        [&](const Tensor& v) { return nabla::scatter_add(v, dim, index, src); });
+}
+
+// ---- scatter_reduce, index_reduce ---------------------------------------------------------
+
+namespace {
+struct ScatterReduction {
+  ScatterReduce op;
+  bool mean;  // Sum, then divided by each place's count
+};
+ScatterReduction parse_reduction(std::string_view reduce, const char* name) {
+  if (reduce == "sum") return {ScatterReduce::Sum, false};
+  if (reduce == "mean") return {ScatterReduce::Sum, true};
+  if (reduce == "prod") return {ScatterReduce::Prod, false};
+  if (reduce == "amax") return {ScatterReduce::Amax, false};
+  if (reduce == "amin") return {ScatterReduce::Amin, false};
+  NABLA_ERROR("[{}] reduce argument must be either sum, prod, mean, amax or amin, got '{}'", name,
+              reduce);
+}
+
+// What a place starts from when self is left out of the reduction (include_self = false), so
+// that only the values sent there count: 0, 1, the lowest or the highest value of the dtype.
+Tensor reduction_identity(ScatterReduce op, ScalarType dtype, Device device) {
+  const TensorOptions options = TensorOptions().dtype(dtype).device(device);
+  const bool floating = isFloatingType(dtype);
+  const double inf = std::numeric_limits<double>::infinity();
+  auto extreme = [&](bool highest) -> Scalar {
+    if (floating) return highest ? inf : -inf;
+    switch (dtype) {
+      case ScalarType::Byte:
+        return highest ? int64_t{255} : int64_t{0};
+      case ScalarType::Int:
+        return int64_t{highest ? std::numeric_limits<int32_t>::max()
+                               : std::numeric_limits<int32_t>::min()};
+      default:
+        return highest ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+    }
+  };
+  switch (op) {
+    case ScatterReduce::Sum:
+      return full({}, 0, options);
+    case ScatterReduce::Prod:
+      return full({}, 1, options);
+    case ScatterReduce::Amax:
+      return full({}, extreme(false), options);
+    case ScatterReduce::Amin:
+      return full({}, extreme(true), options);
+  }
+  return Tensor();
+}
+
+// How many values each place of self averages: the values sent there, and itself when
+// include_self (at least 1, so that places nothing reaches keep their value).
+Tensor mean_counts(IntArrayRef self_sizes, const TensorOptions& options, int64_t dim,
+                   const Tensor& index, bool include_self) {
+  Tensor count = include_self ? ones(self_sizes, options) : zeros(self_sizes, options);
+  count = count.scatter_add(dim, index, ones(index.sizes(), options));
+  return count.masked_fill(count == 0, 1);
+}
+
+// The gradients of scatter_reduce (self's, src's), as PyTorch's scatter_reduce_backward, except
+// that with include_self = false a place's own value does not take a share of amax's and amin's
+// gradient (PyTorch counts it among the ties when it equals the result, then zeroes its share:
+// the gradient of src then sums to less than the result's).
+std::pair<Tensor, Tensor> scatter_reduce_grads(const Tensor& grad, const Tensor& self, int64_t dim,
+                                               const Tensor& index, const Tensor& src,
+                                               std::string_view reduce, bool include_self,
+                                               const Tensor& result) {
+  Tensor grad_self, grad_src;
+  if (reduce == "sum") {
+    grad_self = grad;
+    grad_src = grad.gather(dim, index);
+  } else if (reduce == "mean") {
+    const Tensor count = mean_counts(self.sizes(), grad.options(), dim, index, include_self);
+    grad_self = grad / count;
+    grad_src = grad.gather(dim, index) / count.gather(dim, index);
+  } else if (reduce == "prod") {
+    // Products without the zeros, so that a place with one zero factor passes a gradient to it.
+    const Tensor masked_self = self.masked_fill(self == 0, 1);
+    grad_self =
+        grad * masked_self.scatter_reduce(dim, index, src, reduce, include_self) / masked_self;
+    const Tensor src_zero = src == 0;
+    const Tensor zeros_at_place = zeros_like(self)
+                                      .scatter_add(dim, index, src_zero.to(self.scalar_type()))
+                                      .gather(dim, index);
+    const Tensor single_zero = src_zero.logical_and(zeros_at_place == 1);
+    const Tensor without_zero =
+        self.scatter_reduce(dim, index, src.masked_fill(single_zero, 1), reduce, include_self);
+    grad_src = where(single_zero, (grad * without_zero).gather(dim, index),
+                     (grad * result).gather(dim, index) / src.masked_fill(src_zero, 1));
+  } else {  // amax, amin: shared evenly among the values equal to the result
+    const Tensor value = result.gather(dim, index);
+    Tensor self_is_result = (self == result).to(self.scalar_type());
+    if (!include_self) self_is_result = self_is_result.scatter(dim, index, 0);
+    const Tensor src_is_result = (src == value).to(self.scalar_type());
+    const Tensor share = grad / self_is_result.scatter_add(dim, index, src_is_result);
+    grad_self = self_is_result * share;
+    grad_src = src_is_result * share.gather(dim, index);
+  }
+  if (!include_self) grad_self = grad_self.scatter(dim, index, 0);
+  return {grad_self, grad_src};
+}
+
+Tensor scatter_reduce_impl(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                           std::string_view reduce, bool include_self, const char* name) {
+  const ScatterArgs args = scatter_args(self, dim, index, src, name);
+  const ScatterReduction r = parse_reduction(reduce, name);
+  const int64_t d = args.dim;
+  const Tensor& part = args.part;
+  Backend& backend = backend_for(self);
+  Tensor result = make_tensor(self.sizes(), self.scalar_type(), self.device());
+  backend.copy(self, result);
+  if (!include_self) {
+    const Tensor identity = reduction_identity(r.op, self.scalar_type(), self.device());
+    backend.scatter(result, d, index, identity.expand(index.sizes()));
+  }
+  backend.scatter_reduce(result, d, index, part, r.op);
+  if (r.mean) {
+    NoGradGuard no_grad;
+    const Tensor count = mean_counts(self.sizes(), self.options(), d, index, include_self);
+    // Integers average rounding down, as PyTorch.
+    result = isFloatingType(self.scalar_type()) ? result / count : floor_divide(result, count);
+  }
+  if (needs_grad(self, part)) {
+    record("ScatterReduceBackward0", {result}, {self, part},
+           [self = SavedTensor(self, false), src = SavedTensor(part, false),
+            result_saved = SavedTensor(result, true), dim = d, index, reduce = std::string(reduce),
+            include_self](const variable_list& grads, const Node& node) -> variable_list {
+             auto [grad_self, grad_src] =
+                 scatter_reduce_grads(grads[0], self.unpack(node), dim, index, src.unpack(node),
+                                      reduce, include_self, result_saved.unpack(node));
+             variable_list out(2);
+             if (node.needs_input_grad(0)) out[0] = grad_self;
+             if (node.needs_input_grad(1)) out[1] = grad_src;
+             return out;
+           });
+  }
+  return result;
+}
+}  // namespace
+
+// self with the values of src that index sends to each place (along dim, as scatter_add)
+// reduced with the place's own value (include_self) by sum, prod, mean, amax or amin. Places
+// nothing is sent to keep their value; a mean of integers rounds down.
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                      std::string_view reduce, bool include_self) {
+  return scatter_reduce_impl(self, dim, index, src, reduce, include_self, "scatter_reduce");
+}
+Tensor Tensor::scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src,
+                              std::string_view reduce, bool include_self) const {
+  return nabla::scatter_reduce(*this, dim, index, src, reduce, include_self);
+}
+Tensor& Tensor::scatter_reduce_(int64_t dim, const Tensor& index, const Tensor& src,
+                                std::string_view reduce, bool include_self) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "scatter_reduce_", src, [&](const Tensor& v) {
+    return nabla::scatter_reduce(v, dim, index, src, reduce, include_self);
+  });
+}
+
+// scatter's older reduce argument: "add" (scatter_add) or "multiply" (the product).
+namespace {
+std::string_view scatter_reduction(std::string_view reduce) {
+  if (reduce == "add") return "sum";
+  if (reduce == "multiply") return "prod";
+  NABLA_ERROR("[scatter] reduce argument must be either add or multiply, got '{}'", reduce);
+}
+}  // namespace
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+               std::string_view reduce) {
+  return scatter_reduce_impl(self, dim, index, src, scatter_reduction(reduce), true, "scatter");
+}
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value,
+               std::string_view reduce) {
+  check_defined(self, "scatter", "self");
+  check_defined(index, "scatter", "index");
+  const Tensor filler = wrap_scalar(value, self.device()).to(self.scalar_type());
+  return scatter(self, dim, index, filler.expand(index.sizes()), reduce);
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src,
+                       std::string_view reduce) const {
+  return nabla::scatter(*this, dim, index, src, reduce);
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Scalar& value,
+                       std::string_view reduce) const {
+  return nabla::scatter(*this, dim, index, value, reduce);
+}
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src,
+                         std::string_view reduce) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "scatter_", src,
+                       [&](const Tensor& v) { return nabla::scatter(v, dim, index, src, reduce); });
+}
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value,
+                         std::string_view reduce) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "scatter_", Tensor(), [&](const Tensor& v) {
+    return nabla::scatter(v, dim, index, value, reduce);
+  });
+}
+
+// index_add's rows, reduced: source's slice j along dim goes to self's slice index[j], reduced
+// by prod, mean, amax or amin (with the slice's own values when include_self). It is
+// scatter_reduce with index broadcast over source's shape (a view: no index of source's size).
+Tensor index_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                    std::string_view reduce, bool include_self) {
+  check_defined(self, "index_reduce", "self");
+  check_defined(index, "index_reduce", "index");
+  check_defined(source, "index_reduce", "source");
+  check_index_dtype(index, "index_reduce", true);
+  NABLA_CHECK(reduce == "prod" || reduce == "mean" || reduce == "amax" || reduce == "amin",
+              "[index_reduce] reduce argument must be one of prod, mean, amax or amin, got '{}'",
+              reduce);
+  NABLA_CHECK(self.dim() >= 1 && source.dim() == self.dim(),
+              "[index_reduce] self {} and source {} must have the same number of dimensions, at "
+              "least one",
+              self.sizes(), source.sizes());
+  NABLA_CHECK(index.dim() <= 1, "[index_reduce] index is supposed to be a vector, got shape {}",
+              index.sizes());
+  const int64_t d = wrap_dim(dim, self.dim(), "index_reduce");
+  std::vector<int64_t> expect = self.sizes().vec();
+  expect[static_cast<size_t>(d)] = index.numel();
+  NABLA_CHECK(source.sizes() == IntArrayRef(expect),
+              "[index_reduce] source of shape {} does not match: expected {} (self {} with dim "
+              "{} of the index's length {})",
+              source.sizes(), IntArrayRef(expect), self.sizes(), d, index.numel());
+  std::vector<int64_t> along(static_cast<size_t>(self.dim()), 1);
+  along[static_cast<size_t>(d)] = index.numel();
+  const Tensor spread = index.reshape(along).expand(source.sizes());
+  return scatter_reduce_impl(self, d, spread, source, reduce, include_self, "index_reduce");
+}
+Tensor Tensor::index_reduce(int64_t dim, const Tensor& index, const Tensor& source,
+                            std::string_view reduce, bool include_self) const {
+  return nabla::index_reduce(*this, dim, index, source, reduce, include_self);
+}
+Tensor& Tensor::index_reduce_(int64_t dim, const Tensor& index, const Tensor& source,
+                              std::string_view reduce, bool include_self) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "index_reduce_", source, [&](const Tensor& v) {
+    return nabla::index_reduce(v, dim, index, source, reduce, include_self);
+  });
 }
 
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {

@@ -722,6 +722,38 @@ int main() {
             << nb::TensorOptions().dtype(nb::kLong).requires_grad(false);
     std::printf("options %s\n", options.str().c_str());
   }
+  {  // scatter_reduce, index_reduce, scatter's reduce, rounded division
+    nb::Tensor self = f64({10, 20, 30}).requires_grad_();
+    nb::Tensor src = f64({1, -8, 5, 2}).requires_grad_();
+    const nb::Tensor index = nb::tensor({0, 0, 2, 2}, nb::dtype(nb::kLong));
+    nb::Tensor total = self.sum() * 0;
+    for (const char* how : {"sum", "prod", "mean", "amax", "amin"}) {
+      for (const bool include_self : {true, false}) {
+        nb::Tensor r = self.scatter_reduce(0, index, src, how, include_self);
+        show(std::string("scatter_reduce_") + how + (include_self ? "" : "_no_self"), r);
+        total = total + (r * f64({1, 2, 3})).sum();
+      }
+    }
+    total.backward();
+    show("scatter_reduce_grad_self", self.grad());
+    show("scatter_reduce_grad_src", src.grad());
+    const nb::Tensor ints = nb::tensor({10, 20, 30}, nb::dtype(nb::kLong));
+    show("scatter_reduce_int_mean",
+         ints.scatter_reduce(0, index, nb::tensor({1, -8, 5, 2}, nb::dtype(nb::kLong)), "mean"));
+    nb::Tensor rows = f64({1, 2, 3, 4, 5, -1}).view({3, 2});
+    show("index_reduce",
+         nb::zeros({3, 2}, nb::dtype(nb::kFloat64))
+             .index_reduce(0, nb::tensor({2, 0, 2}, nb::dtype(nb::kLong)), rows, "amax", false));
+    show("scatter_multiply", f64({5, 3}).scatter(0, index.slice(0, 0, 2), f64({2, 4}), "multiply"));
+    const nb::Tensor a = nb::tensor({7, -7, 7, -7}, nb::dtype(nb::kLong));
+    const nb::Tensor b = nb::tensor({2, 2, -2, -2}, nb::dtype(nb::kLong));
+    show("div_floor", a.div(b, "floor"));
+    show("div_trunc", nb::div(a, b, "trunc"));
+    show("floor_divide", nb::floor_divide(f64({1, -1, 5.5}), f64({0.1, 0.1, -2})));
+    nb::Tensor q = a.clone();
+    q.floor_divide_(3);
+    show("floor_divide_", q);
+  }
   {  // LBFGS with and without the line search, on Rosenbrock's function
     for (const bool wolfe : {false, true}) {
       nb::Tensor xy = f64({-1.5, 2.0}).requires_grad_();

@@ -461,6 +461,40 @@ struct Remainder {
     }
   }
 };
+// Python's a // b: the quotient rounded toward -infinity, as PyTorch computes it. Floats: the
+// exact quotient of a - fmod(a, b), moved down when the remainder's sign differs from b's, then
+// rounded to the nearest integer (CPython's float_floor_div), so that a // b is right where
+// floor(a / b) would round the quotient up first (1 // 0.1 is 9, floor(1 / 0.1) 10). Integers:
+// C's truncating quotient, one less when the signs differ and the division is inexact (the op
+// layer refuses a zero divisor).
+struct FloorDivide {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (detail::is_floating_v<T>) {
+      using C = decltype(std::fmod(a, b));
+      const C x = static_cast<C>(a), y = static_cast<C>(b);
+      if (y == 0) return static_cast<T>(x / y);
+      const C mod = std::fmod(x, y);
+      C div = (x - mod) / y;
+      if (mod != 0 && ((y < 0) != (mod < 0))) div -= 1;
+      if (div == 0) return static_cast<T>(std::copysign(C(0), x / y));
+      C quotient = std::floor(div);
+      if (div - quotient > C(0.5)) quotient += 1;
+      return static_cast<T>(quotient);
+    } else {
+      if (b == T(0)) return T(0);
+      if constexpr (std::is_signed_v<T>) {
+        // -a without overflow for the most negative a (it wraps, as PyTorch's).
+        if (b == T(-1)) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));
+        T q = static_cast<T>(a / b);
+        if (a % b != 0 && ((a < 0) != (b < 0))) --q;
+        return q;
+      } else {
+        return static_cast<T>(a / b);
+      }
+    }
+  }
+};
 struct Eq {
   template <class T>
   NABLA_HOST_DEVICE bool operator()(T a, T b) const {

@@ -1,9 +1,11 @@
-// Indexing kernels: index_select, gather (read through an index), scatter_add and index_add
-// (accumulate through an index). All four share one loop: the dims other than `dim` are
-// walked by the strided row loop of loops.h (merged and split over threads), and `dim` is
-// walked inside each row. A thread owns whole positions of the other dims, so the
-// accumulating kernels never race. Every index is checked before anything is written.
+// Indexing kernels: index_select, gather (read through an index), scatter, scatter_add,
+// scatter_reduce and index_add (write or accumulate through an index). All four share one loop: the
+// dims other than `dim` are walked by the strided row loop of loops.h (merged and split over
+// threads), and `dim` is walked inside each row. A thread owns whole positions of the other dims,
+// so the accumulating kernels never race. Every index is checked before anything is written.
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/loops.h"
@@ -71,9 +73,49 @@ void prefetch_row(const T* row, int64_t n) {
   for (int64_t b = 0; b < len; b += 64) __builtin_prefetch(bytes + b, kWrite ? 1 : 0);
 }
 
+// How a scattering kernel puts a value where one already is: scatter writes, scatter_add adds,
+// scatter_reduce multiplies or keeps the larger or the smaller (NaN wins, as in PyTorch).
+template <class T>
+bool is_nan(T v) {
+  if constexpr (std::is_integral_v<T>)
+    return false;
+  else
+    return std::isnan(static_cast<double>(v));
+}
+struct SetInto {
+  template <class T>
+  void operator()(T& place, T v) const {
+    place = v;
+  }
+};
+struct AddInto {
+  template <class T>
+  void operator()(T& place, T v) const {
+    place += v;
+  }
+};
+struct MulInto {
+  template <class T>
+  void operator()(T& place, T v) const {
+    place = static_cast<T>(place * v);
+  }
+};
+struct MaxInto {
+  template <class T>
+  void operator()(T& place, T v) const {
+    if (v > place || is_nan(v)) place = v;
+  }
+};
+struct MinInto {
+  template <class T>
+  void operator()(T& place, T v) const {
+    if (v < place || is_nan(v)) place = v;
+  }
+};
+
 // Steps j0..j1 along dim for a row of n positions of the other dims (byte strides st).
-// kScatter: out[index] op= in (op: += or, with kSet, =); else out = in[index].
-template <bool kScatter, class T, class I, bool kSet = false>
+// kScatter: Combine{}(out[index], in) (write, add, ...); else out = in[index].
+template <bool kScatter, class T, class I, class Combine = AddInto>
 void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st, int64_t n,
                  int64_t j0, int64_t j1, const DimGeometry& g) {
   T* out = reinterpret_cast<T*>(p[0]);
@@ -81,6 +123,7 @@ void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st
   const I* ix = reinterpret_cast<const I*>(p[2]);
   const int64_t ds = st[0] / int64_t(sizeof(T)), ss = st[1] / int64_t(sizeof(T)),
                 is = st[2] / int64_t(sizeof(I));
+  const Combine combine{};
   if (n > 1 && is == 0 && (ds == 1 || ss == 1)) {
     // The index is constant over the row and the row runs along memory: copy or add whole
     // rows (the index_select / index_add case).
@@ -94,19 +137,15 @@ void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st
       T* o = out + (kScatter ? v * g.dst_step : j * g.dst_step);
       const T* r = in + (kScatter ? j * g.src_step : v * g.src_step);
       if (contiguous) {
-        if constexpr (kScatter && kSet) {
-          std::copy(r, r + n, o);
-        } else if constexpr (kScatter) {
-          for (int64_t e = 0; e < n; ++e) o[e] += r[e];
+        if constexpr (kScatter && !std::is_same_v<Combine, SetInto>) {
+          for (int64_t e = 0; e < n; ++e) combine(o[e], r[e]);
         } else {
           std::copy(r, r + n, o);
         }
       } else {
         for (int64_t e = 0; e < n; ++e) {
-          if constexpr (kScatter && kSet)
-            o[e * ds] = r[e * ss];
-          else if constexpr (kScatter)
-            o[e * ds] += r[e * ss];
+          if constexpr (kScatter)
+            combine(o[e * ds], r[e * ss]);
           else
             o[e * ds] = r[e * ss];
         }
@@ -116,10 +155,8 @@ void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st
   }
   auto step = [&](int64_t e, int64_t j) {
     const int64_t v = static_cast<int64_t>(ix[e * is + j * g.idx_step]);
-    if constexpr (kScatter && kSet) {
-      out[e * ds + v * g.dst_step] = in[e * ss + j * g.src_step];
-    } else if constexpr (kScatter) {
-      out[e * ds + v * g.dst_step] += in[e * ss + j * g.src_step];
+    if constexpr (kScatter) {
+      combine(out[e * ds + v * g.dst_step], in[e * ss + j * g.src_step]);
     } else {
       out[e * ds + j * g.dst_step] = in[e * ss + v * g.src_step];
     }
@@ -134,7 +171,7 @@ void indexed_row(const std::array<char*, 3>& p, const std::array<int64_t, 3>& st
   }
 }
 
-template <bool kScatter, class T, class I, bool kSet = false>
+template <bool kScatter, class T, class I, class Combine = AddInto>
 void indexed_loop(const Tensor& dst, const Tensor& src, const Tensor& idx, IntArrayRef loop_sizes,
                   int64_t dim, bool idx_1d, const DimGeometry& g) {
   const Tensor d = drop_dim(dst, dim, loop_sizes);
@@ -152,7 +189,7 @@ void indexed_loop(const Tensor& dst, const Tensor& src, const Tensor& idx, IntAr
   const std::array<int64_t, 3> esize{sizeof(T), sizeof(T), sizeof(I)};
   auto row = [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& st, int64_t n,
                  int64_t j0,
-                 int64_t j1) { indexed_row<kScatter, T, I, kSet>(p, st, n, j0, j1, g); };
+                 int64_t j1) { indexed_row<kScatter, T, I, Combine>(p, st, n, j0, j1, g); };
   if (!kScatter && shape.numel < g.K) {
     // Few positions of the other dims but many indices (embedding lookups): split the
     // indices over threads; each j writes its own output slice, so this is race free.
@@ -226,8 +263,9 @@ void CpuBackend::gather(const Tensor& x_in, int64_t dim, const Tensor& index,
 }
 
 namespace {
-// out[... index[i] ...] += src[i] (kSet: = src[i]) along dim, for scatter_add and scatter.
-template <bool kSet>
+// out[... index[i] ...] combined with src[i] along dim (Combine: write, add, multiply, max, min),
+// for scatter, scatter_add and scatter_reduce.
+template <class Combine>
 void scatter_into(const Tensor& out_in, int64_t dim, const Tensor& index, const Tensor& src_in,
                   const char* op) {
   const Tensor out = as_1d(out_in), src = as_1d(src_in), idx = as_1d(index);
@@ -236,11 +274,11 @@ void scatter_into(const Tensor& out_in, int64_t dim, const Tensor& index, const 
     check_indices<I>(idx, out.size(dim), dim, op);
     auto run = [&](auto tag) {
       using T = typename decltype(tag)::type;
-      indexed_loop<true, T, I, kSet>(
+      indexed_loop<true, T, I, Combine>(
           out, src, idx, without(idx.sizes(), dim), dim, false,
           {idx.size(dim), out.stride(dim), src.stride(dim), idx.stride(dim)});
     };
-    if constexpr (kSet)
+    if constexpr (std::is_same_v<Combine, SetInto>)
       detail::dispatch_all(out.scalar_type(), op, run);  // writing bool is fine
     else
       detail::dispatch_numeric(out.scalar_type(), op, run);
@@ -250,13 +288,29 @@ void scatter_into(const Tensor& out_in, int64_t dim, const Tensor& index, const 
 
 void CpuBackend::scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
                              const Tensor& src) {
-  scatter_into<false>(out, dim, index, src, "scatter_add");
+  scatter_into<AddInto>(out, dim, index, src, "scatter_add");
 }
 
 // As scatter_add, writing instead of adding; where an index repeats, the last write along dim
 // wins (each position of the other dims is one task's, so this does not depend on threads).
 void CpuBackend::scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
-  scatter_into<true>(out, dim, index, src, "scatter");
+  scatter_into<SetInto>(out, dim, index, src, "scatter");
+}
+
+// Each place's values combine in the order of dim, on one thread: the same bits on any number
+// of threads.
+void CpuBackend::scatter_reduce(const Tensor& out, int64_t dim, const Tensor& index,
+                                const Tensor& src, ScatterReduce op) {
+  switch (op) {
+    case ScatterReduce::Sum:
+      return scatter_into<AddInto>(out, dim, index, src, "scatter_reduce");
+    case ScatterReduce::Prod:
+      return scatter_into<MulInto>(out, dim, index, src, "scatter_reduce");
+    case ScatterReduce::Amax:
+      return scatter_into<MaxInto>(out, dim, index, src, "scatter_reduce");
+    case ScatterReduce::Amin:
+      return scatter_into<MinInto>(out, dim, index, src, "scatter_reduce");
+  }
 }
 
 void CpuBackend::index_add(const Tensor& out_in, int64_t dim, const Tensor& index,

@@ -40,6 +40,8 @@ class MetaBackend final : public Backend {
   void gather(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& out) override;
   void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
   void scatter(const Tensor&, int64_t, const Tensor&, const Tensor&) override {}
+  void scatter_reduce(const Tensor&, int64_t, const Tensor&, const Tensor&,
+                      ScatterReduce) override {}
   void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
   void random_uniform(const Tensor& out, uint64_t seed, uint64_t offset, double from,
                       double to) override;
