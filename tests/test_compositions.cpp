@@ -844,4 +844,73 @@ TEST(Porting, TorchSpellings) {
   EXPECT_EQ(devices.str(), "cpu cpu");
 }
 
+// Modules whose forward takes more than a tensor, called through AnyModule (a Sequential's
+// entries), as D2L's BERT encoder does: X = blk.forward(X, valid_lens).
+struct MaskedScaleImpl : torch::nn::Module {
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& mask, double scale) {
+    return x * mask * scale;
+  }
+};
+TORCH_MODULE(MaskedScale);
+struct PairOutImpl : torch::nn::Module {
+  std::tuple<torch::Tensor, int64_t> forward(const torch::Tensor& x) { return {x * 2, x.numel()}; }
+};
+TORCH_MODULE(PairOut);
+
+TEST(Porting, AnyModuleForwardWithAnyArguments) {
+  torch::nn::Sequential blocks;
+  blocks->push_back(MaskedScale());
+  blocks->push_back(MaskedScale());
+  torch::Tensor x = torch::ones({2, 2});
+  const torch::Tensor mask = torch::tensor({1.0f, 0.0f});
+  for (auto& block : *blocks.ptr()) x = block.forward(x, mask, 3.0);
+  EXPECT_EQ(values(x), (std::vector<double>{9, 0, 9, 0}));
+  torch::nn::AnyModule pair(PairOut{});
+  auto [doubled, count] = pair.forward<std::tuple<torch::Tensor, int64_t>>(torch::ones({3}));
+  EXPECT_EQ(values(doubled), (std::vector<double>{2, 2, 2}));
+  EXPECT_EQ(count, 3);
+  EXPECT_TRUE(pair.any_forward(torch::ones({1})).has_value());
+  // A Tensor -> Tensor module still takes the direct path, with either spelling.
+  torch::nn::AnyModule linear(torch::nn::Linear(2, 1));
+  EXPECT_TRUE(linear.forward(torch::ones({1, 2})).equal(linear.forward<>(torch::ones({1, 2}))));
+  // Arguments of another type than forward declares, too many, a result of another type.
+  torch::nn::AnyModule scale(MaskedScale{});
+  const std::string wrong = error_of([&] { scale.forward(x, mask, 3); });
+  EXPECT_TRUE(contains(wrong,
+                       "argument #2 of (anonymous namespace)::MaskedScaleImpl's forward must be of "
+                       "type double, got a value of type int"))
+      << wrong;
+  EXPECT_TRUE(contains(error_of([&] { scale.forward(x, mask); }),
+                       "MaskedScaleImpl's forward takes 3 argument(s), got 2"));
+  EXPECT_TRUE(contains(error_of([&] { pair.forward(torch::ones({1})); }),
+                       "PairOutImpl's forward returned a std::tuple<"));
+  EXPECT_TRUE(contains(error_of([&] { scale.forward(x); }),
+                       "MaskedScaleImpl's forward takes 3 argument(s), got 1"));
+}
+
+TEST(Porting, HeadersSumOverOptionalDimsAndPrintedContainers) {
+  // What LibTorch's headers bring into a program: std::list, assert, std::map, ...
+  std::list<int> order{3, 1, 2};
+  order.sort();
+  assert(order.front() == 1);
+  EXPECT_EQ(order.front(), 1);
+  // sum and mean over an OptionalIntArrayRef (std::nullopt: every dim).
+  const torch::Tensor m = torch::arange(6, torch::kFloat64).view({2, 3});
+  c10::OptionalArrayRef<int64_t> dim = {1};
+  EXPECT_EQ(values(torch::sum(m, dim, true)), (std::vector<double>{3, 12}));
+  EXPECT_EQ(sizes(torch::sum(m, dim, true)), Shape({2, 1}));
+  EXPECT_EQ(torch::sum(m, c10::nullopt, false).item<double>(), 15);
+  EXPECT_EQ(values(m.mean(c10::OptionalIntArrayRef(0))), (std::vector<double>{1.5, 2.5, 3.5}));
+  EXPECT_EQ(sizes(m.mean(c10::nullopt, true)), Shape({1, 1}));
+  // std::vector, std::map, std::set and std::pair print as LibTorch's c10 prints them.
+  std::ostringstream out;
+  out << std::vector<std::string>{"a", "b"} << "|" << std::map<int, double>{{1, 0.5}} << "|"
+      << std::set<int>{2, 1} << "|" << std::vector<int>(101, 7).size() << "|"
+      << std::make_pair(1, 2);
+  EXPECT_EQ(out.str(), "a b|(1, 0.5)|1 2|101|(1, 2)");
+  std::ostringstream many;
+  many << std::vector<int>(101, 7);
+  EXPECT_EQ(many.str().substr(many.str().size() - 7), "7 7 ...");
+}
+
 }  // namespace

@@ -301,17 +301,33 @@ bool operator==(ArrayRef<T> a, const std::vector<T>& b) {
 }
 using IntArrayRef = ArrayRef<int64_t>;
 /// An ArrayRef that may be absent, as LibTorch's c10::OptionalArrayRef: std::nullopt, an
-/// ArrayRef or vector, a braced list ({0, 1}) or one element (1). Like ArrayRef it does not own
-/// the elements: keep the list alive as long as the call.
+/// ArrayRef or vector, a braced list ({0, 1}) or one element (1). From an ArrayRef or a vector
+/// it does not own the elements (keep them alive as long as the call); a braced list of up to
+/// 8 elements, or one element, is copied inside, so that `OptionalIntArrayRef dims = {1};`
+/// stays valid after the statement (in LibTorch it dangles).
 template <class T>
 class OptionalArrayRef {
  public:
   constexpr OptionalArrayRef() noexcept = default;
-  constexpr OptionalArrayRef(std::nullopt_t) noexcept {}                       // NOLINT: implicit
-  OptionalArrayRef(ArrayRef<T> ref) : has_(true), ref_(ref) {}                 // NOLINT: implicit
-  OptionalArrayRef(const std::vector<T>& v) : has_(true), ref_(v) {}           // NOLINT: implicit
-  OptionalArrayRef(std::initializer_list<T> list) : has_(true), ref_(list) {}  // NOLINT
-  OptionalArrayRef(const T& one) : has_(true), ref_(one) {}                    // NOLINT: implicit
+  constexpr OptionalArrayRef(std::nullopt_t) noexcept {}              // NOLINT: implicit
+  OptionalArrayRef(ArrayRef<T> ref) : has_(true), ref_(ref) {}        // NOLINT: implicit
+  OptionalArrayRef(const std::vector<T>& v) : has_(true), ref_(v) {}  // NOLINT: implicit
+  OptionalArrayRef(std::initializer_list<T> list) : has_(true) {      // NOLINT: implicit
+    keep(list.begin(), list.size());
+  }
+  OptionalArrayRef(const T& one) : has_(true) { keep(&one, 1); }  // NOLINT: implicit
+  OptionalArrayRef(const OptionalArrayRef& other) { *this = other; }
+  OptionalArrayRef& operator=(const OptionalArrayRef& other) {
+    has_ = other.has_;
+    kept_ = other.kept_;
+    if (kept_) {
+      for (size_t i = 0; i < other.ref_.size(); ++i) inline_[i] = other.ref_[i];
+      ref_ = ArrayRef<T>(inline_, other.ref_.size());
+    } else {
+      ref_ = other.ref_;
+    }
+    return *this;
+  }
   bool has_value() const { return has_; }
   explicit operator bool() const { return has_; }
   ArrayRef<T> value() const {
@@ -322,8 +338,23 @@ class OptionalArrayRef {
   const ArrayRef<T>* operator->() const { return &ref_; }
 
  private:
+  static constexpr size_t kInline = 8;
+  void keep(const T* data, size_t size) {
+    if constexpr (std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>) {
+      if (size <= kInline) {
+        for (size_t i = 0; i < size; ++i) inline_[i] = data[i];
+        ref_ = ArrayRef<T>(inline_, size);
+        kept_ = true;
+        return;
+      }
+    }
+    ref_ = ArrayRef<T>(data, size);
+  }
+
   bool has_ = false;
+  bool kept_ = false;  // ref_ points into inline_
   ArrayRef<T> ref_;
+  T inline_[kInline] = {};
 };
 using OptionalIntArrayRef = OptionalArrayRef<int64_t>;
 std::ostream& operator<<(std::ostream& os, IntArrayRef a);

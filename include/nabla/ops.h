@@ -239,10 +239,11 @@ Tensor isclose(const Tensor& self, const Tensor& other, double rtol = 1e-05, dou
 
 // ---- reductions ------------------------------------------------------------------------
 Tensor sum(const Tensor& self, std::optional<ScalarType> dtype = std::nullopt);
-Tensor sum(const Tensor& self, IntArrayRef dim, bool keepdim = false,
+/// Over `dim` (std::nullopt or an empty list: every dim), as LibTorch's OptionalIntArrayRef.
+Tensor sum(const Tensor& self, OptionalIntArrayRef dim, bool keepdim = false,
            std::optional<ScalarType> dtype = std::nullopt);
 Tensor mean(const Tensor& self, std::optional<ScalarType> dtype = std::nullopt);
-Tensor mean(const Tensor& self, IntArrayRef dim, bool keepdim = false,
+Tensor mean(const Tensor& self, OptionalIntArrayRef dim, bool keepdim = false,
             std::optional<ScalarType> dtype = std::nullopt);
 Tensor prod(const Tensor& self, std::optional<ScalarType> dtype = std::nullopt);
 Tensor prod(const Tensor& self, int64_t dim, bool keepdim = false,

@@ -9,11 +9,26 @@
 // the README). Include <nabla/nabla.h> instead to use the nabla:: names only.
 #pragma once
 
-#include <cmath>  // LibTorch's headers bring ::sqrt, ::exp, ... into programs
+// LibTorch's headers bring these into every program, which then uses them without including
+// them: ::sqrt, ::exp, ... (cmath), std::iota and std::accumulate (numeric), std::list, assert.
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <functional>
 #include <iostream>
-#include <numeric>  // and std::iota, std::accumulate
+#include <list>
+#include <map>
+#include <memory>
+#include <numeric>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "nabla/nabla.h"
 
@@ -88,3 +103,41 @@ std::string torch_check_message(const char*, const char*, int, const Args&... ar
     (void)torch_warned_;                                               \
   } while (false)
 #define AT_ERROR(...) throw ::nabla::Error(::nabla::str(__VA_ARGS__))
+
+// LibTorch streams std::vector, std::map, std::set and std::pair (c10's logging header, in
+// namespace std, so that `std::cout << tokens` finds them): elements separated by spaces, at
+// most 100 and then " ...", pairs as (first, second). The same here, for the programs that
+// print them. nabla's own operator<< for vectors of tensors and devices is chosen over these.
+namespace nabla::detail {
+template <class Iter>
+void print_sequence(std::ostream& out, Iter begin, Iter end) {
+  for (int i = 0; begin != end && i < 100; ++i, ++begin) {
+    if (i > 0) out << ' ';
+    out << *begin;
+  }
+  if (begin != end) out << " ...";
+}
+}  // namespace nabla::detail
+namespace std {  // NOLINT(cert-dcl58-cpp): as LibTorch, so that ADL finds them
+template <class First, class Second>
+std::ostream& operator<<(std::ostream& out, const std::pair<First, Second>& p);
+template <class... Types>
+std::ostream& operator<<(std::ostream& out, const std::vector<Types...>& seq) {
+  ::nabla::detail::print_sequence(out, seq.begin(), seq.end());
+  return out;
+}
+template <class... Types>
+std::ostream& operator<<(std::ostream& out, const std::map<Types...>& seq) {
+  ::nabla::detail::print_sequence(out, seq.begin(), seq.end());
+  return out;
+}
+template <class... Types>
+std::ostream& operator<<(std::ostream& out, const std::set<Types...>& seq) {
+  ::nabla::detail::print_sequence(out, seq.begin(), seq.end());
+  return out;
+}
+template <class First, class Second>
+std::ostream& operator<<(std::ostream& out, const std::pair<First, Second>& p) {
+  return out << '(' << p.first << ", " << p.second << ')';
+}
+}  // namespace std

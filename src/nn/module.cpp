@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <ostream>
+#include <string>
+#include <typeinfo>
 
 #include "core/check.h"
 #include "core/tensor_impl.h"
@@ -35,9 +37,31 @@ std::string demangle_type_name(const char* mangled) {
   return name;
 }
 
-[[noreturn]] void throw_no_tensor_forward(const Module& module) {
-  NABLA_ERROR("[AnyModule] {} has no forward(Tensor) -> Tensor, so it cannot be called here",
-              module.name());
+[[noreturn]] void throw_forward_arity(const Module& module, size_t expected, size_t got) {
+  NABLA_ERROR("[AnyModule] {}'s forward takes {} argument(s), got {}", module.name(), expected,
+              got);
+}
+
+[[noreturn]] void throw_forward_argument(const Module& module, size_t index,
+                                         const std::type_info& expected,
+                                         const std::type_info& got) {
+  NABLA_ERROR("[AnyModule] argument #{} of {}'s forward must be of type {}, got a value of type {}",
+              index, module.name(), demangle_type_name(expected.name()),
+              demangle_type_name(got.name()));
+}
+
+[[noreturn]] void throw_forward_result(const Module& module, const std::type_info& result,
+                                       const std::type_info& asked) {
+  NABLA_ERROR("[AnyModule] {}'s forward returned a {}, not the requested {}", module.name(),
+              result == typeid(void) ? std::string("void") : demangle_type_name(result.name()),
+              demangle_type_name(asked.name()));
+}
+
+[[noreturn]] void throw_no_unique_forward(const Module& module) {
+  NABLA_ERROR(
+      "[AnyModule] {} has no single forward() (it is missing, overloaded or a template) "
+      "that these arguments could be checked against",
+      module.name());
 }
 
 [[noreturn]] void throw_bad_module_cast(const char* container, const std::string& what,

@@ -408,15 +408,19 @@ Tensor sum(const Tensor& self, std::optional<ScalarType> dtype) {
   check_defined(self, "sum");
   return sum_impl(self, all_dims(self), false, dtype, "SumBackward0");
 }
-Tensor sum(const Tensor& self, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
-  return sum_impl(self, reduce_dims(self, dim, "sum"), keepdim, dtype, "SumBackward1");
+Tensor sum(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+           std::optional<ScalarType> dtype) {
+  return sum_impl(self, reduce_dims(self, dim.has_value() ? *dim : IntArrayRef(), "sum"), keepdim,
+                  dtype, "SumBackward1");
 }
 Tensor mean(const Tensor& self, std::optional<ScalarType> dtype) {
   check_defined(self, "mean");
   return mean_impl(self, all_dims(self), false, dtype, "MeanBackward0");
 }
-Tensor mean(const Tensor& self, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
-  return mean_impl(self, reduce_dims(self, dim, "mean"), keepdim, dtype, "MeanBackward1");
+Tensor mean(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+            std::optional<ScalarType> dtype) {
+  return mean_impl(self, reduce_dims(self, dim.has_value() ? *dim : IntArrayRef(), "mean"), keepdim,
+                   dtype, "MeanBackward1");
 }
 Tensor prod(const Tensor& self, std::optional<ScalarType> dtype) {
   return prod_impl(self, std::nullopt, false, dtype);
@@ -566,11 +570,11 @@ bool allclose(const Tensor& self, const Tensor& other, double rtol, double atol)
 // ---- Tensor methods --------------------------------------------------------------------
 
 Tensor Tensor::sum(std::optional<ScalarType> dtype) const { return nabla::sum(*this, dtype); }
-Tensor Tensor::sum(IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) const {
+Tensor Tensor::sum(OptionalIntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) const {
   return nabla::sum(*this, dim, keepdim, dtype);
 }
 Tensor Tensor::mean(std::optional<ScalarType> dtype) const { return nabla::mean(*this, dtype); }
-Tensor Tensor::mean(IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) const {
+Tensor Tensor::mean(OptionalIntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) const {
   return nabla::mean(*this, dim, keepdim, dtype);
 }
 Tensor Tensor::prod(std::optional<ScalarType> dtype) const { return nabla::prod(*this, dtype); }

@@ -35,6 +35,14 @@ void show(const std::string& name, const nb::Tensor& t) {
 
 nb::Tensor f64(std::vector<double> v) { return nb::tensor(v, nb::dtype(nb::kFloat64)); }
 
+// A module whose forward takes more than a tensor, called through AnyModule.
+struct MaskedScaleImpl : nb::nn::Module {
+  nb::Tensor forward(nb::Tensor x, const nb::Tensor& mask, double scale) {
+    return x * mask * scale;
+  }
+};
+TORCH_MODULE(MaskedScale);
+
 }  // namespace
 
 int main() {
@@ -753,6 +761,20 @@ int main() {
     nb::Tensor q = a.clone();
     q.floor_divide_(3);
     show("floor_divide_", q);
+  }
+  {  // AnyModule with any arguments; sum over an OptionalIntArrayRef; printed containers
+    nb::nn::Sequential blocks;
+    blocks->push_back(MaskedScale());
+    blocks->push_back(MaskedScale());
+    nb::Tensor x = nb::ones({2, 2});
+    const nb::Tensor mask = f64({1, 0.5});
+    for (auto& block : *blocks.ptr()) x = block.forward(x, mask, 3.0);
+    show("any_module_args", x);
+    // Within one statement: LibTorch's OptionalArrayRef from a braced list dangles after it.
+    show("sum_optional_dims", nb::sum(x, c10::OptionalArrayRef<int64_t>({1}), true));
+    std::ostringstream printed;
+    printed << std::vector<std::string>{"a", "b"} << "|" << std::vector<int64_t>{1, 2};
+    std::printf("printed_vectors %s\n", printed.str().c_str());
   }
   {  // LBFGS with and without the line search, on Rosenbrock's function
     for (const bool wolfe : {false, true}) {

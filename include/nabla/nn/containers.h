@@ -5,13 +5,16 @@
 //   auto logits = net->forward(x);   // or net(x)
 #pragma once
 
+#include <any>
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -29,33 +32,81 @@ struct has_tensor_forward<
     : std::true_type {};
 template <class T>
 constexpr bool is_module_v = std::is_base_of_v<Module, std::decay_t<T>>;
-[[noreturn]] void throw_no_tensor_forward(const Module& module);
+
+// The parameter and result types of a module's forward, when it has one (not overloaded, not a
+// template): what AnyModule checks the arguments of a call against.
+template <class F>
+struct forward_signature;
+template <class C, class R, class... A>
+struct forward_signature<R (C::*)(A...)> {
+  using result = R;
+  using parameters = std::tuple<A...>;
+};
+template <class C, class R, class... A>
+struct forward_signature<R (C::*)(A...) const> : forward_signature<R (C::*)(A...)> {};
+template <class M, class = void>
+struct has_one_forward : std::false_type {};
+template <class M>
+struct has_one_forward<M, std::void_t<decltype(&M::forward)>> : std::true_type {};
+
+[[noreturn]] void throw_forward_arity(const Module& module, size_t expected, size_t got);
+[[noreturn]] void throw_forward_argument(const Module& module, size_t index,
+                                         const std::type_info& expected, const std::type_info& got);
+[[noreturn]] void throw_forward_result(const Module& module, const std::type_info& result,
+                                       const std::type_info& asked);
+[[noreturn]] void throw_no_unique_forward(const Module& module);
 [[noreturn]] void throw_bad_module_cast(const char* container, const std::string& what,
                                         const Module& module);
 }  // namespace detail
 
-/// Any module, type-erased, with a Tensor -> Tensor forward (what Sequential stores). Modules
-/// whose forward has another signature can be stored, but calling forward() raises.
+/// Any module, type-erased (what Sequential stores). forward(x) calls a Tensor -> Tensor
+/// forward directly; any other forward is called through std::any, as LibTorch's AnyModule:
+/// forward(a, b, ...) passes each argument as the type it has (without const and references),
+/// which must be the type forward takes there, and forward<R>(...) returns the result as R
+/// (Tensor by default). A wrong argument or result type raises nabla::Error naming both.
 class AnyModule {
  public:
   AnyModule() = default;
   template <class M, class = std::enable_if_t<detail::is_module_v<M>>>
   explicit AnyModule(std::shared_ptr<M> module)
-      : module_(std::move(module)), forward_(&call_forward<M>) {}
+      : module_(std::move(module)), forward_(&call_forward<M>), any_forward_(&call_any<M>) {}
   template <class M, class = std::enable_if_t<detail::is_module_v<M>>>
   explicit AnyModule(M&& module)
       : AnyModule(std::make_shared<std::decay_t<M>>(std::forward<M>(module))) {}
   template <class M>
   explicit AnyModule(const ModuleHolder<M>& holder) : AnyModule(holder.ptr()) {}
 
-  /// Calls the module's forward(input). LibTorch's spellings forward<>(x) and
-  /// forward<Tensor>(x) are the same call: the result is a Tensor.
-  template <class ReturnType = Tensor>
-  ReturnType forward(const Tensor& input) const {
-    static_assert(std::is_same_v<ReturnType, Tensor>,
-                  "nabla's AnyModule::forward returns a Tensor");
+  /// Calls the module's forward(input) -> Tensor (forward<>(x) and forward<Tensor>(x) too).
+  Tensor forward(const Tensor& input) const {
     check_not_empty();
     return forward_(*module_, input);
+  }
+  /// Calls the module's forward with these arguments; the result as ReturnType.
+  template <class ReturnType = Tensor, class... Args>
+  ReturnType forward(Args&&... args) const {
+    if constexpr (std::is_same_v<ReturnType, Tensor> && sizeof...(Args) == 1 &&
+                  (std::is_same_v<std::decay_t<Args>, Tensor> && ...)) {
+      return forward(static_cast<const Tensor&>(args)...);
+    } else {
+      std::any result = any_forward(std::forward<Args>(args)...);
+      if constexpr (std::is_void_v<ReturnType>) {
+        return;
+      } else {
+        auto* value = std::any_cast<ReturnType>(&result);
+        if (value == nullptr)
+          detail::throw_forward_result(*module_, result.type(), typeid(ReturnType));
+        return std::move(*value);
+      }
+    }
+  }
+  /// The module's forward with these arguments, its result in a std::any (empty for void).
+  template <class... Args>
+  std::any any_forward(Args&&... args) const {
+    check_not_empty();
+    std::vector<std::any> arguments;
+    arguments.reserve(sizeof...(Args));
+    (arguments.emplace_back(std::decay_t<Args>(std::forward<Args>(args))), ...);
+    return any_forward_(*module_, arguments);
   }
   /// A deep copy of the module (Module::clone()).
   AnyModule clone(const std::optional<Device>& device = std::nullopt) const {
@@ -63,6 +114,7 @@ class AnyModule {
     AnyModule copy;
     copy.module_ = module_->clone(device);
     copy.forward_ = forward_;
+    copy.any_forward_ = any_forward_;
     return copy;
   }
   const std::shared_ptr<Module>& ptr() const {
@@ -87,8 +139,53 @@ class AnyModule {
     if constexpr (detail::has_tensor_forward<M>::value) {
       return detail::forward_with_hooks(static_cast<M&>(module), input);
     } else {
-      detail::throw_no_tensor_forward(module);
+      // Through the checked path, whose error says what forward takes or returns instead.
+      std::vector<std::any> arguments{std::any(input)};
+      std::any result = call_any<M>(module, arguments);
+      if (auto* tensor = std::any_cast<Tensor>(&result)) return *tensor;
+      detail::throw_forward_result(module, result.type(), typeid(Tensor));
     }
+  }
+  // forward(arguments...) of an M, each argument taken out of its std::any as the type forward
+  // declares (after checking there are as many as it takes).
+  template <class M>
+  static std::any call_any(Module& module, std::vector<std::any>& arguments) {
+    if constexpr (detail::has_one_forward<M>::value) {
+      using Signature = detail::forward_signature<decltype(&M::forward)>;
+      return call_any_with<M, typename Signature::result>(
+          module, arguments,
+          std::make_index_sequence<std::tuple_size_v<typename Signature::parameters>>{},
+          static_cast<typename Signature::parameters*>(nullptr));
+    } else if constexpr (detail::has_tensor_forward<M>::value) {
+      // An overloaded forward: only the Tensor -> Tensor call can be resolved here.
+      if (arguments.size() == 1) {
+        if (auto* x = std::any_cast<Tensor>(&arguments[0]))
+          return std::any(detail::forward_with_hooks(static_cast<M&>(module), *x));
+      }
+      detail::throw_no_unique_forward(module);
+    } else {
+      detail::throw_no_unique_forward(module);
+    }
+  }
+  template <class M, class R, size_t... I, class... P>
+  static std::any call_any_with(Module& module, std::vector<std::any>& arguments,
+                                std::index_sequence<I...>, std::tuple<P...>*) {
+    if (arguments.size() != sizeof...(P))
+      detail::throw_forward_arity(module, sizeof...(P), arguments.size());
+    std::tuple<std::decay_t<P>*...> values{std::any_cast<std::decay_t<P>>(&arguments[I])...};
+    (check_argument<std::decay_t<P>>(module, I, std::get<I>(values), arguments[I]), ...);
+    M& m = static_cast<M&>(module);
+    if constexpr (std::is_void_v<R>) {
+      m.forward(*std::get<I>(values)...);
+      return std::any();
+    } else {
+      return std::any(std::decay_t<R>(m.forward(*std::get<I>(values)...)));
+    }
+  }
+  template <class T>
+  static void check_argument(const Module& module, size_t index, const T* value,
+                             const std::any& argument) {
+    if (value == nullptr) detail::throw_forward_argument(module, index, typeid(T), argument.type());
   }
   void check_not_empty() const {
     if (module_ == nullptr) throw Error("[AnyModule] the AnyModule is empty");
@@ -96,6 +193,7 @@ class AnyModule {
 
   std::shared_ptr<Module> module_;
   Tensor (*forward_)(Module&, const Tensor&) = nullptr;
+  std::any (*any_forward_)(Module&, std::vector<std::any>&) = nullptr;
 };
 
 /// A name and a module, for building a Sequential with named entries.
