@@ -812,16 +812,22 @@ Tensor special_zeta(const Scalar& self, const Tensor& other) {
 }
 
 namespace {
-// fmod and remainder: a - q b with q = trunc(a / b) or floor(a / b), so d/da = 1 and
-// d/db = -q. Integer division by zero is an error, as in PyTorch.
-Tensor modulo(BinaryOp op, const Tensor& self, const Tensor& other, const char* name,
-              const char* backward_name) {
+// Integer division by zero is an error, as in PyTorch (ZeroDivisionError).
+void check_integer_divisor(const Tensor& self, const Tensor& other, const char* name) {
+  check_defined(self, name, "self");
   check_defined(other, name, "other");
   if (!isFloatingType(result_type(self, other))) {
     NABLA_CHECK(!other.eq(wrap_scalar(0, other.device())).any().item<bool>(),
                 "[{}] integer division by zero: the divisor {} of dtype {} has a zero", name,
                 other.sizes(), other.scalar_type());
   }
+}
+
+// fmod and remainder: a - q b with q = trunc(a / b) or floor(a / b), so d/da = 1 and
+// d/db = -q.
+Tensor modulo(BinaryOp op, const Tensor& self, const Tensor& other, const char* name,
+              const char* backward_name) {
+  check_integer_divisor(self, other, name);
   Tensor result = binary_forward(op, self, other, name, nullptr);
   if (needs_grad(self, other)) {
     const bool floor_quotient = op == BinaryOp::Remainder;
@@ -857,17 +863,6 @@ Tensor remainder(const Tensor& self, const Scalar& other) {
 }
 
 namespace {
-// Integer division by zero is an error, as in PyTorch (ZeroDivisionError).
-void check_integer_divisor(const Tensor& self, const Tensor& other, const char* name) {
-  check_defined(self, name, "self");
-  check_defined(other, name, "other");
-  if (!isFloatingType(result_type(self, other))) {
-    NABLA_CHECK(!other.eq(wrap_scalar(0, other.device())).any().item<bool>(),
-                "[{}] integer division by zero: the divisor {} of dtype {} has a zero", name,
-                other.sizes(), other.scalar_type());
-  }
-}
-
 // A rounded quotient is piecewise constant: its gradient is zero for both inputs, as PyTorch's
 // div with a rounding mode (a node, so that backward through it gives zeros, not an error).
 Tensor with_zero_gradient(Tensor result, const Tensor& self, const Tensor& other,
@@ -921,7 +916,9 @@ Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_vi
     if (isFloatingType(result_type(self, other))) {
       result = div(self, other).trunc();
     } else {
-      result = floor_divide(self - fmod(self, other), other);
+      // The divisor was checked once above: the kernels directly, not the checked ops.
+      const Tensor multiple = self - binary_forward(BinaryOp::Fmod, self, other, "div", nullptr);
+      result = binary_forward(BinaryOp::FloorDivide, multiple, other, "div", nullptr);
     }
   }
   return with_zero_gradient(result, self, other, "DivBackward2");
