@@ -542,6 +542,88 @@ TEST(Porting, ResizeAndOutForms) {
   EXPECT_TRUE(contains(grad, "[mul_out] functions with out=... arguments")) << grad;
 }
 
+// The out= forms write into out itself where it can hold the result (no temporary, no copy),
+// and fall back to computing and copying where it cannot: another dtype, a strided out, out
+// sharing storage with an input.
+TEST(Porting, OutFormsWriteIntoOut) {
+  const Tensor a = nabla::randn({5, 7}), b = nabla::randn({7, 3});
+  Tensor out = nabla::empty({5, 3});
+  const void* buffer = out.data_ptr();
+  const uint32_t version = out._version();
+  EXPECT_TRUE(nabla::mm_out(out, a, b).is_same(out));
+  EXPECT_EQ(out.data_ptr(), buffer);  // written in place
+  EXPECT_GT(out._version(), version);
+  EXPECT_TRUE(nabla::equal(out, a.mm(b)));
+  nabla::matmul_out(out, a, b);
+  EXPECT_EQ(out.data_ptr(), buffer);
+  EXPECT_TRUE(nabla::equal(out, a.matmul(b)));
+  const Tensor x = nabla::randn({5, 3}), y = nabla::randn({3});
+  for (int op = 0; op < 4; ++op) {
+    const Tensor expected = op == 0 ? x + 2 * y : op == 1 ? x - y : op == 2 ? x * y : x / y;
+    if (op == 0) nabla::add_out(out, x, y, 2);
+    if (op == 1) nabla::sub_out(out, x, y);
+    if (op == 2) nabla::mul_out(out, x, y);
+    if (op == 3) nabla::div_out(out, x, y);
+    EXPECT_EQ(out.data_ptr(), buffer) << op;
+    EXPECT_TRUE(nabla::allclose(out, expected)) << op;
+  }
+  Tensor batched = nabla::empty({2, 5, 3});
+  const void* batched_buffer = batched.data_ptr();
+  const Tensor ab = nabla::randn({2, 5, 7}), bb = nabla::randn({2, 7, 3});
+  nabla::bmm_out(batched, ab, bb);
+  EXPECT_EQ(batched.data_ptr(), batched_buffer);
+  EXPECT_TRUE(nabla::equal(batched, ab.bmm(bb)));
+  nabla::matmul_out(batched, ab, bb);
+  EXPECT_EQ(batched.data_ptr(), batched_buffer);
+  Tensor joined = nabla::empty({10, 3});
+  const void* joined_buffer = joined.data_ptr();
+  nabla::cat_out(joined, {x, x * 2});
+  EXPECT_EQ(joined.data_ptr(), joined_buffer);
+  EXPECT_TRUE(nabla::equal(joined, nabla::cat({x, x * 2})));
+  nabla::stack_out(joined, {x, x}, 0);  // resized to [2, 5, 3]: fits the old storage
+  EXPECT_EQ(sizes(joined), Shape({2, 5, 3}));
+  EXPECT_EQ(joined.data_ptr(), joined_buffer);
+  EXPECT_TRUE(nabla::equal(joined, nabla::stack({x, x})));
+
+  // out sharing storage with an input: computed first, then written (the right values).
+  Tensor square = nabla::randn({4, 4});
+  const Tensor expected_square = square.mm(square);
+  nabla::mm_out(square, square, square);
+  EXPECT_TRUE(nabla::equal(square, expected_square));
+  Tensor parts = nabla::arange(6, nabla::kFloat32);
+  nabla::cat_out(parts, {parts.narrow(0, 3, 3), parts.narrow(0, 0, 3)});
+  EXPECT_EQ(values(parts), (std::vector<double>{3, 4, 5, 0, 1, 2}));
+  // A strided out keeps its layout; another dtype gets the result cast.
+  Tensor wide = nabla::empty({3, 5}).t();
+  nabla::mm_out(wide, a, b);
+  EXPECT_EQ(wide.strides(), nabla::IntArrayRef({1, 5}));
+  EXPECT_TRUE(nabla::equal(wide, a.mm(b)));
+  Tensor doubles = nabla::empty({5, 3}, nabla::kFloat64);
+  nabla::mm_out(doubles, a, b);
+  EXPECT_TRUE(nabla::equal(doubles, a.mm(b).to(nabla::kFloat64)));
+  // Not autocast (as LibTorch): the product stays float32 in an autocast region.
+  {
+    nabla::autocast guard;
+    nabla::mm_out(out, a, b);
+  }
+  EXPECT_TRUE(nabla::equal(out, a.mm(b)));
+  // Errors come before anything is written, and name the out= form.
+  const Tensor before = out.clone();
+  const std::string shapes = error_of([&] { nabla::mm_out(out, a, a); });
+  EXPECT_TRUE(contains(shapes, "[mm_out] shapes [5, 7] and [5, 7] cannot be multiplied")) << shapes;
+  const std::string batch = error_of([&] { nabla::bmm_out(batched, ab, ab); });
+  EXPECT_TRUE(contains(batch, "[bmm_out]")) << batch;
+  const std::string joins = error_of([&] { nabla::cat_out(out, {x, a}); });
+  EXPECT_TRUE(contains(joins, "[cat_out] sizes of tensors must match")) << joins;
+  const std::string grad = error_of([&] { nabla::mm_out(out, a.clone().requires_grad_(), b); });
+  EXPECT_TRUE(contains(grad, "[mm_out] functions with out=... arguments")) << grad;
+  EXPECT_TRUE(nabla::equal(out, before));
+  // No grad mode: inputs that require grad are fine.
+  nabla::NoGradGuard no_grad;
+  nabla::mm_out(out, a.clone().requires_grad_(), b);
+  EXPECT_EQ(out.data_ptr(), buffer);
+}
+
 TEST(Porting, UniqueAndUnfold) {
   auto [values1, inverse1, counts1] = nabla::_unique2(f64({3, 1, 2, 3, 1}), true, true, true);
   EXPECT_EQ(values(values1), (std::vector<double>{1, 2, 3}));

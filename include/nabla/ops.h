@@ -1018,10 +1018,12 @@ Tensor combinations(const Tensor& self, int64_t r = 2, bool with_replacement = f
 /// The tensors (at most 2-D) as the blocks of a block-diagonal matrix.
 Tensor block_diag(TensorList tensors);
 
-// ---- out= forms (LibTorch's add_out, ...; src/ops/compositions.cpp) ----
+// ---- out= forms (LibTorch's add_out, ...; beside their ops; helpers in src/ops/helpers.cpp) ----
 // The result is written into `out`, which is resized to the result's shape when it differs and
-// keeps its dtype (the result is cast, as LibTorch, when the cast is allowed). Not
-// differentiable, as in LibTorch: an error when an operand requires grad under grad mode.
+// keeps its dtype (the result is cast, as LibTorch, when the cast is allowed). The kernel writes
+// straight into a contiguous `out` of the result's dtype that shares no storage with an input;
+// otherwise the result goes through a temporary. Not autocast, and not differentiable, as in
+// LibTorch: an error when an operand requires grad under grad mode.
 Tensor& add_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
 Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
 Tensor& mul_out(Tensor& out, const Tensor& self, const Tensor& other);

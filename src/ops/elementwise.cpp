@@ -26,6 +26,13 @@ Tensor unary_forward(UnaryOp op, const Tensor& x, ScalarType compute, const Tens
   return result;
 }
 
+/// The dtype binary op `op` computes in: PyTorch's promotion of a and b, but float32 for
+/// integers where the op is true division or a function of real numbers.
+ScalarType binary_compute_type(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const ScalarType promoted = result_type(a, b);
+  return computes_in_float(op) && !isFloatingType(promoted) ? ScalarType::Float : promoted;
+}
+
 /// Forward of a binary op with broadcasting and promotion; writes into `out` when given and
 /// of the result's shape and dtype.
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char* name,
@@ -34,9 +41,7 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
   check_defined(b, name, "other");
   check_same_device(a, b, name);
   const std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  ScalarType compute = result_type(a, b);
-  // True division, and the functions of real numbers, compute integers in float32.
-  if (computes_in_float(op) && !isFloatingType(compute)) compute = ScalarType::Float;
+  const ScalarType compute = binary_compute_type(op, a, b);
   if (op == BinaryOp::Pow && !isFloatingType(compute)) {
     NABLA_CHECK(
         b.scalar_type() == kBool || (b.lt(wrap_scalar(0, b.device()))).any().item<bool>() == false,
@@ -675,6 +680,43 @@ Tensor div(const Tensor& self, const Tensor& other) {
            });
   }
   return result;
+}
+
+// ---- their out= forms (op_helpers.h) ----
+
+namespace {
+// The kernel writes into `out` where out_takes() allows, else the result is copied into it.
+Tensor& binary_out(Tensor& out, BinaryOp op, const Tensor& self, const Tensor& other,
+                   const char* name) {
+  check_defined(self, name, "self");
+  check_defined(other, name, "other");
+  const ScalarType compute = binary_compute_type(op, self, other);
+  const std::vector<int64_t> shape = broadcast_shapes(self.sizes(), other.sizes(), name);
+  if (out_takes(out, shape, writes_bool(op) ? kBool : compute, self.device(), {&self, &other})) {
+    binary_forward(op, self, other, name, &out);
+    return written_out(out);
+  }
+  return write_out(out, binary_forward(op, self, other, name, nullptr), name);
+}
+}  // namespace
+
+Tensor& add_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  check_out(out, {&self, &other}, "add_out");
+  check_defined(other, "add_out", "other");
+  const bool scaled = !(alpha.isIntegral(true) && alpha.toLong() == 1);
+  return binary_out(out, BinaryOp::Add, self, scaled ? times_alpha(other, alpha) : other,
+                    "add_out");
+}
+Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  return add_out(out, self, other, -alpha);
+}
+Tensor& mul_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  check_out(out, {&self, &other}, "mul_out");
+  return binary_out(out, BinaryOp::Mul, self, other, "mul_out");
+}
+Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  check_out(out, {&self, &other}, "div_out");
+  return binary_out(out, BinaryOp::Div, self, other, "div_out");
 }
 
 namespace {

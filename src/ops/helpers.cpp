@@ -162,5 +162,44 @@ Tensor& apply_inplace(Tensor& self, const char* op, const Tensor& other,
   return self;
 }
 
+// ---- the out= forms -------------------------------------------------------------------
+
+void check_out(const Tensor& out, ArrayRef<const Tensor*> inputs, const char* op) {
+  check_defined(out, op, "out");
+  bool requires_grad = out.requires_grad();
+  for (const Tensor* t : inputs)
+    requires_grad = requires_grad || (t->defined() && t->requires_grad());
+  NABLA_CHECK(!(GradMode::is_enabled() && requires_grad),
+              "[{}] functions with out=... arguments don't support automatic differentiation, "
+              "but one of the arguments requires grad",
+              op);
+}
+
+bool out_takes(Tensor& out, IntArrayRef shape, ScalarType dtype, Device device,
+               ArrayRef<const Tensor*> inputs) {
+  if (out.scalar_type() != dtype || out.device() != device) return false;
+  const Storage* storage = out.unsafeGetTensorImpl()->storage.get();
+  for (const Tensor* t : inputs) {
+    if (t->defined() && t->unsafeGetTensorImpl()->storage.get() == storage) return false;
+  }
+  if (out.sizes() != shape) out.resize_(shape);
+  return out.is_contiguous();
+}
+
+Tensor& written_out(Tensor& out) {
+  bump_version(out);
+  return out;
+}
+
+Tensor& write_out(Tensor& out, const Tensor& result, const char* op) {
+  NABLA_CHECK(can_cast(result.scalar_type(), out.scalar_type()),
+              "[{}] result type {} can't be cast to the desired output type {}", op,
+              result.scalar_type(), out.scalar_type());
+  check_same_device(out, result, op);
+  if (out.sizes() != result.sizes()) out.resize_(result.sizes());
+  out.copy_(result);
+  return out;
+}
+
 }  // namespace detail
 }  // namespace nabla

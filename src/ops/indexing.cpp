@@ -87,49 +87,69 @@ bool copy_parts(TensorList parts, const Tensor& result) {
 }
 }  // namespace
 
-// cat: inputs promoted to a common dtype and copied side by side; the gradient of input i is
-// the matching narrow of the output's gradient. 1-D empty tensors are skipped (as PyTorch).
-Tensor cat(TensorList tensors, int64_t dim) {
-  NABLA_CHECK(!tensors.empty(), "[cat] expected a non-empty list of tensors");
+namespace {
+// What cat and stack wrote: the result, and where along `dim` each input's part starts.
+struct Joined {
+  Tensor result;
+  int64_t dim;
+  std::vector<int64_t> offsets;
+};
+
+// The result of `shape` and `dtype` on `device` for cat/stack: `out` itself where out_takes()
+// allows (the out= forms), else a new tensor.
+Tensor join_target(Tensor* out, IntArrayRef shape, ScalarType dtype, Device device,
+                   TensorList tensors) {
+  if (out != nullptr) {
+    std::vector<const Tensor*> inputs;
+    for (const Tensor& t : tensors) inputs.push_back(&t);
+    if (out_takes(*out, shape, dtype, device, inputs)) return *out;
+  }
+  return make_tensor(shape, dtype, device);
+}
+
+// cat's shape rule and copies: inputs promoted to a common dtype and copied side by side into
+// join_target(out, ...). 1-D empty tensors are skipped (as PyTorch).
+Joined cat_forward(TensorList tensors, int64_t dim, Tensor* out, const char* op) {
+  NABLA_CHECK(!tensors.empty(), "[{}] expected a non-empty list of tensors", op);
   std::vector<const Tensor*> ops;
   const Tensor* ref = nullptr;
   for (size_t i = 0; i < tensors.size(); ++i) {
-    NABLA_CHECK(tensors[i].defined(), "[cat] tensor at position {} is undefined", i);
+    NABLA_CHECK(tensors[i].defined(), "[{}] tensor at position {} is undefined", op, i);
     NABLA_CHECK(tensors[i].dim() > 0,
-                "[cat] zero-dimensional tensor (at position {}) cannot be concatenated", i);
-    check_same_device(tensors[0], tensors[i], "cat");
+                "[{}] zero-dimensional tensor (at position {}) cannot be concatenated", op, i);
+    check_same_device(tensors[0], tensors[i], op);
     ops.push_back(&tensors[i]);
     const bool legacy_empty = tensors[i].dim() == 1 && tensors[i].size(0) == 0;
     if (!ref && !legacy_empty) ref = &tensors[i];
   }
   const ScalarType dtype = result_type(ops);
-  if (!ref) return make_tensor({0}, dtype, tensors[0].device());
-  const int64_t d = wrap_dim(dim, ref->dim(), "cat");
+  if (!ref) return {join_target(out, {0}, dtype, tensors[0].device(), tensors), 0, {}};
+  const int64_t d = wrap_dim(dim, ref->dim(), op);
   std::vector<int64_t> shape = ref->sizes().vec();
   shape[d] = 0;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
     if (t.dim() == 1 && t.size(0) == 0) continue;
     NABLA_CHECK(t.dim() == ref->dim(),
-                "[cat] tensors must have the same number of dimensions: got {} and {} (tensor "
+                "[{}] tensors must have the same number of dimensions: got {} and {} (tensor "
                 "number {} in the list has shape {})",
-                ref->dim(), t.dim(), i, t.sizes());
+                op, ref->dim(), t.dim(), i, t.sizes());
     for (int64_t k = 0; k < t.dim(); ++k) {
       NABLA_CHECK(k == d || t.size(k) == ref->size(k),
-                  "[cat] sizes of tensors must match except in dimension {}. Expected size {} "
+                  "[{}] sizes of tensors must match except in dimension {}. Expected size {} "
                   "but got size {} for tensor number {} in the list",
-                  d, ref->size(k), t.size(k), i);
+                  op, d, ref->size(k), t.size(k), i);
     }
     shape[d] += t.size(d);
   }
-  Tensor result = make_tensor(shape, dtype, ref->device());
-  std::vector<int64_t> offsets;
+  Joined joined{join_target(out, shape, dtype, ref->device(), tensors), d, {}};
+  const Tensor& result = joined.result;
   int64_t off = 0;
-  const bool joined = d == 0 && copy_parts(tensors, result);
+  const bool in_one_call = d == 0 && copy_parts(tensors, result);
   for (const Tensor& t : tensors) {
-    offsets.push_back(off);
+    joined.offsets.push_back(off);
     if (t.dim() == 1 && t.size(0) == 0) continue;
-    if (!joined) {
+    if (!in_one_call) {
       std::vector<int64_t> part = shape;
       part[d] = t.size(d);
       const Tensor dst = make_view(result, part, result.strides().vec(), off * result.stride(d));
@@ -137,42 +157,27 @@ Tensor cat(TensorList tensors, int64_t dim) {
     }
     off += t.size(d);
   }
-  if (needs_grad(tensors.vec())) {
-    std::vector<std::vector<int64_t>> in_sizes;
-    std::vector<ScalarType> in_types;
-    for (const Tensor& t : tensors) {
-      in_sizes.push_back(t.sizes().vec());
-      in_types.push_back(t.scalar_type());
-    }
-    record_multi("CatBackward0", result, tensors.vec(),
-                 [dim = d, offsets, in_sizes, in_types](const Tensor& grad, size_t i) {
-                   const auto& sizes = in_sizes[i];
-                   if (sizes.size() == 1 && sizes[0] == 0)
-                     return zeros(sizes, grad.options().dtype(in_types[i]));
-                   Tensor part = grad.narrow(dim, offsets[i], sizes[dim]);
-                   return part.scalar_type() == in_types[i] ? part : part.to(in_types[i]);
-                 });
-  }
-  return result;
+  return joined;
 }
 
-// stack: all inputs of one shape, joined along a new dim; input i's gradient is grad.select.
-Tensor stack(TensorList tensors, int64_t dim) {
-  NABLA_CHECK(!tensors.empty(), "[stack] expected a non-empty list of tensors");
+// stack's shape rule and copies: all inputs of one shape, joined along a new dim.
+Joined stack_forward(TensorList tensors, int64_t dim, Tensor* out, const char* op) {
+  NABLA_CHECK(!tensors.empty(), "[{}] expected a non-empty list of tensors", op);
   std::vector<const Tensor*> ops;
   for (size_t i = 0; i < tensors.size(); ++i) {
-    NABLA_CHECK(tensors[i].defined(), "[stack] tensor at position {} is undefined", i);
+    NABLA_CHECK(tensors[i].defined(), "[{}] tensor at position {} is undefined", op, i);
     NABLA_CHECK(tensors[i].sizes() == tensors[0].sizes(),
-                "[stack] expects each tensor to be equal size, but got {} at entry 0 and {} at "
+                "[{}] expects each tensor to be equal size, but got {} at entry 0 and {} at "
                 "entry {}",
-                tensors[0].sizes(), tensors[i].sizes(), i);
-    check_same_device(tensors[0], tensors[i], "stack");
+                op, tensors[0].sizes(), tensors[i].sizes(), i);
+    check_same_device(tensors[0], tensors[i], op);
     ops.push_back(&tensors[i]);
   }
-  const int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
+  const int64_t d = wrap_dim(dim, tensors[0].dim() + 1, op);
   std::vector<int64_t> shape = tensors[0].sizes().vec();
   shape.insert(shape.begin() + d, static_cast<int64_t>(tensors.size()));
-  Tensor result = make_tensor(shape, result_type(ops), tensors[0].device());
+  Joined joined{join_target(out, shape, result_type(ops), tensors[0].device(), tensors), d, {}};
+  const Tensor& result = joined.result;
   if (d != 0 || !copy_parts(tensors, result)) {
     std::vector<int64_t> part_strides = result.strides().vec();
     part_strides.erase(part_strides.begin() + d);
@@ -182,16 +187,64 @@ Tensor stack(TensorList tensors, int64_t dim) {
       backend_for(result).copy(tensors[i], dst);
     }
   }
+  return joined;
+}
+
+// The out= forms: written into out where join_target() could, else copied.
+Tensor& join_out(Tensor& out, const Joined& joined, const char* op) {
+  return joined.result.is_same(out) ? written_out(out) : write_out(out, joined.result, op);
+}
+void check_out(const Tensor& out, TensorList tensors, const char* op) {
+  std::vector<const Tensor*> inputs;
+  for (const Tensor& t : tensors) inputs.push_back(&t);
+  detail::check_out(out, inputs, op);
+}
+}  // namespace
+
+// cat: the gradient of input i is the matching narrow of the output's gradient.
+Tensor cat(TensorList tensors, int64_t dim) {
+  Joined joined = cat_forward(tensors, dim, nullptr, "cat");
+  if (needs_grad(tensors.vec())) {
+    std::vector<std::vector<int64_t>> in_sizes;
+    std::vector<ScalarType> in_types;
+    for (const Tensor& t : tensors) {
+      in_sizes.push_back(t.sizes().vec());
+      in_types.push_back(t.scalar_type());
+    }
+    record_multi("CatBackward0", joined.result, tensors.vec(),
+                 [dim = joined.dim, offsets = joined.offsets, in_sizes, in_types](
+                     const Tensor& grad, size_t i) {
+                   const auto& sizes = in_sizes[i];
+                   if (sizes.size() == 1 && sizes[0] == 0)
+                     return zeros(sizes, grad.options().dtype(in_types[i]));
+                   Tensor part = grad.narrow(dim, offsets[i], sizes[dim]);
+                   return part.scalar_type() == in_types[i] ? part : part.to(in_types[i]);
+                 });
+  }
+  return joined.result;
+}
+Tensor& cat_out(Tensor& out, TensorList tensors, int64_t dim) {
+  check_out(out, tensors, "cat_out");
+  return join_out(out, cat_forward(tensors, dim, &out, "cat_out"), "cat_out");
+}
+
+// stack: input i's gradient is grad.select(dim, i).
+Tensor stack(TensorList tensors, int64_t dim) {
+  Joined joined = stack_forward(tensors, dim, nullptr, "stack");
   if (needs_grad(tensors.vec())) {
     std::vector<ScalarType> in_types;
     for (const Tensor& t : tensors) in_types.push_back(t.scalar_type());
-    record_multi("StackBackward0", result, tensors.vec(),
-                 [dim = d, in_types](const Tensor& grad, size_t i) {
+    record_multi("StackBackward0", joined.result, tensors.vec(),
+                 [dim = joined.dim, in_types](const Tensor& grad, size_t i) {
                    Tensor part = grad.select(dim, static_cast<int64_t>(i));
                    return part.scalar_type() == in_types[i] ? part : part.to(in_types[i]);
                  });
   }
-  return result;
+  return joined.result;
+}
+Tensor& stack_out(Tensor& out, TensorList tensors, int64_t dim) {
+  check_out(out, tensors, "stack_out");
+  return join_out(out, stack_forward(tensors, dim, &out, "stack_out"), "stack_out");
 }
 
 // ---- index_select, gather, scatter_add, index_add -------------------------------------------

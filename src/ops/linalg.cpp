@@ -42,20 +42,26 @@ void check_integral_scalar(const Tensor& t, const Scalar& s, const char* name) {
 
 // ---- mm: [n, k] x [k, m] -> [n, m]; d self = grad @ mat2^T, d mat2 = self^T @ grad ------
 
+namespace {
+void check_mm(const Tensor& self, const Tensor& mat2, const char* op) {
+  check_defined(self, op, "self");
+  check_defined(mat2, op, "mat2");
+  NABLA_CHECK(self.dim() == 2, "[{}] self must be a matrix, got a {}-D tensor of shape {}", op,
+              self.dim(), self.sizes());
+  NABLA_CHECK(mat2.dim() == 2, "[{}] mat2 must be a matrix, got a {}-D tensor of shape {}", op,
+              mat2.dim(), mat2.sizes());
+  NABLA_CHECK(self.size(1) == mat2.size(0), "[{}] shapes {} and {} cannot be multiplied ({} != {})",
+              op, self.sizes(), mat2.sizes(), self.size(1), mat2.size(0));
+  check_matmul_dtypes(self, mat2, op);
+}
+}  // namespace
+
 Tensor mm(const Tensor& self, const Tensor& mat2) {
   if (autocast_enabled()) {  // in the 16-bit dtype (PyTorch's lower-precision list)
     const Tensor a = autocast_to_lower(self), b = autocast_to_lower(mat2);
     if (!a.is_same(self) || !b.is_same(mat2)) return mm(a, b);
   }
-  check_defined(self, "mm", "self");
-  check_defined(mat2, "mm", "mat2");
-  NABLA_CHECK(self.dim() == 2, "[mm] self must be a matrix, got a {}-D tensor of shape {}",
-              self.dim(), self.sizes());
-  NABLA_CHECK(mat2.dim() == 2, "[mm] mat2 must be a matrix, got a {}-D tensor of shape {}",
-              mat2.dim(), mat2.sizes());
-  NABLA_CHECK(self.size(1) == mat2.size(0), "[mm] shapes {} and {} cannot be multiplied ({} != {})",
-              self.sizes(), mat2.sizes(), self.size(1), mat2.size(0));
-  check_matmul_dtypes(self, mat2, "mm");
+  check_mm(self, mat2, "mm");
   Tensor result = product(self, mat2, {self.size(0), mat2.size(1)});
   if (needs_grad(self, mat2)) {
     record("MmBackward0", {result}, {self, mat2},
@@ -73,21 +79,26 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
 
 // ---- bmm: [B, n, k] x [B, k, m] -> [B, n, m] ----------------------------------------------
 
+namespace {
+void check_bmm(const Tensor& self, const Tensor& mat2, const char* op) {
+  check_defined(self, op, "self");
+  check_defined(mat2, op, "mat2");
+  NABLA_CHECK(self.dim() == 3, "[{}] batch1 must be a 3-D tensor, got shape {}", op, self.sizes());
+  NABLA_CHECK(mat2.dim() == 3, "[{}] batch2 must be a 3-D tensor, got shape {}", op, mat2.sizes());
+  NABLA_CHECK(self.size(0) == mat2.size(0), "[{}] batch sizes of {} and {} differ ({} != {})", op,
+              self.sizes(), mat2.sizes(), self.size(0), mat2.size(0));
+  NABLA_CHECK(self.size(2) == mat2.size(1), "[{}] shapes {} and {} cannot be multiplied ({} != {})",
+              op, self.sizes(), mat2.sizes(), self.size(2), mat2.size(1));
+  check_matmul_dtypes(self, mat2, op);
+}
+}  // namespace
+
 Tensor bmm(const Tensor& self, const Tensor& mat2) {
   if (autocast_enabled()) {
     const Tensor a = autocast_to_lower(self), b = autocast_to_lower(mat2);
     if (!a.is_same(self) || !b.is_same(mat2)) return bmm(a, b);
   }
-  check_defined(self, "bmm", "self");
-  check_defined(mat2, "bmm", "mat2");
-  NABLA_CHECK(self.dim() == 3, "[bmm] batch1 must be a 3-D tensor, got shape {}", self.sizes());
-  NABLA_CHECK(mat2.dim() == 3, "[bmm] batch2 must be a 3-D tensor, got shape {}", mat2.sizes());
-  NABLA_CHECK(self.size(0) == mat2.size(0), "[bmm] batch sizes of {} and {} differ ({} != {})",
-              self.sizes(), mat2.sizes(), self.size(0), mat2.size(0));
-  NABLA_CHECK(self.size(2) == mat2.size(1),
-              "[bmm] shapes {} and {} cannot be multiplied ({} != {})", self.sizes(), mat2.sizes(),
-              self.size(2), mat2.size(1));
-  check_matmul_dtypes(self, mat2, "bmm");
+  check_bmm(self, mat2, "bmm");
   Tensor result = product(self, mat2, {self.size(0), self.size(1), mat2.size(2)});
   if (needs_grad(self, mat2)) {
     record("BmmBackward0", {result}, {self, mat2},
@@ -101,6 +112,33 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
            });
   }
   return result;
+}
+
+// ---- the out= forms (op_helpers.h): the product written into out where it can be --------
+// Not autocast, as LibTorch's: the product is computed in the operands' dtype.
+
+namespace {
+// out = a @ b for checked operands, 2-D or 3-D alike, of the product's `shape`.
+Tensor& product_out(Tensor& out, const Tensor& a, const Tensor& b, IntArrayRef shape,
+                    const char* op) {
+  if (out_takes(out, shape, a.scalar_type(), a.device(), {&a, &b})) {
+    backend_for(a).matmul(a, b, out, 0.0, 1.0);
+    return written_out(out);
+  }
+  return write_out(out, product(a, b, shape), op);
+}
+}  // namespace
+
+Tensor& mm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
+  check_out(out, {&self, &mat2}, "mm_out");
+  check_mm(self, mat2, "mm_out");
+  return product_out(out, self, mat2, {self.size(0), mat2.size(1)}, "mm_out");
+}
+
+Tensor& bmm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
+  check_out(out, {&self, &mat2}, "bmm_out");
+  check_bmm(self, mat2, "bmm_out");
+  return product_out(out, self, mat2, {self.size(0), self.size(1), mat2.size(2)}, "bmm_out");
 }
 
 // ---- addmm: beta * self + alpha * mat1 @ mat2 (self broadcast to [n, m]) ------------------
@@ -251,6 +289,19 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   if (da > 1) out_shape.push_back(n);
   if (db > 1) out_shape.push_back(m);
   return detail::unsafe_view(r, out_shape);
+}
+
+// 2-D @ 2-D and 3-D @ 3-D of one batch size write into out as mm_out and bmm_out; the other
+// cases compute matmul (not autocast) and copy.
+Tensor& matmul_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  check_out(out, {&self, &other}, "matmul_out");
+  check_defined(self, "matmul_out", "self");
+  check_defined(other, "matmul_out", "other");
+  if (self.dim() == 2 && other.dim() == 2) return mm_out(out, self, other);
+  if (self.dim() == 3 && other.dim() == 3 && self.size(0) == other.size(0))
+    return bmm_out(out, self, other);
+  const autocast no_autocast(kCPU, kBFloat16, false);
+  return write_out(out, matmul(self, other), "matmul_out");
 }
 
 // ---- Tensor methods -------------------------------------------------------------------------

@@ -97,4 +97,26 @@ inline Tensor float32_if_16bit(const Tensor& t) {
 Tensor& apply_inplace(Tensor& self, const char* op, const Tensor& other,
                       const std::function<Tensor(const Tensor& self_value)>& compute);
 
+// ---- the out= forms (add_out, mm_out, cat_out, ...) ----
+// As LibTorch: the result goes into `out`, resized when its shape differs and cast to its dtype
+// where the result's casts to it; they are not differentiated (an error when a gradient would
+// be needed), and autocast leaves them alone. Where `out` can hold the result as it is, the
+// kernel writes straight into it: no temporary, no copy (a training loop's
+// mm_out(buffer, g.t(), x) had cost a result's allocation and a pass over it).
+
+/// Raises before anything is computed when `out` is undefined, or when grad mode is on and
+/// `out` or an input requires grad.
+void check_out(const Tensor& out, ArrayRef<const Tensor*> inputs, const char* op);
+/// Whether the kernel may write a result of `shape` and `dtype` on `device` into `out`: of that
+/// dtype and device, sharing no storage with an input (a product writing into its own operand
+/// would read what it has overwritten), and contiguous once resized to `shape` (which this
+/// does). When false, `out` is untouched and the caller computes out of place and write_out()s.
+bool out_takes(Tensor& out, IntArrayRef shape, ScalarType dtype, Device device,
+               ArrayRef<const Tensor*> inputs);
+/// `out` once a kernel has written into it: its version bumped (autograd's check of saved
+/// tensors), as an in-place op's.
+Tensor& written_out(Tensor& out);
+/// Copies a result computed out of place into `out` (resized, cast where allowed).
+Tensor& write_out(Tensor& out, const Tensor& result, const char* op);
+
 }  // namespace nabla::detail

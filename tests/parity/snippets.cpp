@@ -708,6 +708,22 @@ int main() {
     show("add_out", out);
     nb::mm_out(out, image[0], image[0].t());
     show("mm_out", out);
+    // An out of the right shape is written in place; a strided one keeps its strides; an
+    // elementwise out that is also an input works as the in-place op. (An out overlapping an
+    // input otherwise: LibTorch raises in cat_out and add_out and computes zeros in
+    // mm_out(a, a, a); nabla computes from the inputs as they were, docs/api-differences.md.)
+    const void* buffer = out.data_ptr();
+    nb::matmul_out(out, image[0] * 2, image[0].t());
+    nb::mul_out(out, out, f64({1, 2, 3}));
+    std::printf("out_in_place %d\n", (int)(out.data_ptr() == buffer));
+    show("matmul_out_mul_out", out);
+    nb::Tensor strided = nb::empty({3, 3}, nb::dtype(nb::kFloat64)).t();
+    nb::mm_out(strided, image[0], image[0].t());
+    std::printf("strided_out %ld %ld\n", (long)strided.stride(0), (long)strided.stride(1));
+    show("strided_mm_out", strided);
+    nb::Tensor stacked = nb::empty({0}, nb::dtype(nb::kFloat64));
+    nb::stack_out(stacked, {a, b}, 1);
+    show("stack_out", stacked);
     nb::Tensor resized = nb::arange(6, nb::dtype(nb::kFloat64));
     resized.resize_({2, 2});
     show("resize_", resized);
