@@ -880,6 +880,20 @@ struct PairCollate : torch::data::transforms::Collation<torch::data::Example<>> 
   }
 };
 
+// The D2L-with-LibTorch programs' older spellings: toBackend(c10::Backend), a tensor's
+// (always empty) autograd name, and the shifts by their Python names.
+TEST(Porting, ToBackendNameAndShifts) {
+  const torch::Tensor x = torch::arange(4);
+  EXPECT_TRUE(x.toBackend(c10::Backend::CPU).is_same(x));
+  EXPECT_EQ(x.toBackend(at::Backend::Meta).device(), torch::Device(torch::kMeta));
+  EXPECT_EQ(x.name(), "");
+  torch::nn::Linear layer(2, 3);
+  EXPECT_EQ(layer->named_parameters()[0]->name(), "");
+  EXPECT_TRUE(torch::__lshift__(x, 2).equal(x * 4));
+  EXPECT_TRUE(torch::__rshift__(x, torch::ones_like(x)).equal(torch::floor_divide(x, 2)));
+  EXPECT_TRUE(torch::gcd(x, torch::full_like(x, 2)).equal(torch::tensor({2, 1, 2, 1})));
+}
+
 TEST(Porting, TorchSpellings) {
   torch::nn::Sequential net(torch::nn::Linear(2, 3), torch::nn::ReLU());
   const torch::Tensor x = torch::ones({4, 2});

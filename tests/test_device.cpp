@@ -184,6 +184,27 @@ TEST(MetaDevice, OpsGiveShapesAndDtypesWithoutData) {
   EXPECT_EQ(layer->weight.grad().sizes(), IntArrayRef({2, 3}));
 }
 
+// Ops whose checks read values (an integer divisor's zeros) skip those checks on meta; the
+// out= forms work there too.
+TEST(MetaDevice, ValueChecksAreSkippedAndOutFormsWork) {
+  const Tensor a = zeros({4, 3}, TensorOptions().device(kMeta).dtype(kLong));
+  const Tensor b = zeros({3}, TensorOptions().device(kMeta).dtype(kLong));
+  for (const Tensor& q : {a.floor_divide(b), a.remainder(b), a.fmod(b), a.div(b, "trunc")}) {
+    EXPECT_EQ(q.device(), Device(kMeta));
+    EXPECT_EQ(q.sizes(), IntArrayRef({4, 3}));
+    EXPECT_EQ(q.scalar_type(), kLong);
+  }
+  Tensor out = empty({0}, TensorOptions().device(kMeta));
+  const Tensor x = randn({4, 3}, TensorOptions().device(kMeta));
+  mm_out(out, x, x.t());
+  EXPECT_EQ(out.sizes(), IntArrayRef({4, 4}));
+  add_out(out, x, x);
+  EXPECT_EQ(out.sizes(), IntArrayRef({4, 3}));
+  cat_out(out, {x, x});
+  EXPECT_EQ(out.sizes(), IntArrayRef({8, 3}));
+  EXPECT_EQ(out.device(), Device(kMeta));
+}
+
 TEST(MetaDevice, ValuesCannotBeRead) {
   Tensor m = ones({2, 3}).to(kMeta);
   EXPECT_NE(error_of([&] { (void)m.sum().item<float>(); }).find("[meta]"), std::string::npos);

@@ -676,6 +676,48 @@ TEST(Elementwise, BitwiseOpsOnIntegersAndBool) {
   EXPECT_TRUE(contains(error_of([&] { (void)~ones({2}); }), "[bitwise_not]"));
 }
 
+// Values from PyTorch 1.13 (Debian's python3-torch) where the shift count is in range; out of
+// range (negative, or the width or more) as PyTorch 2 defines it, where 1.13 on x86 shifted by
+// the count's low bits (3 << 64 was 3).
+TEST(Elementwise, ShiftsGcdAndLcmOnIntegers) {
+  const int64_t min64 = std::numeric_limits<int64_t>::min();
+  const Tensor a = tensor({int64_t{5}, -7, 0, min64, 12}), b = tensor({3, -21, 0, 0, 18});
+  EXPECT_TRUE(gcd(a, b).equal(tensor({int64_t{1}, 7, 0, min64, 6})));
+  EXPECT_TRUE(a.lcm(b).equal(tensor({15, 21, 0, 0, 36})));
+  const Tensor x = tensor({1, -8, 3, -1}), counts = tensor({1, 2, 64, -1});
+  EXPECT_TRUE(bitwise_left_shift(x, counts).equal(tensor({2, -32, 0, 0})));
+  EXPECT_TRUE(x.__rshift__(counts).equal(tensor({0, -2, 0, -1})));
+  const Tensor u = tensor({200, 1, 255}).to(kByte), u_counts = tensor({1, 8, 3}).to(kByte);
+  EXPECT_TRUE(u.__lshift__(u_counts).equal(tensor({144, 0, 248}).to(kByte)));
+  EXPECT_TRUE(u.bitwise_right_shift(u_counts).equal(tensor({100, 0, 31}).to(kByte)));
+  const Tensor i = tensor({1, -8}).to(kInt);
+  EXPECT_TRUE((i.__lshift__(31)).equal(tensor({std::numeric_limits<int32_t>::min(), 0}).to(kInt)));
+  EXPECT_TRUE((i.__rshift__(40)).equal(tensor({0, -1}).to(kInt)));
+  // Promotion as the other binary ops: a number or 0-d tensor keeps the tensor's dtype, a bool
+  // tensor shifted by a number becomes int64; a number shifted by a tensor.
+  EXPECT_EQ(i.__lshift__(tensor(int64_t{2})).scalar_type(), kInt);
+  EXPECT_TRUE(tensor({3}).to(kByte).__lshift__(2).equal(tensor({12}).to(kByte)));
+  EXPECT_TRUE(tensor({true}).__lshift__(1).equal(tensor({2})));
+  EXPECT_TRUE(bitwise_left_shift(3, tensor({1, 2})).equal(tensor({6, 12})));
+  EXPECT_TRUE(bitwise_right_shift(-16, tensor({1, 2})).equal(tensor({-8, -4})));
+  // In place.
+  Tensor c = tensor({12, 18});
+  c.gcd_(tensor({8, 12}));
+  EXPECT_TRUE(c.equal(tensor({4, 6})));
+  c.lcm_(tensor({6, 4}));
+  EXPECT_TRUE(c.equal(tensor({12, 12})));
+  c.__ilshift__(2);
+  c.bitwise_right_shift_(tensor({1, 3}));
+  EXPECT_TRUE(c.equal(tensor({24, 6})));
+  // Floats and bools raise, naming the op and the dtypes.
+  const std::string floats = error_of([&] { (void)bitwise_left_shift(ones({2}), 1); });
+  EXPECT_TRUE(contains(floats, "[bitwise_left_shift] expected integer tensors, got float32"))
+      << floats;
+  const std::string bools = error_of([&] { (void)gcd(tensor({true}), tensor({false})); });
+  EXPECT_TRUE(contains(bools, "[gcd] expected integer tensors, got bool and bool")) << bools;
+  EXPECT_TRUE(contains(error_of([&] { (void)lcm(ones({2}), tensor({1, 2})); }), "[lcm]"));
+}
+
 // det, inverse and solve against what they mean: A A^-1 = I, A X = B, det of a triangular
 // matrix is its diagonal's product and of a row swap its negative; singular input raises.
 TEST(Linalg, DeterminantsInversesAndSolves) {

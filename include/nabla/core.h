@@ -127,6 +127,9 @@ constexpr DeviceType kCPU = DeviceType::CPU;
 constexpr DeviceType kCUDA = DeviceType::CUDA;
 constexpr DeviceType kMeta = DeviceType::Meta;
 constexpr DeviceType kPrivateUse1 = DeviceType::PrivateUse1;
+/// LibTorch's c10::Backend (a device type with a layout), for the old Tensor::toBackend: the
+/// dense backends of nabla's device types. Its numbers are not LibTorch's.
+enum class DenseBackend : int8_t { CPU = 0, CUDA = 1, Meta = 2, PrivateUse1 = 3 };  // as DeviceType
 
 /// A device: its type and, for accelerators, its index. nabla is built with the CPU backend;
 /// asking for another device raises nabla::Error until its backend is compiled in.

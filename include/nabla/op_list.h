@@ -9,7 +9,8 @@
 // Numeric (every dtype but bool, same dtype out), Floating (float dtypes), Logical (any dtype in,
 // bool out). Binary kinds: Arith (compute dtype out), Floating (true division and the functions of
 // real numbers: integer and bool operands are computed in float32, so the kernels see float dtypes
-// only), Compare (bool out), Bitwise (integers and bool only, compute dtype out).
+// only), Compare (bool out), Bitwise (integers and bool only, compute dtype out; the op layer
+// keeps bool from the shifts, gcd and lcm).
 #define NABLA_UNARY_OPS(X)                                             \
   X(Neg, neg, Numeric, "neg")                                          \
   X(Exp, exp, Floating, "exp")                                         \
@@ -109,4 +110,8 @@
   X(LogicalOr, logical_or, Compare, nullptr)                                      \
   X(BitwiseAnd, bitwise_and, Bitwise, nullptr)                                    \
   X(BitwiseOr, bitwise_or, Bitwise, nullptr)                                      \
-  X(BitwiseXor, bitwise_xor, Bitwise, nullptr)
+  X(BitwiseXor, bitwise_xor, Bitwise, nullptr)                                    \
+  X(LeftShift, bitwise_left_shift, Bitwise, nullptr)                              \
+  X(RightShift, bitwise_right_shift, Bitwise, nullptr)                            \
+  X(Gcd, gcd, Bitwise, nullptr)                                                   \
+  X(Lcm, lcm, Bitwise, nullptr)

@@ -803,6 +803,24 @@ Tensor bitwise_or(const Tensor& self, const Scalar& other);
 Tensor bitwise_xor(const Tensor& self, const Tensor& other);
 Tensor bitwise_xor(const Tensor& self, const Scalar& other);
 Tensor bitwise_not(const Tensor& self);
+// ---- shifts, gcd, lcm (integers only) ----
+/// a << b: 0 where b < 0 or b >= the dtype's width (PyTorch 2's rule); wraps.
+Tensor bitwise_left_shift(const Tensor& self, const Tensor& other);
+Tensor bitwise_left_shift(const Tensor& self, const Scalar& other);
+Tensor bitwise_left_shift(const Scalar& self, const Tensor& other);
+/// a >> b, arithmetic for signed dtypes: the sign where b < 0 or b >= the dtype's width.
+Tensor bitwise_right_shift(const Tensor& self, const Tensor& other);
+Tensor bitwise_right_shift(const Tensor& self, const Scalar& other);
+Tensor bitwise_right_shift(const Scalar& self, const Tensor& other);
+Tensor __lshift__(const Tensor& self, const Tensor& other);
+Tensor __lshift__(const Tensor& self, const Scalar& other);
+Tensor __rshift__(const Tensor& self, const Tensor& other);
+Tensor __rshift__(const Tensor& self, const Scalar& other);
+/// The greatest common divisor, >= 0 (gcd(0, 0) = 0), and the least common multiple.
+Tensor gcd(const Tensor& self, const Tensor& other);
+Tensor& gcd_(Tensor& self, const Tensor& other);
+Tensor lcm(const Tensor& self, const Tensor& other);
+Tensor& lcm_(Tensor& self, const Tensor& other);
 Tensor stack(TensorList tensors, int64_t dim = 0);
 Tensor reshape(const Tensor& self, IntArrayRef shape);
 Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1);

@@ -105,6 +105,9 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
   /// Number of in-place modifications of this tensor's storage (autograd's version counter).
   uint32_t _version() const;
+  /// LibTorch's autograd name of a tensor: none of its frontend's functions sets one, so it is
+  /// the empty string for every tensor there, and here.
+  const std::string& name() const;
   TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
 
@@ -199,6 +202,10 @@ class Tensor {
   Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false) const;
   Tensor to(const Tensor& other, bool non_blocking = false, bool copy = false) const;
   Tensor cpu() const { return to(TensorOptions(DeviceType::CPU)); }
+  /// LibTorch's older spelling of to(device) (c10::Backend::CPU, ...).
+  Tensor toBackend(DenseBackend backend) const {
+    return to(TensorOptions(static_cast<DeviceType>(static_cast<int8_t>(backend))));
+  }
   Tensor cuda() const { return to(TensorOptions(DeviceType::CUDA)); }
   Tensor meta() const { return to(TensorOptions(DeviceType::Meta)); }
   Tensor toType(ScalarType t) const { return to(t); }
@@ -531,6 +538,27 @@ class Tensor {
   Tensor& bitwise_xor_(const Tensor& other) const;
   Tensor& bitwise_xor_(const Scalar& other) const;
   Tensor& bitwise_not_() const;
+  Tensor bitwise_left_shift(const Tensor& other) const;
+  Tensor bitwise_left_shift(const Scalar& other) const;
+  Tensor bitwise_right_shift(const Tensor& other) const;
+  Tensor bitwise_right_shift(const Scalar& other) const;
+  Tensor& bitwise_left_shift_(const Tensor& other) const;
+  Tensor& bitwise_left_shift_(const Scalar& other) const;
+  Tensor& bitwise_right_shift_(const Tensor& other) const;
+  Tensor& bitwise_right_shift_(const Scalar& other) const;
+  // Python's << and >> by their LibTorch names (C++'s operator<< prints a tensor).
+  Tensor __lshift__(const Tensor& other) const;
+  Tensor __lshift__(const Scalar& other) const;
+  Tensor __rshift__(const Tensor& other) const;
+  Tensor __rshift__(const Scalar& other) const;
+  Tensor& __ilshift__(const Tensor& other) const;
+  Tensor& __ilshift__(const Scalar& other) const;
+  Tensor& __irshift__(const Tensor& other) const;
+  Tensor& __irshift__(const Scalar& other) const;
+  Tensor gcd(const Tensor& other) const;
+  Tensor& gcd_(const Tensor& other) const;
+  Tensor lcm(const Tensor& other) const;
+  Tensor& lcm_(const Tensor& other) const;
   Tensor count_nonzero(std::optional<int64_t> dim = std::nullopt) const;
   Tensor count_nonzero(int64_t dim) const;
   Tensor count_nonzero(IntArrayRef dims) const;

@@ -45,8 +45,10 @@ inline constexpr std::nullopt_t nullopt = std::nullopt;
 // at:: and c10:: name the tensor library under LibTorch's frontend; programs use a few of them.
 namespace at {
 using namespace ::nabla;  // NOLINT(google-build-using-namespace)
+using Backend = ::nabla::DenseBackend;
 }  // namespace at
 namespace c10 {
+using Backend = ::nabla::DenseBackend;
 using ::nabla::ArrayRef;
 using ::nabla::BFloat16;
 using ::nabla::Device;

@@ -152,6 +152,11 @@ const TensorImpl& detail::impl_of(const Tensor& t, const char* what) {
 
 bool Tensor::is_contiguous() const { return checked_impl(*this, "is_contiguous").is_contiguous(); }
 uint32_t Tensor::_version() const { return checked_impl(*this, "_version").storage->version; }
+const std::string& Tensor::name() const {
+  static const std::string none;
+  checked_impl(*this, "name");
+  return none;
+}
 
 TensorOptions Tensor::options() const {
   return TensorOptions().dtype(scalar_type()).device(device());

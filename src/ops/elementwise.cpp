@@ -858,7 +858,8 @@ namespace {
 void check_integer_divisor(const Tensor& self, const Tensor& other, const char* name) {
   check_defined(self, name, "self");
   check_defined(other, name, "other");
-  if (!isFloatingType(result_type(self, other))) {
+  // On the meta device there are no values to check (the shapes and dtypes still are).
+  if (!isFloatingType(result_type(self, other)) && holds_values(other)) {
     NABLA_CHECK(!other.eq(wrap_scalar(0, other.device())).any().item<bool>(),
                 "[{}] integer division by zero: the divisor {} of dtype {} has a zero", name,
                 other.sizes(), other.scalar_type());
@@ -1328,6 +1329,79 @@ NABLA_BITWISE(bitwise_and, BitwiseAnd)
 NABLA_BITWISE(bitwise_or, BitwiseOr)
 NABLA_BITWISE(bitwise_xor, BitwiseXor)
 #undef NABLA_BITWISE
+
+// ---- shifts, gcd and lcm (integers only; no gradient) --------------------------------------
+// Shifts by a negative count or by the dtype's width or more: 0 for a left shift, the sign for
+// a right one, as PyTorch 2 (functors::LeftShift). gcd is never negative but where |INT_MIN|
+// does not fit; lcm wraps where the result does not fit, as PyTorch's.
+
+namespace {
+Tensor integer_op(BinaryOp op, const Tensor& self, const Tensor& other, const char* name) {
+  check_defined(self, name);
+  check_defined(other, name, "other");
+  const ScalarType compute = result_type(self, other);
+  NABLA_CHECK(isIntegralType(compute, false),
+              "[{}] expected integer tensors, got {} and {} (of shapes {} and {})", name,
+              self.scalar_type(), other.scalar_type(), self.sizes(), other.sizes());
+  return binary_forward(op, self, other, name, nullptr);
+}
+}  // namespace
+
+#define NABLA_INTEGER_OP(name, OP)                                                     \
+  Tensor name(const Tensor& self, const Tensor& other) {                               \
+    return integer_op(BinaryOp::OP, self, other, #name);                               \
+  }                                                                                    \
+  Tensor Tensor::name(const Tensor& other) const { return nabla::name(*this, other); } \
+  Tensor& Tensor::name##_(const Tensor& other) const {                                 \
+    return apply_inplace(const_cast<Tensor&>(*this), #name "_", other,                 \
+                         [&](const Tensor& v) { return nabla::name(v, other); });      \
+  }
+NABLA_INTEGER_OP(gcd, Gcd)
+NABLA_INTEGER_OP(lcm, Lcm)
+NABLA_INTEGER_OP(bitwise_left_shift, LeftShift)
+NABLA_INTEGER_OP(bitwise_right_shift, RightShift)
+#undef NABLA_INTEGER_OP
+
+Tensor& gcd_(Tensor& self, const Tensor& other) { return self.gcd_(other); }
+Tensor& lcm_(Tensor& self, const Tensor& other) { return self.lcm_(other); }
+// The shifts by a number, and of a number (LibTorch's Scalar overloads).
+Tensor bitwise_left_shift(const Tensor& self, const Scalar& other) {
+  return bitwise_left_shift(self, wrap_scalar(other, self.device()));
+}
+Tensor bitwise_left_shift(const Scalar& self, const Tensor& other) {
+  return bitwise_left_shift(wrap_scalar(self, other.device()), other);
+}
+Tensor bitwise_right_shift(const Tensor& self, const Scalar& other) {
+  return bitwise_right_shift(self, wrap_scalar(other, self.device()));
+}
+Tensor bitwise_right_shift(const Scalar& self, const Tensor& other) {
+  return bitwise_right_shift(wrap_scalar(self, other.device()), other);
+}
+Tensor Tensor::bitwise_left_shift(const Scalar& other) const {
+  return nabla::bitwise_left_shift(*this, other);
+}
+Tensor Tensor::bitwise_right_shift(const Scalar& other) const {
+  return nabla::bitwise_right_shift(*this, other);
+}
+Tensor& Tensor::bitwise_left_shift_(const Scalar& other) const {
+  return bitwise_left_shift_(wrap_scalar(other, device()));
+}
+Tensor& Tensor::bitwise_right_shift_(const Scalar& other) const {
+  return bitwise_right_shift_(wrap_scalar(other, device()));
+}
+// Python's << and >> (LibTorch names them __lshift__, __rshift__; C++'s << prints a tensor).
+Tensor Tensor::__lshift__(const Tensor& other) const { return bitwise_left_shift(other); }
+Tensor Tensor::__lshift__(const Scalar& other) const { return bitwise_left_shift(other); }
+Tensor Tensor::__rshift__(const Tensor& other) const { return bitwise_right_shift(other); }
+Tensor Tensor::__rshift__(const Scalar& other) const { return bitwise_right_shift(other); }
+Tensor& Tensor::__ilshift__(const Tensor& other) const { return bitwise_left_shift_(other); }
+Tensor& Tensor::__ilshift__(const Scalar& other) const { return bitwise_left_shift_(other); }
+Tensor& Tensor::__irshift__(const Tensor& other) const { return bitwise_right_shift_(other); }
+Tensor& Tensor::__irshift__(const Scalar& other) const { return bitwise_right_shift_(other); }
+Tensor __lshift__(const Tensor& self, const Tensor& other) { return self.__lshift__(other); }
+Tensor __lshift__(const Tensor& self, const Scalar& other) { return self.__lshift__(other); }
+Tensor __rshift__(const Tensor& self, const Tensor& other) { return self.__rshift__(other); }
+Tensor __rshift__(const Tensor& self, const Scalar& other) { return self.__rshift__(other); }
 
 // ~x: logical_not for bool, x ^ all-ones for integers (-1 in the dtype: 255 for uint8).
 Tensor bitwise_not(const Tensor& self) {

@@ -724,6 +724,17 @@ int main() {
     nb::Tensor stacked = nb::empty({0}, nb::dtype(nb::kFloat64));
     nb::stack_out(stacked, {a, b}, 1);
     show("stack_out", stacked);
+    const nb::Tensor ints = nb::tensor({5, -7, 0, 12, -64}),
+                     others = nb::tensor({3, -21, 0, 18, 4});
+    show("gcd_lcm", (nb::gcd(ints, others) + ints.lcm(others) * 100).to(nb::kFloat64));
+    show("shifts", (nb::bitwise_left_shift(ints, nb::tensor({1, 2, 3, 4, 5})) +
+                    ints.__rshift__(2) * 1000 + nb::bitwise_right_shift(-100, others.abs() % 8))
+                       .to(nb::kFloat64));
+    nb::Tensor shifted = ints.clone();
+    shifted.__ilshift__(nb::tensor({0, 1, 2, 3, 4}));
+    shifted.gcd_(nb::full_like(shifted, 6));
+    show("shifts_in_place", shifted.to(nb::kFloat64));
+    std::printf("to_backend %d\n", (int)ints.toBackend(c10::Backend::CPU).is_cpu());
     nb::Tensor resized = nb::arange(6, nb::dtype(nb::kFloat64));
     resized.resize_({2, 2});
     show("resize_", resized);

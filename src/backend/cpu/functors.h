@@ -562,5 +562,82 @@ struct BitwiseXor {
     return static_cast<T>(a ^ b);
   }
 };
+// Shifts, gcd and lcm: integers only (bool never reaches them; its instantiation returns a).
+// A shift by a negative count or by the width or more is defined as PyTorch 2 defines it: a
+// left shift gives 0, a right shift the sign (C++ leaves both undefined; PyTorch 1.13 on x86
+// shifts by the count's low bits). Left shifts wrap: computed on the unsigned type.
+// a < 0, false for unsigned types without a comparison the compiler warns is always false.
+template <class T>
+NABLA_HOST_DEVICE bool is_negative(T a) {
+  if constexpr (std::is_signed_v<T>) {
+    return a < 0;
+  } else {
+    return false;
+  }
+}
+struct LeftShift {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return a;
+    } else {
+      using U = std::make_unsigned_t<T>;
+      constexpr T bits = static_cast<T>(sizeof(T) * 8);
+      if (is_negative(b) || b >= bits) return 0;
+      return static_cast<T>(static_cast<U>(static_cast<U>(a) << b));
+    }
+  }
+};
+struct RightShift {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return a;
+    } else {
+      constexpr T bits = static_cast<T>(sizeof(T) * 8);
+      if (is_negative(b) || b >= bits) return static_cast<T>(is_negative(a) ? -1 : 0);
+      return static_cast<T>(a >> b);
+    }
+  }
+};
+// Euclid's algorithm on the magnitudes, in the unsigned type: gcd(INT64_MIN, 0) is 2^63, which
+// reads back as INT64_MIN (as PyTorch's, whose abs wraps); gcd(0, 0) = 0.
+template <class T>
+NABLA_HOST_DEVICE std::make_unsigned_t<T> magnitude(T a) {
+  using U = std::make_unsigned_t<T>;
+  return is_negative(a) ? static_cast<U>(U{0} - static_cast<U>(a)) : static_cast<U>(a);
+}
+template <class U>
+NABLA_HOST_DEVICE U unsigned_gcd(U a, U b) {
+  while (a != 0) {
+    const U c = a;
+    a = static_cast<U>(b % a);
+    b = c;
+  }
+  return b;
+}
+struct Gcd {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return a;
+    } else {
+      return static_cast<T>(unsigned_gcd(magnitude(a), magnitude(b)));
+    }
+  }
+};
+// lcm = |a| / gcd * |b| (0 where either is 0), wrapping where it does not fit, as PyTorch's.
+struct Lcm {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return a;
+    } else {
+      using U = std::make_unsigned_t<T>;
+      const U g = unsigned_gcd(magnitude(a), magnitude(b));
+      return g == 0 ? T{0} : static_cast<T>(static_cast<U>(magnitude(a) / g * magnitude(b)));
+    }
+  }
+};
 
 }  // namespace nabla::functors
