@@ -894,6 +894,104 @@ TEST(Porting, ToBackendNameAndShifts) {
   EXPECT_TRUE(torch::gcd(x, torch::full_like(x, 2)).equal(torch::tensor({2, 1, 2, 1})));
 }
 
+// LibTorch's in-place comparisons and aliases, and its shorthands.
+TEST(Porting, InPlaceComparisonsAndShorthands) {
+  const torch::Tensor x = torch::tensor({1.0, 2.0, 3.0}), y = torch::tensor({2.0, 2.0, 2.0});
+  torch::Tensor t = x.clone();
+  t.lt_(y);
+  EXPECT_TRUE(t.equal(torch::tensor({1.0, 0.0, 0.0})));
+  t = x.clone();
+  t.ge_(2);
+  EXPECT_TRUE(t.equal(torch::tensor({0.0, 1.0, 1.0})));
+  t = x.clone();
+  t.not_equal_(y).logical_not_();
+  EXPECT_TRUE(t.equal(torch::tensor({0.0, 1.0, 0.0})));
+  torch::Tensor flags = torch::tensor({true, false, true});
+  flags.logical_and_(torch::tensor({true, true, false}))
+      .logical_or_(torch::tensor({false, true, false}));
+  EXPECT_TRUE(flags.equal(torch::tensor({true, true, false})));
+  torch::Tensor ints = torch::tensor({7, -7});
+  ints.divide_(2, "floor");
+  EXPECT_TRUE(ints.equal(torch::tensor({3, -4})));
+  t = x.clone();
+  t.multiply_(2).subtract_(y, 0.5).true_divide_(torch::full_like(x, 2));
+  EXPECT_TRUE(t.allclose(torch::tensor({0.5, 1.5, 2.5})));
+  t = torch::tensor({-1.5, 0.0, 2.5});
+  t.fix_();
+  EXPECT_TRUE(t.equal(torch::tensor({-1.0, 0.0, 2.0})));
+  t.sgn_().heaviside_(torch::tensor({0.5}));
+  EXPECT_TRUE(t.equal(torch::tensor({0.0, 0.5, 1.0})));
+  torch::Tensor acc = torch::zeros({2, 2});
+  acc.addmm_(torch::eye(2), torch::ones({2, 2}), 1, 2).addr_(torch::ones({2}), torch::ones({2}));
+  EXPECT_TRUE(acc.equal(torch::full({2, 2}, 3.0)));
+  // A comparison in place on a leaf that requires grad raises, as every in-place op.
+  const torch::Tensor leaf = torch::ones({2}, torch::requires_grad());
+  EXPECT_TRUE(contains(error_of([&] { leaf.eq_(1); }), "leaf"));
+
+  const torch::Tensor m = torch::arange(6).reshape({2, 3});
+  EXPECT_EQ(sizes(m.ravel()), Shape({6}));
+  EXPECT_TRUE(m.mT().equal(m.t()));
+  EXPECT_TRUE(m.mH().equal(m.t()));
+  EXPECT_TRUE(contains(error_of([&] { (void)x.mT(); }), "[mT]"));
+  EXPECT_EQ(x.vdot(y).item<double>(), 12);
+  EXPECT_TRUE(torch::argwhere(m > 3).equal(torch::tensor({{1, 1}, {1, 2}})));
+  EXPECT_TRUE(torch::tensor({0.5}).is_nonzero());
+  EXPECT_FALSE(torch::tensor({0}).is_nonzero());
+  EXPECT_TRUE(contains(error_of([&] { (void)x.is_nonzero(); }), "more than one value"));
+  EXPECT_TRUE(m.is_same_size(m * 2));
+  EXPECT_TRUE(m.sum_to_size({1, 3}).equal(torch::tensor({{3, 5, 7}})));
+  EXPECT_TRUE(m.sum_to_size({3}).equal(torch::tensor({3, 5, 7})));
+  const std::string not_expandable = error_of([&] { (void)m.sum_to_size({2}); });
+  EXPECT_TRUE(contains(not_expandable, "[sum_to_size] size [2] is not expandable to size [2, 3]"))
+      << not_expandable;
+  const torch::Tensor copy = m.narrow_copy(1, 1, 2);
+  EXPECT_TRUE(copy.equal(torch::tensor({{1, 2}, {4, 5}})));
+  EXPECT_TRUE(copy.is_contiguous());
+  const torch::Tensor strided = x.new_empty_strided({2, 2}, {1, 2});
+  EXPECT_EQ(strided.strides(), torch::IntArrayRef({1, 2}));
+  EXPECT_EQ(strided.scalar_type(), x.scalar_type());
+  EXPECT_TRUE(x.resolve_conj().is_same(x));
+  EXPECT_TRUE(x.conj_physical().equal(x));
+  EXPECT_TRUE(x.isreal().all().item<bool>());
+  EXPECT_EQ(m.unsafe_chunk(3, 1).size(), 3u);
+  EXPECT_EQ(m.unsafe_split(1).size(), 2u);
+  EXPECT_TRUE(torch::less(x, y).equal(x < y));
+  EXPECT_TRUE(torch::subtract(x, y, 2).equal(x - 2 * y));
+}
+
+// random_: integers in [from, to) in the tensor's dtype, the same for a seed; a float that
+// requires grad gets a zero gradient through it.
+TEST(Porting, RandomFillsIntegers) {
+  torch::manual_seed(3);
+  torch::Tensor f = torch::empty({1000});
+  f.random_(-3, 4);
+  EXPECT_EQ(f.min().item<double>(), -3);
+  EXPECT_EQ(f.max().item<double>(), 3);
+  EXPECT_TRUE(f.eq(f.round()).all().item<bool>());
+  torch::manual_seed(3);
+  EXPECT_TRUE(torch::empty({1000}).random_(-3, 4).equal(f));
+  torch::Tensor bytes = torch::empty({1000}, torch::kUInt8);
+  bytes.random_();
+  EXPECT_GT(bytes.max().item<int64_t>(), 200);
+  torch::Tensor bits = torch::empty({100}, torch::kBool);
+  bits.random_();
+  EXPECT_TRUE(bits.any().item<bool>());
+  torch::Tensor small = torch::empty({100}, torch::kLong);
+  small.random_(5);
+  EXPECT_LT(small.max().item<int64_t>(), 5);
+  EXPECT_GE(small.min().item<int64_t>(), 0);
+  EXPECT_GT(torch::empty({100}).random_().max().item<double>(), 1000);
+  EXPECT_LE(torch::empty({100}).random_().max().item<double>(), 16777216);
+  const std::string range = error_of([&] { bytes.random_(0, 300); });
+  EXPECT_TRUE(contains(range, "[random_] range [0, 300) is out of bounds for uint8")) << range;
+  EXPECT_TRUE(contains(error_of([&] { f.random_(4, 4); }), "[random_] expects 'from'"));
+  const torch::Tensor w = torch::ones({3}, torch::requires_grad());
+  torch::Tensor h = w * 2;
+  h.random_(10);
+  (h + w).sum().backward();
+  EXPECT_TRUE(w.grad().equal(torch::ones({3})));
+}
+
 TEST(Porting, TorchSpellings) {
   torch::nn::Sequential net(torch::nn::Linear(2, 3), torch::nn::ReLU());
   const torch::Tensor x = torch::ones({4, 2});

@@ -429,6 +429,85 @@ class Tensor {
   Tensor multiply(const Scalar& other) const;
   Tensor true_divide(const Tensor& other) const;
   Tensor true_divide(const Scalar& other) const;
+  Tensor subtract(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor subtract(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor less(const Tensor& other) const;
+  Tensor less(const Scalar& other) const;
+  // In place (LibTorch's): a comparison or logical op writes 1 and 0 in self's dtype.
+  Tensor& eq_(const Tensor& other) const;
+  Tensor& eq_(const Scalar& other) const;
+  Tensor& ne_(const Tensor& other) const;
+  Tensor& ne_(const Scalar& other) const;
+  Tensor& lt_(const Tensor& other) const;
+  Tensor& lt_(const Scalar& other) const;
+  Tensor& le_(const Tensor& other) const;
+  Tensor& le_(const Scalar& other) const;
+  Tensor& gt_(const Tensor& other) const;
+  Tensor& gt_(const Scalar& other) const;
+  Tensor& ge_(const Tensor& other) const;
+  Tensor& ge_(const Scalar& other) const;
+  Tensor& greater_(const Tensor& other) const;
+  Tensor& greater_(const Scalar& other) const;
+  Tensor& greater_equal_(const Tensor& other) const;
+  Tensor& greater_equal_(const Scalar& other) const;
+  Tensor& less_(const Tensor& other) const;
+  Tensor& less_(const Scalar& other) const;
+  Tensor& less_equal_(const Tensor& other) const;
+  Tensor& less_equal_(const Scalar& other) const;
+  Tensor& not_equal_(const Tensor& other) const;
+  Tensor& not_equal_(const Scalar& other) const;
+  Tensor& logical_and_(const Tensor& other) const;
+  Tensor& logical_or_(const Tensor& other) const;
+  Tensor& logical_xor_(const Tensor& other) const;
+  Tensor& logical_not_() const;
+  Tensor& multiply_(const Tensor& other) const;
+  Tensor& multiply_(const Scalar& other) const;
+  Tensor& true_divide_(const Tensor& other) const;
+  Tensor& true_divide_(const Scalar& other) const;
+  Tensor& divide_(const Tensor& other,
+                  std::optional<std::string_view> rounding_mode = std::nullopt) const;
+  Tensor& divide_(const Scalar& other,
+                  std::optional<std::string_view> rounding_mode = std::nullopt) const;
+  Tensor& subtract_(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor& subtract_(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor& xlogy_(const Tensor& other) const;
+  Tensor& xlogy_(const Scalar& other) const;
+  Tensor& sgn_() const;
+  Tensor& fix_() const;
+  Tensor& heaviside_(const Tensor& values) const;
+  Tensor& addmm_(const Tensor& mat1, const Tensor& mat2, const Scalar& beta = 1,
+                 const Scalar& alpha = 1) const;
+  Tensor& addr_(const Tensor& vec1, const Tensor& vec2, const Scalar& beta = 1,
+                const Scalar& alpha = 1) const;
+  /// Fills self with integers uniform in [from, to) (self's dtype; differentiable tensors get
+  /// a zero gradient, as LibTorch's). Without `to`: up to the largest integer the dtype holds
+  /// exactly (2^24 for float32, 2^53 for float64, the maximum for integers, 1 for bool; for
+  /// int64 one less than its maximum).
+  Tensor& random_(int64_t from, std::optional<int64_t> to) const;
+  Tensor& random_(int64_t to) const;
+  Tensor& random_() const;
+  // LibTorch's shorthands and aliases: flatten(), dot(), transpose(-2, -1), nonzero(), ...
+  Tensor ravel() const;
+  Tensor vdot(const Tensor& other) const;
+  Tensor mT() const;
+  Tensor mH() const;
+  Tensor argwhere() const;
+  /// The one element's truth (raises unless numel() == 1).
+  bool is_nonzero() const;
+  bool is_same_size(const Tensor& other) const;
+  /// Sums broadcast dims down to `size` (the reverse of expand).
+  Tensor sum_to_size(IntArrayRef size) const;
+  Tensor narrow_copy(int64_t dim, int64_t start, int64_t length) const;
+  Tensor new_empty_strided(IntArrayRef size, IntArrayRef stride,
+                           const TensorOptions& options = {}) const;
+  // nabla's tensors are real: these are the tensor itself (resolve_*) or a copy (conj_physical),
+  // and isreal() is true everywhere.
+  Tensor resolve_conj() const;
+  Tensor resolve_neg() const;
+  Tensor conj_physical() const;
+  Tensor isreal() const;
+  std::vector<Tensor> unsafe_chunk(int64_t chunks, int64_t dim = 0) const;
+  std::vector<Tensor> unsafe_split(int64_t split_size, int64_t dim = 0) const;
   Tensor broadcast_to(IntArrayRef size) const;
   std::vector<Tensor> tensor_split(int64_t sections, int64_t dim = 0) const;
   std::vector<Tensor> tensor_split(IntArrayRef indices, int64_t dim = 0) const;

@@ -141,6 +141,159 @@ Tensor Tensor::multiply(const Tensor& other) const { return mul(other); }
 Tensor Tensor::multiply(const Scalar& other) const { return mul(other); }
 Tensor Tensor::true_divide(const Tensor& other) const { return div(other); }
 Tensor Tensor::true_divide(const Scalar& other) const { return div(other); }
+Tensor less(const Tensor& self, const Tensor& other) { return self.lt(other); }
+Tensor less(const Tensor& self, const Scalar& other) { return self.lt(other); }
+Tensor subtract(const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  return self.sub(other, alpha);
+}
+Tensor subtract(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  return self.sub(other, alpha);
+}
+Tensor Tensor::less(const Tensor& other) const { return lt(other); }
+Tensor Tensor::less(const Scalar& other) const { return lt(other); }
+Tensor Tensor::subtract(const Tensor& other, const Scalar& alpha) const {
+  return sub(other, alpha);
+}
+Tensor Tensor::subtract(const Scalar& other, const Scalar& alpha) const {
+  return sub(other, alpha);
+}
+
+// ---- LibTorch's in-place forms of the ops above: the out-of-place result written into self
+// (apply_inplace: leaf rules, version, history; a comparison's bools become 1 and 0 in self's
+// dtype). ----
+
+#define NABLA_INPLACE_BINARY(name, op)                                                           \
+  Tensor& Tensor::name(const Tensor& other) const {                                              \
+    return apply_inplace(const_cast<Tensor&>(*this), #name, other,                               \
+                         [&](const Tensor& v) { return v.op(other); });                          \
+  }                                                                                              \
+  Tensor& Tensor::name(const Scalar& other) const {                                              \
+    return apply_inplace(const_cast<Tensor&>(*this), #name, Tensor(),                            \
+                         [&](const Tensor& v) { return v.op(wrap_scalar(other, v.device())); }); \
+  }
+NABLA_INPLACE_BINARY(eq_, eq)
+NABLA_INPLACE_BINARY(ne_, ne)
+NABLA_INPLACE_BINARY(lt_, lt)
+NABLA_INPLACE_BINARY(le_, le)
+NABLA_INPLACE_BINARY(gt_, gt)
+NABLA_INPLACE_BINARY(ge_, ge)
+NABLA_INPLACE_BINARY(greater_, gt)
+NABLA_INPLACE_BINARY(greater_equal_, ge)
+NABLA_INPLACE_BINARY(less_, lt)
+NABLA_INPLACE_BINARY(less_equal_, le)
+NABLA_INPLACE_BINARY(not_equal_, ne)
+NABLA_INPLACE_BINARY(xlogy_, xlogy)
+#undef NABLA_INPLACE_BINARY
+
+Tensor& Tensor::logical_and_(const Tensor& other) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "logical_and_", other,
+                       [&](const Tensor& v) { return v.logical_and(other); });
+}
+Tensor& Tensor::logical_or_(const Tensor& other) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "logical_or_", other,
+                       [&](const Tensor& v) { return v.logical_or(other); });
+}
+Tensor& Tensor::logical_xor_(const Tensor& other) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "logical_xor_", other,
+                       [&](const Tensor& v) { return v.logical_xor(other); });
+}
+Tensor& Tensor::logical_not_() const {
+  return apply_inplace(const_cast<Tensor&>(*this), "logical_not_", Tensor(),
+                       [&](const Tensor& v) { return v.logical_not(); });
+}
+Tensor& Tensor::multiply_(const Tensor& other) const { return mul_(other); }
+Tensor& Tensor::multiply_(const Scalar& other) const { return mul_(other); }
+Tensor& Tensor::true_divide_(const Tensor& other) const { return div_(other); }
+Tensor& Tensor::true_divide_(const Scalar& other) const { return div_(other); }
+Tensor& Tensor::divide_(const Tensor& other, std::optional<std::string_view> rounding_mode) const {
+  return rounding_mode ? div_(other, rounding_mode) : div_(other);
+}
+Tensor& Tensor::divide_(const Scalar& other, std::optional<std::string_view> rounding_mode) const {
+  return rounding_mode ? div_(other, rounding_mode) : div_(other);
+}
+Tensor& Tensor::subtract_(const Tensor& other, const Scalar& alpha) const {
+  return sub_(other, alpha);
+}
+Tensor& Tensor::subtract_(const Scalar& other, const Scalar& alpha) const {
+  return sub_(other, alpha);
+}
+Tensor& Tensor::sgn_() const { return sign_(); }
+Tensor& Tensor::fix_() const { return trunc_(); }
+Tensor& Tensor::heaviside_(const Tensor& values) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "heaviside_", values,
+                       [&](const Tensor& v) { return v.heaviside(values); });
+}
+Tensor& Tensor::addmm_(const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
+                       const Scalar& alpha) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "addmm_", either_requiring_grad(mat1, mat2),
+                       [&](const Tensor& v) { return nabla::addmm(v, mat1, mat2, beta, alpha); });
+}
+Tensor& Tensor::addr_(const Tensor& vec1, const Tensor& vec2, const Scalar& beta,
+                      const Scalar& alpha) const {
+  return apply_inplace(const_cast<Tensor&>(*this), "addr_", either_requiring_grad(vec1, vec2),
+                       [&](const Tensor& v) { return v.addr(vec1, vec2, beta, alpha); });
+}
+
+// ---- LibTorch's shorthands ----
+
+Tensor ravel(const Tensor& self) { return self.reshape({-1}); }
+Tensor Tensor::ravel() const { return nabla::ravel(*this); }
+// vdot conjugates its first argument: the same as dot for real tensors.
+Tensor vdot(const Tensor& self, const Tensor& other) { return dot(self, other); }
+Tensor Tensor::vdot(const Tensor& other) const { return nabla::vdot(*this, other); }
+Tensor Tensor::mT() const {
+  NABLA_CHECK(dim() >= 2,
+              "[mT] tensor.mT is only supported on matrices or batches of matrices. "
+              "Got {}-D tensor.",
+              dim());
+  return transpose(-2, -1);
+}
+Tensor Tensor::mH() const {
+  NABLA_CHECK(dim() >= 2,
+              "[mH] tensor.mH is only supported on matrices or batches of matrices. "
+              "Got {}-D tensor.",
+              dim());
+  return transpose(-2, -1);
+}
+Tensor argwhere(const Tensor& self) { return nonzero(self); }
+Tensor Tensor::argwhere() const { return nabla::argwhere(*this); }
+bool Tensor::is_nonzero() const {
+  check_defined(*this, "is_nonzero");
+  NABLA_CHECK(numel() != 0, "[is_nonzero] Boolean value of Tensor with no values is ambiguous");
+  NABLA_CHECK(numel() == 1,
+              "[is_nonzero] Boolean value of Tensor with more than one value is ambiguous (shape "
+              "{})",
+              sizes());
+  return item<double>() != 0.0 || std::isnan(item<double>());
+}
+bool Tensor::is_same_size(const Tensor& other) const { return sizes() == other.sizes(); }
+Tensor Tensor::sum_to_size(IntArrayRef size) const {
+  check_defined(*this, "sum_to_size");
+  const bool expandable = size.size() <= static_cast<size_t>(dim()) && [&] {
+    for (size_t i = 0; i < size.size(); ++i) {
+      const int64_t have =
+          this->size(dim() - static_cast<int64_t>(size.size()) + static_cast<int64_t>(i));
+      if (size[i] != 1 && size[i] != have) return false;
+    }
+    return true;
+  }();
+  NABLA_CHECK(expandable, "[sum_to_size] size {} is not expandable to size {}", size, sizes());
+  return sum_to(*this, size);
+}
+Tensor Tensor::narrow_copy(int64_t dim, int64_t start, int64_t length) const {
+  return narrow(dim, start, length).clone();
+}
+Tensor Tensor::resolve_conj() const { return *this; }
+Tensor Tensor::resolve_neg() const { return *this; }
+Tensor Tensor::conj_physical() const { return clone(); }
+Tensor Tensor::isreal() const { return ones_like(*this, TensorOptions().dtype(kBool)); }
+std::vector<Tensor> Tensor::unsafe_chunk(int64_t chunks, int64_t dim) const {
+  return chunk(chunks, dim);
+}
+std::vector<Tensor> Tensor::unsafe_split(int64_t split_size, int64_t dim) const {
+  return split(split_size, dim);
+}
+
 // rsub: other - alpha * self.
 Tensor rsub(const Tensor& self, const Tensor& other, const Scalar& alpha) {
   return sub(other, self, alpha);
@@ -663,6 +816,10 @@ TensorOptions options_like(const Tensor& self, const TensorOptions& options, con
 }  // namespace
 Tensor Tensor::new_empty(IntArrayRef size, const TensorOptions& options) const {
   return empty(size, options_like(*this, options, "new_empty"));
+}
+Tensor Tensor::new_empty_strided(IntArrayRef size, IntArrayRef stride,
+                                 const TensorOptions& options) const {
+  return empty_strided(size, stride, options_like(*this, options, "new_empty_strided"));
 }
 Tensor Tensor::new_zeros(IntArrayRef size, const TensorOptions& options) const {
   return zeros(size, options_like(*this, options, "new_zeros"));

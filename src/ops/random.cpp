@@ -253,6 +253,48 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions&
   return finish(to_device(host, dtype, o.device()), o);
 }
 
+namespace {
+// One past the largest integer random_() draws in `dtype` without a `to`: every integer up to
+// 2^digits for floating dtypes (float32: 2^24), the maximum of an integer dtype (int64: one
+// less, so that the end fits in int64), 1 for bool.
+int64_t random_end(ScalarType dtype) {
+  return dispatch_all(dtype, "random_", [&](auto tag) -> int64_t {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, bool>) {
+      return 2;
+    } else if constexpr (detail::is_floating_v<T>) {
+      return (int64_t{1} << std::numeric_limits<T>::digits) + 1;
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      return std::numeric_limits<int64_t>::max();
+    } else {
+      return static_cast<int64_t>(std::numeric_limits<T>::max()) + 1;
+    }
+  });
+}
+}  // namespace
+
+// random_: integers uniform in [from, to), as randint draws them, in self's dtype.
+Tensor& Tensor::random_(int64_t from, std::optional<int64_t> to) const {
+  check_defined(*this, "random_");
+  const ScalarType dtype = scalar_type();
+  const int64_t end = to ? *to : random_end(dtype);
+  NABLA_CHECK(from < end, "[random_] expects 'from' to be less than 'to', but got from={} >= to={}",
+              from, end);
+  NABLA_CHECK(fits(from, end - 1, dtype), "[random_] range [{}, {}) is out of bounds for {}", from,
+              end, dtype);
+  const auto fill = [&](const Tensor& out) {
+    backend_for(out).copy(randint(from, end, out.sizes(), TensorOptions(out.device())), out);
+  };
+  if (isFloatingType(dtype))
+    return random_inplace(const_cast<Tensor&>(*this), "random_", "RandomBackward0", fill);
+  return apply_inplace(const_cast<Tensor&>(*this), "random_", Tensor(), [&](const Tensor& v) {
+    fill(v);
+    return v;
+  });
+}
+Tensor& Tensor::random_(int64_t to) const { return random_(0, to); }
+Tensor& Tensor::random_() const { return random_(0, std::nullopt); }
+
 Tensor randperm(int64_t n, const TensorOptions& o) {
   NABLA_CHECK(n >= 0, "[randperm] n must be non-negative, got {}", n);
   const ScalarType dtype = o.has_dtype() ? o.dtype() : kLong;

@@ -735,6 +735,22 @@ int main() {
     shifted.gcd_(nb::full_like(shifted, 6));
     show("shifts_in_place", shifted.to(nb::kFloat64));
     std::printf("to_backend %d\n", (int)ints.toBackend(c10::Backend::CPU).is_cpu());
+    nb::Tensor compared = f64({1, 2, 3});
+    compared.lt_(f64({2, 2, 2})).logical_not_();
+    show("lt_logical_not_", compared);
+    nb::Tensor divided = nb::tensor({7, -7});
+    divided.divide_(2, "floor");
+    show("divide_floor_", divided.to(nb::kFloat64));
+    nb::Tensor accumulated = nb::zeros({2, 2}, nb::dtype(nb::kFloat64));
+    accumulated.addmm_(nb::eye(2, nb::dtype(nb::kFloat64)),
+                       nb::ones({2, 2}, nb::dtype(nb::kFloat64)), 1, 2);
+    show("addmm_", accumulated);
+    const nb::Tensor grid = nb::arange(6, nb::dtype(nb::kFloat64)).reshape({2, 3});
+    show("sum_to_size", grid.sum_to_size({1, 3}));
+    show("argwhere", nb::argwhere(grid > 3).to(nb::kFloat64));
+    show("ravel_mT", grid.mT().ravel());
+    show("narrow_copy", grid.narrow_copy(1, 1, 2));
+    std::printf("is_nonzero %d %d\n", (int)f64({0.5}).is_nonzero(), (int)grid.is_same_size(grid));
     nb::Tensor resized = nb::arange(6, nb::dtype(nb::kFloat64));
     resized.resize_({2, 2});
     show("resize_", resized);
