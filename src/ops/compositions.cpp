@@ -264,7 +264,7 @@ bool Tensor::is_nonzero() const {
               "[is_nonzero] Boolean value of Tensor with more than one value is ambiguous (shape "
               "{})",
               sizes());
-  return item<double>() != 0.0 || std::isnan(item<double>());
+  return item<double>() != 0.0;  // NaN too, as Python's bool(nan)
 }
 bool Tensor::is_same_size(const Tensor& other) const { return sizes() == other.sizes(); }
 Tensor Tensor::sum_to_size(IntArrayRef size) const {
