@@ -562,10 +562,6 @@ struct BitwiseXor {
     return static_cast<T>(a ^ b);
   }
 };
-// Shifts, gcd and lcm: integers only (bool never reaches them; its instantiation returns a).
-// A shift by a negative count or by the width or more is defined as PyTorch 2 defines it: a
-// left shift gives 0, a right shift the sign (C++ leaves both undefined; PyTorch 1.13 on x86
-// shifts by the count's low bits). Left shifts wrap: computed on the unsigned type.
 // a < 0, false for unsigned types without a comparison the compiler warns is always false.
 template <class T>
 NABLA_HOST_DEVICE bool is_negative(T a) {
@@ -575,6 +571,10 @@ NABLA_HOST_DEVICE bool is_negative(T a) {
     return false;
   }
 }
+// Shifts, gcd and lcm: integers only (bool never reaches them; its instantiation returns a).
+// A shift by a negative count or by the width or more is defined as PyTorch 2 defines it: a
+// left shift gives 0, a right shift the sign (C++ leaves both undefined; PyTorch 1.13 on x86
+// shifts by the count's low bits). Left shifts wrap: computed on the unsigned type.
 struct LeftShift {
   template <class T>
   NABLA_HOST_DEVICE T operator()(T a, T b) const {
