@@ -617,6 +617,9 @@ TEST(Porting, OutFormsWriteIntoOut) {
   EXPECT_TRUE(contains(joins, "[cat_out] sizes of tensors must match")) << joins;
   const std::string grad = error_of([&] { nabla::mm_out(out, a.clone().requires_grad_(), b); });
   EXPECT_TRUE(contains(grad, "[mm_out] functions with out=... arguments")) << grad;
+  const std::string sub_grad =
+      error_of([&] { nabla::sub_out(out, x.clone().requires_grad_(), y); });
+  EXPECT_TRUE(contains(sub_grad, "[sub_out] functions with out=... arguments")) << sub_grad;
   EXPECT_TRUE(nabla::equal(out, before));
   // No grad mode: inputs that require grad are fine.
   nabla::NoGradGuard no_grad;

@@ -700,15 +700,22 @@ Tensor& binary_out(Tensor& out, BinaryOp op, const Tensor& self, const Tensor& o
 }
 }  // namespace
 
-Tensor& add_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  check_out(out, {&self, &other}, "add_out");
-  check_defined(other, "add_out", "other");
+namespace {
+// add_out and sub_out: self + alpha * other, errors naming the form the caller used.
+Tensor& add_scaled_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha,
+                       const char* name) {
+  check_out(out, {&self, &other}, name);
+  check_defined(other, name, "other");
   const bool scaled = !(alpha.isIntegral(true) && alpha.toLong() == 1);
-  return binary_out(out, BinaryOp::Add, self, scaled ? times_alpha(other, alpha) : other,
-                    "add_out");
+  return binary_out(out, BinaryOp::Add, self, scaled ? times_alpha(other, alpha) : other, name);
+}
+}  // namespace
+
+Tensor& add_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  return add_scaled_out(out, self, other, alpha, "add_out");
 }
 Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  return add_out(out, self, other, -alpha);
+  return add_scaled_out(out, self, other, -alpha, "sub_out");
 }
 Tensor& mul_out(Tensor& out, const Tensor& self, const Tensor& other) {
   check_out(out, {&self, &other}, "mul_out");
