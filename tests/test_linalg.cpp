@@ -457,8 +457,9 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
   // edges (rows: 12 and 6, in tiles of even heights; columns: 32 and 16; k blocks of 512 for
   // AVX-512, 256 for AVX2; row blocks of 240; 16 x 16 transposing packs; the direct path for at
   // most 128 rows, or 256 where B's rows are not 4 KiB apart, whose parts on 2 and 3 threads
-  // must match the packed whole), every layout of A and B (plain, stored transposed, rows of a
-  // wider matrix): values against float64, and the same bits on 1, 2 and 3 threads.
+  // must match the packed whole; A stored transposed is copied into rows there when C has 384
+  // columns or more), every layout of A and B (plain, stored transposed, rows of a wider
+  // matrix): values against float64, and the same bits on 1, 2 and 3 threads.
   struct Shape {
     int64_t n, m, k;
   };
@@ -552,6 +553,9 @@ TEST(Mm, FloatKernelEdgesLayoutsAndThreads) {
     expect_close(addmm(base.to(kFloat), af, bf, 0.5, 2.0), 0.5 * base + 2.0 * want, 2 * tol);
     const Tensor bt = bf.t().contiguous().t();  // B stored transposed
     expect_close(addmm(base.to(kFloat), af, bt, 0.5, 2.0), 0.5 * base + 2.0 * want, 2 * tol);
+    const Tensor at = af.t().contiguous().t();  // A stored transposed (copied into rows first
+                                                // on the direct path, 384 columns or more)
+    expect_close(addmm(base.to(kFloat), at, bf, 0.5, 2.0), 0.5 * base + 2.0 * want, 2 * tol);
     expect_close(addmm(nan_out, af, bt, 0.0), want, tol);
     const Tensor inf_a = full({s.n, s.k}, std::numeric_limits<float>::infinity());
     expect_close(addmm(base.to(kFloat), inf_a, bf, 0.5, 0.0), 0.5 * base, 1e-6);
