@@ -1014,7 +1014,7 @@ bool direct_pays(int64_t n, int64_t m, int64_t k, int64_t ldb) {
 // instead of from one or two new lines per k step. Same values, same FMAs: the same bits. Intel
 // Xeon (family 6, model 167 as its VM reports it; AVX-512, AMX), one thread, alternated in one
 // process: (64x256)^T @ 64x784 1.06-1.12x, (128x256)^T @ 128x784 1.08-1.10x, (64x256)^T @
-// 64x384 1.03-1.09x, @ 64x1500 1.05-1.08x; the AVX2 kernels (NABLA_GEMM=avx2) 1.05-1.19x on
+// 64x384 1.03-1.09x, @ 64x1500 1.05-1.08x; the AVX2 kernels (NABLA_GEMM=avx2) 1.03-1.19x on
 // those, 0.97-0.99x on (64x128)^T @ 64x784 and (32x256)^T @ 32x784. Narrower C loses: 64x64
 // 0.87x, 64x32 0.77x (the copy is not repaid).
 constexpr int64_t kCopyTransposedAMinColumns = 384;
