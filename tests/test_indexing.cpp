@@ -597,3 +597,25 @@ TEST(IndexKernels, LargeAgainstHostLoops) {
   for (int64_t j = 0; j < D; j += 17)
     for (int64_t i = 0; i < 100; ++i) ASSERT_EQ(selt[j * 100 + i], xv[many[i] * D + j]);
 }
+
+TEST(IndexKernels, RowGathersSplitOverThreadsAsOnOne) {
+  // A batch of whole rows (64 images of 784 bytes, 64 rows of 784 floats, rows of a strided
+  // view) is gathered on two threads once it passes 32 KiB: the same values as one thread and
+  // as a host loop.
+  const int before = get_num_threads();
+  const int64_t N = 1000, D = 784;
+  std::vector<int64_t> pick(64);
+  for (int64_t i = 0; i < 64; ++i) pick[i] = (i * 7919 + 13) % N;
+  const Tensor idx = tensor(pick);
+  const Tensor bytes = arange(N * D, kLong).remainder(251).to(kByte).reshape({N, D});
+  const Tensor floats = rnd({N, D}, 71, false).to(kFloat);
+  for (const Tensor& src : {bytes, floats, floats.t().contiguous().t()}) {
+    set_num_threads(1);
+    const Tensor one = src.index_select(0, idx);
+    set_num_threads(2);
+    const Tensor two = src.index_select(0, idx);
+    EXPECT_TRUE(two.equal(one)) << src.scalar_type();
+    for (int64_t i = 0; i < 64; i += 9) EXPECT_TRUE(one[i].equal(src[pick[i]])) << i;
+  }
+  set_num_threads(before);
+}
