@@ -1045,11 +1045,6 @@ void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const 
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   const Isa& s = isa();
   if (n <= 0 || m <= 0) return;  // an empty C (the tile loops assume rows to tile)
-  if (alpha == 0.0f) {           // BLAS reads neither operand then: inf * 0 must not make NaN
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < m; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
-    return;
-  }
   const View av = ta ? View{a, 1, lda} : View{a, lda, 1};
   const View bv = tb ? View{b, 1, ldb} : View{b, ldb, 1};
   if (s.direct_tiles != nullptr && !tb && direct_pays(n, m, k, ldb))

@@ -26,7 +26,8 @@ int64_t row_unit();
 int64_t col_unit();
 
 // c[n, m] = beta * c + alpha * op(a) @ op(b) on the calling thread; row-major, op(a) [n, k],
-// op(b) [k, m], `ta`/`tb` say the operand is stored transposed. Requires available(), k > 0.
+// op(b) [k, m], `ta`/`tb` say the operand is stored transposed. Requires available(), k > 0 and
+// alpha != 0 (the CPU backend's product does alpha == 0, for every kernel, before choosing one).
 // beta == 0 ignores what c held (NaN included), as BLAS does.
 void gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
